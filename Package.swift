@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, dependencies pointing down only:
+//   enertrack (executable) -> EnerTrackCLI (commands) -> EnerTrackKit (services, store selection, output)
+//   -> store implementations (EnerTrackSQLite, ...) -> EnerTrackCore (domain, configuration, errors; no I/O)
+let package = Package(
+    name: "enertrack",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "enertrack", targets: ["enertrack"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "EnerTrackCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "EnerTrackSQLite",
+            dependencies: ["EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "EnerTrackKit",
+            dependencies: ["EnerTrackCore", "EnerTrackSQLite"]
+        ),
+        .target(
+            name: "EnerTrackCLI",
+            dependencies: ["EnerTrackKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"]),
+        .testTarget(
+            name: "EnerTrackTests",
+            dependencies: ["EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackCore"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

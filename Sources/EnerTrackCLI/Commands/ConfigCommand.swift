@@ -1,0 +1,49 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackKit
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Show the effective configuration.",
+        subcommands: [Show.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every setting, its effective value and where it came from.",
+            discussion: """
+                Secrets (passwords, tokens, the secret key) are shown as ******** when set. Sources: \
+                flag, environment, file PATH:LINE, or default.
+
+                Example:
+                  enertrack config show --config /etc/enertrack/enertrack.env
+                  enertrack config show --json | jq -r '.[] | select(.key == "MYSQL_HOST") | .value'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            var records = ConfigKey.all.map { key in
+                let value = configuration.values[key.name]
+                let shown = value.map { key.isSecret ? "********" : $0.value }
+                return Record([
+                    "key": .text(key.name), "value": .text(shown), "source": .text(value.map { "\($0.source)" } ?? "unset"),
+                    "secret": .flag(key.isSecret),
+                ])
+            }
+            let directory = configuration.usesMariaDB ? "mariadb" : "sqlite"
+            let series = configuration.usesInflux ? "influxdb" : "sqlite"
+            records.append(Record([
+                "key": .text("directory_store"), "value": .text(directory),
+                "source": .text("derived from MYSQL_HOST/MYSQL_SOCKET"), "secret": .flag(false),
+            ]))
+            records.append(Record([
+                "key": .text("series_store"), "value": .text(series), "source": .text("derived from INFLUX_URL"),
+                "secret": .flag(false),
+            ]))
+            Print.records(records, json: output.json, configuration: configuration, empty: "")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import EnerTrackCore
+
+/// A command whose capability has not landed yet: it has its help text and says so plainly (exit 69).
+protocol PlannedCommand: AsyncParsableCommand {
+    var arguments: [String] { get }
+}
+
+extension PlannedCommand {
+    func run() async throws {
+        let name = Self.configuration.commandName ?? "command"
+        throw Failure(.unavailable, "'enertrack \(name)' is not available in this version yet")
+    }
+}
+
+struct IngestCommand: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Consume meter readings from MQTT over TLS into the series store (long-running, systemd).",
+        discussion: "Not available in this version yet (exit 69).")
+    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+}
+
+struct ServeCommand: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the web dashboard and JSON API (default port 8006; long-running, systemd).",
+        discussion: "Not available in this version yet (exit 69).")
+    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+}
+
+struct ReportCommand: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Consumption per hour/day/month/year, KPIs and node status as a table, CSV or JSON.",
+        discussion: "Not available in this version yet (exit 69).")
+    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+}
+
+struct AlertsCommand: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Power thresholds per user and meter, and the Telegram alert check run by cron.",
+        discussion: "Not available in this version yet (exit 69).")
+    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+}
+
+struct TelegramCommand: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telegram",
+        abstract: "Link users' Telegram chats and run the bot.",
+        discussion: "Not available in this version yet (exit 69).")
+    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+}

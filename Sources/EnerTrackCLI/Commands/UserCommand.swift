@@ -1,0 +1,156 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackKit
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Create, list, change and remove users.",
+        subcommands: [Add.self, List.self, Show.self, Passwd.self, Disable.self, Enable.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user.",
+            discussion: """
+                On a terminal the password is asked for twice without echo; in scripts pipe it in with \
+                --password-stdin (one line). It must be at least 10 characters. Passwords are never \
+                accepted as arguments, where other users could read them in ps.
+
+                Examples:
+                  enertrack user add ana --email ana@example.org --name "Ana Pérez" --admin
+                  printf '%s\\n' "$PASSWORD" | enertrack user add luis --email luis@example.org --password-stdin
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Login name: letters, digits, '.', '_', '-', '@' (at most 64).") var username: String
+        @Option(help: "Email address (unique).") var email: String
+        @Option(help: "Full name shown in the dashboard.") var name: String?
+        @Flag(help: "Make the user an administrator.") var admin = false
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            try await admin.checkNewUser(username: username, email: email, name: name)
+            let password = try PasswordInput.read(fromStandardInput: passwordStdin)
+            let user = try await admin.addUser(
+                username: username, email: email, name: name, isAdmin: self.admin, password: password)
+            Print.record(user.record, json: output.json, configuration: configuration)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List users.",
+            discussion: """
+                Examples:
+                  enertrack user list
+                  enertrack user list --all --json | jq -r '.[] | select(.admin) | .username'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Include removed users.") var all = false
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            let users = try await admin.users(includeRemoved: all)
+            Print.records(users.map(\.record), json: output.json, configuration: configuration, empty: "no users")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one user.",
+            discussion: "Example:\n  enertrack user show ana --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email (case- and accent-insensitive).") var username: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            Print.record(try await admin.user(username).record, json: output.json, configuration: configuration)
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's password.",
+            discussion: """
+                Examples:
+                  enertrack user passwd ana
+                  printf '%s\\n' "$NEW_PASSWORD" | enertrack user passwd ana --password-stdin
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let (admin, _) = try global.directoryAdmin()
+            let user = try await admin.user(username)
+            let password = try PasswordInput.read(fromStandardInput: passwordStdin)
+            try await admin.changePassword(username: user.username, password: password)
+            Print.err("password of '\(user.username)' changed\n")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a user from logging in; nothing else changes.",
+            discussion: "Example:\n  enertrack user disable luis")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            let user = try await admin.setUserActive(false, username: username)
+            Print.record(user.record, json: output.json, configuration: configuration)
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a disabled or removed user log in again.",
+            discussion: """
+                A removed user comes back without its assignments; re-add them with 'enertrack assign add'.
+
+                Example:
+                  enertrack user enable luis
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            let user = try await admin.setUserActive(true, username: username)
+            Print.record(user.record, json: output.json, configuration: configuration)
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user (logically: kept with its history, assignments made inactive).",
+            discussion: """
+                The user no longer appears in 'user list' (only with --all) and cannot log in.
+
+                Example:
+                  enertrack user remove luis
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (admin, configuration) = try global.directoryAdmin()
+            let user = try await admin.removeUser(username: username)
+            Print.record(user.record, json: output.json, configuration: configuration)
+        }
+    }
+}

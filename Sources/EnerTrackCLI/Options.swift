@@ -1,0 +1,78 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackKit
+
+/// Options every command takes: where the configuration and the data are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Env file to read (KEY=value lines).",
+        discussion: "Default: $ENERTRACK_CONFIG, else /etc/enertrack/enertrack.env when it exists.",
+        valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory of the embedded stores (ENERTRACK_DATA_DIR).", valueName: "dir"))
+    var dataDir: String?
+
+    /// The configuration with these flags on top of environment, env file and defaults.
+    func configuration() throws -> Configuration {
+        let context = CommandContext.current
+        var flags: [String: (value: String, flag: String)] = [:]
+        if let dataDir { flags[ConfigKey.dataDirectory.name] = (dataDir, "--data-dir") }
+        let loader = ConfigurationLoader(
+            environment: context.environment, systemEnvFile: context.systemEnvFile,
+            currentDirectory: context.currentDirectory)
+        return try loader.load(configFile: config, flags: flags)
+    }
+
+    /// The administration service over the configured directory store.
+    func directoryAdmin() throws -> (DirectoryAdmin, Configuration) {
+        let configuration = try configuration()
+        let store = try Stores.directory(configuration)
+        return (DirectoryAdmin(store: store, hasher: CommandContext.current.passwordHasher), configuration)
+    }
+}
+
+/// `--json` for read commands.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print a JSON array of objects (sorted keys) instead of a table.")
+    var json = false
+}
+
+/// Printing helpers shared by the commands.
+enum Print {
+    static func out(_ text: String) { CommandContext.current.writeOutput(text) }
+    static func err(_ text: String) { CommandContext.current.writeError(text) }
+
+    /// A list as a table or JSON array.
+    static func records(_ records: [Record], json: Bool, configuration: Configuration, empty: String) {
+        let renderer = RecordRenderer(timeZone: configuration.timeZone)
+        out(json ? renderer.json(records) : renderer.table(records, empty: empty))
+    }
+
+    /// One record as `key: value` lines or a one-element JSON array.
+    static func record(_ record: Record, json: Bool, configuration: Configuration) {
+        let renderer = RecordRenderer(timeZone: configuration.timeZone)
+        out(json ? renderer.json([record]) : renderer.details(record))
+    }
+}
+
+/// Reading a new password: from standard input with `--password-stdin`, else twice from the
+/// terminal without echo. There is deliberately no way to pass one as an argument (it would show in `ps`).
+enum PasswordInput {
+    static func read(fromStandardInput: Bool) throws -> String {
+        let context = CommandContext.current
+        if fromStandardInput {
+            guard let line = context.readInputLine(), !line.isEmpty else {
+                throw Failure(.dataError, "no password on standard input")
+            }
+            return line
+        }
+        guard context.inputIsTerminal else {
+            throw Failure(.usage, "standard input is not a terminal; pipe the password in with --password-stdin")
+        }
+        guard let first = context.promptSecret("Password: "), let second = context.promptSecret("Repeat password: ")
+        else { throw Failure(.usage, "cannot read from the terminal; use --password-stdin") }
+        guard first == second else { throw Failure(.dataError, "the two passwords do not match; nothing was changed") }
+        return first
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// One setting EnerTrack reads from flags, the environment or the env file.
+///
+/// Names are those of the earlier Flask deployment so its `.env` keeps working unchanged.
+public struct ConfigKey: Sendable, Hashable {
+    /// How a value is checked before anything uses it.
+    public enum Kind: Sendable, Hashable {
+        case text
+        case path
+        case port
+        case url
+        case timeZone
+        case choice([String])
+        case boolean
+    }
+
+    public let name: String
+    public let aliases: [String]
+    public let kind: Kind
+    public let isSecret: Bool
+    public let defaultValue: String?
+    public let summary: String
+
+    public init(
+        _ name: String, aliases: [String] = [], kind: Kind = .text, secret: Bool = false,
+        default defaultValue: String? = nil, _ summary: String
+    ) {
+        self.name = name
+        self.aliases = aliases
+        self.kind = kind
+        self.isSecret = secret
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+
+    /// Every name the key answers to, canonical first.
+    public var allNames: [String] { [name] + aliases }
+}
+
+extension ConfigKey {
+    public static let dataDirectory = ConfigKey(
+        "ENERTRACK_DATA_DIR", kind: .path,
+        "Directory of the embedded stores (else $STATE_DIRECTORY, /var/lib/enertrack, ./enertrack-data)")
+    public static let timeZone = ConfigKey(
+        "TZ", kind: .timeZone, "Site time zone for calendar periods (default: the system zone)")
+    public static let language = ConfigKey(
+        "ENERTRACK_LANG", kind: .choice(["es", "en"]), default: "es", "Default language of messages")
+
+    public static let mysqlHost = ConfigKey("MYSQL_HOST", "MariaDB host; set it (or MYSQL_SOCKET) to use MariaDB")
+    public static let mysqlPort = ConfigKey("MYSQL_PORT", kind: .port, default: "3306", "MariaDB port")
+    public static let mysqlSocket = ConfigKey("MYSQL_SOCKET", kind: .path, "MariaDB Unix socket")
+    public static let mysqlUser = ConfigKey("MYSQL_USER", default: "root", "MariaDB user")
+    public static let mysqlPassword = ConfigKey("MYSQL_PASSWORD", secret: true, "MariaDB password")
+    public static let mysqlDatabase = ConfigKey(
+        "MYSQL_DB", default: "medidoresEnergia", "MariaDB database (the earlier deployment's default)")
+    public static let mysqlSSLCA = ConfigKey("MYSQL_SSL_CA", kind: .path, "CA file for TLS to MariaDB")
+
+    public static let influxURL = ConfigKey("INFLUX_URL", kind: .url, "InfluxDB URL; set it to use InfluxDB for readings")
+    public static let influxToken = ConfigKey("INFLUX_TOKEN", secret: true, "InfluxDB 2.x/3.x API token")
+    public static let influxOrg = ConfigKey("INFLUX_ORG", "InfluxDB 2.x/3.x organisation")
+    public static let influxBucket = ConfigKey("INFLUX_BUCKET", "InfluxDB 2.x/3.x bucket")
+    public static let influxDatabase = ConfigKey("INFLUX_DB", default: "enertrack", "InfluxDB 1.x database")
+    public static let influxUser = ConfigKey("INFLUX_USER", "InfluxDB 1.x user")
+    public static let influxPassword = ConfigKey("INFLUX_PASSWORD", secret: true, "InfluxDB 1.x password")
+
+    public static let mqttHost = ConfigKey("DOMINIO", "MQTT broker host name (TLS)")
+    public static let mqttPort = ConfigKey("PUERTO_MQTTS", kind: .port, default: "8883", "MQTT broker TLS port")
+    public static let mqttUser = ConfigKey("MQTT_USR", "MQTT user")
+    public static let mqttPassword = ConfigKey("MQTT_PASS", secret: true, "MQTT password")
+    public static let mqttCAFile = ConfigKey("MQTT_CAFILE", kind: .path, "CA file for the broker (else the system trust store)")
+    public static let mqttTopicPrefix = ConfigKey("MQTT_TOPIC_PREFIX", default: "enertrack", "MQTT topic prefix")
+    public static let mqttClientID = ConfigKey("MQTT_CLIENT_ID", "MQTT client id (default derived from the host name)")
+
+    public static let secretKey = ConfigKey(
+        "FLASK_SECRET_KEY", aliases: ["ENERTRACK_SECRET_KEY"], secret: true, "Secret key of the web sessions")
+    public static let botToken = ConfigKey("enertrackBotToken", secret: true, "Telegram bot token")
+    public static let telegramAPIURL = ConfigKey(
+        "TELEGRAM_API_URL", kind: .url, default: "https://api.telegram.org", "Telegram Bot API base URL")
+
+    /// Every key, in the order `config show` lists them.
+    public static let all: [ConfigKey] = [
+        dataDirectory, timeZone, language,
+        mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA,
+        influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
+        mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
+        secretKey, botToken, telegramAPIURL,
+    ]
+}

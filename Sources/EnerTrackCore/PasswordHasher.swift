@@ -1,0 +1,105 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// Password hashes in Werkzeug's format, so the earlier Flask deployment's stored hashes verify
+/// and the hashes written here verify with Werkzeug's `check_password_hash`.
+///
+/// Writes `scrypt:N:r:p$<salt>$<hex>` (64-byte key, 16 alphanumeric salt characters used as
+/// UTF-8 bytes); verifies scrypt with any parameters and `pbkdf2:<hash>:<iterations>`.
+public struct PasswordHasher: Sendable {
+    public let n: Int
+    public let r: Int
+    public let p: Int
+
+    /// Werkzeug's defaults: n=2^15, r=8, p=1.
+    public static let standard = PasswordHasher(n: 32768, r: 8, p: 1)
+
+    public init(n: Int, r: Int, p: Int) {
+        self.n = n
+        self.r = r
+        self.p = p
+    }
+
+    private static let saltAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    public func hash(_ password: String) throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        let salt = String((0..<16).map { _ in Self.saltAlphabet.randomElement(using: &generator)! })
+        let key = try Self.scrypt(password, salt: salt, n: n, r: r, p: p)
+        return "scrypt:\(n):\(r):\(p)$\(salt)$\(key)"
+    }
+
+    /// True when `password` matches `stored`; false for a wrong password and for any hash this
+    /// cannot read (never throws, so a corrupt hash cannot be told apart from a wrong password).
+    public func verify(_ password: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return false }
+        let method = parts[0].split(separator: ":").map(String.init)
+        let salt = String(parts[1])
+        let expected = String(parts[2]).lowercased()
+        let computed: String?
+        switch method.first {
+        case "scrypt":
+            let numbers = method.dropFirst().compactMap { Int($0) }
+            let (n, r, p) = numbers.count == 3 ? (numbers[0], numbers[1], numbers[2]) : (32768, 8, 1)
+            guard n > 1, n.nonzeroBitCount == 1, r > 0, p > 0, n <= 1 << 20 else { return false }
+            computed = try? Self.scrypt(password, salt: salt, n: n, r: r, p: p)
+        case "pbkdf2":
+            guard method.count >= 2 else { return false }
+            let iterations = method.count >= 3 ? Int(method[2]) ?? 0 : 600_000
+            computed = try? Self.pbkdf2(password, salt: salt, hashName: method[1], iterations: iterations)
+        default:
+            computed = nil
+        }
+        guard let computed else { return false }
+        return Self.constantTimeEquals(computed, expected)
+    }
+
+    static func scrypt(_ password: String, salt: String, n: Int, r: Int, p: Int) throws -> String {
+        // Python's hashlib.scrypt needs maxmem raised for n=2^15; give BoringSSL the same headroom.
+        let memory = 128 * r * (n + p + 2) + 1024 * 1024
+        let key = try KDF.Scrypt.deriveKey(
+            from: Array(password.utf8), salt: Array(salt.utf8), outputByteCount: 64,
+            rounds: n, blockSize: r, parallelism: p, maxMemory: memory)
+        return key.withUnsafeBytes { hex($0) }
+    }
+
+    static func pbkdf2(_ password: String, salt: String, hashName: String, iterations: Int) throws -> String? {
+        let (function, length): (KDF.Insecure.PBKDF2.HashFunction, Int) =
+            switch hashName {
+            case "sha256": (.sha256, 32)
+            case "sha512": (.sha512, 64)
+            case "sha384": (.sha384, 48)
+            case "sha1": (.insecureSHA1, 20)
+            default: (.sha256, 0)
+            }
+        guard length > 0, iterations > 0 else { return nil }
+        let key = try KDF.Insecure.PBKDF2.deriveKey(
+            from: Array(password.utf8), salt: Array(salt.utf8), using: function,
+            outputByteCount: length, unsafeUncheckedRounds: iterations)
+        return key.withUnsafeBytes { hex($0) }
+    }
+
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Compares without an early exit, so timing does not reveal how much of a hash matched.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
+    }
+}

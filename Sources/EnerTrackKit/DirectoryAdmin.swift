@@ -1,0 +1,121 @@
+import EnerTrackCore
+import Foundation
+
+/// The administration of users, nodes and assignments: checks every field, then asks the store.
+///
+/// All rules live here so both directory stores reject the same input the same way, and a
+/// rejected request changes nothing.
+public struct DirectoryAdmin: Sendable {
+    public let store: any DirectoryStore
+    public let hasher: PasswordHasher
+
+    public init(store: any DirectoryStore, hasher: PasswordHasher = .standard) {
+        self.store = store
+        self.hasher = hasher
+    }
+
+    // MARK: Users
+
+    /// Checks a new user's fields and that the username and email are free, before a password is asked for.
+    public func checkNewUser(username: String, email: String, name: String?) async throws {
+        try DirectoryRules.checkUsername(username)
+        try DirectoryRules.checkEmail(email)
+        try DirectoryRules.checkText(name, field: "name", maxLength: DirectoryRules.maxNameLength)
+        if try await store.user(named: username) != nil { throw DirectoryError.duplicate(what: "user", value: username) }
+        if try await store.user(named: email) != nil { throw DirectoryError.duplicate(what: "email", value: email) }
+    }
+
+    public func addUser(username: String, email: String, name: String?, isAdmin: Bool, password: String) async throws -> User {
+        try await checkNewUser(username: username, email: email, name: name)
+        try DirectoryRules.checkPassword(password)
+        let hash = try hasher.hash(password)
+        return try await store.addUser(
+            NewUser(username: username, email: email, name: name, isAdmin: isAdmin, passwordHash: hash))
+    }
+
+    public func user(_ username: String) async throws -> User {
+        guard let user = try await store.user(named: username) else { throw DirectoryError.unknownUser(username) }
+        return user
+    }
+
+    public func users(includeRemoved: Bool) async throws -> [User] {
+        try await store.users(includeRemoved: includeRemoved)
+    }
+
+    public func changePassword(username: String, password: String) async throws {
+        _ = try await user(username)
+        try DirectoryRules.checkPassword(password)
+        try await store.setPasswordHash(try hasher.hash(password), username: username)
+    }
+
+    /// Checks a password against the stored hash; false for unknown, disabled or removed users.
+    public func verifyPassword(username: String, password: String) async throws -> User? {
+        guard let user = try await store.user(named: username), user.isActive, user.removedAt == nil,
+              hasher.verify(password, against: user.passwordHash)
+        else { return nil }
+        return user
+    }
+
+    public func setUserActive(_ active: Bool, username: String) async throws -> User {
+        try await store.setUserActive(active, username: username)
+    }
+
+    public func removeUser(username: String) async throws -> User {
+        try await store.removeUser(username: username)
+    }
+
+    // MARK: Nodes
+
+    public func addNode(espID: String, name: String?, description: String?) async throws -> Node {
+        try DirectoryRules.checkESPID(espID)
+        try DirectoryRules.checkText(name, field: "name", maxLength: DirectoryRules.maxNameLength)
+        try DirectoryRules.checkText(description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
+        return try await store.addNode(espID: espID, name: name, description: description, active: true)
+    }
+
+    public func editNode(espID: String, changes: NodeChanges) async throws -> Node {
+        try DirectoryRules.checkESPID(espID)
+        try DirectoryRules.checkText(changes.name, field: "name", maxLength: DirectoryRules.maxNameLength)
+        try DirectoryRules.checkText(changes.description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
+        return try await store.editNode(espID: espID, changes: changes)
+    }
+
+    public func node(_ espID: String) async throws -> Node {
+        try DirectoryRules.checkESPID(espID)
+        guard let node = try await store.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+        return node
+    }
+
+    public func nodes(includeInactive: Bool) async throws -> [Node] {
+        try await store.nodes(includeInactive: includeInactive)
+    }
+
+    public func setNodeActive(_ active: Bool, espID: String) async throws -> Node {
+        try DirectoryRules.checkESPID(espID)
+        return try await store.setNodeActive(active, espID: espID)
+    }
+
+    // MARK: Assignments
+
+    public func assign(username: String, espID: String, location: String?) async throws -> Assignment {
+        try DirectoryRules.checkESPID(espID)
+        try DirectoryRules.checkText(location, field: "location", maxLength: DirectoryRules.maxLocationLength)
+        return try await store.assign(username: username, espID: espID, location: location)
+    }
+
+    public func unassign(username: String, espID: String) async throws -> Assignment {
+        try DirectoryRules.checkESPID(espID)
+        return try await store.unassign(username: username, espID: espID)
+    }
+
+    public func setLocation(_ location: String, username: String, espID: String) async throws -> Assignment {
+        try DirectoryRules.checkESPID(espID)
+        try DirectoryRules.checkText(location, field: "location", maxLength: DirectoryRules.maxLocationLength)
+        return try await store.setLocation(location, username: username, espID: espID)
+    }
+
+    public func assignments(_ filter: AssignmentFilter) async throws -> [Assignment] {
+        if let espID = filter.espID { try DirectoryRules.checkESPID(espID) }
+        return try await store.assignments(filter)
+    }
+}

@@ -1,0 +1,160 @@
+import EnerTrackCore
+import Foundation
+
+/// A JSON value, encoded with sorted keys; `null` is written, never omitted.
+public indirect enum JSONValue: Encodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Pretty-printed, sorted keys, no escaped slashes, ending in a newline.
+    public func rendered() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// One value of a record, typed so JSON keeps its type and the table formats it for people.
+public enum Cell: Sendable, Equatable {
+    case text(String?)
+    case flag(Bool)
+    case integer(Int64?)
+    case number(Double?, decimals: Int)
+    case time(Date?)
+    case list([String])
+}
+
+/// An ordered list of named cells: one row of a table, one object of a JSON array.
+public struct Record: Sendable, Equatable {
+    public var fields: [Field]
+
+    public struct Field: Sendable, Equatable {
+        public let key: String
+        public let cell: Cell
+    }
+
+    public init(_ fields: KeyValuePairs<String, Cell>) {
+        self.fields = fields.map { Field(key: $0.key, cell: $0.value) }
+    }
+}
+
+/// Renders records as JSON, an aligned table, or a vertical key/value list, with times as
+/// ISO 8601 with the site zone's offset.
+public struct RecordRenderer: Sendable {
+    public let timeZone: TimeZone
+
+    public init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+    public func json(_ records: [Record]) -> String {
+        JSONValue.array(records.map(jsonObject)).rendered()
+    }
+
+    public func jsonObject(_ record: Record) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        for field in record.fields { object[field.key] = jsonValue(field.cell) }
+        return .object(object)
+    }
+
+    public func jsonValue(_ cell: Cell) -> JSONValue {
+        switch cell {
+        case .text(let value): value.map(JSONValue.string) ?? .null
+        case .flag(let value): .bool(value)
+        case .integer(let value): value.map(JSONValue.int) ?? .null
+        case .number(let value, _): value.map(JSONValue.number) ?? .null
+        case .time(let value): value.map { .string(iso8601($0)) } ?? .null
+        case .list(let values): .array(values.map(JSONValue.string))
+        }
+    }
+
+    /// An aligned table with upper-case headers; `empty` is printed instead when there are no rows.
+    public func table(_ records: [Record], empty: String) -> String {
+        guard let first = records.first else { return empty + "\n" }
+        let headers = first.fields.map { $0.key.uppercased() }
+        let rows = records.map { $0.fields.map { text($0.cell) } }
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (index, value) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], value.count)
+            }
+        }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { index, value in
+                index == values.count - 1 ? value : value.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// `key: value` lines, for `show` commands.
+    public func details(_ record: Record) -> String {
+        let width = record.fields.map(\.key.count).max() ?? 0
+        return record.fields.map { field in
+            (field.key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + " " + text(field.cell)
+        }.joined(separator: "\n") + "\n"
+    }
+
+    public func text(_ cell: Cell) -> String {
+        switch cell {
+        case .text(let value): value ?? "-"
+        case .flag(let value): value ? "yes" : "no"
+        case .integer(let value): value.map(String.init) ?? "-"
+        case .number(let value, let decimals): value.map { String(format: "%.\(decimals)f", $0) } ?? "-"
+        case .time(let value): value.map(iso8601) ?? "-"
+        case .list(let values): values.isEmpty ? "-" : values.joined(separator: ", ")
+        }
+    }
+
+    public func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+extension User {
+    /// The fields `user list`/`user show` print; never the password hash.
+    public var record: Record {
+        Record([
+            "username": .text(username), "email": .text(email), "name": .text(name), "admin": .flag(isAdmin),
+            "active": .flag(isActive && removedAt == nil), "created_at": .time(createdAt),
+        ])
+    }
+}
+
+extension Node {
+    public var record: Record {
+        Record([
+            "esp_id": .text(espID), "name": .text(name), "description": .text(description), "active": .flag(isActive),
+            "created_at": .time(createdAt), "last_seen": .time(lastSeen),
+        ])
+    }
+}
+
+extension Assignment {
+    public var record: Record {
+        Record([
+            "username": .text(username), "esp_id": .text(espID), "name": .text(nodeName), "active": .flag(isActive),
+            "location": .text(location), "assigned_at": .time(assignedAt), "last_access": .time(lastAccess),
+        ])
+    }
+}
