@@ -2,6 +2,10 @@ import EnerTrackCore
 import EnerTrackSQLite
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Opens the stores the configuration selects: MariaDB or embedded SQLite for the directory.
 public enum Stores {
     public static func directory(_ configuration: Configuration) throws -> any DirectoryStore {
@@ -25,14 +29,21 @@ public enum Stores {
             }
             return path
         }
-        do {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            let parent = (path as NSString).deletingLastPathComponent
-            let status: ExitStatus = FileManager.default.isWritableFile(atPath: parent) ? .cannotCreate : .noPermission
-            throw Failure(status, "cannot create data directory \(path); set ENERTRACK_DATA_DIR to a writable directory")
-        }
+        try makeDirectories(path)
         return path
+    }
+
+    /// `mkdir -p` that keeps errno, so "permission denied" (77) differs from "cannot create" (73).
+    private static func makeDirectories(_ path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, !FileManager.default.fileExists(atPath: parent) {
+            try makeDirectories(parent)
+        }
+        guard mkdir(path, 0o750) != 0 else { return }
+        let code = errno
+        if code == EEXIST { return }
+        let reason = String(cString: strerror(code))
+        let status: ExitStatus = [EACCES, EPERM, EROFS].contains(code) ? .noPermission : .cannotCreate
+        throw Failure(status, "cannot create data directory \(path): \(reason); set ENERTRACK_DATA_DIR to a writable directory")
     }
 }

@@ -1,0 +1,96 @@
+import EnerTrackCLI
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+import Synchronization
+
+/// The result of one in-process command run: what it printed and its exit status.
+struct CommandResult: Sendable {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// Standard output decoded as JSON.
+    func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+
+    /// Standard output as a JSON array of objects (what every `--json` read command prints).
+    func objects() throws -> [[String: Any]] {
+        guard let array = try json() as? [[String: Any]] else { throw HarnessError("not a JSON array of objects: \(stdout)") }
+        return array
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `enertrack` commands in-process against a temporary data directory with captured output.
+///
+/// Passwords are hashed with cheap scrypt parameters (still Werkzeug's format) where a test is
+/// not about the hash, so a debug build does not spend a second per user.
+final class Harness: Sendable {
+    let dataDirectory: String
+    let environment: [String: String]
+    let hasher: PasswordHasher
+
+    init(environment extra: [String: String] = [:], hasher: PasswordHasher = PasswordHasher(n: 16, r: 8, p: 1)) throws {
+        dataDirectory = try temporaryDirectory("enertrack-test")
+        var environment = ["ENERTRACK_DATA_DIR": dataDirectory, "TZ": "Europe/Madrid", "HOME": dataDirectory]
+        environment.merge(extra) { _, new in new }
+        self.environment = environment
+        self.hasher = hasher
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dataDirectory) }
+
+    /// Runs one command. `stdin` lines are what `--password-stdin` reads; `terminal` answers prompts as a TTY would.
+    func run(
+        _ arguments: [String], stdin: [String] = [], terminal: [String]? = nil, environment extra: [String: String] = [:]
+    ) async -> CommandResult {
+        let out = Mutex("")
+        let err = Mutex("")
+        let input = Mutex(stdin)
+        let prompts = Mutex(terminal ?? [])
+        var environment = self.environment
+        environment.merge(extra) { _, new in new }
+        let context = CommandContext(
+            environment: environment, currentDirectory: dataDirectory, systemEnvFile: "/nonexistent/enertrack.env",
+            writeOutput: { text in out.withLock { $0 += text } },
+            writeError: { text in err.withLock { $0 += text } },
+            readInputLine: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
+            inputIsTerminal: terminal != nil,
+            promptSecret: { _ in prompts.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
+            passwordHasher: hasher)
+        let status = await Enertrack.execute(arguments, context: context)
+        return CommandResult(status: status, stdout: out.withLock { $0 }, stderr: err.withLock { $0 })
+    }
+
+    /// Adds a user with a valid password through the command line.
+    @discardableResult
+    func addUser(_ username: String, email: String? = nil, admin: Bool = false) async -> CommandResult {
+        var arguments = ["user", "add", username, "--email", email ?? "\(username)@example.org", "--password-stdin"]
+        if admin { arguments.append("--admin") }
+        return await run(arguments, stdin: ["a-long-enough-password"])
+    }
+
+    /// Every user, node and assignment as JSON, to show that a rejected command changed nothing.
+    func snapshot() async -> String {
+        var text = ""
+        for command in [["user", "list", "--all", "--json"], ["node", "list", "--all", "--json"],
+                        ["assign", "list", "--all", "--json"]] {
+            text += await run(command).stdout
+        }
+        return text
+    }
+}
+
+func temporaryDirectory(_ prefix: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url.path
+}
+
+/// The package root, for locating the built binary and scripts.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
