@@ -1,9 +1,12 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Layers, dependencies pointing down only:
 //   enertrack (executable) -> EnerTrackCLI (commands) -> EnerTrackKit (services, store selection, output)
 //   -> store implementations (EnerTrackSQLite, ...) -> EnerTrackCore (domain, configuration, errors; no I/O)
+// Our own targets build with warnings as errors (dependencies keep their warnings).
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
 let package = Package(
     name: "enertrack",
     platforms: [.macOS(.v14)],
@@ -21,21 +24,25 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .target(
             name: "EnerTrackSQLite",
-            dependencies: ["EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
         ),
         .target(
             name: "EnerTrackKit",
-            dependencies: ["EnerTrackCore", "EnerTrackSQLite"]
+            dependencies: ["EnerTrackCore", "EnerTrackSQLite"],
+            swiftSettings: strict
         ),
         .target(
             name: "EnerTrackCLI",
-            dependencies: ["EnerTrackKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EnerTrackKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
         ),
-        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"]),
+        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"], swiftSettings: strict),
         .testTarget(
             name: "EnerTrackTests",
             dependencies: ["EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackCore"],

@@ -48,7 +48,8 @@ public struct ConfigurationLoader: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigError("config file \(path) does not exist")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // A FileHandle also reads /dev/null and pipes, which people use to skip the system file.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw ConfigError("cannot read config file \(path): permission denied or not a file")
         }
         guard let text = String(data: data, encoding: .utf8) else {

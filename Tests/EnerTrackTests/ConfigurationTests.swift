@@ -133,7 +133,7 @@ struct ConfigurationTests {
                 #expect(byKey["enertrackBotToken"]?["source"] as? String == "environment enertrackBotToken")
                 #expect(byKey["MYSQL_HOST"]?["value"] is NSNull)
                 #expect(byKey["directory_store"]?["value"] as? String == "sqlite")
-                #expect(Set(rows.flatMap { $0.keys }) == ["key", "value", "source", "secret"])
+                #expect(Set(rows.flatMap { $0.keys }) == ["key", "value", "source", "secret", "summary"])
             }
         }
     }

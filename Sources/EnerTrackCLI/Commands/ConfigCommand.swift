@@ -30,7 +30,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 let shown = value.map { key.isSecret ? "********" : $0.value }
                 return Record([
                     "key": .text(key.name), "value": .text(shown), "source": .text(value.map { "\($0.source)" } ?? "unset"),
-                    "secret": .flag(key.isSecret),
+                    "secret": .flag(key.isSecret), "summary": .text(key.summary),
                 ])
             }
             let directory = configuration.usesMariaDB ? "mariadb" : "sqlite"
@@ -38,11 +38,20 @@ struct ConfigCommand: AsyncParsableCommand {
             records.append(Record([
                 "key": .text("directory_store"), "value": .text(directory),
                 "source": .text("derived from MYSQL_HOST/MYSQL_SOCKET"), "secret": .flag(false),
+                "summary": .text("Where users, nodes and assignments are kept"),
             ]))
             records.append(Record([
                 "key": .text("series_store"), "value": .text(series), "source": .text("derived from INFLUX_URL"),
-                "secret": .flag(false),
+                "secret": .flag(false), "summary": .text("Where readings are kept"),
             ]))
+            if !output.json {
+                // The summaries are for scripts and the man page; the table stays narrow.
+                records = records.map { record in
+                    var narrow = record
+                    narrow.fields.removeAll { $0.key == "summary" }
+                    return narrow
+                }
+            }
             Print.records(records, json: output.json, configuration: configuration, empty: "")
         }
     }

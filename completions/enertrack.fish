@@ -1,0 +1,324 @@
+function __enertrack_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __enertrack_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __enertrack_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __enertrack_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __enertrack_parse_tokens -S
+    set -l unparsed_tokens (__enertrack_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'enertrack'
+        __enertrack_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'user'
+            __enertrack_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'add'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'email=' 'name=' 'admin' 'password-stdin' 'json' 'version' 'h/help'
+            case 'list'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'all' 'json' 'version' 'h/help'
+            case 'show'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'passwd'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'password-stdin' 'version' 'h/help'
+            case 'disable'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'enable'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'remove'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            end
+        case 'node'
+            __enertrack_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'add'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'name=' 'description=' 'json' 'version' 'h/help'
+            case 'edit'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'name=' 'description=' 'json' 'version' 'h/help'
+            case 'list'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'all' 'json' 'version' 'h/help'
+            case 'show'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'remove'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'restore'
+                __enertrack_parse_subcommand 1 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            end
+        case 'assign'
+            __enertrack_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'add'
+                __enertrack_parse_subcommand 2 'config=' 'data-dir=' 'location=' 'json' 'version' 'h/help'
+            case 'remove'
+                __enertrack_parse_subcommand 2 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            case 'set'
+                __enertrack_parse_subcommand 2 'config=' 'data-dir=' 'location=' 'json' 'version' 'h/help'
+            case 'list'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'user=' 'node=' 'all' 'json' 'version' 'h/help'
+            end
+        case 'config'
+            __enertrack_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'show'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            end
+        case 'db'
+            __enertrack_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'migrate'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'dry-run' 'version' 'h/help'
+            case 'status'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'json' 'version' 'h/help'
+            end
+        case 'ingest'
+            __enertrack_parse_subcommand -r 1 'version' 'h/help'
+        case 'serve'
+            __enertrack_parse_subcommand -r 1 'version' 'h/help'
+        case 'report'
+            __enertrack_parse_subcommand -r 1 'version' 'h/help'
+        case 'alerts'
+            __enertrack_parse_subcommand -r 1 'version' 'h/help'
+        case 'telegram'
+            __enertrack_parse_subcommand -r 1 'version' 'h/help'
+        case 'demo'
+            __enertrack_parse_subcommand 0 'dir=' 'version' 'h/help'
+        case 'help'
+            __enertrack_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __enertrack_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __enertrack_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __enertrack_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __enertrack_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__enertrack_tokens -p)
+    if test -z "$(__enertrack_tokens -t)"
+        set -l index (count (__enertrack_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'enertrack' -f
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'user' -d 'Create, list, change and remove users.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'node' -d 'Register, list, edit and remove ESP32 meters.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'assign' -d 'Give users access to meters (the UsuariosNodos table).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'config' -d 'Show the effective configuration.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'db' -d 'Create or upgrade the database schema and show its state.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'ingest' -d 'Consume meter readings from MQTT over TLS into the series store (long-running, systemd).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'serve' -d 'Run the web dashboard and JSON API (default port 8006; long-running, systemd).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'report' -d 'Consumption per hour/day/month/year, KPIs and node status as a table, CSV or JSON.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'alerts' -d 'Power thresholds per user and meter, and the Telegram alert check run by cron.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'telegram' -d 'Link users\' Telegram chats and run the bot.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'demo' -d 'Try EnerTrack on the embedded stores: a demo admin, five meters and their assignments.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'add' -d 'Create a user.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'list' -d 'List users.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'show' -d 'Show one user.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'passwd' -d 'Set a user\'s password.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'disable' -d 'Stop a user from logging in; nothing else changes.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'enable' -d 'Let a disabled or removed user log in again.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack user" -eq 1' -fa 'remove' -d 'Remove a user (logically: kept with its history, assignments made inactive).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" email' -l 'email' -d 'Email address (unique).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" name' -l 'name' -d 'Full name shown in the dashboard.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" admin' -l 'admin' -d 'Make the user an administrator.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" password-stdin' -l 'password-stdin' -d 'Read the password from the first line of standard input.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user add" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" all' -l 'all' -d 'Include removed users.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user show" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user show" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user show" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user show" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user passwd" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user passwd" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user passwd" password-stdin' -l 'password-stdin' -d 'Read the password from the first line of standard input.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user passwd" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user passwd" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user disable" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user disable" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user disable" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user disable" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user disable" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user enable" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user enable" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user enable" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user enable" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user enable" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user remove" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user remove" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user remove" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user remove" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack user remove" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'add' -d 'Register a meter by its ESP id (the MQTT topic segment).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'edit' -d 'Change a meter\'s name or description.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'list' -d 'List meters.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'show' -d 'Show one meter.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'remove' -d 'Remove a meter (logically: activo = 0; its readings and assignments are kept).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack node" -eq 1' -fa 'restore' -d 'Make a removed or self-registered meter active again.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" name' -l 'name' -d 'Short name shown in lists and the dashboard.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" description' -l 'description' -d 'Longer description.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node add" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" name' -l 'name' -d 'New name.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" description' -l 'description' -d 'New description.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node edit" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" all' -l 'all' -d 'Include removed and not yet registered meters.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node show" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node show" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node show" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node show" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node remove" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node remove" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node remove" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node remove" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node remove" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node restore" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node restore" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node restore" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node restore" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack node restore" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack assign" -eq 1' -fa 'add' -d 'Assign a meter to a user, or reactivate a removed assignment.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack assign" -eq 1' -fa 'remove' -d 'Take a meter away from a user (logically: activo = 0).'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack assign" -eq 1' -fa 'set' -d 'Change the location of an active assignment.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack assign" -eq 1' -fa 'list' -d 'List assignments.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" location' -l 'location' -d 'Where the meter is, as this user calls it.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign add" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign remove" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign remove" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign remove" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign remove" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign remove" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" location' -l 'location' -d 'New location.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign set" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" user' -l 'user' -d 'Only this user\'s assignments.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" node' -l 'node' -d 'Only this meter\'s assignments.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" all' -l 'all' -d 'Include removed assignments.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack assign list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack config" -eq 1' -fa 'show' -d 'Print every setting, its effective value and where it came from.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config show" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config show" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config show" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config show" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack config show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'migrate' -d 'Apply pending schema migrations to the directory store.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'status' -d 'Show the schema version, applied and pending migrations.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" dry-run' -l 'dry-run' -d 'Report what would be applied without changing anything.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db status" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db status" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db status" json' -l 'json' -d 'Print a JSON array of objects (sorted keys) instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db status" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db status" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack ingest" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack ingest" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack report" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack report" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack telegram" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack telegram" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack demo" dir' -l 'dir' -d 'Data directory for the demo (must be empty or new).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack demo" version' -l 'version' -d 'Show the version.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack demo" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack help" version' -l 'version' -d 'Show the version.'
