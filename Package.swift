@@ -32,9 +32,19 @@ let package = Package(
             dependencies: ["EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        .target(
+            name: "EnerTrackMariaDB",
+            dependencies: ["EnerTrackCore", "CMariaDB"],
+            swiftSettings: strict
+        ),
         .target(
             name: "EnerTrackKit",
-            dependencies: ["EnerTrackCore", "EnerTrackSQLite"],
+            dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB"],
             swiftSettings: strict
         ),
         .target(
@@ -45,7 +55,7 @@ let package = Package(
         .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"], swiftSettings: strict),
         .testTarget(
             name: "EnerTrackTests",
-            dependencies: ["EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackCore"],
+            dependencies: ["EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -25,7 +25,7 @@ public struct PasswordHasher: Sendable {
 
     public func hash(_ password: String) throws -> String {
         var generator = SystemRandomNumberGenerator()
-        let salt = String((0..<16).map { _ in Self.saltAlphabet.randomElement(using: &generator)! })
+        let salt = String((0..<16).map { _ in Self.saltAlphabet[Int.random(in: 0..<Self.saltAlphabet.count, using: &generator)] })
         let key = try Self.scrypt(password, salt: salt, n: n, r: r, p: p)
         return "scrypt:\(n):\(r):\(p)$\(salt)$\(key)"
     }

@@ -39,7 +39,7 @@ public struct DirectoryAdmin: Sendable {
     }
 
     public func users(includeRemoved: Bool) async throws -> [User] {
-        try await store.users(includeRemoved: includeRemoved)
+        try await store.users(includeRemoved: includeRemoved).sorted(by: Order.users)
     }
 
     public func changePassword(username: String, password: String) async throws {
@@ -87,7 +87,7 @@ public struct DirectoryAdmin: Sendable {
     }
 
     public func nodes(includeInactive: Bool) async throws -> [Node] {
-        try await store.nodes(includeInactive: includeInactive)
+        try await store.nodes(includeInactive: includeInactive).sorted(by: Order.nodes)
     }
 
     public func setNodeActive(_ active: Bool, espID: String) async throws -> Node {
@@ -116,6 +116,20 @@ public struct DirectoryAdmin: Sendable {
 
     public func assignments(_ filter: AssignmentFilter) async throws -> [Assignment] {
         if let espID = filter.espID { try DirectoryRules.checkESPID(espID) }
-        return try await store.assignments(filter)
+        return try await store.assignments(filter).sorted(by: Order.assignments)
+    }
+
+    /// One listing order for every store: the databases' collations disagree on punctuation and digits.
+    enum Order {
+        static func users(_ a: User, _ b: User) -> Bool {
+            DirectoryRules.lookupKey(a.username) < DirectoryRules.lookupKey(b.username)
+        }
+        static func nodes(_ a: Node, _ b: Node) -> Bool {
+            DirectoryRules.lookupKey(a.espID) < DirectoryRules.lookupKey(b.espID)
+        }
+        static func assignments(_ a: Assignment, _ b: Assignment) -> Bool {
+            (DirectoryRules.lookupKey(a.username), DirectoryRules.lookupKey(a.espID))
+                < (DirectoryRules.lookupKey(b.username), DirectoryRules.lookupKey(b.espID))
+        }
     }
 }

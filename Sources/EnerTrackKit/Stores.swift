@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackMariaDB
 import EnerTrackSQLite
 import Foundation
 
@@ -10,10 +11,18 @@ import Glibc
 public enum Stores {
     public static func directory(_ configuration: Configuration) throws -> any DirectoryStore {
         if configuration.usesMariaDB {
-            throw Failure(.unavailable, "the MariaDB directory store (MYSQL_HOST/MYSQL_SOCKET) is not available in this build yet; unset MYSQL_HOST to use the embedded store")
+            return MariaDBDirectoryStore(settings: mariaDBSettings(configuration))
         }
         let directory = try ensureDataDirectory(configuration.dataDirectory)
         return try SQLiteDirectoryStore(path: directory + "/directory.sqlite")
+    }
+
+    public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {
+        MariaDBSettings(
+            host: configuration[.mysqlHost], port: UInt32(configuration[.mysqlPort] ?? "3306") ?? 3306,
+            socket: configuration[.mysqlSocket], user: configuration[.mysqlUser] ?? "root",
+            password: configuration[.mysqlPassword], database: configuration[.mysqlDatabase] ?? "medidoresEnergia",
+            sslCA: configuration[.mysqlSSLCA])
     }
 
     /// Creates the data directory (mode 0750) when missing; says clearly why it cannot.

@@ -287,8 +287,15 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     sql: "INSERT INTO UsuariosNodos (usuario_id, nodo_id, activo, ubicacion, fecha_asignacion) VALUES (?, ?, 1, ?, ?)",
                     arguments: [user.id, node.id, location, Date()])
             }
-            return try Self.fetchAssignment(db, userID: user.id, nodeID: node.id)!
+            return try Self.requireAssignment(db, userID: user.id, nodeID: node.id)
         }
+    }
+
+    private static func requireAssignment(_ db: Database, userID: Int64, nodeID: Int64) throws -> Assignment {
+        guard let assignment = try fetchAssignment(db, userID: userID, nodeID: nodeID) else {
+            throw DirectoryError.io("the assignment vanished while it was written")
+        }
+        return assignment
     }
 
     private func updateAssignment(
@@ -301,7 +308,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                 throw DirectoryError.unknownAssignment(username: user.username, espID: node.espID)
             }
             try db.execute(sql: sql + " WHERE usuario_id = ? AND nodo_id = ?", arguments: arguments + [user.id, node.id])
-            return try Self.fetchAssignment(db, userID: user.id, nodeID: node.id)!
+            return try Self.requireAssignment(db, userID: user.id, nodeID: node.id)
         }
     }
 

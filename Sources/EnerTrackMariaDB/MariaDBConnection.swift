@@ -1,0 +1,321 @@
+import CMariaDB
+import EnerTrackCore
+import Foundation
+
+/// An error reported by the MariaDB server or Connector/C, with the server's code.
+///
+/// Messages never contain the password: Connector/C does not echo it, and connection errors
+/// are rewritten to name only host and port.
+public struct MariaDBError: Error, CustomStringConvertible, Sendable {
+    public let code: UInt32
+    public let message: String
+
+    public var description: String { "MariaDB error \(code): \(message)" }
+
+    /// The connection is unusable and must be replaced (server gone, connection lost).
+    public var isConnectionLost: Bool { [2006, 2013, 2055, 1927, 4031].contains(code) }
+    /// A retry of the whole transaction may succeed (deadlock / Galera certification, lock wait).
+    public var isRetryable: Bool { code == 1213 || code == 1205 }
+    /// The server could not be reached at all.
+    public var isUnreachable: Bool { [2002, 2003, 2005, 2006, 2013, 2026].contains(code) }
+}
+
+/// Where and how to connect.
+public struct MariaDBSettings: Sendable, Equatable {
+    public var host: String?
+    public var port: UInt32
+    public var socket: String?
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslCA: String?
+    public var connectTimeout: UInt32 = 5
+    public var readTimeout: UInt32 = 30
+    public var writeTimeout: UInt32 = 30
+
+    public init(host: String?, port: UInt32, socket: String?, user: String, password: String?, database: String, sslCA: String?) {
+        self.host = host
+        self.port = port
+        self.socket = socket
+        self.user = user
+        self.password = password
+        self.database = database
+        self.sslCA = sslCA
+    }
+
+    /// `host:port` or the socket path, for messages.
+    public var endpoint: String {
+        if let socket, host == nil || host == "localhost" { return socket }
+        return "\(host ?? "localhost"):\(port)"
+    }
+}
+
+/// One value bound to a `?` of a prepared statement.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case text(String)
+
+    public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+    public init(_ value: Bool) { self = .int(value ? 1 : 0) }
+    public init(_ value: Int64) { self = .int(value) }
+    public init(_ date: Date?) { self = date.map { .text(MariaDBConnection.timestamp($0)) } ?? .null }
+}
+
+/// One row of a result: every column as text (or nil for NULL), by column name.
+public struct SQLRow: Sendable {
+    let columns: [String: String?]
+
+    public func string(_ name: String) -> String? { columns[name] ?? nil }
+    public func int(_ name: String) -> Int64 { string(name).flatMap { Int64($0) } ?? 0 }
+    public func bool(_ name: String) -> Bool { int(name) != 0 }
+    public func date(_ name: String) -> Date? { string(name).flatMap(MariaDBConnection.parseTimestamp) }
+}
+
+/// Owns one `MYSQL*` connection handle. Not thread-safe: the pool hands it to one task at a time,
+/// and every call on it runs on a blocking thread, never on an async executor thread.
+public final class MariaDBConnection: @unchecked Sendable {
+    private let handle: UnsafeMutablePointer<MYSQL>
+    public let settings: MariaDBSettings
+    private var statements: [String: MariaDBStatement] = [:]
+
+    private static let libraryReady: Bool = { enertrack_mysql_library_init() == 0 }()
+
+    /// Connects (auto-reconnect off: reconnecting is explicit, so statement handles are re-prepared).
+    /// With `useDatabase` false it connects without selecting the database (to create it).
+    public init(settings: MariaDBSettings, useDatabase: Bool = true) throws {
+        _ = Self.libraryReady
+        guard let handle = mysql_init(nil) else { throw MariaDBError(code: 2008, message: "out of memory") }
+        self.handle = handle
+        self.settings = settings
+        _ = enertrack_mysql_option_uint(handle, MYSQL_OPT_CONNECT_TIMEOUT, settings.connectTimeout)
+        _ = enertrack_mysql_option_uint(handle, MYSQL_OPT_READ_TIMEOUT, settings.readTimeout)
+        _ = enertrack_mysql_option_uint(handle, MYSQL_OPT_WRITE_TIMEOUT, settings.writeTimeout)
+        _ = enertrack_mysql_option_bool(handle, MYSQL_OPT_RECONNECT, 0)
+        _ = enertrack_mysql_option_string(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        if let ca = settings.sslCA {
+            _ = enertrack_mysql_option_string(handle, MYSQL_OPT_SSL_CA, ca)
+            _ = enertrack_mysql_option_bool(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 1)
+        }
+        let connected = mysql_real_connect(
+            handle, settings.host, settings.user, settings.password, useDatabase ? settings.database : nil,
+            settings.port, settings.socket, 0)
+        // On failure deinit closes the handle (self is fully initialised here).
+        guard connected != nil else {
+            throw MariaDBError(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
+        }
+        // Timestamps travel as UTC; the collation of the connection matches the tables'.
+        try execute("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_uca1400_ai_ci")
+    }
+
+    deinit {
+        statements.removeAll()
+        mysql_close(handle)
+    }
+
+    private func check(_ result: Int32) throws {
+        guard result == 0 else { throw lastError() }
+    }
+
+    func lastError() -> MariaDBError {
+        MariaDBError(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
+    }
+
+    /// Runs a statement without parameters (DDL, SET, transaction control). Never pass user input here.
+    public func execute(_ sql: String) throws {
+        try check(mysql_real_query(handle, sql, UInt(sql.utf8.count)))
+        // Drain any result so the connection is ready for the next statement.
+        if let result = mysql_store_result(handle) { mysql_free_result(result) }
+    }
+
+    /// Runs a prepared statement with bound parameters and returns its rows (empty for writes).
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
+        let statement = try prepared(sql)
+        do {
+            return try statement.run(parameters)
+        } catch let error as MariaDBError where error.code == 1615 {
+            // "Prepared statement needs to be re-prepared" after a schema change.
+            statements[sql] = nil
+            return try prepared(sql).run(parameters)
+        }
+    }
+
+    /// Rows changed by the last statement run through `query`.
+    public private(set) var affectedRows: UInt64 = 0
+
+    private func prepared(_ sql: String) throws -> MariaDBStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try MariaDBStatement(connection: self, handle: handle, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    func recordAffectedRows(_ count: UInt64) { affectedRows = count }
+
+    /// Whether the server still answers on this connection.
+    public func ping() -> Bool { mysql_ping(handle) == 0 }
+
+    // MARK: Timestamps (UTC, as the session's time_zone is +00:00)
+
+    static func timestamp(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        var parts = tm()
+        let scanned = text.withCString { sscanf_timestamp($0, &parts) }
+        guard scanned, parts.tm_year > 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+}
+
+private func sscanf_timestamp(_ text: UnsafePointer<CChar>, _ parts: inout tm) -> Bool {
+    var year: Int32 = 0, month: Int32 = 0, day: Int32 = 0, hour: Int32 = 0, minute: Int32 = 0, second: Int32 = 0
+    let string = String(cString: text)
+    let fields = string.split(whereSeparator: { "- :.".contains($0) }).prefix(6).compactMap { Int32($0) }
+    guard fields.count >= 6 else { return false }
+    (year, month, day, hour, minute, second) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
+    parts.tm_year = year - 1900
+    parts.tm_mon = month - 1
+    parts.tm_mday = day
+    parts.tm_hour = hour
+    parts.tm_min = minute
+    parts.tm_sec = second
+    return year >= 1970
+}
+
+/// Owns one `MYSQL_STMT*`; binds parameters and reads every column as text.
+final class MariaDBStatement {
+    private let handle: UnsafeMutablePointer<MYSQL_STMT>
+    private unowned let connection: MariaDBConnection
+    private let parameterCount: Int
+
+    init(connection: MariaDBConnection, handle mysql: UnsafeMutablePointer<MYSQL>, sql: String) throws {
+        guard let handle = mysql_stmt_init(mysql) else { throw connection.lastError() }
+        self.handle = handle
+        self.connection = connection
+        guard mysql_stmt_prepare(handle, sql, UInt(sql.utf8.count)) == 0 else {
+            let error = MariaDBError(code: mysql_stmt_errno(handle), message: String(cString: mysql_stmt_error(handle)))
+            mysql_stmt_close(handle)
+            throw error
+        }
+        parameterCount = Int(mysql_stmt_param_count(handle))
+        _ = enertrack_stmt_update_max_length(handle)
+    }
+
+    deinit { mysql_stmt_close(handle) }
+
+    private func error() -> MariaDBError {
+        MariaDBError(code: mysql_stmt_errno(handle), message: String(cString: mysql_stmt_error(handle)))
+    }
+
+    func run(_ parameters: [SQLValue]) throws -> [SQLRow] {
+        precondition(parameters.count == parameterCount, "statement expects \(parameterCount) parameters")
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer { buffers.forEach { $0.deallocate() } }
+        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameterCount, 1))
+        for (index, value) in parameters.enumerated() {
+            switch value {
+            case .null:
+                binds[index].buffer_type = MYSQL_TYPE_NULL
+            case .int(let number):
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+                buffer.storeBytes(of: number, as: Int64.self)
+                buffers.append(buffer)
+                binds[index].buffer_type = MYSQL_TYPE_LONGLONG
+                binds[index].buffer = buffer
+            case .text(let text):
+                let bytes = Array(text.utf8)
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+                bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                buffers.append(buffer)
+                binds[index].buffer_type = MYSQL_TYPE_STRING
+                binds[index].buffer = buffer
+                binds[index].buffer_length = UInt(bytes.count)
+                binds[index].length_value = UInt(bytes.count)
+            }
+        }
+        if parameterCount > 0 {
+            let failed = binds.withUnsafeMutableBufferPointer { mysql_stmt_bind_param(handle, $0.baseAddress) }
+            guard failed == 0 else { throw error() }
+        }
+        guard mysql_stmt_execute(handle) == 0 else { throw error() }
+        connection.recordAffectedRows(mysql_stmt_affected_rows(handle))
+        guard let metadata = mysql_stmt_result_metadata(handle) else { return [] }
+        defer {
+            mysql_free_result(metadata)
+            mysql_stmt_free_result(handle)
+        }
+        guard mysql_stmt_store_result(handle) == 0 else { throw error() }
+        let count = Int(mysql_num_fields(metadata))
+        guard let fields = mysql_fetch_fields(metadata) else { return [] }
+        var names: [String] = []
+        var results = [MYSQL_BIND](repeating: MYSQL_BIND(), count: count)
+        // Connector/C copies the bind array, so lengths and NULL flags must live in our own buffers.
+        let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: count)
+        let nulls = UnsafeMutablePointer<CChar>.allocate(capacity: count)
+        let truncations = UnsafeMutablePointer<CChar>.allocate(capacity: count)
+        lengths.initialize(repeating: 0, count: count)
+        nulls.initialize(repeating: 0, count: count)
+        truncations.initialize(repeating: 0, count: count)
+        defer {
+            lengths.deallocate()
+            nulls.deallocate()
+            truncations.deallocate()
+        }
+        for column in 0..<count {
+            names.append(String(cString: fields[column].name))
+            // max_length is only a hint (not kept for every type): clamp it; longer values are refetched whole.
+            let size = Int(min(max(fields[column].max_length, 63), 65_535)) + 1
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 1)
+            buffers.append(buffer)
+            results[column].buffer_type = MYSQL_TYPE_STRING
+            results[column].buffer = buffer
+            results[column].buffer_length = UInt(size)
+            results[column].length = lengths + column
+            results[column].is_null = nulls + column
+            results[column].error = truncations + column
+        }
+        var rows: [SQLRow] = []
+        let bound = results.withUnsafeMutableBufferPointer { mysql_stmt_bind_result(handle, $0.baseAddress) }
+        guard bound == 0 else { throw error() }
+        while true {
+            let status = mysql_stmt_fetch(handle)
+            if status == MYSQL_NO_DATA { break }
+            guard status == 0 || status == MYSQL_DATA_TRUNCATED else { throw error() }
+            var columns: [String: String?] = [:]
+            for column in 0..<count {
+                if nulls[column] != 0 {
+                    columns[names[column]] = .some(nil)
+                    continue
+                }
+                let length = Int(lengths[column])
+                if length >= Int(results[column].buffer_length) {
+                    // Longer than its buffer (max_length is not kept for every type): fetch it whole.
+                    columns[names[column]] = try fetchWhole(column: column, length: length)
+                } else {
+                    let bytes = UnsafeRawBufferPointer(start: results[column].buffer, count: length)
+                    columns[names[column]] = String(decoding: bytes, as: UTF8.self)
+                }
+            }
+            rows.append(SQLRow(columns: columns))
+        }
+        return rows
+    }
+
+    private func fetchWhole(column: Int, length: Int) throws -> String {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: length + 1, alignment: 1)
+        defer { buffer.deallocate() }
+        var bind = MYSQL_BIND()
+        bind.buffer_type = MYSQL_TYPE_STRING
+        bind.buffer = buffer
+        bind.buffer_length = UInt(length + 1)
+        guard mysql_stmt_fetch_column(handle, &bind, UInt32(column), 0) == 0 else { throw error() }
+        return String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    }
+}
