@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackMariaDB
 import EnerTrackSQLite
 import Foundation
 import Testing
@@ -14,8 +15,15 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         try SQLiteDirectoryStore(path: try temporaryDirectory("enertrack-contract") + "/directory.sqlite")
     }
 
+    /// A new database on the test MariaDB, migrated.
+    static let mariadb = StoreFactory(name: "mariadb") {
+        let store = MariaDBDirectoryStore(settings: try TestServers.mariaDB(database: TestServers.freshDatabaseName()))
+        _ = try await store.migrate(dryRun: false)
+        return store
+    }
+
     /// Every implementation the contract runs against.
-    static let all: [StoreFactory] = [.sqlite]
+    static let all: [StoreFactory] = [.sqlite, .mariadb]
 }
 
 /// The directory store contract: every implementation must behave the same.

@@ -1,0 +1,57 @@
+import EnerTrackCore
+import EnerTrackMariaDB
+import Foundation
+
+/// The private servers `scripts/test` starts on loopback, found through the environment it exports.
+/// A test that needs one and does not find it fails and says how to get it; it never passes silently.
+enum TestServers {
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// Connection settings of the test MariaDB, for a database of this name.
+    static func mariaDB(database: String) throws -> MariaDBSettings {
+        guard let host = environment["ENERTRACK_TEST_MYSQL_HOST"], let port = environment["ENERTRACK_TEST_MYSQL_PORT"].flatMap(UInt32.init)
+        else {
+            throw Missing(description: "no test MariaDB: run scripts/test, or start one with "
+                + "'eval $(scripts/services/mariadb start /tmp/et-mariadb)' before swift test")
+        }
+        return MariaDBSettings(
+            host: host, port: port, socket: nil, user: environment["ENERTRACK_TEST_MYSQL_USER"] ?? "root",
+            password: environment["ENERTRACK_TEST_MYSQL_PASSWORD"], database: database, sslCA: nil)
+    }
+
+    /// A fresh database name, so tests never see each other's rows.
+    static func freshDatabaseName() -> String {
+        "et_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    }
+
+    /// The `MYSQL_*` variables that point a command at a database of the test MariaDB.
+    static func mariaDBEnvironment(database: String) throws -> [String: String] {
+        let settings = try mariaDB(database: database)
+        return ["MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port),
+                "MYSQL_USER": settings.user, "MYSQL_PASSWORD": settings.password ?? "", "MYSQL_DB": database]
+    }
+
+    /// A connection with full rights on the test server, for setting up scenarios (legacy tables).
+    static func adminConnection(database: String) throws -> MariaDBConnection {
+        try MariaDBConnection(settings: mariaDB(database: database), useDatabase: false)
+    }
+
+    /// Runs `scripts/services/mariadb ACTION` on the test server (restart, stop).
+    static func controlMariaDB(_ action: String) throws {
+        guard let directory = environment["ENERTRACK_TEST_MYSQL_DIR"] else {
+            throw Missing(description: "ENERTRACK_TEST_MYSQL_DIR is not set: run scripts/test")
+        }
+        let process = Process()
+        process.executableURL = packageRoot.appendingPathComponent("scripts/services/mariadb")
+        process.arguments = [action, directory]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Missing(description: "scripts/services/mariadb \(action) failed with \(process.terminationStatus)")
+        }
+    }
+}
