@@ -193,3 +193,35 @@ public enum DirectoryRules {
             .folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
     }
 }
+
+extension DirectoryRules {
+    /// Why a node cannot be added when `existing` already holds its ESP id.
+    public static func checkNewNode(existing: Node?) throws {
+        guard let existing else { return }
+        if existing.isActive { throw DirectoryError.duplicate(what: "node", value: existing.espID) }
+        throw DirectoryError.conflict(
+            "node '\(existing.espID)' already exists but is inactive; use 'enertrack node restore \(existing.espID)'")
+    }
+
+    /// Why `user` cannot be given `node`; `existing` is their assignment row, if any.
+    public static func checkAssignable(user: User, node: Node, existing: Assignment?) throws {
+        guard user.removedAt == nil else {
+            throw DirectoryError.conflict(
+                "user '\(user.username)' is removed; enable it first with 'enertrack user enable \(user.username)'")
+        }
+        guard node.isActive else {
+            throw DirectoryError.conflict(
+                "node '\(node.espID)' is inactive; restore it first with 'enertrack node restore \(node.espID)'")
+        }
+        if let existing, existing.isActive {
+            throw DirectoryError.duplicate(what: "assignment", value: "\(user.username) → \(node.espID)")
+        }
+    }
+
+    /// An assignment can be changed only while it is active.
+    public static func checkChangeable(_ existing: Assignment?, user: User, node: Node) throws {
+        guard let existing, existing.isActive else {
+            throw DirectoryError.unknownAssignment(username: user.username, espID: node.espID)
+        }
+    }
+}

@@ -272,11 +272,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 
     public func addNode(espID: String, name: String?, description: String?, active: Bool) async throws -> Node {
         try await transaction { connection in
-            if let existing = try Self.fetchNode(connection, espID) {
-                if existing.isActive { throw DirectoryError.duplicate(what: "node", value: existing.espID) }
-                throw DirectoryError.conflict(
-                    "node '\(existing.espID)' already exists but is inactive; use 'enertrack node restore \(existing.espID)'")
-            }
+            try DirectoryRules.checkNewNode(existing: try Self.fetchNode(connection, espID))
             try connection.query(
                 "INSERT INTO Nodos (esp_id, nombre, descripcion, activo, fecha_creacion) VALUES (?, ?, ?, ?, ?)",
                 [.text(espID), SQLValue(name), SQLValue(description), SQLValue(active), SQLValue(Date())])
@@ -338,16 +334,9 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         try await transaction { connection in
             let user = try Self.requireUser(connection, username)
             let node = try Self.requireNode(connection, espID)
-            guard user.removedAt == nil else {
-                throw DirectoryError.conflict("user '\(user.username)' is removed; enable it first with 'enertrack user enable \(user.username)'")
-            }
-            guard node.isActive else {
-                throw DirectoryError.conflict("node '\(node.espID)' is inactive; restore it first with 'enertrack node restore \(node.espID)'")
-            }
-            if let existing = try Self.fetchAssignment(connection, userID: user.id, nodeID: node.id) {
-                guard !existing.isActive else {
-                    throw DirectoryError.duplicate(what: "assignment", value: "\(user.username) → \(node.espID)")
-                }
+            let existing = try Self.fetchAssignment(connection, userID: user.id, nodeID: node.id)
+            try DirectoryRules.checkAssignable(user: user, node: node, existing: existing)
+            if existing != nil {
                 try connection.query(
                     """
                     UPDATE UsuariosNodos SET activo = 1, ubicacion = COALESCE(?, ubicacion), fecha_asignacion = ?
@@ -369,9 +358,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         try await transaction { connection in
             let user = try Self.requireUser(connection, username)
             let node = try Self.requireNode(connection, espID)
-            guard let existing = try Self.fetchAssignment(connection, userID: user.id, nodeID: node.id), existing.isActive else {
-                throw DirectoryError.unknownAssignment(username: user.username, espID: node.espID)
-            }
+            try DirectoryRules.checkChangeable(
+                try Self.fetchAssignment(connection, userID: user.id, nodeID: node.id), user: user, node: node)
             try connection.query(sql + " WHERE usuario_id = ? AND nodo_id = ?", parameters + [.int(user.id), .int(node.id)])
             guard let assignment = try Self.fetchAssignment(connection, userID: user.id, nodeID: node.id) else {
                 throw DirectoryError.io("the assignment vanished while it was written")

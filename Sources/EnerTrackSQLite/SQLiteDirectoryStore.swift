@@ -200,11 +200,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     public func addNode(espID: String, name: String?, description: String?, active: Bool) async throws -> Node {
         try await write { db in
-            if let existing = try Self.fetchNode(db, espID) {
-                if existing.isActive { throw DirectoryError.duplicate(what: "node", value: existing.espID) }
-                throw DirectoryError.conflict(
-                    "node '\(existing.espID)' already exists but is inactive; use 'enertrack node restore \(existing.espID)'")
-            }
+            try DirectoryRules.checkNewNode(existing: try Self.fetchNode(db, espID))
             try db.execute(
                 sql: "INSERT INTO Nodos (esp_id, nombre, descripcion, activo, fecha_creacion) VALUES (?, ?, ?, ?, ?)",
                 arguments: [espID, name, description, active, Date()])
@@ -266,16 +262,9 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         try await write { db in
             let user = try Self.requireUser(db, username)
             let node = try Self.requireNode(db, espID)
-            guard user.removedAt == nil else {
-                throw DirectoryError.conflict("user '\(user.username)' is removed; enable it first with 'enertrack user enable \(user.username)'")
-            }
-            guard node.isActive else {
-                throw DirectoryError.conflict("node '\(node.espID)' is inactive; restore it first with 'enertrack node restore \(node.espID)'")
-            }
-            if let existing = try Self.fetchAssignment(db, userID: user.id, nodeID: node.id) {
-                guard !existing.isActive else {
-                    throw DirectoryError.duplicate(what: "assignment", value: "\(user.username) → \(node.espID)")
-                }
+            let existing = try Self.fetchAssignment(db, userID: user.id, nodeID: node.id)
+            try DirectoryRules.checkAssignable(user: user, node: node, existing: existing)
+            if existing != nil {
                 try db.execute(
                     sql: """
                         UPDATE UsuariosNodos SET activo = 1, ubicacion = COALESCE(?, ubicacion), fecha_asignacion = ?
@@ -304,9 +293,8 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         try await write { db in
             let user = try Self.requireUser(db, username)
             let node = try Self.requireNode(db, espID)
-            guard let existing = try Self.fetchAssignment(db, userID: user.id, nodeID: node.id), existing.isActive else {
-                throw DirectoryError.unknownAssignment(username: user.username, espID: node.espID)
-            }
+            try DirectoryRules.checkChangeable(
+                try Self.fetchAssignment(db, userID: user.id, nodeID: node.id), user: user, node: node)
             try db.execute(sql: sql + " WHERE usuario_id = ? AND nodo_id = ?", arguments: arguments + [user.id, node.id])
             return try Self.requireAssignment(db, userID: user.id, nodeID: node.id)
         }
