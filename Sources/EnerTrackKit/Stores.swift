@@ -9,12 +9,14 @@ import Glibc
 
 /// Opens the stores the configuration selects: MariaDB or embedded SQLite for the directory.
 public enum Stores {
-    public static func directory(_ configuration: Configuration) throws -> any DirectoryStore {
+    /// `migrate: false` opens the embedded store without applying migrations (status, dry runs);
+    /// MariaDB never migrates on its own.
+    public static func directory(_ configuration: Configuration, migrate: Bool = true) throws -> any DirectoryStore {
         if configuration.usesMariaDB {
             return MariaDBDirectoryStore(settings: mariaDBSettings(configuration))
         }
         let directory = try ensureDataDirectory(configuration.dataDirectory)
-        return try SQLiteDirectoryStore(path: directory + "/directory.sqlite")
+        return try SQLiteDirectoryStore(path: directory + "/directory.sqlite", migrate: migrate)
     }
 
     public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {

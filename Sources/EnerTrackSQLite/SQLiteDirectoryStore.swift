@@ -15,8 +15,9 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     public var location: String { "sqlite:\(path)" }
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database at `path` and, unless `migrate` is false (for
+    /// `db status` and `db migrate --dry-run`, which must not change anything), applies pending migrations.
+    public init(path: String, migrate: Bool = true) throws {
         self.path = path
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -24,7 +25,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         configuration.label = "directory"
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            if migrate { try Self.migrator.migrate(pool) }
         } catch {
             throw Self.mapOpenError(error, path: path)
         }
@@ -74,8 +75,12 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     }()
 
     public func migrate(dryRun: Bool) async throws -> SchemaStatus {
-        // Migrations already ran at open; report what is applied.
-        try await schemaStatus()
+        let before = try await schemaStatus()
+        guard !dryRun, !before.pending.isEmpty else { return before }
+        do { try Self.migrator.migrate(pool) } catch { throw Self.mapError(error, path: path) }
+        var after = try await schemaStatus()
+        after.pending = before.pending
+        return after
     }
 
     public func schemaStatus() async throws -> SchemaStatus {

@@ -202,9 +202,16 @@ struct CommandTests {
         #expect(back["active"] as? Bool == true && back["location"] as? String == "Salón")
     }
 
-    @Test("db status and db migrate report the schema")
+    @Test("db status and db migrate report the schema; --dry-run changes nothing")
     func database() async throws {
         let harness = try Harness()
+        let fresh = try await harness.run(["db", "status", "--json"]).objects()[0]
+        #expect(fresh["pending"] as? [String] == ["0001_directory"] && fresh["current"] as? Bool == false)
+        let dryRun = await harness.run(["db", "migrate", "--dry-run"])
+        #expect(dryRun.status == 0 && dryRun.stdout.contains("would apply: 0001_directory"), "\(dryRun.stdout)")
+        #expect(try await harness.run(["db", "status", "--json"]).objects()[0]["current"] as? Bool == false)
+        let applied = await harness.run(["db", "migrate"])
+        #expect(applied.status == 0 && applied.stdout.contains("applied: 0001_directory"), "\(applied.stdout)")
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(status["store"] as? String == "sqlite")
         #expect(status["current"] as? Bool == true)

@@ -116,11 +116,18 @@ struct MariaDBTests {
         #expect(try await admin.nodes(includeInactive: false).count == 5)
 
         try TestServers.controlMariaDB("stop")
-        await #expect(throws: DirectoryError.self) { try await admin.nodes(includeInactive: false) }
         do {
             _ = try await admin.nodes(includeInactive: false)
+            Issue.record("the store answered with the server stopped")
         } catch let error as DirectoryError {
             #expect(error.exitStatus == .unavailable, "\(error)")
+        }
+        // Every command says so plainly with exit 69 while the server is down.
+        let harness = try Harness(environment: TestServers.mariaDBEnvironment(database: database))
+        for command in [["user", "list"], ["node", "add", "ESP_X"], ["assign", "list"], ["db", "status"]] {
+            let result = await harness.run(command)
+            #expect(result.status == 69, "\(command): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("enertrack: cannot reach MariaDB at "), "\(command): \(result.stderr)")
         }
         try TestServers.controlMariaDB("restart")
 

@@ -12,8 +12,9 @@ struct DBCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply pending schema migrations to the directory store.",
             discussion: """
-                Migrations are numbered and append-only; running this twice is harmless. The embedded \
-                store also migrates itself on first use.
+                Migrations are numbered and append-only; running this twice is harmless, and two runs \
+                at once are serialised. The embedded store also migrates itself on first use; MariaDB \
+                is changed only by this command (the database is created when missing).
 
                 Example:
                   enertrack db migrate --dry-run
@@ -26,7 +27,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.configuration()
-            let store = try Stores.directory(configuration)
+            let store = try Stores.directory(configuration, migrate: false)
             let status = try await store.migrate(dryRun: dryRun)
             let verb = dryRun ? "would apply" : "applied"
             let pending = status.pending.isEmpty ? "nothing pending" : "\(verb): \(status.pending.joined(separator: ", "))"
@@ -48,7 +49,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.configuration()
-            let status = try await Stores.directory(configuration).schemaStatus()
+            let status = try await Stores.directory(configuration, migrate: false).schemaStatus()
             let record = Record([
                 "store": .text(status.store), "location": .text(status.location),
                 "version": .text(status.applied.last), "applied": .list(status.applied), "pending": .list(status.pending), "notes": .list(status.notes),
