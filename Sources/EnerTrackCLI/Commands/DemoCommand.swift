@@ -44,6 +44,8 @@ struct DemoCommand: AsyncParsableCommand {
             _ = try await admin.addNode(espID: espID, name: name, description: "Simulated PZEM-004T meter")
             _ = try await admin.assign(username: "demo", espID: espID, location: location)
         }
+        // Name the binary as it was run: after scripts/demo it is not on PATH yet.
+        let program = CommandLine.arguments.first.flatMap { $0.hasSuffix("/enertrack") ? $0 : nil } ?? "enertrack"
         let renderer = RecordRenderer(timeZone: configuration.timeZone)
         let assignments = try await admin.assignments(AssignmentFilter(username: "demo"))
         Print.out("""
@@ -54,9 +56,9 @@ struct DemoCommand: AsyncParsableCommand {
 
             \(renderer.table(assignments.map(\.record), empty: "no assignments"))
             Try:
-              enertrack --help
-              enertrack user list --data-dir \(directory)
-              enertrack node list --data-dir \(directory) --json
+              \(program) --help
+              \(program) user list --data-dir \(directory)
+              \(program) node list --data-dir \(directory) --json
 
             """)
     }
