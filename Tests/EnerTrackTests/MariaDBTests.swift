@@ -165,4 +165,35 @@ struct MariaDBTests {
         #expect(result.status == 78)
         #expect(result.stderr == "enertrack: MariaDB database 'et_does_not_exist' does not exist at \(TestServers.environment["ENERTRACK_TEST_MYSQL_HOST"] ?? ""):\(TestServers.environment["ENERTRACK_TEST_MYSQL_PORT"] ?? ""); run 'enertrack db migrate' to create it\n")
     }
+
+    @Test("MYSQL_SSL_CA: TLS with the server certificate verified; a wrong CA is refused with exit 69")
+    func tls() async throws {
+        let ca = try #require(TestServers.environment["ENERTRACK_TEST_MYSQL_CA"], "run scripts/test: the test MariaDB has TLS")
+        let database = TestServers.freshDatabaseName()
+        var settings = try TestServers.mariaDB(database: database)
+        settings.sslCA = ca
+        let connection = try MariaDBConnection(settings: settings, useDatabase: false)
+        let cipher = try connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?.string("Value")
+        #expect(cipher?.isEmpty == false, "the connection is not encrypted")
+
+        var environment = try TestServers.mariaDBEnvironment(database: database)
+        environment["MYSQL_SSL_CA"] = ca
+        let harness = try Harness(environment: environment)
+        #expect(await harness.run(["db", "migrate"]).status == 0)
+        #expect(await harness.run(["node", "add", "ESP_TLS"]).status == 0)
+
+        // A CA that did not sign the server's certificate: the connection must fail, not fall back.
+        let otherCA = try temporaryDirectory("enertrack-ca") + "/other.pem"
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
+                             "-keyout", otherCA + ".key", "-out", otherCA]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        environment["MYSQL_SSL_CA"] = otherCA
+        let refused = await (try Harness(environment: environment)).run(["node", "list"])
+        #expect(refused.status == 69)
+        #expect(refused.stderr.contains("TLS/SSL error"), "\(refused.stderr)")
+    }
 }
