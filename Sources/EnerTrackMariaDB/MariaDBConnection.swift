@@ -141,20 +141,12 @@ public final class MariaDBConnection: @unchecked Sendable {
         }
     }
 
-    /// Rows changed by the last statement run through `query`.
-    public private(set) var affectedRows: UInt64 = 0
-
     private func prepared(_ sql: String) throws -> MariaDBStatement {
         if let statement = statements[sql] { return statement }
         let statement = try MariaDBStatement(connection: self, handle: handle, sql: sql)
         statements[sql] = statement
         return statement
     }
-
-    func recordAffectedRows(_ count: UInt64) { affectedRows = count }
-
-    /// Whether the server still answers on this connection.
-    public func ping() -> Bool { mysql_ping(handle) == 0 }
 
     // MARK: Timestamps (UTC, as the session's time_zone is +00:00)
 
@@ -166,27 +158,19 @@ public final class MariaDBConnection: @unchecked Sendable {
                       parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
+    /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]` as UTC.
     static func parseTimestamp(_ text: String) -> Date? {
+        let fields = text.split(whereSeparator: { "- :.".contains($0) }).prefix(6).compactMap { Int32($0) }
+        guard fields.count == 6, fields[0] >= 1970 else { return nil }
         var parts = tm()
-        let scanned = text.withCString { sscanf_timestamp($0, &parts) }
-        guard scanned, parts.tm_year > 0 else { return nil }
+        parts.tm_year = fields[0] - 1900
+        parts.tm_mon = fields[1] - 1
+        parts.tm_mday = fields[2]
+        parts.tm_hour = fields[3]
+        parts.tm_min = fields[4]
+        parts.tm_sec = fields[5]
         return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
-}
-
-private func sscanf_timestamp(_ text: UnsafePointer<CChar>, _ parts: inout tm) -> Bool {
-    var year: Int32 = 0, month: Int32 = 0, day: Int32 = 0, hour: Int32 = 0, minute: Int32 = 0, second: Int32 = 0
-    let string = String(cString: text)
-    let fields = string.split(whereSeparator: { "- :.".contains($0) }).prefix(6).compactMap { Int32($0) }
-    guard fields.count >= 6 else { return false }
-    (year, month, day, hour, minute, second) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
-    parts.tm_year = year - 1900
-    parts.tm_mon = month - 1
-    parts.tm_mday = day
-    parts.tm_hour = hour
-    parts.tm_min = minute
-    parts.tm_sec = second
-    return year >= 1970
 }
 
 /// Owns one `MYSQL_STMT*`; binds parameters and reads every column as text.
@@ -245,7 +229,6 @@ final class MariaDBStatement {
             guard failed == 0 else { throw error() }
         }
         guard mysql_stmt_execute(handle) == 0 else { throw error() }
-        connection.recordAffectedRows(mysql_stmt_affected_rows(handle))
         guard let metadata = mysql_stmt_result_metadata(handle) else { return [] }
         defer {
             mysql_free_result(metadata)

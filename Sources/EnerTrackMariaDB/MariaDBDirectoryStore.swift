@@ -114,14 +114,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     }
 
     public func migrate(dryRun: Bool) async throws -> SchemaStatus {
-        if !dryRun { try await createDatabaseIfMissing() }
-        if dryRun {
-            do { return try await schemaStatus() } catch DirectoryError.schema(let message) where message.contains("does not exist") {
-                let all = MariaDBSchema.migrations.map(\.id)
-                return SchemaStatus(store: "mariadb", location: location, applied: [], pending: all,
-                                    notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" })
-            }
-        }
+        if dryRun { return try await plannedStatus() }
+        try await createDatabaseIfMissing()
         let settings = self.settings
         // DDL commits implicitly, so migrations run outside a transaction, under a named lock
         // that keeps two concurrent `db migrate` runs from interleaving.
@@ -151,6 +145,20 @@ public final class MariaDBDirectoryStore: DirectoryStore {
                 return after
             }
         } catch { throw map(error) }
+    }
+
+    /// The status as `db migrate --dry-run` reports it, including a database that does not exist yet.
+    private func plannedStatus() async throws -> SchemaStatus {
+        let settings = self.settings
+        do {
+            return try await Blocking.run { try self.status(MariaDBConnection(settings: settings)) }
+        } catch let error as MariaDBError where error.code == 1049 {
+            let all = MariaDBSchema.migrations.map(\.id)
+            return SchemaStatus(store: "mariadb", location: location, applied: [], pending: all,
+                                notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" })
+        } catch {
+            throw map(error)
+        }
     }
 
     private func createDatabaseIfMissing() async throws {

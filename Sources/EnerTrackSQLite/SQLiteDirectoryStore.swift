@@ -27,7 +27,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
             pool = try DatabasePool(path: path, configuration: configuration)
             if migrate { try Self.migrator.migrate(pool) }
         } catch {
-            throw Self.mapOpenError(error, path: path)
+            throw Self.mapError(error, path: path)
         }
     }
 
@@ -363,15 +363,5 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         default:
             return DirectoryError.io("directory store error at \(path): \(error.message ?? "\(error.resultCode)")")
         }
-    }
-
-    static func mapOpenError(_ error: Error, path: String) -> Error {
-        if let error = error as? DatabaseError, error.resultCode == .SQLITE_CANTOPEN {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !FileManager.default.isWritableFile(atPath: directory) || !FileManager.default.isWritableFile(atPath: path) && FileManager.default.fileExists(atPath: path) {
-                return DirectoryError.permissionDenied("cannot open the directory store at \(path): permission denied")
-            }
-        }
-        return mapError(error, path: path)
     }
 }
