@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -42,20 +45,43 @@ let package = Package(
             dependencies: ["EnerTrackCore", "CMariaDB"],
             swiftSettings: strict
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "EnerTrackInflux",
+            dependencies: ["EnerTrackCore", "CZlib"],
+            swiftSettings: strict
+        ),
         .target(
             name: "EnerTrackKit",
-            dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB"],
+            dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux"],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(
+            name: "EnerTrackIngest",
+            dependencies: [
+                "EnerTrackCore", "EnerTrackKit", "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "EnerTrackCLI",
-            dependencies: ["EnerTrackKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "EnerTrackKit", "EnerTrackIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"], swiftSettings: strict),
         .testTarget(
             name: "EnerTrackTests",
-            dependencies: ["EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore"],
+            dependencies: [
+                "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
+                "EnerTrackInflux", "EnerTrackIngest",
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -63,6 +63,10 @@ extension ConfigKey {
     public static let influxDatabase = ConfigKey("INFLUX_DB", default: "enertrack", "InfluxDB 1.x database")
     public static let influxUser = ConfigKey("INFLUX_USER", "InfluxDB 1.x user")
     public static let influxPassword = ConfigKey("INFLUX_PASSWORD", secret: true, "InfluxDB 1.x password")
+    public static let influxMeasurement = ConfigKey("INFLUX_MEASUREMENT", default: "energy", "InfluxDB measurement of the readings")
+    public static let influxGzip = ConfigKey(
+        "INFLUX_GZIP", kind: .choice(["auto", "always", "never"]), default: "auto",
+        "gzip InfluxDB writes: auto = bodies over 1 KiB to a server that is not on loopback")
 
     public static let mqttHost = ConfigKey("DOMINIO", "MQTT broker host name (TLS)")
     public static let mqttPort = ConfigKey("PUERTO_MQTTS", kind: .port, default: "8883", "MQTT broker TLS port")
@@ -83,6 +87,7 @@ extension ConfigKey {
         dataDirectory, timeZone, language,
         mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA,
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
+        influxMeasurement, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL,
     ]

@@ -156,11 +156,14 @@ public enum DirectoryRules {
     }
 
     /// ESP ids appear in MQTT topics and URLs: `[A-Za-z0-9_-]{1,64}`.
-    public static func checkESPID(_ espID: String) throws {
-        let valid = (1...64).contains(espID.utf8.count) && espID.utf8.allSatisfy {
+    public static func isESPID(_ espID: String) -> Bool {
+        (1...64).contains(espID.utf8.count) && espID.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D
         }
-        guard valid else {
+    }
+
+    public static func checkESPID(_ espID: String) throws {
+        guard isESPID(espID) else {
             throw DirectoryError.invalid(field: "ESP id", reason: "'\(espID)' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
         }
     }

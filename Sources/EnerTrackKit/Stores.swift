@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackInflux
 import EnerTrackMariaDB
 import EnerTrackSQLite
 import Foundation
@@ -17,6 +18,23 @@ public enum Stores {
         }
         let directory = try ensureDataDirectory(configuration.dataDirectory)
         return try SQLiteDirectoryStore(path: directory + "/directory.sqlite", migrate: migrate)
+    }
+
+    /// InfluxDB when `INFLUX_URL` is set, else `series.sqlite` in the data directory.
+    public static func series(_ configuration: Configuration) throws -> any SeriesStore {
+        if let settings = influxSettings(configuration) { return InfluxSeriesStore(settings: settings) }
+        let directory = try ensureDataDirectory(configuration.dataDirectory)
+        return try SQLiteSeriesStore(path: directory + "/series.sqlite")
+    }
+
+    public static func influxSettings(_ configuration: Configuration) -> InfluxSettings? {
+        guard let text = configuration[.influxURL], let url = URL(string: text) else { return nil }
+        return InfluxSettings(
+            url: url, database: configuration[.influxDatabase] ?? "enertrack", user: configuration[.influxUser],
+            password: configuration[.influxPassword], token: configuration[.influxToken],
+            organization: configuration[.influxOrg], bucket: configuration[.influxBucket],
+            measurement: configuration[.influxMeasurement] ?? "energy",
+            compression: InfluxSettings.Compression(rawValue: configuration[.influxGzip] ?? "auto") ?? .auto)
     }
 
     public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Where readings live: embedded SQLite (default) or InfluxDB.
+///
+/// Writes are idempotent: a reading with the node and time of a stored one overwrites the
+/// quantities it carries and keeps the others, so a replayed batch changes nothing and
+/// per-quantity messages of one second merge into one row. Times are ms since the epoch;
+/// ranges are half-open, `from <= time < to`.
+public protocol SeriesStore: Sendable {
+    /// Where the store is, for messages (`sqlite:/var/lib/enertrack/series.sqlite`, `influxdb:http://…/enertrack`).
+    var location: String { get }
+
+    /// Answers when the store is reachable and ready (creating what it needs); throws `SeriesError` otherwise.
+    func check() async throws
+
+    /// Stores a batch; returns only when the store confirmed all of it.
+    func write(_ readings: [Reading]) async throws
+
+    /// Raw readings of one node, oldest first.
+    func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading]
+
+    /// The newest reading of each node that has any (only the quantities that newest row carries).
+    func latest(nodes: [String]) async throws -> [String: Reading]
+
+    /// Mean power (W) per node over `from <= time < to`; nodes without power readings there are absent.
+    func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double]
+}
+
+/// A series store failure with the exit status it means.
+public enum SeriesError: ExitStatusError, Equatable {
+    /// The store cannot be reached or did not answer in time (network, server down).
+    case unavailable(store: String, reason: String)
+    /// The store refused our credentials.
+    case unauthorized(store: String, reason: String)
+    /// The store answered with something we cannot use (bad request, parse error).
+    case failed(store: String, reason: String)
+    /// Local file problems (the embedded store's file cannot be opened or written).
+    case cannotWrite(store: String, reason: String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unavailable: .unavailable
+        case .unauthorized: .noPermission
+        case .failed: .software
+        case .cannotWrite: .cannotCreate
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unavailable(let store, let reason): "series store \(store) is unavailable: \(reason)"
+        case .unauthorized(let store, let reason): "series store \(store) refused the credentials: \(reason)"
+        case .failed(let store, let reason): "series store \(store) failed: \(reason)"
+        case .cannotWrite(let store, let reason): "series store \(store) cannot be written: \(reason)"
+        }
+    }
+
+    /// Worth retrying later (the spool keeps the readings until then).
+    public var isTransient: Bool {
+        switch self {
+        case .unavailable: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,296 @@
+import EnerTrackCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// How to reach InfluxDB. A token selects the 2.x/3.x API; otherwise the 1.x API.
+public struct InfluxSettings: Sendable {
+    public enum Compression: String, Sendable {
+        /// gzip bodies of 1 KiB or more unless the server is on loopback, where it only costs CPU.
+        case auto
+        case always
+        case never
+    }
+
+    public var url: URL
+    public var database: String
+    public var user: String?
+    public var password: String?
+    public var token: String?
+    public var organization: String?
+    public var bucket: String?
+    public var measurement: String
+    public var compression: Compression
+    public var timeout: TimeInterval
+
+    public init(
+        url: URL, database: String = "enertrack", user: String? = nil, password: String? = nil,
+        token: String? = nil, organization: String? = nil, bucket: String? = nil,
+        measurement: String = "energy", compression: Compression = .auto, timeout: TimeInterval = 10
+    ) {
+        self.url = url
+        self.database = database
+        self.user = user
+        self.password = password
+        self.token = token
+        self.organization = organization
+        self.bucket = bucket
+        self.measurement = measurement
+        self.compression = compression
+        self.timeout = timeout
+    }
+
+    public var usesV2: Bool { token != nil }
+
+    /// The InfluxQL database: the 1.x database, or the bucket through its DBRP mapping.
+    public var queryDatabase: String { usesV2 ? (bucket ?? database) : database }
+}
+
+/// Readings in InfluxDB: line protocol writes (ms precision, gzip where it pays), InfluxQL reads
+/// through `/query`. Measurement `energy`, tag `node`, one float field per quantity; InfluxDB
+/// itself makes writes idempotent (same series and time → fields overwritten).
+///
+/// HTTP goes through FoundationNetworking (libcurl): kept-alive connections, timeouts and TLS
+/// verification against the system trust store.
+public final class InfluxSeriesStore: SeriesStore {
+    public let settings: InfluxSettings
+    private let session: URLSession
+
+    public var location: String { "influxdb:\(settings.url.absoluteString)/\(settings.queryDatabase)" }
+
+    public init(settings: InfluxSettings) {
+        self.settings = settings
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.httpMaximumConnectionsPerHost = 4
+        configuration.timeoutIntervalForRequest = settings.timeout
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    // MARK: SeriesStore
+
+    public func check() async throws {
+        _ = try await send(request(path: "/ping", query: [], method: "GET"))
+        if !settings.usesV2 {
+            // Creating an existing database is a no-op; a user without admin rights gets 403,
+            // which is fine as long as the database exists (the query below tells).
+            _ = try? await influxQL("CREATE DATABASE \(Self.identifier(settings.database))", method: "POST")
+        }
+        _ = try await influxQL("SHOW MEASUREMENTS LIMIT 1")
+    }
+
+    public func write(_ readings: [Reading]) async throws {
+        guard !readings.isEmpty else { return }
+        var body: [UInt8] = []
+        body.reserveCapacity(readings.count * 110)
+        for reading in readings where !reading.isEmpty {
+            LineProtocol.append(reading, measurement: settings.measurement, to: &body)
+        }
+        var request: URLRequest
+        if settings.usesV2 {
+            request = self.request(
+                path: "/api/v2/write",
+                query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase), ("precision", "ms")],
+                method: "POST")
+        } else {
+            request = self.request(path: "/write", query: [("db", settings.database), ("precision", "ms")], method: "POST")
+        }
+        request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        if shouldCompress(body.count), let gzipped = Gzip.compress(body) {
+            request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+            request.httpBody = gzipped
+        } else {
+            request.httpBody = Data(body)
+        }
+        do {
+            _ = try await send(request)
+        } catch SeriesError.failed(_, let reason) where !settings.usesV2 && reason.contains("database not found") {
+            // A fresh server: create the database once and write again.
+            try await check()
+            _ = try await send(request)
+        }
+    }
+
+    public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
+        var query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node))"
+        if let from { query += " AND time >= \(from)ms" }
+        if let to { query += " AND time < \(to)ms" }
+        query += " ORDER BY time ASC"
+        if let limit { query += " LIMIT \(limit)" }
+        return try await series(query).flatMap { $0.readings(defaultNode: node) }
+    }
+
+    public func latest(nodes: [String]) async throws -> [String: Reading] {
+        guard !nodes.isEmpty else { return [:] }
+        let query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes)) GROUP BY node ORDER BY time DESC LIMIT 1"
+        var latest: [String: Reading] = [:]
+        for series in try await series(query) {
+            if let reading = series.readings(defaultNode: nil).first { latest[reading.node] = reading }
+        }
+        return latest
+    }
+
+    public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
+        guard !nodes.isEmpty else { return [:] }
+        let query = "SELECT mean(power) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes))) AND time >= \(from)ms AND time < \(to)ms GROUP BY node"
+        var means: [String: Double] = [:]
+        for series in try await series(query) {
+            guard let node = series.tags["node"], let row = series.values.first, row.count > 1, let mean = row[1] as? NSNumber
+            else { continue }
+            means[node] = mean.doubleValue
+        }
+        return means
+    }
+
+    // MARK: InfluxQL
+
+    private static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")
+
+    /// One series of a `/query` answer.
+    struct Series {
+        var tags: [String: String]
+        var columns: [String]
+        var values: [[Any]]
+
+        func readings(defaultNode: String?) -> [Reading] {
+            let node = tags["node"] ?? defaultNode ?? ""
+            let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) } }
+            return values.compactMap { row in
+                guard let time = (row.first as? NSNumber)?.int64Value else { return nil }
+                var reading = Reading(node: node, time: time)
+                for (index, quantity) in indices where index < row.count {
+                    reading[quantity] = (row[index] as? NSNumber)?.doubleValue
+                }
+                return reading
+            }
+        }
+    }
+
+    private func series(_ query: String) async throws -> [Series] {
+        let data = try await influxQL(query)
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let results = root["results"] as? [[String: Any]]
+        else { throw SeriesError.failed(store: location, reason: "InfluxDB answered a query with something that is not InfluxQL JSON") }
+        var all: [Series] = []
+        for result in results {
+            if let error = result["error"] as? String { throw SeriesError.failed(store: location, reason: error) }
+            for series in result["series"] as? [[String: Any]] ?? [] {
+                all.append(
+                    Series(
+                        tags: series["tags"] as? [String: String] ?? [:], columns: series["columns"] as? [String] ?? [],
+                        values: series["values"] as? [[Any]] ?? []))
+            }
+        }
+        return all
+    }
+
+    private func influxQL(_ query: String, method: String = "GET") async throws -> Data {
+        var request = self.request(
+            path: "/query", query: [("db", settings.queryDatabase), ("epoch", "ms"), ("q", query)], method: method)
+        request.timeoutInterval = max(settings.timeout, 30)
+        return try await send(request)
+    }
+
+    static func identifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    private static func nodeFilter(_ nodes: [String]) -> String {
+        Set(nodes).sorted().map { "node = \(literal($0))" }.joined(separator: " OR ")
+    }
+
+    // MARK: HTTP
+
+    private func shouldCompress(_ size: Int) -> Bool {
+        switch settings.compression {
+        case .always: true
+        case .never: false
+        case .auto: size >= 1024 && !Self.isLoopback(settings.url.host ?? "")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
+    private func request(path: String, query: [(String, String)], method: String) -> URLRequest {
+        var components = URLComponents(url: settings.url, resolvingAgainstBaseURL: false) ?? URLComponents()
+        components.path = components.path.trimmingSuffix("/") + path
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        // '+' in a query value is a space to InfluxDB's form parser.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        var request = URLRequest(url: components.url ?? settings.url)
+        request.httpMethod = method
+        request.timeoutInterval = settings.timeout
+        if let token = settings.token {
+            request.setValue("Token \(token)", forHTTPHeaderField: "Authorization")
+        } else if let user = settings.user {
+            let credentials = Data("\(user):\(settings.password ?? "")".utf8).base64EncodedString()
+            request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
+        }
+        return request
+    }
+
+    /// Sends and maps failures: transport errors and 5xx are `unavailable` (retry later),
+    /// 401/403 `unauthorized`, other 4xx `failed` with InfluxDB's own message. URLs are never
+    /// part of a message: 1.x credentials could be in them.
+    private func send(_ request: URLRequest) async throws -> Data {
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch let error as URLError {
+            throw SeriesError.unavailable(store: location, reason: Self.describe(error))
+        } catch {
+            throw SeriesError.unavailable(store: location, reason: "\(type(of: error))")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw SeriesError.unavailable(store: location, reason: "no HTTP response")
+        }
+        switch http.statusCode {
+        case 200..<300:
+            return data
+        case 401, 403:
+            throw SeriesError.unauthorized(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+        case 500..<600, 408, 429:
+            throw SeriesError.unavailable(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+        default:
+            throw SeriesError.failed(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+        }
+    }
+
+    private static func message(_ data: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if let error = object["error"] as? String { return error }
+            if let message = object["message"] as? String { return message }
+        }
+        return String(decoding: data.prefix(200), as: UTF8.self)
+    }
+
+    private static func describe(_ error: URLError) -> String {
+        switch error.code {
+        case .cannotConnectToHost: "connection refused"
+        case .timedOut: "timed out"
+        case .cannotFindHost, .dnsLookupFailed: "host not found"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid:
+            "TLS failed (certificate not trusted?)"
+        case .networkConnectionLost: "connection lost"
+        default: "network error \(error.code.rawValue)"
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

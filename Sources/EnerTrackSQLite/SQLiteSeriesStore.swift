@@ -1,0 +1,146 @@
+import EnerTrackCore
+import Foundation
+import GRDB
+
+/// The embedded series store: `series.sqlite` in the data directory, WAL mode, one row per node
+/// and millisecond, clustered by (node, time) so a node's range is one index walk.
+///
+/// A batch is one transaction. A reading whose node and time exist already overwrites the
+/// quantities it carries and keeps the others (`coalesce`), which makes replays harmless and
+/// lets per-quantity messages of one second build one row.
+public final class SQLiteSeriesStore: SeriesStore {
+    public let path: String
+    private let pool: DatabasePool
+
+    public var location: String { "sqlite:\(path)" }
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "series"
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL survives a process crash; only a power cut may lose the last commits,
+            // and the ingest spool has those too.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_readings") { db in
+            try db.execute(sql: """
+                CREATE TABLE readings (
+                    node TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    voltage REAL,
+                    current REAL,
+                    power REAL,
+                    energy REAL,
+                    pf REAL,
+                    frequency REAL,
+                    PRIMARY KEY (node, time)
+                ) WITHOUT ROWID
+                """)
+        }
+        return migrator
+    }()
+
+    private static let columns = "node, time, voltage, current, power, energy, pf, frequency"
+    private static let upsert = """
+        INSERT INTO readings (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (node, time) DO UPDATE SET
+            voltage = coalesce(excluded.voltage, voltage),
+            current = coalesce(excluded.current, current),
+            power = coalesce(excluded.power, power),
+            energy = coalesce(excluded.energy, energy),
+            pf = coalesce(excluded.pf, pf),
+            frequency = coalesce(excluded.frequency, frequency)
+        """
+
+    public func check() async throws {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+    }
+
+    public func write(_ readings: [Reading]) async throws {
+        guard !readings.isEmpty else { return }
+        try await write { db in
+            let statement = try db.cachedStatement(sql: Self.upsert)
+            for reading in readings {
+                try statement.execute(arguments: [
+                    reading.node, reading.time, reading.voltage, reading.current, reading.power,
+                    reading.energy, reading.pf, reading.frequency,
+                ])
+            }
+        }
+    }
+
+    public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
+                arguments: [node, from ?? Int64.min, to ?? Int64.max, limit ?? -1])
+            return rows.map(Self.reading(from:))
+        }
+    }
+
+    public func latest(nodes: [String]) async throws -> [String: Reading] {
+        try await read { db in
+            var latest: [String: Reading] = [:]
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(Self.columns) FROM readings WHERE node = ? ORDER BY time DESC LIMIT 1")
+            for node in Set(nodes) {
+                if let row = try Row.fetchOne(statement, arguments: [node]) { latest[node] = Self.reading(from: row) }
+            }
+            return latest
+        }
+    }
+
+    public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
+        try await read { db in
+            var means: [String: Double] = [:]
+            let statement = try db.cachedStatement(
+                sql: "SELECT avg(power) FROM readings WHERE node = ? AND time >= ? AND time < ? AND power IS NOT NULL")
+            for node in Set(nodes) {
+                if let mean = try Double.fetchOne(statement, arguments: [node, from, to]) { means[node] = mean }
+            }
+            return means
+        }
+    }
+
+    private static func reading(from row: Row) -> Reading {
+        Reading(
+            node: row[0], time: row[1], voltage: row[2], current: row[3], power: row[4], energy: row[5],
+            pf: row[6], frequency: row[7])
+    }
+
+    // MARK: Access and error mapping
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch { throw Self.mapError(error, path: path) }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch { throw Self.mapError(error, path: path) }
+    }
+
+    static func mapError(_ error: Error, path: String) -> Error {
+        guard let error = error as? DatabaseError else { return error }
+        let store = "sqlite:\(path)"
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return SeriesError.unavailable(store: store, reason: "the database is busy")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_IOERR:
+            return SeriesError.cannotWrite(store: store, reason: error.message ?? "\(error.resultCode)")
+        default:
+            return SeriesError.failed(store: store, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+}
