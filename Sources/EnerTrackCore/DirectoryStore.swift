@@ -29,6 +29,13 @@ public protocol DirectoryStore: Sendable {
     func node(espID: String) async throws -> Node?
     func setNodeActive(_ active: Bool, espID: String) async throws -> Node
 
+    /// For ESP ids `ingest` saw: the directory's own spelling of each known one. With `register`,
+    /// unknown ids are added inactive (so `node list --all` shows them) and returned too;
+    /// without it they are absent from the answer.
+    func resolveSeenNodes(_ espIDs: [String], register: Bool) async throws -> SeenNodes
+    /// Moves each node's last-seen time forward (never back).
+    func recordLastSeen(_ times: [String: Date]) async throws
+
     /// Assigns (or reactivates a removed assignment); a nil location keeps a reactivated one's location.
     func assign(username: String, espID: String, location: String?) async throws -> Assignment
     func unassign(username: String, espID: String) async throws -> Assignment
@@ -56,4 +63,17 @@ public struct SchemaStatus: Sendable, Equatable {
     }
 
     public var isCurrent: Bool { pending.isEmpty }
+}
+
+/// What the directory made of ESP ids `ingest` saw.
+public struct SeenNodes: Sendable, Equatable {
+    /// Seen id → the directory's spelling, for known and newly registered nodes.
+    public var canonical: [String: String]
+    /// Ids registered (inactive) by this call.
+    public var registered: [String]
+
+    public init(canonical: [String: String] = [:], registered: [String] = []) {
+        self.canonical = canonical
+        self.registered = registered
+    }
 }

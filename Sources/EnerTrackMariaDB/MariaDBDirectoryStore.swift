@@ -288,6 +288,35 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         }
     }
 
+    public func resolveSeenNodes(_ espIDs: [String], register: Bool) async throws -> SeenNodes {
+        try await transaction { connection in
+            var resolved = SeenNodes()
+            for espID in Set(espIDs) {
+                if let known = try connection.query("SELECT esp_id FROM Nodos WHERE esp_id = ?", [.text(espID)]).first?.string("esp_id") {
+                    resolved.canonical[espID] = known
+                } else if register {
+                    // INSERT IGNORE: another ingest worker may register the same id at the same moment.
+                    try connection.query(
+                        "INSERT IGNORE INTO Nodos (esp_id, activo, fecha_creacion) VALUES (?, 0, ?)", [.text(espID), SQLValue(Date())])
+                    resolved.registered.append(espID)
+                    resolved.canonical[espID] = try connection.query("SELECT esp_id FROM Nodos WHERE esp_id = ?", [.text(espID)]).first?.string("esp_id") ?? espID
+                }
+            }
+            return resolved
+        }
+    }
+
+    public func recordLastSeen(_ times: [String: Date]) async throws {
+        guard !times.isEmpty else { return }
+        try await transaction { connection in
+            for (espID, time) in times {
+                try connection.query(
+                    "UPDATE Nodos SET ultima_conexion = ? WHERE esp_id = ? AND (ultima_conexion IS NULL OR ultima_conexion < ?)",
+                    [SQLValue(time), .text(espID), SQLValue(time)])
+            }
+        }
+    }
+
     public func editNode(espID: String, changes: NodeChanges) async throws -> Node {
         try await transaction { connection in
             let node = try Self.requireNode(connection, espID)

@@ -213,6 +213,35 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         }
     }
 
+    public func resolveSeenNodes(_ espIDs: [String], register: Bool) async throws -> SeenNodes {
+        try await write { db in
+            var resolved = SeenNodes()
+            let now = Date()
+            for espID in Set(espIDs) {
+                if let known = try String.fetchOne(db, sql: "SELECT esp_id FROM Nodos WHERE esp_id = ?", arguments: [espID]) {
+                    resolved.canonical[espID] = known
+                } else if register {
+                    try db.execute(
+                        sql: "INSERT INTO Nodos (esp_id, activo, fecha_creacion) VALUES (?, 0, ?)", arguments: [espID, now])
+                    resolved.canonical[espID] = espID
+                    resolved.registered.append(espID)
+                }
+            }
+            return resolved
+        }
+    }
+
+    public func recordLastSeen(_ times: [String: Date]) async throws {
+        guard !times.isEmpty else { return }
+        try await write { db in
+            for (espID, time) in times {
+                try db.execute(
+                    sql: "UPDATE Nodos SET ultima_conexion = ? WHERE esp_id = ? AND (ultima_conexion IS NULL OR ultima_conexion < ?)",
+                    arguments: [time, espID, time])
+            }
+        }
+    }
+
     public func editNode(espID: String, changes: NodeChanges) async throws -> Node {
         try await write { db in
             let node = try Self.requireNode(db, espID)

@@ -13,14 +13,6 @@ extension PlannedCommand {
     }
 }
 
-struct IngestCommand: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ingest",
-        abstract: "Consume meter readings from MQTT over TLS into the series store (long-running, systemd).",
-        discussion: "Not available in this version yet (exit 69).")
-    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-}
-
 struct ServeCommand: PlannedCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",

@@ -1,0 +1,286 @@
+import EnerTrackCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What `enertrack ingest` was asked to do beyond the configuration.
+public struct IngestOptions: Sendable {
+    /// `$share/GROUP/...`: several workers split one stream.
+    public var shareGroup: String?
+    public var tasmota = false
+    public var knownOnly = false
+    /// Readings the spool may hold before consumption pauses.
+    public var spoolCapacity = 1_000_000
+    /// How long SIGTERM may spend draining the spool before exiting.
+    public var drainDeadline: Duration = .seconds(9)
+    public var statsInterval: Duration = .seconds(60)
+
+    public init() {}
+}
+
+/// The `ingest` service: MQTT messages → decoder → durable spool → series store.
+///
+/// The MQTT thread only decodes and appends to the spool (so an acknowledged message is on disk
+/// before the callback returns); a drainer task moves whole spool segments into the store and
+/// deletes them only after the store confirmed. SIGTERM stops consuming, drains for up to
+/// `drainDeadline` and returns; what is left stays in the spool for the next start.
+public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendable {
+    public let metrics: IngestMetrics
+    private let decoder: PayloadDecoder
+    private let spool: ReadingSpool
+    private let sink: ReadingSink
+    private let mqttSettings: MQTTSettings
+    private let options: IngestOptions
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let events: AsyncStream<Event>
+    private let emit: AsyncStream<Event>.Continuation
+    private let rejectionLog = Mutex<[String: Date]>([:])
+    private let stopping = Atomic<Bool>(false)
+    private let drainerHeartbeat = Atomic<Int64>(0)
+
+    enum Event: Sendable {
+        case state(MQTTClient.State)
+        case shutdown
+    }
+
+    public init(
+        mqtt: MQTTSettings, series: any SeriesStore, directory: any DirectoryStore, spoolDirectory: String,
+        options: IngestOptions, prefix: String, logger: Logger, metrics: IngestMetrics = IngestMetrics(),
+        notifier: SystemdNotifier = SystemdNotifier()
+    ) throws {
+        self.mqttSettings = mqtt
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+        self.notifier = notifier
+        decoder = PayloadDecoder(prefix: prefix, tasmota: options.tasmota)
+        spool = try ReadingSpool(directory: spoolDirectory, capacity: options.spoolCapacity)
+        sink = ReadingSink(series: series, directory: directory, knownOnly: options.knownOnly)
+        (events, emit) = AsyncStream.makeStream(of: Event.self)
+    }
+
+    /// The filters `ingest` subscribes to, through `$share/GROUP/` when sharing.
+    public var subscriptions: [String] {
+        decoder.topicFilters.map { filter in options.shareGroup.map { "$share/\($0)/\(filter)" } ?? filter }
+    }
+
+    public func run() async throws {
+        let leftover = spool.depth
+        if leftover > 0 {
+            logger.notice("spool holds \(leftover) readings from an earlier run; storing them first")
+        }
+        let client = try MQTTClient(settings: mqttSettings, subscriptions: subscriptions, delegate: self)
+        logger.notice(
+            "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in await drain() }
+            group.addTask { [self] in await logStats() }
+            if let interval = notifier.watchdogInterval {
+                group.addTask { [self] in await watchdog(interval: interval, client: client) }
+            }
+            client.start()
+            var failure: MQTTError?
+            await withGracefulShutdownHandler {
+                var previous = ""
+                events: for await event in events {
+                    switch event {
+                    case .shutdown:
+                        break events
+                    case .state(.failed(let error)):
+                        failure = error
+                        break events
+                    case .state(let state):
+                        handle(state, previous: &previous)
+                    }
+                }
+            } onGracefulShutdown: { [emit] in
+                emit.yield(.shutdown)
+            }
+            if let failure { logger.critical("\(failure.description)") } else { logger.notice("stopping: no new messages; storing what the spool holds") }
+            notifier.notify("STOPPING=1")
+            spool.allowOverflow()
+            client.stop()
+            stopping.store(true, ordering: .sequentiallyConsistent)
+            group.cancelAll()
+            try await group.waitForAll()
+            let left = spool.depth
+            if left > 0 {
+                logger.warning("\(left) readings stay in the spool \(spool.directory); the next start stores them")
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    private func handle(_ state: MQTTClient.State, previous: inout String) {
+        let text: String
+        switch state {
+        case .connecting: return
+        case .connected(let version, let sessionPresent):
+            metrics.connected.store(true, ordering: .relaxed)
+            text = "connected to \(mqttSettings.host):\(mqttSettings.port) (MQTT \(version == 5 ? "5" : "3.1.1"), \(sessionPresent ? "persistent session resumed" : "new session"))"
+        case .subscribed:
+            text = "subscribed to \(subscriptions.joined(separator: " ")) at QoS 1"
+            notifier.notify("READY=1\nSTATUS=consuming")
+        case .disconnected(let reason, let retry):
+            metrics.connected.store(false, ordering: .relaxed)
+            text = "broker unreachable: \(reason); retrying with backoff (next in \(Int(retry)) s)"
+            let key = "disconnected: \(reason)"
+            if key != previous { logger.warning("\(text)") }
+            previous = key
+            return
+        case .failed: return
+        }
+        if text != previous { logger.notice("\(text)") }
+        previous = text
+    }
+
+    // MARK: MQTT thread
+
+    public func mqttState(_ state: MQTTClient.State) {
+        emit.yield(.state(state))
+    }
+
+    public func mqttMessage(topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer) {
+        metrics.received.add(1, ordering: .relaxed)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let reading: Reading
+        do {
+            reading = try decoder.decode(topic: String(cString: topic), payload: payload, receivedAt: now)
+        } catch {
+            metrics.reject(error.reason)
+            logRejection(error, topic: String(cString: topic))
+            return
+        }
+        while true {
+            do {
+                if try spool.append(reading) {
+                    if !metrics.spoolFull.exchange(true, ordering: .relaxed) {
+                        logger.error("spool full (\(options.spoolCapacity) readings): consumption paused until the series store catches up; the broker keeps queueing")
+                    }
+                } else if metrics.spoolFull.exchange(false, ordering: .relaxed) {
+                    logger.notice("spool has room again: consuming")
+                }
+                return
+            } catch {
+                // The message is acknowledged already: keep it in hand until the disk takes it.
+                logger.critical("\(error); retrying in 1 s (consumption paused)")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    /// At most one line per node per minute, whatever the flood.
+    private func logRejection(_ rejection: Rejection, topic: String) {
+        let key = rejection.node ?? "?"
+        let now = Date()
+        let due = rejectionLog.withLock { log in
+            guard now.timeIntervalSince(log[key] ?? .distantPast) >= 60 else { return false }
+            log[key] = now
+            return true
+        }
+        if due {
+            logger.warning("rejected message on '\(topic.prefix(120))': \(rejection.description) (further rejections of this node are counted, logged again in a minute)")
+        }
+    }
+
+    // MARK: Drainer
+
+    private func drain() async {
+        var deadline: ContinuousClock.Instant?
+        var storeDown: String?
+        var backoff = 0.25
+        while true {
+            drainerHeartbeat.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+            if stopping.load(ordering: .sequentiallyConsistent), deadline == nil {
+                deadline = .now + options.drainDeadline
+            }
+            if let deadline, ContinuousClock.now >= deadline { return }
+            metrics.spoolDepth.store(spool.depth, ordering: .relaxed)
+            guard let segment = spool.nextSegment() else {
+                if deadline != nil { return }
+                await Self.pause(0.05)
+                continue
+            }
+            let readings: [Reading]
+            do { readings = try spool.read(segment) } catch {
+                logger.critical("\(error); the segment is kept for the next start")
+                return
+            }
+            let started = ContinuousClock.now
+            do {
+                let outcome = try await sink.store(readings)
+                metrics.recordWrite(seconds: (ContinuousClock.now - started).seconds)
+                metrics.stored.add(outcome.stored, ordering: .relaxed)
+                if outcome.unknown > 0 { metrics.reject(.unknownNode, count: outcome.unknown) }
+                for node in outcome.registered {
+                    logger.notice("registered unknown node '\(node)' as inactive; see 'enertrack node list --all'")
+                }
+                if let error = outcome.lastSeenError { logger.warning("cannot update node last-seen: \(error)") }
+                spool.remove(segment)
+                if let was = storeDown {
+                    logger.notice("series store is back (\(was)); spool depth \(spool.depth)")
+                    storeDown = nil
+                }
+                backoff = 0.25
+            } catch {
+                metrics.storeErrors.add(1, ordering: .relaxed)
+                let reason = "\(error)"
+                if storeDown != reason {
+                    logger.error("cannot store readings: \(reason); they stay in the spool (depth \(spool.depth)) and are retried")
+                    storeDown = reason
+                }
+                if let deadline, ContinuousClock.now + .seconds(backoff) >= deadline { return }
+                await Self.pause(backoff)
+                backoff = min(backoff * 2, 10)
+            }
+        }
+    }
+
+    /// A sleep that the task group's cancellation at shutdown does not cut short (the drainer
+    /// keeps its own deadline), so a retry loop never spins.
+    private static func pause(_ seconds: Double) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
+        }
+    }
+
+    // MARK: Stats and watchdog
+
+    private func logStats() async {
+        var last = (received: 0, stored: 0, rejected: 0)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.statsInterval)
+            if Task.isCancelled { return }
+            let received = metrics.received.load(ordering: .relaxed)
+            let stored = metrics.stored.load(ordering: .relaxed)
+            let counts = metrics.rejectedCounts()
+            let rejected = counts.values.reduce(0, +)
+            let reasons = counts.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+            let latency = metrics.takeMeanLatency().map { String(format: "%.1f ms", $0) } ?? "-"
+            logger.info(
+                "stats: received \(received - last.received), stored \(stored - last.stored), rejected \(rejected - last.rejected)\(reasons.isEmpty ? "" : " (total: \(reasons))"), spool depth \(spool.depth), store write \(latency)")
+            last = (received, stored, rejected)
+        }
+    }
+
+    /// WATCHDOG=1 only while both loops turn: a wedged MQTT thread or drainer gets us restarted.
+    private func watchdog(interval: Duration, client: MQTTClient) async {
+        let staleAfter = Int64(interval.seconds * 2000)
+        while !Task.isCancelled {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            // A full spool blocks the MQTT thread on purpose: that is waiting, not wedged.
+            let mqttAlive = metrics.spoolFull.load(ordering: .relaxed) || now - client.heartbeat.load(ordering: .relaxed) < staleAfter
+            if mqttAlive, now - drainerHeartbeat.load(ordering: .relaxed) < staleAfter {
+                notifier.notify("WATCHDOG=1")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
