@@ -68,6 +68,48 @@ public enum ISO8601 {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// Like `parse`, but a timestamp without an offset (or a bare date) is wall-clock time in
+    /// `timeZone`, as a person typing `--from 2026-11-27` means it.
+    public static func parse(_ text: String, localIn timeZone: TimeZone) -> Date? {
+        guard let asUTC = parse(text) else { return nil }
+        let afterDate = text.dropFirst(10)
+        let hasOffset = afterDate.hasSuffix("Z") || afterDate.hasSuffix("z") || afterDate.dropFirst(6).contains { $0 == "+" || $0 == "-" }
+        if hasOffset { return asUTC }
+        let guess = asUTC.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: asUTC)))
+        return asUTC.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: guess)))
+    }
+
+    /// `2026-11-27T11:57:13+01:00`, with `.250` when the time has milliseconds; offset of `timeZone`
+    /// at that instant. Done by hand: thousands of readings per second go through here.
+    public static func format(milliseconds: Int64, timeZone: TimeZone) -> String {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let millis = Int(milliseconds - seconds * 1000)
+        let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let local = Int(seconds) + offset
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secondOfDay = local - days * 86_400
+        let (year, month, day) = civilFromDays(days)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        var text = "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+        if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
+        if offset == 0 { return text + "Z" }
+        let sign = offset < 0 ? "-" : "+"
+        let magnitude = abs(offset)
+        return text + sign + two(magnitude / 3600) + ":" + two(magnitude / 60 % 60)
+    }
+
+    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

@@ -188,6 +188,11 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     // MARK: Drainer
 
     private func drain() async {
+        await drainSpool()
+        await sink.flushLastSeen()
+    }
+
+    private func drainSpool() async {
         var deadline: ContinuousClock.Instant?
         var storeDown: String?
         var backoff = 0.25

@@ -98,6 +98,8 @@ public final class MQTTClient: @unchecked Sendable {
     private var lastError: String?
     private var fatal: MQTTError?
     private var pendingSubscribe: Int32 = -1
+    /// Messages the broker acknowledged (QoS 1) or that went out (QoS 0).
+    public let published = Atomic<Int>(0)
     /// Milliseconds since the epoch of the loop's last turn (for the systemd watchdog).
     public let heartbeat = Atomic<Int64>(0)
 
@@ -148,6 +150,9 @@ public final class MQTTClient: @unchecked Sendable {
             guard let client = MQTTClient.client(userdata), mid == client.pendingSubscribe else { return }
             client.delegate?.mqttState(.subscribed)
         }
+        mosquitto_publish_callback_set(handle) { _, userdata, _ in
+            MQTTClient.client(userdata)?.published.add(1, ordering: .relaxed)
+        }
         mosquitto_message_callback_set(handle) { _, userdata, message in
             guard let client = MQTTClient.client(userdata), let message = message?.pointee, let topic = message.topic else { return }
             let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
@@ -170,6 +175,10 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func subscribe() {
+        guard !subscriptions.isEmpty else {
+            delegate?.mqttState(.subscribed)  // a publisher: ready as soon as connected
+            return
+        }
         var mid: Int32 = 0
         var topics = subscriptions.map { strdup($0) }
         defer { topics.forEach { free($0) } }

@@ -21,14 +21,6 @@ struct ServeCommand: PlannedCommand {
     @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
 }
 
-struct ReportCommand: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Consumption per hour/day/month/year, KPIs and node status as a table, CSV or JSON.",
-        discussion: "Not available in this version yet (exit 69).")
-    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-}
-
 struct AlertsCommand: PlannedCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",

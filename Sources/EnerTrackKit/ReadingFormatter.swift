@@ -1,0 +1,66 @@
+import EnerTrackCore
+import Foundation
+
+/// Raw readings as a table, CSV (the same columns `import` reads) or a JSON array, written
+/// page by page so an export of years of data never sits in memory.
+public struct ReadingFormatter: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case table, csv, json
+    }
+
+    public let format: Format
+    public let timeZone: TimeZone
+    public static let columns = ["time", "node"] + Quantity.allCases.map(\.rawValue)
+
+    public init(format: Format, timeZone: TimeZone) {
+        self.format = format
+        self.timeZone = timeZone
+    }
+
+    public func header() -> String {
+        switch format {
+        case .table: row(Self.columns) + "\n"
+        case .csv: Self.columns.joined(separator: ",") + "\n"
+        case .json: "["
+        }
+    }
+
+    /// `first` is true for the first page (JSON needs to know where commas go).
+    public func page(_ readings: [Reading], first: Bool) -> String {
+        var out = ""
+        for (index, reading) in readings.enumerated() {
+            let time = ISO8601.format(milliseconds: reading.time, timeZone: timeZone)
+            switch format {
+            case .table:
+                out += row([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "-" }) + "\n"
+            case .csv:
+                out += ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(separator: ",") + "\n"
+            case .json:
+                if !(first && index == 0) { out += "," }
+                out += "\n  {\"time\": \"\(time)\", \"node\": \"\(reading.node)\""
+                for quantity in Quantity.allCases {
+                    out += ", \"\(quantity.rawValue)\": " + (reading[quantity].map(Self.number) ?? "null")
+                }
+                out += "}"
+            }
+        }
+        return out
+    }
+
+    public func footer(empty: Bool) -> String {
+        format == .json ? (empty ? "]\n" : "\n]\n") : ""
+    }
+
+    /// The shortest text that reads back as the same double (`230.1`, `12`).
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    private func row(_ cells: [String]) -> String {
+        let widths = [25, 16] + Array(repeating: 10, count: Quantity.allCases.count)
+        return zip(cells, widths).enumerated().map { index, pair in
+            index == cells.count - 1 ? pair.0 : pair.0.padding(toLength: max(pair.1, pair.0.count), withPad: " ", startingAt: 0)
+        }.joined(separator: " ")
+    }
+}
