@@ -23,6 +23,13 @@ public enum IngestRunner {
             cleanSession: cleanSession)
     }
 
+    /// One spool per client id: workers sharing a data directory never touch each other's segments,
+    /// and a restarted worker finds its own leftovers.
+    public static func spoolDirectory(_ dataDirectory: String, clientID: String) -> String {
+        let safe = String(clientID.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) ? Character($0) : "_" })
+        return dataDirectory + "/spool/" + safe
+    }
+
     /// `HOST:PORT` (`127.0.0.1:9106`, `[::1]:9106`).
     public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
@@ -41,7 +48,7 @@ public enum IngestRunner {
         let series = try Stores.series(configuration)
         let dataDirectory = try Stores.ensureDataDirectory(configuration.dataDirectory)
         let service = try IngestService(
-            mqtt: mqtt, series: series, directory: directory, spoolDirectory: dataDirectory + "/spool", options: options,
+            mqtt: mqtt, series: series, directory: directory, spoolDirectory: spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
             prefix: configuration[.mqttTopicPrefix] ?? "enertrack", logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)

@@ -46,8 +46,10 @@ public final class ReadingSpool: Sendable {
         self.directory = directory
         self.capacity = capacity
         self.segmentSize = segmentSize
-        if mkdir(directory, 0o750) != 0, errno != EEXIST {
-            throw Failure(.cannotCreate, "cannot create the spool directory \(directory): \(String(cString: strerror(errno)))")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw Failure(.cannotCreate, "cannot create the spool directory \(directory): \(error.localizedDescription)")
         }
         var state = State()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

@@ -42,16 +42,71 @@ enum TestServers {
 
     /// Runs `scripts/services/mariadb ACTION` on the test server (restart, stop).
     static func controlMariaDB(_ action: String) throws {
-        guard let directory = environment["ENERTRACK_TEST_MYSQL_DIR"] else {
-            throw Missing(description: "ENERTRACK_TEST_MYSQL_DIR is not set: run scripts/test")
+        try control("mariadb", action, directoryVariable: "ENERTRACK_TEST_MYSQL_DIR")
+    }
+
+    static func controlInflux(_ action: String) throws {
+        try control("influxdb", action, directoryVariable: "ENERTRACK_TEST_INFLUX_DIR")
+    }
+
+    static func controlMosquitto(_ action: String) throws {
+        try control("mosquitto", action, directoryVariable: "ENERTRACK_TEST_MQTT_DIR")
+    }
+
+    private static func control(_ service: String, _ action: String, directoryVariable: String) throws {
+        guard let directory = environment[directoryVariable] else {
+            throw Missing(description: "\(directoryVariable) is not set: run scripts/test")
         }
         let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent("scripts/services/mariadb")
+        process.executableURL = packageRoot.appendingPathComponent("scripts/services/\(service)")
         process.arguments = [action, directory]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Missing(description: "scripts/services/mariadb \(action) failed with \(process.terminationStatus)")
+            throw Missing(description: "scripts/services/\(service) \(action) failed with \(process.terminationStatus)")
         }
+    }
+
+    /// The test broker: TLS listener, throwaway CA, password auth.
+    struct Broker {
+        let host: String
+        let port: String
+        let user: String
+        let password: String
+        let caFile: String
+        /// A CA that did not sign the broker's certificate.
+        let otherCAFile: String
+
+        /// What `ingest` and `simulate` read to reach this broker.
+        var environment: [String: String] {
+            ["DOMINIO": host, "PUERTO_MQTTS": port, "MQTT_USR": user, "MQTT_PASS": password, "MQTT_CAFILE": caFile]
+        }
+    }
+
+    static func broker() throws -> Broker {
+        guard let host = environment["ENERTRACK_TEST_MQTT_HOST"], let port = environment["ENERTRACK_TEST_MQTT_PORT"],
+            let ca = environment["ENERTRACK_TEST_MQTT_CA"]
+        else {
+            throw Missing(description: "no test broker: run scripts/test, or start one with "
+                + "'eval $(scripts/services/mosquitto start /tmp/et-mqtt)' before swift test")
+        }
+        return Broker(
+            host: host, port: port, user: environment["ENERTRACK_TEST_MQTT_USER"] ?? "enertrack",
+            password: environment["ENERTRACK_TEST_MQTT_PASSWORD"] ?? "", caFile: ca,
+            otherCAFile: environment["ENERTRACK_TEST_MQTT_OTHER_CA"] ?? ca)
+    }
+
+    /// The test InfluxDB's URL (1.x API).
+    static func influxURL() throws -> String {
+        guard let url = environment["ENERTRACK_TEST_INFLUX_URL"] else {
+            throw Missing(description: "no test InfluxDB: run scripts/test, or start one with "
+                + "'eval $(scripts/services/influxdb start /tmp/et-influx)' before swift test")
+        }
+        return url
+    }
+
+    /// A fresh InfluxDB database name (created by the store on first use).
+    static func freshInfluxDatabase() -> String {
+        "et_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
     }
 }

@@ -1,0 +1,209 @@
+import EnerTrackCore
+import EnerTrackInflux
+import EnerTrackSQLite
+import Foundation
+import Testing
+
+/// `ingest` as systemd runs it: the built binary against the real test broker over TLS.
+@Suite("ingest against a real broker", .serialized)
+struct IngestTests {
+    let t0: Int64 = 1_795_773_600_000
+
+    /// JSON lines of `count` readings of `node`, one second apart from `t0`, each with its own ts.
+    func jsonLines(node: String, count: Int, from start: Int64) -> [String] {
+        (0..<count).map { #"{"power": \#(100 + $0 % 50), "energy": \#(Double($0) / 1000), "ts": \#(start + Int64($0) * 1000)}"# }
+    }
+
+    @Test("every payload form is stored once, every rejection counted; unknown ids registered; SIGTERM exits 0 fast")
+    func payloadForms() async throws {
+        let site = try IngestSite()
+        let metricsPort = freePort()
+        let ingest = try await site.startedIngest(["--tasmota", "--metrics-listen", "127.0.0.1:\(metricsPort)"])
+        let p = site.prefix
+        // Per-quantity messages of one second must form one row: start early in a second.
+        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 { try await Task.sleep(for: .milliseconds(20)) }
+        try await site.publishFast([
+            ("\(p)/ESP_A/voltage", "230.5"), ("\(p)/ESP_A/corriente", "1.5"), ("\(p)/ESP_A/potencia", "345.7"),
+            ("\(p)/ESP_A/energia", "12.5"), ("\(p)/ESP_A/fp", "0.98"), ("\(p)/ESP_A/frecuencia", "49.98"),
+            ("\(p)/ESP_B/data", #"{"voltage": 231, "power": 10, "ts": \#(t0 / 1000)}"#),
+            ("\(p)/ESP_B/data", #"{"current": 0.5, "ts": "2026-11-27T10:00:00Z"}"#),
+            ("tele/\(p)-plug/SENSOR", #"{"ENERGY":{"Total":3.5,"Power":20,"Voltage":229,"Current":0.1,"Factor":0.9,"Frequency":50}}"#),
+            ("\(p)/ESP_C/power", "abc"), ("\(p)/ESP_C/power", "NaN"), ("\(p)/ESP_C/energy", "-5"),
+            ("\(p)/ESP_C/data", "{broken"), ("\(p)/ESP_C", "1"), ("\(p)/ESP_C/voltage", "99999"),
+            ("\(p)/ESP_C/data", "{" + String(repeating: " ", count: 65_600) + "}"),
+        ])
+        let series = try site.series()
+        #expect(await eventually(timeout: 15) { try await series.readings(node: "ESP_B", from: nil, to: nil, limit: nil).count == 1 })
+        #expect(await eventually(timeout: 5) { try await series.readings(node: "ESP_A", from: nil, to: nil, limit: nil).count == 1 })
+
+        let a = try await series.readings(node: "ESP_A", from: nil, to: nil, limit: nil)
+        #expect(a.first.map { [$0.voltage, $0.current, $0.power, $0.energy, $0.pf, $0.frequency] } == [230.5, 1.5, 345.7, 12.5, 0.98, 49.98])
+        let b = try await series.readings(node: "ESP_B", from: nil, to: nil, limit: nil)
+        #expect(b == [Reading(node: "ESP_B", time: t0, voltage: 231, current: 0.5, power: 10)], "two JSON messages, same ts → one row")
+        #expect(await eventually(timeout: 5) { try await series.readings(node: "\(p)-plug", from: nil, to: nil, limit: nil).first?.energy == 3.5 })
+        #expect(try await series.readings(node: "ESP_C", from: nil, to: nil, limit: nil).isEmpty)
+
+        let metrics = try await IngestSite.metrics(port: metricsPort)
+        #expect(metrics["enertrack_ingest_messages_received_total"] == 16)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"not_a_number\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"not_finite\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"negative_energy\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"bad_json\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"bad_topic\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"out_of_range\"}"] == 1)
+        #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"too_large\"}"] == 1)
+        #expect(metrics["enertrack_ingest_spool_depth"] == 0)
+        // One log line per node per minute, however many rejections.
+        #expect(ingest.log.components(separatedBy: "rejected message").count - 1 == 2, "\(ingest.log)")
+
+        ingest.signal(SIGTERM)
+        let started = Date()
+        #expect(await ingest.waitForExit(timeout: 10) == 0, "\(ingest.log)")
+        #expect(Date().timeIntervalSince(started) < 10)
+
+        // Unknown ids were registered inactive, with their last-seen time.
+        let harness = try Harness(environment: ["ENERTRACK_DATA_DIR": site.directory])
+        let nodes = try await harness.run(["node", "list", "--all", "--json"]).objects()
+        let espA = nodes.first { $0["esp_id"] as? String == "ESP_A" }
+        #expect(espA?["active"] as? Bool == false)
+        #expect(espA?["last_seen"] as? String != nil)
+        #expect(nodes.contains { $0["esp_id"] as? String == "ESP_C" } == false, "nothing valid from ESP_C, nothing registered")
+    }
+
+    @Test("readings go to InfluxDB exactly once; a replayed batch adds nothing; --known-only drops strangers")
+    func influx() async throws {
+        let database = TestServers.freshInfluxDatabase()
+        let site = try IngestSite(extra: ["INFLUX_URL": try TestServers.influxURL(), "INFLUX_DB": database])
+        let harness = try Harness(environment: ["ENERTRACK_DATA_DIR": site.directory])
+        #expect(await harness.run(["node", "add", "KNOWN"]).status == 0)
+        let ingest = try await site.startedIngest(["--known-only"])
+        let lines = jsonLines(node: "KNOWN", count: 300, from: t0)
+        try site.publishLines("\(site.prefix)/KNOWN/data", lines)
+        try site.publishLines("\(site.prefix)/KNOWN/data", Array(lines[100..<200]))  // a replay
+        try site.publish("\(site.prefix)/STRANGER/power", "5")
+        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
+        #expect(await eventually(timeout: 20) { try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil).count == 300 })
+        ingest.signal(SIGTERM)
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        let rows = try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil)
+        #expect(rows.count == 300 && Set(rows.map(\.time)).count == 300)
+        #expect(rows.first == Reading(node: "KNOWN", time: t0, power: 100, energy: 0))
+        #expect(try await store.readings(node: "STRANGER", from: nil, to: nil, limit: nil).isEmpty)
+        let nodes = try await harness.run(["node", "list", "--all", "--json"]).objects()
+        #expect(nodes.map { $0["esp_id"] as? String } == ["KNOWN"], "--known-only registers nobody")
+        #expect(nodes.first?["last_seen"] as? String != nil)
+    }
+
+    @Test("a broker certificate that does not verify exits 69; a refused login exits 77")
+    func brokerRefusals() async throws {
+        let site = try IngestSite(extra: ["MQTT_CAFILE": try TestServers.broker().otherCAFile])
+        let wrongCA = try site.ingest()
+        #expect(await wrongCA.waitForExit(timeout: 15) == 69, "\(wrongCA.log)")
+        #expect(wrongCA.log.contains("certificate"), "\(wrongCA.log)")
+
+        let badLogin = try IngestSite(extra: ["MQTT_PASS": "not-the-password"]).ingest()
+        #expect(await badLogin.waitForExit(timeout: 15) == 77, "\(badLogin.log)")
+        #expect(badLogin.log.contains("refused the login"), "\(badLogin.log)")
+        #expect(!badLogin.log.contains("not-the-password"), "the password is never logged")
+
+        let noBroker = try IngestSite(extra: ["DOMINIO": ""]).ingest()
+        #expect(await noBroker.waitForExit(timeout: 10) == 78, "\(noBroker.log)")
+    }
+
+    @Test("kill -9 while publishing, then a restart: every reading stored exactly once")
+    func crashRecovery() async throws {
+        let site = try IngestSite()
+        var ingest = try await site.startedIngest()
+        let lines = jsonLines(node: "CRASH", count: 4000, from: t0)
+        let publisher = Task.detached { try site.publishLines("\(site.prefix)/CRASH/data", lines) }
+        let series = try site.series()
+        #expect(await eventually(timeout: 20) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 200 })
+        ingest.signal(SIGKILL)
+        #expect(await ingest.waitForExit(timeout: 5) != nil)
+        try await publisher.value  // the rest waits in the broker's persistent session
+        ingest = try await site.startedIngest(log: "ingest-2.log")
+        #expect(await eventually(timeout: 30) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 4000 })
+        ingest.signal(SIGTERM)
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        let rows = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil)
+        #expect(rows.count == 4000 && Set(rows.map(\.time)).count == 4000)
+    }
+
+    @Test("InfluxDB down while meters publish: the spool holds everything and drains when it is back")
+    func storeOutage() async throws {
+        let influxDirectory = try temporaryDirectory("enertrack-influx")
+        let exports = try shell(packageRoot.path + "/scripts/services/influxdb", ["start", influxDirectory])
+        defer { _ = try? shell(packageRoot.path + "/scripts/services/influxdb", ["stop", influxDirectory]) }
+        let url = try #require(exports.split(separator: " ").first { $0.hasPrefix("ENERTRACK_TEST_INFLUX_URL=") }?.split(separator: "=").last)
+        let site = try IngestSite(extra: ["INFLUX_URL": String(url), "INFLUX_DB": "outage"])
+        let ingest = try await site.startedIngest()
+        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: String(url))), database: "outage"))
+        try site.publishLines("\(site.prefix)/OUT/data", jsonLines(node: "OUT", count: 500, from: t0))
+        #expect(await eventually(timeout: 15) { try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 500 })
+
+        _ = try shell(packageRoot.path + "/scripts/services/influxdb", ["stop", influxDirectory])
+        try site.publishLines("\(site.prefix)/OUT/data", jsonLines(node: "OUT", count: 1500, from: t0 + 500_000))
+        #expect(await ingest.waitForLog("cannot store readings", timeout: 15), "\(ingest.log)")
+        _ = try shell(packageRoot.path + "/scripts/services/influxdb", ["restart", influxDirectory])
+        #expect(await eventually(timeout: 30) { try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 2000 })
+        #expect(await ingest.waitForLog("series store is back", timeout: 5))
+        ingest.signal(SIGTERM)
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("two workers with --share split one stream; every reading stored once")
+    func sharedSubscription() async throws {
+        let site = try IngestSite()
+        let ports = (freePort(), freePort())
+        let one = try await site.startedIngest(["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.0)"], clientID: "w1", log: "w1.log")
+        let two = try await site.startedIngest(["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.1)"], clientID: "w2", log: "w2.log")
+        try site.publishLines("\(site.prefix)/SHARED/data", jsonLines(node: "SHARED", count: 2000, from: t0))
+        let series = try site.series()
+        #expect(await eventually(timeout: 20) { try await series.readings(node: "SHARED", from: nil, to: nil, limit: nil).count == 2000 })
+        let first = try await IngestSite.metrics(port: ports.0)["enertrack_ingest_messages_received_total"] ?? 0
+        let second = try await IngestSite.metrics(port: ports.1)["enertrack_ingest_messages_received_total"] ?? 0
+        #expect(first + second == 2000, "each message went to one worker only")
+        #expect(first > 0 && second > 0, "both workers took a share: \(first) / \(second)")
+        one.signal(SIGTERM)
+        two.signal(SIGTERM)
+        #expect(await one.waitForExit(timeout: 10) == 0)
+        #expect(await two.waitForExit(timeout: 10) == 0)
+        #expect(try await series.readings(node: "SHARED", from: nil, to: nil, limit: nil).count == 2000)
+    }
+
+    @Test("simulate publishes meters that ingest stores")
+    func simulate() async throws {
+        let site = try IngestSite()
+        let ingest = try await site.startedIngest()
+        let simulate = try LiveProcess(
+            ["simulate", "--nodes", "3", "--rate", "30", "--duration", "1", "--node-prefix", "SIMT"],
+            environment: site.environment, logPath: site.directory + "/simulate.log")
+        #expect(await simulate.waitForExit(timeout: 20) == 0, "\(simulate.log)")
+        #expect(simulate.log.contains("published 30 readings"), "\(simulate.log)")
+        let series = try site.series()
+        #expect(await eventually(timeout: 10) {
+            var total = 0
+            for node in ["SIMT-001", "SIMT-002", "SIMT-003"] { total += try await series.readings(node: node, from: nil, to: nil, limit: nil).count }
+            return total == 30
+        })
+        let reading = try await series.readings(node: "SIMT-001", from: nil, to: nil, limit: 1).first
+        #expect(reading.map { (220...240).contains($0.voltage ?? 0) && ($0.power ?? 0) > 0 && (49.5...50.5).contains($0.frequency ?? 0) } == true)
+        ingest.signal(SIGTERM)
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+    }
+}
+
+/// Runs a script and returns its stdout.
+func shell(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw HarnessError("\(executable) \(arguments) exited \(process.terminationStatus)") }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,98 @@
+import EnerTrackCore
+import EnerTrackInflux
+import EnerTrackSQLite
+import Foundation
+import Testing
+
+/// Which series store a contract test runs against: embedded SQLite, or the test InfluxDB.
+enum SeriesFactory: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case influx
+
+    var testDescription: String { rawValue }
+
+    func make(compression: InfluxSettings.Compression = .auto) throws -> any SeriesStore {
+        switch self {
+        case .sqlite:
+            return try SQLiteSeriesStore(path: try temporaryDirectory("enertrack-series") + "/series.sqlite")
+        case .influx:
+            let url = try #require(URL(string: try TestServers.influxURL()))
+            return InfluxSeriesStore(settings: InfluxSettings(url: url, database: TestServers.freshInfluxDatabase(), compression: compression))
+        }
+    }
+}
+
+/// One contract, every implementation: what `ingest`, reports and alerts rely on.
+@Suite("Series store contract")
+struct SeriesStoreContractTests {
+    let t0: Int64 = 1_795_773_600_000
+
+    @Test("a batch is stored and read back per node, oldest first, in a half-open range", arguments: SeriesFactory.allCases)
+    func writeAndRead(_ factory: SeriesFactory) async throws {
+        let store = try factory.make()
+        try await store.check()
+        let batch = (0..<50).map { (index: Int) -> Reading in
+            let value = Double(index)
+            let node = index % 2 == 0 ? "EVEN" : "ODD"
+            return Reading(
+                node: node, time: t0 + Int64(index) * 1000, voltage: 230 + value / 10, current: 1.25, power: value * 10,
+                energy: 100 + value / 1000, pf: 0.95, frequency: 50.01)
+        }
+        try await store.write(batch.shuffled())
+        let even = try await store.readings(node: "EVEN", from: nil, to: nil, limit: nil)
+        #expect(even.count == 25)
+        #expect(even == batch.filter { $0.node == "EVEN" }, "every quantity comes back exactly")
+        let window = try await store.readings(node: "ODD", from: t0 + 11_000, to: t0 + 21_000, limit: nil)
+        #expect(window.map(\.time) == [11, 13, 15, 17, 19].map { t0 + Int64($0) * 1000 })
+        let limited = try await store.readings(node: "ODD", from: t0, to: nil, limit: 3)
+        #expect(limited.map(\.time) == [1, 3, 5].map { t0 + Int64($0) * 1000 })
+        #expect(try await store.readings(node: "NONE", from: nil, to: nil, limit: nil).isEmpty)
+    }
+
+    @Test("same node and time overwrites field by field; a replayed batch changes nothing", arguments: SeriesFactory.allCases)
+    func idempotent(_ factory: SeriesFactory) async throws {
+        let store = try factory.make()
+        try await store.write([Reading(node: "A", time: t0, voltage: 230)])
+        try await store.write([Reading(node: "A", time: t0, current: 2)])
+        try await store.write([Reading(node: "A", time: t0, voltage: 231, power: 460)])
+        let batch = [Reading(node: "A", time: t0 + 1000, power: 1), Reading(node: "A", time: t0 + 2000, power: 2)]
+        try await store.write(batch)
+        try await store.write(batch)
+        let rows = try await store.readings(node: "A", from: nil, to: nil, limit: nil)
+        #expect(rows == [Reading(node: "A", time: t0, voltage: 231, current: 2, power: 460)] + batch)
+    }
+
+    @Test("latest reading per node and mean power over a window", arguments: SeriesFactory.allCases)
+    func latestAndMean(_ factory: SeriesFactory) async throws {
+        let store = try factory.make()
+        try await store.write([
+            Reading(node: "A", time: t0, power: 100), Reading(node: "A", time: t0 + 60_000, power: 300, energy: 5),
+            Reading(node: "B", time: t0 + 30_000, voltage: 229), Reading(node: "C", time: t0, power: 50),
+        ])
+        let latest = try await store.latest(nodes: ["A", "B", "NONE"])
+        #expect(latest.count == 2)
+        #expect(latest["A"] == Reading(node: "A", time: t0 + 60_000, power: 300, energy: 5))
+        #expect(latest["B"]?.time == t0 + 30_000)
+        let means = try await store.meanPower(nodes: ["A", "B", "C"], from: t0, to: t0 + 60_001)
+        #expect(means["A"] == 200)
+        #expect(means["B"] == nil, "no power readings → absent, not zero")
+        #expect(means["C"] == 50)
+        #expect(try await store.meanPower(nodes: ["A"], from: t0 + 1, to: t0 + 60_000).isEmpty)
+        #expect(try await store.latest(nodes: []).isEmpty)
+    }
+
+    @Test("InfluxDB: gzip writes, and a down server is 'unavailable' (the spool retries)")
+    func influxTransport() async throws {
+        let gzipped = try SeriesFactory.influx.make(compression: .always)
+        let batch = (0..<2000).map { Reading(node: "GZ", time: t0 + Int64($0), power: Double($0)) }
+        try await gzipped.write(batch)
+        #expect(try await gzipped.readings(node: "GZ", from: nil, to: nil, limit: nil).count == 2000)
+
+        let down = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:9")), timeout: 2))
+        await #expect {
+            try await down.write(batch)
+        } throws: { error in
+            (error as? SeriesError)?.isTransient == true && (error as? SeriesError)?.exitStatus == .unavailable
+        }
+    }
+}
