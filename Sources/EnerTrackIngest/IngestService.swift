@@ -74,43 +74,48 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let client = try MQTTClient(settings: mqttSettings, subscriptions: subscriptions, delegate: self)
         logger.notice(
             "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in await drain() }
-            group.addTask { [self] in await logStats() }
-            if let interval = notifier.watchdogInterval {
-                group.addTask { [self] in await watchdog(interval: interval, client: client) }
-            }
-            client.start()
-            var failure: MQTTError?
-            await withGracefulShutdownHandler {
-                var previous = ""
-                events: for await event in events {
-                    switch event {
-                    case .shutdown:
-                        break events
-                    case .state(.failed(let error)):
-                        failure = error
-                        break events
-                    case .state(let state):
-                        handle(state, previous: &previous)
-                    }
+        // The drainer is not a child of the group below: cancelling the stats and watchdog loops
+        // at shutdown must not cancel an InfluxDB write in flight (URLSession honours cancellation).
+        let drainer = Task { [self] in await drain() }
+        let helpers = Task { [self] in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [self] in await logStats() }
+                if let interval = notifier.watchdogInterval {
+                    group.addTask { [self] in await watchdog(interval: interval, client: client) }
                 }
-            } onGracefulShutdown: { [emit] in
-                emit.yield(.shutdown)
             }
-            if let failure { logger.critical("\(failure.description)") } else { logger.notice("stopping: no new messages; storing what the spool holds") }
-            notifier.notify("STOPPING=1")
-            spool.allowOverflow()
-            client.stop()
-            stopping.store(true, ordering: .sequentiallyConsistent)
-            group.cancelAll()
-            try await group.waitForAll()
-            let left = spool.depth
-            if left > 0 {
-                logger.warning("\(left) readings stay in the spool \(spool.directory); the next start stores them")
-            }
-            if let failure { throw failure }
         }
+        client.start()
+        var failure: MQTTError?
+        await withGracefulShutdownHandler {
+            var previous = ""
+            events: for await event in events {
+                switch event {
+                case .shutdown:
+                    break events
+                case .state(.failed(let error)):
+                    failure = error
+                    break events
+                case .state(let state):
+                    handle(state, previous: &previous)
+                }
+            }
+        } onGracefulShutdown: { [emit] in
+            emit.yield(.shutdown)
+        }
+        if let failure { logger.critical("\(failure.description)") } else { logger.notice("stopping: no new messages; storing what the spool holds") }
+        notifier.notify("STOPPING=1")
+        spool.allowOverflow()
+        client.stop()
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        helpers.cancel()
+        await drainer.value
+        await helpers.value
+        let left = spool.depth
+        if left > 0 {
+            logger.warning("\(left) readings stay in the spool \(spool.directory); the next start stores them")
+        }
+        if let failure { throw failure }
     }
 
     private func handle(_ state: MQTTClient.State, previous: inout String) {

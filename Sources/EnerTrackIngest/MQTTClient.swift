@@ -230,7 +230,7 @@ public final class MQTTClient: @unchecked Sendable {
                     connected = true
                 } else {
                     let reason = lastError ?? Self.describe(rc)
-                    if rc == Int32(MOSQ_ERR_TLS.rawValue) {
+                    if rc == Int32(MOSQ_ERR_TLS.rawValue) || Self.isTLSFailure(lastError) {
                         delegate?.mqttState(.failed(.tls(Self.tlsReason(reason, settings: settings))))
                         return
                     }
@@ -247,6 +247,10 @@ public final class MQTTClient: @unchecked Sendable {
             if rc != 0 {
                 connected = false
                 if stopping.load(ordering: .relaxed) { break }
+                if Self.isTLSFailure(lastError) {
+                    delegate?.mqttState(.failed(.tls(Self.tlsReason(lastError ?? "", settings: settings))))
+                    return
+                }
                 if rc == Int32(MOSQ_ERR_CONN_REFUSED.rawValue), lastError == nil { continue }  // protocol fallback: retry at once
                 delegate?.mqttState(.disconnected(reason: lastError ?? Self.describe(rc), retryIn: backoff))
                 pause(&backoff)
@@ -291,6 +295,13 @@ public final class MQTTClient: @unchecked Sendable {
 
     static func connackReason(_ rc: Int32) -> String {
         rc < 128 ? String(cString: mosquitto_connack_string(rc)) : String(cString: mosquitto_reason_string(rc))
+    }
+
+    /// A handshake that failed on the certificate: retrying cannot help, a person must fix it.
+    static func isTLSFailure(_ message: String?) -> Bool {
+        guard let message else { return false }
+        return message.contains("certificate verify failed") || message.contains("wrong version number")
+            || message.contains("unknown ca") || message.contains("hostname mismatch")
     }
 
     static func tlsReason(_ message: String, settings: MQTTSettings) -> String {

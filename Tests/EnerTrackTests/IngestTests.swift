@@ -85,6 +85,7 @@ struct IngestTests {
         #expect(await eventually(timeout: 20) { try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil).count == 300 })
         ingest.signal(SIGTERM)
         #expect(await ingest.waitForExit(timeout: 10) == 0)
+        #expect(!ingest.log.contains("stay in the spool"), "\(ingest.log)")
         let rows = try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil)
         #expect(rows.count == 300 && Set(rows.map(\.time)).count == 300)
         #expect(rows.first == Reading(node: "KNOWN", time: t0, power: 100, energy: 0))
@@ -114,19 +115,21 @@ struct IngestTests {
     func crashRecovery() async throws {
         let site = try IngestSite()
         var ingest = try await site.startedIngest()
-        let lines = jsonLines(node: "CRASH", count: 4000, from: t0)
+        let lines = jsonLines(node: "CRASH", count: 20_000, from: t0)
         let publisher = Task.detached { try site.publishLines("\(site.prefix)/CRASH/data", lines) }
         let series = try site.series()
-        #expect(await eventually(timeout: 20) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 200 })
+        #expect(await eventually(timeout: 20) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 1000 })
         ingest.signal(SIGKILL)
+        let storedAtCrash = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count
+        #expect(storedAtCrash < 20_000, "the crash happened while meters were still publishing")
         #expect(await ingest.waitForExit(timeout: 5) != nil)
         try await publisher.value  // the rest waits in the broker's persistent session
         ingest = try await site.startedIngest(log: "ingest-2.log")
-        #expect(await eventually(timeout: 30) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 4000 })
+        #expect(await eventually(timeout: 60) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 20_000 })
         ingest.signal(SIGTERM)
         #expect(await ingest.waitForExit(timeout: 10) == 0)
         let rows = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil)
-        #expect(rows.count == 4000 && Set(rows.map(\.time)).count == 4000)
+        #expect(rows.count == 20_000 && Set(rows.map(\.time)).count == 20_000)
     }
 
     @Test("InfluxDB down while meters publish: the spool holds everything and drains when it is back")
