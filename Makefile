@@ -37,7 +37,8 @@ install: build
 	install -Dm644 completions/enertrack.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/enertrack.fish
 	install -Dm644 systemd/enertrack.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/enertrack.conf
 	install -Dm644 systemd/enertrack.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/enertrack.conf
-	for unit in systemd/*.service; do [ -e "$$unit" ] && install -Dm644 "$$unit" $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit); done; true
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for unit in systemd/*.service; do sed 's|/usr/local/bin/enertrack|$(PREFIX)/bin/enertrack|' "$$unit" > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit); done
 	install -Dm644 systemd/enertrack.env.example $(DESTDIR)$(SYSCONFDIR)/enertrack/enertrack.env.example
 	# Never overwrite a cron table or env file the sysadmin may have edited.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/enertrack ] || install -Dm644 cron/enertrack $(DESTDIR)$(SYSCONFDIR)/cron.d/enertrack

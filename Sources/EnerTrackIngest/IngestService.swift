@@ -126,8 +126,10 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             metrics.connected.store(true, ordering: .relaxed)
             text = "connected to \(mqttSettings.host):\(mqttSettings.port) (MQTT \(version == 5 ? "5" : "3.1.1"), \(sessionPresent ? "persistent session resumed" : "new session"))"
         case .subscribed:
-            text = "subscribed to \(subscriptions.joined(separator: " ")) at QoS 1"
+            logger.notice("subscribed to \(subscriptions.joined(separator: " ")) at QoS 1")
             notifier.notify("READY=1\nSTATUS=consuming")
+            previous = "subscribed"
+            return
         case .disconnected(let reason, let retry):
             metrics.connected.store(false, ordering: .relaxed)
             text = "broker unreachable: \(reason); retrying with backoff (next in \(Int(retry)) s)"

@@ -210,3 +210,44 @@ func shell(_ executable: String, _ arguments: [String]) throws -> String {
     guard process.terminationStatus == 0 else { throw HarnessError("\(executable) \(arguments) exited \(process.terminationStatus)") }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// systemd's side of `Type=notify`: a datagram socket that collects what ingest sends.
+@Suite("ingest under systemd's notify protocol", .serialized)
+struct SystemdNotifyTests {
+    @Test("READY=1 after the subscription, WATCHDOG=1 while running, STOPPING=1 at SIGTERM")
+    func notify() async throws {
+        let directory = try temporaryDirectory("enertrack-notify")
+        let path = directory + "/notify.sock"
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+        let site = try IngestSite(extra: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"])
+        let ingest = try site.ingest()
+        var messages: [String] = []
+        func receive(until: String, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            var buffer = [UInt8](repeating: 0, count: 512)
+            while Date() < deadline {
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                if count > 0 { messages.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
+                if messages.contains(where: { $0.contains(until) }) { return true }
+            }
+            return false
+        }
+        #expect(receive(until: "READY=1", seconds: 15), "\(messages) \(ingest.log)")
+        #expect(ingest.log.contains("subscribed to"), "READY comes after the subscription is acknowledged")
+        #expect(receive(until: "WATCHDOG=1", seconds: 3), "\(messages)")
+        ingest.signal(SIGTERM)
+        #expect(receive(until: "STOPPING=1", seconds: 10), "\(messages)")
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+    }
+}

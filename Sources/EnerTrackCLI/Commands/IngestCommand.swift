@@ -47,7 +47,9 @@ struct IngestCommand: AsyncParsableCommand {
         if let shareGroup, shareGroup.isEmpty || shareGroup.contains(where: { "/+#".contains($0) }) {
             throw ValidationError("--share GROUP must be a non-empty name without '/', '+' or '#'")
         }
-        if let metricsListen { _ = try IngestRunner.parseListen(metricsListen) }
+        if let metricsListen {
+            do { _ = try IngestRunner.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() async throws {
