@@ -173,13 +173,13 @@ _enertrack() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    user|node|assign|config|db|ingest|serve|report|alerts|telegram|demo|help)
+    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|demo|help)
         # Offer subcommand argument completions
         "_enertrack_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'user node assign config db ingest serve report alerts telegram demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -691,10 +691,91 @@ _enertrack_db_status() {
 
 _enertrack_ingest() {
     repeating_flags=()
+    non_repeating_flags=(--tasmota --known-only --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --share --spool-max --client-id --metrics-listen)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--share')
+        return
+        ;;
+    '--spool-max')
+        return
+        ;;
+    '--client-id')
+        return
+        ;;
+    '--metrics-listen')
+        return
+        ;;
+    esac
+}
+
+_enertrack_import() {
+    repeating_flags=()
+    non_repeating_flags=(--known-only --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --format)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'csv'$'\n''line-protocol'
+        return
+        ;;
+    esac
+}
+
+_enertrack_simulate() {
+    repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
-    __enertrack_offer_flags_options -1
+    non_repeating_options=(--config --data-dir --nodes --rate --duration --format --qos --node-prefix)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'json'$'\n''topics'
+        return
+        ;;
+    '--qos')
+        return
+        ;;
+    '--node-prefix')
+        return
+        ;;
+    esac
 }
 
 _enertrack_serve() {
@@ -710,7 +791,53 @@ _enertrack_report() {
     non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
-    __enertrack_offer_flags_options -1
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    readings)
+        # Offer subcommand argument completions
+        "_enertrack_report_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'readings' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_report_readings() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --node --from --to --format)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
+        ;;
+    esac
 }
 
 _enertrack_alerts() {
