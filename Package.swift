@@ -32,7 +32,10 @@ let package = Package(
         ),
         .target(
             name: "EnerTrackSQLite",
-            dependencies: ["EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .systemLibrary(

@@ -7,35 +7,56 @@ import Foundation
 /// - `<prefix>/<ESPID>/<anything>` with a JSON object of quantity keys and an optional `ts`
 ///   (unix s or ms, or ISO 8601); without `ts` the arrival time counts.
 /// - with `tasmota`, `tele/<device>/SENSOR` with Tasmota's `ENERGY` object.
+///
+/// It runs once per message on the MQTT thread, so it works on the raw bytes: flat JSON objects
+/// (what meters send) are scanned in place, and only anything else goes to JSONSerialization.
 public struct PayloadDecoder: Sendable {
     /// Larger payloads are refused before any parsing.
     public static let maxPayloadBytes = 64 * 1024
 
-    public let prefix: [Substring]
+    public let prefix: String
+    private let prefixBytes: [UInt8]
     public let tasmota: Bool
 
     public init(prefix: String, tasmota: Bool = false) {
-        self.prefix = prefix.split(separator: "/", omittingEmptySubsequences: false)
+        self.prefix = prefix
+        self.prefixBytes = Array(prefix.utf8)
         self.tasmota = tasmota
     }
 
     /// The subscriptions that deliver everything this decoder understands.
     public var topicFilters: [String] {
-        [prefix.joined(separator: "/") + "/#"] + (tasmota ? ["tele/+/SENSOR"] : [])
+        [prefix + "/#"] + (tasmota ? ["tele/+/SENSOR"] : [])
     }
 
     /// `receivedAt` is the arrival time in ms since the epoch.
     public func decode(topic: String, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection) -> Reading {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        if tasmota, levels.count == 3, levels[0] == "tele", levels[2] == "SENSOR" {
-            let node = String(levels[1])
+        var topic = topic
+        let result: Result<Reading, Rejection> = topic.withUTF8 { bytes in
+            do throws(Rejection) {
+                return .success(try decode(topic: UnsafeRawBufferPointer(bytes), payload: payload, receivedAt: receivedAt))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    public func decode(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection) -> Reading {
+        let slash = UInt8(ascii: "/")
+        if tasmota, let device = Self.tasmotaDevice(topic) {
+            let node = String(decoding: device, as: UTF8.self)
             try ReadingRules.checkNode(node)
             return try decodeTasmota(node: node, payload: payload, receivedAt: receivedAt)
         }
-        guard levels.count == prefix.count + 2, levels.starts(with: prefix) else {
-            throw Rejection(.badTopic, "topic '\(topic.prefix(120))' is not \(prefix.joined(separator: "/"))/<ESPID>/<quantity>")
+        // <prefix>/<node>/<leaf>, where neither node nor leaf holds a '/'.
+        guard topic.count > prefixBytes.count + 1, topic.starts(with: prefixBytes), topic[prefixBytes.count] == slash,
+            let nodeEnd = topic[(prefixBytes.count + 1)...].firstIndex(of: slash),
+            !topic[(nodeEnd + 1)...].contains(slash)
+        else {
+            throw Rejection(.badTopic, "topic '\(String(decoding: topic.prefix(120), as: UTF8.self))' is not \(prefix)/<ESPID>/<quantity>")
         }
-        let node = String(levels[prefix.count])
+        let node = String(decoding: topic[(prefixBytes.count + 1)..<nodeEnd], as: UTF8.self)
         try ReadingRules.checkNode(node)
         guard payload.count <= Self.maxPayloadBytes else {
             throw Rejection(.tooLarge, node: node, "payload of \(payload.count) bytes exceeds \(Self.maxPayloadBytes)")
@@ -44,8 +65,9 @@ public struct PayloadDecoder: Sendable {
         if text.first == UInt8(ascii: "{") {
             return try decodeJSON(node: node, bytes: text, receivedAt: receivedAt)
         }
-        guard let quantity = Quantity(name: String(levels[prefix.count + 1])) else {
-            throw Rejection(.unknownQuantity, node: node, "'\(levels[prefix.count + 1].prefix(40))' is not a quantity and the payload is not a JSON object")
+        let leaf = String(decoding: topic[(nodeEnd + 1)...], as: UTF8.self)
+        guard let quantity = Quantity(name: leaf) else {
+            throw Rejection(.unknownQuantity, node: node, "'\(leaf.prefix(40))' is not a quantity and the payload is not a JSON object")
         }
         guard let value = Self.number(text) else {
             throw Rejection(.notANumber, node: node, "\(quantity.rawValue) payload '\(String(decoding: text.prefix(40), as: UTF8.self))' is not a number")
@@ -56,41 +78,89 @@ public struct PayloadDecoder: Sendable {
         return reading
     }
 
+    /// `tele/<device>/SENSOR` → the device bytes.
+    private static func tasmotaDevice(_ topic: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
+        let head = Array("tele/".utf8), tail = Array("/SENSOR".utf8)
+        guard topic.count > head.count + tail.count, topic.starts(with: head), topic.suffix(tail.count).elementsEqual(tail) else { return nil }
+        let device = topic[head.count..<(topic.count - tail.count)]
+        return device.contains(UInt8(ascii: "/")) ? nil : device
+    }
+
+    // MARK: JSON
+
+    /// A JSON value of a flat object, as far as readings care.
+    enum FlatValue {
+        case number(Double)
+        case text(Slice<UnsafeRawBufferPointer>)
+        case string(String)
+        case other(Any)
+    }
+
     private func decodeJSON(node: String, bytes: Slice<UnsafeRawBufferPointer>, receivedAt: Int64) throws(Rejection) -> Reading {
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                throw Rejection(.badJSON, node: node, "payload is not a JSON object")
-            }
-            object = parsed
-        } catch let rejection as Rejection {
-            throw rejection
-        } catch {
-            throw Rejection(.badJSON, node: node, "payload is not valid JSON")
-        }
         var reading = Reading(node: node, time: receivedAt)
-        for (key, raw) in object {
-            if key == "ts" {
-                let time: Int64?
-                switch raw {
-                case let text as String: time = ReadingRules.time(fromText: text)
-                case let number as NSNumber where !Self.isBool(number): time = ReadingRules.time(fromNumber: number.doubleValue)
-                default: time = nil
-                }
-                guard let time else { throw Rejection(.badTimestamp, node: node, "ts '\(raw)' is neither unix time nor ISO 8601") }
-                try ReadingRules.check(time: time, now: receivedAt, node: node)
-                reading.time = time
-                continue
+        var failure: Rejection?
+        let visit = { (key: String, value: FlatValue) -> Bool in
+            do throws(Rejection) {
+                try self.apply(key: key, value: value, to: &reading, receivedAt: receivedAt)
+                return true
+            } catch {
+                failure = error
+                return false
             }
-            guard let quantity = Quantity(name: key) else { continue }  // extra keys (rssi, uptime) are ignored
-            guard let value = Self.value(raw) else {
-                throw Rejection(.notANumber, node: node, "\(key) is not a number")
-            }
-            try ReadingRules.check(value: value, of: quantity, node: node)
-            reading[quantity] = value
         }
+        if !FlatJSON.scan(bytes, visit) {
+            if let failure { throw failure }
+            // Not a flat object of plain values: let Foundation decide what it is.
+            reading = Reading(node: node, time: receivedAt)
+            let object: [String: Any]
+            do {
+                guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                    throw Rejection(.badJSON, node: node, "payload is not a JSON object")
+                }
+                object = parsed
+            } catch let rejection as Rejection {
+                throw rejection
+            } catch {
+                throw Rejection(.badJSON, node: node, "payload is not valid JSON")
+            }
+            for (key, raw) in object {
+                let value: FlatValue = switch raw {
+                case let number as NSNumber where !Self.isBool(number): .number(number.doubleValue)
+                case let text as String: .string(text)
+                default: .other(raw)
+                }
+                try apply(key: key, value: value, to: &reading, receivedAt: receivedAt)
+            }
+        }
+        if let failure { throw failure }
         guard !reading.isEmpty else { throw Rejection(.empty, node: node, "JSON object has no quantity") }
         return reading
+    }
+
+    private func apply(key: String, value: FlatValue, to reading: inout Reading, receivedAt: Int64) throws(Rejection) {
+        let node = reading.node
+        if key == "ts" {
+            let time: Int64? = switch value {
+            case .number(let number): ReadingRules.time(fromNumber: number)
+            case .text(let text): ReadingRules.time(fromText: String(decoding: text, as: UTF8.self))
+            case .string(let text): ReadingRules.time(fromText: text)
+            case .other: nil
+            }
+            guard let time else { throw Rejection(.badTimestamp, node: node, "ts is neither unix time nor ISO 8601") }
+            try ReadingRules.check(time: time, now: receivedAt, node: node)
+            reading.time = time
+            return
+        }
+        guard let quantity = Quantity(name: key) else { return }  // extra keys (rssi, uptime) are ignored
+        let number: Double? = switch value {
+        case .number(let number): number
+        case .text(let text): Self.number(text)
+        case .string(let text): Self.number(Array(text.utf8))
+        case .other: nil
+        }
+        guard let number else { throw Rejection(.notANumber, node: node, "\(key) is not a number") }
+        try ReadingRules.check(value: number, of: quantity, node: node)
+        reading[quantity] = number
     }
 
     private func decodeTasmota(node: String, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection) -> Reading {
@@ -112,20 +182,17 @@ public struct PayloadDecoder: Sendable {
         ]
         for (key, quantity) in fields {
             guard let raw = energy[key] else { continue }
-            guard let value = Self.value(raw) else { throw Rejection(.notANumber, node: node, "ENERGY.\(key) is not a number") }
+            let value: Double? = switch raw {
+            case let number as NSNumber where !Self.isBool(number): number.doubleValue
+            case let text as String: Self.number(Array(text.utf8))
+            default: nil
+            }
+            guard let value else { throw Rejection(.notANumber, node: node, "ENERGY.\(key) is not a number") }
             try ReadingRules.check(value: value, of: quantity, node: node)
             reading[quantity] = value
         }
         guard !reading.isEmpty else { throw Rejection(.empty, node: node, "Tasmota ENERGY object has no quantity") }
         return reading
-    }
-
-    private static func value(_ raw: Any) -> Double? {
-        switch raw {
-        case let number as NSNumber where !isBool(number): number.doubleValue
-        case let text as String: number(Array(text.utf8)[...])
-        default: nil
-        }
     }
 
     /// JSON booleans arrive as NSNumber too, of the boolean subclass.
@@ -134,9 +201,9 @@ public struct PayloadDecoder: Sendable {
 
     /// A plain decimal number (`230.1`, `-3`, `1e3`); `nan` and `inf` parse so that they are
     /// rejected as not finite rather than as text.
-    static func number<C: Collection>(_ bytes: C) -> Double? where C.Element == UInt8 {
-        if bytes.count <= 9, let word = String(bytes: bytes, encoding: .utf8)?.lowercased() {
-            switch word {
+    public static func number<C: Collection>(_ bytes: C) -> Double? where C.Element == UInt8 {
+        if bytes.count <= 9, let first = bytes.first, first > 0x39 || first == 0x2B || first == 0x2D {
+            switch String(decoding: bytes, as: UTF8.self).lowercased() {
             case "nan", "-nan", "+nan": return .nan
             case "inf", "+inf", "infinity", "+infinity": return .infinity
             case "-inf", "-infinity": return -.infinity
@@ -156,5 +223,105 @@ public struct PayloadDecoder: Sendable {
         while start < end, isSpace(payload[start]) { start += 1 }
         while end > start, isSpace(payload[end - 1]) { end -= 1 }
         return payload[start..<end]
+    }
+}
+
+/// An in-place scanner for the JSON meters send: one object whose values are numbers, strings
+/// without escapes, booleans or null. It answers false for anything else (nesting, escapes,
+/// or text that is not JSON), and the caller then asks JSONSerialization, which has the last word.
+enum FlatJSON {
+    /// Calls `visit` for each key and value in order; stops and answers false when `visit` does.
+    static func scan(_ bytes: Slice<UnsafeRawBufferPointer>, _ visit: (String, PayloadDecoder.FlatValue) -> Bool) -> Bool {
+        var at = bytes.startIndex
+        let end = bytes.endIndex
+        func skipSpace() {
+            while at < end, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
+        }
+        func string() -> Slice<UnsafeRawBufferPointer>? {
+            guard at < end, bytes[at] == 0x22 else { return nil }
+            let start = at + 1
+            var index = start
+            while index < end, bytes[index] != 0x22 {
+                if bytes[index] == 0x5C || bytes[index] < 0x20 { return nil }  // escapes and control characters: Foundation's job
+                index += 1
+            }
+            guard index < end else { return nil }
+            at = index + 1
+            return bytes[start..<index]
+        }
+        func number() -> Double? {
+            let start = at
+            if at < end, bytes[at] == 0x2D { at += 1 }
+            guard at < end, bytes[at] >= 0x30, bytes[at] <= 0x39 else { return nil }
+            if bytes[at] == 0x30 { at += 1 } else { while at < end, bytes[at] >= 0x30, bytes[at] <= 0x39 { at += 1 } }
+            if at < end, bytes[at] == 0x2E {
+                at += 1
+                let digits = at
+                while at < end, bytes[at] >= 0x30, bytes[at] <= 0x39 { at += 1 }
+                guard at > digits else { return nil }
+            }
+            if at < end, bytes[at] == 0x65 || bytes[at] == 0x45 {
+                at += 1
+                if at < end, bytes[at] == 0x2B || bytes[at] == 0x2D { at += 1 }
+                let digits = at
+                while at < end, bytes[at] >= 0x30, bytes[at] <= 0x39 { at += 1 }
+                guard at > digits else { return nil }
+            }
+            return Double(String(decoding: bytes[start..<at], as: UTF8.self))
+        }
+        func literal(_ word: String) -> Bool {
+            let utf8 = Array(word.utf8)
+            guard end - at >= utf8.count, bytes[at..<(at + utf8.count)].elementsEqual(utf8) else { return false }
+            at += utf8.count
+            return true
+        }
+
+        skipSpace()
+        guard at < end, bytes[at] == 0x7B else { return false }
+        at += 1
+        skipSpace()
+        if at < end, bytes[at] == 0x7D {
+            at += 1
+            skipSpace()
+            return at == end
+        }
+        while true {
+            skipSpace()
+            guard let key = string() else { return false }
+            skipSpace()
+            guard at < end, bytes[at] == 0x3A else { return false }
+            at += 1
+            skipSpace()
+            guard at < end else { return false }
+            let value: PayloadDecoder.FlatValue
+            switch bytes[at] {
+            case 0x22:
+                guard let text = string() else { return false }
+                value = .text(text)
+            case 0x74:
+                guard literal("true") else { return false }
+                value = .other(true)
+            case 0x66:
+                guard literal("false") else { return false }
+                value = .other(false)
+            case 0x6E:
+                guard literal("null") else { return false }
+                value = .other(NSNull())
+            default:
+                guard let number = number() else { return false }
+                value = .number(number)
+            }
+            guard visit(String(decoding: key, as: UTF8.self), value) else { return false }
+            skipSpace()
+            guard at < end else { return false }
+            if bytes[at] == 0x2C {
+                at += 1
+                continue
+            }
+            guard bytes[at] == 0x7D else { return false }
+            at += 1
+            skipSpace()
+            return at == end
+        }
     }
 }

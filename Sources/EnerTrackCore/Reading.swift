@@ -48,7 +48,7 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
 
     /// The quantity a name means, case-insensitively (`Voltaje` → voltage).
     public init?(name: String) {
-        guard let quantity = Self.byName[name.lowercased()] else { return nil }
+        guard let quantity = Self.byName[name] ?? Self.byName[name.lowercased()] else { return nil }
         self = quantity
     }
 }

@@ -154,7 +154,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let reading: Reading
         do {
-            reading = try decoder.decode(topic: String(cString: topic), payload: payload, receivedAt: now)
+            reading = try decoder.decode(topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now)
         } catch {
             metrics.reject(error.reason)
             logRejection(error, topic: String(cString: topic))

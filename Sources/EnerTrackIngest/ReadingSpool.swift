@@ -8,22 +8,36 @@ import Glibc
 
 /// A durable queue of readings between the MQTT callback and the series store.
 ///
-/// Readings are appended, one `write(2)` each, to numbered segment files in the spool
-/// directory: once `append` returns, the reading survives a crash of the process (the kernel
-/// has it), which is what a QoS 1 message that libmosquitto already acknowledged needs. The
-/// drainer takes whole segments, oldest first, stores them and only then deletes them; after
-/// a crash the leftover segments are simply drained again (writes are idempotent).
+/// Readings go into numbered segment files in the spool directory, written through a shared
+/// memory mapping: once `append` returns, the reading is in the kernel's page cache and survives
+/// a crash of the process, which is what a QoS 1 message that libmosquitto already acknowledged
+/// needs — without a system call per message (the hot path is a copy). Like a plain `write(2)`
+/// without `fsync`, it does not survive a power cut of the host.
 ///
-/// The spool holds at most `capacity` readings. When it is full, `append` waits: the MQTT
-/// loop stops reading, so the broker keeps queueing instead of us dropping anything.
+/// The drainer takes whole segments, oldest first, stores them, and only then deletes them;
+/// after a crash the leftover segments are drained again (writes are idempotent).
+///
+/// The spool holds at most `capacity` readings. When it is full, `append` waits: the MQTT loop
+/// stops reading, so the broker keeps queueing instead of us dropping anything.
 public final class ReadingSpool: Sendable {
     public struct Segment: Sendable {
         public let path: String
         public let sequence: UInt64
     }
 
-    private struct State {
+    /// File layout: 8-byte magic, 8-byte committed length (bytes of records after the header),
+    /// then records `mask u8 | time i64 | node length u8 | node | one f64 per bit of mask`,
+    /// little-endian. The committed length is stored after the record bytes, so a torn record
+    /// is never counted.
+    static let magic: UInt64 = 0x3130_4C4F_4F50_5345  // "ESPOOL01"
+    static let headerSize = 16
+
+    private struct Writer {
         var descriptor: Int32 = -1
+        var mapping: UnsafeMutableRawPointer?
+        var mappedBytes = 0
+        var used = 0
+        var path = ""
         var sequence: UInt64 = 0
         var currentCount = 0
         var closed: [Segment] = []
@@ -35,28 +49,28 @@ public final class ReadingSpool: Sendable {
 
     public let directory: String
     public let capacity: Int
-    /// Segments are cut at this many readings so the drainer works in bounded chunks.
-    public let segmentSize: Int
-    private let state: Mutex<State>
+    /// Bytes per segment file: small, because its pages count in the process's memory.
+    public let segmentBytes: Int
+    private let state: Mutex<Writer>
     private let space = DispatchSemaphore(value: 0)
     private let waiters = Atomic<Int>(0)
 
     /// Opens the spool, counting what a previous run left behind (to be drained first).
-    public init(directory: String, capacity: Int, segmentSize: Int = 5_000) throws {
+    public init(directory: String, capacity: Int, segmentBytes: Int = 1 << 20) throws {
         self.directory = directory
         self.capacity = capacity
-        self.segmentSize = segmentSize
+        self.segmentBytes = max(segmentBytes, 4096)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
             throw Failure(.cannotCreate, "cannot create the spool directory \(directory): \(error.localizedDescription)")
         }
-        var state = State()
+        var state = Writer()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasSuffix(".spool") {
             guard let sequence = UInt64(name.dropLast(6)) else { continue }
             let segment = Segment(path: directory + "/" + name, sequence: sequence)
-            let count = Self.countLines(segment.path)
+            let count = (try? Self.records(in: segment.path).count) ?? 0
             state.closed.append(segment)
             state.counts[sequence] = count
             state.depth += count
@@ -67,40 +81,36 @@ public final class ReadingSpool: Sendable {
     }
 
     deinit {
-        state.withLock { state in
-            if state.descriptor >= 0 { close(state.descriptor) }
-        }
+        state.withLock { Self.closeCurrent(&$0) }
     }
 
     /// Readings waiting to be stored (including leftovers of an earlier run).
     public var depth: Int { state.withLock { $0.depth } }
     public var isFull: Bool { state.withLock { $0.full } }
-    /// Segments left by an earlier run when the spool was opened, or cut since.
-    public var pendingSegments: Int { state.withLock { $0.closed.count } }
 
     /// Appends durably; blocks while the spool is full (unless overflow was allowed for shutdown).
     /// Returns true when it had to wait (the caller logs it).
     @discardableResult
     public func append(_ reading: Reading) throws -> Bool {
-        var line = Self.encode(reading)
         var waited = false
         while true {
-            let outcome: Result<Bool, Error> = state.withLock { state in
+            let outcome: Result<Bool, Failure> = state.withLock { state in
                 if state.depth >= capacity, !state.overflowAllowed {
                     state.full = true
                     return .success(false)
                 }
-                do {
-                    try openCurrentIfNeeded(&state)
-                    try line.withUnsafeMutableBytes { bytes in
-                        try Self.writeAll(state.descriptor, bytes, path: currentPath(state))
-                    }
-                } catch {
-                    return .failure(error)
+                let size = Self.recordSize(reading)
+                if state.mapping == nil || state.used + size > segmentBytes - Self.headerSize {
+                    if state.mapping != nil { cut(&state) }
+                    do throws(Failure) { try openSegment(&state) } catch { return .failure(error) }
                 }
+                guard let mapping = state.mapping else { return .failure(Failure(.ioError, "spool segment is not mapped")) }
+                let record = mapping + Self.headerSize + state.used
+                Self.encode(reading, into: record)
+                state.used += size
+                mapping.storeBytes(of: UInt64(state.used).littleEndian, toByteOffset: 8, as: UInt64.self)
                 state.currentCount += 1
                 state.depth += 1
-                if state.currentCount >= segmentSize { cut(&state) }
                 return .success(true)
             }
             switch outcome {
@@ -129,20 +139,9 @@ public final class ReadingSpool: Sendable {
         }
     }
 
-    /// The readings of a segment; lines a crash cut short are skipped.
+    /// The readings of a segment, in the order they were appended.
     public func read(_ segment: Segment) throws -> [Reading] {
-        guard let data = FileManager.default.contents(atPath: segment.path) else {
-            throw Failure(.ioError, "cannot read spool segment \(segment.path)")
-        }
-        var readings: [Reading] = []
-        data.withUnsafeBytes { bytes in
-            var start = 0
-            for index in 0..<bytes.count where bytes[index] == 0x0A {
-                if let reading = Self.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) { readings.append(reading) }
-                start = index + 1
-            }
-        }
-        return readings
+        try Self.records(in: segment.path)
     }
 
     /// Deletes a drained segment: its readings are in the store.
@@ -158,71 +157,112 @@ public final class ReadingSpool: Sendable {
 
     // MARK: Segments
 
-    private func currentPath(_ state: State) -> String {
-        String(format: "%@/%020llu.spool", directory, state.sequence)
-    }
-
-    private func openCurrentIfNeeded(_ state: inout State) throws {
-        guard state.descriptor < 0 else { return }
+    private func openSegment(_ state: inout Writer) throws(Failure) {
         state.sequence += 1
-        state.currentCount = 0
-        let path = currentPath(state)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        let digits = String(state.sequence)
+        let path = directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".spool"
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
             throw Failure(.cannotCreate, "cannot create spool segment \(path): \(String(cString: strerror(errno)))")
         }
+        // posix_fallocate, not ftruncate: a full disk shows up here, not as SIGBUS on a later copy.
+        let allocated = posix_fallocate(descriptor, 0, off_t(segmentBytes))
+        guard allocated == 0, let mapping = mmap(nil, segmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
+            mapping != MAP_FAILED
+        else {
+            let reason = String(cString: strerror(allocated != 0 ? allocated : errno))
+            Glibc.close(descriptor)
+            unlink(path)
+            throw Failure(.ioError, "cannot prepare spool segment \(path): \(reason)")
+        }
+        mapping.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt64.self)
+        mapping.storeBytes(of: UInt64(0), toByteOffset: 8, as: UInt64.self)
         state.descriptor = descriptor
-    }
-
-    private func cut(_ state: inout State) {
-        guard state.descriptor >= 0 else { return }
-        close(state.descriptor)
-        state.descriptor = -1
-        state.closed.append(Segment(path: currentPath(state), sequence: state.sequence))
-        state.counts[state.sequence] = state.currentCount
+        state.mapping = mapping
+        state.mappedBytes = segmentBytes
+        state.used = 0
+        state.path = path
         state.currentCount = 0
     }
 
-    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeMutableRawBufferPointer, path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Failure(.ioError, "cannot append to spool segment \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += written
+    private func cut(_ state: inout Writer) {
+        guard state.mapping != nil else { return }
+        let count = state.currentCount
+        let sequence = state.sequence
+        let path = state.path
+        Self.closeCurrent(&state)
+        guard count > 0 else {
+            unlink(path)
+            return
         }
+        state.closed.append(Segment(path: path, sequence: sequence))
+        state.counts[sequence] = count
     }
 
-    private static func countLines(_ path: String) -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        return data.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+    /// Unmaps and closes the current segment, trimming the file to what it holds.
+    private static func closeCurrent(_ state: inout Writer) {
+        guard let mapping = state.mapping else { return }
+        munmap(mapping, state.mappedBytes)
+        _ = ftruncate(state.descriptor, off_t(headerSize + state.used))
+        Glibc.close(state.descriptor)
+        state.mapping = nil
+        state.descriptor = -1
+        state.currentCount = 0
     }
 
     // MARK: Record format
 
-    /// `node TAB time TAB voltage TAB current TAB power TAB energy TAB pf TAB frequency LF`,
-    /// absent quantities empty; Swift's shortest round-trip form keeps every double exact.
-    static func encode(_ reading: Reading) -> [UInt8] {
-        var line = reading.node + "\t" + String(reading.time)
-        for quantity in Quantity.allCases {
-            line += "\t"
-            if let value = reading[quantity] { line += value.description }
-        }
-        line += "\n"
-        return Array(line.utf8)
+    static func recordSize(_ reading: Reading) -> Int {
+        1 + 8 + 1 + min(reading.node.utf8.count, 255) + 8 * reading.values.count
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> Reading? {
-        let fields = bytes.split(separator: 0x09, omittingEmptySubsequences: false)
-        guard fields.count == 8, let time = Int64(String(decoding: fields[1], as: UTF8.self)) else { return nil }
-        var reading = Reading(node: String(decoding: fields[0], as: UTF8.self), time: time)
-        guard DirectoryRules.isESPID(reading.node) else { return nil }
-        for (index, quantity) in Quantity.allCases.enumerated() where !fields[index + 2].isEmpty {
-            guard let value = Double(String(decoding: fields[index + 2], as: UTF8.self)) else { return nil }
-            reading[quantity] = value
+    static func encode(_ reading: Reading, into pointer: UnsafeMutableRawPointer) {
+        var mask: UInt8 = 0
+        var offset = 10
+        let node = reading.node.utf8.prefix(255)
+        pointer.storeBytes(of: UInt8(node.count), toByteOffset: 9, as: UInt8.self)
+        for byte in node {
+            pointer.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            offset += 1
         }
-        return reading
+        for (bit, quantity) in Quantity.allCases.enumerated() {
+            guard let value = reading[quantity] else { continue }
+            mask |= 1 << bit
+            pointer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        pointer.storeBytes(of: mask, toByteOffset: 0, as: UInt8.self)
+        pointer.storeBytes(of: reading.time.littleEndian, toByteOffset: 1, as: Int64.self)
+    }
+
+    /// Every committed record of a segment file.
+    static func records(in path: String) throws -> [Reading] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(.ioError, "cannot read spool segment \(path)")
+        }
+        return data.withUnsafeBytes { bytes -> [Reading] in
+            guard bytes.count >= headerSize, bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian == magic else { return [] }
+            let committed = min(Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian), bytes.count - headerSize)
+            var readings: [Reading] = []
+            var offset = headerSize
+            let end = headerSize + committed
+            while offset + 10 <= end {
+                let mask = bytes[offset]
+                let time = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: Int64.self))
+                let nodeLength = Int(bytes[offset + 9])
+                let size = 10 + nodeLength + 8 * mask.nonzeroBitCount
+                guard offset + size <= end else { break }
+                let node = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 10)..<(offset + 10 + nodeLength)]), as: UTF8.self)
+                var reading = Reading(node: node, time: time)
+                var valueOffset = offset + 10 + nodeLength
+                for (bit, quantity) in Quantity.allCases.enumerated() where mask & (1 << bit) != 0 {
+                    reading[quantity] = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: valueOffset, as: UInt64.self)))
+                    valueOffset += 8
+                }
+                readings.append(reading)
+                offset += size
+            }
+            return readings
+        }
     }
 }

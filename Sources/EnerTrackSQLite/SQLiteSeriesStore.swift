@@ -1,6 +1,7 @@
 import EnerTrackCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded series store: `series.sqlite` in the data directory, WAL mode, one row per node
 /// and millisecond, clustered by (node, time) so a node's range is one index walk.
@@ -71,15 +72,30 @@ public final class SQLiteSeriesStore: SeriesStore {
     public func write(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
         try await write { db in
-            let statement = try db.cachedStatement(sql: Self.upsert)
+            // The hot path of ingest: bound straight through the C API, no argument boxing.
+            let handle = try db.cachedStatement(sql: Self.upsert).sqliteStatement
+            defer { sqlite3_reset(handle) }
             for reading in readings {
-                try statement.execute(arguments: [
-                    reading.node, reading.time, reading.voltage, reading.current, reading.power,
-                    reading.energy, reading.pf, reading.frequency,
-                ])
+                sqlite3_reset(handle)
+                _ = reading.node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+                sqlite3_bind_int64(handle, 2, reading.time)
+                for (index, quantity) in Quantity.allCases.enumerated() {
+                    if let value = reading[quantity] {
+                        sqlite3_bind_double(handle, Int32(index + 3), value)
+                    } else {
+                        sqlite3_bind_null(handle, Int32(index + 3))
+                    }
+                }
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
             }
         }
     }
+
+    /// SQLITE_TRANSIENT: SQLite copies the bound text before `withCString` frees it.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
         try await read { db in

@@ -196,21 +196,6 @@ struct IngestTests {
     }
 }
 
-/// Runs a script and returns its stdout.
-func shell(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw HarnessError("\(executable) \(arguments) exited \(process.terminationStatus)") }
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// systemd's side of `Type=notify`: a datagram socket that collects what ingest sends.
 @Suite("ingest under systemd's notify protocol", .serialized)
 struct SystemdNotifyTests {

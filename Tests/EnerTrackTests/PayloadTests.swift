@@ -54,6 +54,10 @@ struct PayloadTests {
         #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": 1795773000.5}"#).time == 1_795_773_000_500)
         #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": "2026-11-27T11:00:00+01:00"}"#).time == 1_795_773_600_000)
         #expect(try decode("enertrack/ESP1/x", #"{"power": "12.5"}"#).power == 12.5)
+        // What the in-place scanner leaves to Foundation: nesting, escapes, arrays.
+        #expect(try decode("enertrack/ESP1/x", #"{"power": 1.5e3, "meta": {"fw": "1.2"}, "tags": [1, 2]}"#).power == 1500)
+        #expect(try decode("enertrack/ESP1/x", #"{"name": "caf\u00e9 \"A\"", "energia": 7}"#).energy == 7)
+        #expect(try decode("enertrack/ESP1/x", " {\n\t\"voltage\" : -0.0 ,\"ok\":true,\"x\":null}\n").voltage == 0)
     }
 
     @Test("Tasmota SENSOR with --tasmota")
@@ -78,6 +82,8 @@ struct PayloadTests {
         #expect(reason("enertrack/ESP1/pf", "1.5") == .outOfRange)
         #expect(reason("enertrack/ESP1/data", #"{"power": 1"#) == .badJSON)
         #expect(reason("enertrack/ESP1/data", #"{"power": true}"#) == .notANumber)
+        #expect(reason("enertrack/ESP1/data", #"{"power": 1} trailing"#) == .badJSON)
+        #expect(reason("enertrack/ESP1/data", #"{"power": [1]}"#) == .notANumber)
         #expect(reason("enertrack/ESP1/data", #"{"rssi": -60}"#) == .empty)
         #expect(reason("enertrack/ESP1/data", #"{"power": 1, "ts": 12345}"#) == .badTimestamp)
         #expect(reason("enertrack/ESP1/data", #"{"power": 1, "ts": "yesterday"}"#) == .badTimestamp)

@@ -132,20 +132,7 @@ struct IngestSite {
     }
 
     func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("\(executable) \(arguments.prefix(2)) exited \(process.terminationStatus)")
-        }
+        _ = try shell(executable, arguments, stdin: stdin)
     }
 
     /// GET http://127.0.0.1:PORT/metrics as name{labels} → value.
@@ -184,4 +171,25 @@ func freePort() -> Int {
         }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Runs a program to the end, feeding `stdin`; returns its stdout, throws on a non-zero exit.
+@discardableResult
+func shell(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw HarnessError("\(executable) \(arguments.prefix(2)) exited \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self)
 }
