@@ -213,7 +213,7 @@ public struct PayloadDecoder: Sendable {
         guard !bytes.isEmpty, bytes.count <= 64,
             bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 })
         else { return nil }
-        return Double(String(decoding: bytes, as: UTF8.self))
+        return FastDecimal.parse(bytes) ?? Double(String(decoding: bytes, as: UTF8.self))
     }
 
     private static func trimmed(_ payload: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer> {
@@ -267,7 +267,8 @@ enum FlatJSON {
                 while at < end, bytes[at] >= 0x30, bytes[at] <= 0x39 { at += 1 }
                 guard at > digits else { return nil }
             }
-            return Double(String(decoding: bytes[start..<at], as: UTF8.self))
+            let text = bytes[start..<at]
+            return FastDecimal.parse(text) ?? Double(String(decoding: text, as: UTF8.self))
         }
         func literal(_ word: String) -> Bool {
             let utf8 = Array(word.utf8)

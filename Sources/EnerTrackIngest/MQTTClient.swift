@@ -139,10 +139,6 @@ public final class MQTTClient: @unchecked Sendable {
         _ = mosquitto_tls_opts_set(handle, 1, nil, nil)
         _ = mosquitto_tls_insecure_set(handle, false)
         _ = mosquitto_max_inflight_messages_set(handle, 100)
-        mosquitto_log_callback_set(handle) { _, userdata, level, message in
-            guard let client = MQTTClient.client(userdata), let message, level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 else { return }
-            client.lastError = String(cString: message)
-        }
         mosquitto_connect_with_flags_callback_set(handle) { _, userdata, rc, flags in
             MQTTClient.client(userdata)?.connected(rc: rc, sessionPresent: flags & 1 != 0)
         }
@@ -163,6 +159,9 @@ public final class MQTTClient: @unchecked Sendable {
     private func connected(rc: Int32, sessionPresent: Bool) {
         switch rc {
         case 0:
+            // libmosquitto formats every log line (two per message) once a log callback is set:
+            // listen only while connecting, where its words explain a TLS failure.
+            mosquitto_log_callback_set(handle, nil)
             delegate?.mqttState(.connected(protocolVersion: protocolVersion == MQTT_PROTOCOL_V5 ? 5 : 4, sessionPresent: sessionPresent))
             subscribe()
         case 1 where protocolVersion == MQTT_PROTOCOL_V5, 132 where protocolVersion == MQTT_PROTOCOL_V5:
@@ -263,6 +262,10 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func connect() -> Int32 {
+        mosquitto_log_callback_set(handle) { _, userdata, level, message in
+            guard let client = MQTTClient.client(userdata), let message, level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 else { return }
+            client.lastError = String(cString: message)
+        }
         _ = mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, protocolVersion)
         pendingSubscribe = -1
         guard protocolVersion == MQTT_PROTOCOL_V5, !settings.cleanSession else {

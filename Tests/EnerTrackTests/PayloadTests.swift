@@ -175,3 +175,26 @@ struct PayloadTests {
         #expect(ISO8601.parse("2026-07-01T12:00Z", localIn: madrid)?.timeIntervalSince1970 == 1_782_907_200)
     }
 }
+
+@Suite("Fast decimal parsing")
+struct FastDecimalTests {
+    @Test("gives strtod's bits for meter-style numbers, and gives up where it cannot")
+    func sameBits() throws {
+        var generator = SystemRandomNumberGenerator()
+        var samples = ["0", "-0", "0.0", "-0.0", "230.1", "0.98", "49.99", "12345.6789", "1e3", "1.5E-3", "-17.25e+2",
+                       "0.1", "0.2", "0.30000000000000004", "9007199254740991", "123456789012345678", "1e22", "1e-22", "3.14159"]
+        for _ in 0..<20_000 {
+            let value = Double.random(in: -100_000...100_000, using: &generator)
+            samples.append(String(format: "%.\(Int.random(in: 0...6, using: &generator))f", value))
+        }
+        for text in samples {
+            let expected = try #require(Double(text))
+            let bytes = Array(text.utf8)
+            if let fast = PayloadDecoder.number(bytes) {
+                #expect(fast.bitPattern == expected.bitPattern, "\(text)")
+            }
+        }
+        #expect(PayloadDecoder.number(Array("1e400".utf8)) == .infinity)
+        #expect(PayloadDecoder.number(Array("12345678901234567890123".utf8)) == 12345678901234567890123.0)
+    }
+}
