@@ -49,9 +49,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
             name: "EnerTrackInflux",
-            dependencies: ["EnerTrackCore", "CZlib"],
+            dependencies: ["EnerTrackCore", "CZlib", "CCurl"],
             swiftSettings: strict
         ),
         .target(
@@ -60,10 +61,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSupport"),
         .target(
             name: "EnerTrackIngest",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "CMosquitto",
+                "EnerTrackCore", "EnerTrackKit", "CMosquitto", "CSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

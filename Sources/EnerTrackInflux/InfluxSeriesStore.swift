@@ -1,10 +1,6 @@
 import EnerTrackCore
 import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// How to reach InfluxDB. A token selects the 2.x/3.x API; otherwise the 1.x API.
 public struct InfluxSettings: Sendable {
     public enum Compression: String, Sendable {
@@ -52,24 +48,18 @@ public struct InfluxSettings: Sendable {
 /// through `/query`. Measurement `energy`, tag `node`, one float field per quantity; InfluxDB
 /// itself makes writes idempotent (same series and time → fields overwritten).
 ///
-/// HTTP goes through FoundationNetworking (libcurl): kept-alive connections, timeouts and TLS
+/// HTTP goes through libcurl (`CurlHTTPClient`): a kept-alive connection, timeouts and TLS
 /// verification against the system trust store.
 public final class InfluxSeriesStore: SeriesStore {
     public let settings: InfluxSettings
-    private let session: URLSession
+    private let http: CurlHTTPClient
 
     public var location: String { "influxdb:\(settings.url.absoluteString)/\(settings.queryDatabase)" }
 
     public init(settings: InfluxSettings) {
         self.settings = settings
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.urlCache = nil
-        configuration.httpMaximumConnectionsPerHost = 4
-        configuration.timeoutIntervalForRequest = settings.timeout
-        session = URLSession(configuration: configuration)
+        http = CurlHTTPClient(connectTimeout: min(settings.timeout, 5))
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     // MARK: SeriesStore
 
@@ -90,7 +80,7 @@ public final class InfluxSeriesStore: SeriesStore {
         for reading in readings where !reading.isEmpty {
             LineProtocol.append(reading, measurement: settings.measurement, to: &body)
         }
-        var request: URLRequest
+        var request: Request
         if settings.usesV2 {
             request = self.request(
                 path: "/api/v2/write",
@@ -99,12 +89,12 @@ public final class InfluxSeriesStore: SeriesStore {
         } else {
             request = self.request(path: "/write", query: [("db", settings.database), ("precision", "ms")], method: "POST")
         }
-        request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        request.headers["Content-Type"] = "text/plain; charset=utf-8"
         if shouldCompress(body.count), let gzipped = Gzip.compress(body) {
-            request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
-            request.httpBody = gzipped
+            request.headers["Content-Encoding"] = "gzip"
+            request.body = gzipped
         } else {
-            request.httpBody = Data(body)
+            request.body = Data(body)
         }
         do {
             _ = try await send(request)
@@ -191,7 +181,7 @@ public final class InfluxSeriesStore: SeriesStore {
     private func influxQL(_ query: String, method: String = "GET") async throws -> Data {
         var request = self.request(
             path: "/query", query: [("db", settings.queryDatabase), ("epoch", "ms"), ("q", query)], method: method)
-        request.timeoutInterval = max(settings.timeout, 30)
+        request.timeout = max(settings.timeout, 30)
         return try await send(request)
     }
 
@@ -221,20 +211,26 @@ public final class InfluxSeriesStore: SeriesStore {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
 
-    private func request(path: String, query: [(String, String)], method: String) -> URLRequest {
+    struct Request {
+        var method: String
+        var url: URL
+        var headers: [String: String] = [:]
+        var body: Data?
+        var timeout: TimeInterval
+    }
+
+    private func request(path: String, query: [(String, String)], method: String) -> Request {
         var components = URLComponents(url: settings.url, resolvingAgainstBaseURL: false) ?? URLComponents()
         components.path = components.path.trimmingSuffix("/") + path
         components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         // '+' in a query value is a space to InfluxDB's form parser.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        var request = URLRequest(url: components.url ?? settings.url)
-        request.httpMethod = method
-        request.timeoutInterval = settings.timeout
+        var request = Request(method: method, url: components.url ?? settings.url, timeout: settings.timeout)
         if let token = settings.token {
-            request.setValue("Token \(token)", forHTTPHeaderField: "Authorization")
+            request.headers["Authorization"] = "Token \(token)"
         } else if let user = settings.user {
             let credentials = Data("\(user):\(settings.password ?? "")".utf8).base64EncodedString()
-            request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
+            request.headers["Authorization"] = "Basic \(credentials)"
         }
         return request
     }
@@ -242,28 +238,24 @@ public final class InfluxSeriesStore: SeriesStore {
     /// Sends and maps failures: transport errors and 5xx are `unavailable` (retry later),
     /// 401/403 `unauthorized`, other 4xx `failed` with InfluxDB's own message. URLs are never
     /// part of a message: 1.x credentials could be in them.
-    private func send(_ request: URLRequest) async throws -> Data {
-        let data: Data
-        let response: URLResponse
+    private func send(_ request: Request) async throws -> Data {
+        let response: CurlHTTPClient.Response
         do {
-            (data, response) = try await session.data(for: request)
-        } catch let error as URLError {
-            throw SeriesError.unavailable(store: location, reason: Self.describe(error))
-        } catch {
-            throw SeriesError.unavailable(store: location, reason: "\(type(of: error))")
+            response = try await http.send(
+                method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: request.timeout)
+        } catch CurlHTTPClient.TransportError.failed(_, let reason) {
+            throw SeriesError.unavailable(store: location, reason: reason)
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw SeriesError.unavailable(store: location, reason: "no HTTP response")
-        }
-        switch http.statusCode {
+        let data = response.body
+        switch response.status {
         case 200..<300:
             return data
         case 401, 403:
-            throw SeriesError.unauthorized(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+            throw SeriesError.unauthorized(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
         case 500..<600, 408, 429:
-            throw SeriesError.unavailable(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+            throw SeriesError.unavailable(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
         default:
-            throw SeriesError.failed(store: location, reason: "HTTP \(http.statusCode) \(Self.message(data))")
+            throw SeriesError.failed(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
         }
     }
 
@@ -273,19 +265,6 @@ public final class InfluxSeriesStore: SeriesStore {
             if let message = object["message"] as? String { return message }
         }
         return String(decoding: data.prefix(200), as: UTF8.self)
-    }
-
-    private static func describe(_ error: URLError) -> String {
-        switch error.code {
-        case .cannotConnectToHost: "connection refused"
-        case .timedOut: "timed out"
-        case .cannotFindHost, .dnsLookupFailed: "host not found"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid:
-            "TLS failed (certificate not trusted?)"
-        case .networkConnectionLost: "connection lost"
-        default: "network error \(error.code.rawValue)"
-        }
     }
 }
 
