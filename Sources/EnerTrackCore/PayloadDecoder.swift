@@ -88,6 +88,23 @@ public struct PayloadDecoder: Sendable {
 
     // MARK: JSON
 
+    /// A JSON key, as far as readings care.
+    enum FlatKey {
+        case ts
+        case quantity(Quantity)
+        case other(String)
+
+        init(_ name: String) {
+            if name == "ts" { self = .ts } else if let quantity = Quantity(name: name) { self = .quantity(quantity) } else { self = .other(name) }
+        }
+
+        init(bytes: Slice<UnsafeRawBufferPointer>) {
+            if bytes.count == 2, bytes.first == 0x74, bytes.last == 0x73 { self = .ts }
+            else if let quantity = Quantity.match(bytes) { self = .quantity(quantity) }
+            else { self = .other("") }  // ignored: its name is never needed
+        }
+    }
+
     /// A JSON value of a flat object, as far as readings care.
     enum FlatValue {
         case number(Double)
@@ -99,7 +116,7 @@ public struct PayloadDecoder: Sendable {
     private func decodeJSON(node: String, bytes: Slice<UnsafeRawBufferPointer>, receivedAt: Int64) throws(Rejection) -> Reading {
         var reading = Reading(node: node, time: receivedAt)
         var failure: Rejection?
-        let visit = { (key: String, value: FlatValue) -> Bool in
+        let visit = { (key: FlatKey, value: FlatValue) -> Bool in
             do throws(Rejection) {
                 try self.apply(key: key, value: value, to: &reading, receivedAt: receivedAt)
                 return true
@@ -129,7 +146,7 @@ public struct PayloadDecoder: Sendable {
                 case let text as String: .string(text)
                 default: .other(raw)
                 }
-                try apply(key: key, value: value, to: &reading, receivedAt: receivedAt)
+                try apply(key: FlatKey(key), value: value, to: &reading, receivedAt: receivedAt)
             }
         }
         if let failure { throw failure }
@@ -137,9 +154,13 @@ public struct PayloadDecoder: Sendable {
         return reading
     }
 
-    private func apply(key: String, value: FlatValue, to reading: inout Reading, receivedAt: Int64) throws(Rejection) {
+    private func apply(key: FlatKey, value: FlatValue, to reading: inout Reading, receivedAt: Int64) throws(Rejection) {
         let node = reading.node
-        if key == "ts" {
+        let quantity: Quantity
+        switch key {
+        case .other: return  // extra keys (rssi, uptime) are ignored
+        case .quantity(let known): quantity = known
+        case .ts:
             let time: Int64? = switch value {
             case .number(let number): ReadingRules.time(fromNumber: number)
             case .text(let text): ReadingRules.time(fromText: String(decoding: text, as: UTF8.self))
@@ -151,14 +172,13 @@ public struct PayloadDecoder: Sendable {
             reading.time = time
             return
         }
-        guard let quantity = Quantity(name: key) else { return }  // extra keys (rssi, uptime) are ignored
         let number: Double? = switch value {
         case .number(let number): number
         case .text(let text): Self.number(text)
         case .string(let text): Self.number(Array(text.utf8))
         case .other: nil
         }
-        guard let number else { throw Rejection(.notANumber, node: node, "\(key) is not a number") }
+        guard let number else { throw Rejection(.notANumber, node: node, "\(quantity.rawValue) is not a number") }
         try ReadingRules.check(value: number, of: quantity, node: node)
         reading[quantity] = number
     }
@@ -231,7 +251,7 @@ public struct PayloadDecoder: Sendable {
 /// or text that is not JSON), and the caller then asks JSONSerialization, which has the last word.
 enum FlatJSON {
     /// Calls `visit` for each key and value in order; stops and answers false when `visit` does.
-    static func scan(_ bytes: Slice<UnsafeRawBufferPointer>, _ visit: (String, PayloadDecoder.FlatValue) -> Bool) -> Bool {
+    static func scan(_ bytes: Slice<UnsafeRawBufferPointer>, _ visit: (PayloadDecoder.FlatKey, PayloadDecoder.FlatValue) -> Bool) -> Bool {
         var at = bytes.startIndex
         let end = bytes.endIndex
         func skipSpace() {
@@ -312,7 +332,7 @@ enum FlatJSON {
                 guard let number = number() else { return false }
                 value = .number(number)
             }
-            guard visit(String(decoding: key, as: UTF8.self), value) else { return false }
+            guard visit(PayloadDecoder.FlatKey(bytes: key), value) else { return false }
             skipSpace()
             guard at < end else { return false }
             if bytes[at] == 0x2C {

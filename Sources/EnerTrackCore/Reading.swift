@@ -46,6 +46,26 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         return map
     }()
 
+    private static let byteNames: [([UInt8], Quantity)] = allCases.flatMap { quantity in
+        quantity.names.map { (Array($0.utf8), quantity) }
+    }
+
+    /// The quantity a name in raw bytes means, ASCII case-insensitively, without making a String
+    /// (the MQTT thread matches every JSON key through here).
+    public static func match<C: Collection>(_ bytes: C) -> Quantity? where C.Element == UInt8 {
+        let count = bytes.count
+        candidates: for (name, quantity) in byteNames where name.count == count {
+            var index = 0
+            for byte in bytes {
+                let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                guard folded == name[index] else { continue candidates }
+                index += 1
+            }
+            return quantity
+        }
+        return nil
+    }
+
     /// The quantity a name means, case-insensitively (`Voltaje` → voltage).
     public init?(name: String) {
         guard let quantity = Self.byName[name] ?? Self.byName[name.lowercased()] else { return nil }

@@ -57,17 +57,19 @@ public actor ReadingSink {
                 }
             }
         }
+        // No coalescing here: both stores merge readings of the same node and time field by field.
         var accepted: [Reading] = []
         accepted.reserveCapacity(readings.count)
+        var newest: [String: Int64] = [:]
         for var reading in readings {
             guard let name = canonical[reading.node] else {
                 outcome.unknown += 1
                 continue
             }
             reading.node = name
+            if newest[name].map({ $0 < reading.time }) ?? true { newest[name] = reading.time }
             accepted.append(reading)
         }
-        accepted = Reading.coalesce(accepted)
         var start = 0
         while start < accepted.count {
             let end = min(start + batchSize, accepted.count)
@@ -77,9 +79,9 @@ public actor ReadingSink {
         outcome.stored = accepted.count
 
         let nowMS = Int64(now.timeIntervalSince1970 * 1000)
-        for reading in accepted {
-            let time = Date(timeIntervalSince1970: Double(min(reading.time, nowMS)) / 1000)
-            if lastSeenPending[reading.node].map({ $0 < time }) ?? true { lastSeenPending[reading.node] = time }
+        for (node, newestTime) in newest {
+            let time = Date(timeIntervalSince1970: Double(min(newestTime, nowMS)) / 1000)
+            if lastSeenPending[node].map({ $0 < time }) ?? true { lastSeenPending[node] = time }
         }
         let due = lastSeenPending.filter { node, time in
             time > (lastSeenWritten[node] ?? .distantPast)

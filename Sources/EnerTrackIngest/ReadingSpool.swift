@@ -229,10 +229,34 @@ public final class ReadingSpool: Sendable {
         state.currentCount = 0
     }
 
+    /// The header and the committed records of a segment file, not the unused rest.
+    private static func committedBytes(of path: String) throws -> [UInt8] {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(.ioError, "cannot read spool segment \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(descriptor) }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard pread(descriptor, &header, headerSize, 0) == headerSize else { return [] }
+        let committed = header.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+        var size = 0
+        var status = stat()
+        if fstat(descriptor, &status) == 0 { size = Int(status.st_size) }
+        let total = min(headerSize + committed, size)
+        var bytes = [UInt8](repeating: 0, count: max(total, headerSize))
+        var offset = 0
+        while offset < total {
+            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, total - offset, off_t(offset)) }
+            guard count > 0 else { break }
+            offset += count
+        }
+        return Array(bytes[0..<offset])
+    }
+
     // MARK: Record format
 
     static func recordSize(_ reading: Reading) -> Int {
-        1 + 8 + 1 + min(reading.node.utf8.count, 255) + 8 * reading.values.count
+        var values = 0
+        for quantity in Quantity.allCases where reading[quantity] != nil { values += 1 }
+        return 1 + 8 + 1 + min(reading.node.utf8.count, 255) + 8 * values
     }
 
     static func encode(_ reading: Reading, into pointer: UnsafeMutableRawPointer) {
@@ -256,9 +280,7 @@ public final class ReadingSpool: Sendable {
 
     /// Every committed record of a segment file.
     static func records(in path: String) throws -> [Reading] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(.ioError, "cannot read spool segment \(path)")
-        }
+        let data = try committedBytes(of: path)
         return data.withUnsafeBytes { bytes -> [Reading] in
             guard bytes.count >= headerSize, bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian == magic else { return [] }
             let committed = min(Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian), bytes.count - headerSize)
