@@ -80,6 +80,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let helpers = Task { [self] in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in await logStats() }
+                group.addTask { [self] in await favourNetworkThread(client) }
                 if let interval = notifier.watchdogInterval {
                     group.addTask { [self] in await watchdog(interval: interval, client: client) }
                 }
@@ -275,6 +276,24 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             logger.info(
                 "stats: received \(received - last.received), stored \(stored - last.stored), rejected \(rejected - last.rejected)\(reasons.isEmpty ? "" : " (total: \(reasons))"), spool depth \(spool.depth), store write \(latency)")
             last = (received, stored, rejected)
+        }
+    }
+
+    /// The MQTT thread holds the broker's in-flight window: every moment it waits for a core,
+    /// the broker waits for acknowledgements. Every other thread of ingest (the drainer, SQLite,
+    /// HTTP, metrics) does work that can wait a little, so it runs at nice 10 and takes the
+    /// cores the network path leaves. Threads are created on demand, so this looks again every second.
+    private func favourNetworkThread(_ client: MQTTClient) async {
+        var niced: Set<Int32> = []
+        while !Task.isCancelled {
+            let network = client.threadID.load(ordering: .relaxed)
+            if network != 0, let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") {
+                for name in tasks {
+                    guard let tid = Int32(name), tid != network, !niced.contains(tid) else { continue }
+                    if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), 10) == 0 { niced.insert(tid) }
+                }
+            }
+            try? await Task.sleep(for: network == 0 ? .milliseconds(20) : .seconds(1))
         }
     }
 

@@ -1,4 +1,5 @@
 import CMosquitto
+import CSupport
 import EnerTrackCore
 import Foundation
 import Synchronization
@@ -102,6 +103,8 @@ public final class MQTTClient: @unchecked Sendable {
     public let published = Atomic<Int>(0)
     /// Milliseconds since the epoch of the loop's last turn (for the systemd watchdog).
     public let heartbeat = Atomic<Int64>(0)
+    /// The kernel thread id of the network loop, once it runs (0 before).
+    public let threadID = Atomic<Int32>(0)
 
     private static let libraryReady: Bool = { mosquitto_lib_init() == 0 }()
 
@@ -217,6 +220,7 @@ public final class MQTTClient: @unchecked Sendable {
 
     private func runLoop() {
         defer { finished.signal() }
+        threadID.store(Int32(enertrack_gettid()), ordering: .relaxed)
         var backoff = 1.0
         var connected = false
         while !stopping.load(ordering: .relaxed) {
