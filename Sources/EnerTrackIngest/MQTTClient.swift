@@ -142,6 +142,10 @@ public final class MQTTClient: @unchecked Sendable {
         _ = mosquitto_tls_opts_set(handle, 1, nil, nil)
         _ = mosquitto_tls_insecure_set(handle, false)
         _ = mosquitto_max_inflight_messages_set(handle, 100)
+        // MQTT 5 clients announce how many QoS 1 messages may be in flight towards them;
+        // libmosquitto's default of 20 throttles a backlog to 20 round trips' worth. We acknowledge
+        // at once (libmosquitto does, before the callback), so let the broker's own limit decide.
+        _ = mosquitto_int_option(handle, MOSQ_OPT_RECEIVE_MAXIMUM, 1000)
         mosquitto_connect_with_flags_callback_set(handle) { _, userdata, rc, flags in
             MQTTClient.client(userdata)?.connected(rc: rc, sessionPresent: flags & 1 != 0)
         }
