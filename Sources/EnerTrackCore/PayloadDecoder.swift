@@ -116,7 +116,8 @@ public struct PayloadDecoder: Sendable {
     private func decodeJSON(node: String, bytes: Slice<UnsafeRawBufferPointer>, receivedAt: Int64) throws(Rejection) -> Reading {
         var reading = Reading(node: node, time: receivedAt)
         var failure: Rejection?
-        let visit = { (key: FlatKey, value: FlatValue) -> Bool in
+        // A closure literal in the call stays non-escaping: `reading` is not boxed on the heap.
+        let flat = FlatJSON.scan(bytes) { key, value in
             do throws(Rejection) {
                 try self.apply(key: key, value: value, to: &reading, receivedAt: receivedAt)
                 return true
@@ -125,7 +126,7 @@ public struct PayloadDecoder: Sendable {
                 return false
             }
         }
-        if !FlatJSON.scan(bytes, visit) {
+        if !flat {
             if let failure { throw failure }
             // Not a flat object of plain values: let Foundation decide what it is.
             reading = Reading(node: node, time: receivedAt)

@@ -152,7 +152,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
 
     public func mqttMessage(topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer) {
         metrics.received.add(1, ordering: .relaxed)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
         let reading: Reading
         do {
             reading = try decoder.decode(topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now)
@@ -167,7 +169,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                     if !metrics.spoolFull.exchange(true, ordering: .relaxed) {
                         logger.error("spool full (\(options.spoolCapacity) readings): consumption paused until the series store catches up; the broker keeps queueing")
                     }
-                } else if metrics.spoolFull.exchange(false, ordering: .relaxed) {
+                } else if metrics.spoolFull.load(ordering: .relaxed), metrics.spoolFull.exchange(false, ordering: .relaxed) {
                     logger.notice("spool has room again: consuming")
                 }
                 return

@@ -90,7 +90,9 @@ public final class MQTTClient: @unchecked Sendable {
     public let settings: MQTTSettings
     public let subscriptions: [String]
     private let handle: OpaquePointer
-    private weak var delegate: (any MQTTClientDelegate)?
+    /// Strong: the delegate (the ingest service) does not keep the client, so there is no cycle,
+    /// and a weak load per message costs more than the rest of the callback's bookkeeping.
+    private let delegate: any MQTTClientDelegate
     // Touched by the loop thread and by stop()/publish(); libmosquitto is built thread-safe.
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
@@ -151,7 +153,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         mosquitto_subscribe_callback_set(handle) { _, userdata, mid, _, _ in
             guard let client = MQTTClient.client(userdata), mid == client.pendingSubscribe else { return }
-            client.delegate?.mqttState(.subscribed)
+            client.delegate.mqttState(.subscribed)
         }
         mosquitto_publish_callback_set(handle) { _, userdata, _ in
             MQTTClient.client(userdata)?.published.add(1, ordering: .relaxed)
@@ -159,7 +161,8 @@ public final class MQTTClient: @unchecked Sendable {
         mosquitto_message_callback_set(handle) { _, userdata, message in
             guard let client = MQTTClient.client(userdata), let message = message?.pointee, let topic = message.topic else { return }
             let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
-            client.delegate?.mqttMessage(topic: topic, payload: payload)
+            client.delivered += 1
+            client.delegate.mqttMessage(topic: topic, payload: payload)
         }
     }
 
@@ -169,7 +172,7 @@ public final class MQTTClient: @unchecked Sendable {
             // libmosquitto formats every log line (two per message) once a log callback is set:
             // listen only while connecting, where its words explain a TLS failure.
             mosquitto_log_callback_set(handle, nil)
-            delegate?.mqttState(.connected(protocolVersion: protocolVersion == MQTT_PROTOCOL_V5 ? 5 : 4, sessionPresent: sessionPresent))
+            delegate.mqttState(.connected(protocolVersion: protocolVersion == MQTT_PROTOCOL_V5 ? 5 : 4, sessionPresent: sessionPresent))
             subscribe()
         case 1 where protocolVersion == MQTT_PROTOCOL_V5, 132 where protocolVersion == MQTT_PROTOCOL_V5:
             protocolVersion = MQTT_PROTOCOL_V311  // the broker does not speak MQTT 5
@@ -182,7 +185,7 @@ public final class MQTTClient: @unchecked Sendable {
 
     private func subscribe() {
         guard !subscriptions.isEmpty else {
-            delegate?.mqttState(.subscribed)  // a publisher: ready as soon as connected
+            delegate.mqttState(.subscribed)  // a publisher: ready as soon as connected
             return
         }
         var mid: Int32 = 0
@@ -230,7 +233,7 @@ public final class MQTTClient: @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) {
             heartbeat.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
             if !connected {
-                delegate?.mqttState(.connecting)
+                delegate.mqttState(.connecting)
                 lastError = nil
                 let rc = connect()
                 if rc == 0 {
@@ -238,28 +241,28 @@ public final class MQTTClient: @unchecked Sendable {
                 } else {
                     let reason = lastError ?? Self.describe(rc)
                     if rc == Int32(MOSQ_ERR_TLS.rawValue) || Self.isTLSFailure(lastError) {
-                        delegate?.mqttState(.failed(.tls(Self.tlsReason(reason, settings: settings))))
+                        delegate.mqttState(.failed(.tls(Self.tlsReason(reason, settings: settings))))
                         return
                     }
-                    delegate?.mqttState(.disconnected(reason: reason, retryIn: backoff))
+                    delegate.mqttState(.disconnected(reason: reason, retryIn: backoff))
                     pause(&backoff)
                     continue
                 }
             }
-            let rc = mosquitto_loop(handle, 500, 1)
+            let rc = turn()
             if let fatal {
-                delegate?.mqttState(.failed(fatal))
+                delegate.mqttState(.failed(fatal))
                 return
             }
             if rc != 0 {
                 connected = false
                 if stopping.load(ordering: .relaxed) { break }
                 if Self.isTLSFailure(lastError) {
-                    delegate?.mqttState(.failed(.tls(Self.tlsReason(lastError ?? "", settings: settings))))
+                    delegate.mqttState(.failed(.tls(Self.tlsReason(lastError ?? "", settings: settings))))
                     return
                 }
                 if rc == Int32(MOSQ_ERR_CONN_REFUSED.rawValue), lastError == nil { continue }  // protocol fallback: retry at once
-                delegate?.mqttState(.disconnected(reason: lastError ?? Self.describe(rc), retryIn: backoff))
+                delegate.mqttState(.disconnected(reason: lastError ?? Self.describe(rc), retryIn: backoff))
                 pause(&backoff)
             } else if pendingSubscribe >= 0 {
                 backoff = 1
@@ -267,6 +270,36 @@ public final class MQTTClient: @unchecked Sendable {
         }
         // Let the DISCONNECT go out.
         _ = mosquitto_loop(handle, 100, 1)
+    }
+
+    /// Messages delivered to the delegate so far (touched only on the loop thread).
+    private var delivered = 0
+
+    /// One turn of the network loop. Like `mosquitto_loop`, but after a wake-up it keeps reading
+    /// while messages keep coming: `mosquitto_loop` handles one packet per select(2) plus a
+    /// wake-up byte on its internal socket pair, three system calls per message of a backlog.
+    private func turn() -> Int32 {
+        let socket = mosquitto_socket(handle)
+        guard socket >= 0 else { return Int32(MOSQ_ERR_NO_CONN.rawValue) }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0)
+        let ready = poll(&descriptor, 1, 500)
+        if ready < 0, errno != EINTR { return Int32(MOSQ_ERR_ERRNO.rawValue) }
+        if ready > 0, descriptor.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+            var reads = 0
+            while true {
+                let before = delivered
+                let rc = mosquitto_loop_read(handle, 1)
+                if rc != 0 { return rc }
+                reads += 1
+                // Stop when a read produced no message (the socket ran dry, or it was another packet).
+                if delivered == before || reads >= 1_000 || stopping.load(ordering: .relaxed) { break }
+            }
+        }
+        if mosquitto_want_write(handle) {
+            let rc = mosquitto_loop_write(handle, 1)
+            if rc != 0 { return rc }
+        }
+        return mosquitto_loop_misc(handle)  // keep-alive pings and time-outs
     }
 
     private func connect() -> Int32 {
