@@ -75,6 +75,18 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public func write(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
+        let request = writeRequest(readings)
+        do {
+            _ = try await send(request)
+        } catch SeriesError.failed(_, let reason) where !settings.usesV2 && reason.contains("database not found") {
+            // A fresh server: create the database once and write again.
+            try await check()
+            _ = try await send(request)
+        }
+    }
+
+    /// The write of a batch: `/write` (1.x) or `/api/v2/write` with the token (2.x/3.x).
+    func writeRequest(_ readings: [Reading]) -> Request {
         var body: [UInt8] = []
         body.reserveCapacity(readings.count * 110)
         for reading in readings where !reading.isEmpty {
@@ -96,13 +108,7 @@ public final class InfluxSeriesStore: SeriesStore {
         } else {
             request.body = Data(body)
         }
-        do {
-            _ = try await send(request)
-        } catch SeriesError.failed(_, let reason) where !settings.usesV2 && reason.contains("database not found") {
-            // A fresh server: create the database once and write again.
-            try await check()
-            _ = try await send(request)
-        }
+        return request
     }
 
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
@@ -179,10 +185,15 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     private func influxQL(_ query: String, method: String = "GET") async throws -> Data {
+        try await send(queryRequest(query, method: method))
+    }
+
+    /// An InfluxQL query through `/query`: the 1.x database, or the bucket's DBRP mapping.
+    func queryRequest(_ query: String, method: String = "GET") -> Request {
         var request = self.request(
             path: "/query", query: [("db", settings.queryDatabase), ("epoch", "ms"), ("q", query)], method: method)
         request.timeout = max(settings.timeout, 30)
-        return try await send(request)
+        return request
     }
 
     static func identifier(_ name: String) -> String {

@@ -154,6 +154,33 @@ struct IngestTests {
         #expect(await ingest.waitForExit(timeout: 10) == 0)
     }
 
+    @Test("the broker restarts: ingest reconnects with backoff, resumes its session, stores everything")
+    func brokerRestart() async throws {
+        let brokerDirectory = try temporaryDirectory("enertrack-mosquitto")
+        let script = packageRoot.path + "/scripts/services/mosquitto"
+        let exports = try shell(script, ["start", brokerDirectory])
+        defer { _ = try? shell(script, ["stop", brokerDirectory]) }
+        func exported(_ name: String) throws -> String {
+            try #require(exports.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) })
+        }
+        let port = try exported("ENERTRACK_TEST_MQTT_PORT").trimmingCharacters(in: .whitespacesAndNewlines)
+        var site = try IngestSite()
+        site.extra = ["PUERTO_MQTTS": port, "MQTT_CAFILE": try exported("ENERTRACK_TEST_MQTT_CA")]
+        let ingest = try await site.startedIngest()
+        try site.publishLines("\(site.prefix)/RESTART/data", jsonLines(node: "RESTART", count: 200, from: t0))
+        let series = try site.series()
+        #expect(await eventually(timeout: 15) { try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 200 })
+
+        _ = try shell(script, ["restart", brokerDirectory])
+        #expect(await ingest.waitForLog("broker unreachable", timeout: 15), "\(ingest.log)")
+        #expect(await eventually(timeout: 30) { ingest.log.components(separatedBy: "subscribed to").count == 3 }, "\(ingest.log)")
+        try site.publishLines("\(site.prefix)/RESTART/data", jsonLines(node: "RESTART", count: 200, from: t0 + 200_000))
+        #expect(await eventually(timeout: 15) { try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 400 })
+        #expect(ingest.log.components(separatedBy: "broker unreachable").count - 1 <= 2, "each state change is logged once: \(ingest.log)")
+        ingest.signal(SIGTERM)
+        #expect(await ingest.waitForExit(timeout: 10) == 0)
+    }
+
     @Test("two workers with --share split one stream; every reading stored once")
     func sharedSubscription() async throws {
         let site = try IngestSite()

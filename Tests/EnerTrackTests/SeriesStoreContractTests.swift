@@ -1,5 +1,5 @@
 import EnerTrackCore
-import EnerTrackInflux
+@testable import EnerTrackInflux
 import EnerTrackSQLite
 import Foundation
 import Testing
@@ -94,5 +94,40 @@ struct SeriesStoreContractTests {
         } throws: { error in
             (error as? SeriesError)?.isTransient == true && (error as? SeriesError)?.exitStatus == .unavailable
         }
+    }
+}
+
+/// The 2.x/3.x API cannot be run here (Debian ships InfluxDB 1.6), so its requests are checked
+/// for the shape the InfluxDB documentation gives.
+@Suite("InfluxDB request shapes")
+struct InfluxRequestTests {
+    @Test("2.x/3.x: /api/v2/write with org, bucket, ms precision and a Token header; InfluxQL via the bucket")
+    func version2() throws {
+        let store = InfluxSeriesStore(settings: InfluxSettings(
+            url: try #require(URL(string: "https://influx.example.org:8086/")), token: "secret-token", organization: "casa",
+            bucket: "energia", compression: .auto))
+        let write = store.writeRequest([Reading(node: "A", time: 1_795_773_600_000, power: 1)])
+        #expect(write.method == "POST")
+        #expect(write.url.absoluteString == "https://influx.example.org:8086/api/v2/write?org=casa&bucket=energia&precision=ms")
+        #expect(write.headers["Authorization"] == "Token secret-token")
+        #expect(write.body.map { String(decoding: $0, as: UTF8.self) } == "energy,node=A power=1.0 1795773600000\n")
+        let query = store.queryRequest("SELECT 1")
+        #expect(query.url.absoluteString == "https://influx.example.org:8086/query?db=energia&epoch=ms&q=SELECT%201")
+        #expect(query.headers["Authorization"] == "Token secret-token")
+        #expect(!store.location.contains("secret-token"))
+    }
+
+    @Test("1.x: /write with db and basic auth; gzip only off loopback, for bodies worth it")
+    func version1() throws {
+        let remote = InfluxSeriesStore(settings: InfluxSettings(
+            url: try #require(URL(string: "http://influx.lan:8086")), database: "medidores", user: "ana", password: "p+w"))
+        let batch = (0..<100).map { Reading(node: "N", time: 1_795_773_600_000 + Int64($0), voltage: 230, power: Double($0)) }
+        let write = remote.writeRequest(batch)
+        #expect(write.url.absoluteString == "http://influx.lan:8086/write?db=medidores&precision=ms")
+        #expect(write.headers["Authorization"] == "Basic " + Data("ana:p+w".utf8).base64EncodedString())
+        #expect(write.headers["Content-Encoding"] == "gzip")
+        let local = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:8086")), database: "x"))
+        #expect(local.writeRequest(batch).headers["Content-Encoding"] == nil)
+        #expect(local.queryRequest("SELECT a+b").url.absoluteString.contains("q=SELECT%20a%2Bb"))
     }
 }

@@ -128,8 +128,10 @@ struct IngestSite {
     }
 
     private func publisherArguments(user: String, password: String) -> [String] {
-        ["-h", broker.host, "-p", broker.port, "--cafile", broker.caFile, "-u", user, "-P", password, "-q", "1", "-i", prefix + "-pub"]
+        ["-h", broker.host, "-p", environment["PUERTO_MQTTS"] ?? broker.port, "--cafile", environment["MQTT_CAFILE"] ?? broker.caFile,
+         "-u", user, "-P", password, "-q", "1", "-i", prefix + "-pub"]
     }
+
 
     func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws {
         _ = try shell(executable, arguments, stdin: stdin)
