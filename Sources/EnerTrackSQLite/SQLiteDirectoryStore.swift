@@ -19,16 +19,9 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     /// `db status` and `db migrate --dry-run`, which must not change anything), applies pending migrations.
     public init(path: String, migrate: Bool = true) throws {
         self.path = path
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        configuration.label = "directory"
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            if migrate { try Self.migrator.migrate(pool) }
-        } catch {
-            throw Self.mapError(error, path: path)
-        }
+        pool = try SQLiteFile.open(
+            path: path, label: "directory", migrator: migrate ? Self.migrator : nil,
+            configure: { $0.foreignKeysEnabled = true }, mapError: { Self.mapError($0, path: path) })
     }
 
     // MARK: Schema

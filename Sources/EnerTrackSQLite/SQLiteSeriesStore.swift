@@ -17,20 +17,16 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     public init(path: String) throws {
         self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.label = "series"
-        configuration.prepareDatabase { db in
-            // WAL + NORMAL survives a process crash; only a power cut may lose the last commits,
-            // and the ingest spool has those too.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw Self.mapError(error, path: path)
-        }
+        pool = try SQLiteFile.open(
+            path: path, label: "series", migrator: Self.migrator,
+            configure: { configuration in
+                configuration.prepareDatabase { db in
+                    // WAL + NORMAL survives a process crash. A power cut may lose the last commits,
+                    // as it may lose the spool's last appends: neither is fsynced per reading.
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
+            },
+            mapError: { Self.mapError($0, path: path) })
     }
 
     static let migrator: DatabaseMigrator = {

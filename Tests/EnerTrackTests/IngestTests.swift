@@ -83,8 +83,7 @@ struct IngestTests {
         try site.publish("\(site.prefix)/STRANGER/power", "5")
         let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
         #expect(await eventually(timeout: 20) { try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil).count == 300 })
-        ingest.signal(SIGTERM)
-        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        await ingest.expectCleanStop()
         #expect(!ingest.log.contains("stay in the spool"), "\(ingest.log)")
         let rows = try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil)
         #expect(rows.count == 300 && Set(rows.map(\.time)).count == 300)
@@ -126,8 +125,7 @@ struct IngestTests {
         try await publisher.value  // the rest waits in the broker's persistent session
         ingest = try await site.startedIngest(log: "ingest-2.log")
         #expect(await eventually(timeout: 60) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 20_000 })
-        ingest.signal(SIGTERM)
-        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        await ingest.expectCleanStop()
         let rows = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil)
         #expect(rows.count == 20_000 && Set(rows.map(\.time)).count == 20_000)
     }
@@ -150,8 +148,7 @@ struct IngestTests {
         _ = try shell(packageRoot.path + "/scripts/services/influxdb", ["restart", influxDirectory])
         #expect(await eventually(timeout: 30) { try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 2000 })
         #expect(await ingest.waitForLog("series store is back", timeout: 5))
-        ingest.signal(SIGTERM)
-        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        await ingest.expectCleanStop()
     }
 
     @Test("the broker restarts: ingest reconnects with backoff, resumes its session, stores everything")
@@ -177,8 +174,7 @@ struct IngestTests {
         try site.publishLines("\(site.prefix)/RESTART/data", jsonLines(node: "RESTART", count: 200, from: t0 + 200_000))
         #expect(await eventually(timeout: 15) { try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 400 })
         #expect(ingest.log.components(separatedBy: "broker unreachable").count - 1 <= 2, "each state change is logged once: \(ingest.log)")
-        ingest.signal(SIGTERM)
-        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        await ingest.expectCleanStop()
     }
 
     @Test("two workers with --share split one stream; every reading stored once")
@@ -194,10 +190,8 @@ struct IngestTests {
         let second = try await IngestSite.metrics(port: ports.1)["enertrack_ingest_messages_received_total"] ?? 0
         #expect(first + second == 2000, "each message went to one worker only")
         #expect(first > 0 && second > 0, "both workers took a share: \(first) / \(second)")
-        one.signal(SIGTERM)
-        two.signal(SIGTERM)
-        #expect(await one.waitForExit(timeout: 10) == 0)
-        #expect(await two.waitForExit(timeout: 10) == 0)
+        await one.expectCleanStop("worker 1")
+        await two.expectCleanStop("worker 2")
         #expect(try await series.readings(node: "SHARED", from: nil, to: nil, limit: nil).count == 2000)
     }
 
@@ -218,8 +212,7 @@ struct IngestTests {
         })
         let reading = try await series.readings(node: "SIMT-001", from: nil, to: nil, limit: 1).first
         #expect(reading.map { (220...240).contains($0.voltage ?? 0) && ($0.power ?? 0) > 0 && (49.5...50.5).contains($0.frequency ?? 0) } == true)
-        ingest.signal(SIGTERM)
-        #expect(await ingest.waitForExit(timeout: 10) == 0)
+        await ingest.expectCleanStop()
     }
 }
 

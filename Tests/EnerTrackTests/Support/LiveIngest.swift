@@ -43,6 +43,13 @@ final class LiveProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// SIGTERM, then expects exit status 0 within 10 s (what systemd's stop needs).
+    func expectCleanStop(_ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) async {
+        signal(SIGTERM)
+        let status = await waitForExit(timeout: 10)
+        #expect(status == 0, "\(comment) exit status \(status.map(String.init) ?? "none (still running)"); log:\n\(log)", sourceLocation: sourceLocation)
+    }
+
     /// Waits until the log contains `text`; false after `timeout` seconds or when the process ended first.
     func waitForLog(_ text: String, timeout: Double = 20) async -> Bool {
         await eventually(timeout: timeout) { self.log.contains(text) || !self.process.isRunning } && log.contains(text)
