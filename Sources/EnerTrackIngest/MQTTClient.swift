@@ -123,7 +123,17 @@ public final class MQTTClient: @unchecked Sendable {
         try configure()
     }
 
-    deinit { mosquitto_destroy(handle) }
+    private let destroyed = Atomic<Bool>(false)
+
+    deinit { destroy() }
+
+    /// Frees the libmosquitto handle (its TLS state included) now, on this thread. The last
+    /// reference to a client can be dropped on any worker thread; freeing OpenSSL objects there
+    /// raced with OpenSSL's own clean-up at process exit and crashed ingest's shutdown.
+    private func destroy() {
+        guard !destroyed.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        mosquitto_destroy(handle)
+    }
 
     private static func client(_ userdata: UnsafeMutableRawPointer?) -> MQTTClient? {
         userdata.map { Unmanaged<MQTTClient>.fromOpaque($0).takeUnretainedValue() }
@@ -143,6 +153,10 @@ public final class MQTTClient: @unchecked Sendable {
         }
         _ = mosquitto_tls_opts_set(handle, 1, nil, nil)
         _ = mosquitto_tls_insecure_set(handle, false)
+        // Only the loop thread touches the socket: other threads (publish) just queue. Without
+        // this, libmosquitto writes from the calling thread, and OpenSSL does not allow a write
+        // on one thread while the loop thread reads the same connection.
+        _ = mosquitto_threaded_set(handle, true)
         _ = mosquitto_max_inflight_messages_set(handle, 100)
         // MQTT 5 clients announce how many QoS 1 messages may be in flight towards them;
         // libmosquitto's default of 20 throttles a backlog to 20 round trips' worth. We acknowledge
@@ -210,17 +224,19 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     /// Disconnects cleanly and waits for the loop thread to end.
+    /// Disconnects, waits for the loop thread to end and frees the handle; the client is done then.
     public func stop() {
         guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
-        mosquitto_disconnect(handle)
         wake.signal()
         if started.load(ordering: .sequentiallyConsistent) { finished.wait() }
+        destroy()
     }
 
     /// Publishes (QoS 0 or 1); false when the message could not be queued (not connected).
     @discardableResult
     public func publish(topic: String, payload: [UInt8], qos: Int32) -> Bool {
-        payload.withUnsafeBytes { bytes in
+        guard !stopping.load(ordering: .relaxed) else { return false }
+        return payload.withUnsafeBytes { bytes in
             mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, qos, false) == 0
         }
     }
@@ -268,8 +284,13 @@ public final class MQTTClient: @unchecked Sendable {
                 backoff = 1
             }
         }
-        // Let the DISCONNECT go out.
-        _ = mosquitto_loop(handle, 100, 1)
+        // The loop thread says goodbye itself and lets the DISCONNECT (and queued PUBACKs) go out.
+        if connected {
+            _ = mosquitto_disconnect(handle)
+            for _ in 0..<3 where mosquitto_want_write(handle) {
+                guard mosquitto_loop_write(handle, 1) == 0 else { break }
+            }
+        }
     }
 
     /// Messages delivered to the delegate so far (touched only on the loop thread).
@@ -282,7 +303,8 @@ public final class MQTTClient: @unchecked Sendable {
         let socket = mosquitto_socket(handle)
         guard socket >= 0 else { return Int32(MOSQ_ERR_NO_CONN.rawValue) }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0)
-        let ready = poll(&descriptor, 1, 500)
+        // A publisher's messages are queued by other threads: look at the queue often.
+        let ready = poll(&descriptor, 1, subscriptions.isEmpty ? 5 : 500)
         if ready < 0, errno != EINTR { return Int32(MOSQ_ERR_ERRNO.rawValue) }
         if ready > 0, descriptor.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
             var reads = 0
@@ -291,6 +313,12 @@ public final class MQTTClient: @unchecked Sendable {
                 let rc = mosquitto_loop_read(handle, 1)
                 if rc != 0 { return rc }
                 reads += 1
+                // PUBACKs are queued (threaded mode): send them in small batches, so the broker's
+                // in-flight window keeps moving while a backlog is read.
+                if reads % 16 == 0, mosquitto_want_write(handle) {
+                    let written = mosquitto_loop_write(handle, 1)
+                    if written != 0 { return written }
+                }
                 // Stop when a read produced no message (the socket ran dry, or it was another packet).
                 if delivered == before || reads >= 1_000 || stopping.load(ordering: .relaxed) { break }
             }

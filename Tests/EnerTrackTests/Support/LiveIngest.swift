@@ -47,7 +47,7 @@ final class LiveProcess: @unchecked Sendable {
     func expectCleanStop(_ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) async {
         signal(SIGTERM)
         let status = await waitForExit(timeout: 10)
-        #expect(status == 0, "\(comment) exit status \(status.map(String.init) ?? "none (still running)"); log:\n\(log)", sourceLocation: sourceLocation)
+        #expect(status == 0, "\(comment) exit status \(status.map(String.init) ?? "none (still running)") (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); log \(logPath):\n\(log)", sourceLocation: sourceLocation)
     }
 
     /// Waits until the log contains `text`; false after `timeout` seconds or when the process ended first.
