@@ -313,9 +313,9 @@ public final class MQTTClient: @unchecked Sendable {
                 let rc = mosquitto_loop_read(handle, 1)
                 if rc != 0 { return rc }
                 reads += 1
-                // PUBACKs are queued (threaded mode): send them in small batches, so the broker's
+                // PUBACKs are queued (threaded mode): send them every few messages, so the broker's
                 // in-flight window keeps moving while a backlog is read.
-                if reads % 16 == 0, mosquitto_want_write(handle) {
+                if reads % 4 == 0, mosquitto_want_write(handle) {
                     let written = mosquitto_loop_write(handle, 1)
                     if written != 0 { return written }
                 }
