@@ -18,7 +18,7 @@ struct IngestTests {
     func payloadForms() async throws {
         let site = try IngestSite()
         let metricsPort = freePort()
-        let ingest = try await site.startedIngest(["--tasmota", "--metrics-listen", "127.0.0.1:\(metricsPort)"])
+        let ingest = try await site.startedIngest(["--tasmota", "--metrics-listen", "127.0.0.1:\(metricsPort)", "--stats-interval", "1"])
         let p = site.prefix
         // Per-quantity messages of one second must form one row: start early in a second.
         while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 { try await Task.sleep(for: .milliseconds(20)) }
@@ -53,6 +53,9 @@ struct IngestTests {
         #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"out_of_range\"}"] == 1)
         #expect(metrics["enertrack_ingest_readings_rejected_total{reason=\"too_large\"}"] == 1)
         #expect(metrics["enertrack_ingest_spool_depth"] == 0)
+        // The stats line (every minute in production; every second here).
+        #expect(await ingest.waitForLog("stats: received", timeout: 5), "\(ingest.log)")
+        #expect(ingest.log.contains("not_a_number=1") && ingest.log.contains("spool depth 0"), "\(ingest.log)")
         // One log line per node per minute, however many rejections.
         #expect(ingest.log.components(separatedBy: "rejected message").count - 1 == 2, "\(ingest.log)")
 

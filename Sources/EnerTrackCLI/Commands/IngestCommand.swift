@@ -41,6 +41,8 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT at /metrics.", valueName: "HOST:PORT"))
     var metricsListen: String?
     @Flag(help: "Log every minute's stats and state changes only (default), or everything with --verbose.") var verbose = false
+    /// Seconds between stats lines; for tests, which cannot wait a minute.
+    @Option(help: .hidden) var statsInterval = 60
 
     func validate() throws {
         guard spoolMax >= 1_000 else { throw ValidationError("--spool-max must be at least 1000") }
@@ -59,6 +61,7 @@ struct IngestCommand: AsyncParsableCommand {
         options.tasmota = tasmota
         options.knownOnly = knownOnly
         options.spoolCapacity = spoolMax
+        options.statsInterval = .seconds(max(statsInterval, 1))
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
         try await IngestRunner.run(
             configuration: configuration, options: options, clientID: clientID, metricsListen: metricsListen, logger: logger)
