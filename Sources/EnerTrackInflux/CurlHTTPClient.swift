@@ -34,7 +34,7 @@ final class CurlHTTPClient: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(handle) }
 
-    func send(method: String, url: URL, headers: [String: String], body: Data?, timeout: TimeInterval) async throws -> Response {
+    func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout) })
@@ -50,7 +50,7 @@ final class CurlHTTPClient: @unchecked Sendable {
         return bytes
     }
 
-    private func perform(method: String, url: URL, headers: [String: String], body: Data?, timeout: TimeInterval) throws -> Response {
+    private func perform(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) throws -> Response {
         curl_easy_reset(handle)  // keeps the live connection, forgets the last request's options
         var responseBody = Data()
         var headerList: UnsafeMutablePointer<curl_slist>?

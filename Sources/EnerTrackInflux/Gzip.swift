@@ -5,7 +5,7 @@ import Foundation
 enum Gzip {
     /// Level 1: line protocol compresses about 5:1 even at the fastest level, and CPU is what
     /// the ingest host is short of.
-    static func compress(_ input: [UInt8], level: Int32 = 1) -> Data? {
+    static func compress(_ input: [UInt8], level: Int32 = 1) -> [UInt8]? {
         var stream = z_stream()
         guard enertrack_deflate_init_gzip(&stream, level) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
@@ -22,6 +22,7 @@ enum Gzip {
             }
         }
         guard status == Z_STREAM_END else { return nil }
-        return Data(output[0..<Int(stream.total_out)])
+        output.removeSubrange(Int(stream.total_out)...)
+        return output
     }
 }

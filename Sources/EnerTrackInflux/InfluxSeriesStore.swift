@@ -106,7 +106,7 @@ public final class InfluxSeriesStore: SeriesStore {
             request.headers["Content-Encoding"] = "gzip"
             request.body = gzipped
         } else {
-            request.body = Data(body)
+            request.body = body  // no copy: curl reads the array in place
         }
         return request
     }
@@ -226,7 +226,7 @@ public final class InfluxSeriesStore: SeriesStore {
         var method: String
         var url: URL
         var headers: [String: String] = [:]
-        var body: Data?
+        var body: [UInt8]?
         var timeout: TimeInterval
     }
 

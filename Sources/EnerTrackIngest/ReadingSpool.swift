@@ -248,7 +248,8 @@ public final class ReadingSpool: Sendable {
             guard count > 0 else { break }
             offset += count
         }
-        return Array(bytes[0..<offset])
+        if offset < bytes.count { bytes.removeSubrange(offset...) }
+        return bytes
     }
 
     // MARK: Record format
