@@ -61,7 +61,7 @@ public final class ReadingSpool: Sendable {
     private let waiters = Atomic<Int>(0)
 
     /// Opens the spool, counting what a previous run left behind (to be drained first).
-    public init(directory: String, capacity: Int, segmentBytes: Int = 1 << 20) throws {
+    public init(directory: String, capacity: Int, segmentBytes: Int = 1 << 19) throws {
         self.directory = directory
         self.capacity = capacity
         self.segmentBytes = max(segmentBytes, 4096)
