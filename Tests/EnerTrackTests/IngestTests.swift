@@ -73,6 +73,27 @@ struct IngestTests {
         #expect(nodes.contains { $0["esp_id"] as? String == "ESP_C" } == false, "nothing valid from ESP_C, nothing registered")
     }
 
+    @Test("per-quantity, JSON and Tasmota messages reach InfluxDB as one row each")
+    func influxForms() async throws {
+        let database = TestServers.freshInfluxDatabase()
+        let site = try IngestSite(extra: ["INFLUX_URL": try TestServers.influxURL(), "INFLUX_DB": database])
+        let ingest = try await site.startedIngest(["--tasmota"])
+        let p = site.prefix
+        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 { try await Task.sleep(for: .milliseconds(20)) }
+        try await site.publishFast([
+            ("\(p)/IFX_A/tension", "229.5"), ("\(p)/IFX_A/potencia", "100.25"), ("\(p)/IFX_A/energia", "3.5"),
+            ("\(p)/IFX_B/data", #"{"voltage": 231, "power": 10, "ts": "2026-11-27T10:00:00Z"}"#),
+            ("tele/\(p)-ifx/SENSOR", #"{"ENERGY":{"Total":1.25,"Power":20,"Voltage":230}}"#),
+        ])
+        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
+        #expect(await eventually(timeout: 15) { try await store.readings(node: "\(p)-ifx", from: nil, to: nil, limit: nil).count == 1 })
+        let a = try await store.readings(node: "IFX_A", from: nil, to: nil, limit: nil)
+        #expect(a.count == 1 && a.first?.voltage == 229.5 && a.first?.power == 100.25 && a.first?.energy == 3.5, "\(a)")
+        #expect(try await store.readings(node: "IFX_B", from: nil, to: nil, limit: nil) == [Reading(node: "IFX_B", time: t0, voltage: 231, power: 10)])
+        #expect(try await store.readings(node: "\(p)-ifx", from: nil, to: nil, limit: nil).first?.energy == 1.25)
+        await ingest.expectCleanStop()
+    }
+
     @Test("readings go to InfluxDB exactly once; a replayed batch adds nothing; --known-only drops strangers")
     func influx() async throws {
         let database = TestServers.freshInfluxDatabase()
