@@ -798,13 +798,54 @@ _enertrack_report() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    readings)
+    consumption|readings)
         # Offer subcommand argument completions
         "_enertrack_report_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'readings' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'consumption readings' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_report_consumption() {
+    repeating_flags=()
+    non_repeating_flags=(--total --version -h --help)
+    repeating_options=(--node)
+    non_repeating_options=(--config --data-dir --by --user --from --to --tz --format)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--by')
+        __enertrack_add_completions -W 'hour'$'\n''day'$'\n''month'$'\n''year'
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--tz')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
         ;;
     esac
 }

@@ -4,11 +4,89 @@ import EnerTrackIngest
 import EnerTrackKit
 import Foundation
 
+extension PeriodUnit: ExpressibleByArgument {}
+
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Readings, consumption, KPIs and node status as a table, CSV or JSON.",
-        subcommands: [Readings.self])
+        subcommands: [Consumption.self, Readings.self])
+
+    struct Consumption: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Energy used per hour, day, month or year, per meter, in the site's time zone.",
+            discussion: """
+                Consumption is the increase of each meter's energy counter: a single reading that \
+                drops (to 0 or lower) and comes back is ignored, zeros are missing values, and a \
+                counter that restarts low and keeps climbing starts a new cycle from zero. Meters \
+                without a counter have their power integrated over time (gaps over 15 minutes are \
+                not bridged). Periods are calendar periods in --tz (default TZ): a spring-forward \
+                day has 23 hours, an autumn one 25. A period that is still running or has gaps in \
+                its data is marked incomplete.
+
+                Without --node or --user: every active meter. Default range: today (--by hour), \
+                this month (day), this year (month), the last five years (year).
+
+                Examples:
+                  enertrack report consumption --by day
+                  enertrack report consumption --by hour --node ESP32_COCINA --from 2026-03-29 --to 2026-03-30 --tz Europe/Madrid
+                  enertrack report consumption --by month --user ana --total --format json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "hour, day, month or year.") var by: PeriodUnit = .day
+        @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
+        @Option(help: "The meters actively assigned to this user.") var user: String?
+        @Option(help: ArgumentHelp("Start: \(TimeArgument.help).", valueName: "TIME")) var from: String?
+        @Option(help: ArgumentHelp("End, exclusive.", valueName: "TIME")) var to: String?
+        @Option(help: ArgumentHelp("Time zone of the periods (default: TZ, else the system zone).", valueName: "ZONE")) var tz: String?
+        @Flag(help: "Add the total over all rows (tables; JSON always has total_kwh).") var total = false
+        @Option(help: "table, csv or json.") var format: ReadingFormatter.Format = .table
+
+        func validate() throws {
+            if let tz, SiteTimeZone.parse(tz) == nil { throw ValidationError("--tz '\(tz)' is not a time zone (for example Europe/Madrid)") }
+            if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
+            let now = Date()
+            let defaults = ConsumptionReport.defaultRange(by, now: now, timeZone: zone)
+            func time(_ text: String?, _ fallback: Date, _ flag: String) throws -> Date {
+                guard let text else { return fallback }
+                guard let date = TimeArgument.parse(text, timeZone: zone, now: now) else {
+                    throw Failure(.usage, "\(flag) '\(text)' is not a time: use \(TimeArgument.help)")
+                }
+                return date
+            }
+            let start = try time(from, defaults.start, "--from")
+            let end = try time(to, from == nil ? defaults.end : max(defaults.end, start), "--to")
+            guard end > start else { throw Failure(.usage, "--to must be after --from") }
+
+            let directory = try Stores.directory(configuration)
+            var nodes: [String] = []
+            if let user {
+                guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
+                nodes = try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID)
+            } else if !node.isEmpty {
+                for espID in node {
+                    guard let known = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+                    nodes.append(known.espID)
+                }
+            } else {
+                nodes = try await directory.nodes(includeInactive: false).map(\.espID)
+            }
+            let report = try await ConsumptionReport.compute(
+                series: try Stores.series(configuration), nodes: nodes, unit: by, range: DateInterval(start: start, end: end),
+                timeZone: zone, now: now)
+            switch format {
+            case .json: Print.out(report.json())
+            case .csv: Print.out(report.csv())
+            case .table: Print.out(report.rows.isEmpty ? "no meters to report\n" : report.table(total: total))
+            }
+        }
+    }
 
     struct Readings: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

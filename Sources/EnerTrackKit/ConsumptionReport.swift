@@ -1,0 +1,123 @@
+import EnerTrackCore
+import Foundation
+
+/// `report consumption`: kWh per node and calendar period in a time zone.
+public struct ConsumptionReport: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var node: String
+        public var start: Date
+        public var end: Date
+        public var kwh: Double
+        public var complete: Bool
+    }
+
+    public var unit: PeriodUnit
+    public var timeZone: TimeZone
+    public var rows: [Row]
+    public var totalKWh: Double { rows.reduce(0) { $0 + $1.kwh } }
+
+    /// The default range: today by hour, this month by day, this year by month, five years by year.
+    public static func defaultRange(_ unit: PeriodUnit, now: Date, timeZone: TimeZone) -> DateInterval {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let component: Calendar.Component = switch unit {
+        case .hour: .day
+        case .day: .month
+        case .month, .year: .year
+        }
+        let current = calendar.dateInterval(of: component, for: now) ?? DateInterval(start: now, duration: 0)
+        guard unit == .year else { return current }
+        let start = calendar.date(byAdding: .year, value: -4, to: current.start) ?? current.start
+        return DateInterval(start: start, end: current.end)
+    }
+
+    /// Computes the report from raw readings. Readings are fetched from a little before the range,
+    /// so the interval that crosses its start is counted in proportion.
+    public static func compute(
+        series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date = Date()
+    ) async throws -> ConsumptionReport {
+        let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
+        guard let first = periods.first, let last = periods.last else {
+            return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [])
+        }
+        let from = milliseconds(first.start) - 6 * 3_600_000
+        let to = milliseconds(last.end) + EnergyBuckets.maxGap
+        let nowMS = milliseconds(now)
+        var rows: [Row] = []
+        for node in nodes {
+            var readings: [Reading] = []
+            var cursor = from
+            while true {
+                let page = try await series.readings(node: node, from: cursor, to: to, limit: 50_000)
+                readings += page
+                guard page.count == 50_000, let end = page.last else { break }
+                cursor = end.time + 1
+            }
+            let buckets = EnergyBuckets.from(readings)
+            for period in periods {
+                let (kwh, covered) = buckets.total(from: milliseconds(period.start), to: milliseconds(period.end))
+                rows.append(Row(node: node, start: period.start, end: period.end, kwh: kwh,
+                                complete: covered && milliseconds(period.end) <= nowMS))
+            }
+        }
+        return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows)
+    }
+
+    private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: Output
+
+    public func json() -> String {
+        let rows: [JSONValue] = rows.map { row in
+            .object([
+                "node": .string(row.node), "start": .string(iso(row.start)), "end": .string(iso(row.end)),
+                "kwh": .number(Self.rounded(row.kwh)), "complete": .bool(row.complete),
+            ])
+        }
+        return JSONValue.object([
+            "by": .string(unit.rawValue), "tz": .string(timeZone.identifier), "unit": .string("kWh"),
+            "rows": .array(rows), "total_kwh": .number(Self.rounded(totalKWh)),
+        ]).rendered() + "\n"
+    }
+
+    public func csv() -> String {
+        var out = "node,start,end,kwh,complete\n"
+        for row in rows {
+            out += "\(row.node),\(iso(row.start)),\(iso(row.end)),\(Self.rounded(row.kwh)),\(row.complete)\n"
+        }
+        return out
+    }
+
+    /// Aligned columns and a bar scaled to the largest row, so the shape shows at a glance.
+    public func table(total: Bool) -> String {
+        let largest = rows.map(\.kwh).max() ?? 0
+        let nodeWidth = max(4, rows.map(\.node.count).max() ?? 0)
+        let values = rows.map { String(format: "%.3f", $0.kwh) }
+        let valueWidth = max(3, values.map(\.count).max() ?? 0)
+        var out = "NODE".padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
+            + "START".padding(toLength: 25, withPad: " ", startingAt: 0) + "  "
+            + String(repeating: " ", count: valueWidth - 3) + "KWH" + "  " + "BAR\n"
+        for (row, value) in zip(rows, values) {
+            out += row.node.padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
+            out += iso(row.start).padding(toLength: 25, withPad: " ", startingAt: 0) + "  "
+            out += String(repeating: " ", count: valueWidth - value.count) + value + "  "
+            out += Self.bar(row.kwh, of: largest) + (row.complete ? "" : " (incomplete)") + "\n"
+        }
+        if total { out += "total: " + String(format: "%.3f", totalKWh) + " kWh\n" }
+        return out
+    }
+
+    static func bar(_ value: Double, of largest: Double, width: Int = 30) -> String {
+        guard largest > 0, value > 0 else { return "" }
+        let eighths = Int((value / largest * Double(width * 8)).rounded())
+        let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        return String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
+    }
+
+    private func iso(_ date: Date) -> String {
+        ISO8601.format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()), timeZone: timeZone)
+    }
+
+    /// kWh to the watt-hour's thousandth: enough for any meter, no binary noise in the output.
+    static func rounded(_ kwh: Double) -> Double { (kwh * 1_000_000).rounded() / 1_000_000 }
+}
