@@ -798,13 +798,13 @@ _enertrack_report() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    consumption|readings)
+    consumption|status|readings)
         # Offer subcommand argument completions
         "_enertrack_report_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'consumption readings' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'consumption status readings' -- "${cur}"))
         ;;
     esac
 }
@@ -845,6 +845,30 @@ _enertrack_report_consumption() {
         ;;
     '--format')
         __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_enertrack_report_status() {
+    repeating_flags=()
+    non_repeating_flags=(--all --check --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --user --inactive-after)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--inactive-after')
         return
         ;;
     esac

@@ -10,7 +10,74 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Readings, consumption, KPIs and node status as a table, CSV or JSON.",
-        subcommands: [Consumption.self, Readings.self])
+        subcommands: [Consumption.self, Status.self, Readings.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Which meters report: active, inactive, no_data (never reported) or removed.",
+            discussion: """
+                A meter is active when its last reading is at most --inactive-after old (last-seen \
+                is kept by ingest, at most 30 s behind). With --check it prints one line and exits \
+                0 when every meter reports, 1 when some are inactive, 2 when some never reported: \
+                the convention Nagios and Icinga expect.
+
+                Examples:
+                  enertrack report status
+                  enertrack report status --check --inactive-after 10m
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only the meters actively assigned to this user.") var user: String?
+        @Option(help: ArgumentHelp("Age after which a meter counts as inactive (30s, 5m, 1h).", valueName: "AGE")) var inactiveAfter = "5m"
+        @Flag(help: "Also removed and self-registered (inactive) meters.") var all = false
+        @Flag(help: "One line for monitoring, exit 0 OK / 1 some inactive / 2 some never reported.") var check = false
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard Self.seconds(inactiveAfter) != nil else {
+                throw ValidationError("--inactive-after '\(inactiveAfter)' is not an age like 30s, 5m or 1h")
+            }
+        }
+
+        static func seconds(_ text: String) -> TimeInterval? {
+            guard let unit = text.last, let amount = Double(text.dropLast()), amount > 0 else { return nil }
+            switch unit {
+            case "s": return amount
+            case "m": return amount * 60
+            case "h": return amount * 3600
+            case "d": return amount * 86_400
+            default: return nil
+            }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            var nodes = try await directory.nodes(includeInactive: all || user != nil)
+            if let user {
+                guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
+                let assigned = Set(try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID))
+                nodes = nodes.filter { assigned.contains($0.espID) && ($0.isActive || all) }
+            }
+            let now = Date()
+            let threshold = Self.seconds(inactiveAfter) ?? 300
+            let statuses = nodes.map { ($0, NodeStatus(node: $0, now: now, inactiveAfter: threshold)) }
+            if check {
+                let verdict = StatusCheck(statuses.map { ($0.0.espID, $0.1) })
+                Print.out(verdict.line + "\n")
+                if verdict.status != 0 { throw ExitCode(verdict.status) }
+                return
+            }
+            let records = statuses.map { node, status in
+                Record([
+                    "esp_id": .text(node.espID), "name": .text(node.name), "status": .text(status.rawValue),
+                    "last_seen": .time(node.lastSeen),
+                    "age_seconds": .integer(node.lastSeen.map { Int64(now.timeIntervalSince($0).rounded()) }),
+                ])
+            }
+            Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
+        }
+    }
 
     struct Consumption: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
