@@ -59,6 +59,8 @@ struct ConsumptionReportTests {
         #expect(await harness.run(["report", "consumption", "--user", "nobody"]).status == 67)
         #expect(await harness.run(["report", "consumption", "--tz", "Mars/Olympus"]).status == 64)
         #expect(await harness.run(["report", "consumption", "--from", "2026-10-25", "--to", "2026-10-24"]).status == 64)
+        let yesterday = await harness.run(["report", "consumption", "--by", "day", "--from", "yesterday", "--to", "today", "--format", "json"])
+        #expect(yesterday.status == 0, "\(yesterday.stderr)")
         let empty = await harness.run(["report", "consumption", "--format", "json"])
         #expect(empty.status == 0 && (try? empty.json() as? [String: Any])?["total_kwh"] as? Double == 0)
     }
