@@ -798,13 +798,13 @@ _enertrack_report() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    consumption|status|readings)
+    consumption|kpi|status|readings)
         # Offer subcommand argument completions
         "_enertrack_report_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'consumption status readings' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'consumption kpi status readings' -- "${cur}"))
         ;;
     esac
 }
@@ -845,6 +845,33 @@ _enertrack_report_consumption() {
         ;;
     '--format')
         __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_enertrack_report_kpi() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--node)
+    non_repeating_options=(--config --data-dir --user --window)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--window')
         return
         ;;
     esac

@@ -10,7 +10,90 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Readings, consumption, KPIs and node status as a table, CSV or JSON.",
-        subcommands: [Consumption.self, Status.self, Readings.self])
+        subcommands: [Consumption.self, KPI.self, Status.self, Readings.self])
+
+    struct KPI: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kpi",
+            abstract: "Latest readings, mean power over a window and energy today, per meter and in total.",
+            discussion: """
+                Per meter: the latest voltage, current, power, power factor, frequency and energy \
+                counter with their time, the mean power over --window, and the energy used today \
+                (site time zone). The last row, ALL, sums power and today's energy and averages \
+                voltage and frequency.
+
+                Examples:
+                  enertrack report kpi
+                  enertrack report kpi --user ana --window 1h --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
+        @Option(help: "The meters actively assigned to this user.") var user: String?
+        @Option(help: ArgumentHelp("Window of the mean power (30s, 15m, 1h).", valueName: "AGE")) var window = "15m"
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard Status.seconds(window) != nil else { throw ValidationError("--window '\(window)' is not an age like 15m or 1h") }
+            if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            let series = try Stores.series(configuration)
+            let now = Date()
+            let nowMS = Int64(now.timeIntervalSince1970 * 1000)
+            let windowMS = Int64((Status.seconds(window) ?? 900) * 1000)
+            let latest = try await series.latest(nodes: nodes)
+            let means = try await series.meanPower(nodes: nodes, from: nowMS - windowMS, to: nowMS + 1)
+            let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: configuration.timeZone)
+            let energy = try await ConsumptionReport.compute(
+                series: series, nodes: nodes, unit: .day, range: today, timeZone: configuration.timeZone, now: now)
+            var todayByNode: [String: Double] = [:]
+            for row in energy.rows { todayByNode[row.node, default: 0] += row.kwh }
+            var records: [Record] = []
+            for espID in nodes {
+                let reading = latest[espID]
+                records.append(Record([
+                    "node": .text(espID), "time": .time(reading?.date), "voltage": .number(reading?.voltage, decimals: 1),
+                    "current": .number(reading?.current, decimals: 3), "power": .number(reading?.power, decimals: 1),
+                    "pf": .number(reading?.pf, decimals: 2), "frequency": .number(reading?.frequency, decimals: 2),
+                    "energy": .number(reading?.energy, decimals: 3), "mean_power": .number(means[espID], decimals: 1),
+                    "today_kwh": .number(todayByNode[espID] ?? 0, decimals: 3),
+                ]))
+            }
+            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+            let readings = nodes.compactMap { latest[$0] }
+            records.append(Record([
+                "node": .text("ALL"), "time": .time(readings.map(\.date).max()),
+                "voltage": .number(mean(readings.compactMap(\.voltage)), decimals: 1), "current": .number(nil, decimals: 3),
+                "power": .number(readings.compactMap(\.power).reduce(0, +), decimals: 1), "pf": .number(nil, decimals: 2),
+                "frequency": .number(mean(readings.compactMap(\.frequency)), decimals: 2), "energy": .number(nil, decimals: 3),
+                "mean_power": .number(means.values.reduce(0, +), decimals: 1),
+                "today_kwh": .number(todayByNode.values.reduce(0, +), decimals: 3),
+            ]))
+            Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
+        }
+    }
+
+    /// --node (each must exist), --user (their active assignments) or every active meter.
+    static func selectNodes(directory: any DirectoryStore, nodes: [String], user: String?) async throws -> [String] {
+        if let user {
+            guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
+            return try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID)
+        }
+        if !nodes.isEmpty {
+            var resolved: [String] = []
+            for espID in nodes {
+                guard let known = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+                resolved.append(known.espID)
+            }
+            return resolved
+        }
+        return try await directory.nodes(includeInactive: false).map(\.espID)
+    }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -132,18 +215,7 @@ struct ReportCommand: AsyncParsableCommand {
             guard end > start else { throw Failure(.usage, "--to must be after --from") }
 
             let directory = try Stores.directory(configuration)
-            var nodes: [String] = []
-            if let user {
-                guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
-                nodes = try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID)
-            } else if !node.isEmpty {
-                for espID in node {
-                    guard let known = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
-                    nodes.append(known.espID)
-                }
-            } else {
-                nodes = try await directory.nodes(includeInactive: false).map(\.espID)
-            }
+            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let report = try await ConsumptionReport.compute(
                 series: try Stores.series(configuration), nodes: nodes, unit: by, range: DateInterval(start: start, end: end),
                 timeZone: zone, now: now)
