@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "EnerTrackCLI",
             dependencies: [
-                "EnerTrackKit", "EnerTrackIngest",
+                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -642,13 +642,13 @@ _enertrack_db() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    migrate|status)
+    migrate|status|rollup)
         # Offer subcommand argument completions
         "_enertrack_db_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'migrate status' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'migrate status rollup' -- "${cur}"))
         ;;
     esac
 }
@@ -684,6 +684,27 @@ _enertrack_db_status() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_db_rollup() {
+    repeating_flags=()
+    non_repeating_flags=(--rebuild --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --from)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--from')
         return
         ;;
     esac

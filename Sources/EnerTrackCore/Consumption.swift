@@ -27,6 +27,27 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     public init() {}
 
+    /// Rollup rows: bucket start, kWh, covered milliseconds.
+    public init(rows: [(bucket: Int64, kwh: Double, covered: Int64)]) {
+        for row in rows {
+            energy[row.bucket] = row.kwh
+            if row.covered >= Self.bucket { covered.insert(row.bucket) } else if row.covered > 0 { partial[row.bucket] = row.covered }
+        }
+    }
+
+    /// The buckets of `[from, to)` as rollup rows (covered ms; full buckets 900,000).
+    public func rows(from: Int64, to: Int64) -> [(bucket: Int64, kwh: Double, covered: Int64)] {
+        var rows: [(bucket: Int64, kwh: Double, covered: Int64)] = []
+        var bucket = from
+        while bucket < to {
+            let covered = covered.contains(bucket) ? Self.bucket : (partial[bucket] ?? 0)
+            let kwh = energy[bucket] ?? 0
+            if kwh != 0 || covered > 0 { rows.append((bucket, kwh, covered)) }
+            bucket += Self.bucket
+        }
+        return rows
+    }
+
     public static func from(_ readings: [Reading]) -> EnergyBuckets {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
@@ -103,6 +124,8 @@ public struct EnergyBuckets: Sendable, Equatable {
             bucket += Self.bucket
         }
     }
+
+    public static func floor(_ time: Int64) -> Int64 { time - floorMod(time, bucket) }
 
     static func floorMod(_ value: Int64, _ modulus: Int64) -> Int64 {
         let remainder = value % modulus

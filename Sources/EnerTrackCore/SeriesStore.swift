@@ -24,6 +24,10 @@ public protocol SeriesStore: Sendable {
 
     /// Mean power (W) per node over `from <= time < to`; nodes without power readings there are absent.
     func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double]
+
+    /// The energy of `[from, to)` (bucket-aligned) from maintained rollups, or nil when the store
+    /// keeps none (reports then compute from raw readings).
+    func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets?
 }
 
 /// A series store failure with the exit status it means.

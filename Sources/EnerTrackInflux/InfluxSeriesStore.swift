@@ -142,6 +142,9 @@ public final class InfluxSeriesStore: SeriesStore {
         return means
     }
 
+    /// No rollups in InfluxDB yet: reports compute from raw readings.
+    public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? { nil }
+
     // MARK: InfluxQL
 
     private static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")

@@ -45,15 +45,12 @@ public struct ConsumptionReport: Sendable {
         let nowMS = milliseconds(now)
         var rows: [Row] = []
         for node in nodes {
-            var readings: [Reading] = []
-            var cursor = from
-            while true {
-                let page = try await series.readings(node: node, from: cursor, to: to, limit: 50_000)
-                readings += page
-                guard page.count == 50_000, let end = page.last else { break }
-                cursor = end.time + 1
+            let buckets: EnergyBuckets
+            if let rollups = try await series.energyBuckets(node: node, from: EnergyBuckets.floor(milliseconds(first.start)), to: milliseconds(last.end)) {
+                buckets = rollups
+            } else {
+                buckets = try await rawBuckets(series: series, node: node, from: from, to: to)
             }
-            let buckets = EnergyBuckets.from(readings)
             for period in periods {
                 let (kwh, covered) = buckets.total(from: milliseconds(period.start), to: milliseconds(period.end))
                 rows.append(Row(node: node, start: period.start, end: period.end, kwh: kwh,
@@ -61,6 +58,19 @@ public struct ConsumptionReport: Sendable {
             }
         }
         return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows)
+    }
+
+    /// Buckets computed from raw readings (stores without rollups).
+    static func rawBuckets(series: any SeriesStore, node: String, from: Int64, to: Int64) async throws -> EnergyBuckets {
+        var readings: [Reading] = []
+        var cursor = from
+        while true {
+            let page = try await series.readings(node: node, from: cursor, to: to, limit: 50_000)
+            readings += page
+            guard page.count == 50_000, let end = page.last else { break }
+            cursor = end.time + 1
+        }
+        return EnergyBuckets.from(readings)
     }
 
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

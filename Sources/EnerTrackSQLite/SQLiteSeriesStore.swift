@@ -46,6 +46,20 @@ public final class SQLiteSeriesStore: SeriesStore {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("0002_energy_buckets") { db in
+            // Energy per node and 15-minute UTC bucket, kept current on every write: reports over
+            // months and years read these instead of every raw reading.
+            try db.execute(sql: """
+                CREATE TABLE energy_buckets (
+                    node TEXT NOT NULL,
+                    bucket INTEGER NOT NULL,
+                    kwh REAL NOT NULL,
+                    covered INTEGER NOT NULL,
+                    PRIMARY KEY (node, bucket)
+                ) WITHOUT ROWID
+                """)
+            try SQLiteSeriesStore.rebuildRollups(db, from: nil)
+        }
         return migrator
     }()
 
@@ -87,7 +101,80 @@ public final class SQLiteSeriesStore: SeriesStore {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
             }
+            // Same transaction: the rollups never disagree with the readings.
+            var spans: [String: (Int64, Int64)] = [:]
+            for reading in readings {
+                if let span = spans[reading.node] {
+                    spans[reading.node] = (min(span.0, reading.time), max(span.1, reading.time))
+                } else {
+                    spans[reading.node] = (reading.time, reading.time)
+                }
+            }
+            for (node, span) in spans { try Self.refreshRollups(db, node: node, from: span.0, to: span.1) }
         }
+    }
+
+    // MARK: Rollups
+
+    public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT bucket, kwh, covered FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ?",
+                arguments: [node, from, to])
+            return EnergyBuckets(rows: rows.map { (bucket: $0[0], kwh: $0[1], covered: $0[2]) })
+        }
+    }
+
+    /// Readings that can anchor an interval: zeros after a counter are missing values, so the
+    /// context before a range reaches back past them to real counter values.
+    static let counts = "(energy IS NULL OR energy > 0)"
+
+    /// Recomputes the buckets that readings between `from` and `to` (inclusive) may have changed:
+    /// from the second reading before to the second one after, because a reading's neighbours
+    /// decide whether it is a glitch and how the intervals around it count.
+    static func refreshRollups(_ db: Database, node: String, from: Int64, to: Int64) throws {
+        let before = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT 2", arguments: [node, from])
+        let after = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT 2", arguments: [node, to])
+        let start = EnergyBuckets.floor(before.last ?? from)
+        let end = EnergyBuckets.floor(after.last ?? to) + EnergyBuckets.bucket
+        try recompute(db, node: node, from: start, to: end)
+    }
+
+    /// Replaces the buckets of `[from, to)` with what the raw readings say, reading two readings
+    /// of context on each side.
+    static func recompute(_ db: Database, node: String, from: Int64, to: Int64) throws {
+        var rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT 2", arguments: [node, from])
+        rows.reverse()
+        rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", arguments: [node, from, to])
+        rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT 2", arguments: [node, to])
+        let buckets = EnergyBuckets.from(rows.map(reading(from:)))
+        try db.execute(sql: "DELETE FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
+        let insert = try db.cachedStatement(sql: "INSERT INTO energy_buckets (node, bucket, kwh, covered) VALUES (?, ?, ?, ?)")
+        for row in buckets.rows(from: from, to: to) {
+            try insert.execute(arguments: [node, row.bucket, row.kwh, row.covered])
+        }
+    }
+
+    /// Rebuilds every node's buckets from `from` (all history when nil), a week at a time.
+    static func rebuildRollups(_ db: Database, from: Int64?) throws {
+        let nodes = try String.fetchAll(db, sql: "SELECT DISTINCT node FROM readings")
+        for node in nodes {
+            guard let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
+                let last = try Int64.fetchOne(db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
+            else { continue }
+            let week: Int64 = 7 * 86_400_000
+            var start = EnergyBuckets.floor(max(first, from ?? first))
+            let end = EnergyBuckets.floor(last) + EnergyBuckets.bucket
+            while start < end {
+                try recompute(db, node: node, from: start, to: min(start + week, end))
+                start += week
+            }
+        }
+    }
+
+    /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
+    public func rebuildRollups(from: Int64?) async throws {
+        try await write { db in try Self.rebuildRollups(db, from: from) }
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the bound text before `withCString` frees it.

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackSQLite
 import Foundation
 import Testing
 
@@ -121,5 +122,60 @@ struct ConsumptionTests {
         #expect(day.duration == 86_400)
         #expect(PeriodUnit.month.periods(from: try #require(ISO8601.parse("2027-02-10", localIn: madrid)),
                                          to: try #require(ISO8601.parse("2027-02-11", localIn: madrid)), in: madrid).first?.duration == 28 * 86_400)
+    }
+}
+
+/// The embedded store's rollups must say exactly what the raw readings say, however the
+/// readings arrive: in random batches, out of order, with glitches, resets and gaps.
+@Suite("Embedded rollups")
+struct RollupTests {
+    @Test("rollups kept on every write equal a computation over all raw readings", arguments: [1, 2, 3])
+    func matchesRaw(_ seed: Int) async throws {
+        var generator = SeededGenerator(seed: UInt64(seed))
+        let t0: Int64 = 1_795_737_600_000
+        var readings: [Reading] = []
+        var counter = 500.0
+        var time = t0
+        for index in 0..<1_500 {
+            time += Int64.random(in: 20_000...90_000, using: &generator)
+            if index % 400 == 399 { time += Int64.random(in: 1_000_000...8_000_000, using: &generator) }  // gaps
+            counter += Double.random(in: 0...0.05, using: &generator)
+            var energy = counter
+            if index % 97 == 13 || (600..<606).contains(index) { energy = 0 }  // zero glitches, one run of six
+            if index % 211 == 7 { energy = counter / 3 }  // single low reading
+            if index == 900 { counter = 0.01; energy = counter }  // reset
+            readings.append(Reading(node: "R", time: time, power: Double.random(in: 0...3000, using: &generator), energy: energy))
+        }
+        let store = try SQLiteSeriesStore(path: try temporaryDirectory("enertrack-rollup") + "/series.sqlite")
+        // In time order up to the middle of the zeros (so a refresh starts there), then shuffled.
+        try await store.write(Array(readings[0..<603]))
+        var shuffled = Array(readings[603...]).shuffled(using: &generator)
+        while !shuffled.isEmpty {
+            let size = min(shuffled.count, Int.random(in: 1...200, using: &generator))
+            try await store.write(Array(shuffled.prefix(size)))
+            shuffled.removeFirst(size)
+        }
+        let raw = EnergyBuckets.from(readings)
+        let end = EnergyBuckets.floor(time) + EnergyBuckets.bucket
+        let rolled = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
+        for hour in stride(from: t0, to: end, by: 3_600_000) {
+            let a = raw.total(from: hour, to: hour + 3_600_000), b = rolled.total(from: hour, to: hour + 3_600_000)
+            #expect(abs(a.kwh - b.kwh) < 1e-9 && a.complete == b.complete, "hour \(hour): raw \(a) rollup \(b)")
+        }
+        try await store.rebuildRollups(from: nil)
+        let rebuilt = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
+        #expect(abs(rebuilt.total(from: t0, to: end).kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
+    }
+}
+
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

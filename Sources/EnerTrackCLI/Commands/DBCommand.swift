@@ -1,12 +1,56 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackSQLite
+import Foundation
 
 struct DBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Create or upgrade the database schema and show its state.",
-        subcommands: [Migrate.self, Status.self])
+        subcommands: [Migrate.self, Status.self, Rollup.self])
+
+    struct Rollup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild the consumption rollups of the embedded series store from its raw readings.",
+            discussion: """
+                The embedded store keeps energy per meter and 15-minute bucket up to date on every \
+                write, so reports over long ranges need not read every reading. Rebuild them after \
+                restoring readings from a backup or editing the database by hand. InfluxDB keeps no \
+                rollups (reports compute there from raw readings).
+
+                Examples:
+                  enertrack db rollup --rebuild
+                  enertrack db rollup --rebuild --from 2026-01-01
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Recompute the rollups (required: the only action).") var rebuild = false
+        @Option(help: ArgumentHelp("Only from this time on: \(TimeArgument.help).", valueName: "TIME")) var from: String?
+
+        func validate() throws {
+            guard rebuild else { throw ValidationError("say --rebuild to recompute the rollups") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            var start: Int64?
+            if let from {
+                guard let date = TimeArgument.parse(from, timeZone: configuration.timeZone) else {
+                    throw Failure(.usage, "--from '\(from)' is not a time: use \(TimeArgument.help)")
+                }
+                start = TimeArgument.milliseconds(date)
+            }
+            let series = try Stores.series(configuration)
+            guard let embedded = series as? SQLiteSeriesStore else {
+                Print.out("\(series.location) keeps no rollups: nothing to rebuild\n")
+                return
+            }
+            let started = Date()
+            try await embedded.rebuildRollups(from: start)
+            Print.out(String(format: "rebuilt the rollups of %@ in %.1f s\n", embedded.location, Date().timeIntervalSince(started)))
+        }
+    }
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
