@@ -60,6 +60,17 @@ public final class SQLiteSeriesStore: SeriesStore {
                 """)
             try SQLiteSeriesStore.rebuildRollups(db, from: nil)
         }
+        migrator.registerMigration("0003_rollup_dirty") { db in
+            // Spans of readings written since their buckets were last computed.
+            try db.execute(sql: """
+                CREATE TABLE rollup_dirty (
+                    node TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    finish INTEGER NOT NULL,
+                    PRIMARY KEY (node, start)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }()
 
@@ -101,7 +112,8 @@ public final class SQLiteSeriesStore: SeriesStore {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
             }
-            // Same transaction: the rollups never disagree with the readings.
+            // Same transaction: what changed is noted, and the buckets are brought up to date the
+            // next time a report reads them (keeping ingest's hot path short).
             var spans: [String: (Int64, Int64)] = [:]
             for reading in readings {
                 if let span = spans[reading.node] {
@@ -110,18 +122,43 @@ public final class SQLiteSeriesStore: SeriesStore {
                     spans[reading.node] = (reading.time, reading.time)
                 }
             }
-            for (node, span) in spans { try Self.refreshRollups(db, node: node, from: span.0, to: span.1) }
+            let dirty = try db.cachedStatement(sql: """
+                INSERT INTO rollup_dirty (node, start, finish) VALUES (?, ?, ?)
+                ON CONFLICT (node, start) DO UPDATE SET finish = max(finish, excluded.finish)
+                """)
+            for (node, span) in spans { try dirty.execute(arguments: [node, span.0, span.1]) }
         }
     }
 
     // MARK: Rollups
 
     public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? {
-        try await read { db in
+        try await refreshDirty(node: node)
+        return try await read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT bucket, kwh, covered FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ?",
                 arguments: [node, from, to])
             return EnergyBuckets(rows: rows.map { (bucket: $0[0], kwh: $0[1], covered: $0[2]) })
+        }
+    }
+
+    /// Recomputes the buckets around every span written since the last refresh of this node;
+    /// nearby spans (within an hour) are merged and recomputed once.
+    func refreshDirty(node: String) async throws {
+        try await write { db in
+            let spans = try Row.fetchAll(db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node])
+                .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
+            guard !spans.isEmpty else { return }
+            var merged: [(start: Int64, finish: Int64)] = []
+            for span in spans {
+                if let last = merged.last, span.start <= last.finish + 3_600_000 {
+                    merged[merged.count - 1].finish = max(last.finish, span.finish)
+                } else {
+                    merged.append(span)
+                }
+            }
+            for span in merged { try Self.refreshRollups(db, node: node, from: span.start, to: span.finish) }
+            try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
         }
     }
 
@@ -157,6 +194,9 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     /// Rebuilds every node's buckets from `from` (all history when nil), a week at a time.
     static func rebuildRollups(_ db: Database, from: Int64?) throws {
+        if try db.tableExists("rollup_dirty") {
+            try db.execute(sql: "DELETE FROM rollup_dirty WHERE start >= ?", arguments: [from ?? Int64.min])
+        }
         let nodes = try String.fetchAll(db, sql: "SELECT DISTINCT node FROM readings")
         for node in nodes {
             guard let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),

@@ -150,10 +150,14 @@ struct RollupTests {
         // In time order up to the middle of the zeros (so a refresh starts there), then shuffled.
         try await store.write(Array(readings[0..<603]))
         var shuffled = Array(readings[603...]).shuffled(using: &generator)
+        var batches = 0
         while !shuffled.isEmpty {
             let size = min(shuffled.count, Int.random(in: 1...200, using: &generator))
             try await store.write(Array(shuffled.prefix(size)))
             shuffled.removeFirst(size)
+            batches += 1
+            // A report now and then refreshes what was written so far (incremental, not one pass).
+            if batches % 4 == 0 { _ = try await store.energyBuckets(node: "R", from: t0, to: t0 + 1) }
         }
         let raw = EnergyBuckets.from(readings)
         let end = EnergyBuckets.floor(time) + EnergyBuckets.bucket
