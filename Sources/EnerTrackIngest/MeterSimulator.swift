@@ -69,12 +69,12 @@ public struct MeterSimulator: Sendable {
     }
 }
 
-/// A small, seedable generator: simulations are reproducible with the same seed.
-struct SplitMix: Sendable {
+/// A small, seedable generator (SplitMix64): simulations and tests are reproducible with a seed.
+public struct SplitMix: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

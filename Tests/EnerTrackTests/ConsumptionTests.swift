@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackIngest
 import EnerTrackSQLite
 import Foundation
 import Testing
@@ -131,7 +132,7 @@ struct ConsumptionTests {
 struct RollupTests {
     @Test("rollups kept on every write equal a computation over all raw readings", arguments: [1, 2, 3])
     func matchesRaw(_ seed: Int) async throws {
-        var generator = SeededGenerator(seed: UInt64(seed))
+        var generator = SplitMix(seed: UInt64(seed))
         let t0: Int64 = 1_795_737_600_000
         var readings: [Reading] = []
         var counter = 500.0
@@ -169,17 +170,5 @@ struct RollupTests {
         try await store.rebuildRollups(from: nil)
         let rebuilt = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
         #expect(abs(rebuilt.total(from: t0, to: end).kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
-    }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
