@@ -27,6 +27,7 @@ struct ImportTests {
         #expect(first.stderr.contains("line 6: negative_energy"))
         #expect(first.stderr.contains("line 7: bad_timestamp"))
         #expect(first.stderr.contains("line 8: bad_line"))
+        #expect(first.stderr.split(separator: "\n").count == 5, "one line per rejected line, then the summary: \(first.stderr)")
 
         let again = await harness.run(["import", "--json", file])
         let summary = try #require(try again.json() as? [String: Any])

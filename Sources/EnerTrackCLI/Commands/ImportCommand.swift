@@ -49,10 +49,10 @@ struct ImportCommand: AsyncParsableCommand {
             summary = try await importer.run(format: format) { reader.next() }
         }
         for (line, rejection) in summary.rejected {
-            Print.err("line \(line): \(rejection.description)")
+            Print.err("line \(line): \(rejection.description)\n")
         }
         if summary.rejectedCount > summary.rejected.count {
-            Print.err("… and \(summary.rejectedCount - summary.rejected.count) more rejected lines")
+            Print.err("… and \(summary.rejectedCount - summary.rejected.count) more rejected lines\n")
         }
         if json {
             let errors: [JSONValue] = summary.rejected.map { line, rejection in
