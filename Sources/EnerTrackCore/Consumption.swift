@@ -27,22 +27,35 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     public init() {}
 
-    /// Rollup rows: bucket start, kWh, covered milliseconds.
-    public init(rows: [(bucket: Int64, kwh: Double, covered: Int64)]) {
-        for row in rows {
-            energy[row.bucket] = row.kwh
-            if row.covered >= Self.bucket { covered.insert(row.bucket) } else if row.covered > 0 { partial[row.bucket] = row.covered }
+    /// One stored rollup row.
+    public struct Row: Sendable, Equatable {
+        public var bucket: Int64
+        public var kwh: Double
+        public var covered: Int64
+
+        public init(bucket: Int64, kwh: Double, covered: Int64) {
+            self.bucket = bucket
+            self.kwh = kwh
+            self.covered = covered
         }
     }
 
+    /// Rollup rows in bucket order, as a store reads them: summed by a binary search and a scan,
+    /// no hashing (a year of one meter is 35,000 rows).
+    private var rows: [Row]?
+
+    public init(sortedRows: [Row]) {
+        rows = sortedRows
+    }
+
     /// The buckets of `[from, to)` as rollup rows (covered ms; full buckets 900,000).
-    public func rows(from: Int64, to: Int64) -> [(bucket: Int64, kwh: Double, covered: Int64)] {
-        var rows: [(bucket: Int64, kwh: Double, covered: Int64)] = []
+    public func rows(from: Int64, to: Int64) -> [Row] {
+        var rows: [Row] = []
         var bucket = from
         while bucket < to {
             let covered = covered.contains(bucket) ? Self.bucket : (partial[bucket] ?? 0)
             let kwh = energy[bucket] ?? 0
-            if kwh != 0 || covered > 0 { rows.append((bucket, kwh, covered)) }
+            if kwh != 0 || covered > 0 { rows.append(Row(bucket: bucket, kwh: kwh, covered: covered)) }
             bucket += Self.bucket
         }
         return rows
@@ -61,6 +74,7 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     /// kWh and completeness over `[start, end)` (both on bucket boundaries).
     public func total(from start: Int64, to end: Int64) -> (kwh: Double, complete: Bool) {
+        if let rows { return Self.total(rows, from: start, to: end) }
         var kwh = 0.0
         var complete = true
         var bucket = start - Self.floorMod(start, Self.bucket)
@@ -70,6 +84,25 @@ public struct EnergyBuckets: Sendable, Equatable {
             bucket += Self.bucket
         }
         return (kwh, complete)
+    }
+
+    private static func total(_ rows: [Row], from start: Int64, to end: Int64) -> (kwh: Double, complete: Bool) {
+        let first = floor(start)
+        var low = 0, high = rows.count
+        while low < high {
+            let middle = (low + high) / 2
+            if rows[middle].bucket < first { low = middle + 1 } else { high = middle }
+        }
+        var kwh = 0.0
+        var full = 0
+        var index = low
+        while index < rows.count, rows[index].bucket < end {
+            kwh += rows[index].kwh
+            if rows[index].covered >= bucket { full += 1 }
+            index += 1
+        }
+        let expected = Int((end - first + bucket - 1) / bucket)
+        return (kwh, full == expected)
     }
 
     // MARK: Counter

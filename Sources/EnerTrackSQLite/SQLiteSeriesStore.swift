@@ -137,23 +137,24 @@ public final class SQLiteSeriesStore: SeriesStore {
         return try await read { db in
             // A year of one meter is 35,000 rows: read through the C API, not GRDB's Row.
             let handle = try db.cachedStatement(
-                sql: "SELECT bucket, kwh, covered FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ?"
+                sql: "SELECT bucket, kwh, covered FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket"
             ).sqliteStatement
             sqlite3_reset(handle)
             defer { sqlite3_reset(handle) }
             _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
             sqlite3_bind_int64(handle, 2, from)
             sqlite3_bind_int64(handle, 3, to)
-            var rows: [(bucket: Int64, kwh: Double, covered: Int64)] = []
+            var rows: [EnergyBuckets.Row] = []
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
-                rows.append((sqlite3_column_int64(handle, 0), sqlite3_column_double(handle, 1), sqlite3_column_int64(handle, 2)))
+                rows.append(EnergyBuckets.Row(
+                    bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1), covered: sqlite3_column_int64(handle, 2)))
             }
-            return EnergyBuckets(rows: rows)
+            return EnergyBuckets(sortedRows: rows)
         }
     }
 
