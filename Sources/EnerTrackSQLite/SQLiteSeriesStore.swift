@@ -161,6 +161,11 @@ public final class SQLiteSeriesStore: SeriesStore {
     /// Recomputes the buckets around every span written since the last refresh of this node;
     /// nearby spans (within an hour) are merged and recomputed once.
     func refreshDirty(node: String) async throws {
+        // Usually nothing is dirty: a read answers that without queueing for the writer.
+        let dirty = try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)", arguments: [node]) ?? false
+        }
+        guard dirty else { return }
         try await write { db in
             let spans = try Row.fetchAll(db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node])
                 .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
