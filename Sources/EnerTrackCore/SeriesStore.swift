@@ -28,6 +28,10 @@ public protocol SeriesStore: Sendable {
     /// The energy of `[from, to)` (bucket-aligned) from maintained rollups, or nil when the store
     /// keeps none (reports then compute from raw readings).
     func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets?
+
+    /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
+    /// next report does not pay for it.
+    func refreshRollups() async throws
 }
 
 /// A series store failure with the exit status it means.

@@ -145,6 +145,8 @@ public final class InfluxSeriesStore: SeriesStore {
     /// No rollups in InfluxDB yet: reports compute from raw readings.
     public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? { nil }
 
+    public func refreshRollups() async throws {}
+
     // MARK: InfluxQL
 
     private static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")

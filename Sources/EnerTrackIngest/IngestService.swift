@@ -203,6 +203,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     }
 
     private func drainSpool() async {
+        var lastRollupRefresh = ContinuousClock.now
         var deadline: ContinuousClock.Instant?
         var storeDown: String?
         var backoff = 0.25
@@ -215,6 +216,11 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             metrics.spoolDepth.store(spool.depth, ordering: .relaxed)
             guard let segment = spool.nextSegment() else {
                 if deadline != nil { return }
+                // Idle: bring the rollups up to date now and then, so reports never wait for it.
+                if ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
+                    lastRollupRefresh = .now
+                    do { try await sink.series.refreshRollups() } catch { logger.warning("cannot refresh rollups: \(error)") }
+                }
                 await Self.pause(0.05)
                 continue
             }

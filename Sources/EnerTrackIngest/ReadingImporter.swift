@@ -54,6 +54,7 @@ public struct ReadingImporter: Sendable {
         }
         try await flush(&batch, into: &summary)
         await sink.flushLastSeen()
+        try await sink.series.refreshRollups()  // the first report after a backfill stays quick
         summary.lines = number
         return summary
     }

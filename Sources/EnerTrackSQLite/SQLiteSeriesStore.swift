@@ -158,6 +158,16 @@ public final class SQLiteSeriesStore: SeriesStore {
         }
     }
 
+    public func refreshRollups() async throws {
+        let nodes = try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT node FROM rollup_dirty") }
+        for node in nodes { try await refreshDirty(node: node) }
+    }
+
+    /// Nodes whose rollups wait for a refresh.
+    func dirtyNodes() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT node) FROM rollup_dirty") ?? 0 }
+    }
+
     /// Recomputes the buckets around every span written since the last refresh of this node;
     /// nearby spans (within an hour) are merged and recomputed once.
     func refreshDirty(node: String) async throws {

@@ -1,4 +1,5 @@
 import EnerTrackCore
+@testable import EnerTrackSQLite
 import Foundation
 import Testing
 
@@ -31,6 +32,10 @@ struct ConsumptionReportTests {
         try groundTruthCSV().write(toFile: file, atomically: true, encoding: .utf8)
         let imported = await harness.run(["import", file])
         #expect(imported.status == 0, "\(imported.stderr)")
+        if factory == .sqlite {
+            let store = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
+            #expect(try await store.dirtyNodes() == 0, "import leaves the rollups up to date")
+        }
         #expect(await harness.run(["node", "restore", "DST_A"]).status == 0)
 
         let hourly = await harness.run(["report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--format", "json"])

@@ -1,6 +1,6 @@
 import EnerTrackCore
 import EnerTrackIngest
-import EnerTrackSQLite
+@testable import EnerTrackSQLite
 import Foundation
 import Testing
 
@@ -167,6 +167,8 @@ struct RollupTests {
             let a = raw.total(from: hour, to: hour + 3_600_000), b = rolled.total(from: hour, to: hour + 3_600_000)
             #expect(abs(a.kwh - b.kwh) < 1e-9 && a.complete == b.complete, "hour \(hour): raw \(a) rollup \(b)")
         }
+        try await store.refreshRollups()
+        #expect(try await store.dirtyNodes() == 0)
         try await store.rebuildRollups(from: nil)
         let rebuilt = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
         #expect(abs(rebuilt.total(from: t0, to: end).kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
