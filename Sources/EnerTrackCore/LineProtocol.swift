@@ -29,12 +29,6 @@ public enum LineProtocol {
     }
 
     /// A float field value: integral values keep a `.0` so InfluxDB types the field as float.
-    static func format(_ value: Double) -> String {
-        var out: [UInt8] = []
-        appendFloat(value, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     private static func appendFloat(_ value: Double, to out: inout [UInt8]) {
         if value == value.rounded(), abs(value) < 1e15 {
             appendInteger(Int64(value), to: &out)

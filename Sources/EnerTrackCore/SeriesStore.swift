@@ -62,12 +62,4 @@ public enum SeriesError: ExitStatusError, Equatable {
         case .cannotWrite(let store, let reason): "series store \(store) cannot be written: \(reason)"
         }
     }
-
-    /// Worth retrying later (the spool keeps the readings until then).
-    public var isTransient: Bool {
-        switch self {
-        case .unavailable: true
-        default: false
-        }
-    }
 }

@@ -65,11 +65,9 @@ public enum IngestRunner {
             let router = Router()
             let metrics = service.metrics
             router.get("metrics") { _, _ in metrics.prometheusText() }
-            var quiet = logger
-            quiet.logLevel = .warning
             let app = Application(
                 router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "enertrack-ingest"),
-                logger: quiet)
+                logger: quietLogger(logger))
             services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
             logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
         }
@@ -78,7 +76,7 @@ public enum IngestRunner {
         try await group.run()
     }
 
-    /// ServiceLifecycle narrates every start and stop at info level; we log our own story.
+    /// ServiceLifecycle and Hummingbird narrate every start and stop at info level; we log our own story.
     static func quietLogger(_ logger: Logger) -> Logger {
         var quiet = logger
         quiet.logLevel = .warning
@@ -90,9 +88,8 @@ public enum IngestRunner {
 public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
-    private let label: String
 
-    public init(label: String) { self.label = label }
+    public init() {}
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -108,7 +105,7 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public static func logger(label: String, level: Logger.Level = .info) -> Logger {
-        var logger = Logger(label: label) { StderrLogHandler(label: $0) }
+        var logger = Logger(label: label) { _ in StderrLogHandler() }
         logger.logLevel = level
         return logger
     }

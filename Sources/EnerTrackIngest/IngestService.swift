@@ -75,7 +75,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         logger.notice(
             "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)")
         // The drainer is not a child of the group below: cancelling the stats and watchdog loops
-        // at shutdown must not cancel an InfluxDB write in flight (URLSession honours cancellation).
+        // at shutdown must not cut short a store write in flight or the final drain.
         let drainer = Task { [self] in await drain() }
         let helpers = Task { [self] in
             await withTaskGroup(of: Void.self) { group in

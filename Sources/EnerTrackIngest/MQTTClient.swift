@@ -223,7 +223,6 @@ public final class MQTTClient: @unchecked Sendable {
         thread.start()
     }
 
-    /// Disconnects cleanly and waits for the loop thread to end.
     /// Disconnects, waits for the loop thread to end and frees the handle; the client is done then.
     public func stop() {
         guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }

@@ -24,8 +24,10 @@ public actor ReadingSink {
     private var canonical: [String: String] = [:]
     /// With `knownOnly`: ids found unknown, and until when that answer is trusted.
     private var unknownUntil: [String: Date] = [:]
-    private var lastSeenWritten: [String: Date] = [:]
+    /// Newest time seen per node, not yet written to the directory.
     private var lastSeenPending: [String: Date] = [:]
+    /// When each node's last-seen was last written (the throttle).
+    private var lastSeenUpdatedAt: [String: Date] = [:]
 
     public init(
         series: any SeriesStore, directory: any DirectoryStore, knownOnly: Bool, batchSize: Int = 5_000,
@@ -83,16 +85,15 @@ public actor ReadingSink {
             let time = Date(timeIntervalSince1970: Double(min(newestTime, nowMS)) / 1000)
             if lastSeenPending[node].map({ $0 < time }) ?? true { lastSeenPending[node] = time }
         }
-        let due = lastSeenPending.filter { node, time in
-            time > (lastSeenWritten[node] ?? .distantPast)
-                && now.timeIntervalSince(lastSeenWrittenAt[node] ?? .distantPast) >= lastSeenInterval
+        // The directory itself never moves a last-seen back, so late readings need no check here.
+        let due = lastSeenPending.filter { node, _ in
+            now.timeIntervalSince(lastSeenUpdatedAt[node] ?? .distantPast) >= lastSeenInterval
         }
         if !due.isEmpty {
             do {
                 try await directory.recordLastSeen(due)
-                for (node, time) in due {
-                    lastSeenWritten[node] = time
-                    lastSeenWrittenAt[node] = now
+                for node in due.keys {
+                    lastSeenUpdatedAt[node] = now
                     lastSeenPending[node] = nil
                 }
             } catch {
@@ -102,13 +103,10 @@ public actor ReadingSink {
         return outcome
     }
 
-    private var lastSeenWrittenAt: [String: Date] = [:]
-
     /// Writes last-seen times still held back by the interval (at shutdown, so none is lost).
     public func flushLastSeen() async {
-        let due = lastSeenPending.filter { $0.value > (lastSeenWritten[$0.key] ?? .distantPast) }
-        guard !due.isEmpty else { return }
-        try? await directory.recordLastSeen(due)
+        guard !lastSeenPending.isEmpty else { return }
+        try? await directory.recordLastSeen(lastSeenPending)
         lastSeenPending.removeAll()
     }
 }

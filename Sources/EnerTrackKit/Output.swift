@@ -123,11 +123,9 @@ public struct RecordRenderer: Sendable {
         }
     }
 
+    /// To the second, with the zone's offset at that instant.
     public func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = timeZone
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        ISO8601.format(milliseconds: Int64(date.timeIntervalSince1970.rounded(.down)) * 1000, timeZone: timeZone)
     }
 }
 

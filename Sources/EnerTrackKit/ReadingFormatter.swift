@@ -58,7 +58,8 @@ public struct ReadingFormatter: Sendable {
     }
 
     private func row(_ cells: [String]) -> String {
-        let widths = [25, 16] + Array(repeating: 10, count: Quantity.allCases.count)
+        // 29: an ISO 8601 time with milliseconds and an offset.
+        let widths = [29, 16] + Array(repeating: 10, count: Quantity.allCases.count)
         return zip(cells, widths).enumerated().map { index, pair in
             index == cells.count - 1 ? pair.0 : pair.0.padding(toLength: max(pair.1, pair.0.count), withPad: " ", startingAt: 0)
         }.joined(separator: " ")

@@ -14,21 +14,34 @@ public enum TimeArgument {
             let midnight = calendar.startOfDay(for: now)
             return trimmed == "today" ? midnight : calendar.date(byAdding: .day, value: -1, to: midnight)
         }
-        let relative = trimmed.hasPrefix("-") ? trimmed.dropFirst() : trimmed[...]
-        if let unit = relative.last, "smhd".contains(unit), let amount = Double(relative.dropLast()), amount >= 0 {
-            let seconds: Double? = switch unit {
-            case "s": amount
-            case "m": amount * 60
-            case "h": amount * 3600
-            case "d": amount * 86_400
-            default: nil
-            }
-            return seconds.map { now.addingTimeInterval(-$0) }
+        if let ago = duration(trimmed.hasPrefix("-") ? String(trimmed.dropFirst()) : trimmed, allowZero: true) {
+            return now.addingTimeInterval(-ago)
         }
         if trimmed.allSatisfy(\.isNumber), let number = Double(trimmed), let ms = ReadingRules.time(fromNumber: number) {
             return Date(timeIntervalSince1970: Double(ms) / 1000)
         }
         return ISO8601.parse(trimmed, localIn: timeZone)
+    }
+
+    /// `30s`, `15m`, `2h`, `7d` in seconds; nil for anything else (or zero unless allowed).
+    public static func duration(_ text: String, allowZero: Bool = false) -> TimeInterval? {
+        guard let unit = text.last, let amount = Double(text.dropLast()), allowZero ? amount >= 0 : amount > 0 else { return nil }
+        return switch unit {
+        case "s": amount
+        case "m": amount * 60
+        case "h": amount * 3600
+        case "d": amount * 86_400
+        default: nil
+        }
+    }
+
+    /// An optional time option: `fallback` when absent; a usage error naming `flag` when unreadable.
+    public static func option(_ text: String?, flag: String, fallback: Date, timeZone: TimeZone, now: Date = Date()) throws -> Date {
+        guard let text else { return fallback }
+        guard let date = parse(text, timeZone: timeZone, now: now) else {
+            throw Failure(.usage, "\(flag) '\(text)' is not a time: use \(help)")
+        }
+        return date
     }
 
     public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

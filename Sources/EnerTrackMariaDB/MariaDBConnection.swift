@@ -158,18 +158,9 @@ public final class MariaDBConnection: @unchecked Sendable {
                       parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
-    /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]` as UTC.
+    /// MariaDB's `YYYY-MM-DD HH:MM:SS[.ffffff]` in the session's UTC; zero dates are nil.
     static func parseTimestamp(_ text: String) -> Date? {
-        let fields = text.split(whereSeparator: { "- :.".contains($0) }).prefix(6).compactMap { Int32($0) }
-        guard fields.count == 6, fields[0] >= 1970 else { return nil }
-        var parts = tm()
-        parts.tm_year = fields[0] - 1900
-        parts.tm_mon = fields[1] - 1
-        parts.tm_mday = fields[2]
-        parts.tm_hour = fields[3]
-        parts.tm_min = fields[4]
-        parts.tm_sec = fields[5]
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+        ISO8601.parse(text)
     }
 }
 

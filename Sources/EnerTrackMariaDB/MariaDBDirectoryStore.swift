@@ -261,7 +261,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 
     // MARK: Nodes
 
-    private static let nodeColumns = "nodo_id, esp_id, nombre, descripcion, activo, fecha_creacion, ultima_conexion"
+    private static let nodeColumns = DirectorySQL.nodeColumns
 
     private static func node(_ row: SQLRow) -> Node {
         Node(id: row.int("nodo_id"), espID: row.string("esp_id") ?? "", name: row.string("nombre"),
@@ -348,12 +348,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 
     // MARK: Assignments
 
-    private static let assignmentQuery = """
-        SELECT u.nombreUsuario, n.esp_id, n.nombre, un.activo, un.ubicacion, un.fecha_asignacion, un.ultimo_acceso
-        FROM UsuariosNodos un
-        JOIN Usuarios u ON u.usuario_id = un.usuario_id
-        JOIN Nodos n ON n.nodo_id = un.nodo_id
-        """
+    private static let assignmentQuery = DirectorySQL.assignments
 
     private static func assignment(_ row: SQLRow) -> Assignment {
         Assignment(username: row.string("nombreUsuario") ?? "", espID: row.string("esp_id") ?? "",

@@ -178,7 +178,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     // MARK: Nodes
 
-    private static let nodeColumns = "nodo_id, esp_id, nombre, descripcion, activo, fecha_creacion, ultima_conexion"
+    private static let nodeColumns = DirectorySQL.nodeColumns
 
     private static func node(from row: Row) -> Node {
         Node(
@@ -267,12 +267,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     // MARK: Assignments
 
-    private static let assignmentQuery = """
-        SELECT u.nombreUsuario, n.esp_id, n.nombre, un.activo, un.ubicacion, un.fecha_asignacion, un.ultimo_acceso
-        FROM UsuariosNodos un
-        JOIN Usuarios u ON u.usuario_id = un.usuario_id
-        JOIN Nodos n ON n.nodo_id = un.nodo_id
-        """
+    private static let assignmentQuery = DirectorySQL.assignments
 
     private static func assignment(from row: Row) -> Assignment {
         Assignment(

@@ -188,7 +188,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                     merged.append(span)
                 }
             }
-            for span in merged { try Self.refreshRollups(db, node: node, from: span.start, to: span.finish) }
+            for span in merged { try Self.refreshAround(db, node: node, from: span.start, to: span.finish) }
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
         }
     }
@@ -200,7 +200,7 @@ public final class SQLiteSeriesStore: SeriesStore {
     /// Recomputes the buckets that readings between `from` and `to` (inclusive) may have changed:
     /// from the second reading before to the second one after, because a reading's neighbours
     /// decide whether it is a glitch and how the intervals around it count.
-    static func refreshRollups(_ db: Database, node: String, from: Int64, to: Int64) throws {
+    static func refreshAround(_ db: Database, node: String, from: Int64, to: Int64) throws {
         let before = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT 2", arguments: [node, from])
         let after = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT 2", arguments: [node, to])
         let start = EnergyBuckets.floor(before.last ?? from)

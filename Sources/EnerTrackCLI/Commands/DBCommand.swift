@@ -34,12 +34,8 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.configuration()
-            var start: Int64?
-            if let from {
-                guard let date = TimeArgument.parse(from, timeZone: configuration.timeZone) else {
-                    throw Failure(.usage, "--from '\(from)' is not a time: use \(TimeArgument.help)")
-                }
-                start = TimeArgument.milliseconds(date)
+            let start = try from.map {
+                TimeArgument.milliseconds(try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone))
             }
             let series = try Stores.series(configuration)
             guard let embedded = series as? SQLiteSeriesStore else {

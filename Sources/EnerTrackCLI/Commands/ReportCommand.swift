@@ -34,7 +34,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard Status.seconds(window) != nil else { throw ValidationError("--window '\(window)' is not an age like 15m or 1h") }
+            guard TimeArgument.duration(window) != nil else { throw ValidationError("--window '\(window)' is not an age like 15m or 1h") }
             if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
         }
 
@@ -45,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
             let series = try Stores.series(configuration)
             let now = Date()
             let nowMS = Int64(now.timeIntervalSince1970 * 1000)
-            let windowMS = Int64((Status.seconds(window) ?? 900) * 1000)
+            let windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
             let latest = try await series.latest(nodes: nodes)
             let means = try await series.meanPower(nodes: nodes, from: nowMS - windowMS, to: nowMS + 1)
             let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: configuration.timeZone)
@@ -117,19 +117,8 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard Self.seconds(inactiveAfter) != nil else {
+            guard TimeArgument.duration(inactiveAfter) != nil else {
                 throw ValidationError("--inactive-after '\(inactiveAfter)' is not an age like 30s, 5m or 1h")
-            }
-        }
-
-        static func seconds(_ text: String) -> TimeInterval? {
-            guard let unit = text.last, let amount = Double(text.dropLast()), amount > 0 else { return nil }
-            switch unit {
-            case "s": return amount
-            case "m": return amount * 60
-            case "h": return amount * 3600
-            case "d": return amount * 86_400
-            default: return nil
             }
         }
 
@@ -143,7 +132,7 @@ struct ReportCommand: AsyncParsableCommand {
                 nodes = nodes.filter { assigned.contains($0.espID) && ($0.isActive || all) }
             }
             let now = Date()
-            let threshold = Self.seconds(inactiveAfter) ?? 300
+            let threshold = TimeArgument.duration(inactiveAfter) ?? 300
             let statuses = nodes.map { ($0, NodeStatus(node: $0, now: now, inactiveAfter: threshold)) }
             if check {
                 let verdict = StatusCheck(statuses.map { ($0.0.espID, $0.1) })
@@ -203,15 +192,8 @@ struct ReportCommand: AsyncParsableCommand {
             let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
             let now = Date()
             let defaults = ConsumptionReport.defaultRange(by, now: now, timeZone: zone)
-            func time(_ text: String?, _ fallback: Date, _ flag: String) throws -> Date {
-                guard let text else { return fallback }
-                guard let date = TimeArgument.parse(text, timeZone: zone, now: now) else {
-                    throw Failure(.usage, "\(flag) '\(text)' is not a time: use \(TimeArgument.help)")
-                }
-                return date
-            }
-            let start = try time(from, defaults.start, "--from")
-            let end = try time(to, from == nil ? defaults.end : max(defaults.end, start), "--to")
+            let start = try TimeArgument.option(from, flag: "--from", fallback: defaults.start, timeZone: zone, now: now)
+            let end = try TimeArgument.option(to, flag: "--to", fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: zone, now: now)
             guard end > start else { throw Failure(.usage, "--to must be after --from") }
 
             let directory = try Stores.directory(configuration)
@@ -252,15 +234,8 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = configuration.timeZone
             let now = Date()
-            func time(_ text: String?, _ fallback: Date, _ flag: String) throws -> Int64 {
-                guard let text else { return TimeArgument.milliseconds(fallback) }
-                guard let date = TimeArgument.parse(text, timeZone: zone, now: now) else {
-                    throw Failure(.usage, "\(flag) '\(text)' is not a time: use \(TimeArgument.help)")
-                }
-                return TimeArgument.milliseconds(date)
-            }
-            let start = try time(from, now.addingTimeInterval(-86_400), "--from")
-            let end = try time(to, now, "--to")
+            let start = TimeArgument.milliseconds(try TimeArgument.option(from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now))
+            let end = TimeArgument.milliseconds(try TimeArgument.option(to, flag: "--to", fallback: now, timeZone: zone, now: now))
             let directory = try Stores.directory(configuration)
             let espID = try await directory.node(espID: node)?.espID ?? node
             let series = try Stores.series(configuration)
