@@ -25,9 +25,9 @@ public protocol SeriesStore: Sendable {
     /// Mean power (W) per node over `from <= time < to`; nodes without power readings there are absent.
     func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double]
 
-    /// The energy of `[from, to)` (bucket-aligned) from maintained rollups, or nil when the store
-    /// keeps none (reports then compute from raw readings).
-    func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets?
+    /// The energy of each period (ms, on bucket boundaries, ascending) from maintained rollups,
+    /// or nil when the store keeps none for this node (reports then compute from raw readings).
+    func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]?
 
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.

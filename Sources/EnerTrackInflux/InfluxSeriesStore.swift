@@ -143,7 +143,7 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     /// No rollups in InfluxDB yet: reports compute from raw readings.
-    public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? { nil }
+    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? { nil }
 
     public func refreshRollups() async throws {}
 

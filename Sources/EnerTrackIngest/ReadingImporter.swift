@@ -15,6 +15,8 @@ public struct ImportSummary: Sendable {
     public var rejected: [(line: Int, rejection: Rejection)] = []
     public var registered: [String] = []
     public var unknown = 0
+    /// Seconds spent bringing the rollups up to date at the end.
+    public var rollupSeconds = 0.0
 
     public init(format: ImportParser.Format) { self.format = format }
 }
@@ -54,7 +56,10 @@ public struct ReadingImporter: Sendable {
         }
         try await flush(&batch, into: &summary)
         await sink.flushLastSeen()
+        let started = ContinuousClock.now
         try await sink.series.refreshRollups()  // the first report after a backfill stays quick
+        let elapsed = ContinuousClock.now - started
+        summary.rollupSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         summary.lines = number
         return summary
     }

@@ -40,21 +40,20 @@ public struct ConsumptionReport: Sendable {
         guard let first = periods.first, let last = periods.last else {
             return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [])
         }
-        let from = milliseconds(first.start) - 6 * 3_600_000
-        let to = milliseconds(last.end) + EnergyBuckets.maxGap
+        let spans = periods.map { milliseconds($0.start)..<milliseconds($0.end) }
         let nowMS = milliseconds(now)
         var rows: [Row] = []
+        rows.reserveCapacity(nodes.count * periods.count)
         for node in nodes {
-            let buckets: EnergyBuckets
-            if let rollups = try await series.energyBuckets(node: node, from: EnergyBuckets.floor(milliseconds(first.start)), to: milliseconds(last.end)) {
-                buckets = rollups
-            } else {
-                buckets = try await rawBuckets(series: series, node: node, from: from, to: to)
+            var energy = try await series.energy(node: node, periods: spans)
+            if energy == nil {
+                let from = milliseconds(first.start) - 6 * 3_600_000
+                let to = milliseconds(last.end) + EnergyBuckets.maxGap
+                energy = try await rawBuckets(series: series, node: node, from: from, to: to).totals(spans)
             }
-            for period in periods {
-                let (kwh, covered) = buckets.total(from: milliseconds(period.start), to: milliseconds(period.end))
-                rows.append(Row(node: node, start: period.start, end: period.end, kwh: kwh,
-                                complete: covered && milliseconds(period.end) <= nowMS))
+            for (period, (span, total)) in zip(periods, zip(spans, energy ?? [])) {
+                rows.append(Row(node: node, start: period.start, end: period.end, kwh: total.kwh,
+                                complete: total.complete && span.upperBound <= nowMS))
             }
         }
         return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows)

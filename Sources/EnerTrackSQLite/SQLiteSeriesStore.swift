@@ -47,8 +47,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                 """)
         }
         migrator.registerMigration("0002_energy_buckets") { db in
-            // Energy per node and 15-minute UTC bucket, kept current on every write: reports over
-            // months and years read these instead of every raw reading.
+            // Energy per node and 15-minute UTC bucket; replaced by `rollups` (0004).
             try db.execute(sql: """
                 CREATE TABLE energy_buckets (
                     node TEXT NOT NULL,
@@ -58,7 +57,6 @@ public final class SQLiteSeriesStore: SeriesStore {
                     PRIMARY KEY (node, bucket)
                 ) WITHOUT ROWID
                 """)
-            try SQLiteSeriesStore.rebuildRollups(db, from: nil)
         }
         migrator.registerMigration("0003_rollup_dirty") { db in
             // Spans of readings written since their buckets were last computed.
@@ -70,6 +68,27 @@ public final class SQLiteSeriesStore: SeriesStore {
                     PRIMARY KEY (node, start)
                 ) WITHOUT ROWID
                 """)
+        }
+        migrator.registerMigration("0004_rollups") { db in
+            // Per node and 15-minute UTC bucket: energy (and its running sum, so any period's
+            // total is two index lookups), coverage, and a summary of the readings in it.
+            try db.execute(sql: "DROP TABLE energy_buckets")
+            try db.execute(sql: """
+                CREATE TABLE rollups (
+                    node TEXT NOT NULL,
+                    bucket INTEGER NOT NULL,
+                    kwh REAL NOT NULL,
+                    covered INTEGER NOT NULL,
+                    cum_kwh REAL NOT NULL,
+                    cum_full INTEGER NOT NULL,
+                    samples INTEGER NOT NULL,
+                    voltage REAL, current REAL, power REAL, pf REAL, frequency REAL,
+                    power_min REAL, power_max REAL,
+                    first_time INTEGER, first_energy REAL, last_time INTEGER, last_energy REAL,
+                    PRIMARY KEY (node, bucket)
+                ) WITHOUT ROWID
+                """)
+            try SQLiteSeriesStore.rebuildRollups(db, from: nil)
         }
         return migrator
     }()
@@ -108,9 +127,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                     }
                 }
                 let code = sqlite3_step(handle)
-                guard code == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
+                guard code == SQLITE_DONE else { throw Self.error(code, db) }
             }
             // Same transaction: what changed is noted, and the buckets are brought up to date the
             // next time a report reads them (keeping ingest's hot path short).
@@ -132,29 +149,73 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     // MARK: Rollups
 
-    public func energyBuckets(node: String, from: Int64, to: Int64) async throws -> EnergyBuckets? {
+    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? {
         try await refreshDirty(node: node)
         return try await read { db in
-            // A year of one meter is 35,000 rows: read through the C API, not GRDB's Row.
+            // Each total is the difference of two running sums: one index lookup per boundary,
+            // whatever the length of the period.
             let handle = try db.cachedStatement(
-                sql: "SELECT bucket, kwh, covered FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket"
+                sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
             ).sqliteStatement
+            defer { sqlite3_reset(handle) }
+            var cache: [Int64: (kwh: Double, full: Int64)] = [:]
+            func runningSum(before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+                if let known = cache[bucket] { return known }
+                sqlite3_reset(handle)
+                _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+                sqlite3_bind_int64(handle, 2, bucket)
+                var sum = (kwh: 0.0, full: Int64(0))
+                let code = sqlite3_step(handle)
+                if code == SQLITE_ROW {
+                    sum = (sqlite3_column_double(handle, 0), sqlite3_column_int64(handle, 1))
+                } else if code != SQLITE_DONE {
+                    throw Self.error(code, db)
+                }
+                cache[bucket] = sum
+                return sum
+            }
+            return try periods.map { period in
+                let start = EnergyBuckets.floor(period.lowerBound)
+                let (low, high) = (try runningSum(before: start), try runningSum(before: period.upperBound))
+                let expected = (period.upperBound - start + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
+                return PeriodEnergy(kwh: high.kwh - low.kwh, complete: high.full - low.full == expected)
+            }
+        }
+    }
+
+    /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).
+    public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow] {
+        try await refreshDirty(node: node)
+        return try await read { db in
+            let handle = try db.cachedStatement(sql: """
+                SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
+                       first_time, first_energy, last_time, last_energy
+                FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket
+                """).sqliteStatement
             sqlite3_reset(handle)
             defer { sqlite3_reset(handle) }
             _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
             sqlite3_bind_int64(handle, 2, from)
             sqlite3_bind_int64(handle, 3, to)
-            var rows: [EnergyBuckets.Row] = []
+            var rows: [RollupRow] = []
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                guard code == SQLITE_ROW else { throw Self.error(code, db) }
+                func double(_ column: Int32) -> Double? {
+                    sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
                 }
-                rows.append(EnergyBuckets.Row(
-                    bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1), covered: sqlite3_column_int64(handle, 2)))
+                func integer(_ column: Int32) -> Int64? {
+                    sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+                }
+                rows.append(RollupRow(
+                    bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1),
+                    covered: sqlite3_column_int64(handle, 2), samples: sqlite3_column_int64(handle, 3),
+                    voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
+                    powerMin: double(9), powerMax: double(10), firstTime: integer(11), firstEnergy: double(12),
+                    lastTime: integer(13), lastEnergy: double(14)))
             }
-            return EnergyBuckets(sortedRows: rows)
+            return rows
         }
     }
 
@@ -208,22 +269,66 @@ public final class SQLiteSeriesStore: SeriesStore {
         try recompute(db, node: node, from: start, to: end)
     }
 
-    /// Replaces the buckets of `[from, to)` with what the raw readings say, reading two readings
-    /// of context on each side.
+    /// Replaces the rollups of `[from, to)` with what the raw readings say, a week at a time,
+    /// reading two readings of context on each side, and moves the running sums of the later
+    /// buckets by what changed.
     static func recompute(_ db: Database, node: String, from: Int64, to: Int64) throws {
-        var rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT 2", arguments: [node, from])
-        rows.reverse()
-        rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", arguments: [node, from, to])
-        rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT 2", arguments: [node, to])
-        let buckets = EnergyBuckets.from(rows.map(reading(from:)))
-        try db.execute(sql: "DELETE FROM energy_buckets WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
-        let insert = try db.cachedStatement(sql: "INSERT INTO energy_buckets (node, bucket, kwh, covered) VALUES (?, ?, ?, ?)")
-        for row in buckets.rows(from: from, to: to) {
-            try insert.execute(arguments: [node, row.bucket, row.kwh, row.covered])
+        let oldEnd = try runningSum(db, node: node, before: to)
+        var sum = try runningSum(db, node: node, before: from)
+        try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO rollups (node, bucket, kwh, covered, cum_kwh, cum_full, samples, voltage, current, power, pf,
+                                 frequency, power_min, power_max, first_time, first_energy, last_time, last_energy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).sqliteStatement
+        defer { sqlite3_reset(insert) }
+        let week: Int64 = 7 * 86_400_000
+        var start = from
+        while start < to {
+            let end = min(start + week, to)
+            var readings = try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT 2", node, [start])
+            readings.reverse()
+            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", node, [start, end])
+            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT 2", node, [end])
+            for row in EnergyBuckets.rollups(readings, from: start, to: end) {
+                sum.kwh += row.kwh
+                if row.covered >= EnergyBuckets.bucket { sum.full += 1 }
+                sqlite3_reset(insert)
+                _ = node.withCString { sqlite3_bind_text(insert, 1, $0, -1, Self.transient) }
+                bind(insert, 2, row.bucket)
+                bind(insert, 3, row.kwh)
+                bind(insert, 4, row.covered)
+                bind(insert, 5, sum.kwh)
+                bind(insert, 6, sum.full)
+                bind(insert, 7, row.samples)
+                for (index, value) in [row.voltage, row.current, row.power, row.pf, row.frequency, row.powerMin, row.powerMax].enumerated() {
+                    bind(insert, Int32(index + 8), value)
+                }
+                bind(insert, 15, row.firstTime)
+                bind(insert, 16, row.firstEnergy)
+                bind(insert, 17, row.lastTime)
+                bind(insert, 18, row.lastEnergy)
+                let code = sqlite3_step(insert)
+                guard code == SQLITE_DONE else { throw error(code, db) }
+            }
+            start = end
+        }
+        if sum != oldEnd {
+            try db.execute(
+                sql: "UPDATE rollups SET cum_kwh = cum_kwh + ?, cum_full = cum_full + ? WHERE node = ? AND bucket >= ?",
+                arguments: [sum.kwh - oldEnd.kwh, sum.full - oldEnd.full, node, to])
         }
     }
 
-    /// Rebuilds every node's buckets from `from` (all history when nil), a week at a time.
+    /// The running sums of energy and of full buckets up to (not including) `bucket`.
+    static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1",
+            arguments: [node, bucket])
+        return row.map { ($0[0], $0[1]) } ?? (0, 0)
+    }
+
+    /// Rebuilds every node's rollups from `from` (all history when nil).
     static func rebuildRollups(_ db: Database, from: Int64?) throws {
         if try db.tableExists("rollup_dirty") {
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE start >= ?", arguments: [from ?? Int64.min])
@@ -233,13 +338,10 @@ public final class SQLiteSeriesStore: SeriesStore {
             guard let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
                 let last = try Int64.fetchOne(db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
             else { continue }
-            let week: Int64 = 7 * 86_400_000
-            var start = EnergyBuckets.floor(max(first, from ?? first))
-            let end = EnergyBuckets.floor(last) + EnergyBuckets.bucket
-            while start < end {
-                try recompute(db, node: node, from: start, to: min(start + week, end))
-                start += week
-            }
+            let start = EnergyBuckets.floor(max(first, from ?? first))
+            // Later buckets go first, so recomputing does not move running sums that are about to be replaced.
+            try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ?", arguments: [node, start])
+            try recompute(db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket)
         }
     }
 
@@ -248,16 +350,51 @@ public final class SQLiteSeriesStore: SeriesStore {
         try await write { db in try Self.rebuildRollups(db, from: from) }
     }
 
+    // MARK: C API helpers
+
+    /// Readings of one node through the C API: a year of one meter is half a million rows.
+    static func fetch(_ db: Database, _ sql: String, _ node: String, _ times: [Int64], limit: Int? = nil) throws -> [Reading] {
+        let handle = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(handle)
+        defer { sqlite3_reset(handle) }
+        _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+        for (index, time) in times.enumerated() { sqlite3_bind_int64(handle, Int32(index + 2), time) }
+        if let limit { sqlite3_bind_int64(handle, Int32(times.count + 2), Int64(limit)) }
+        var readings: [Reading] = []
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw error(code, db) }
+            func double(_ column: Int32) -> Double? {
+                sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+            }
+            readings.append(Reading(
+                node: node, time: sqlite3_column_int64(handle, 1), voltage: double(2), current: double(3), power: double(4),
+                energy: double(5), pf: double(6), frequency: double(7)))
+        }
+        return readings
+    }
+
+    private static func bind(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    private static func bind(_ handle: OpaquePointer, _ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    static func error(_ code: Int32, _ db: Database) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    }
+
     /// SQLITE_TRANSIENT: SQLite copies the bound text before `withCString` frees it.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
-                arguments: [node, from ?? Int64.min, to ?? Int64.max, limit ?? -1])
-            return rows.map(Self.reading(from:))
+            try Self.fetch(
+                db, "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
+                node, [from ?? Int64.min, to ?? Int64.max], limit: limit ?? -1)
         }
     }
 

@@ -158,19 +158,22 @@ struct RollupTests {
             shuffled.removeFirst(size)
             batches += 1
             // A report now and then refreshes what was written so far (incremental, not one pass).
-            if batches % 4 == 0 { _ = try await store.energyBuckets(node: "R", from: t0, to: t0 + 1) }
+            if batches % 4 == 0 { _ = try await store.energy(node: "R", periods: [t0..<t0 + 900_000]) }
         }
         let raw = EnergyBuckets.from(readings)
         let end = EnergyBuckets.floor(time) + EnergyBuckets.bucket
-        let rolled = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
-        for hour in stride(from: t0, to: end, by: 3_600_000) {
-            let a = raw.total(from: hour, to: hour + 3_600_000), b = rolled.total(from: hour, to: hour + 3_600_000)
+        let hours = stride(from: t0, to: end, by: 3_600_000).map { $0..<$0 + 3_600_000 }
+        let rolled = try #require(try await store.energy(node: "R", periods: hours))
+        for (hour, (a, b)) in zip(hours, zip(raw.totals(hours), rolled)) {
             #expect(abs(a.kwh - b.kwh) < 1e-9 && a.complete == b.complete, "hour \(hour): raw \(a) rollup \(b)")
         }
+        // The summaries: one per bucket with readings, as many samples as readings.
+        let summaries = try await store.rollups(node: "R", from: t0, to: end)
+        #expect(summaries.reduce(0) { $0 + $1.samples } == Int64(Set(readings.map(\.time)).count))
         try await store.refreshRollups()
         #expect(try await store.dirtyNodes() == 0)
         try await store.rebuildRollups(from: nil)
-        let rebuilt = try #require(try await store.energyBuckets(node: "R", from: t0, to: end))
-        #expect(abs(rebuilt.total(from: t0, to: end).kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
+        let rebuilt = try #require(try await store.energy(node: "R", periods: [t0..<end]))
+        #expect(abs(rebuilt[0].kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
     }
 }

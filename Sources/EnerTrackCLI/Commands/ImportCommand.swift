@@ -63,11 +63,12 @@ struct ImportCommand: AsyncParsableCommand {
                 "stored": .int(Int64(summary.stored)), "rejected": .int(Int64(summary.rejectedCount)),
                 "unknown_dropped": .int(Int64(summary.unknown)), "errors": .array(errors),
                 "registered": .array(summary.registered.sorted().map(JSONValue.string)),
+                "rollup_seconds": .number((summary.rollupSeconds * 1000).rounded() / 1000),
             ]).rendered() + "\n")
         } else {
             var line = "\(file == "-" ? "standard input" : file) (\(summary.format.rawValue)): \(summary.lines) lines, \(summary.stored) readings stored, \(summary.rejectedCount) lines rejected"
             if summary.unknown > 0 { line += ", \(summary.unknown) readings of unknown nodes dropped" }
-            Print.out(line + "\n")
+            Print.out(line + "; rollups brought up to date in " + String(format: "%.1f s", summary.rollupSeconds) + "\n")
             if !summary.registered.isEmpty {
                 Print.out("registered as inactive: \(summary.registered.sorted().joined(separator: ", ")) (see 'enertrack node list --all')\n")
             }
