@@ -56,6 +56,20 @@ public enum LineProtocol {
         }
     }
 
+    /// A measurement name as line protocol wants it (commas and spaces escaped).
+    public static func escapeMeasurement(_ name: String) -> String {
+        var out: [UInt8] = []
+        escape(name, specials: [0x2C, 0x20], into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A tag value as line protocol wants it (commas, spaces and equals signs escaped).
+    public static func escapeTag(_ value: String) -> String {
+        var out: [UInt8] = []
+        escape(value, specials: [0x2C, 0x20, 0x3D], into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func escape(_ text: String, specials: [UInt8], into out: inout [UInt8]) {
         for byte in text.utf8 {
             if byte == 0x5C || specials.contains(byte) { out.append(0x5C) }

@@ -32,6 +32,8 @@ public protocol SeriesStore: Sendable {
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.
     func refreshRollups() async throws
+    /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
+    func rebuildRollups(from: Int64?) async throws
 }
 
 /// A series store failure with the exit status it means.

@@ -53,6 +53,9 @@ public struct InfluxSettings: Sendable {
 public final class InfluxSeriesStore: SeriesStore {
     public let settings: InfluxSettings
     private let http: CurlHTTPClient
+    /// Tags this process's dirty marks (see `InfluxRollups.swift`).
+    let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    let markClock = MarkClock()
 
     public var location: String { "influxdb:\(settings.url.absoluteString)/\(settings.queryDatabase)" }
 
@@ -86,12 +89,19 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     /// The write of a batch: `/write` (1.x) or `/api/v2/write` with the token (2.x/3.x).
+    /// The batch carries the dirty marks of its nodes, so rollups learn of it even after a crash.
     func writeRequest(_ readings: [Reading]) -> Request {
         var body: [UInt8] = []
         body.reserveCapacity(readings.count * 110)
         for reading in readings where !reading.isEmpty {
             LineProtocol.append(reading, measurement: settings.measurement, to: &body)
         }
+        appendDirtyMarks(readings, to: &body)
+        return writeRequest(body: body)
+    }
+
+    /// A write of line protocol with ms timestamps.
+    func writeRequest(body: [UInt8]) -> Request {
         var request: Request
         if settings.usesV2 {
             request = self.request(
@@ -142,14 +152,9 @@ public final class InfluxSeriesStore: SeriesStore {
         return means
     }
 
-    /// No rollups in InfluxDB yet: reports compute from raw readings.
-    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? { nil }
-
-    public func refreshRollups() async throws {}
-
     // MARK: InfluxQL
 
-    private static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")
+    static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")
 
     /// One series of a `/query` answer.
     struct Series {
@@ -171,7 +176,7 @@ public final class InfluxSeriesStore: SeriesStore {
         }
     }
 
-    private func series(_ query: String) async throws -> [Series] {
+    func series(_ query: String) async throws -> [Series] {
         let data = try await influxQL(query)
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let results = root["results"] as? [[String: Any]]
@@ -189,7 +194,7 @@ public final class InfluxSeriesStore: SeriesStore {
         return all
     }
 
-    private func influxQL(_ query: String, method: String = "GET") async throws -> Data {
+    func influxQL(_ query: String, method: String = "GET") async throws -> Data {
         try await send(queryRequest(query, method: method))
     }
 
@@ -254,7 +259,7 @@ public final class InfluxSeriesStore: SeriesStore {
     /// Sends and maps failures: transport errors and 5xx are `unavailable` (retry later),
     /// 401/403 `unauthorized`, other 4xx `failed` with InfluxDB's own message. URLs are never
     /// part of a message: 1.x credentials could be in them.
-    private func send(_ request: Request) async throws -> Data {
+    func send(_ request: Request) async throws -> Data {
         let response: CurlHTTPClient.Response
         do {
             response = try await http.send(

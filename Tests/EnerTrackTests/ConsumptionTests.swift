@@ -1,19 +1,32 @@
 import EnerTrackCore
 import EnerTrackIngest
+import EnerTrackKit
 @testable import EnerTrackSQLite
 import Foundation
 import Testing
 
-/// Ground truth made here: a known power profile gives known kWh per period.
-@Suite("Consumption semantics")
-struct ConsumptionTests {
-    let madrid = TimeZone(identifier: "Europe/Madrid")!
+/// Ground truth made here: a known power profile gives known kWh per period. Each case is
+/// checked three ways: computed from the raw readings in memory, and reported from each series
+/// store (SQLite, and the real InfluxDB), where the readings land in shuffled batches so the
+/// rollups are built incrementally.
+struct GroundTruth: Sendable, CustomTestStringConvertible {
+    var name: String
+    var readings: [Reading]
+    var unit: PeriodUnit
+    var from: Date
+    var to: Date
+    var expected: [Double]
+    var complete: [Bool]? = nil
+
+    var testDescription: String { name }
+
+    static let madrid = TimeZone(identifier: "Europe/Madrid")!
     /// 2026-11-27T00:00:00Z
-    let t0: Int64 = 1_795_737_600_000
+    static let t0: Int64 = 1_795_737_600_000
 
     /// A meter drawing `kw` from `start` for `hours`, read every `step` ms: counter and power.
-    func constant(kw: Double, from start: Int64, hours: Double, step: Int64 = 60_000, counterFrom: Double = 100,
-                  counter: Bool = true) -> [Reading] {
+    static func constant(kw: Double, from start: Int64, hours: Double, step: Int64 = 60_000, counterFrom: Double = 100,
+                         counter: Bool = true) -> [Reading] {
         let count = Int(hours * 3_600_000 / Double(step))
         return (0...count).map { index in
             let time = start + Int64(index) * step
@@ -22,116 +35,133 @@ struct ConsumptionTests {
         }
     }
 
-    func hourly(_ buckets: EnergyBuckets, from: Int64, hours: Int) -> [Double] {
-        (0..<hours).map { buckets.total(from: from + Int64($0) * 3_600_000, to: from + Int64($0 + 1) * 3_600_000).kwh }
-    }
+    static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+    static func local(_ day: String) -> Date { ISO8601.parse(day, localIn: madrid)! }
+    static let hour: Int64 = 3_600_000
 
-    func expectClose(_ actual: [Double], _ expected: [Double], _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(actual.count == expected.count, comment, sourceLocation: sourceLocation)
-        for (a, e) in zip(actual, expected) {
-            #expect(abs(a - e) <= max(abs(e) * 0.001, 1e-9), "\(actual) vs \(expected) \(comment?.description ?? "")", sourceLocation: sourceLocation)
-        }
-    }
+    static let all: [GroundTruth] = {
+        var cases: [GroundTruth] = []
+        cases.append(GroundTruth(
+            name: "a steady 1 kW: 1 kWh per hour, the hour without data incomplete",
+            readings: constant(kw: 1, from: t0, hours: 3), unit: .hour, from: date(t0), to: date(t0 + 4 * hour),
+            expected: [1, 1, 1, 0], complete: [true, true, true, false]))
 
-    @Test("a steady 1 kW gives 1 kWh per hour, complete hours")
-    func steady() {
-        let buckets = EnergyBuckets.from(constant(kw: 1, from: t0, hours: 3))
-        expectClose(hourly(buckets, from: t0, hours: 3), [1, 1, 1])
-        #expect(buckets.total(from: t0, to: t0 + 3 * 3_600_000).complete)
-        #expect(!buckets.total(from: t0, to: t0 + 4 * 3_600_000).complete, "no data in the fourth hour")
-    }
+        var glitches = constant(kw: 1, from: t0, hours: 2)
+        glitches[30].energy = 0
+        glitches[70].energy = 3.5
+        for index in 90..<95 { glitches[index].energy = 0 }  // a run of zeros: missing values too
+        cases.append(GroundTruth(
+            name: "a zero glitch, a single low reading and a run of zeros change nothing",
+            readings: glitches, unit: .hour, from: date(t0), to: date(t0 + 2 * hour), expected: [1, 1]))
 
-    @Test("a zero glitch and a single low reading that comes back change nothing")
-    func glitches() {
-        var readings = constant(kw: 1, from: t0, hours: 2)
-        readings[30].energy = 0
-        readings[70].energy = 3.5
-        expectClose(hourly(EnergyBuckets.from(readings), from: t0, hours: 2), [1, 1])
-        // Several zeros in a row (the meter lost its counter for a while) are missing values too.
-        var zeros = constant(kw: 1, from: t0, hours: 2)
-        for index in 40..<45 { zeros[index].energy = 0 }
-        expectClose(hourly(EnergyBuckets.from(zeros), from: t0, hours: 2), [1, 1])
-    }
+        // The meter restarted at the start of the second hour and counts again from 0: the interval
+        // across the restart counts what the new cycle counted (1/60 kWh); the last minute spills over.
+        let reset = constant(kw: 1, from: t0, hours: 1, counterFrom: 50)
+            + constant(kw: 1, from: t0 + hour + 60_000, hours: 1, counterFrom: 1.0 / 60)
+        cases.append(GroundTruth(
+            name: "a counter reset starts a new cycle from zero",
+            readings: reset, unit: .hour, from: date(t0), to: date(t0 + 3 * hour), expected: [1, 1, 1.0 / 60]))
 
-    @Test("a counter reset starts a new cycle from zero")
-    func reset() {
-        let before = constant(kw: 1, from: t0, hours: 1, counterFrom: 50)
-        // The meter restarted at the start of the second hour and counts again from 0.
-        let after = constant(kw: 1, from: t0 + 3_600_000 + 60_000, hours: 1, counterFrom: 1.0 / 60)
-        // The interval across the restart counts what the new cycle counted (1/60 kWh); the second
-        // hour still sums to 1 kWh, its last minute spills into the third.
-        expectClose(hourly(EnergyBuckets.from(before + after), from: t0, hours: 3), [1, 1, 1.0 / 60])
-    }
+        let gap = constant(kw: 1, from: t0, hours: 1) + constant(kw: 1, from: t0 + 3 * hour, hours: 1, counterFrom: 103)
+        cases.append(GroundTruth(
+            name: "a 2-hour gap: the counter's increase lands in the gap's hours, which are incomplete",
+            readings: gap, unit: .hour, from: date(t0), to: date(t0 + 4 * hour),
+            expected: [1, 1, 1, 1], complete: [true, false, false, true]))
 
-    @Test("a 2-hour gap: the counter's increase lands in the gap's hours, which are incomplete")
-    func gap() {
-        let first = constant(kw: 1, from: t0, hours: 1)
-        let second = constant(kw: 1, from: t0 + 3 * 3_600_000, hours: 1, counterFrom: 103)
-        let buckets = EnergyBuckets.from(first + second)
-        expectClose(hourly(buckets, from: t0, hours: 4), [1, 1, 1, 1])
-        #expect(buckets.total(from: t0, to: t0 + 3_600_000).complete)
-        #expect(!buckets.total(from: t0 + 3_600_000, to: t0 + 3 * 3_600_000).complete)
-        #expect(buckets.total(from: t0 + 3 * 3_600_000, to: t0 + 4 * 3_600_000).complete)
-    }
+        var generator = SplitMix(seed: 7)
+        let steady = constant(kw: 1.5, from: t0, hours: 2)
+        cases.append(GroundTruth(
+            name: "duplicated and out-of-order readings give the same figures",
+            readings: (steady + steady.prefix(50) + steady.suffix(20)).shuffled(using: &generator), unit: .hour,
+            from: date(t0), to: date(t0 + 2 * hour), expected: [1.5, 1.5]))
 
-    @Test("duplicated and out-of-order readings give the same figures")
-    func disorder() {
-        let readings = constant(kw: 1.5, from: t0, hours: 2)
-        let messy = (readings + readings.prefix(50)).shuffled()
-        expectClose(hourly(EnergyBuckets.from(messy), from: t0, hours: 2), [1.5, 1.5])
-    }
-
-    @Test("no counter: power is integrated, gaps over 15 minutes are not bridged")
-    func powerOnly() {
-        let readings = constant(kw: 2, from: t0, hours: 2, counter: false)
-        expectClose(hourly(EnergyBuckets.from(readings), from: t0, hours: 2), [2, 2])
-        let holed = readings.filter { $0.time < t0 + 1_800_000 || $0.time >= t0 + 3_600_000 }
-        let buckets = EnergyBuckets.from(holed)
+        cases.append(GroundTruth(
+            name: "no counter: power is integrated",
+            readings: constant(kw: 2, from: t0, hours: 2, counter: false), unit: .hour,
+            from: date(t0), to: date(t0 + 2 * hour), expected: [2, 2]))
         // Readings at minutes 0-29, then from 60: the 31 minutes between are not bridged.
-        expectClose(hourly(buckets, from: t0, hours: 2), [2 * 29.0 / 60, 2])
-        #expect(!buckets.total(from: t0, to: t0 + 3_600_000).complete)
-    }
+        let holed = constant(kw: 2, from: t0, hours: 2, counter: false).filter { $0.time < t0 + 1_800_000 || $0.time >= t0 + hour }
+        cases.append(GroundTruth(
+            name: "no counter: gaps over 15 minutes are not bridged",
+            readings: holed, unit: .hour, from: date(t0), to: date(t0 + 2 * hour),
+            expected: [2 * 29.0 / 60, 2], complete: [false, true]))
 
-    @Test("Europe/Madrid DST days have 23 and 25 hourly periods and 23 and 25 kWh at 1 kW")
-    func dst() throws {
         for (day, hours) in [("2026-03-29", 23), ("2026-10-25", 25)] {
-            let start = try #require(ISO8601.parse(day, localIn: madrid))
-            let end = try #require(PeriodUnit.day.periods(from: start, to: start.addingTimeInterval(1), in: madrid).first?.end)
-            let periods = PeriodUnit.hour.periods(from: start, to: end, in: madrid)
-            #expect(periods.count == hours, "\(day)")
+            let start = local(day)
             let from = Int64(start.timeIntervalSince1970 * 1000)
-            let buckets = EnergyBuckets.from(constant(kw: 1, from: from - 3_600_000, hours: 27, step: 300_000))
-            let kwh = periods.map { buckets.total(from: Int64($0.start.timeIntervalSince1970 * 1000), to: Int64($0.end.timeIntervalSince1970 * 1000)).kwh }
-            expectClose(kwh, Array(repeating: 1, count: hours), "\(day)")
-            expectClose([kwh.reduce(0, +)], [Double(hours)])
+            let readings = constant(kw: 1, from: from - hour, hours: 27, step: 300_000)
+            let end = start.addingTimeInterval(Double(hours) * 3600)
+            cases.append(GroundTruth(
+                name: "Europe/Madrid \(day): \(hours) hourly rows of 1 kWh", readings: readings, unit: .hour, from: start,
+                to: end, expected: Array(repeating: 1, count: hours)))
+            cases.append(GroundTruth(
+                name: "Europe/Madrid \(day): one day of \(hours) kWh", readings: readings, unit: .day, from: start,
+                to: end, expected: [Double(hours)]))
         }
+
+        // January 31 days, February 29 (leap year), March 31 minus the spring-forward hour, April 30.
+        let year = Int64(local("2028-01-01").timeIntervalSince1970 * 1000)
+        let months = constant(kw: 1, from: year, hours: 2903, step: 900_000)
+        cases.append(GroundTruth(
+            name: "months of 31, 29 (leap), 31 (with the DST hour) and 30 days", readings: months, unit: .month,
+            from: local("2028-01-01"), to: local("2028-05-01"), expected: [744, 696, 743, 720]))
+        cases.append(GroundTruth(
+            name: "the leap day", readings: months, unit: .day, from: local("2028-02-28"), to: local("2028-03-02"),
+            expected: [24, 24, 24]))
+        return cases
+    }()
+
+    var periods: [DateInterval] {
+        unit.periods(from: from, to: to.addingTimeInterval(-0.001), in: Self.madrid)
     }
 
-    @Test("months of 28, 29, 30 and 31 days, a leap day")
-    func months() throws {
-        let start = try #require(ISO8601.parse("2028-01-01", localIn: madrid))
-        let end = try #require(ISO8601.parse("2028-05-01", localIn: madrid))
-        let from = Int64(start.timeIntervalSince1970 * 1000)
-        let hours = end.timeIntervalSince(start) / 3600
-        let buckets = EnergyBuckets.from(constant(kw: 1, from: from, hours: hours, step: 900_000))
-        let months = PeriodUnit.month.periods(from: start, to: end.addingTimeInterval(-1), in: madrid)
-        let kwh = months.map { buckets.total(from: Int64($0.start.timeIntervalSince1970 * 1000), to: Int64($0.end.timeIntervalSince1970 * 1000)).kwh }
-        // January 31 days, February 29 (leap year), March 31 minus the spring-forward hour, April 30.
-        expectClose(kwh, [744, 696, 743, 720])
-        let leapDay = try #require(ISO8601.parse("2028-02-29", localIn: madrid))
-        let day = try #require(PeriodUnit.day.periods(from: leapDay, to: leapDay.addingTimeInterval(1), in: madrid).first)
-        #expect(day.duration == 86_400)
-        #expect(PeriodUnit.month.periods(from: try #require(ISO8601.parse("2027-02-10", localIn: madrid)),
-                                         to: try #require(ISO8601.parse("2027-02-11", localIn: madrid)), in: madrid).first?.duration == 28 * 86_400)
+    func check(_ kwh: [Double], _ complete: [Bool], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(kwh.count == expected.count, "\(label): \(kwh.count) periods", sourceLocation: sourceLocation)
+        for (actual, wanted) in zip(kwh, expected) {
+            #expect(abs(actual - wanted) <= max(abs(wanted) * 0.001, 1e-9), "\(label): \(kwh) vs \(expected)", sourceLocation: sourceLocation)
+        }
+        if let expectedComplete = self.complete {
+            #expect(complete == expectedComplete, "\(label): complete \(complete)", sourceLocation: sourceLocation)
+        }
     }
 }
 
-/// The embedded store's rollups must say exactly what the raw readings say, however the
-/// readings arrive: in random batches, out of order, with glitches, resets and gaps.
-@Suite("Embedded rollups")
+@Suite("Consumption ground truth")
+struct ConsumptionTests {
+    @Test("computed from raw readings in memory", arguments: GroundTruth.all)
+    func inMemory(_ truth: GroundTruth) {
+        let spans = truth.periods.map { Int64($0.start.timeIntervalSince1970 * 1000)..<Int64($0.end.timeIntervalSince1970 * 1000) }
+        let totals = EnergyBuckets.from(truth.readings).totals(spans)
+        truth.check(totals.map(\.kwh), totals.map(\.complete), "memory")
+    }
+
+    @Test("reported from each series store", arguments: GroundTruth.all, SeriesFactory.allCases)
+    func stored(_ truth: GroundTruth, _ factory: SeriesFactory) async throws {
+        let store = try factory.make()
+        try await store.check()
+        var generator = SplitMix(seed: 11)
+        var pending = truth.readings.shuffled(using: &generator)
+        while !pending.isEmpty {
+            let size = min(pending.count, Int.random(in: 1...2_000, using: &generator))
+            try await store.write(Array(pending.prefix(size)))
+            pending.removeFirst(size)
+        }
+        let report = try await ConsumptionReport.compute(
+            series: store, nodes: ["A"], unit: truth.unit, range: DateInterval(start: truth.from, end: truth.to),
+            timeZone: GroundTruth.madrid, now: truth.to.addingTimeInterval(86_400 * 365))
+        truth.check(report.rows.map(\.kwh), report.rows.map(\.complete), "\(factory)")
+        #expect(report.rows.map(\.start) == truth.periods.map(\.start))
+        let span = Int64(truth.from.timeIntervalSince1970 * 1000)..<Int64(truth.to.timeIntervalSince1970 * 1000)
+        #expect(try await store.energy(node: "A", periods: [span]) != nil, "from rollups, not raw readings")
+    }
+}
+
+/// Each store's rollups must say exactly what the raw readings say, however the readings
+/// arrive: in random batches, out of order, with glitches, resets and gaps.
+@Suite("Rollups")
 struct RollupTests {
-    @Test("rollups kept on every write equal a computation over all raw readings", arguments: [1, 2, 3])
-    func matchesRaw(_ seed: Int) async throws {
+    @Test("rollups kept on every write equal a computation over all raw readings", arguments: SeriesFactory.allCases, [1, 2])
+    func matchesRaw(_ factory: SeriesFactory, _ seed: Int) async throws {
         var generator = SplitMix(seed: UInt64(seed))
         let t0: Int64 = 1_795_737_600_000
         var readings: [Reading] = []
@@ -147,7 +177,8 @@ struct RollupTests {
             if index == 900 { counter = 0.01; energy = counter }  // reset
             readings.append(Reading(node: "R", time: time, power: Double.random(in: 0...3000, using: &generator), energy: energy))
         }
-        let store = try SQLiteSeriesStore(path: try temporaryDirectory("enertrack-rollup") + "/series.sqlite")
+        let store = try factory.make()
+        try await store.check()
         // In time order up to the middle of the zeros (so a refresh starts there), then shuffled.
         try await store.write(Array(readings[0..<603]))
         var shuffled = Array(readings[603...]).shuffled(using: &generator)
@@ -167,11 +198,13 @@ struct RollupTests {
         for (hour, (a, b)) in zip(hours, zip(raw.totals(hours), rolled)) {
             #expect(abs(a.kwh - b.kwh) < 1e-9 && a.complete == b.complete, "hour \(hour): raw \(a) rollup \(b)")
         }
-        // The summaries: one per bucket with readings, as many samples as readings.
-        let summaries = try await store.rollups(node: "R", from: t0, to: end)
-        #expect(summaries.reduce(0) { $0 + $1.samples } == Int64(Set(readings.map(\.time)).count))
-        try await store.refreshRollups()
-        #expect(try await store.dirtyNodes() == 0)
+        if let embedded = store as? SQLiteSeriesStore {
+            // The summaries: one per bucket with readings, as many samples as readings.
+            let summaries = try await embedded.rollups(node: "R", from: t0, to: end)
+            #expect(summaries.reduce(0) { $0 + $1.samples } == Int64(Set(readings.map(\.time)).count))
+            try await embedded.refreshRollups()
+            #expect(try await embedded.dirtyNodes() == 0)
+        }
         try await store.rebuildRollups(from: nil)
         let rebuilt = try #require(try await store.energy(node: "R", periods: [t0..<end]))
         #expect(abs(rebuilt[0].kwh - raw.total(from: t0, to: end).kwh) < 1e-9)

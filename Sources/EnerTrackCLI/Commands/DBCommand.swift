@@ -12,12 +12,13 @@ struct DBCommand: AsyncParsableCommand {
 
     struct Rollup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild the consumption rollups of the embedded series store from its raw readings.",
+            abstract: "Rebuild the consumption rollups of the series store from its raw readings.",
             discussion: """
-                The embedded store keeps energy per meter and 15-minute bucket up to date on every \
-                write, so reports over long ranges need not read every reading. Rebuild them after \
-                restoring readings from a backup or editing the database by hand. InfluxDB keeps no \
-                rollups (reports compute there from raw readings).
+                Both series stores keep energy and a summary of the readings per meter and 15-minute \
+                bucket up to date on every write, so reports over long ranges need not read every \
+                reading. Rebuild them after restoring readings from a backup, editing the store by \
+                hand, or pointing EnerTrack at an InfluxDB database filled by the earlier Flask \
+                deployment (until then, reports on such a meter compute from its raw readings).
 
                 Examples:
                   enertrack db rollup --rebuild
@@ -38,13 +39,10 @@ struct DBCommand: AsyncParsableCommand {
                 TimeArgument.milliseconds(try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone))
             }
             let series = try Stores.series(configuration)
-            guard let embedded = series as? SQLiteSeriesStore else {
-                Print.out("\(series.location) keeps no rollups: nothing to rebuild\n")
-                return
-            }
+            try await series.check()
             let started = Date()
-            try await embedded.rebuildRollups(from: start)
-            Print.out(String(format: "rebuilt the rollups of %@ in %.1f s\n", embedded.location, Date().timeIntervalSince(started)))
+            try await series.rebuildRollups(from: start)
+            Print.out(String(format: "rebuilt the rollups of %@ in %.1f s\n", series.location, Date().timeIntervalSince(started)))
         }
     }
 

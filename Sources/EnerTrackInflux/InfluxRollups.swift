@@ -1,0 +1,192 @@
+import EnerTrackCore
+import Foundation
+
+/// The same rollups as the embedded store, kept in InfluxDB: measurement `<measurement>_rollup`
+/// (tag `node`, one point per 15-minute UTC bucket: `kwh`, `covered`, `full`, `samples`, means,
+/// power extremes, first and last counter).
+///
+/// InfluxQL alone cannot give the consumption DESIGN.md defines (a counter glitch or reset
+/// inside a `GROUP BY time()` interval breaks `max - min` and `non_negative_difference`), so the
+/// energy is computed here from the raw readings, as for SQLite, and stored. Every batch written
+/// carries a dirty mark per node (`<measurement>_dirty`, tag `writer` per process so two writers
+/// never overwrite each other's marks) in the same request, so a crash between a write and the
+/// refresh loses nothing: the next refresh, by any process, finds the mark.
+///
+/// Reports sum the rollups per hour in InfluxDB (`GROUP BY time(1h)`) and fold the hours into
+/// the calendar periods of the zone here, DST included; they never scan raw readings.
+extension InfluxSeriesStore {
+    var rollupMeasurement: String { settings.measurement + "_rollup" }
+    var dirtyMeasurement: String { settings.measurement + "_dirty" }
+
+    /// Dirty marks for a batch: one per node, the span of times it wrote.
+    func appendDirtyMarks(_ readings: [Reading], to body: inout [UInt8]) {
+        var spans: [String: (Int64, Int64)] = [:]
+        for reading in readings where !reading.isEmpty {
+            if let span = spans[reading.node] {
+                spans[reading.node] = (min(span.0, reading.time), max(span.1, reading.time))
+            } else {
+                spans[reading.node] = (reading.time, reading.time)
+            }
+        }
+        let now = markClock.next()
+        for (node, span) in spans.sorted(by: { $0.key < $1.key }) {
+            let line = "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.0)i,finish=\(span.1)i \(now)\n"
+            body.append(contentsOf: line.utf8)
+        }
+    }
+
+    public func refreshRollups() async throws {
+        for (node, marks) in try await dirtyMarks(node: nil) { try await refresh(node: node, marks: marks) }
+    }
+
+    /// Dirty marks per node: spans and the newest mark time.
+    private func dirtyMarks(node: String?) async throws -> [String: (spans: [(Int64, Int64)], newest: Int64)] {
+        var query = "SELECT start, finish FROM \(Self.identifier(dirtyMeasurement))"
+        if let node { query += " WHERE node = \(Self.literal(node))" }
+        query += " GROUP BY node"
+        var marks: [String: (spans: [(Int64, Int64)], newest: Int64)] = [:]
+        for series in try await series(query) {
+            guard let node = series.tags["node"] else { continue }
+            for row in series.values where row.count >= 3 {
+                guard let time = (row[0] as? NSNumber)?.int64Value, let start = (row[1] as? NSNumber)?.int64Value,
+                    let finish = (row[2] as? NSNumber)?.int64Value
+                else { continue }
+                marks[node, default: ([], Int64.min)].spans.append((start, finish))
+                marks[node]!.newest = max(marks[node]!.newest, time)
+            }
+        }
+        return marks
+    }
+
+    /// Recomputes the rollups around the marked spans (merged when within an hour), then deletes
+    /// the marks it handled.
+    private func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
+        var merged: [(start: Int64, finish: Int64)] = []
+        for span in marks.spans.sorted(by: { $0.0 < $1.0 }) {
+            if let last = merged.last, span.0 <= last.finish + 3_600_000 {
+                merged[merged.count - 1].finish = max(last.finish, span.1)
+            } else {
+                merged.append((span.0, span.1))
+            }
+        }
+        for span in merged {
+            // From the second counting reading before to the second reading after: a reading's
+            // neighbours decide whether it is a glitch and how the intervals around it count.
+            let before = try await context(node: node, before: span.start)
+            let after = try await readings(node: node, from: span.finish + 1, to: nil, limit: 2)
+            let start = EnergyBuckets.floor(before.first?.time ?? span.start)
+            let end = EnergyBuckets.floor(after.last?.time ?? span.finish) + EnergyBuckets.bucket
+            try await recompute(node: node, from: start, to: end)
+        }
+        _ = try await influxQL(
+            "DELETE FROM \(Self.identifier(dirtyMeasurement)) WHERE node = \(Self.literal(node)) AND time <= \(marks.newest)ms",
+            method: "POST")
+    }
+
+    /// The two counting readings before `time` (zeros after a counter are missing values).
+    private func context(node: String, before time: Int64) async throws -> [Reading] {
+        let query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
+        let recent = try await series(query).flatMap { $0.readings(defaultNode: node) }
+        return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(2).reversed())
+    }
+
+    /// Overwrites the rollups of `[from, to)` a week at a time with what the raw readings say;
+    /// every bucket is written, empty ones too, so stale points are replaced without a delete.
+    func recompute(node: String, from: Int64, to: Int64) async throws {
+        let week: Int64 = 7 * 86_400_000
+        var start = from
+        while start < to {
+            let end = min(start + week, to)
+            var readings = try await context(node: node, before: start)
+            readings += try await self.readings(node: node, from: start, to: end, limit: nil)
+            readings += try await self.readings(node: node, from: end, to: nil, limit: 2)
+            let rows = EnergyBuckets.rollups(readings, from: start, to: end, dense: true)
+            var body: [UInt8] = []
+            body.reserveCapacity(rows.count * 160)
+            let prefix = "\(LineProtocol.escapeMeasurement(rollupMeasurement)),node=\(LineProtocol.escapeTag(node)) "
+            for row in rows {
+                var fields = "kwh=\(row.kwh),covered=\(row.covered)i,full=\(row.covered >= EnergyBuckets.bucket ? 1 : 0)i,samples=\(row.samples)i"
+                let optional: [(String, Double?)] = [
+                    ("voltage", row.voltage), ("current", row.current), ("power", row.power), ("pf", row.pf),
+                    ("frequency", row.frequency), ("power_min", row.powerMin), ("power_max", row.powerMax),
+                    ("first_energy", row.firstEnergy), ("last_energy", row.lastEnergy),
+                ]
+                for (name, value) in optional { if let value { fields += ",\(name)=\(value)" } }
+                if let time = row.firstTime { fields += ",first_time=\(time)i" }
+                if let time = row.lastTime { fields += ",last_time=\(time)i" }
+                body.append(contentsOf: (prefix + fields + " \(row.bucket)\n").utf8)
+            }
+            if !body.isEmpty { _ = try await send(writeRequest(body: body)) }
+            start = end
+        }
+    }
+
+    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? {
+        guard let first = periods.first, let last = periods.last else { return [] }
+        if let marks = try await dirtyMarks(node: node)[node] { try await refresh(node: node, marks: marks) }
+        let start = EnergyBuckets.floor(first.lowerBound)
+        // Hours unless a boundary is not on one (zones with :30 and :45 offsets): 15 minutes.
+        let hourly = periods.allSatisfy { $0.lowerBound % 3_600_000 == 0 && $0.upperBound % 3_600_000 == 0 }
+        let step = hourly ? "1h" : "15m"
+        let query = """
+            SELECT sum(kwh), sum("full") FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) \
+            AND time >= \(start)ms AND time < \(last.upperBound)ms GROUP BY time(\(step)) fill(none)
+            """
+        var sums: [(time: Int64, kwh: Double, full: Int64)] = []
+        for series in try await series(query) {
+            for row in series.values where row.count >= 3 {
+                guard let time = (row[0] as? NSNumber)?.int64Value else { continue }
+                sums.append((time, (row[1] as? NSNumber)?.doubleValue ?? 0, (row[2] as? NSNumber)?.int64Value ?? 0))
+            }
+        }
+        if sums.isEmpty, try await !readings(node: node, from: start, to: last.upperBound, limit: 1).isEmpty {
+            return nil  // readings from before rollups were kept here: computed from raw until `db rollup --rebuild`
+        }
+        // Fold the sums into the periods (both in time order).
+        var index = 0
+        return periods.map { period in
+            let low = EnergyBuckets.floor(period.lowerBound)
+            while index < sums.count, sums[index].time < low { index += 1 }
+            var kwh = 0.0, full: Int64 = 0
+            var cursor = index
+            while cursor < sums.count, sums[cursor].time < period.upperBound {
+                kwh += sums[cursor].kwh
+                full += sums[cursor].full
+                cursor += 1
+            }
+            let expected = (period.upperBound - low + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
+            return PeriodEnergy(kwh: kwh, complete: full == expected)
+        }
+    }
+
+    /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
+    public func rebuildRollups(from: Int64?) async throws {
+        let tagQuery = "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \"node\""
+        let nodes = try await series(tagQuery).flatMap { series in series.values.compactMap { $0.count > 1 ? $0[1] as? String : nil } }
+        for node in nodes {
+            guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,
+                let last = try await latest(nodes: [node])[node]
+            else { continue }
+            let start = EnergyBuckets.floor(first.time)
+            _ = try await influxQL(
+                "DELETE FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) AND time >= \(start)ms",
+                method: "POST")
+            try await recompute(node: node, from: start, to: EnergyBuckets.floor(last.time) + EnergyBuckets.bucket)
+            _ = try await influxQL(
+                "DELETE FROM \(Self.identifier(dirtyMeasurement)) WHERE node = \(Self.literal(node))", method: "POST")
+        }
+    }
+}
+
+/// Strictly increasing ms times for dirty marks of one process.
+final class MarkClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: Int64 = 0
+
+    func next() -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        last = max(last + 1, Int64(Date().timeIntervalSince1970 * 1000))
+        return last
+    }
+}
