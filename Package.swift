@@ -50,9 +50,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "EnerTrackHTTP", dependencies: ["CCurl"], swiftSettings: strict),
         .target(
             name: "EnerTrackInflux",
-            dependencies: ["EnerTrackCore", "CZlib", "CCurl"],
+            dependencies: ["EnerTrackCore", "CZlib", "EnerTrackHTTP"],
             swiftSettings: strict
         ),
         .target(

@@ -17,3 +17,10 @@ static inline CURLcode enertrack_curl_setopt_write(CURL *handle, enertrack_curl_
 static inline CURLcode enertrack_curl_response_code(CURL *handle, long *code) {
     return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
 }
+typedef int (*enertrack_curl_xferinfo_callback)(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+static inline CURLcode enertrack_curl_setopt_xferinfo(CURL *handle, enertrack_curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
+/* A flag set from one thread and read by libcurl's progress callback on another. */
+static inline void enertrack_atomic_store(int *flag, int value) { __atomic_store_n(flag, value, __ATOMIC_SEQ_CST); }
+static inline int enertrack_atomic_load(const int *flag) { return __atomic_load_n(flag, __ATOMIC_SEQ_CST); }

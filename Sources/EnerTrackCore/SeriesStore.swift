@@ -25,9 +25,10 @@ public protocol SeriesStore: Sendable {
     /// Mean power (W) per node over `from <= time < to`; nodes without power readings there are absent.
     func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double]
 
-    /// The energy of each period (ms, on bucket boundaries, ascending) from maintained rollups,
-    /// or nil when the store keeps none for this node (reports then compute from raw readings).
-    func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]?
+    /// The energy of each period (ms, on bucket boundaries, ascending; calendar periods of
+    /// `timeZone`) from maintained rollups, or nil when the store keeps none for this node
+    /// (reports then compute from raw readings).
+    func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]?
 
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.

@@ -12,8 +12,9 @@ import Foundation
 /// never overwrite each other's marks) in the same request, so a crash between a write and the
 /// refresh loses nothing: the next refresh, by any process, finds the mark.
 ///
-/// Reports sum the rollups per hour in InfluxDB (`GROUP BY time(1h)`) and fold the hours into
-/// the calendar periods of the zone here, DST included; they never scan raw readings.
+/// Reports sum the rollups in InfluxDB per day in the zone (`GROUP BY time(1d) tz()`, which
+/// knows DST) or per hour, and fold those into months and years here; they never scan raw
+/// readings.
 extension InfluxSeriesStore {
     var rollupMeasurement: String { settings.measurement + "_rollup" }
     var dirtyMeasurement: String { settings.measurement + "_dirty" }
@@ -121,16 +122,29 @@ extension InfluxSeriesStore {
         }
     }
 
-    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? {
+    public func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]? {
         guard let first = periods.first, let last = periods.last else { return [] }
         if let marks = try await dirtyMarks(node: node)[node] { try await refresh(node: node, marks: marks) }
         let start = EnergyBuckets.floor(first.lowerBound)
-        // Hours unless a boundary is not on one (zones with :30 and :45 offsets): 15 minutes.
-        let hourly = periods.allSatisfy { $0.lowerBound % 3_600_000 == 0 && $0.upperBound % 3_600_000 == 0 }
-        let step = hourly ? "1h" : "15m"
+        // Days (and so months and years) summed by InfluxDB in the zone with tz(), which knows
+        // DST; hours otherwise; 15 minutes where a boundary is not on an hour (:30/:45 zones).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        func midnight(_ ms: Int64) -> Bool {
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            return calendar.startOfDay(for: date) == date
+        }
+        let grouping: String
+        if periods.allSatisfy({ midnight($0.lowerBound) && midnight($0.upperBound) }) {
+            grouping = "time(1d) fill(none) tz(\(Self.literal(timeZone.identifier)))"
+        } else if periods.allSatisfy({ $0.lowerBound % 3_600_000 == 0 && $0.upperBound % 3_600_000 == 0 }) {
+            grouping = "time(1h) fill(none)"
+        } else {
+            grouping = "time(15m) fill(none)"
+        }
         let query = """
             SELECT sum(kwh), sum("full") FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) \
-            AND time >= \(start)ms AND time < \(last.upperBound)ms GROUP BY time(\(step)) fill(none)
+            AND time >= \(start)ms AND time < \(last.upperBound)ms GROUP BY \(grouping)
             """
         var sums: [(time: Int64, kwh: Double, full: Int64)] = []
         for series in try await series(query) {

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackHTTP
 import Foundation
 
 /// How to reach InfluxDB. A token selects the 2.x/3.x API; otherwise the 1.x API.

@@ -45,7 +45,7 @@ public struct ConsumptionReport: Sendable {
         var rows: [Row] = []
         rows.reserveCapacity(nodes.count * periods.count)
         for node in nodes {
-            var energy = try await series.energy(node: node, periods: spans)
+            var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)
             if energy == nil {
                 let from = milliseconds(first.start) - 6 * 3_600_000
                 let to = milliseconds(last.end) + EnergyBuckets.maxGap

@@ -149,7 +149,7 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     // MARK: Rollups
 
-    public func energy(node: String, periods: [Range<Int64>]) async throws -> [PeriodEnergy]? {
+    public func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]? {
         try await refreshDirty(node: node)
         return try await read { db in
             // Each total is the difference of two running sums: one index lookup per boundary,

@@ -152,7 +152,7 @@ struct ConsumptionTests {
         truth.check(report.rows.map(\.kwh), report.rows.map(\.complete), "\(factory)")
         #expect(report.rows.map(\.start) == truth.periods.map(\.start))
         let span = Int64(truth.from.timeIntervalSince1970 * 1000)..<Int64(truth.to.timeIntervalSince1970 * 1000)
-        #expect(try await store.energy(node: "A", periods: [span]) != nil, "from rollups, not raw readings")
+        #expect(try await store.energy(node: "A", periods: [span], timeZone: GroundTruth.madrid) != nil, "from rollups, not raw readings")
     }
 }
 
@@ -189,12 +189,12 @@ struct RollupTests {
             shuffled.removeFirst(size)
             batches += 1
             // A report now and then refreshes what was written so far (incremental, not one pass).
-            if batches % 4 == 0 { _ = try await store.energy(node: "R", periods: [t0..<t0 + 900_000]) }
+            if batches % 4 == 0 { _ = try await store.energy(node: "R", periods: [t0..<t0 + 900_000], timeZone: .gmt) }
         }
         let raw = EnergyBuckets.from(readings)
         let end = EnergyBuckets.floor(time) + EnergyBuckets.bucket
         let hours = stride(from: t0, to: end, by: 3_600_000).map { $0..<$0 + 3_600_000 }
-        let rolled = try #require(try await store.energy(node: "R", periods: hours))
+        let rolled = try #require(try await store.energy(node: "R", periods: hours, timeZone: .gmt))
         for (hour, (a, b)) in zip(hours, zip(raw.totals(hours), rolled)) {
             #expect(abs(a.kwh - b.kwh) < 1e-9 && a.complete == b.complete, "hour \(hour): raw \(a) rollup \(b)")
         }
@@ -206,7 +206,7 @@ struct RollupTests {
             #expect(try await embedded.dirtyNodes() == 0)
         }
         try await store.rebuildRollups(from: nil)
-        let rebuilt = try #require(try await store.energy(node: "R", periods: [t0..<end]))
+        let rebuilt = try #require(try await store.energy(node: "R", periods: [t0..<end], timeZone: .gmt))
         #expect(abs(rebuilt[0].kwh - raw.total(from: t0, to: end).kwh) < 1e-9)
     }
 }

@@ -8,33 +8,42 @@ import Foundation
 ///
 /// Why not URLSession: on Linux it feeds the body to libcurl through libdispatch in small
 /// chunks, which cost more CPU than the rest of ingest's InfluxDB path together.
-final class CurlHTTPClient: @unchecked Sendable {
-    struct Response {
-        var status: Int
-        var body: Data
+public final class CurlHTTPClient: @unchecked Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: Data
     }
 
-    enum TransportError: Error {
+    public enum TransportError: Error {
         case failed(code: Int32, reason: String)
     }
 
     private let handle: UnsafeMutableRawPointer
-    private let queue = DispatchQueue(label: "enertrack.influx.http")
+    private let queue = DispatchQueue(label: "enertrack.http")
     private let connectTimeout: TimeInterval
+    /// Set by `abort()`; libcurl's progress callback reads it and ends the transfer in flight.
+    private let aborted = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     private static let ready: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
-    init(connectTimeout: TimeInterval) {
+    public init(connectTimeout: TimeInterval) {
         _ = Self.ready
         // curl_easy_init only fails without memory; there is nothing sensible left to do then.
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         self.handle = handle
         self.connectTimeout = connectTimeout
+        aborted.initialize(to: 0)
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        aborted.deallocate()
+    }
 
-    func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) async throws -> Response {
+    /// Ends the request in flight (a long poll, at shutdown) and fails every later one.
+    public func abort() { enertrack_atomic_store(aborted, 1) }
+
+    public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout) })
@@ -50,7 +59,14 @@ final class CurlHTTPClient: @unchecked Sendable {
         return bytes
     }
 
+    /// Asks libcurl to stop when `abort()` was called; the context is the flag.
+    private static let progress: enertrack_curl_xferinfo_callback = { context, _, _, _, _ in
+        guard let context else { return 0 }
+        return enertrack_atomic_load(context.assumingMemoryBound(to: Int32.self)) == 0 ? 0 : 1
+    }
+
     private func perform(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) throws -> Response {
+        guard enertrack_atomic_load(aborted) == 0 else { throw TransportError.failed(code: -1, reason: "aborted") }
         curl_easy_reset(handle)  // keeps the live connection, forgets the last request's options
         var responseBody = Data()
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -71,6 +87,9 @@ final class CurlHTTPClient: @unchecked Sendable {
                     _ = enertrack_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeRawPointer(headerList))
                     _ = enertrack_curl_setopt_write(handle, Self.collect)
                     _ = enertrack_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, UnsafeRawPointer(sink))
+                    _ = enertrack_curl_setopt_xferinfo(handle, Self.progress)
+                    _ = enertrack_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, UnsafeRawPointer(aborted))
+                    _ = enertrack_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
                     if method != "GET" { _ = enertrack_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, methodText) }
                     guard let body else {
                         if method == "POST" {
@@ -105,6 +124,7 @@ final class CurlHTTPClient: @unchecked Sendable {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR:
             "TLS failed (certificate not trusted?)"
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR: "connection lost"
+        case CURLE_ABORTED_BY_CALLBACK: "aborted"
         default: String(cString: curl_easy_strerror(code))
         }
     }
