@@ -74,9 +74,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EnerTrackTelegram",
+            dependencies: [
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackHTTP", "EnerTrackIngest",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EnerTrackCLI",
             dependencies: [
-                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite",
+                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite", "EnerTrackTelegram",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -86,7 +95,7 @@ let package = Package(
             name: "EnerTrackTests",
             dependencies: [
                 "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
-                "EnerTrackInflux", "EnerTrackIngest",
+                "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram",
             ],
             resources: [.copy("Fixtures")]
         ),

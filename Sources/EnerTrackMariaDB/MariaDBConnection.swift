@@ -54,6 +54,7 @@ public struct MariaDBSettings: Sendable, Equatable {
 public enum SQLValue: Sendable, Equatable {
     case null
     case int(Int64)
+    case double(Double)
     case text(String)
 
     public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
@@ -141,6 +142,19 @@ public final class MariaDBConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs a prepared write and returns the number of rows it changed.
+    public func change(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        let statement = try prepared(sql)
+        do {
+            _ = try statement.run(parameters)
+        } catch let error as MariaDBError where error.code == 1615 {
+            statements[sql] = nil
+            _ = try prepared(sql).run(parameters)
+            return try prepared(sql).affectedRows
+        }
+        return statement.affectedRows
+    }
+
     private func prepared(_ sql: String) throws -> MariaDBStatement {
         if let statement = statements[sql] { return statement }
         let statement = try MariaDBStatement(connection: self, handle: handle, sql: sql)
@@ -169,6 +183,8 @@ final class MariaDBStatement {
     private let handle: UnsafeMutablePointer<MYSQL_STMT>
     private unowned let connection: MariaDBConnection
     private let parameterCount: Int
+    /// Rows the last execution changed.
+    private(set) var affectedRows = 0
 
     init(connection: MariaDBConnection, handle mysql: UnsafeMutablePointer<MYSQL>, sql: String) throws {
         guard let handle = mysql_stmt_init(mysql) else { throw connection.lastError() }
@@ -204,6 +220,12 @@ final class MariaDBStatement {
                 buffers.append(buffer)
                 binds[index].buffer_type = MYSQL_TYPE_LONGLONG
                 binds[index].buffer = buffer
+            case .double(let number):
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+                buffer.storeBytes(of: number, as: Double.self)
+                buffers.append(buffer)
+                binds[index].buffer_type = MYSQL_TYPE_DOUBLE
+                binds[index].buffer = buffer
             case .text(let text):
                 let bytes = Array(text.utf8)
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
@@ -220,6 +242,7 @@ final class MariaDBStatement {
             guard failed == 0 else { throw error() }
         }
         guard mysql_stmt_execute(handle) == 0 else { throw error() }
+        affectedRows = Int(truncatingIfNeeded: mysql_stmt_affected_rows(handle))
         guard let metadata = mysql_stmt_result_metadata(handle) else { return [] }
         defer {
             mysql_free_result(metadata)

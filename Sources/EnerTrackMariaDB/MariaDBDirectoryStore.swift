@@ -428,3 +428,34 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         }
     }
 }
+
+/// Portable SQL on one MariaDB transaction.
+struct MariaDBTransaction: SQLTransaction {
+    let connection: MariaDBConnection
+
+    static func value(_ argument: SQLArgument) -> SQLValue {
+        switch argument {
+        case .null: .null
+        case .int(let number): .int(number)
+        case .double(let number): .double(number)
+        case .text(let text): .text(text)
+        }
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
+        try connection.query(sql, arguments.map(Self.value)).map { row in
+            SQLResultRow(Dictionary(row.columns.compactMap { name, value in value.map { (name.lowercased(), $0) } },
+                                    uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int {
+        try connection.change(sql, arguments.map(Self.value))
+    }
+}
+
+extension MariaDBDirectoryStore: SQLTransactionRunner {
+    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await transaction { connection in try body(MariaDBTransaction(connection: connection)) }
+    }
+}

@@ -83,9 +83,68 @@ enum MariaDBSchema {
     static let usuariosNodos = Table(
         name: "UsuariosNodos", create: usuariosNodosDDL, columns: [], uniqueIndexes: [])
 
+    static func table(_ name: String, _ body: String) -> Table {
+        Table(name: name, create: "CREATE TABLE `\(name)` (\n\(body)\n) \(tableOptions)", columns: [], uniqueIndexes: [])
+    }
+
+    /// Thresholds and their state, queued notifications, Telegram links and one-time codes,
+    /// per-user language, and named values (leases, the bot's update offset). Times are ms.
+    static let alertsTelegram = [
+        table("alert_rules", """
+              `usuario_id` INT NOT NULL,
+              `nodo_id` INT NOT NULL,
+              `threshold_kw` DOUBLE NOT NULL,
+              `state` VARCHAR(16) NOT NULL DEFAULT 'ok',
+              `since` BIGINT NULL,
+              `last_notified` BIGINT NULL,
+              `silent_since` BIGINT NULL,
+              PRIMARY KEY (`usuario_id`, `nodo_id`),
+              CONSTRAINT `fk_ar_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE,
+              CONSTRAINT `fk_ar_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE
+            """),
+        table("alert_outbox", """
+              `id` BIGINT NOT NULL AUTO_INCREMENT,
+              `usuario_id` INT NOT NULL,
+              `text` TEXT NOT NULL,
+              `created_at` BIGINT NOT NULL,
+              `attempts` INT NOT NULL DEFAULT 0,
+              `last_error` VARCHAR(255) NULL,
+              PRIMARY KEY (`id`),
+              CONSTRAINT `fk_ao_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("telegram_links", """
+              `usuario_id` INT NOT NULL,
+              `chat_id` BIGINT NOT NULL,
+              `linked_at` BIGINT NOT NULL,
+              PRIMARY KEY (`usuario_id`),
+              UNIQUE KEY `telegram_links_chat` (`chat_id`),
+              CONSTRAINT `fk_tl_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("telegram_codes", """
+              `usuario_id` INT NOT NULL,
+              `code_hash` CHAR(64) NOT NULL,
+              `expires_at` BIGINT NOT NULL,
+              PRIMARY KEY (`usuario_id`),
+              UNIQUE KEY `telegram_codes_hash` (`code_hash`),
+              CONSTRAINT `fk_tc_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("user_settings", """
+              `usuario_id` INT NOT NULL,
+              `language` CHAR(2) NOT NULL,
+              PRIMARY KEY (`usuario_id`),
+              CONSTRAINT `fk_us_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("enertrack_state", """
+              `name` VARCHAR(64) NOT NULL,
+              `value` VARCHAR(255) NOT NULL,
+              PRIMARY KEY (`name`)
+            """),
+    ]
+
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [Table])] = [
         ("0001_directory", [usuarios, nodos, usuariosNodos]),
+        ("0002_alerts_telegram", alertsTelegram),
     ]
 
     /// What one migration would do on this database: SQL to run and a sentence for each.

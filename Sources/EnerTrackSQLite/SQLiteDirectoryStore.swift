@@ -64,6 +64,48 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                 CREATE INDEX UsuariosNodos_nodo ON UsuariosNodos (nodo_id);
                 """)
         }
+        migrator.registerMigration("0002_alerts_telegram") { db in
+            // Thresholds and their state, queued notifications, Telegram links and one-time
+            // codes, per-user language, and named values (leases, the bot's update offset).
+            try db.execute(sql: """
+                CREATE TABLE alert_rules (
+                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    nodo_id INTEGER NOT NULL REFERENCES Nodos (nodo_id) ON DELETE CASCADE,
+                    threshold_kw REAL NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'ok',
+                    since INTEGER,
+                    last_notified INTEGER,
+                    silent_since INTEGER,
+                    PRIMARY KEY (usuario_id, nodo_id)
+                );
+                CREATE TABLE alert_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    text TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT
+                );
+                CREATE TABLE telegram_links (
+                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    chat_id INTEGER NOT NULL UNIQUE,
+                    linked_at INTEGER NOT NULL
+                );
+                CREATE TABLE telegram_codes (
+                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    code_hash TEXT NOT NULL UNIQUE,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE TABLE user_settings (
+                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    language TEXT NOT NULL
+                );
+                CREATE TABLE enertrack_state (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 
@@ -379,6 +421,50 @@ public final class SQLiteDirectoryStore: DirectoryStore {
             return DirectoryError.io("the directory store at \(path) is not a valid SQLite database")
         default:
             return DirectoryError.io("directory store error at \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}
+
+/// Portable SQL on one SQLite transaction.
+struct GRDBTransaction: SQLTransaction {
+    let db: Database
+
+    static func value(_ argument: SQLArgument) -> (any DatabaseValueConvertible)? {
+        switch argument {
+        case .null: nil
+        case .int(let number): number
+        case .double(let number): number
+        case .text(let text): text
+        }
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
+        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(Self.value))).map { row in
+            var columns: [String: String] = [:]
+            for (name, value) in row {
+                switch value.storage {
+                case .int64(let number): columns[name.lowercased()] = String(number)
+                case .double(let number): columns[name.lowercased()] = String(number)
+                case .string(let text): columns[name.lowercased()] = text
+                case .blob, .null: break
+                }
+            }
+            return SQLResultRow(columns)
+        }
+    }
+
+    func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int {
+        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(Self.value)))
+        return db.changesCount
+    }
+}
+
+extension SQLiteDirectoryStore: SQLTransactionRunner {
+    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        do {
+            return try await pool.write { db in try body(GRDBTransaction(db: db)) }
+        } catch {
+            throw Self.mapError(error, path: path)
         }
     }
 }

@@ -1,0 +1,197 @@
+import EnerTrackCore
+import Foundation
+import Logging
+
+/// `enertrack alerts run`: evaluates every rule against the mean power of its node, moves rule
+/// states, queues notifications and delivers what is queued.
+///
+/// - `ok` → `firing` when the mean over the window exceeds the threshold (notify);
+///   while firing, notify again only after the cooldown; `firing` → `ok` below 90% of the
+///   threshold (notify "resolved" once). A window without readings is no breach.
+/// - Each state change and its message are one transaction, conditional on the state read,
+///   so two runs can never both send it. A lease keeps a second overlapping run out entirely.
+/// - Messages wait in `alert_outbox` until the Bot API accepted them: a Bot API that is down
+///   delays them to the next run and never loses them.
+public struct AlertRunner: Sendable {
+    public struct Options: Sendable {
+        public var windowMS: Int64 = 15 * 60_000
+        public var cooldownMS: Int64 = 60 * 60_000
+        public var silentAfterMS: Int64?
+        public var dryRun = false
+        public var defaultLanguage: Language = .es
+        public var timeZone: TimeZone = .current
+
+        public init() {}
+    }
+
+    public enum Delivery: String, Sendable {
+        case none, sent, pending, notLinked = "not_linked", dryRun = "dry_run", unlinked
+    }
+
+    public struct Evaluation: Sendable {
+        public var rule: AlertRule
+        public var meanKW: Double?
+        public var state: AlertState
+        public var action: AlertAction
+        public var delivery: Delivery
+        var queued: Int64?
+    }
+
+    public struct Report: Sendable {
+        public var evaluations: [Evaluation] = []
+        public var sent = 0
+        /// Messages still waiting (the Bot API is down or slow), from this run and earlier ones.
+        public var pending = 0
+        public var deliveryError: String?
+        /// Another run held the lease: nothing was done.
+        public var skipped = false
+    }
+
+    public let directory: any DirectoryStore
+    public let series: any SeriesStore
+    public let bot: BotAPI?
+    public let logger: Logger
+
+    public init(directory: any DirectoryStore, series: any SeriesStore, bot: BotAPI?, logger: Logger) {
+        self.directory = directory
+        self.series = series
+        self.bot = bot
+        self.logger = logger
+    }
+
+    static let lease = "alerts_run_lease"
+
+    public func run(_ options: Options, now: Date = Date()) async throws -> Report {
+        let nowMS = now.milliseconds
+        if !options.dryRun {
+            let acquired = try await directory.sqlTransaction { sql in
+                try AlertSQL.acquireLease(sql, name: Self.lease, now: nowMS, until: nowMS + 10 * 60_000)
+            }
+            guard acquired else { return Report(skipped: true) }
+        }
+        do {
+            var report = try await evaluate(options, nowMS: nowMS)
+            if !options.dryRun { try await deliver(into: &report) }
+            if !options.dryRun { try await directory.sqlTransaction { sql in try AlertSQL.releaseLease(sql, name: Self.lease) } }
+            return report
+        } catch {
+            if !options.dryRun { _ = try? await directory.sqlTransaction { sql in try AlertSQL.releaseLease(sql, name: Self.lease) } }
+            throw error
+        }
+    }
+
+    private func evaluate(_ options: Options, nowMS: Int64) async throws -> Report {
+        let rules = try await directory.sqlTransaction { sql in try AlertSQL.rules(sql) }
+        let nodes = Array(Set(rules.map(\.espID)))
+        let means = try await series.meanPower(nodes: nodes, from: nowMS - options.windowMS, to: nowMS)
+        let latest = options.silentAfterMS == nil ? [:] : try await series.latest(nodes: nodes)
+        var report = Report()
+        for rule in rules {
+            let meanKW = means[rule.espID].map { $0 / 1000 }
+            let messages = Messages(rule.language ?? options.defaultLanguage)
+            var state = rule.state, since = rule.since, lastNotified = rule.lastNotified, silentSince = rule.silentSince
+            var action = AlertAction.none
+            var text: String?
+            if let meanKW {
+                silentSince = nil  // readings again: a later silence is a new one
+                if rule.state == .ok, meanKW > rule.thresholdKW {
+                    (state, since, lastNotified, action) = (.firing, nowMS, nowMS, .entered)
+                    text = messages.alertEntered(node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, windowMS: options.windowMS)
+                } else if rule.state == .firing, meanKW < rule.thresholdKW * 0.9 {
+                    (state, since, lastNotified, action) = (.ok, nowMS, nowMS, .resolved)
+                    text = messages.alertResolved(node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW)
+                } else if rule.state == .firing, meanKW > rule.thresholdKW, nowMS - (rule.lastNotified ?? 0) >= options.cooldownMS {
+                    (lastNotified, action) = (nowMS, .repeated)
+                    text = messages.alertRepeated(
+                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, sinceMinutes: (nowMS - (rule.since ?? nowMS)) / 60_000)
+                }
+            } else if let silentAfter = options.silentAfterMS, rule.silentSince == nil {
+                let last = latest[rule.espID]?.time
+                if nowMS - (last ?? Int64.min / 2) > silentAfter {
+                    (silentSince, action) = (nowMS, .silent)
+                    let seen = last.map { ISO8601.format(milliseconds: $0, timeZone: options.timeZone) }
+                    text = messages.nodeSilent(node: rule.nodeLabel, lastSeen: seen)
+                }
+            }
+            var delivery = Delivery.none
+            var queuedID: Int64?
+            if action != .none || silentSince != rule.silentSince {
+                if options.dryRun {
+                    delivery = text == nil ? .none : .dryRun
+                } else {
+                    let queued = rule.chatID == nil ? nil : text
+                    let (changed, id) = try await directory.sqlTransaction { [state, since, lastNotified, silentSince] sql in
+                        try AlertSQL.transition(
+                            sql, rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince, text: queued,
+                            now: nowMS)
+                    }
+                    queuedID = id
+                    if !changed {
+                        // Another run moved this rule first and sent what was due.
+                        (state, action) = (rule.state, .none)
+                    } else if text != nil {
+                        delivery = rule.chatID == nil ? .notLinked : .pending
+                    }
+                }
+            }
+            if action != .none {
+                logger.info("alert \(action.rawValue): \(rule.username) \(rule.espID) mean \(meanKW.map { String(format: "%.3f", $0) } ?? "-") kW, threshold \(rule.thresholdKW) kW (\(delivery.rawValue))")
+            }
+            report.evaluations.append(
+                Evaluation(rule: rule, meanKW: meanKW, state: state, action: action, delivery: delivery, queued: queuedID))
+        }
+        return report
+    }
+
+    /// Sends every queued message, oldest first. A message is deleted once Telegram accepted it;
+    /// a blocked chat is unlinked; on a transport failure the rest wait for the next run.
+    private func deliver(into report: inout Report) async throws {
+        let queue = try await directory.sqlTransaction { sql in try AlertSQL.outbox(sql) }
+        guard !queue.isEmpty else { return }
+        guard let bot else {
+            report.pending = queue.count
+            report.deliveryError = BotAPIError.notConfigured.description
+            return
+        }
+        var delivered: Set<Int64> = [], unlinked: Set<Int64> = []
+        var stopped = false
+        for message in queue {
+            guard !stopped else { continue }
+            guard let chatID = message.chatID else {
+                // Unlinked since it was queued: nobody to tell.
+                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+                continue
+            }
+            do {
+                try await bot.send(chatID: chatID, html: message.text)
+                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+                delivered.insert(message.id)
+                report.sent += 1
+            } catch BotAPIError.blocked(_, let reason) {
+                logger.warning("Telegram chat of \(message.username) blocked the bot (\(reason)): unlinked")
+                try await directory.sqlTransaction { sql in
+                    try TelegramSQL.unlink(sql, chatID: chatID)
+                    try AlertSQL.delivered(sql, id: message.id)
+                }
+                unlinked.insert(message.id)
+            } catch BotAPIError.rejected(let code, let reason) where message.attempts >= 2 {
+                logger.error("Telegram refused a message for \(message.username) three times (\(code) \(reason)): dropped")
+                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+            } catch let error as BotAPIError {
+                logger.warning("cannot deliver an alert to \(message.username): \(error.description); it stays queued")
+                try await directory.sqlTransaction { sql in try AlertSQL.failed(sql, id: message.id, error: error.description) }
+                report.deliveryError = error.description
+                report.pending += 1
+                if case .rejected = error {} else { stopped = true }
+            }
+        }
+        if stopped {
+            report.pending = try await directory.sqlTransaction { sql in try AlertSQL.outbox(sql).count }
+        }
+        for index in report.evaluations.indices {
+            guard let id = report.evaluations[index].queued else { continue }
+            if delivered.contains(id) { report.evaluations[index].delivery = .sent }
+            if unlinked.contains(id) { report.evaluations[index].delivery = .unlinked }
+        }
+    }
+}
