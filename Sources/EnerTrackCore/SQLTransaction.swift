@@ -39,6 +39,7 @@ extension SQLTransaction {
 /// A store that runs `SQLTransaction`s: both directory stores.
 public protocol SQLTransactionRunner: Sendable {
     /// Runs `body` in one transaction (retried whole on transient failures), mapping failures to `DirectoryError`.
+    @discardableResult
     func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 }
 

@@ -455,6 +455,7 @@ struct MariaDBTransaction: SQLTransaction {
 }
 
 extension MariaDBDirectoryStore: SQLTransactionRunner {
+    @discardableResult
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         try await transaction { connection in try body(MariaDBTransaction(connection: connection)) }
     }

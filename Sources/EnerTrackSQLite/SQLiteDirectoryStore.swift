@@ -460,6 +460,7 @@ struct GRDBTransaction: SQLTransaction {
 }
 
 extension SQLiteDirectoryStore: SQLTransactionRunner {
+    @discardableResult
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {
             return try await pool.write { db in try body(GRDBTransaction(db: db)) }

@@ -20,19 +20,3 @@ struct ServeCommand: PlannedCommand {
         discussion: "Not available in this version yet (exit 69).")
     @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
 }
-
-struct AlertsCommand: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "alerts",
-        abstract: "Power thresholds per user and meter, and the Telegram alert check run by cron.",
-        discussion: "Not available in this version yet (exit 69).")
-    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-}
-
-struct TelegramCommand: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "telegram",
-        abstract: "Link users' Telegram chats and run the bot.",
-        discussion: "Not available in this version yet (exit 69).")
-    @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-}

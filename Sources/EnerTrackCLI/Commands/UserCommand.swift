@@ -6,7 +6,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Create, list, change and remove users.",
-        subcommands: [Add.self, List.self, Show.self, Passwd.self, Disable.self, Enable.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Passwd.self, Disable.self, Enable.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -71,6 +71,35 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let (admin, configuration) = try global.directoryAdmin()
             Print.record(try await admin.user(username).record, json: output.json, configuration: configuration)
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a user's settings: the language of their messages.",
+            discussion: """
+                Without --lang a user gets messages in ENERTRACK_LANG (default es).
+
+                Example:
+                  enertrack user edit ana --lang en
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Option(help: ArgumentHelp("Language of the user's Telegram messages and pages: es or en.", valueName: "es|en"))
+        var lang: String?
+
+        func validate() throws {
+            guard let lang else { throw ValidationError("nothing to change: give --lang es|en") }
+            guard Language(rawValue: lang) != nil else { throw ValidationError("--lang takes es or en; got '\(lang)'") }
+        }
+
+        func run() async throws {
+            let directory = try Stores.directory(try global.configuration())
+            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
+            guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
+            try await directory.sqlTransaction { sql in try AlertSQL.setLanguage(sql, userID: user.id, language) }
+            Print.err("'\(user.username)' now gets messages in \(language == .es ? "Spanish" : "English")\n")
         }
     }
 

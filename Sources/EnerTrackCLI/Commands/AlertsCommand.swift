@@ -1,0 +1,179 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackIngest
+import EnerTrackKit
+import EnerTrackTelegram
+import Foundation
+
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Power thresholds per user and meter, and the Telegram alert check run by cron.",
+        discussion: """
+            A rule is a user, one of the meters actively assigned to them, and a threshold in kW. \
+            'alerts run' (cron, every minute) fires a rule when the meter's mean power over the \
+            last 15 minutes exceeds the threshold and sends its user one Telegram message; while \
+            it stays above, again only after the cooldown; once it drops below 90% of the \
+            threshold, one "resolved" message.
+            """,
+        subcommands: [Set.self, Clear.self, List.self, Run.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set (or change) a user's threshold on a meter, in kW.",
+            discussion: """
+                The meter must be actively assigned to the user. Changing a threshold starts the \
+                rule again in state ok.
+
+                Example:
+                  enertrack alerts set ana ESP32_COCINA --kw 3.5
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Argument(help: "ESP id of the meter.") var espID: String
+        @Option(help: ArgumentHelp("Threshold: mean power in kW above which the user is alerted.", valueName: "KW")) var kw: Double
+
+        func validate() throws {
+            guard kw.isFinite, kw > 0, kw <= 10_000 else { throw ValidationError("--kw must be a number of kW above 0 (and at most 10000)") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let (user, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
+            let now = Date().milliseconds
+            try await directory.sqlTransaction { [kw] sql in
+                try AlertSQL.setThreshold(sql, userID: user.id, nodeID: node.id, kw: kw, now: now)
+            }
+            Print.err("alert for '\(user.username)' on \(node.espID) above \(kw) kW\n")
+        }
+    }
+
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user's threshold on a meter.",
+            discussion: "Example:\n  enertrack alerts clear ana ESP32_COCINA")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Argument(help: "ESP id of the meter.") var espID: String
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
+            guard let node = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+            let removed = try await directory.sqlTransaction { sql in try AlertSQL.clearThreshold(sql, userID: user.id, nodeID: node.id) }
+            Print.err(removed ? "alert of '\(user.username)' on \(node.espID) removed\n" : "'\(user.username)' had no alert on \(node.espID)\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List alert rules with their state.",
+            discussion: """
+                Only rules of active users on actively assigned meters are listed (the others are \
+                kept but not evaluated).
+
+                Examples:
+                  enertrack alerts list
+                  enertrack alerts list --user ana --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this user's rules.") var user: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            var userID: Int64?
+            if let user {
+                guard let found = try await directory.user(named: user) else { throw DirectoryError.unknownUser(user) }
+                userID = found.id
+            }
+            let rules = try await directory.sqlTransaction { [userID] sql in try AlertSQL.rules(sql, userID: userID) }
+            let records = rules.map { rule in
+                Record([
+                    "user": .text(rule.username), "node": .text(rule.espID), "threshold_kw": .number(rule.thresholdKW, decimals: 3),
+                    "state": .text(rule.state.rawValue), "since": .time(rule.since.map(Date.init(milliseconds:))),
+                    "last_notified": .time(rule.lastNotified.map(Date.init(milliseconds:))), "telegram": .flag(rule.chatID != nil),
+                ])
+            }
+            Print.records(records, json: output.json, configuration: configuration, empty: "no alert rules")
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate every rule and send the Telegram alerts that are due (cron, every minute).",
+            discussion: """
+                State is stored, so repeated runs never send a message twice, and a second run \
+                that overlaps a running one exits 0 doing nothing. Messages the Bot API does not \
+                accept (it is down, or rate-limits) stay queued and are sent by the next run; the \
+                exit status is 0 all the same. Exit 69 only when a store cannot be reached. Users \
+                without a linked Telegram chat get nothing and show as not_linked.
+
+                Examples:
+                  enertrack alerts run
+                  enertrack alerts run --dry-run
+                  enertrack alerts run --silent-after 30m --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Evaluate and print; send nothing, change nothing.") var dryRun = false
+        @Option(help: ArgumentHelp("Window of the mean power.", valueName: "AGE")) var window = "15m"
+        @Option(help: ArgumentHelp("Time before a rule still firing is notified again.", valueName: "AGE")) var cooldown = "60m"
+        @Option(help: ArgumentHelp("Also send one message when a meter has sent nothing for this long.", valueName: "AGE"))
+        var silentAfter: String?
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func validate() throws {
+            for (flag, value) in [("--window", window), ("--cooldown", cooldown), ("--silent-after", silentAfter ?? "1m")] {
+                guard TimeArgument.duration(value) != nil else {
+                    throw ValidationError("\(flag) takes a duration such as 30s, 15m, 2h or 1d; got '\(value)'")
+                }
+            }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            var options = AlertRunner.Options()
+            options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
+            options.cooldownMS = Int64((TimeArgument.duration(cooldown) ?? 3600) * 1000)
+            options.silentAfterMS = silentAfter.flatMap { TimeArgument.duration($0) }.map { Int64($0 * 1000) }
+            options.dryRun = dryRun
+            options.defaultLanguage = configuration.defaultLanguage
+            options.timeZone = configuration.timeZone
+            let runner = AlertRunner(
+                directory: try Stores.directory(configuration), series: try Stores.series(configuration),
+                bot: BotAPI.configured(configuration), logger: StderrLogHandler.logger(label: "alerts", level: .warning))
+            let report = try await runner.run(options)
+            if report.skipped {
+                Print.err("another 'alerts run' is in progress; nothing done\n")
+                return
+            }
+            let records = report.evaluations.map { evaluation in
+                Record([
+                    "user": .text(evaluation.rule.username), "node": .text(evaluation.rule.espID),
+                    "threshold_kw": .number(evaluation.rule.thresholdKW, decimals: 3), "mean_kw": .number(evaluation.meanKW, decimals: 3),
+                    "state": .text(evaluation.state.rawValue), "action": .text(evaluation.action.rawValue),
+                    "delivery": .text(evaluation.delivery.rawValue),
+                ])
+            }
+            let renderer = RecordRenderer(timeZone: configuration.timeZone)
+            if json {
+                Print.out(JSONValue.object([
+                    "dry_run": .bool(dryRun), "rules": .array(records.map(renderer.jsonObject)),
+                    "sent": .int(Int64(report.sent)), "pending": .int(Int64(report.pending)),
+                    "delivery_error": report.deliveryError.map(JSONValue.string) ?? .null,
+                ]).rendered() + "\n")
+            } else {
+                Print.out(renderer.table(records, empty: "no alert rules"))
+                Print.out("sent \(report.sent), pending \(report.pending)\(dryRun ? " (dry run: nothing sent or changed)" : "")\n")
+            }
+            if let error = report.deliveryError { Print.err("warning: \(error); undelivered messages stay queued for the next run\n") }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackIngest
+import EnerTrackKit
+import EnerTrackTelegram
+import Foundation
+
+struct TelegramCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telegram",
+        abstract: "Link users' Telegram chats and run the bot.",
+        discussion: """
+            Linking: 'telegram link USER' prints a t.me deep link with a one-time code (valid 15 \
+            minutes, single use; a new one voids the old). The user opens it, Telegram sends \
+            '/start <code>' to the bot, and 'telegram bot' links that chat. Needs \
+            enertrackBotToken (and TELEGRAM_API_URL for a Bot API server of your own).
+            """,
+        subcommands: [Link.self, Unlink.self, Status.self, Test.self, Bot.self])
+
+    static func user(_ directory: any DirectoryStore, _ name: String) async throws -> User {
+        guard let user = try await directory.user(named: name) else { throw DirectoryError.unknownUser(name) }
+        return user
+    }
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a deep link that links the user's Telegram chat (valid 15 minutes).",
+            discussion: "Examples:\n  enertrack telegram link ana\n  enertrack telegram link ana --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let user = try await TelegramCommand.user(directory, username)
+            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(configuration)).link(userID: user.id)
+            let expires = RecordRenderer(timeZone: configuration.timeZone).iso8601(link.expiresAt)
+            if json {
+                Print.out(JSONValue.object([
+                    "user": .string(user.username), "url": .string(link.url), "expires": .string(expires),
+                ]).rendered() + "\n")
+            } else {
+                Print.out("\(link.url)\n")
+                Print.err("open it in Telegram as '\(user.username)' before \(expires); it works once\n")
+            }
+        }
+    }
+
+    struct Unlink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unlink the user's Telegram chat (and void any pending code).",
+            discussion: "Example:\n  enertrack telegram unlink ana")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+
+        func run() async throws {
+            let directory = try Stores.directory(try global.configuration())
+            let user = try await TelegramCommand.user(directory, username)
+            let removed = try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, userID: user.id) }
+            Print.err(removed ? "Telegram chat of '\(user.username)' unlinked\n" : "'\(user.username)' had no linked chat\n")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Whether users have a linked Telegram chat, and since when.",
+            discussion: "Examples:\n  enertrack telegram status\n  enertrack telegram status ana --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email (default: every user).") var username: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let users = if let username { [try await TelegramCommand.user(directory, username)] } else {
+                try await directory.users(includeRemoved: false)
+            }
+            let links = try await directory.sqlTransaction { sql in try TelegramSQL.allLinks(sql) }
+            let records = users.map { user in
+                let link = links.first { $0.userID == user.id }
+                return Record([
+                    "user": .text(user.username), "linked": .flag(link != nil),
+                    "since": .time(link.map { Date(milliseconds: $0.linkedAt) }),
+                ])
+            }
+            Print.records(records, json: output.json, configuration: configuration, empty: "no users")
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a test message to the user's linked chat.",
+            discussion: "Exit 65 when the user has no linked chat, 69 when the Bot API cannot be reached.\n\nExample:\n  enertrack telegram test ana")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let user = try await TelegramCommand.user(directory, username)
+            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            guard let link = try await directory.sqlTransaction({ sql in try TelegramSQL.link(sql, userID: user.id) }) else {
+                throw Failure(.dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
+            }
+            do {
+                try await bot.send(chatID: link.chatID, html: Messages(link.language ?? configuration.defaultLanguage).test(username: user.username))
+            } catch BotAPIError.blocked(_, let reason) {
+                try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, chatID: link.chatID) }
+                throw Failure(.dataError, "the chat of '\(user.username)' blocked the bot (\(reason)); it is unlinked now")
+            }
+            Print.err("test message sent to '\(user.username)'\n")
+        }
+    }
+
+    struct Bot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Telegram bot: links chats, answers /status, /nodes, /unlink (long-running, systemd).",
+            discussion: """
+                Long-polls getUpdates; the update offset is stored in the directory store, so no \
+                update is handled twice across restarts. SIGTERM ends the poll in flight and exits 0. \
+                Chats that are not linked get the how-to-link answer and never any data.
+
+                Example:
+                  enertrack telegram bot
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Seconds a getUpdates long poll waits.", valueName: "SECONDS")) var pollTimeout = 25
+        @Option(help: ArgumentHelp("Window of the mean power in /status.", valueName: "AGE")) var window = "15m"
+
+        func validate() throws {
+            guard (0...50).contains(pollTimeout) else { throw ValidationError("--poll-timeout must be 0 to 50 seconds") }
+            guard TimeArgument.duration(window) != nil else { throw ValidationError("--window takes a duration such as 15m") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            var options = TelegramBotService.Options()
+            options.pollTimeout = pollTimeout
+            options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
+            options.defaultLanguage = configuration.defaultLanguage
+            options.timeZone = configuration.timeZone
+            try await TelegramBotRunner.run(
+                configuration: configuration, options: options, logger: StderrLogHandler.logger(label: "telegram", level: .info))
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import EnerTrackCore
+import EnerTrackIngest
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `enertrack telegram bot`: long-polls `getUpdates` and answers.
+///
+/// - `/start <code>` from any chat: a valid code links that chat to its user; an invalid,
+///   expired or used one gets a reply saying so and links nothing.
+/// - `/start` alone and `/help`: how to link (in the chat's Telegram language until linked).
+/// - Linked chats only: `/status`, `/nodes`, `/unlink`. Unlinked chats get the how-to-link
+///   reply to anything, and never any data.
+/// - The update offset is stored after every update, so none is handled twice across restarts.
+public struct TelegramBotService: Service {
+    public struct Options: Sendable {
+        public var pollTimeout = 25
+        public var windowMS: Int64 = 15 * 60_000
+        public var inactiveAfter: TimeInterval = 300
+        public var defaultLanguage: Language = .es
+        public var timeZone: TimeZone = .current
+
+        public init() {}
+    }
+
+    public let directory: any DirectoryStore
+    public let series: any SeriesStore
+    public let bot: BotAPI
+    public let options: Options
+    public let logger: Logger
+    let notifier: SystemdNotifier
+
+    static let offsetKey = "telegram_update_offset"
+
+    public init(directory: any DirectoryStore, series: any SeriesStore, bot: BotAPI, options: Options, logger: Logger) {
+        self.directory = directory
+        self.series = series
+        self.bot = bot
+        self.options = options
+        self.logger = logger
+        notifier = SystemdNotifier()
+    }
+
+    public func run() async throws {
+        let username = try await bot.username()
+        try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, TelegramLinker.botUsernameKey, username) }
+        logger.info("Telegram bot @\(username) polling for updates")
+        notifier.notify("READY=1")
+        try await withGracefulShutdownHandler {
+            var failures = 0
+            while !Task.isShuttingDownGracefully {
+                let offset = try await directory.sqlTransaction { sql in
+                    Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0
+                }
+                let updates: [[String: Any]]
+                do {
+                    updates = try await bot.updates(offset: offset, timeout: options.pollTimeout)
+                    if failures > 0 { logger.info("the Bot API answers again") }
+                    failures = 0
+                } catch let error as BotAPIError {
+                    if Task.isShuttingDownGracefully { break }
+                    if case .unauthorized = error { throw error }
+                    failures += 1
+                    if failures == 1 { logger.warning("cannot get updates: \(error.description); retrying") }
+                    try? await Task.sleep(for: .seconds(min(30, 1 << min(failures, 5))))
+                    continue
+                }
+                notifier.notify("WATCHDOG=1")
+                for update in updates {
+                    guard let id = (update["update_id"] as? NSNumber)?.int64Value else { continue }
+                    await handle(update)
+                    try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, Self.offsetKey, String(id + 1)) }
+                }
+            }
+        } onGracefulShutdown: {
+            bot.abortPolling()
+        }
+        notifier.notify("STOPPING=1")
+        logger.info("Telegram bot stopped")
+    }
+
+    /// Answers one update; failures are logged, never fatal (the next update still gets its turn).
+    func handle(_ update: [String: Any]) async {
+        guard let message = update["message"] as? [String: Any], let chat = message["chat"] as? [String: Any],
+            let chatID = (chat["id"] as? NSNumber)?.int64Value
+        else { return }
+        let text = (message["text"] as? String ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let telegramLanguage = ((message["from"] as? [String: Any])?["language_code"] as? String).flatMap { code in
+            Language(rawValue: String(code.prefix(2)))
+        }
+        do {
+            let reply = try await answer(text: text, chatID: chatID, telegramLanguage: telegramLanguage)
+            try await bot.send(chatID: chatID, html: reply)
+        } catch BotAPIError.blocked {
+            _ = try? await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, chatID: chatID) }
+            logger.warning("chat \(chatID) blocked the bot: unlinked")
+        } catch {
+            logger.error("cannot answer chat \(chatID): \(error)")
+        }
+    }
+
+    func answer(text: String, chatID: Int64, telegramLanguage: Language?) async throws -> String {
+        var words = text.split(separator: " ", maxSplits: 1).map(String.init)
+        let command = (words.first ?? "").split(separator: "@").first.map { $0.lowercased() } ?? ""
+        if !words.isEmpty { words.removeFirst() }
+        let argument = words.first?.trimmingCharacters(in: .whitespaces) ?? ""
+        let link = try await directory.sqlTransaction { sql in try TelegramSQL.link(sql, chatID: chatID) }
+        let language = link?.language ?? telegramLanguage ?? options.defaultLanguage
+
+        if command == "/start", !argument.isEmpty {
+            guard LinkCode.isWellFormed(argument) else { return Messages(language).codeInvalid }
+            let hash = LinkCode.hash(argument)
+            let now = Date().milliseconds
+            let result = try await directory.sqlTransaction { sql in try TelegramSQL.redeem(sql, hash: hash, chatID: chatID, now: now) }
+            switch result {
+            case .linked(let userID, let username):
+                logger.info("chat \(chatID) linked to user \(username)")
+                let own = try await directory.sqlTransaction { sql in try AlertSQL.language(sql, userID: userID) }
+                return Messages(own ?? language).linked(username: username)
+            case .expired:
+                return Messages(language).codeExpired
+            case .invalid:
+                return Messages(language).codeInvalid
+            }
+        }
+        guard let link else { return Messages(language).howToLink }
+        let messages = Messages(language)
+        switch command {
+        case "/status": return try await status(link, messages)
+        case "/nodes": return try await nodes(link, messages)
+        case "/unlink":
+            try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, userID: link.userID) }
+            logger.info("chat \(chatID) unlinked user \(link.username)")
+            return messages.unlinked
+        default: return messages.help(username: link.username)
+        }
+    }
+
+    private func assignedNodes(_ link: TelegramLink) async throws -> [Assignment] {
+        try await directory.assignments(AssignmentFilter(username: link.username))
+    }
+
+    private func status(_ link: TelegramLink, _ messages: Messages) async throws -> String {
+        let assigned = try await assignedNodes(link)
+        guard !assigned.isEmpty else { return messages.noNodes }
+        let espIDs = assigned.map(\.espID)
+        let now = Date().milliseconds
+        let latest = try await series.latest(nodes: espIDs)
+        let means = try await series.meanPower(nodes: espIDs, from: now - options.windowMS, to: now)
+        let rules = try await directory.sqlTransaction { sql in try AlertSQL.rules(sql, userID: link.userID) }
+        return assigned.map { assignment in
+            let rule = rules.first { $0.espID == assignment.espID }
+            let label = assignment.nodeName.map { "\($0) (\(assignment.espID))" } ?? assignment.espID
+            return messages.statusLine(
+                node: label, powerKW: latest[assignment.espID]?.power.map { $0 / 1000 }, meanKW: means[assignment.espID].map { $0 / 1000 },
+                thresholdKW: rule?.thresholdKW, state: rule?.state, windowMS: options.windowMS)
+        }.joined(separator: "\n")
+    }
+
+    private func nodes(_ link: TelegramLink, _ messages: Messages) async throws -> String {
+        let assigned = try await assignedNodes(link)
+        guard !assigned.isEmpty else { return messages.noNodes }
+        var lines: [String] = []
+        for assignment in assigned {
+            guard let node = try await directory.node(espID: assignment.espID) else { continue }
+            let status = NodeStatus(node: node, now: Date(), inactiveAfter: options.inactiveAfter)
+            let seen = node.lastSeen.map { ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone) }
+            lines.append(messages.nodeLine(node: node.name.map { "\($0) (\(node.espID))" } ?? node.espID, status: status, lastSeen: seen))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `telegram link`: a fresh one-time code and its deep link.
+public struct TelegramLinker: Sendable {
+    public static let botUsernameKey = "telegram_bot_username"
+
+    public let directory: any DirectoryStore
+    public let bot: BotAPI?
+
+    public init(directory: any DirectoryStore, bot: BotAPI?) {
+        self.directory = directory
+        self.bot = bot
+    }
+
+    public struct Link: Sendable {
+        public var url: String
+        public var expiresAt: Date
+    }
+
+    /// The bot's username: from `getMe` (and cached), or the cache when the API is unreachable.
+    public func botUsername() async throws -> String {
+        let cached = try await directory.sqlTransaction { sql in try AlertSQL.state(sql, Self.botUsernameKey) }
+        guard let bot else {
+            if let cached { return cached }
+            throw BotAPIError.notConfigured
+        }
+        do {
+            let username = try await bot.username()
+            if username != cached {
+                try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, Self.botUsernameKey, username) }
+            }
+            return username
+        } catch BotAPIError.unavailable(let reason) {
+            if let cached { return cached }
+            throw BotAPIError.unavailable(reason)
+        }
+    }
+
+    /// A new code for the user (voiding the previous one), valid 15 minutes.
+    public func link(userID: Int64, now: Date = Date()) async throws -> Link {
+        let username = try await botUsername()
+        let (code, hash) = LinkCode.generate()
+        let expires = now.milliseconds + LinkCode.validity
+        try await directory.sqlTransaction { sql in try TelegramSQL.storeCode(sql, userID: userID, hash: hash, expiresAt: expires) }
+        return Link(url: "https://t.me/\(username)?start=\(code)", expiresAt: Date(milliseconds: expires))
+    }
+}
