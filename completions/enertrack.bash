@@ -196,13 +196,13 @@ _enertrack_user() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|show|passwd|disable|enable|remove)
+    add|list|show|edit|passwd|disable|enable|remove)
         # Offer subcommand argument completions
         "_enertrack_user_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list show passwd disable enable remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list show edit passwd disable enable remove' -- "${cur}"))
         ;;
     esac
 }
@@ -262,6 +262,27 @@ _enertrack_user_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_user_edit() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --lang)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--lang')
         return
         ;;
     esac
@@ -958,7 +979,109 @@ _enertrack_alerts() {
     non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
-    __enertrack_offer_flags_options -1
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    set|clear|list|run)
+        # Offer subcommand argument completions
+        "_enertrack_alerts_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'set clear list run' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_alerts_set() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --kw)
+    __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--kw')
+        return
+        ;;
+    esac
+}
+
+_enertrack_alerts_clear() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_alerts_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --user)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    esac
+}
+
+_enertrack_alerts_run() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --window --cooldown --silent-after)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--window')
+        return
+        ;;
+    '--cooldown')
+        return
+        ;;
+    '--silent-after')
+        return
+        ;;
+    esac
 }
 
 _enertrack_telegram() {
@@ -966,7 +1089,118 @@ _enertrack_telegram() {
     non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
-    __enertrack_offer_flags_options -1
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    link|unlink|status|test|bot)
+        # Offer subcommand argument completions
+        "_enertrack_telegram_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'link unlink status test bot' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_telegram_link() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_telegram_unlink() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_telegram_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_telegram_test() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_telegram_bot() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --poll-timeout --window)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--poll-timeout')
+        return
+        ;;
+    '--window')
+        return
+        ;;
+    esac
 }
 
 _enertrack_demo() {
