@@ -49,6 +49,7 @@ public struct TelegramBotService: Service {
         try await withGracefulShutdownHandler {
             var failures = 0
             while !Task.isShuttingDownGracefully {
+                notifier.notify("WATCHDOG=1")  // the loop turns, even while the Bot API is down
                 let offset = try await directory.sqlTransaction { sql in
                     Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0
                 }
@@ -65,7 +66,6 @@ public struct TelegramBotService: Service {
                     try? await Task.sleep(for: .seconds(min(30, 1 << min(failures, 5))))
                     continue
                 }
-                notifier.notify("WATCHDOG=1")
                 for update in updates {
                     guard let id = (update["update_id"] as? NSNumber)?.int64Value else { continue }
                     await handle(update)

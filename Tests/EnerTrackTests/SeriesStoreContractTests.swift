@@ -110,7 +110,9 @@ struct InfluxRequestTests {
         #expect(write.method == "POST")
         #expect(write.url.absoluteString == "https://influx.example.org:8086/api/v2/write?org=casa&bucket=energia&precision=ms")
         #expect(write.headers["Authorization"] == "Token secret-token")
-        #expect(write.body.map { String(decoding: $0, as: UTF8.self) } == "energy,node=A power=1.0 1795773600000\n")
+        let body = write.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(body.hasPrefix("energy,node=A power=1.0 1795773600000\nenergy_dirty,node=A,writer="), "\(body)")
+        #expect(body.contains(" start=1795773600000i,finish=1795773600000i "), "the rollups' dirty mark rides along: \(body)")
         let query = store.queryRequest("SELECT 1")
         #expect(query.url.absoluteString == "https://influx.example.org:8086/query?db=energia&epoch=ms&q=SELECT%201")
         #expect(query.headers["Authorization"] == "Token secret-token")
