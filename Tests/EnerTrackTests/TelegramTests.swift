@@ -56,6 +56,19 @@ struct AlertSite {
         }
     }
 
+    /// Links a chat the way a user does: the deep link's code sent to the bot from that chat.
+    func linkThroughBot(_ name: String, chat: Int64) async throws {
+        let linked = await harness.run(["telegram", "link", name, "--json"])
+        let url = try #require((try linked.json() as? [String: Any])?["url"] as? String, "\(linked.stderr)")
+        let code = String(try #require(url.split(separator: "=").last))
+        var environment = harness.environment
+        environment["ENERTRACK_DATA_DIR"] = harness.dataDirectory
+        let bot = try LiveProcess(["telegram", "bot", "--poll-timeout", "1"], environment: environment, logPath: harness.dataDirectory + "/link-bot.log")
+        try standIn.push(chat: chat, "/start \(code)")
+        #expect(await eventually(timeout: 15) { (try standIn.sent()[chat] ?? []).contains { $0.contains("<b>\(name)</b>") } }, "\(bot.log)")
+        await bot.expectCleanStop()
+    }
+
     /// Readings of `watts` every second over the last `seconds` seconds.
     func power(_ node: String, watts: Double, seconds: Int = 20) async throws {
         let now = Date().milliseconds
@@ -146,7 +159,7 @@ struct TelegramTests {
         let site = try await AlertSite(kind)
         try await site.user("ana", node: "ESP_A1")
         try await site.user("bob", node: "ESP_B1")
-        try await site.link("ana", chat: 100)
+        try await site.linkThroughBot("ana", chat: 100)
         #expect(await site.harness.run(["alerts", "set", "ana", "ESP_A1", "--kw", "1"]).status == 0)
         #expect(await site.harness.run(["alerts", "set", "bob", "ESP_B1", "--kw", "1"]).status == 0)
         try await site.power("ESP_A1", watts: 2000)
@@ -170,8 +183,8 @@ struct TelegramTests {
 
         let sent = try site.standIn.sent()
         #expect(sent.keys.sorted() == [100], "only ana's chat: \(sent)")
-        #expect(sent[100]?.count == 3, "\(sent)")
-        #expect(sent[100]?[2].contains("back to normal") == false && sent[100]?[2].contains("normalidad") == true, "Spanish by default")
+        #expect(sent[100]?.count == 4, "the link confirmation, then entered, repeated, resolved: \(sent)")
+        #expect(sent[100]?[3].contains("back to normal") == false && sent[100]?[3].contains("normalidad") == true, "Spanish by default")
         let list = await site.harness.run(["alerts", "list", "--json"])
         #expect(try list.objects().map { $0["state"] as? String } == ["ok", "ok"], "\(list.stdout)")
     }
