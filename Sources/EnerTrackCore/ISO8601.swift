@@ -120,3 +120,10 @@ public enum ISO8601 {
         return era * 146_097 + doe - 719_468
     }
 }
+
+extension Date {
+    /// ms since the epoch, the unit of every stored time.
+    public var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -19,7 +19,7 @@ public struct ImportParser: Sendable {
 
     public init(format: Format, now: Date = Date()) {
         self.format = format
-        self.now = Int64(now.timeIntervalSince1970 * 1000)
+        self.now = now.milliseconds
     }
 
     /// Guesses the format from the first meaningful line: a CSV header starts with `time,`.

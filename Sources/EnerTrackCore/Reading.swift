@@ -223,6 +223,6 @@ public enum ReadingRules {
 
     public static func time(fromText text: String) -> Int64? {
         if let number = Double(text) { return time(fromNumber: number) }
-        return ISO8601.parse(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+        return ISO8601.parse(text)?.milliseconds
     }
 }

@@ -42,10 +42,3 @@ public protocol SQLTransactionRunner: Sendable {
     @discardableResult
     func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 }
-
-extension Date {
-    /// ms since the epoch, as the alert and Telegram tables keep times.
-    public var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    public init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
-}

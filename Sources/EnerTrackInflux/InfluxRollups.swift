@@ -200,7 +200,7 @@ final class MarkClock: @unchecked Sendable {
     func next() -> Int64 {
         lock.lock()
         defer { lock.unlock() }
-        last = max(last + 1, Int64(Date().timeIntervalSince1970 * 1000))
+        last = max(last + 1, Date().milliseconds)
         return last
     }
 }

@@ -208,7 +208,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         var storeDown: String?
         var backoff = 0.25
         while true {
-            drainerHeartbeat.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+            drainerHeartbeat.store(Date().milliseconds, ordering: .relaxed)
             if stopping.load(ordering: .sequentiallyConsistent), deadline == nil {
                 deadline = .now + options.drainDeadline
             }
@@ -309,7 +309,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     private func watchdog(interval: Duration, client: MQTTClient) async {
         let staleAfter = Int64(interval.seconds * 2000)
         while !Task.isCancelled {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = Date().milliseconds
             // A full spool blocks the MQTT thread on purpose: that is waiting, not wedged.
             let mqttAlive = metrics.spoolFull.load(ordering: .relaxed) || now - client.heartbeat.load(ordering: .relaxed) < staleAfter
             if mqttAlive, now - drainerHeartbeat.load(ordering: .relaxed) < staleAfter {

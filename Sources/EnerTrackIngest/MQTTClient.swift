@@ -246,7 +246,7 @@ public final class MQTTClient: @unchecked Sendable {
         var backoff = 1.0
         var connected = false
         while !stopping.load(ordering: .relaxed) {
-            heartbeat.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+            heartbeat.store(Date().milliseconds, ordering: .relaxed)
             if !connected {
                 delegate.mqttState(.connecting)
                 lastError = nil
@@ -350,7 +350,7 @@ public final class MQTTClient: @unchecked Sendable {
     private func pause(_ backoff: inout Double) {
         var left = backoff
         while left > 0, !stopping.load(ordering: .relaxed) {
-            heartbeat.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+            heartbeat.store(Date().milliseconds, ordering: .relaxed)
             _ = wake.wait(timeout: .now() + min(left, 1))
             left -= 1
         }

@@ -80,7 +80,7 @@ public actor ReadingSink {
         }
         outcome.stored = accepted.count
 
-        let nowMS = Int64(now.timeIntervalSince1970 * 1000)
+        let nowMS = now.milliseconds
         for (node, newestTime) in newest {
             let time = Date(timeIntervalSince1970: Double(min(newestTime, nowMS)) / 1000)
             if lastSeenPending[node].map({ $0 < time }) ?? true { lastSeenPending[node] = time }

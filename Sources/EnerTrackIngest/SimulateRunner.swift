@@ -50,7 +50,7 @@ public enum SimulateRunner {
             if let failure = watcher.failure { throw failure }
             let due = Int(elapsed / interval) + 1
             while summary.readings < due {
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let now = Date().milliseconds
                 let reading = simulator.reading(meter: next % options.nodes, time: now, timeZone: configuration.timeZone)
                 next += 1
                 for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {

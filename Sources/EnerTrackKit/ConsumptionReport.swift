@@ -40,15 +40,15 @@ public struct ConsumptionReport: Sendable {
         guard let first = periods.first, let last = periods.last else {
             return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [])
         }
-        let spans = periods.map { milliseconds($0.start)..<milliseconds($0.end) }
-        let nowMS = milliseconds(now)
+        let spans = periods.map { $0.start.milliseconds..<$0.end.milliseconds }
+        let nowMS = now.milliseconds
         var rows: [Row] = []
         rows.reserveCapacity(nodes.count * periods.count)
         for node in nodes {
             var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)
             if energy == nil {
-                let from = milliseconds(first.start) - 6 * 3_600_000
-                let to = milliseconds(last.end) + EnergyBuckets.maxGap
+                let from = first.start.milliseconds - 6 * 3_600_000
+                let to = last.end.milliseconds + EnergyBuckets.maxGap
                 energy = try await rawBuckets(series: series, node: node, from: from, to: to).totals(spans)
             }
             for (period, (span, total)) in zip(periods, zip(spans, energy ?? [])) {
@@ -71,8 +71,6 @@ public struct ConsumptionReport: Sendable {
         }
         return EnergyBuckets.from(readings)
     }
-
-    private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: Output
 
@@ -124,7 +122,7 @@ public struct ConsumptionReport: Sendable {
     }
 
     private func iso(_ date: Date) -> String {
-        ISO8601.format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()), timeZone: timeZone)
+        ISO8601.format(milliseconds: date.milliseconds, timeZone: timeZone)
     }
 
     /// kWh to the watt-hour's thousandth: enough for any meter, no binary noise in the output.

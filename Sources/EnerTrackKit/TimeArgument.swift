@@ -44,7 +44,6 @@ public enum TimeArgument {
         return date
     }
 
-    public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     public static let help = "now, today, yesterday, 15m/2h/7d ago, unix s/ms, or ISO 8601 (without an offset: the site time zone)"
 }

@@ -36,7 +36,7 @@ struct DBCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let start = try from.map {
-                TimeArgument.milliseconds(try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone))
+                try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone).milliseconds
             }
             let series = try Stores.series(configuration)
             try await series.check()

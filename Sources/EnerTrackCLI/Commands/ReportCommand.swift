@@ -44,7 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let series = try Stores.series(configuration)
             let now = Date()
-            let nowMS = Int64(now.timeIntervalSince1970 * 1000)
+            let nowMS = now.milliseconds
             let windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
             let latest = try await series.latest(nodes: nodes)
             let means = try await series.meanPower(nodes: nodes, from: nowMS - windowMS, to: nowMS + 1)
@@ -234,8 +234,8 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = configuration.timeZone
             let now = Date()
-            let start = TimeArgument.milliseconds(try TimeArgument.option(from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now))
-            let end = TimeArgument.milliseconds(try TimeArgument.option(to, flag: "--to", fallback: now, timeZone: zone, now: now))
+            let start = try TimeArgument.option(from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now).milliseconds
+            let end = try TimeArgument.option(to, flag: "--to", fallback: now, timeZone: zone, now: now).milliseconds
             let directory = try Stores.directory(configuration)
             let espID = try await directory.node(espID: node)?.espID ?? node
             let series = try Stores.series(configuration)
