@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .target(
@@ -83,10 +84,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EnerTrackWeb",
+            dependencies: [
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackTelegram", "EnerTrackIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EnerTrackCLI",
             dependencies: [
-                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite", "EnerTrackTelegram",
+                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite", "EnerTrackTelegram", "EnerTrackWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -95,7 +108,9 @@ let package = Package(
             name: "EnerTrackTests",
             dependencies: [
                 "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
-                "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram",
+                "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram", "EnerTrackWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -823,9 +823,28 @@ _enertrack_simulate() {
 _enertrack_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=()
-    __enertrack_offer_flags_options -1
+    repeating_options=(--trusted-proxy)
+    non_repeating_options=(--config --data-dir --listen --port)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--trusted-proxy')
+        return
+        ;;
+    esac
 }
 
 _enertrack_report() {
@@ -1205,14 +1224,23 @@ _enertrack_telegram_bot() {
 
 _enertrack_demo() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--setup-only --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir)
+    non_repeating_options=(--dir --port --listen --days)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--days')
         return
         ;;
     esac

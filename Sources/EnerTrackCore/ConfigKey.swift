@@ -82,6 +82,16 @@ extension ConfigKey {
     public static let telegramAPIURL = ConfigKey(
         "TELEGRAM_API_URL", kind: .url, default: "https://api.telegram.org", "Telegram Bot API base URL")
 
+    public static let registration = ConfigKey(
+        "ENERTRACK_REGISTRATION", kind: .choice(["closed", "open"]), default: "closed",
+        "open: anyone may register on the dashboard; closed: the sysadmin creates users")
+    public static let insecureCookies = ConfigKey(
+        "ENERTRACK_INSECURE_COOKIES", kind: .choice(["0", "1"]), default: "0",
+        "1: session cookies without Secure, for plain-HTTP development only")
+    public static let assetsDirectory = ConfigKey(
+        "ENERTRACK_ASSETS_DIR", kind: .path, default: "/usr/share/javascript",
+        "Where Bootstrap 5 and Chart.js are (Debian's libjs-bootstrap5 and libjs-chart.js)")
+
     /// Every key, in the order `config show` lists them.
     public static let all: [ConfigKey] = [
         dataDirectory, timeZone, language,
@@ -89,6 +99,6 @@ extension ConfigKey {
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
         influxMeasurement, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
-        secretKey, botToken, telegramAPIURL,
+        secretKey, botToken, telegramAPIURL, registration, insecureCookies, assetsDirectory,
     ]
 }

@@ -30,6 +30,9 @@ public protocol SeriesStore: Sendable {
     /// (reports then compute from raw readings).
     func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]?
 
+    /// The rollup rows of one node in `[from, to)`, bucket order (long chart ranges); nil when
+    /// the store keeps none.
+    func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]?
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.
     func refreshRollups() async throws

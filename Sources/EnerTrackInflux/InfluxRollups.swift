@@ -173,6 +173,27 @@ extension InfluxSeriesStore {
         }
     }
 
+    public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
+        if let marks = try await dirtyMarks(node: node)[node] { try await refresh(node: node, marks: marks) }
+        let query = "SELECT * FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) AND time >= \(from)ms AND time < \(to)ms AND samples > 0"
+        var rows: [RollupRow] = []
+        for series in try await series(query) {
+            let index = Dictionary(series.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            for values in series.values {
+                func double(_ name: String) -> Double? { index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.doubleValue : nil } }
+                func integer(_ name: String) -> Int64? { index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.int64Value : nil } }
+                guard let bucket = integer("time") else { continue }
+                rows.append(RollupRow(
+                    bucket: bucket, kwh: double("kwh") ?? 0, covered: integer("covered") ?? 0, samples: integer("samples") ?? 0,
+                    voltage: double("voltage"), current: double("current"), power: double("power"), pf: double("pf"),
+                    frequency: double("frequency"), powerMin: double("power_min"), powerMax: double("power_max"),
+                    firstTime: integer("first_time"), firstEnergy: double("first_energy"), lastTime: integer("last_time"),
+                    lastEnergy: double("last_energy")))
+            }
+        }
+        return rows
+    }
+
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
     public func rebuildRollups(from: Int64?) async throws {
         let tagQuery = "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \"node\""

@@ -126,5 +126,5 @@ public struct ConsumptionReport: Sendable {
     }
 
     /// kWh to the watt-hour's thousandth: enough for any meter, no binary noise in the output.
-    static func rounded(_ kwh: Double) -> Double { (kwh * 1_000_000).rounded() / 1_000_000 }
+    public static func rounded(_ kwh: Double) -> Double { (kwh * 1_000_000).rounded() / 1_000_000 }
 }

@@ -141,10 +141,40 @@ enum MariaDBSchema {
             """),
     ]
 
+    /// Browser sessions (shared by every serve instance), API tokens, login failures for
+    /// throttling. Ids and tokens are stored as SHA-256 hashes.
+    static let web = [
+        table("web_sessions", """
+              `id_hash` CHAR(64) NOT NULL,
+              `usuario_id` INT NOT NULL,
+              `csrf_token` VARCHAR(64) NOT NULL,
+              `created_at` BIGINT NOT NULL,
+              `last_seen` BIGINT NOT NULL,
+              PRIMARY KEY (`id_hash`),
+              KEY `web_sessions_user` (`usuario_id`),
+              CONSTRAINT `fk_ws_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("api_tokens", """
+              `token_hash` CHAR(64) NOT NULL,
+              `usuario_id` INT NOT NULL,
+              `name` VARCHAR(100) NOT NULL,
+              `created_at` BIGINT NOT NULL,
+              PRIMARY KEY (`token_hash`),
+              CONSTRAINT `fk_at_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+            """),
+        table("login_throttle", """
+              `throttle_key` VARCHAR(255) NOT NULL,
+              `failures` INT NOT NULL,
+              `last_failure` BIGINT NOT NULL,
+              PRIMARY KEY (`throttle_key`)
+            """),
+    ]
+
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [Table])] = [
         ("0001_directory", [usuarios, nodos, usuariosNodos]),
         ("0002_alerts_telegram", alertsTelegram),
+        ("0003_web", web),
     ]
 
     /// What one migration would do on this database: SQL to run and a sentence for each.

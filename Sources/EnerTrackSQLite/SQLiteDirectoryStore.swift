@@ -106,6 +106,31 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                 );
                 """)
         }
+        migrator.registerMigration("0003_web") { db in
+            // Browser sessions (server-side, shared by every serve instance), API tokens, and
+            // login failures for throttling. Ids and tokens are stored as SHA-256 hashes.
+            try db.execute(sql: """
+                CREATE TABLE web_sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL
+                );
+                CREATE INDEX web_sessions_user ON web_sessions (usuario_id);
+                CREATE TABLE api_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE login_throttle (
+                    throttle_key TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL,
+                    last_failure INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 

@@ -184,7 +184,7 @@ public final class SQLiteSeriesStore: SeriesStore {
     }
 
     /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).
-    public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow] {
+    public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
         try await refreshDirty(node: node)
         return try await read { db in
             let handle = try db.cachedStatement(sql: """

@@ -200,7 +200,7 @@ struct RollupTests {
         }
         if let embedded = store as? SQLiteSeriesStore {
             // The summaries: one per bucket with readings, as many samples as readings.
-            let summaries = try await embedded.rollups(node: "R", from: t0, to: end)
+            let summaries = try await embedded.rollups(node: "R", from: t0, to: end) ?? []
             #expect(summaries.reduce(0) { $0 + $1.samples } == Int64(Set(readings.map(\.time)).count))
             try await embedded.refreshRollups()
             #expect(try await embedded.dirtyNodes() == 0)

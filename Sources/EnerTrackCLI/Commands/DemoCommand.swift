@@ -1,22 +1,47 @@
 import ArgumentParser
 import EnerTrackCore
+import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackTelegram
+import EnerTrackWeb
 import Foundation
+import Logging
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Try EnerTrack on the embedded stores: a demo admin, five meters and their assignments.",
+        abstract: "Try EnerTrack in one command: simulated meters with 90 days of history, then the dashboard.",
         discussion: """
-            Creates everything in DIR (default: a new temporary directory), prints the demo \
-            administrator's password once, and lists what it made. Nothing outside DIR is touched.
+            Creates everything in DIR (default: a new temporary directory) on the embedded stores: \
+            a demo administrator with a random password (printed once), five simulated meters with \
+            90 days of readings every 5 minutes, thresholds set so that one alert fires, then \
+            serves the dashboard on http://127.0.0.1:PORT while the meters keep sending a reading \
+            every 5 seconds and the alert check runs every minute. Ctrl-C stops it; nothing \
+            outside DIR is touched. The demo's cookies work over plain HTTP.
 
-            Example:
-              enertrack demo --dir /tmp/enertrack-demo
+            Examples:
+              enertrack demo
+              enertrack demo --port 8080 --dir /tmp/enertrack-demo
+              enertrack demo --setup-only --dir /tmp/enertrack-demo
             """)
 
     @Option(help: ArgumentHelp("Data directory for the demo (must be empty or new).", valueName: "dir"))
     var dir: String?
+    @Option(help: "TCP port of the dashboard.") var port = 8006
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "ADDR")) var listen = "127.0.0.1"
+    @Option(help: ArgumentHelp("Days of backfilled history.", valueName: "DAYS")) var days = 90
+    @Flag(help: "Create the data and exit, without serving.") var setupOnly = false
+
+    static let meters = [
+        ("ESP32_COCINA", "Cocina", "Planta baja"), ("ESP32_SALON", "Salón", "Planta baja"),
+        ("ESP32_TALLER", "Taller", "Garaje"), ("ESP32_AULA1", "Aula 1", "Escuela, ala norte"),
+        ("ESP32_SOLAR", "Inversor solar", "Tejado"),
+    ]
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard (0...3_650).contains(days) else { throw ValidationError("--days must be 0 to 3650") }
+    }
 
     func run() async throws {
         let directory = try dir ?? Self.temporaryDirectory()
@@ -33,34 +58,88 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let admin = DirectoryAdmin(store: store, hasher: context.passwordHasher)
         let password = Self.randomPassword()
-        _ = try await admin.addUser(
+        let user = try await admin.addUser(
             username: "demo", email: "demo@enertrack.invalid", name: "Demo", isAdmin: true, password: password)
-        let meters = [
-            ("ESP32_COCINA", "Cocina", "Planta baja"), ("ESP32_SALON", "Salón", "Planta baja"),
-            ("ESP32_TALLER", "Taller", "Garaje"), ("ESP32_AULA1", "Aula 1", "Escuela, ala norte"),
-            ("ESP32_SOLAR", "Inversor solar", "Tejado"),
-        ]
-        for (espID, name, location) in meters {
+        for (espID, name, location) in Self.meters {
             _ = try await admin.addNode(espID: espID, name: name, description: "Simulated PZEM-004T meter")
             _ = try await admin.assign(username: "demo", espID: espID, location: location)
         }
-        // Name the binary as it was run: after scripts/demo it is not on PATH yet.
-        let program = CommandLine.arguments.first.flatMap { $0.hasSuffix("/enertrack") ? $0 : nil } ?? "enertrack"
-        let renderer = RecordRenderer(timeZone: configuration.timeZone)
-        let assignments = try await admin.assignments(AssignmentFilter(username: "demo"))
+        // One threshold the workshop exceeds all day, one the kitchen never reaches.
+        let now = Date().milliseconds
+        let nodes = try await store.nodes(includeInactive: false)
+        try await store.sqlTransaction { sql in
+            for node in nodes where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
+                try AlertSQL.setThreshold(sql, userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
+            }
+        }
+        let series = try Stores.series(configuration)
+        var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
+        Print.err("backfilling \(days) days of readings for \(Self.meters.count) meters…\n")
+        let step: Int64 = 300_000
+        var time = now - Int64(days) * 86_400_000
+        var batch: [Reading] = []
+        while time <= now {
+            for index in Self.meters.indices {
+                var reading = simulator.reading(meter: index, time: time, timeZone: configuration.timeZone)
+                reading.node = Self.meters[index].0
+                batch.append(reading)
+            }
+            if batch.count >= 5_000 {
+                try await series.write(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+            time += step
+        }
+        try await series.write(batch)
+        try await series.refreshRollups()
+        try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, Date()) }))
+
+        let url = "http://\(listen == "0.0.0.0" ? "127.0.0.1" : listen):\(port)/"
         Print.out("""
+
             EnerTrack demo in \(directory)
 
-            Administrator: demo
-            Password:      \(password)   (shown only this once)
+              Dashboard:      \(url)
+              User:           demo
+              Password:       \(password)   (shown only this once)
 
-            \(renderer.table(assignments.map(\.record), empty: "no assignments"))
-            Try:
-              \(program) --help
-              \(program) user list --data-dir \(directory)
-              \(program) node list --data-dir \(directory) --json
+            Five simulated meters send a reading every 5 s; the workshop's threshold (0.1 kW) fires an alert.
+            Ctrl-C stops the demo; the data stays in \(directory).
 
             """)
+        guard !setupOnly else { return }
+
+        let logger = StderrLogHandler.logger(label: "demo", level: .info)
+        let app = try ServeCommand.app(configuration: configuration, trustedProxies: [], insecure: true, logger: logger)
+        let live = Task { [simulator] in
+            var simulator = simulator
+            var lastCheck = Date.distantPast
+            let runner = AlertRunner(directory: store, series: series, bot: nil, logger: logger)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(5))
+                let now = Date()
+                var readings: [Reading] = []
+                for index in Self.meters.indices {
+                    var reading = simulator.reading(meter: index, time: now.milliseconds, timeZone: configuration.timeZone)
+                    reading.node = Self.meters[index].0
+                    readings.append(reading)
+                }
+                do {
+                    try await series.write(readings)
+                    try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, now) }))
+                    if now.timeIntervalSince(lastCheck) >= 60 {
+                        lastCheck = now
+                        var options = AlertRunner.Options()
+                        options.timeZone = configuration.timeZone
+                        _ = try await runner.run(options)
+                    }
+                } catch {
+                    logger.warning("demo meters: \(error)")
+                }
+            }
+        }
+        defer { live.cancel() }
+        try await WebServer.run(app: app, host: listen, port: port, logger: logger)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -1,0 +1,64 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackIngest
+import EnerTrackKit
+import EnerTrackTelegram
+import EnerTrackWeb
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the web dashboard and JSON API (default port 8006; long-running, systemd).",
+        discussion: """
+            Pages: /login, / (dashboard), /nodes/<ESPID>, /consumption, /alerts, /telegram, \
+            /profile, and /admin/users, /admin/nodes, /admin/assignments for administrators. JSON \
+            under /api/v1 (a session, or 'Authorization: Bearer <token>' from 'enertrack user \
+            token'); GET /healthz answers 200 when both stores answer, 503 otherwise.
+
+            Session cookies are Secure: serve behind HTTPS (a reverse proxy such as nginx, with \
+            --trusted-proxy for X-Forwarded-For), or set ENERTRACK_INSECURE_COOKIES=1 for plain \
+            HTTP on a trusted network. Bootstrap and Chart.js come from Debian's libjs-bootstrap5 \
+            and libjs-chart.js (ENERTRACK_ASSETS_DIR, default /usr/share/javascript); nothing \
+            from a CDN. ENERTRACK_REGISTRATION=open lets visitors create accounts.
+
+            Examples:
+              enertrack serve
+              enertrack serve --listen 0.0.0.0 --port 8080 --trusted-proxy 127.0.0.1
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Address to listen on (0.0.0.0 for every interface).", valueName: "ADDR")) var listen = "127.0.0.1"
+    @Option(help: "TCP port.") var port = 8006
+    @Option(help: ArgumentHelp("A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "ADDR"))
+    var trustedProxy: [String] = []
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+    }
+
+    func run() async throws {
+        let configuration = try global.configuration()
+        let logger = StderrLogHandler.logger(label: "serve", level: .info)
+        let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, logger: logger)
+        try await app.directory.sqlTransaction { sql in _ = try sql.rows("SELECT 1 AS one") }
+        if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
+            logger.warning("session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1")
+        }
+        try await WebServer.run(app: app, host: listen, port: port, logger: logger)
+    }
+
+    static func app(configuration: Configuration, trustedProxies: [String], insecure: Bool = false, logger: Logger) throws -> WebApp {
+        var options = WebOptions()
+        options.secureCookies = !(insecure || configuration[.insecureCookies] == "1")
+        options.registrationOpen = configuration[.registration] == "open"
+        options.trustedProxies = Set(trustedProxies)
+        options.timeZone = configuration.timeZone
+        options.defaultLanguage = configuration.defaultLanguage
+        return WebApp(
+            directory: try Stores.directory(configuration), series: try Stores.series(configuration), options: options,
+            hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(configuration),
+            assetsDirectory: configuration[.assetsDirectory] ?? "/usr/share/javascript", logger: logger)
+    }
+}

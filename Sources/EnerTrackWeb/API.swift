@@ -1,0 +1,168 @@
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+import Hummingbird
+
+/// `/api/v1`: JSON for the charts and for scripts; the same access rules as the pages.
+extension WebApp {
+    func nodeJSON(_ view: NodeView) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "esp_id": .string(view.node.espID), "name": view.node.name.map(JSONValue.string) ?? .null,
+            "location": view.assignment.location.map(JSONValue.string) ?? .null, "status": .string(view.status.rawValue),
+            "last_seen": view.node.lastSeen.map { .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone)) } ?? .null,
+        ]
+        if let reading = view.latest {
+            var latest: [String: JSONValue] = ["time": .string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))]
+            for quantity in Quantity.allCases { if let value = reading[quantity] { latest[quantity.rawValue] = .number(value) } }
+            object["latest"] = .object(latest)
+        }
+        return .object(object)
+    }
+
+    func apiNodes(_ viewer: Viewer) async throws -> Response {
+        json(.array(try await nodeViews(viewer).map(nodeJSON)))
+    }
+
+    func apiNode(_ viewer: Viewer, espID: String) async throws -> Response {
+        guard let view = try await nodeView(viewer, espID: espID, latest: true) else { return jsonError(.notFound, "no such node") }
+        return json(nodeJSON(view))
+    }
+
+    func apiReadings(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
+        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        let now = Date()
+        let query = request.uri.queryParameters
+        let from: Date, to: Date
+        do {
+            from = try TimeArgument.option(query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600), timeZone: options.timeZone, now: now)
+            to = try TimeArgument.option(query["to"].map(String.init), flag: "to", fallback: now, timeZone: options.timeZone, now: now)
+        } catch {
+            return jsonError(.badRequest, "\(error)")
+        }
+        guard to > from else { return jsonError(.badRequest, "to must come after from") }
+        let readings = try await series.readings(node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
+        let rows: [JSONValue] = readings.map { reading in
+            var object: [String: JSONValue] = ["time": .string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))]
+            for quantity in Quantity.allCases { if let value = reading[quantity] { object[quantity.rawValue] = .number(value) } }
+            return .object(object)
+        }
+        return json(.object(["node": .string(view.node.espID), "readings": .array(rows), "truncated": .bool(readings.count == 10_000)]))
+    }
+
+    /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup
+    /// means of 15 minutes beyond.
+    func apiHistory(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
+        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        let query = request.uri.queryParameters
+        let ranges: [String: Int64] = ["1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000]
+        let range = query["range"].map(String.init) ?? "24h"
+        guard let span = ranges[range] else { return jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
+        guard let quantity = query["quantity"].flatMap({ Quantity(rawValue: String($0)) }) ?? (query["quantity"] == nil ? .power : nil) else {
+            return jsonError(.badRequest, "unknown quantity")
+        }
+        let now = Date().milliseconds
+        let from = now - span
+        var points: [(Int64, Double)] = []
+        var source = "readings"
+        if span > 86_400_000, let rows = try await series.rollups(node: view.node.espID, from: EnergyBuckets.floor(from), to: now) {
+            source = "rollups (15 min)"
+            for row in rows {
+                let value: Double? = switch quantity {
+                case .voltage: row.voltage
+                case .current: row.current
+                case .power: row.power
+                case .energy: row.lastEnergy
+                case .pf: row.pf
+                case .frequency: row.frequency
+                }
+                if let value { points.append((row.bucket, value)) }
+            }
+        } else {
+            let readings = try await series.readings(node: view.node.espID, from: from, to: now + 1, limit: 50_000)
+            let raw = readings.compactMap { reading in reading[quantity].map { (reading.time, $0) } }
+            // Means of equal slices, so the chart stays light.
+            let slices = 720
+            if raw.count > slices {
+                let step = span / Int64(slices)
+                var sums: [Int64: (Double, Int)] = [:]
+                for (time, value) in raw {
+                    let slot = from + (time - from) / step * step
+                    let current = sums[slot] ?? (0, 0)
+                    sums[slot] = (current.0 + value, current.1 + 1)
+                }
+                points = sums.keys.sorted().map { ($0, sums[$0]!.0 / Double(sums[$0]!.1)) }
+            } else {
+                points = raw
+            }
+        }
+        let long = span > 86_400_000
+        let rows: [JSONValue] = points.map { time, value in
+            let iso = ISO8601.format(milliseconds: time, timeZone: options.timeZone)
+            let label = long ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ") : String(iso.dropFirst(11).prefix(5))
+            return .object(["time": .string(iso), "label": .string(label), "value": .number((value * 1000).rounded() / 1000)])
+        }
+        return json(.object([
+            "node": .string(view.node.espID), "quantity": .string(quantity.rawValue), "unit": .string(quantity.unit),
+            "range": .string(range), "source": .string(source), "points": .array(rows),
+        ]))
+    }
+
+    func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
+        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        let query = request.uri.queryParameters
+        guard let unit = PeriodUnit(rawValue: query["by"].map(String.init) ?? "day") else { return jsonError(.badRequest, "by must be hour, day, month or year") }
+        let now = Date()
+        let fallback = ConsumptionReport.defaultRange(unit, now: now, timeZone: options.timeZone)
+        let from: Date, to: Date
+        do {
+            from = try TimeArgument.option(query["from"].map(String.init), flag: "from", fallback: fallback.start, timeZone: options.timeZone, now: now)
+            to = try TimeArgument.option(query["to"].map(String.init), flag: "to", fallback: fallback.end, timeZone: options.timeZone, now: now)
+        } catch {
+            return jsonError(.badRequest, "\(error)")
+        }
+        guard to > from else { return jsonError(.badRequest, "to must come after from") }
+        guard unit != .hour || to.timeIntervalSince(from) <= 5_000 * 3600 else { return jsonError(.badRequest, "at most 5000 hours at a time") }
+        let report = try await ConsumptionReport.compute(
+            series: series, nodes: [view.node.espID], unit: unit, range: DateInterval(start: from, end: to), timeZone: options.timeZone, now: now)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.json())))
+    }
+
+    func apiKPI(_ viewer: Viewer) async throws -> Response {
+        let views = try await nodeViews(viewer, latest: true)
+        let kpi = try await kpis(views)
+        func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null }
+        return json(.object([
+            "power_w": number(kpi.powerW), "energy_today_kwh": number(kpi.energyTodayKWh), "voltage": number(kpi.voltage),
+            "frequency": number(kpi.frequency), "pf": number(kpi.pf),
+            "nodes": .array(views.map { view in
+                .object([
+                    "esp_id": .string(view.node.espID), "status": .string(view.status.rawValue), "power_w": number(view.latest?.power),
+                    "energy_today_kwh": number(kpi.perNodeToday[view.node.espID]),
+                ])
+            }),
+        ]))
+    }
+
+    func apiAlerts(_ viewer: Viewer) async throws -> Response {
+        let rules = try await directory.sqlTransaction { [id = viewer.user.id] sql in try AlertSQL.rules(sql, userID: id) }
+        return json(.array(rules.map { rule in
+            .object([
+                "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW), "state": .string(rule.state.rawValue),
+                "since": rule.since.map { .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone)) } ?? .null,
+                "last_notified": rule.lastNotified.map { .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone)) } ?? .null,
+            ])
+        }))
+    }
+
+    func healthz() async -> Response {
+        var directoryOK = true, seriesOK = true
+        do { try await directory.sqlTransaction { sql in _ = try sql.rows("SELECT 1 AS one") } } catch { directoryOK = false }
+        do { try await series.check() } catch { seriesOK = false }
+        return json(
+            .object(["directory": .string(directoryOK ? "ok" : "unavailable"), "series": .string(seriesOK ? "ok" : "unavailable")]),
+            status: directoryOK && seriesOK ? .ok : .serviceUnavailable)
+    }
+}

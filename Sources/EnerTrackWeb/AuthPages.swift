@@ -1,0 +1,148 @@
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension WebApp {
+    /// A hash to check against when the user does not exist, so timing does not tell.
+    static let decoyHash = "scrypt:32768:8:1$decoydecoydecoyd$" + String(repeating: "0", count: 128)
+
+    func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok) -> Response {
+        let language = anonymousLanguage(request)
+        let l = L10n(language)
+        // Before a session exists, the CSRF token is a random cookie echoed in the form.
+        let token = cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+        let next = request.uri.queryParameters["next"].map(String.init) ?? ""
+        let body: HTML = """
+            <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
+            <h1 class="h3 mb-3">\(l.t("Entrar", "Log in"))</h1>
+            \(HTML.when(error != nil, "<div class=\"alert alert-danger\" role=\"alert\">\(error ?? "")</div>"))
+            <form method="post" action="/login" novalidate>
+              <input type="hidden" name="csrf" value="\(token)">
+              <input type="hidden" name="next" value="\(next)">
+              <div class="mb-3"><label class="form-label" for="username">\(l.t("Usuario o correo", "Username or email"))</label>
+                <input class="form-control" id="username" name="username" autocomplete="username" required autofocus value="\(username)"></div>
+              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña", "Password"))</label>
+                <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
+              <button class="btn btn-primary w-100" type="submit">\(l.t("Entrar", "Log in"))</button>
+            </form>
+            \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l.t("Crear una cuenta", "Create an account"))</a></p>"))
+            </div></div>
+            """
+        let cookie = "\(Self.loginCookie)=\(token); Path=/; Max-Age=3600; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+        return html(layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body), status: status, cookies: [cookie])
+    }
+
+    /// Only paths of this site: never `//host` or a URL.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        return next
+    }
+
+    func login(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let l = L10n(anonymousLanguage(request))
+        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"], RandomToken.constantTimeEqual(expected, sent),
+            checkSameOrigin(request)
+        else { return csrfRejected(request, nil) }
+        let username = form["username"] ?? "", password = form.values["password"] ?? ""
+        guard !username.isEmpty, !password.isEmpty else {
+            return loginPage(request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."), username: username, status: .badRequest)
+        }
+        // Throttling per account and per address; the same answer whether the account exists or not.
+        let now = Date().milliseconds
+        let keys = ["user:" + DirectoryRules.lookupKey(username), "ip:" + clientAddress(request, context)]
+        let waits = try await directory.sqlTransaction { sql in
+            try keys.map { key -> Int64 in
+                let (count, last) = try WebSQL.failures(sql, key: key, now: now)
+                guard count >= 5 else { return 0 }
+                let delay = min(Int64(1) << min(count - 4, 10), 300) * 1000
+                return max(0, last + delay - now)
+            }
+        }
+        if let wait = waits.max(), wait > 0 {
+            let seconds = (wait + 999) / 1000
+            var response = loginPage(
+                request, error: l.t("Demasiados intentos fallidos. Espera \(seconds) s.", "Too many failed attempts. Wait \(seconds) s."),
+                username: username, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
+        let user = try await directory.user(named: username)
+        let valid = await verify(password, against: user?.passwordHash.isEmpty == false ? user!.passwordHash : Self.decoyHash)
+        guard let user, valid, user.isActive, user.removedAt == nil else {
+            try await directory.sqlTransaction { sql in for key in keys { try WebSQL.recordFailure(sql, key: key, now: now) } }
+            logger.notice("failed login for '\(username)' from \(clientAddress(request, context))")
+            return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), username: username, status: .unauthorized)
+        }
+        // A new session id at every login (any session the browser had is ended).
+        let old = cookie(request, Self.sessionCookie)
+        let session = try await directory.sqlTransaction { sql in
+            for key in keys { try WebSQL.clearFailures(sql, key: key) }
+            if let old { try WebSQL.deleteSession(sql, id: old) }
+            return try WebSQL.createSession(sql, userID: user.id, now: now)
+        }
+        logger.info("login: \(user.username) from \(clientAddress(request, context))")
+        return redirect(Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
+    }
+
+    func logout(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        guard let viewer = try await viewer(request) else { return redirect("/login", cookies: [expiredCookie(Self.sessionCookie)]) }
+        guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
+        if let id = cookie(request, Self.sessionCookie) {
+            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+        }
+        return redirect("/login", flash: viewer.l.t("Has salido.", "You are logged out."), cookies: [expiredCookie(Self.sessionCookie)])
+    }
+
+    func registerPage(_ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok) -> Response {
+        let language = anonymousLanguage(request)
+        let l = L10n(language)
+        let token = cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+        let body: HTML = """
+            <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-5">
+            <h1 class="h3 mb-3">\(l.t("Crear una cuenta", "Create an account"))</h1>
+            \(HTML.when(error != nil, "<div class=\"alert alert-danger\" role=\"alert\">\(error ?? "")</div>"))
+            <form method="post" action="/register">
+              <input type="hidden" name="csrf" value="\(token)">
+              <div class="mb-3"><label class="form-label" for="username">\(l.t("Usuario", "Username"))</label>
+                <input class="form-control" id="username" name="username" required maxlength="64" value="\(values["username"])"></div>
+              <div class="mb-3"><label class="form-label" for="email">\(l.t("Correo", "Email"))</label>
+                <input class="form-control" id="email" name="email" type="email" required value="\(values["email"])"></div>
+              <div class="mb-3"><label class="form-label" for="name">\(l.t("Nombre", "Name"))</label>
+                <input class="form-control" id="name" name="name" maxlength="100" value="\(values["name"])"></div>
+              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña (8 caracteres o más)", "Password (8 characters or more)"))</label>
+                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="8"></div>
+              <div class="mb-3"><label class="form-label" for="repeat">\(l.t("Repite la contraseña", "Repeat the password"))</label>
+                <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
+              <button class="btn btn-primary w-100" type="submit">\(l.t("Crear cuenta", "Create account"))</button>
+            </form></div></div>
+            """
+        let cookie = "\(Self.loginCookie)=\(token); Path=/; Max-Age=3600; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+        return html(layout(request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"), body: body), status: status, cookies: [cookie])
+    }
+
+    func register(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await Form.read(request, context)
+        let l = L10n(anonymousLanguage(request))
+        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"], RandomToken.constantTimeEqual(expected, sent),
+            checkSameOrigin(request)
+        else { return csrfRejected(request, nil) }
+        guard form.values["password"] == form.values["repeat"] else {
+            return registerPage(request, error: l.t("Las contraseñas no coinciden.", "The passwords do not match."), values: form, status: .badRequest)
+        }
+        let admin = DirectoryAdmin(store: directory, hasher: hasher)
+        let user: User
+        do {
+            user = try await admin.addUser(
+                username: form["username"] ?? "", email: form["email"] ?? "", name: (form["name"] ?? "").isEmpty ? nil : form["name"],
+                isAdmin: false, password: form.values["password"] ?? "")
+        } catch let error as DirectoryError {
+            return registerPage(request, error: error.description, values: form, status: .badRequest)
+        }
+        let session = try await directory.sqlTransaction { sql in try WebSQL.createSession(sql, userID: user.id, now: Date().milliseconds) }
+        return redirect("/", flash: l.t("Cuenta creada. ¡Bienvenido!", "Account created. Welcome!"), cookies: [sessionCookie(session.id)])
+    }
+}

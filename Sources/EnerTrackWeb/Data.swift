@@ -1,0 +1,82 @@
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+
+/// A node as one user sees it.
+struct NodeView: Sendable {
+    var assignment: Assignment
+    var node: Node
+    var status: NodeStatus
+    var latest: Reading?
+
+    var label: String { node.name.map { "\($0)" } ?? node.espID }
+}
+
+/// The dashboard's global figures.
+struct KPIs: Sendable {
+    var powerW: Double?
+    var energyTodayKWh: Double
+    var voltage: Double?
+    var frequency: Double?
+    var pf: Double?
+    var perNodeToday: [String: Double]
+}
+
+extension WebApp {
+    /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
+    func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
+        let assignments = try await directory.assignments(AssignmentFilter(username: viewer.user.username)).filter(\.isActive)
+        guard !assignments.isEmpty else { return [] }
+        let wanted = Set(assignments.map { $0.espID.lowercased() })
+        let nodes = try await directory.nodes(includeInactive: false).filter { wanted.contains($0.espID.lowercased()) }
+        let byID = Dictionary(nodes.map { ($0.espID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let latest = withLatest ? try await series.latest(nodes: nodes.map(\.espID)) : [:]
+        let now = Date()
+        return assignments.compactMap { assignment in
+            guard let node = byID[assignment.espID.lowercased()] else { return nil }
+            return NodeView(
+                assignment: assignment, node: node, status: NodeStatus(node: node, now: now, inactiveAfter: options.inactiveAfter),
+                latest: latest[node.espID])
+        }
+    }
+
+    /// One of the viewer's nodes, or nil: another user's node and a node that does not exist
+    /// look the same.
+    func nodeView(_ viewer: Viewer, espID: String, latest: Bool = false) async throws -> NodeView? {
+        try await nodeViews(viewer, latest: latest).first { $0.node.espID.lowercased() == espID.lowercased() }
+    }
+
+    func kpis(_ views: [NodeView]) async throws -> KPIs {
+        let readings = views.compactMap(\.latest)
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        let now = Date()
+        let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: options.timeZone)
+        let energy = try await ConsumptionReport.compute(
+            series: series, nodes: views.map(\.node.espID), unit: .day, range: today, timeZone: options.timeZone, now: now)
+        var perNode: [String: Double] = [:]
+        for row in energy.rows { perNode[row.node, default: 0] += row.kwh }
+        let active = views.filter { $0.status == .active }.compactMap(\.latest)
+        return KPIs(
+            powerW: active.isEmpty ? nil : active.compactMap(\.power).reduce(0, +), energyTodayKWh: energy.totalKWh,
+            voltage: mean(readings.compactMap(\.voltage)), frequency: mean(readings.compactMap(\.frequency)),
+            pf: mean(readings.compactMap(\.pf)), perNodeToday: perNode)
+    }
+
+    /// Opening a node's page is an access (`UsuariosNodos.ultimo_acceso`).
+    func recordAccess(userID: Int64, nodeID: Int64) async throws {
+        let stamp = SQLTimestamp.format(Date())
+        try await directory.sqlTransaction { sql in
+            try sql.run(
+                "UPDATE UsuariosNodos SET ultimo_acceso = ? WHERE usuario_id = ? AND nodo_id = ?", .text(stamp), .int(userID), .int(nodeID))
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC: what SQLite's CURRENT_TIMESTAMP writes and MariaDB's TIMESTAMP
+/// takes (the session time zone is UTC).
+enum SQLTimestamp {
+    static func format(_ date: Date) -> String {
+        let iso = ISO8601.format(milliseconds: date.milliseconds, timeZone: .gmt)
+        return String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ")
+    }
+}

@@ -1,0 +1,269 @@
+import EnerTrackCore
+import EnerTrackKit
+import EnerTrackTelegram
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context: Hummingbird's core plus the peer address (for throttling) and a body
+/// limit of 64 KiB (every form and API request is far smaller).
+public struct WebContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
+    public var maxUploadSize: Int { 64 * 1024 }
+}
+
+/// Settings of `serve`.
+public struct WebOptions: Sendable {
+    public var secureCookies = true
+    public var registrationOpen = false
+    /// Peers whose `X-Forwarded-For` is believed (a reverse proxy).
+    public var trustedProxies: Set<String> = []
+    public var timeZone: TimeZone = .current
+    public var defaultLanguage: Language = .es
+    public var inactiveAfter: TimeInterval = 300
+    public var windowMS: Int64 = 15 * 60_000
+    /// Concurrent password checks (scrypt takes ~50 ms of CPU and 32 MiB each).
+    public var maxConcurrentPasswordChecks = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    public init() {}
+}
+
+/// Who is asking: the logged-in user of a session or API token, with the page's language.
+struct Viewer: Sendable {
+    var user: User
+    /// The session's CSRF token; nil for API-token requests (no cookies, nothing to forge).
+    var csrf: String?
+    var language: Language
+    var theme: String
+    var l: L10n { L10n(language) }
+}
+
+/// The shared state of the web server: stores, settings, assets.
+public final class WebApp: Sendable {
+    public let directory: any DirectoryStore
+    public let series: any SeriesStore
+    public let options: WebOptions
+    let hasher: PasswordHasher
+    let bot: BotAPI?
+    let assets: Assets
+    let logger: Logger
+    private let passwordChecks: Limiter
+
+    public static let sessionCookie = "enertrack_session"
+    static let loginCookie = "enertrack_login"
+
+    public init(
+        directory: any DirectoryStore, series: any SeriesStore, options: WebOptions, hasher: PasswordHasher, bot: BotAPI?,
+        assetsDirectory: String, logger: Logger
+    ) {
+        self.directory = directory
+        self.series = series
+        self.options = options
+        self.hasher = hasher
+        self.bot = bot
+        self.logger = logger
+        assets = Assets(directory: assetsDirectory)
+        passwordChecks = Limiter(options.maxConcurrentPasswordChecks)
+        for path in assets.missing { logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)") }
+    }
+
+    // MARK: Who is asking
+
+    func cookie(_ request: Request, _ name: String) -> String? { request.cookies[name]?.value }
+
+    /// The session's viewer, or nil.
+    func viewer(_ request: Request) async throws -> Viewer? {
+        let theme = cookie(request, "theme") == "dark" ? "dark" : "light"
+        if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
+            let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let userID = try await directory.sqlTransaction({ sql in try WebSQL.tokenUser(sql, token: token) }) else { return nil }
+            return try await viewer(userID: userID, csrf: nil, theme: theme)
+        }
+        guard let id = cookie(request, Self.sessionCookie), !id.isEmpty else { return nil }
+        let now = Date().milliseconds
+        guard let session = try await directory.sqlTransaction({ sql in try WebSQL.session(sql, id: id, now: now) }) else { return nil }
+        return try await viewer(userID: session.userID, csrf: session.csrfToken, theme: theme)
+    }
+
+    private func viewer(userID: Int64, csrf: String?, theme: String) async throws -> Viewer? {
+        let (name, language) = try await directory.sqlTransaction { sql -> (String?, Language?) in
+            let name = try sql.rows("SELECT nombreUsuario AS name FROM Usuarios WHERE usuario_id = ?", .int(userID)).first?.string("name")
+            return (name, try AlertSQL.language(sql, userID: userID))
+        }
+        guard let name, let user = try await directory.user(named: name), user.isActive, user.removedAt == nil else { return nil }
+        return Viewer(user: user, csrf: csrf, language: language ?? options.defaultLanguage, theme: theme)
+    }
+
+    /// The language for someone not logged in: the browser's, else the site's.
+    func anonymousLanguage(_ request: Request) -> Language {
+        let accept = (request.headers[.acceptLanguage] ?? "").lowercased()
+        if let chosen = cookie(request, "lang").flatMap(Language.init(rawValue:)) { return chosen }
+        let es = accept.range(of: "es"), en = accept.range(of: "en")
+        switch (es, en) {
+        case let (es?, en?): return es.lowerBound < en.lowerBound ? .es : .en
+        case (_?, nil): return .es
+        case (nil, _?): return .en
+        default: return options.defaultLanguage
+        }
+    }
+
+    /// The client's address: the peer, or behind a trusted proxy the last untrusted
+    /// `X-Forwarded-For` hop.
+    func clientAddress(_ request: Request, _ context: WebContext) -> String {
+        let peer = context.remoteAddress?.ipAddress ?? "unknown"
+        guard options.trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] else { return peer }
+        let hops = forwarded.split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
+        return hops.last { !options.trustedProxies.contains($0) } ?? peer
+    }
+
+    // MARK: State-changing requests
+
+    /// A POST is accepted only with the right CSRF token and, when the browser says where it
+    /// comes from (Origin, else Referer), from this site.
+    func checkSameOrigin(_ request: Request) -> Bool {
+        guard let host = request.head.authority else { return false }
+        let source = request.headers[.origin] ?? request.headers[.referer]
+        guard let source, source != "null" else { return request.headers[.origin] == nil }
+        guard let url = URL(string: source), let sourceHost = url.host else { return false }
+        let sourceAuthority = url.port.map { "\(sourceHost):\($0)" } ?? sourceHost
+        return sourceAuthority.lowercased() == host.lowercased()
+    }
+
+    func checkCSRF(_ form: Form, viewer: Viewer, request: Request) -> Bool {
+        guard let expected = viewer.csrf, let sent = form["csrf"] else { return false }
+        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
+    }
+
+    // MARK: Passwords
+
+    /// scrypt off the request's executor, at most a few at a time.
+    func verify(_ password: String, against hash: String) async -> Bool {
+        let hasher = self.hasher
+        return await passwordChecks.run {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    continuation.resume(returning: hasher.verify(password, against: hash))
+                }
+            }
+        }
+    }
+
+    func hash(_ password: String) async throws -> String {
+        let hasher = self.hasher
+        return try await passwordChecks.run {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try hasher.hash(password) }) }
+            }
+        }
+    }
+
+    // MARK: Cookies
+
+    func sessionCookie(_ id: String) -> String {
+        "\(Self.sessionCookie)=\(id); Path=/; Max-Age=\(WebSQL.absoluteTimeout / 1000); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+    }
+
+    func expiredCookie(_ name: String) -> String {
+        "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+    }
+
+    func flashCookie(_ text: String, kind: String) -> String {
+        let value = Data("\(kind)|\(text)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return "flash=\(value); Path=/; Max-Age=60; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+    }
+
+    func flash(_ request: Request) -> (kind: String, text: String)? {
+        guard var value = cookie(request, "flash"), !value.isEmpty else { return nil }
+        value = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while value.count % 4 != 0 { value += "=" }
+        guard let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
+            let bar = text.firstIndex(of: "|")
+        else { return nil }
+        let kind = String(text[..<bar])
+        return (["success", "danger", "warning", "info"].contains(kind) ? kind : "info", String(text[text.index(after: bar)...]))
+    }
+
+    // MARK: Responses
+
+    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.text)))
+    }
+
+    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        if let flash { headers.append(HTTPField(name: .setCookie, value: flashCookie(flash, kind: kind))) }
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.rendered())))
+    }
+
+    func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(.object(["error": .string(message)]), status: status)
+    }
+}
+
+/// Runs at most `limit` bodies at once; the others wait their turn.
+actor Limiter {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ limit: Int) { self.limit = limit }
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        if running >= limit { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
+        defer {
+            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}
+
+/// A decoded `application/x-www-form-urlencoded` body (or query string).
+struct Form: Sendable {
+    var values: [String: String] = [:]
+
+    init(_ text: String) {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let key = parts.first.map(Self.decode) else { continue }
+            values[key] = parts.count > 1 ? Self.decode(parts[1]) : ""
+        }
+    }
+
+    static func decode(_ text: String) -> String {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
+    }
+
+    subscript(_ key: String) -> String? {
+        values[key].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    static func read(_ request: Request, _ context: WebContext) async throws -> Form {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return Form(String(buffer: buffer))
+    }
+}
