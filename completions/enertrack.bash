@@ -196,13 +196,13 @@ _enertrack_user() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|show|edit|passwd|disable|enable|remove)
+    add|list|show|edit|passwd|token|disable|enable|remove)
         # Offer subcommand argument completions
         "_enertrack_user_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list show edit passwd disable enable remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list show edit passwd token disable enable remove' -- "${cur}"))
         ;;
     esac
 }
@@ -301,6 +301,27 @@ _enertrack_user_passwd() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_user_token() {
+    repeating_flags=()
+    non_repeating_flags=(--revoke --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --name)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--name')
         return
         ;;
     esac

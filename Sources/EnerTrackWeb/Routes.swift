@@ -49,10 +49,7 @@ extension WebApp {
         router.get("favicon.ico") { _, _ in app.redirect("/static/favicon.svg") }
         router.get("healthz") { _, _ in await app.healthz() }
 
-        router.get("login") { request, _ in
-            if try await app.viewer(request) != nil { return app.redirect("/") }
-            return app.loginPage(request)
-        }
+        router.get("login") { request, _ in app.loginPage(request) }
         router.post("login") { request, context in try await app.login(request, context) }
         router.post("logout") { request, context in try await app.logout(request, context) }
         router.get("register") { request, _ -> Response in

@@ -98,7 +98,7 @@ struct CommandTests {
         (["simulate", "--nodes", "0"], 64, "--nodes must be 1 to 100000"),
         (["simulate"], 78, "DOMINIO is not set"),
         (["import", "--format", "xml", "f"], 64, "--format"),
-        (["serve", "--port", "8006"], 69, "not available in this version yet"),
+        (["serve", "--port", "0"], 64, "--port must be 1 to 65535"),
         (["alerts", "set", "ana", "ESP32_NONE", "--kw", "2"], 67, "unknown node 'ESP32_NONE'"),
         (["alerts", "set", "ana", "ESP32_A", "--kw", "0"], 64, "--kw must be a number of kW above 0"),
         (["telegram", "bot"], 78, "no Telegram bot token: set enertrackBotToken"),
@@ -253,17 +253,21 @@ struct CommandTests {
         #expect(version.status == 0 && !version.stdout.isEmpty)
     }
 
-    @Test("demo creates an admin with a one-time password, five meters and their assignments")
+    @Test("demo creates an admin with a one-time password, five meters with history, their assignments and an alert")
     func demo() async throws {
         let harness = try Harness()
         let directory = try temporaryDirectory("enertrack-demo") + "/new"
-        let result = await harness.run(["demo", "--dir", directory])
+        let result = await harness.run(["demo", "--dir", directory, "--setup-only", "--days", "2"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Administrator: demo"))
+        #expect(result.stdout.contains("User:           demo") && result.stdout.contains("http://127.0.0.1:8006/"))
+        let report = await harness.run(["report", "consumption", "--by", "day", "--from", "yesterday", "--format", "json", "--data-dir", directory])
+        #expect(((try report.json() as? [String: Any])?["total_kwh"] as? Double ?? 0) > 1, "history was backfilled: \(report.stdout)")
+        let alerts = try await harness.run(["alerts", "list", "--json", "--data-dir", directory]).objects()
+        #expect(alerts.count == 2)
         let users = try await harness.run(["user", "list", "--json", "--data-dir", directory]).objects()
         #expect(users.count == 1 && users[0]["admin"] as? Bool == true)
         #expect(try await harness.run(["assign", "list", "--json", "--data-dir", directory]).objects().count == 5)
-        let twice = await harness.run(["demo", "--dir", directory])
+        let twice = await harness.run(["demo", "--dir", directory, "--setup-only"])
         #expect(twice.status == 73 && twice.stderr.contains("give an empty --dir"))
     }
 }

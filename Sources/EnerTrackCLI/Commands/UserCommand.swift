@@ -1,12 +1,13 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackKit
+import Foundation
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Create, list, change and remove users.",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Passwd.self, Disable.self, Enable.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Passwd.self, Token.self, Disable.self, Enable.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -100,6 +101,40 @@ struct UserCommand: AsyncParsableCommand {
             guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
             try await directory.sqlTransaction { sql in try AlertSQL.setLanguage(sql, userID: user.id, language) }
             Print.err("'\(user.username)' now gets messages in \(language == .es ? "Spanish" : "English")\n")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API token for scripts (sent as 'Authorization: Bearer <token>'), or revoke them all.",
+            discussion: """
+                The token is printed once; only its hash is stored. It sees what the user sees in \
+                /api/v1, nothing more.
+
+                Examples:
+                  TOKEN=$(enertrack user token ana --name grafana)
+                  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8006/api/v1/nodes
+                  enertrack user token ana --revoke
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Option(help: "A name to remember what the token is for.") var name = "api"
+        @Flag(help: "Revoke every token of the user instead.") var revoke = false
+
+        func run() async throws {
+            let directory = try Stores.directory(try global.configuration())
+            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
+            if revoke {
+                let count = try await directory.sqlTransaction { sql in try WebSQL.revokeTokens(sql, userID: user.id) }
+                Print.err("\(count) token(s) of '\(user.username)' revoked\n")
+                return
+            }
+            try DirectoryRules.checkText(name, field: "name", maxLength: 100)
+            let now = Date().milliseconds
+            let token = try await directory.sqlTransaction { [name] sql in try WebSQL.createToken(sql, userID: user.id, name: name, now: now) }
+            Print.out(token + "\n")
+            Print.err("API token for '\(user.username)' (shown only this once)\n")
         }
     }
 
