@@ -41,4 +41,12 @@ public protocol SQLTransactionRunner: Sendable {
     /// Runs `body` in one transaction (retried whole on transient failures), mapping failures to `DirectoryError`.
     @discardableResult
     func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    /// Runs `body`, which only reads: on SQLite concurrently with other readers and the writer.
+    func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+}
+
+extension SQLTransactionRunner {
+    public func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await sqlTransaction(body)
+    }
 }

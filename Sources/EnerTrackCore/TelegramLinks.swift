@@ -15,7 +15,7 @@ public enum LinkCode {
     }
 
     public static func hash(_ code: String) -> String {
-        SHA256.hash(data: Data(code.utf8)).map { String(format: "%02x", $0) }.joined()
+        RandomToken.hex(SHA256.hash(data: Data(code.utf8)))
     }
 
     /// A code as Telegram passes it back: base64url, at most 64 characters.

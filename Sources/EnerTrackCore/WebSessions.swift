@@ -19,8 +19,17 @@ public enum RandomToken {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    public static func hash(_ token: String) -> String { hex(SHA256.hash(data: Data(token.utf8))) }
+
+    /// Lower-case hex of a digest (String(format:) per byte is slow on the request path).
+    public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compares without an early exit, so timing tells nothing about where two strings differ.
@@ -88,10 +97,6 @@ public enum WebSQL {
         return token
     }
 
-    public static func tokenUser(_ sql: any SQLTransaction, token: String) throws -> Int64? {
-        try sql.rows("SELECT usuario_id FROM api_tokens WHERE token_hash = ?", .text(RandomToken.hash(token))).first?.int("usuario_id")
-    }
-
     @discardableResult
     public static func revokeTokens(_ sql: any SQLTransaction, userID: Int64) throws -> Int {
         try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
@@ -116,5 +121,85 @@ public enum WebSQL {
 
     public static func clearFailures(_ sql: any SQLTransaction, key: String) throws {
         try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
+    }
+}
+
+/// What one request needs to know about who asks, read in one query.
+public struct SessionUser: Sendable {
+    public var session: WebSession
+    public var user: User
+    public var language: Language?
+    /// The session is past a timeout (delete it) or its last-seen time is over a minute old (touch it).
+    public var expired: Bool
+    public var stale: Bool
+}
+
+extension WebSQL {
+    static let userColumns = """
+        u.usuario_id, u.nombreUsuario AS username, u.email, u.nombre, u.es_admin, u.activo, u.eliminado_en, u.fecha_creacion,
+        u.password_hash, s.language
+        """
+
+    static func user(_ row: SQLResultRow) -> User {
+        User(
+            id: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", email: row.string("email"), name: row.string("nombre"),
+            isAdmin: (row.int("es_admin") ?? 0) != 0, isActive: (row.int("activo") ?? 0) != 0,
+            removedAt: row.string("eliminado_en").flatMap(ISO8601.parse), createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
+            passwordHash: row.string("password_hash") ?? "")
+    }
+
+    /// The session of an id with its active user, read only (the hot path of every request).
+    public static func sessionUser(_ sql: any SQLTransaction, id: String, now: Int64) throws -> SessionUser? {
+        guard let row = try sql.rows(
+            """
+            SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns) FROM web_sessions w
+            JOIN Usuarios u ON u.usuario_id = w.usuario_id
+            LEFT JOIN user_settings s ON s.usuario_id = w.usuario_id
+            WHERE w.id_hash = ?
+            """, .text(RandomToken.hash(id))).first,
+            let created = row.int("created_at"), let seen = row.int("last_seen")
+        else { return nil }
+        let user = user(row)
+        let session = WebSession(userID: user.id, csrfToken: row.string("csrf_token") ?? "", createdAt: created, lastSeen: seen)
+        return SessionUser(
+            session: session, user: user, language: row.string("language").flatMap(Language.init(rawValue:)),
+            expired: now - seen >= idleTimeout || now - created >= absoluteTimeout, stale: now - seen > 60_000)
+    }
+
+    /// An API token's user.
+    public static func tokenUser(_ sql: any SQLTransaction, token: String) throws -> (user: User, language: Language?)? {
+        guard let row = try sql.rows(
+            """
+            SELECT \(userColumns) FROM api_tokens t JOIN Usuarios u ON u.usuario_id = t.usuario_id
+            LEFT JOIN user_settings s ON s.usuario_id = t.usuario_id WHERE t.token_hash = ?
+            """, .text(RandomToken.hash(token))).first
+        else { return nil }
+        return (user(row), row.string("language").flatMap(Language.init(rawValue:)))
+    }
+
+    public static func touch(_ sql: any SQLTransaction, id: String, now: Int64) throws {
+        try sql.run("UPDATE web_sessions SET last_seen = ? WHERE id_hash = ?", .int(now), .text(RandomToken.hash(id)))
+    }
+
+    /// A user's actively assigned, active nodes with their assignment, in one query.
+    public static func userNodes(_ sql: any SQLTransaction, userID: Int64, username: String) throws -> [(assignment: Assignment, node: Node)] {
+        try sql.rows(
+            """
+            SELECT n.nodo_id, n.esp_id, n.nombre, n.descripcion, n.fecha_creacion, n.ultima_conexion, un.ubicacion,
+                   un.fecha_asignacion, un.ultimo_acceso
+            FROM UsuariosNodos un JOIN Nodos n ON n.nodo_id = un.nodo_id
+            WHERE un.usuario_id = ? AND un.activo = 1 AND n.activo = 1 ORDER BY n.esp_id
+            """, .int(userID)
+        ).map { row in
+            let node = Node(
+                id: row.int("nodo_id") ?? 0, espID: row.string("esp_id") ?? "", name: row.string("nombre"), description: row.string("descripcion"),
+                isActive: true, createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
+                lastSeen: row.string("ultima_conexion").flatMap(ISO8601.parse))
+            let assignment = Assignment(
+                username: username, espID: node.espID, nodeName: node.name, isActive: true, location: row.string("ubicacion"),
+                assignedAt: row.string("fecha_asignacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
+                lastAccess: row.string("ultimo_acceso").flatMap(ISO8601.parse))
+            return (assignment, node)
+        }
     }
 }

@@ -464,7 +464,8 @@ struct GRDBTransaction: SQLTransaction {
     }
 
     func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
-        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(Self.value))).map { row in
+        // Cached statements: the web server asks the same few questions thousands of times a second.
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(Self.value))).map { row in
             var columns: [String: String] = [:]
             for (name, value) in row {
                 switch value.storage {
@@ -479,12 +480,20 @@ struct GRDBTransaction: SQLTransaction {
     }
 
     func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int {
-        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(Self.value)))
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(Self.value)))
         return db.changesCount
     }
 }
 
 extension SQLiteDirectoryStore: SQLTransactionRunner {
+    public func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(GRDBTransaction(db: db)) }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
     @discardableResult
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {

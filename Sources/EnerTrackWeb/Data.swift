@@ -25,18 +25,15 @@ struct KPIs: Sendable {
 extension WebApp {
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
-        let assignments = try await directory.assignments(AssignmentFilter(username: viewer.user.username)).filter(\.isActive)
-        guard !assignments.isEmpty else { return [] }
-        let wanted = Set(assignments.map { $0.espID.lowercased() })
-        let nodes = try await directory.nodes(includeInactive: false).filter { wanted.contains($0.espID.lowercased()) }
-        let byID = Dictionary(nodes.map { ($0.espID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
-        let latest = withLatest ? try await series.latest(nodes: nodes.map(\.espID)) : [:]
+        let user = viewer.user
+        let rows = try await directory.sqlRead { sql in try WebSQL.userNodes(sql, userID: user.id, username: user.username) }
+        guard !rows.isEmpty else { return [] }
+        let latest = withLatest ? try await series.latest(nodes: rows.map(\.node.espID)) : [:]
         let now = Date()
-        return assignments.compactMap { assignment in
-            guard let node = byID[assignment.espID.lowercased()] else { return nil }
-            return NodeView(
-                assignment: assignment, node: node, status: NodeStatus(node: node, now: now, inactiveAfter: options.inactiveAfter),
-                latest: latest[node.espID])
+        return rows.map { row in
+            NodeView(
+                assignment: row.assignment, node: row.node, status: NodeStatus(node: row.node, now: now, inactiveAfter: options.inactiveAfter),
+                latest: latest[row.node.espID])
         }
     }
 

@@ -81,27 +81,27 @@ public final class WebApp: Sendable {
 
     func cookie(_ request: Request, _ name: String) -> String? { request.cookies[name]?.value }
 
-    /// The session's viewer, or nil.
+    /// The session's (or API token's) viewer, or nil: one read on the hot path; a write only
+    /// when the session's last-seen time is over a minute old, or it expired.
     func viewer(_ request: Request) async throws -> Viewer? {
         let theme = cookie(request, "theme") == "dark" ? "dark" : "light"
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let userID = try await directory.sqlTransaction({ sql in try WebSQL.tokenUser(sql, token: token) }) else { return nil }
-            return try await viewer(userID: userID, csrf: nil, theme: theme)
+            guard let found = try await directory.sqlRead({ sql in try WebSQL.tokenUser(sql, token: token) }),
+                found.user.isActive, found.user.removedAt == nil
+            else { return nil }
+            return Viewer(user: found.user, csrf: nil, language: found.language ?? options.defaultLanguage, theme: theme)
         }
         guard let id = cookie(request, Self.sessionCookie), !id.isEmpty else { return nil }
         let now = Date().milliseconds
-        guard let session = try await directory.sqlTransaction({ sql in try WebSQL.session(sql, id: id, now: now) }) else { return nil }
-        return try await viewer(userID: session.userID, csrf: session.csrfToken, theme: theme)
-    }
-
-    private func viewer(userID: Int64, csrf: String?, theme: String) async throws -> Viewer? {
-        let (name, language) = try await directory.sqlTransaction { sql -> (String?, Language?) in
-            let name = try sql.rows("SELECT nombreUsuario AS name FROM Usuarios WHERE usuario_id = ?", .int(userID)).first?.string("name")
-            return (name, try AlertSQL.language(sql, userID: userID))
+        guard let found = try await directory.sqlRead({ sql in try WebSQL.sessionUser(sql, id: id, now: now) }) else { return nil }
+        if found.expired {
+            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+            return nil
         }
-        guard let name, let user = try await directory.user(named: name), user.isActive, user.removedAt == nil else { return nil }
-        return Viewer(user: user, csrf: csrf, language: language ?? options.defaultLanguage, theme: theme)
+        if found.stale { try await directory.sqlTransaction { sql in try WebSQL.touch(sql, id: id, now: now) } }
+        guard found.user.isActive, found.user.removedAt == nil else { return nil }
+        return Viewer(user: found.user, csrf: found.session.csrfToken, language: found.language ?? options.defaultLanguage, theme: theme)
     }
 
     /// The language for someone not logged in: the browser's, else the site's.
@@ -217,7 +217,7 @@ public final class WebApp: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.rendered())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.compact())))
     }
 
     func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
