@@ -359,3 +359,55 @@ struct BrowserTests {
         await demo.expectCleanStop()
     }
 }
+
+@Suite("Web edge cases")
+struct WebEdgeTests {
+    @Test("idle and absolute session timeouts; oversized bodies refused; /healthz 503 when a store is down; open registration")
+    func edges() async throws {
+        var options = WebOptions()
+        options.registrationOpen = true
+        let site = try await WebSite(options: options)
+        let store = try SQLiteDirectoryStore(path: site.harness.dataDirectory + "/directory.sqlite")
+        try await site.test { client in
+            let ana = Browser(client)
+            _ = try await ana.login("ana")
+            #expect(try await ana.get("/").status == .ok)
+            let idle = Date().milliseconds - WebSQL.idleTimeout - 1_000
+            try await store.sqlTransaction { sql in try sql.run("UPDATE web_sessions SET last_seen = ?", .int(idle)) }
+            #expect(try await ana.get("/").status == .seeOther, "idle for over 30 minutes")
+            _ = try await ana.login("ana")
+            let old = Date().milliseconds - WebSQL.absoluteTimeout - 1_000
+            try await store.sqlTransaction { sql in try sql.run("UPDATE web_sessions SET created_at = ?", .int(old)) }
+            #expect(try await ana.get("/").status == .seeOther, "older than 12 hours")
+
+            _ = try await ana.login("ana")
+            let page = try await ana.get("/profile")
+            let big = try await ana.post("/profile", ["csrf": Browser.csrf(page) ?? "", "name": String(repeating: "x", count: 100_000)])
+            #expect(big.status == .contentTooLarge, "\(big.status)")
+
+            let visitor = Browser(client)
+            let form = try await visitor.get("/register")
+            #expect(form.status == .ok)
+            let made = try await visitor.post("/register", [
+                "csrf": Browser.csrf(form) ?? "", "username": "dani", "email": "dani@example.org", "password": "dani-long-password",
+                "repeat": "dani-long-password",
+            ])
+            #expect(made.status == .seeOther && made.headers[.location] == "/")
+            #expect(try await visitor.get("/").status == .ok, "registered and logged in")
+            let users = try await site.harness.run(["user", "show", "dani", "--json"]).objects()
+            #expect(users.first?["admin"] as? Bool == false)
+        }
+
+        // A directory store that is down: 503 for load balancers.
+        let down = MariaDBDirectoryStore(settings: MariaDBSettings(
+            host: "127.0.0.1", port: UInt32(freePort()), socket: nil, user: "nobody", password: nil, database: "none", sslCA: nil))
+        let app = WebApp(
+            directory: down, series: site.app.series, options: WebOptions(), hasher: site.harness.hasher, bot: nil,
+            assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
+        try await Application(router: app.router()).test(.router) { client in
+            let health = try await client.execute(uri: "/healthz", method: .get, headers: [:], body: nil)
+            #expect(health.status == .serviceUnavailable)
+            #expect(String(buffer: health.body).contains("\"directory\":\"unavailable\""))
+        }
+    }
+}
