@@ -108,14 +108,28 @@ struct MariaDBTests {
 
     @Test("a long-running user of the store heals after a server restart, and loses nothing")
     func restartHeals() async throws {
+        // A private server: stopping the shared one would fail every other MariaDB test running now.
+        let directory = try temporaryDirectory("enertrack-mariadb")
+        let script = packageRoot.path + "/scripts/services/mariadb"
+        let exports = try shell(script, ["start", directory])
+        defer { _ = try? shell(script, ["stop", directory]) }
+        var variables: [String: String] = [:]
+        for word in exports.split(whereSeparator: { $0 == " " || $0 == "\n" }) where word.contains("=") {
+            let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
+            variables[pair[0]] = pair[1]
+        }
         let database = TestServers.freshDatabaseName()
-        let store = MariaDBDirectoryStore(settings: try TestServers.mariaDB(database: database), poolSize: 2)
+        let settings = MariaDBSettings(
+            host: variables["ENERTRACK_TEST_MYSQL_HOST"], port: UInt32(variables["ENERTRACK_TEST_MYSQL_PORT"] ?? "") ?? 0, socket: nil,
+            user: variables["ENERTRACK_TEST_MYSQL_USER"] ?? "root", password: variables["ENERTRACK_TEST_MYSQL_PASSWORD"], database: database,
+            sslCA: nil)
+        let store = MariaDBDirectoryStore(settings: settings, poolSize: 2)
         _ = try await store.migrate(dryRun: false)
         let admin = DirectoryAdmin(store: store, hasher: PasswordHasher(n: 16, r: 8, p: 1))
         for index in 0..<5 { _ = try await admin.addNode(espID: "ESP_\(index)", name: nil, description: nil) }
         #expect(try await admin.nodes(includeInactive: false).count == 5)
 
-        try TestServers.controlMariaDB("stop")
+        _ = try shell(script, ["stop", directory])
         do {
             _ = try await admin.nodes(includeInactive: false)
             Issue.record("the store answered with the server stopped")
@@ -123,13 +137,16 @@ struct MariaDBTests {
             #expect(error.exitStatus == .unavailable, "\(error)")
         }
         // Every command says so plainly with exit 69 while the server is down.
-        let harness = try Harness(environment: TestServers.mariaDBEnvironment(database: database))
+        let harness = try Harness(environment: [
+            "MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port), "MYSQL_USER": settings.user,
+            "MYSQL_PASSWORD": settings.password ?? "", "MYSQL_DB": database,
+        ])
         for command in [["user", "list"], ["node", "add", "ESP_X"], ["assign", "list"], ["db", "status"]] {
             let result = await harness.run(command)
             #expect(result.status == 69, "\(command): \(result.stderr)")
             #expect(result.stderr.hasPrefix("enertrack: cannot reach MariaDB at "), "\(command): \(result.stderr)")
         }
-        try TestServers.controlMariaDB("restart")
+        _ = try shell(script, ["restart", directory])
 
         // The pooled connections are dead; the store reconnects on its own.
         #expect(try await admin.nodes(includeInactive: false).count == 5)

@@ -40,33 +40,6 @@ enum TestServers {
         try MariaDBConnection(settings: mariaDB(database: database), useDatabase: false)
     }
 
-    /// Runs `scripts/services/mariadb ACTION` on the test server (restart, stop).
-    static func controlMariaDB(_ action: String) throws {
-        try control("mariadb", action, directoryVariable: "ENERTRACK_TEST_MYSQL_DIR")
-    }
-
-    static func controlInflux(_ action: String) throws {
-        try control("influxdb", action, directoryVariable: "ENERTRACK_TEST_INFLUX_DIR")
-    }
-
-    static func controlMosquitto(_ action: String) throws {
-        try control("mosquitto", action, directoryVariable: "ENERTRACK_TEST_MQTT_DIR")
-    }
-
-    private static func control(_ service: String, _ action: String, directoryVariable: String) throws {
-        guard let directory = environment[directoryVariable] else {
-            throw Missing(description: "\(directoryVariable) is not set: run scripts/test")
-        }
-        let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent("scripts/services/\(service)")
-        process.arguments = [action, directory]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Missing(description: "scripts/services/\(service) \(action) failed with \(process.terminationStatus)")
-        }
-    }
-
     /// The test broker: TLS listener, throwaway CA, password auth.
     struct Broker {
         let host: String
