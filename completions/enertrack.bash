@@ -1136,13 +1136,13 @@ _enertrack_telegram() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    link|unlink|status|test|bot)
+    link|unlink|status|test|bot|webhook)
         # Offer subcommand argument completions
         "_enertrack_telegram_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'link unlink status test bot' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'link unlink status test bot webhook' -- "${cur}"))
         ;;
     esac
 }
@@ -1238,6 +1238,24 @@ _enertrack_telegram_bot() {
         return
         ;;
     '--window')
+        return
+        ;;
+    esac
+}
+
+_enertrack_telegram_webhook() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
         return
         ;;
     esac

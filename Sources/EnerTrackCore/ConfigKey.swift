@@ -82,6 +82,9 @@ extension ConfigKey {
     public static let telegramAPIURL = ConfigKey(
         "TELEGRAM_API_URL", kind: .url, default: "https://api.telegram.org", "Telegram Bot API base URL")
 
+    public static let telegramWebhookSecret = ConfigKey(
+        "TELEGRAM_WEBHOOK_SECRET", secret: true,
+        "Secret Telegram sends with webhook updates (serve's POST /telegram/webhook; 'telegram webhook set')")
     public static let registration = ConfigKey(
         "ENERTRACK_REGISTRATION", kind: .choice(["closed", "open"]), default: "closed",
         "open: anyone may register on the dashboard; closed: the sysadmin creates users")
@@ -99,6 +102,6 @@ extension ConfigKey {
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
         influxMeasurement, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
-        secretKey, botToken, telegramAPIURL, registration, insecureCookies, assetsDirectory,
+        secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
     ]
 }

@@ -79,6 +79,19 @@ public struct TelegramBotService: Service {
         logger.info("Telegram bot stopped")
     }
 
+    /// An update that came through the webhook (`serve`): handled once, by update id, and
+    /// answered like a polled one.
+    public func handleWebhook(_ update: [String: Any]) async throws {
+        guard let id = (update["update_id"] as? NSNumber)?.int64Value else { return }
+        let next = try await directory.sqlTransaction { sql in Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0 }
+        guard id >= next else { return }  // Telegram retried one we answered already
+        await handle(update)
+        try await directory.sqlTransaction { sql in
+            let current = Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0
+            try AlertSQL.setState(sql, Self.offsetKey, String(max(current, id + 1)))
+        }
+    }
+
     /// Answers one update; failures are logged, never fatal (the next update still gets its turn).
     func handle(_ update: [String: Any]) async {
         guard let message = update["message"] as? [String: Any], let chat = message["chat"] as? [String: Any],

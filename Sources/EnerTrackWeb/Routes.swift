@@ -93,6 +93,19 @@ extension WebApp {
             try await app.posted(request, context, admin: true) { try await app.changeAssignments(request, $0, $1) }
         }
 
+        // Telegram's webhook: only with the secret Telegram was given (constant-time check).
+        router.post("telegram/webhook") { request, context -> Response in
+            guard let secret = app.options.webhookSecret, let telegram = app.telegram else { return app.jsonError(.notFound, "no webhook here") }
+            let sent = request.headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] ?? ""
+            guard RandomToken.constantTimeEqual(sent, secret) else { return app.jsonError(.forbidden, "wrong secret token") }
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            guard let update = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+                return app.jsonError(.badRequest, "not a Telegram update")
+            }
+            try await telegram.handleWebhook(update)
+            return app.json(.object([:]))
+        }
+
         // JSON API: a session cookie or `Authorization: Bearer <token>`.
         router.get("api/v1/nodes") { request, _ in try await app.api(request) { try await app.apiNodes($0) } }
         router.get("api/v1/nodes/:esp") { request, context in

@@ -34,6 +34,8 @@ public struct WebOptions: Sendable {
     public var windowMS: Int64 = 15 * 60_000
     /// Concurrent password checks (scrypt takes ~50 ms of CPU and 32 MiB each).
     public var maxConcurrentPasswordChecks = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// `TELEGRAM_WEBHOOK_SECRET`: enables `POST /telegram/webhook`.
+    public var webhookSecret: String?
 
     public init() {}
 }
@@ -57,6 +59,8 @@ public final class WebApp: Sendable {
     let bot: BotAPI?
     let assets: Assets
     let logger: Logger
+    /// Answers webhook updates (when a bot and a webhook secret are configured).
+    let telegram: TelegramBotService?
     private let passwordChecks: Limiter
 
     public static let sessionCookie = "enertrack_session"
@@ -74,6 +78,12 @@ public final class WebApp: Sendable {
         self.logger = logger
         assets = Assets(directory: assetsDirectory)
         passwordChecks = Limiter(options.maxConcurrentPasswordChecks)
+        var botOptions = TelegramBotService.Options()
+        botOptions.windowMS = options.windowMS
+        botOptions.inactiveAfter = options.inactiveAfter
+        botOptions.defaultLanguage = options.defaultLanguage
+        botOptions.timeZone = options.timeZone
+        telegram = bot.map { TelegramBotService(directory: directory, series: series, bot: $0, options: botOptions, logger: logger) }
         for path in assets.missing { logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)") }
     }
 

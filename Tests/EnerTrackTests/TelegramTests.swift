@@ -2,7 +2,12 @@ import EnerTrackCore
 import EnerTrackMariaDB
 import EnerTrackSQLite
 import EnerTrackTelegram
+import EnerTrackWeb
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import Testing
 
 enum DirectoryKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -288,5 +293,43 @@ struct TelegramTests {
         let huge = "<b>" + String(repeating: "a&amp;", count: 2000) + "</b>"
         let cut = TelegramText.split(huge)
         #expect(cut.allSatisfy { $0.utf16.count <= 4096 && !$0.contains("<b>") && !$0.hasSuffix("&am") })
+    }
+}
+
+@Suite("Telegram webhook in serve")
+struct TelegramWebhookTests {
+    @Test("webhook set registers the secret; POST /telegram/webhook needs it, links with a code, handles each update once")
+    func webhook() async throws {
+        let site = try await AlertSite(.sqlite, extra: ["TELEGRAM_WEBHOOK_SECRET": "webhook-secret-1"])
+        try await site.user("ana", node: "ESP_W1")
+        let set = await site.harness.run(["telegram", "webhook", "set", "https://energia.example.org/telegram/webhook"])
+        #expect(set.status == 0, "\(set.stderr)")
+        let registered = try site.standIn.calls().first { $0["method"] as? String == "setWebhook" }?["params"] as? [String: Any]
+        #expect(registered?["secret_token"] as? String == "webhook-secret-1")
+        let link = await site.harness.run(["telegram", "link", "ana", "--json"])
+        let code = String(try #require(((try link.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
+
+        var options = WebOptions()
+        options.webhookSecret = "webhook-secret-1"
+        let bot = BotAPI(token: TelegramStandIn.token, baseURL: try #require(URL(string: site.standIn.url)))
+        let app = WebApp(
+            directory: site.directory, series: site.series, options: options, hasher: site.harness.hasher, bot: bot,
+            assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
+        try await Application(router: app.router()).test(.router) { (client: any TestClientProtocol) async throws in
+            func post(_ update: [String: Any], secret: String?) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let secret { headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] = secret }
+                let body = try JSONSerialization.data(withJSONObject: update)
+                return try await client.execute(uri: "/telegram/webhook", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            }
+            let start: [String: Any] = ["update_id": 500, "message": ["chat": ["id": 700], "text": "/start \(code)", "from": ["language_code": "en"]]]
+            #expect(try await post(start, secret: nil).status == .forbidden)
+            #expect(try await post(start, secret: "guess").status == .forbidden)
+            #expect(try await post(start, secret: "webhook-secret-1").status == .ok)
+            #expect(try await post(start, secret: "webhook-secret-1").status == .ok, "a retried update")
+        }
+        let sent = try site.standIn.sent()
+        #expect(sent[700]?.count == 1 && sent[700]?.first?.contains("<b>ana</b>") == true, "linked once, answered once: \(sent)")
+        #expect(await site.harness.run(["telegram", "webhook", "delete"]).status == 0)
     }
 }

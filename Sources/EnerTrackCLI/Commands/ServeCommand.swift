@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.trustedProxies = Set(trustedProxies)
         options.timeZone = configuration.timeZone
         options.defaultLanguage = configuration.defaultLanguage
+        options.webhookSecret = configuration[.telegramWebhookSecret].flatMap { $0.isEmpty ? nil : $0 }
         return WebApp(
             directory: try Stores.directory(configuration), series: try Stores.series(configuration), options: options,
             hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(configuration),

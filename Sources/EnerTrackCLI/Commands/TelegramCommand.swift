@@ -15,7 +15,7 @@ struct TelegramCommand: AsyncParsableCommand {
             '/start <code>' to the bot, and 'telegram bot' links that chat. Needs \
             enertrackBotToken (and TELEGRAM_API_URL for a Bot API server of your own).
             """,
-        subcommands: [Link.self, Unlink.self, Status.self, Test.self, Bot.self])
+        subcommands: [Link.self, Unlink.self, Status.self, Test.self, Bot.self, Webhook.self])
 
     static func user(_ directory: any DirectoryStore, _ name: String) async throws -> User {
         guard let user = try await directory.user(named: name) else { throw DirectoryError.unknownUser(name) }
@@ -114,6 +114,49 @@ struct TelegramCommand: AsyncParsableCommand {
                 throw Failure(.dataError, "the chat of '\(user.username)' blocked the bot (\(reason)); it is unlinked now")
             }
             Print.err("test message sent to '\(user.username)'\n")
+        }
+    }
+
+    struct Webhook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Have Telegram push updates to serve's POST /telegram/webhook instead of 'telegram bot' polling.",
+            discussion: """
+                'set URL' registers the public HTTPS address of /telegram/webhook with \
+                TELEGRAM_WEBHOOK_SECRET as the secret Telegram sends back (serve refuses updates \
+                without it, 403). While a webhook is set, 'telegram bot' cannot poll: stop it, or \
+                'delete' the webhook to go back to polling.
+
+                Examples:
+                  enertrack telegram webhook set https://energia.example.org/telegram/webhook
+                  enertrack telegram webhook delete
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "set or delete.") var action: String
+        @Argument(help: "The public HTTPS URL of /telegram/webhook (for set).") var url: String?
+
+        func validate() throws {
+            guard ["set", "delete"].contains(action) else { throw ValidationError("say 'set URL' or 'delete'") }
+            if action == "set" {
+                guard let url, let parsed = URL(string: url), parsed.scheme == "https" || parsed.host == "127.0.0.1" || parsed.host == "localhost" else {
+                    throw ValidationError("'set' needs the https:// URL of /telegram/webhook")
+                }
+            }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            if action == "delete" {
+                _ = try await bot.call("deleteWebhook", ["drop_pending_updates": false])
+                Print.err("webhook deleted; 'telegram bot' can poll again\n")
+                return
+            }
+            guard let secret = configuration[.telegramWebhookSecret], !secret.isEmpty else {
+                throw Failure(.configuration, "set TELEGRAM_WEBHOOK_SECRET first (the same value for serve): 1-256 characters A-Z a-z 0-9 _ -")
+            }
+            _ = try await bot.call("setWebhook", ["url": url ?? "", "secret_token": secret, "allowed_updates": ["message"]])
+            Print.err("Telegram now sends updates to \(url ?? "")\n")
         }
     }
 
