@@ -79,9 +79,35 @@ extension InfluxSeriesStore {
             let end = EnergyBuckets.floor(after.last?.time ?? span.finish) + EnergyBuckets.bucket
             try await recompute(node: node, from: start, to: end)
         }
-        _ = try await influxQL(
-            "DELETE FROM \(Self.identifier(dirtyMeasurement)) WHERE node = \(Self.literal(node)) AND time <= \(marks.newest)ms",
-            method: "POST")
+        try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: marks.newest)
+    }
+
+    /// Deletes a node's points of a measurement in `[from, through]` (open ends when nil):
+    /// InfluxQL `DELETE` on 1.x, `/api/v2/delete` with a predicate on 2.x/3.x (whose `/query`
+    /// compatibility API does not take DELETE).
+    func delete(measurement: String, node: String, from: Int64?, through: Int64?) async throws {
+        _ = try await send(deleteRequest(measurement: measurement, node: node, from: from, through: through))
+    }
+
+    func deleteRequest(measurement: String, node: String, from: Int64?, through: Int64?) -> Request {
+        guard settings.usesV2 else {
+            var query = "DELETE FROM \(Self.identifier(measurement)) WHERE node = \(Self.literal(node))"
+            if let from { query += " AND time >= \(from)ms" }
+            if let through { query += " AND time <= \(through)ms" }
+            return queryRequest(query, method: "POST")
+        }
+        func rfc3339(_ ms: Int64) -> String { ISO8601.format(milliseconds: ms, timeZone: .gmt) }
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let object: [String: String] = [
+            "start": rfc3339(from ?? 0), "stop": rfc3339(through.map { $0 + 1 } ?? 4_102_444_800_000),
+            "predicate": "_measurement=\(quoted(measurement)) AND node=\(quoted(node))",
+        ]
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        var request = self.request(
+            path: "/api/v2/delete", query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase)], method: "POST")
+        request.headers["Content-Type"] = "application/json"
+        request.body = Array(body)
+        return request
     }
 
     /// The two counting readings before `time` (zeros after a counter are missing values).
@@ -203,12 +229,9 @@ extension InfluxSeriesStore {
                 let last = try await latest(nodes: [node])[node]
             else { continue }
             let start = EnergyBuckets.floor(first.time)
-            _ = try await influxQL(
-                "DELETE FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) AND time >= \(start)ms",
-                method: "POST")
+            try await delete(measurement: rollupMeasurement, node: node, from: start, through: nil)
             try await recompute(node: node, from: start, to: EnergyBuckets.floor(last.time) + EnergyBuckets.bucket)
-            _ = try await influxQL(
-                "DELETE FROM \(Self.identifier(dirtyMeasurement)) WHERE node = \(Self.literal(node))", method: "POST")
+            try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: nil)
         }
     }
 }

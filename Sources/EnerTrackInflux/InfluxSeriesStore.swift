@@ -241,7 +241,7 @@ public final class InfluxSeriesStore: SeriesStore {
         var timeout: TimeInterval
     }
 
-    private func request(path: String, query: [(String, String)], method: String) -> Request {
+    func request(path: String, query: [(String, String)], method: String) -> Request {
         var components = URLComponents(url: settings.url, resolvingAgainstBaseURL: false) ?? URLComponents()
         components.path = components.path.trimmingSuffix("/") + path
         components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }

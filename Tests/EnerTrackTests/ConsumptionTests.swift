@@ -1,4 +1,5 @@
 import EnerTrackCore
+@testable import EnerTrackInflux
 import EnerTrackIngest
 import EnerTrackKit
 @testable import EnerTrackSQLite
@@ -204,6 +205,11 @@ struct RollupTests {
             #expect(summaries.reduce(0) { $0 + $1.samples } == Int64(Set(readings.map(\.time)).count))
             try await embedded.refreshRollups()
             #expect(try await embedded.dirtyNodes() == 0)
+        }
+        if let influx = store as? InfluxSeriesStore {
+            try await influx.refreshRollups()
+            let marks = try await influx.series("SELECT count(start) FROM \"energy_dirty\"")
+            #expect(marks.isEmpty, "the refresh deleted the dirty marks it handled: \(marks.map(\.values))")
         }
         try await store.rebuildRollups(from: nil)
         let rebuilt = try #require(try await store.energy(node: "R", periods: [t0..<end], timeZone: .gmt))

@@ -117,6 +117,14 @@ struct InfluxRequestTests {
         #expect(query.url.absoluteString == "https://influx.example.org:8086/query?db=energia&epoch=ms&q=SELECT%201")
         #expect(query.headers["Authorization"] == "Token secret-token")
         #expect(!store.location.contains("secret-token"))
+        // Rollup upkeep deletes through /api/v2/delete (the /query compatibility API takes no DELETE).
+        let delete = store.deleteRequest(measurement: "energy_dirty", node: "A\"B", from: nil, through: 1_795_773_600_000)
+        #expect(delete.url.absoluteString == "https://influx.example.org:8086/api/v2/delete?org=casa&bucket=energia")
+        #expect(delete.headers["Authorization"] == "Token secret-token" && delete.headers["Content-Type"] == "application/json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(delete.body ?? [])) as? [String: String])
+        #expect(json["predicate"] == "_measurement=\"energy_dirty\" AND node=\"A\\\"B\"", "\(json)")
+        #expect(json["start"] == "1970-01-01T00:00:00Z" || json["start"] == "1970-01-01T00:00:00+00:00", "\(json)")
+        #expect(json["stop"]?.hasPrefix("2026-11-27T10:00:00.001") == true, "\(json)")
     }
 
     @Test("1.x: /write with db and basic auth; gzip only off loopback, for bodies worth it")
