@@ -362,6 +362,34 @@ struct BrowserTests {
 
 @Suite("Web edge cases")
 struct WebEdgeTests {
+    @Test("API JSON: readings, history, consumption and KPIs carry the stored values")
+    func apiValues() async throws {
+        let site = try await WebSite()
+        try await site.test { client in
+            let ana = Browser(client)
+            _ = try await ana.login("ana")
+            func json(_ uri: String) async throws -> [String: Any] {
+                let response = try await ana.get(uri)
+                #expect(response.status == .ok, "\(uri)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(uri)")
+            }
+            let readings = try await json("/api/v1/nodes/\(WebSite.anaOnly)/readings?from=2h")
+            let rows = try #require(readings["readings"] as? [[String: Any]])
+            #expect(rows.count == 30 && readings["truncated"] as? Bool == false)
+            func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+            #expect(rows.allSatisfy { number($0["power"]) == 1500 && number($0["voltage"]) == 230 && (($0["time"] as? String).flatMap(ISO8601.parse)) != nil }, "\(rows.first ?? [:])")
+            #expect(Set(rows[0].keys) == ["time", "power", "voltage", "energy"])
+            let history = try await json("/api/v1/nodes/\(WebSite.anaOnly)/history?range=1h&quantity=voltage")
+            #expect((history["points"] as? [[String: Any]])?.count == 30 && history["unit"] as? String == "V")
+            let consumption = try await json("/api/v1/nodes/\(WebSite.anaOnly)/consumption?by=hour&from=today")
+            #expect(consumption["unit"] as? String == "kWh" && consumption["tz"] as? String == "Europe/Madrid")
+            #expect(abs((number(consumption["total_kwh"]) ?? 0) - 29.0 / 40) < 0.001, "\(consumption["total_kwh"] ?? "")")
+            let kpi = try await json("/api/v1/kpi")
+            // No meter is active (nothing moved last-seen), so there is no "power now"; the latest values still count.
+            #expect(kpi["power_w"] is NSNull && number(kpi["voltage"]) == 230, "\(kpi)")
+        }
+    }
+
     @Test("idle and absolute session timeouts; oversized bodies refused; /healthz 503 when a store is down; open registration")
     func edges() async throws {
         var options = WebOptions()
