@@ -27,40 +27,6 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     public init() {}
 
-    /// One stored rollup row.
-    public struct Row: Sendable, Equatable {
-        public var bucket: Int64
-        public var kwh: Double
-        public var covered: Int64
-
-        public init(bucket: Int64, kwh: Double, covered: Int64) {
-            self.bucket = bucket
-            self.kwh = kwh
-            self.covered = covered
-        }
-    }
-
-    /// Rollup rows in bucket order, as a store reads them: summed by a binary search and a scan,
-    /// no hashing (a year of one meter is 35,000 rows).
-    private var rows: [Row]?
-
-    public init(sortedRows: [Row]) {
-        rows = sortedRows
-    }
-
-    /// The buckets of `[from, to)` as rollup rows (covered ms; full buckets 900,000).
-    public func rows(from: Int64, to: Int64) -> [Row] {
-        var rows: [Row] = []
-        var bucket = from
-        while bucket < to {
-            let covered = covered.contains(bucket) ? Self.bucket : (partial[bucket] ?? 0)
-            let kwh = energy[bucket] ?? 0
-            if kwh != 0 || covered > 0 { rows.append(Row(bucket: bucket, kwh: kwh, covered: covered)) }
-            bucket += Self.bucket
-        }
-        return rows
-    }
-
     /// The buckets of `[from, to)` as rollup rows with the summary of the readings in each:
     /// `readings` sorted by time (as `from(_:)` gets them, context on either side included).
     /// `dense` gives a row for every bucket, empty ones too (for stores that overwrite instead
@@ -84,6 +50,33 @@ public struct EnergyBuckets: Sendable, Equatable {
         return rows
     }
 
+    /// Per node, the first and last time a batch wrote: the span its rollups must recompute.
+    public static func writtenSpans(_ readings: [Reading]) -> [String: (start: Int64, finish: Int64)] {
+        var spans: [String: (start: Int64, finish: Int64)] = [:]
+        for reading in readings where !reading.isEmpty {
+            if let span = spans[reading.node] {
+                spans[reading.node] = (min(span.start, reading.time), max(span.finish, reading.time))
+            } else {
+                spans[reading.node] = (reading.time, reading.time)
+            }
+        }
+        return spans
+    }
+
+    /// Dirty spans in time order, those within an hour of each other merged, so each
+    /// stretch is recomputed once.
+    public static func mergedSpans(_ spans: [(start: Int64, finish: Int64)]) -> [(start: Int64, finish: Int64)] {
+        var merged: [(start: Int64, finish: Int64)] = []
+        for span in spans.sorted(by: { $0.start < $1.start }) {
+            if let last = merged.last, span.start <= last.finish + 3_600_000 {
+                merged[merged.count - 1].finish = max(last.finish, span.finish)
+            } else {
+                merged.append(span)
+            }
+        }
+        return merged
+    }
+
     public static func from(_ readings: [Reading]) -> EnergyBuckets {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
@@ -105,7 +98,6 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     /// kWh and completeness over `[start, end)` (both on bucket boundaries).
     public func total(from start: Int64, to end: Int64) -> (kwh: Double, complete: Bool) {
-        if let rows { return Self.total(rows, from: start, to: end) }
         var kwh = 0.0
         var complete = true
         var bucket = start - Self.floorMod(start, Self.bucket)
@@ -115,25 +107,6 @@ public struct EnergyBuckets: Sendable, Equatable {
             bucket += Self.bucket
         }
         return (kwh, complete)
-    }
-
-    private static func total(_ rows: [Row], from start: Int64, to end: Int64) -> (kwh: Double, complete: Bool) {
-        let first = floor(start)
-        var low = 0, high = rows.count
-        while low < high {
-            let middle = (low + high) / 2
-            if rows[middle].bucket < first { low = middle + 1 } else { high = middle }
-        }
-        var kwh = 0.0
-        var full = 0
-        var index = low
-        while index < rows.count, rows[index].bucket < end {
-            kwh += rows[index].kwh
-            if rows[index].covered >= bucket { full += 1 }
-            index += 1
-        }
-        let expected = Int((end - first + bucket - 1) / bucket)
-        return (kwh, full == expected)
     }
 
     // MARK: Counter

@@ -77,3 +77,17 @@ public struct SeenNodes: Sendable, Equatable {
         self.registered = registered
     }
 }
+
+extension DirectoryStore {
+    /// The user whose username or email matches, or `DirectoryError.unknownUser`.
+    public func existingUser(named name: String) async throws -> User {
+        guard let user = try await user(named: name) else { throw DirectoryError.unknownUser(name) }
+        return user
+    }
+
+    /// The node of an ESP id, or `DirectoryError.unknownNode`.
+    public func existingNode(espID: String) async throws -> Node {
+        guard let node = try await node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+        return node
+    }
+}

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// One-time link codes: 128 random bits, base64url (22 characters), stored only as a SHA-256
@@ -7,16 +6,11 @@ public enum LinkCode {
     public static let validity: Int64 = 15 * 60_000
 
     public static func generate() -> (code: String, hash: String) {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let code = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let code = RandomToken.make(bytes: 16)
         return (code, hash(code))
     }
 
-    public static func hash(_ code: String) -> String {
-        RandomToken.hex(SHA256.hash(data: Data(code.utf8)))
-    }
+    public static func hash(_ code: String) -> String { RandomToken.hash(code) }
 
     /// A code as Telegram passes it back: base64url, at most 64 characters.
     public static func isWellFormed(_ code: String) -> Bool {

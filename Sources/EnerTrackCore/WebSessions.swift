@@ -14,8 +14,12 @@ public struct WebSession: Sendable, Equatable {
 public enum RandomToken {
     public static func make(bytes count: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        return base64url(Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+    }
+
+    /// Base64 with the URL- and cookie-safe alphabet, no padding.
+    public static func base64url(_ data: Data) -> String {
+        data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -58,24 +62,6 @@ public enum WebSQL {
         try sql.run(
             "DELETE FROM web_sessions WHERE last_seen < ? OR created_at < ?", .int(now - idleTimeout), .int(now - absoluteTimeout))
         return (id, csrf)
-    }
-
-    /// The live session of an id; nil when unknown or expired (idle 30 min, absolute 12 h).
-    /// The last-seen time moves at most once a minute (no write per request).
-    public static func session(_ sql: any SQLTransaction, id: String, now: Int64) throws -> WebSession? {
-        let hash = RandomToken.hash(id)
-        guard let row = try sql.rows(
-            "SELECT usuario_id, csrf_token, created_at, last_seen FROM web_sessions WHERE id_hash = ?", .text(hash)).first,
-            let userID = row.int("usuario_id"), let created = row.int("created_at"), let seen = row.int("last_seen")
-        else { return nil }
-        guard now - seen < idleTimeout, now - created < absoluteTimeout else {
-            try sql.run("DELETE FROM web_sessions WHERE id_hash = ?", .text(hash))
-            return nil
-        }
-        if now - seen > 60_000 {
-            try sql.run("UPDATE web_sessions SET last_seen = ? WHERE id_hash = ?", .int(now), .text(hash))
-        }
-        return WebSession(userID: userID, csrfToken: row.string("csrf_token") ?? "", createdAt: created, lastSeen: seen)
     }
 
     public static func deleteSession(_ sql: any SQLTransaction, id: String) throws {

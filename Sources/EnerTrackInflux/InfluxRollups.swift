@@ -21,17 +21,9 @@ extension InfluxSeriesStore {
 
     /// Dirty marks for a batch: one per node, the span of times it wrote.
     func appendDirtyMarks(_ readings: [Reading], to body: inout [UInt8]) {
-        var spans: [String: (Int64, Int64)] = [:]
-        for reading in readings where !reading.isEmpty {
-            if let span = spans[reading.node] {
-                spans[reading.node] = (min(span.0, reading.time), max(span.1, reading.time))
-            } else {
-                spans[reading.node] = (reading.time, reading.time)
-            }
-        }
         let now = markClock.next()
-        for (node, span) in spans.sorted(by: { $0.key < $1.key }) {
-            let line = "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.0)i,finish=\(span.1)i \(now)\n"
+        for (node, span) in EnergyBuckets.writtenSpans(readings).sorted(by: { $0.key < $1.key }) {
+            let line = "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.start)i,finish=\(span.finish)i \(now)\n"
             body.append(contentsOf: line.utf8)
         }
     }
@@ -62,15 +54,7 @@ extension InfluxSeriesStore {
     /// Recomputes the rollups around the marked spans (merged when within an hour), then deletes
     /// the marks it handled.
     private func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
-        var merged: [(start: Int64, finish: Int64)] = []
-        for span in marks.spans.sorted(by: { $0.0 < $1.0 }) {
-            if let last = merged.last, span.0 <= last.finish + 3_600_000 {
-                merged[merged.count - 1].finish = max(last.finish, span.1)
-            } else {
-                merged.append((span.0, span.1))
-            }
-        }
-        for span in merged {
+        for span in EnergyBuckets.mergedSpans(marks.spans.map { (start: $0.0, finish: $0.1) }) {
             // From the second counting reading before to the second reading after: a reading's
             // neighbours decide whether it is a glitch and how the intervals around it count.
             let before = try await context(node: node, before: span.start)

@@ -26,16 +26,25 @@ public struct DirectoryAdmin: Sendable {
     }
 
     public func addUser(username: String, email: String, name: String?, isAdmin: Bool, password: String) async throws -> User {
+        try await addUser(username: username, email: email, name: name, isAdmin: isAdmin, password: password) { [hasher] in
+            try hasher.hash($0)
+        }
+    }
+
+    /// The same, hashing with `hash` (the web server hashes off the request's executor).
+    public func addUser(
+        username: String, email: String, name: String?, isAdmin: Bool, password: String,
+        hash: @Sendable (String) async throws -> String
+    ) async throws -> User {
         try await checkNewUser(username: username, email: email, name: name)
         try DirectoryRules.checkPassword(password)
-        let hash = try hasher.hash(password)
+        let hash = try await hash(password)
         return try await store.addUser(
             NewUser(username: username, email: email, name: name, isAdmin: isAdmin, passwordHash: hash))
     }
 
     public func user(_ username: String) async throws -> User {
-        guard let user = try await store.user(named: username) else { throw DirectoryError.unknownUser(username) }
-        return user
+        try await store.existingUser(named: username)
     }
 
     public func users(includeRemoved: Bool) async throws -> [User] {
@@ -82,8 +91,7 @@ public struct DirectoryAdmin: Sendable {
 
     public func node(_ espID: String) async throws -> Node {
         try DirectoryRules.checkESPID(espID)
-        guard let node = try await store.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
-        return node
+        return try await store.existingNode(espID: espID)
     }
 
     public func nodes(includeInactive: Bool) async throws -> [Node] {

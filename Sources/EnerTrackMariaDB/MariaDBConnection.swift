@@ -132,27 +132,24 @@ public final class MariaDBConnection: @unchecked Sendable {
     /// Runs a prepared statement with bound parameters and returns its rows (empty for writes).
     @discardableResult
     public func query(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
-        let statement = try prepared(sql)
-        do {
-            return try statement.run(parameters)
-        } catch let error as MariaDBError where error.code == 1615 {
-            // "Prepared statement needs to be re-prepared" after a schema change.
-            statements[sql] = nil
-            return try prepared(sql).run(parameters)
-        }
+        try run(sql, parameters).rows
     }
 
     /// Runs a prepared write and returns the number of rows it changed.
     public func change(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        try run(sql, parameters).statement.affectedRows
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue]) throws -> (rows: [SQLRow], statement: MariaDBStatement) {
         let statement = try prepared(sql)
         do {
-            _ = try statement.run(parameters)
+            return (try statement.run(parameters), statement)
         } catch let error as MariaDBError where error.code == 1615 {
+            // "Prepared statement needs to be re-prepared" after a schema change.
             statements[sql] = nil
-            _ = try prepared(sql).run(parameters)
-            return try prepared(sql).affectedRows
+            let fresh = try prepared(sql)
+            return (try fresh.run(parameters), fresh)
         }
-        return statement.affectedRows
     }
 
     private func prepared(_ sql: String) throws -> MariaDBStatement {

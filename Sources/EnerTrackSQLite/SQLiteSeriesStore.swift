@@ -131,19 +131,11 @@ public final class SQLiteSeriesStore: SeriesStore {
             }
             // Same transaction: what changed is noted, and the buckets are brought up to date the
             // next time a report reads them (keeping ingest's hot path short).
-            var spans: [String: (Int64, Int64)] = [:]
-            for reading in readings {
-                if let span = spans[reading.node] {
-                    spans[reading.node] = (min(span.0, reading.time), max(span.1, reading.time))
-                } else {
-                    spans[reading.node] = (reading.time, reading.time)
-                }
-            }
             let dirty = try db.cachedStatement(sql: """
                 INSERT INTO rollup_dirty (node, start, finish) VALUES (?, ?, ?)
                 ON CONFLICT (node, start) DO UPDATE SET finish = max(finish, excluded.finish)
                 """)
-            for (node, span) in spans { try dirty.execute(arguments: [node, span.0, span.1]) }
+            for (node, span) in EnergyBuckets.writtenSpans(readings) { try dirty.execute(arguments: [node, span.start, span.finish]) }
         }
     }
 
@@ -240,16 +232,7 @@ public final class SQLiteSeriesStore: SeriesStore {
         try await write { db in
             let spans = try Row.fetchAll(db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node])
                 .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
-            guard !spans.isEmpty else { return }
-            var merged: [(start: Int64, finish: Int64)] = []
-            for span in spans {
-                if let last = merged.last, span.start <= last.finish + 3_600_000 {
-                    merged[merged.count - 1].finish = max(last.finish, span.finish)
-                } else {
-                    merged.append(span)
-                }
-            }
-            for span in merged { try Self.refreshAround(db, node: node, from: span.start, to: span.finish) }
+            for span in EnergyBuckets.mergedSpans(spans) { try Self.refreshAround(db, node: node, from: span.start, to: span.finish) }
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
         }
     }

@@ -22,8 +22,8 @@ extension Configuration {
 /// Looks up a user and an active assignment of one of their nodes, for commands that name both.
 public enum RuleTarget {
     public static func resolve(directory: any DirectoryStore, username: String, espID: String) async throws -> (user: User, node: Node) {
-        guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
-        guard let node = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+        let user = try await directory.existingUser(named: username)
+        let node = try await directory.existingNode(espID: espID)
         let assigned = try await directory.assignments(AssignmentFilter(username: user.username, espID: node.espID))
         guard assigned.contains(where: \.isActive) else {
             throw DirectoryError.unknownAssignment(username: user.username, espID: node.espID)

@@ -54,10 +54,7 @@ extension WebApp {
             out += "}"
         }
         out += "],\"truncated\":" + (readings.count == 10_000 ? "true" : "false") + "}"
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
+        return respond(out, type: "application/json")
     }
 
     /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup
@@ -135,10 +132,7 @@ extension WebApp {
         guard unit != .hour || to.timeIntervalSince(from) <= 5_000 * 3600 else { return jsonError(.badRequest, "at most 5000 hours at a time") }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: [view.node.espID], unit: unit, range: DateInterval(start: from, end: to), timeZone: options.timeZone, now: now)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.json())))
+        return respond(report.json(), type: "application/json")
     }
 
     func apiKPI(_ viewer: Viewer) async throws -> Response {

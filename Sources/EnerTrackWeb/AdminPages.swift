@@ -38,26 +38,24 @@ extension WebApp {
     func changeUsers(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let l = viewer.l
         let username = form["username"] ?? ""
-        do {
+        return try await adminAction("/admin/users", l) {
             switch form["action"] {
             case "create":
                 let user = try await admin.addUser(
                     username: username, email: form["email"] ?? "", name: (form["name"] ?? "").nonEmpty, isAdmin: form["admin"] == "1",
-                    password: form.values["password"] ?? "")
-                return redirect("/admin/users", flash: l.t("Usuario \(user.username) creado.", "User \(user.username) created."))
+                    password: form.values["password"] ?? "", hash: { try await self.hash($0) })
+                return l.t("Usuario \(user.username) creado.", "User \(user.username) created.")
             case "disable", "enable":
                 let user = try await admin.setUserActive(form["action"] == "enable", username: username)
                 if !user.isActive { try await directory.sqlTransaction { sql in try WebSQL.deleteSessions(sql, userID: user.id) } }
-                return redirect("/admin/users", flash: user.isActive ? l.t("\(user.username) habilitado.", "\(user.username) enabled.") : l.t("\(user.username) deshabilitado.", "\(user.username) disabled."))
+                return user.isActive ? l.t("\(user.username) habilitado.", "\(user.username) enabled.") : l.t("\(user.username) deshabilitado.", "\(user.username) disabled.")
             case "remove":
                 let user = try await admin.removeUser(username: username)
                 try await directory.sqlTransaction { sql in try WebSQL.deleteSessions(sql, userID: user.id) }
-                return redirect("/admin/users", flash: l.t("\(user.username) dado de baja.", "\(user.username) removed."))
+                return l.t("\(user.username) dado de baja.", "\(user.username) removed.")
             default:
-                return redirect("/admin/users", flash: l.t("Acción desconocida.", "Unknown action."), kind: "danger")
+                return nil
             }
-        } catch let error as DirectoryError {
-            return redirect("/admin/users", flash: error.description, kind: "danger")
         }
     }
 
@@ -88,19 +86,17 @@ extension WebApp {
     func changeNodes(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let l = viewer.l
         let espID = form["esp_id"] ?? ""
-        do {
+        return try await adminAction("/admin/nodes", l) {
             switch form["action"] {
             case "add":
                 let node = try await admin.addNode(espID: espID, name: (form["name"] ?? "").nonEmpty, description: (form["description"] ?? "").nonEmpty)
-                return redirect("/admin/nodes", flash: l.t("Medidor \(node.espID) añadido.", "Meter \(node.espID) added."))
+                return l.t("Medidor \(node.espID) añadido.", "Meter \(node.espID) added.")
             case "remove", "restore":
                 let node = try await admin.setNodeActive(form["action"] == "restore", espID: espID)
-                return redirect("/admin/nodes", flash: node.isActive ? l.t("\(node.espID) activado.", "\(node.espID) enabled.") : l.t("\(node.espID) dado de baja.", "\(node.espID) removed."))
+                return node.isActive ? l.t("\(node.espID) activado.", "\(node.espID) enabled.") : l.t("\(node.espID) dado de baja.", "\(node.espID) removed.")
             default:
-                return redirect("/admin/nodes", flash: l.t("Acción desconocida.", "Unknown action."), kind: "danger")
+                return nil
             }
-        } catch let error as DirectoryError {
-            return redirect("/admin/nodes", flash: error.description, kind: "danger")
         }
     }
 
@@ -140,19 +136,30 @@ extension WebApp {
     func changeAssignments(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let l = viewer.l
         let username = form["username"] ?? "", espID = form["esp_id"] ?? ""
-        do {
+        return try await adminAction("/admin/assignments", l) {
             switch form["action"] {
             case "add":
                 let item = try await admin.assign(username: username, espID: espID, location: (form["location"] ?? "").nonEmpty)
-                return redirect("/admin/assignments", flash: l.t("\(item.espID) asignado a \(item.username).", "\(item.espID) assigned to \(item.username)."))
+                return l.t("\(item.espID) asignado a \(item.username).", "\(item.espID) assigned to \(item.username).")
             case "remove":
                 let item = try await admin.unassign(username: username, espID: espID)
-                return redirect("/admin/assignments", flash: l.t("\(item.espID) ya no está asignado a \(item.username).", "\(item.espID) is no longer assigned to \(item.username)."))
+                return l.t("\(item.espID) ya no está asignado a \(item.username).", "\(item.espID) is no longer assigned to \(item.username).")
             default:
-                return redirect("/admin/assignments", flash: l.t("Acción desconocida.", "Unknown action."), kind: "danger")
+                return nil
             }
+        }
+    }
+
+    /// Runs an admin form's action: its flash on success, the directory's own message when it
+    /// refuses, "unknown action" when `body` answers nil; then back to the list.
+    func adminAction(_ path: String, _ l: L10n, _ body: () async throws -> String?) async throws -> Response {
+        do {
+            guard let done = try await body() else {
+                return redirect(path, flash: l.t("Acción desconocida.", "Unknown action."), kind: "danger")
+            }
+            return redirect(path, flash: done)
         } catch let error as DirectoryError {
-            return redirect("/admin/assignments", flash: error.description, kind: "danger")
+            return redirect(path, flash: error.description, kind: "danger")
         }
     }
 

@@ -8,11 +8,22 @@ extension WebApp {
     /// A hash to check against when the user does not exist, so timing does not tell.
     static let decoyHash = "scrypt:32768:8:1$decoydecoydecoyd$" + String(repeating: "0", count: 128)
 
+    /// Before a session exists, the CSRF token is a random cookie echoed in the form (double submit).
+    func loginToken(_ request: Request) -> String {
+        cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+    }
+
+    func loginCookie(_ token: String) -> String { setCookie(Self.loginCookie, token, maxAge: 3600) }
+
+    func checkLoginCSRF(_ form: Form, request: Request) -> Bool {
+        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"] else { return false }
+        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
+    }
+
     func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok) -> Response {
         let language = anonymousLanguage(request)
         let l = L10n(language)
-        // Before a session exists, the CSRF token is a random cookie echoed in the form.
-        let token = cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+        let token = loginToken(request)
         let next = request.uri.queryParameters["next"].map(String.init) ?? ""
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
@@ -30,8 +41,7 @@ extension WebApp {
             \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l.t("Crear una cuenta", "Create an account"))</a></p>"))
             </div></div>
             """
-        let cookie = "\(Self.loginCookie)=\(token); Path=/; Max-Age=3600; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
-        return html(layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body), status: status, cookies: [cookie])
+        return html(layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body), status: status, cookies: [loginCookie(token)])
     }
 
     /// Only paths of this site: never `//host` or a URL.
@@ -43,9 +53,7 @@ extension WebApp {
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let l = L10n(anonymousLanguage(request))
-        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"], RandomToken.constantTimeEqual(expected, sent),
-            checkSameOrigin(request)
-        else { return csrfRejected(request, nil) }
+        guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
         let username = form["username"] ?? "", password = form.values["password"] ?? ""
         guard !username.isEmpty, !password.isEmpty else {
             return loginPage(request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."), username: username, status: .badRequest)
@@ -100,7 +108,7 @@ extension WebApp {
     func registerPage(_ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok) -> Response {
         let language = anonymousLanguage(request)
         let l = L10n(language)
-        let token = cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+        let token = loginToken(request)
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-5">
             <h1 class="h3 mb-3">\(l.t("Crear una cuenta", "Create an account"))</h1>
@@ -120,16 +128,13 @@ extension WebApp {
               <button class="btn btn-primary w-100" type="submit">\(l.t("Crear cuenta", "Create account"))</button>
             </form></div></div>
             """
-        let cookie = "\(Self.loginCookie)=\(token); Path=/; Max-Age=3600; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
-        return html(layout(request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"), body: body), status: status, cookies: [cookie])
+        return html(layout(request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"), body: body), status: status, cookies: [loginCookie(token)])
     }
 
     func register(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let l = L10n(anonymousLanguage(request))
-        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"], RandomToken.constantTimeEqual(expected, sent),
-            checkSameOrigin(request)
-        else { return csrfRejected(request, nil) }
+        guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
         guard form.values["password"] == form.values["repeat"] else {
             return registerPage(request, error: l.t("Las contraseñas no coinciden.", "The passwords do not match."), values: form, status: .badRequest)
         }
@@ -138,7 +143,7 @@ extension WebApp {
         do {
             user = try await admin.addUser(
                 username: form["username"] ?? "", email: form["email"] ?? "", name: (form["name"] ?? "").isEmpty ? nil : form["name"],
-                isAdmin: false, password: form.values["password"] ?? "")
+                isAdmin: false, password: form.values["password"] ?? "", hash: { try await self.hash($0) })
         } catch let error as DirectoryError {
             return registerPage(request, error: error.description, values: form, status: .badRequest)
         }

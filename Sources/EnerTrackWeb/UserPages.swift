@@ -131,11 +131,9 @@ extension WebApp {
         let report = try await ConsumptionReport.compute(
             series: series, nodes: query.nodes, unit: query.unit, range: query.range, timeZone: options.timeZone)
         if csv {
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
+            return respond(
+                report.csv(), type: "text/csv; charset=utf-8",
+                headers: [.contentDisposition: "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""])
         }
         let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
         // Totals per period for the chart.

@@ -117,7 +117,6 @@ public final class WebApp: Sendable {
     /// The language for someone not logged in: the browser's, else the site's.
     func anonymousLanguage(_ request: Request) -> Language {
         let accept = (request.headers[.acceptLanguage] ?? "").lowercased()
-        if let chosen = cookie(request, "lang").flatMap(Language.init(rawValue:)) { return chosen }
         let es = accept.range(of: "es"), en = accept.range(of: "en")
         switch (es, en) {
         case let (es?, en?): return es.lowerBound < en.lowerBound ? .es : .en
@@ -179,18 +178,18 @@ public final class WebApp: Sendable {
 
     // MARK: Cookies
 
-    func sessionCookie(_ id: String) -> String {
-        "\(Self.sessionCookie)=\(id); Path=/; Max-Age=\(WebSQL.absoluteTimeout / 1000); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+    /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure unless insecure cookies were asked for.
+    func setCookie(_ name: String, _ value: String, maxAge: Int64) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
     }
 
-    func expiredCookie(_ name: String) -> String {
-        "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
-    }
+    func sessionCookie(_ id: String) -> String { setCookie(Self.sessionCookie, id, maxAge: WebSQL.absoluteTimeout / 1000) }
+
+    func expiredCookie(_ name: String) -> String { setCookie(name, "", maxAge: 0) }
 
     func flashCookie(_ text: String, kind: String) -> String {
-        let value = Data("\(kind)|\(text)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return "flash=\(value); Path=/; Max-Age=60; HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+        let value = RandomToken.base64url(Data("\(kind)|\(text)".utf8))
+        return setCookie("flash", value, maxAge: 60)
     }
 
     func flash(_ request: Request) -> (kind: String, text: String)? {
@@ -206,12 +205,19 @@ public final class WebApp: Sendable {
 
     // MARK: Responses
 
-    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
+    /// A response that is never cached (every page and API answer is about one user's data).
+    func respond(
+        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [String] = [], headers extra: HTTPFields = [:]
+    ) -> Response {
+        var headers = extra
+        headers[.contentType] = type
         headers[.cacheControl] = "no-store"
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        respond(body.text, type: "text/html; charset=utf-8", status: status, cookies: cookies)
     }
 
     func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [String] = []) -> Response {
@@ -224,10 +230,7 @@ public final class WebApp: Sendable {
     }
 
     func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.compact())))
+        respond(value.compact(), type: "application/json", status: status)
     }
 
     func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -62,8 +62,8 @@ struct AlertsCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
-            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
-            guard let node = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+            let user = try await directory.existingUser(named: username)
+            let node = try await directory.existingNode(espID: espID)
             let removed = try await directory.sqlTransaction { sql in try AlertSQL.clearThreshold(sql, userID: user.id, nodeID: node.id) }
             Print.err(removed ? "alert of '\(user.username)' on \(node.espID) removed\n" : "'\(user.username)' had no alert on \(node.espID)\n")
         }
@@ -90,7 +90,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let directory = try Stores.directory(configuration)
             var userID: Int64?
             if let user {
-                guard let found = try await directory.user(named: user) else { throw DirectoryError.unknownUser(user) }
+                let found = try await directory.existingUser(named: user)
                 userID = found.id
             }
             let rules = try await directory.sqlTransaction { [userID] sql in try AlertSQL.rules(sql, userID: userID) }

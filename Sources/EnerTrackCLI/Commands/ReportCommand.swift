@@ -81,13 +81,13 @@ struct ReportCommand: AsyncParsableCommand {
     /// --node (each must exist), --user (their active assignments) or every active meter.
     static func selectNodes(directory: any DirectoryStore, nodes: [String], user: String?) async throws -> [String] {
         if let user {
-            guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
+            _ = try await directory.existingUser(named: user)
             return try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID)
         }
         if !nodes.isEmpty {
             var resolved: [String] = []
             for espID in nodes {
-                guard let known = try await directory.node(espID: espID) else { throw DirectoryError.unknownNode(espID) }
+                let known = try await directory.existingNode(espID: espID)
                 resolved.append(known.espID)
             }
             return resolved
@@ -127,7 +127,7 @@ struct ReportCommand: AsyncParsableCommand {
             let directory = try Stores.directory(configuration)
             var nodes = try await directory.nodes(includeInactive: all || user != nil)
             if let user {
-                guard try await directory.user(named: user) != nil else { throw DirectoryError.unknownUser(user) }
+                _ = try await directory.existingUser(named: user)
                 let assigned = Set(try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID))
                 nodes = nodes.filter { assigned.contains($0.espID) && ($0.isActive || all) }
             }

@@ -17,11 +17,6 @@ struct TelegramCommand: AsyncParsableCommand {
             """,
         subcommands: [Link.self, Unlink.self, Status.self, Test.self, Bot.self, Webhook.self])
 
-    static func user(_ directory: any DirectoryStore, _ name: String) async throws -> User {
-        guard let user = try await directory.user(named: name) else { throw DirectoryError.unknownUser(name) }
-        return user
-    }
-
     struct Link: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a deep link that links the user's Telegram chat (valid 15 minutes).",
@@ -34,7 +29,7 @@ struct TelegramCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
-            let user = try await TelegramCommand.user(directory, username)
+            let user = try await directory.existingUser(named: username)
             let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(configuration)).link(userID: user.id)
             let expires = RecordRenderer(timeZone: configuration.timeZone).iso8601(link.expiresAt)
             if json {
@@ -58,7 +53,7 @@ struct TelegramCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = try Stores.directory(try global.configuration())
-            let user = try await TelegramCommand.user(directory, username)
+            let user = try await directory.existingUser(named: username)
             let removed = try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, userID: user.id) }
             Print.err(removed ? "Telegram chat of '\(user.username)' unlinked\n" : "'\(user.username)' had no linked chat\n")
         }
@@ -76,7 +71,7 @@ struct TelegramCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
-            let users = if let username { [try await TelegramCommand.user(directory, username)] } else {
+            let users = if let username { [try await directory.existingUser(named: username)] } else {
                 try await directory.users(includeRemoved: false)
             }
             let links = try await directory.sqlTransaction { sql in try TelegramSQL.allLinks(sql) }
@@ -102,7 +97,7 @@ struct TelegramCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
-            let user = try await TelegramCommand.user(directory, username)
+            let user = try await directory.existingUser(named: username)
             guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
             guard let link = try await directory.sqlTransaction({ sql in try TelegramSQL.link(sql, userID: user.id) }) else {
                 throw Failure(.dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")

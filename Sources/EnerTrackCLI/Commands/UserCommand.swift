@@ -97,7 +97,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = try Stores.directory(try global.configuration())
-            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
+            let user = try await directory.existingUser(named: username)
             guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
             try await directory.sqlTransaction { sql in try AlertSQL.setLanguage(sql, userID: user.id, language) }
             Print.err("'\(user.username)' now gets messages in \(language == .es ? "Spanish" : "English")\n")
@@ -124,7 +124,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = try Stores.directory(try global.configuration())
-            guard let user = try await directory.user(named: username) else { throw DirectoryError.unknownUser(username) }
+            let user = try await directory.existingUser(named: username)
             if revoke {
                 let count = try await directory.sqlTransaction { sql in try WebSQL.revokeTokens(sql, userID: user.id) }
                 Print.err("\(count) token(s) of '\(user.username)' revoked\n")
