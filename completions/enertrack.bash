@@ -843,7 +843,7 @@ _enertrack_simulate() {
 
 _enertrack_serve() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--hsts --version -h --help)
     repeating_options=(--trusted-proxy)
     non_repeating_options=(--config --data-dir --listen --port)
     __enertrack_offer_flags_options 0

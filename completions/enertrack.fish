@@ -95,7 +95,7 @@ function __enertrack_parse_tokens -S
         case 'simulate'
             __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'nodes=' 'rate=' 'duration=' 'format=' 'qos=' 'node-prefix=' 'version' 'h/help'
         case 'serve'
-            __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'listen=' 'port=' 'trusted-proxy=+' 'version' 'h/help'
+            __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'listen=' 'port=' 'trusted-proxy=+' 'hsts' 'version' 'h/help'
         case 'report'
             __enertrack_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -407,6 +407,7 @@ complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_op
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" listen' -l 'listen' -d 'Address to listen on (0.0.0.0 for every interface).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" port' -l 'port' -d 'TCP port.' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve"' -l 'trusted-proxy' -d 'A reverse proxy whose X-Forwarded-For is believed (repeatable).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" hsts' -l 'hsts' -d 'Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" version' -l 'version' -d 'Show the version.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack report" version' -l 'version' -d 'Show the version.'

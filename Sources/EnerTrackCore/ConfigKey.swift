@@ -13,6 +13,10 @@ public struct ConfigKey: Sendable, Hashable {
         case timeZone
         case choice([String])
         case boolean
+        case duration
+        case number(ClosedRange<Double>)
+        /// `ESPID=kW,…`
+        case powerLimits
     }
 
     public let name: String
@@ -95,6 +99,25 @@ extension ConfigKey {
         "ENERTRACK_ASSETS_DIR", kind: .path, default: "/usr/share/javascript",
         "Where Bootstrap 5 and Chart.js are (Debian's libjs-bootstrap5 and libjs-chart.js)")
 
+    public static let maxClockAhead = ConfigKey(
+        "ENERTRACK_MAX_CLOCK_AHEAD", kind: .duration, default: "5m",
+        "Readings dated further ahead of their arrival are rejected (meter clock skew)")
+    public static let maxPowerKW = ConfigKey(
+        "ENERTRACK_MAX_POWER_KW", kind: .number(0.001...1_000_000), default: "100",
+        "Plausible maximum power of a meter (kW): a counter rising faster is a faulty reading, not consumption")
+    public static let nodeMaxPowerKW = ConfigKey(
+        "ENERTRACK_NODE_MAX_POWER_KW", kind: .powerLimits,
+        "Per-meter maximum power, overriding ENERTRACK_MAX_POWER_KW: ESPID=kW,... (then 'enertrack db rollup --rebuild')")
+    public static let maxNewNodes = ConfigKey(
+        "ENERTRACK_MAX_NEW_NODES", kind: .number(0...1_000_000), default: "100",
+        "Unknown ESP ids ingest registers per hour at most; readings of further new ids are rejected and counted")
+    public static let publicURL = ConfigKey(
+        "ENERTRACK_PUBLIC_URL", kind: .url,
+        "The dashboard's address as browsers see it (https://energia.example.org): form posts must come from it")
+    public static let hsts = ConfigKey(
+        "ENERTRACK_HSTS", kind: .choice(["0", "1"]), default: "0",
+        "1: send Strict-Transport-Security (one year), for a dashboard served only over HTTPS")
+
     /// Every key, in the order `config show` lists them.
     public static let all: [ConfigKey] = [
         dataDirectory, timeZone, language,
@@ -103,5 +126,6 @@ extension ConfigKey {
         influxMeasurement, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
+        publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes,
     ]
 }

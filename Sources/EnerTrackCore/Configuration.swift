@@ -39,7 +39,7 @@ public struct ConfigError: ExitStatusError, Equatable {
     public init(_ description: String) { self.description = description }
 
     static func invalid(_ key: ConfigKey, _ value: String, _ source: ConfigSource, expected: String) -> ConfigError {
-        let shown = key.isSecret ? "" : " '\(value)'"
+        let shown = key.isSecret ? "" : " " + LogText.quoted(key.kind == .url ? Redact.url(value) : value, max: 200)
         return ConfigError("invalid \(key.name)\(shown) (\(source)): expected \(expected)")
     }
 }
@@ -113,6 +113,18 @@ public struct Configuration: Sendable {
             else {
                 throw ConfigError.invalid(key, value, resolved.source, expected: "an http:// or https:// URL")
             }
+        case .duration:
+            guard TimeArgument.duration(value, allowZero: true) != nil else {
+                throw ConfigError.invalid(key, value, resolved.source, expected: "a duration such as 30s, 5m or 2h")
+            }
+        case .number(let range):
+            guard let number = Double(value), number.isFinite, range.contains(number) else {
+                throw ConfigError.invalid(key, value, resolved.source, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+        case .powerLimits:
+            if case .failure(let failure) = PowerLimits.parseNodes(value) {
+                throw ConfigError("invalid \(key.name) (\(resolved.source)): \(failure.description)")
+            }
         case .timeZone:
             guard SiteTimeZone.parse(value) != nil else {
                 throw ConfigError.invalid(key, value, resolved.source, expected: "a time zone such as Europe/Madrid or UTC")
@@ -146,6 +158,18 @@ public struct Configuration: Sendable {
 
     /// Whether readings go to InfluxDB (`INFLUX_URL` set) or the embedded store.
     public var usesInflux: Bool { self[.influxURL] != nil }
+
+    /// The plausible maximum power of the site and of each named node (values already checked).
+    public var powerLimits: PowerLimits {
+        let site = self[.maxPowerKW].flatMap(PowerLimits.parseKW) ?? PowerLimits.defaultKW
+        let nodes = self[.nodeMaxPowerKW].flatMap { try? PowerLimits.parseNodes($0).get() } ?? [:]
+        return PowerLimits(siteKW: site, nodeKW: nodes)
+    }
+
+    /// How far ahead of its arrival a reading may be dated, in ms.
+    public var maxClockAhead: Int64 {
+        self[.maxClockAhead].flatMap { TimeArgument.duration($0, allowZero: true) }.map { Int64($0 * 1000) } ?? ReadingRules.defaultMaxAhead
+    }
 }
 
 /// Parsing of the `TZ` forms people actually write (`Europe/Madrid`, `:Europe/Madrid`, `UTC`).

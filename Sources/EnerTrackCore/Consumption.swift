@@ -13,10 +13,22 @@ import Foundation
 ///   `maxGap` are not bridged.
 /// - The energy of an interval between two readings is spread over its time in proportion, so
 ///   consumption that spans a gap lands in the hours of the gap.
+/// - A counter cannot rise faster than the meter's plausible maximum power (`PowerLimits`)
+///   allows: a rise beyond it is a spike (a faulty reading) when a later reading, within
+///   `spikeReadings`, comes back within reach, and skipped; otherwise the counter moved to a new
+///   level (a meter swapped), which starts a new cycle without counting the jump. Either way the
+///   readings after it are not a reset.
 public struct EnergyBuckets: Sendable, Equatable {
     public static let bucket: Int64 = 900_000
     /// Longer intervals between readings are gaps: their buckets are incomplete.
     public static let maxGap: Int64 = 900_000
+    /// The longest run of spike readings that is recognised as a spike.
+    public static let spikeReadings = 10
+    /// Readings of context a recompute reads on each side of a range: enough for a spike run and
+    /// the two readings that decide a glitch.
+    public static let contextReadings = spikeReadings + 2
+    /// A counter's rise allowed on top of maximum power × time (the counter's resolution).
+    static let counterSlack = 0.05
 
     /// kWh per bucket start (ms since the epoch).
     public var energy: [Int64: Double] = [:]
@@ -31,8 +43,10 @@ public struct EnergyBuckets: Sendable, Equatable {
     /// `readings` sorted by time (as `from(_:)` gets them, context on either side included).
     /// `dense` gives a row for every bucket, empty ones too (for stores that overwrite instead
     /// of deleting).
-    public static func rollups(_ readings: [Reading], from: Int64, to: Int64, dense: Bool = false) -> [RollupRow] {
-        let buckets = EnergyBuckets.from(readings)
+    public static func rollups(
+        _ readings: [Reading], from: Int64, to: Int64, dense: Bool = false, maxPowerKW: Double = PowerLimits.defaultKW
+    ) -> [RollupRow] {
+        let buckets = EnergyBuckets.from(readings, maxPowerKW: maxPowerKW)
         var summaries: [Int64: RollupRow] = [:]
         for reading in readings where reading.time >= from && reading.time < to {
             let bucket = floor(reading.time)
@@ -77,11 +91,11 @@ public struct EnergyBuckets: Sendable, Equatable {
         return merged
     }
 
-    public static func from(_ readings: [Reading]) -> EnergyBuckets {
+    public static func from(_ readings: [Reading], maxPowerKW: Double = PowerLimits.defaultKW) -> EnergyBuckets {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
         if sorted.contains(where: { $0.energy != nil }) {
-            buckets.addCounter(sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } })
+            buckets.addCounter(sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW)
         } else {
             buckets.addPower(sorted.compactMap { reading in reading.power.map { (reading.time, $0) } })
         }
@@ -111,19 +125,49 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     // MARK: Counter
 
-    private mutating func addCounter(_ points: [(time: Int64, energy: Double)]) {
-        // Drop single-reading glitches and zeros that follow a positive counter.
-        var kept: [(time: Int64, energy: Double)] = []
-        for (index, point) in points.enumerated() {
-            if let last = kept.last, point.energy < last.energy {
+    private mutating func addCounter(_ points: [(time: Int64, energy: Double)], maxPowerKW: Double) {
+        /// The most a meter can have counted between two readings.
+        func reach(_ a: (time: Int64, energy: Double), _ b: (time: Int64, energy: Double)) -> Double {
+            maxPowerKW * Double(max(b.time - a.time, 0)) / 3_600_000 + Self.counterSlack
+        }
+        // Drop single-reading glitches, zeros that follow a positive counter, and spikes.
+        var kept: [(time: Int64, energy: Double, restart: Bool)] = []
+        var index = 0
+        while index < points.count {
+            let point = points[index]
+            defer { index += 1 }
+            guard let last = kept.last else {
+                kept.append((point.time, point.energy, false))
+                continue
+            }
+            let anchor = (time: last.time, energy: last.energy)
+            if point.energy < last.energy {
                 if point.energy <= 0 { continue }  // a drop to zero is a missing value
                 if index + 1 < points.count, points[index + 1].energy >= last.energy { continue }  // a glitch: it comes back
+            } else if point.energy - last.energy > reach(anchor, point) {
+                // More than the meter could have counted: a spike if the counter comes back
+                // within reach soon; else a new counter level, whose jump is not consumption.
+                let end = min(points.count, index + 1 + Self.spikeReadings)
+                if let back = (index + 1..<end).first(where: { points[$0].energy - last.energy <= reach(anchor, points[$0]) }) {
+                    index = back - 1  // the deferred step lands on `back`
+                    continue
+                }
+                kept.append((point.time, point.energy, true))
+                continue
             }
-            kept.append(point)
+            kept.append((point.time, point.energy, false))
         }
         for (a, b) in zip(kept, kept.dropFirst()) {
-            // A reset: the meter started again from zero and counted b.energy since.
-            let delta = b.energy >= a.energy ? b.energy - a.energy : b.energy
+            let delta: Double
+            if b.restart {
+                delta = 0
+            } else if b.energy >= a.energy {
+                delta = b.energy - a.energy
+            } else {
+                // A reset: the meter started again from zero and counted b.energy since — when it
+                // could have; a counter that restarts higher than that is a new level.
+                delta = b.energy <= reach((a.time, a.energy), (b.time, b.energy)) ? b.energy : 0
+            }
             spread(delta, from: a.time, to: b.time)
         }
     }
@@ -167,6 +211,41 @@ public struct EnergyBuckets: Sendable, Equatable {
     static func floorMod(_ value: Int64, _ modulus: Int64) -> Int64 {
         let remainder = value % modulus
         return remainder < 0 ? remainder + modulus : remainder
+    }
+}
+
+/// The most power a meter can plausibly draw, per site with overrides per node
+/// (`ENERTRACK_MAX_POWER_KW`, `ENERTRACK_NODE_MAX_POWER_KW`): a counter rising faster than this
+/// is a faulty reading, not consumption.
+public struct PowerLimits: Sendable, Equatable {
+    public static let defaultKW = 100.0
+    public var siteKW: Double
+    public var nodeKW: [String: Double]
+
+    public init(siteKW: Double = PowerLimits.defaultKW, nodeKW: [String: Double] = [:]) {
+        self.siteKW = siteKW
+        self.nodeKW = nodeKW
+    }
+
+    public func kw(for node: String) -> Double { nodeKW[node] ?? siteKW }
+
+    /// A limit in kW: a plain positive number up to 1 GW (the range a counter can hold per hour).
+    public static func parseKW(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 1_000_000 else { return nil }
+        return value
+    }
+
+    /// `ESPID=kW` pairs separated by commas: `taller=250,casa=15`; nil with the offending pair.
+    public static func parseNodes(_ text: String) -> Result<[String: Double], Failure> {
+        var limits: [String: Double] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, DirectoryRules.isESPID(parts[0]), let kw = parseKW(parts[1]) else {
+                return .failure(Failure(.configuration, "\(LogText.quoted(pair, max: 60)) is not ESPID=kW (a kW from 0 to 1000000)"))
+            }
+            limits[parts[0]] = kw
+        }
+        return .success(limits)
     }
 }
 

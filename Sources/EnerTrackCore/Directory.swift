@@ -182,6 +182,24 @@ public enum DirectoryRules {
         }
     }
 
+    /// Whether a name typed at a login (a username or an email) can be looked up at all: at most
+    /// `maxEmailLength` characters, none of them a control, format, default-ignorable or space
+    /// character. MariaDB's collation ignores U+00AD, U+2060 or U+FEFF, so `ana` padded with
+    /// hundreds of them would match `ana` under another throttle key: such names are refused
+    /// before any lookup.
+    public static func isLoginName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.unicodeScalars.count <= maxEmailLength else { return false }
+        return name.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse, .unassigned:
+                return false
+            default:
+                return !properties.isDefaultIgnorableCodePoint && !properties.isWhitespace
+            }
+        }
+    }
+
     public static func checkPassword(_ password: String) throws {
         guard password.count >= minPasswordLength else {
             throw DirectoryError.invalid(

@@ -122,8 +122,17 @@ public enum ISO8601 {
 }
 
 extension Date {
-    /// ms since the epoch, the unit of every stored time.
-    public var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// ms since the epoch, the unit of every stored time. Saturates instead of trapping for a
+    /// date no Int64 can hold (`Date.distantFuture` is fine; a date parsed from input is checked
+    /// against `TimeArgument.range` before it gets here).
+    public var milliseconds: Int64 { Int64(saturating: (timeIntervalSince1970 * 1000).rounded()) }
 
     public init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}
+
+extension Int64 {
+    /// The nearest Int64 to `value` (NaN is 0): for conversions of input that must never trap.
+    public init(saturating value: Double) {
+        if value.isNaN { self = 0 } else if value >= 0x1p63 { self = .max } else if value <= -0x1p63 { self = .min } else { self = Int64(value) }
+    }
 }

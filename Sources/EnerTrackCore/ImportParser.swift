@@ -12,14 +12,16 @@ public struct ImportParser: Sendable {
     public let format: Format
     private var columns: [Column]?
     private let now: Int64
+    private let maxAhead: Int64
 
     enum Column: Sendable {
         case time, node, quantity(Quantity), ignored
     }
 
-    public init(format: Format, now: Date = Date()) {
+    public init(format: Format, now: Date = Date(), maxAhead: Int64 = ReadingRules.defaultMaxAhead) {
         self.format = format
         self.now = now.milliseconds
+        self.maxAhead = maxAhead
     }
 
     /// Guesses the format from the first meaningful line: a CSV header starts with `time,`.
@@ -66,7 +68,7 @@ public struct ImportParser: Sendable {
             switch column {
             case .time:
                 guard let parsed = ReadingRules.time(fromText: cell) else {
-                    throw Rejection(.badTimestamp, "time '\(cell.prefix(40))' is neither ISO 8601 nor unix s/ms")
+                    throw Rejection(.badTimestamp, "time \(LogText.quoted(cell, max: 40)) is neither ISO 8601 nor unix s/ms (1970 to 9999)")
                 }
                 time = parsed
             case .node:
@@ -74,7 +76,7 @@ public struct ImportParser: Sendable {
             case .quantity(let quantity):
                 guard !cell.isEmpty else { continue }
                 guard let value = PayloadDecoder.number(Array(cell.utf8)) else {
-                    throw Rejection(.notANumber, "\(quantity.rawValue) '\(cell.prefix(40))' is not a number")
+                    throw Rejection(.notANumber, "\(quantity.rawValue) \(LogText.quoted(cell, max: 40)) is not a number")
                 }
                 values.append((quantity, value))
             case .ignored:
@@ -98,7 +100,7 @@ public struct ImportParser: Sendable {
         }
         try ReadingRules.checkNode(node)
         guard let time else { throw Rejection(.badTimestamp, node: node, "no time") }
-        try ReadingRules.check(time: time, now: now, node: node)
+        try ReadingRules.check(time: time, now: now, maxAhead: maxAhead, node: node)
         var reading = Reading(node: node, time: time)
         for (quantity, value) in values {
             try ReadingRules.check(value: value, of: quantity, node: node)

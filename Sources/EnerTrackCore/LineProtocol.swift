@@ -101,24 +101,24 @@ public enum LineProtocol {
         var tags: [String: String] = [:]
         for pair in head.dropFirst() {
             let parts = split(pair, on: "=")
-            guard parts.count == 2 else { throw Rejection(.badLine, "tag '\(pair.prefix(40))' is not key=value") }
+            guard parts.count == 2 else { throw Rejection(.badLine, "tag \(LogText.quoted(pair, max: 40)) is not key=value") }
             tags[unescape(parts[0])] = unescape(parts[1])
         }
         var fields: [String: Double] = [:]
         for pair in split(sections[1], on: ",") {
             let parts = split(pair, on: "=")
-            guard parts.count == 2 else { throw Rejection(.badLine, "field '\(pair.prefix(40))' is not key=value") }
+            guard parts.count == 2 else { throw Rejection(.badLine, "field \(LogText.quoted(pair, max: 40)) is not key=value") }
             var value = parts[1]
             if value.hasPrefix("\"") || ["t", "f", "true", "false", "T", "F", "TRUE", "FALSE"].contains(value) { continue }
             if value.hasSuffix("i") || value.hasSuffix("u") { value = value.dropLast() }
             guard let number = Double(value) else {
-                throw Rejection(.notANumber, "field \(unescape(parts[0])) value '\(value.prefix(40))' is not a number")
+                throw Rejection(.notANumber, "field \(LogText.quoted(unescape(parts[0]), max: 40)) value \(LogText.quoted(value, max: 40)) is not a number")
             }
             fields[unescape(parts[0])] = number
         }
         var timestamp: Int64?
         if sections.count == 3 {
-            guard let stamp = Int64(sections[2]) else { throw Rejection(.badTimestamp, "timestamp '\(sections[2].prefix(40))' is not an integer") }
+            guard let stamp = Int64(sections[2]) else { throw Rejection(.badTimestamp, "timestamp \(LogText.quoted(sections[2], max: 40)) is not an integer") }
             timestamp = stamp
         }
         return Point(measurement: measurement, tags: tags, fields: fields, timestamp: timestamp)
@@ -126,7 +126,7 @@ public enum LineProtocol {
 
     /// A timestamp of unknown precision in ms, told by magnitude: s, ms, µs or ns (exports use ns).
     public static func milliseconds(_ stamp: Int64) -> Int64 {
-        switch abs(stamp) {
+        switch stamp.magnitude {  // magnitude, not abs(): abs(Int64.min) traps
         case ..<100_000_000_000: stamp * 1000
         case ..<100_000_000_000_000: stamp
         case ..<100_000_000_000_000_000: stamp / 1000

@@ -43,11 +43,14 @@ public struct PasswordHasher: Sendable {
         case "scrypt":
             let numbers = method.dropFirst().compactMap { Int($0) }
             let (n, r, p) = numbers.count == 3 ? (numbers[0], numbers[1], numbers[2]) : (32768, 8, 1)
-            guard n > 1, n.nonzeroBitCount == 1, r > 0, p > 0, n <= 1 << 20 else { return false }
+            // Parameters come from a stored hash (bytes on disk): bounded, so a forged row cannot ask
+            // for gigabytes of memory or hours of CPU.
+            guard n > 1, n.nonzeroBitCount == 1, n <= 1 << 20, (1...32).contains(r), (1...16).contains(p) else { return false }
             computed = try? Self.scrypt(password, salt: salt, n: n, r: r, p: p)
         case "pbkdf2":
             guard method.count >= 2 else { return false }
             let iterations = method.count >= 3 ? Int(method[2]) ?? 0 : 600_000
+            guard (1...10_000_000).contains(iterations) else { return false }
             computed = try? Self.pbkdf2(password, salt: salt, hashName: method[1], iterations: iterations)
         default:
             computed = nil

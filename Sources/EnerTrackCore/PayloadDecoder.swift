@@ -17,11 +17,14 @@ public struct PayloadDecoder: Sendable {
     public let prefix: String
     private let prefixBytes: [UInt8]
     public let tasmota: Bool
+    /// How far ahead of its arrival a message may date a reading (ms).
+    public let maxAhead: Int64
 
-    public init(prefix: String, tasmota: Bool = false) {
+    public init(prefix: String, tasmota: Bool = false, maxAhead: Int64 = ReadingRules.defaultMaxAhead) {
         self.prefix = prefix
         self.prefixBytes = Array(prefix.utf8)
         self.tasmota = tasmota
+        self.maxAhead = maxAhead
     }
 
     /// The subscriptions that deliver everything this decoder understands.
@@ -54,7 +57,7 @@ public struct PayloadDecoder: Sendable {
             let nodeEnd = topic[(prefixBytes.count + 1)...].firstIndex(of: slash),
             !topic[(nodeEnd + 1)...].contains(slash)
         else {
-            throw Rejection(.badTopic, "topic '\(String(decoding: topic.prefix(120), as: UTF8.self))' is not \(prefix)/<ESPID>/<quantity>")
+            throw Rejection(.badTopic, "topic \(LogText.quoted(String(decoding: topic.prefix(120), as: UTF8.self))) is not \(prefix)/<ESPID>/<quantity>")
         }
         let node = String(decoding: topic[(prefixBytes.count + 1)..<nodeEnd], as: UTF8.self)
         try ReadingRules.checkNode(node)
@@ -67,10 +70,10 @@ public struct PayloadDecoder: Sendable {
         }
         let leaf = String(decoding: topic[(nodeEnd + 1)...], as: UTF8.self)
         guard let quantity = Quantity(name: leaf) else {
-            throw Rejection(.unknownQuantity, node: node, "'\(leaf.prefix(40))' is not a quantity and the payload is not a JSON object")
+            throw Rejection(.unknownQuantity, node: node, "\(LogText.quoted(leaf, max: 40)) is not a quantity and the payload is not a JSON object")
         }
         guard let value = Self.number(text) else {
-            throw Rejection(.notANumber, node: node, "\(quantity.rawValue) payload '\(String(decoding: text.prefix(40), as: UTF8.self))' is not a number")
+            throw Rejection(.notANumber, node: node, "\(quantity.rawValue) payload \(LogText.quoted(String(decoding: text.prefix(40), as: UTF8.self), max: 40)) is not a number")
         }
         try ReadingRules.check(value: value, of: quantity, node: node)
         var reading = Reading(node: node, time: receivedAt - receivedAt % 1000)
@@ -169,7 +172,7 @@ public struct PayloadDecoder: Sendable {
             case .other: nil
             }
             guard let time else { throw Rejection(.badTimestamp, node: node, "ts is neither unix time nor ISO 8601") }
-            try ReadingRules.check(time: time, now: receivedAt, node: node)
+            try ReadingRules.check(time: time, now: receivedAt, maxAhead: maxAhead, node: node)
             reading.time = time
             return
         }

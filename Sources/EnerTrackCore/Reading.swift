@@ -169,9 +169,12 @@ public enum RejectReason: String, Sendable, CaseIterable, Hashable {
     case outOfRange = "out_of_range"
     case badJSON = "bad_json"
     case badTimestamp = "bad_timestamp"
+    case future = "future_timestamp"
     case tooLarge = "too_large"
     case empty = "empty"
     case unknownNode = "unknown_node"
+    /// More new ESP ids in an interval than may be registered (`ENERTRACK_MAX_NEW_NODES`).
+    case tooManyNewNodes = "too_many_new_nodes"
     case badLine = "bad_line"
 }
 
@@ -192,8 +195,12 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The checks every reading passes before it is stored, whatever its source.
 public enum ReadingRules {
-    /// Readings before 2000 or more than a day ahead come from a device whose clock is not set.
+    /// Readings before 2000 come from a device whose clock is not set.
     public static let earliest: Int64 = 946_684_800_000
+    /// How far ahead of its arrival a reading may be dated (clock skew), unless configured
+    /// otherwise (`ENERTRACK_MAX_CLOCK_AHEAD`): a reading from the future would stay a node's
+    /// "latest" until the clock catches up.
+    public static let defaultMaxAhead: Int64 = 5 * 60_000
 
     public static func check(value: Double, of quantity: Quantity, node: String?) throws(Rejection) {
         guard value.isFinite else { throw Rejection(.notFinite, node: node, "\(quantity.rawValue) is \(value)") }
@@ -205,20 +212,28 @@ public enum ReadingRules {
         }
     }
 
-    public static func check(time: Int64, now: Int64, node: String?) throws(Rejection) {
-        guard time >= earliest, time <= now + 86_400_000 else {
-            throw Rejection(.badTimestamp, node: node, "timestamp \(time) ms is before 2000 or more than a day ahead")
+    public static func check(time: Int64, now: Int64, maxAhead: Int64 = defaultMaxAhead, node: String?) throws(Rejection) {
+        guard time >= earliest else {
+            throw Rejection(.badTimestamp, node: node, "timestamp \(time) ms is before 2000 (the meter's clock is not set)")
+        }
+        let (limit, overflow) = now.addingReportingOverflow(maxAhead)
+        guard overflow || time <= limit else {
+            throw Rejection(
+                .future, node: node, "timestamp \(time) ms is \((time - now) / 1000) s ahead of the arrival time (at most \(maxAhead / 1000) s allowed)")
         }
     }
 
     public static func checkNode(_ node: String) throws(Rejection) {
-        guard DirectoryRules.isESPID(node) else { throw Rejection(.badNode, node: nil, "'\(node.prefix(80))' is not an ESP id (1-64 of A-Z a-z 0-9 _ -)") }
+        guard DirectoryRules.isESPID(node) else { throw Rejection(.badNode, node: nil, "\(LogText.quoted(node)) is not an ESP id (1-64 of A-Z a-z 0-9 _ -)") }
     }
 
-    /// Unix seconds (with fraction) or milliseconds, told apart by size; or ISO 8601.
+    /// Unix seconds (with fraction) or milliseconds, told apart by size; or ISO 8601. Nil for
+    /// anything outside `TimeArgument.range` (1970 to 9999), so no input reaches a trap.
     public static func time(fromNumber number: Double) -> Int64? {
         guard number.isFinite, number > 0 else { return nil }
-        return number < 100_000_000_000 ? Int64((number * 1000).rounded()) : Int64(number.rounded())
+        let ms = number < 100_000_000_000 ? (number * 1000).rounded() : number.rounded()
+        guard ms <= Double(TimeArgument.range.upperBound) else { return nil }
+        return Int64(ms)
     }
 
     public static func time(fromText text: String) -> Int64? {

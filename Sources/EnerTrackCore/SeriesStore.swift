@@ -9,6 +9,9 @@ import Foundation
 public protocol SeriesStore: Sendable {
     /// Where the store is, for messages (`sqlite:/var/lib/enertrack/series.sqlite`, `influxdb:http://…/enertrack`).
     var location: String { get }
+    /// The plausible maximum power per node its consumption figures assume (spikes beyond it are
+    /// faulty readings).
+    var limits: PowerLimits { get }
 
     /// Answers when the store is reachable and ready (creating what it needs); throws `SeriesError` otherwise.
     func check() async throws

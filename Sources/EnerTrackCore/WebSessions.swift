@@ -68,9 +68,11 @@ public enum WebSQL {
         try sql.run("DELETE FROM web_sessions WHERE id_hash = ?", .text(RandomToken.hash(id)))
     }
 
-    /// Ends every session of a user (password change, disabled user).
-    public static func deleteSessions(_ sql: any SQLTransaction, userID: Int64) throws {
+    /// Ends every session of a user and revokes their API tokens: what a password change,
+    /// disabling and removing a user all mean (`DirectoryAdmin` calls it for the CLI and the web).
+    public static func endAccess(_ sql: any SQLTransaction, userID: Int64) throws {
         try sql.run("DELETE FROM web_sessions WHERE usuario_id = ?", .int(userID))
+        try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
     }
 
     // MARK: API tokens
@@ -90,19 +92,63 @@ public enum WebSQL {
 
     // MARK: Login throttling
 
-    /// Failures recorded for a key (an account or an address) within the last 15 minutes.
-    public static func failures(_ sql: any SQLTransaction, key: String, now: Int64) throws -> (count: Int64, last: Int64) {
-        guard let row = try sql.rows("SELECT failures, last_failure FROM login_throttle WHERE throttle_key = ?", .text(key)).first,
-            let count = row.int("failures"), let last = row.int("last_failure"), now - last < 15 * 60_000
-        else { return (0, 0) }
-        return (count, last)
+    /// Failures within this window count.
+    public static let throttleWindow: Int64 = 15 * 60_000
+    /// Failures allowed before attempts are spaced out.
+    public static let freeAttempts: Int64 = 5
+
+    /// The key of an account: a fixed-length hash of the folded name, whatever its length.
+    public static func accountKey(_ name: String) -> String { "user:" + RandomToken.hash(DirectoryRules.lookupKey(name)) }
+    /// The key of a client address.
+    public static func addressKey(_ address: String) -> String { "ip:" + RandomToken.hash(address) }
+
+    /// How long after the last of `failures` failures the next attempt may come (ms): none
+    /// for the first five, then 2, 4, 8 … seconds, at most 300.
+    public static func delay(afterFailures failures: Int64) -> Int64 {
+        guard failures >= freeAttempts else { return 0 }
+        return min(Int64(1) << min(failures - freeAttempts + 1, 10), 300) * 1000
     }
 
-    public static func recordFailure(_ sql: any SQLTransaction, key: String, now: Int64) throws {
-        let current = try failures(sql, key: key, now: now).count
-        try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
-        try sql.run(
-            "INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, ?, ?)", .text(key), .int(current + 1), .int(now))
+    /// An attempt refused: wait this many ms.
+    public struct Throttled: Error, Sendable { public let wait: Int64 }
+
+    /// Reserves an attempt for every key, counting it as a failure *before* the password is
+    /// checked, so concurrent guesses cannot outrun the counter; throws `Throttled` (and
+    /// reserves nothing) when a key must wait. A successful check gives the slots back with
+    /// `attemptSucceeded`. Each key's count moves by one conditional UPDATE, which the
+    /// database serialises per row.
+    public static func reserveAttempt(_ sql: any SQLTransaction, keys: [String], now: Int64) throws {
+        for key in keys {
+            let reserved = try sql.run(
+                """
+                UPDATE login_throttle SET failures = failures + 1, last_failure = ?
+                WHERE throttle_key = ? AND last_failure > ? AND (failures < ? OR last_failure + \(delaySQL) <= ?)
+                """, .int(now), .text(key), .int(now - throttleWindow), .int(freeAttempts), .int(now))
+            if reserved > 0 { continue }
+            if let row = try sql.rows("SELECT failures, last_failure FROM login_throttle WHERE throttle_key = ?", .text(key)).first,
+                let failures = row.int("failures"), let last = row.int("last_failure"), now - last < throttleWindow
+            {
+                throw Throttled(wait: max(1, last + delay(afterFailures: failures) - now))
+            }
+            try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
+            try sql.run("INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, 1, ?)", .text(key), .int(now))
+        }
+    }
+
+    /// `delay(afterFailures:)` in portable SQL, of the row's `failures`.
+    static let delaySQL: String = {
+        var cases = "CASE"
+        for failures in freeAttempts..<(freeAttempts + 9) { cases += " WHEN failures <= \(failures) THEN \(delay(afterFailures: failures))" }
+        return cases + " ELSE 300000 END"
+    }()
+
+    /// After a right password: the account's failures are forgotten; the other keys (the
+    /// address) get their reserved slot back.
+    public static func attemptSucceeded(_ sql: any SQLTransaction, account: String, others: [String]) throws {
+        try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(account))
+        for key in others {
+            try sql.run("UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", .text(key))
+        }
     }
 
     public static func clearFailures(_ sql: any SQLTransaction, key: String) throws {

@@ -55,10 +55,10 @@ extension InfluxSeriesStore {
     /// the marks it handled.
     private func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
         for span in EnergyBuckets.mergedSpans(marks.spans.map { (start: $0.0, finish: $0.1) }) {
-            // From the second counting reading before to the second reading after: a reading's
-            // neighbours decide whether it is a glitch and how the intervals around it count.
+            // From the `contextReadings`-th counting reading before to as many after: a reading's
+            // neighbours decide whether it is a glitch or a spike and how the intervals around it count.
             let before = try await context(node: node, before: span.start)
-            let after = try await readings(node: node, from: span.finish + 1, to: nil, limit: 2)
+            let after = try await readings(node: node, from: span.finish + 1, to: nil, limit: EnergyBuckets.contextReadings)
             let start = EnergyBuckets.floor(before.first?.time ?? span.start)
             let end = EnergyBuckets.floor(after.last?.time ?? span.finish) + EnergyBuckets.bucket
             try await recompute(node: node, from: start, to: end)
@@ -94,11 +94,11 @@ extension InfluxSeriesStore {
         return request
     }
 
-    /// The two counting readings before `time` (zeros after a counter are missing values).
+    /// The counting readings of context before `time` (zeros after a counter are missing values).
     private func context(node: String, before time: Int64) async throws -> [Reading] {
         let query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
         let recent = try await series(query).flatMap { $0.readings(defaultNode: node) }
-        return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(2).reversed())
+        return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(EnergyBuckets.contextReadings).reversed())
     }
 
     /// Overwrites the rollups of `[from, to)` a week at a time with what the raw readings say;
@@ -110,8 +110,8 @@ extension InfluxSeriesStore {
             let end = min(start + week, to)
             var readings = try await context(node: node, before: start)
             readings += try await self.readings(node: node, from: start, to: end, limit: nil)
-            readings += try await self.readings(node: node, from: end, to: nil, limit: 2)
-            let rows = EnergyBuckets.rollups(readings, from: start, to: end, dense: true)
+            readings += try await self.readings(node: node, from: end, to: nil, limit: EnergyBuckets.contextReadings)
+            let rows = EnergyBuckets.rollups(readings, from: start, to: end, dense: true, maxPowerKW: settings.limits.kw(for: node))
             var body: [UInt8] = []
             body.reserveCapacity(rows.count * 160)
             let prefix = "\(LineProtocol.escapeMeasurement(rollupMeasurement)),node=\(LineProtocol.escapeTag(node)) "

@@ -21,6 +21,8 @@ public struct InfluxSettings: Sendable {
     public var measurement: String
     public var compression: Compression
     public var timeout: TimeInterval
+    /// Decides which counter rises are spikes when rollups are computed.
+    public var limits = PowerLimits()
 
     public init(
         url: URL, database: String = "enertrack", user: String? = nil, password: String? = nil,
@@ -58,7 +60,10 @@ public final class InfluxSeriesStore: SeriesStore {
     let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let markClock = MarkClock()
 
-    public var location: String { "influxdb:\(settings.url.absoluteString)/\(settings.queryDatabase)" }
+    public var limits: PowerLimits { settings.limits }
+
+    /// Where the readings are, for messages: credentials in the URL are masked.
+    public var location: String { "influxdb:\(Redact.url(settings.url.absoluteString))/\(settings.queryDatabase)" }
 
     public init(settings: InfluxSettings) {
         self.settings = settings
@@ -266,19 +271,24 @@ public final class InfluxSeriesStore: SeriesStore {
             response = try await http.send(
                 method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: request.timeout)
         } catch CurlHTTPClient.TransportError.failed(_, let reason) {
-            throw SeriesError.unavailable(store: location, reason: reason)
+            throw SeriesError.unavailable(store: location, reason: scrubbed(reason))
         }
         let data = response.body
         switch response.status {
         case 200..<300:
             return data
         case 401, 403:
-            throw SeriesError.unauthorized(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
+            throw SeriesError.unauthorized(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         case 500..<600, 408, 429:
-            throw SeriesError.unavailable(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
+            throw SeriesError.unavailable(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         default:
-            throw SeriesError.failed(store: location, reason: "HTTP \(response.status) \(Self.message(data))")
+            throw SeriesError.failed(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         }
+    }
+
+    /// A server's or libcurl's words without any credential of ours in them.
+    private func scrubbed(_ text: String) -> String {
+        Redact.secrets([settings.password, settings.token, settings.url.password], in: text)
     }
 
     private static func message(_ data: Data) -> String {

@@ -15,6 +15,10 @@ public struct IngestOptions: Sendable {
     /// How long SIGTERM may spend draining the spool before exiting.
     public var drainDeadline: Duration = .seconds(9)
     public var statsInterval: Duration = .seconds(60)
+    /// How far ahead of its arrival a message may date a reading (ms).
+    public var maxClockAhead = ReadingRules.defaultMaxAhead
+    /// Unknown ESP ids registered per hour at most.
+    public var maxNewNodesPerHour = 100
 
     public init() {}
 }
@@ -55,9 +59,10 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         self.logger = logger
         self.metrics = metrics
         self.notifier = notifier
-        decoder = PayloadDecoder(prefix: prefix, tasmota: options.tasmota)
+        decoder = PayloadDecoder(prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead)
         spool = try ReadingSpool(directory: spoolDirectory, capacity: options.spoolCapacity)
-        sink = ReadingSink(series: series, directory: directory, knownOnly: options.knownOnly)
+        sink = ReadingSink(
+            series: series, directory: directory, knownOnly: options.knownOnly, maxNewNodesPerHour: options.maxNewNodesPerHour)
         (events, emit) = AsyncStream.makeStream(of: Event.self)
     }
 
@@ -187,11 +192,14 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let now = Date()
         let due = rejectionLog.withLock { log in
             guard now.timeIntervalSince(log[key] ?? .distantPast) >= 60 else { return false }
+            // Invented node names must not grow the map: entries older than the minute go.
+            if log.count >= 1_000 { log = log.filter { now.timeIntervalSince($0.value) < 60 } }
+            if log.count >= 10_000 { return false }
             log[key] = now
             return true
         }
         if due {
-            logger.warning("rejected message on '\(topic.prefix(120))': \(rejection.description) (further rejections of this node are counted, logged again in a minute)")
+            logger.warning("rejected message on \(LogText.quoted(topic, max: 120)): \(rejection.description) (further rejections of this node are counted, logged again in a minute)")
         }
     }
 
@@ -235,6 +243,10 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 metrics.recordWrite(seconds: (ContinuousClock.now - started).seconds)
                 metrics.stored.add(outcome.stored, ordering: .relaxed)
                 if outcome.unknown > 0 { metrics.reject(.unknownNode, count: outcome.unknown) }
+                if outcome.overCap > 0 {
+                    metrics.reject(.tooManyNewNodes, count: outcome.overCap)
+                    logger.warning("dropped \(outcome.overCap) readings of new ESP ids: over ENERTRACK_MAX_NEW_NODES (\(options.maxNewNodesPerHour)) registered this hour")
+                }
                 for node in outcome.registered {
                     logger.notice("registered unknown node '\(node)' as inactive; see 'enertrack node list --all'")
                 }

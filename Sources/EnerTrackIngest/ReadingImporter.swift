@@ -26,10 +26,13 @@ public struct ReadingImporter: Sendable {
     public static let maxListedRejections = 100
     public let sink: ReadingSink
     public let batchSize: Int
+    /// How far ahead of the import's time a line may date a reading (ms).
+    public let maxAhead: Int64
 
-    public init(sink: ReadingSink, batchSize: Int = 5_000) {
+    public init(sink: ReadingSink, batchSize: Int = 5_000, maxAhead: Int64 = ReadingRules.defaultMaxAhead) {
         self.sink = sink
         self.batchSize = batchSize
+        self.maxAhead = maxAhead
     }
 
     /// `nextLine` returns lines without their newline, nil at the end; `format` nil = detect.
@@ -43,7 +46,7 @@ public struct ReadingImporter: Sendable {
             if parser == nil {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                 let chosen = format ?? ImportParser.detect(firstLine: line[...])
-                parser = ImportParser(format: chosen)
+                parser = ImportParser(format: chosen, maxAhead: maxAhead)
                 summary.format = chosen
             }
             do {

@@ -10,6 +10,8 @@ public actor ReadingSink {
         public var stored = 0
         /// Readings of unregistered nodes dropped because of `knownOnly`.
         public var unknown = 0
+        /// Readings of new ids dropped because more ids than `maxNewNodesPerHour` appeared.
+        public var overCap = 0
         /// Nodes registered inactive by this call.
         public var registered: [String] = []
         /// The readings are stored; only the last-seen update failed (it is retried next time).
@@ -21,6 +23,11 @@ public actor ReadingSink {
     public let knownOnly: Bool
     public let batchSize: Int
     public let lastSeenInterval: TimeInterval
+    /// At most this many unknown ids are registered in any hour (nil: no cap, as for `import`):
+    /// a publisher inventing ids must not grow the directory and these maps without bound.
+    public let maxNewNodesPerHour: Int?
+    /// When each of the last hour's registrations happened.
+    private var registrations: [Date] = []
     private var canonical: [String: String] = [:]
     /// With `knownOnly`: ids found unknown, and until when that answer is trusted.
     private var unknownUntil: [String: Date] = [:]
@@ -29,15 +36,19 @@ public actor ReadingSink {
     /// When each node's last-seen was last written (the throttle).
     private var lastSeenUpdatedAt: [String: Date] = [:]
 
+    /// Entries each id map may hold before it is pruned (known nodes are re-read when needed).
+    static let maxCachedIDs = 20_000
+
     public init(
         series: any SeriesStore, directory: any DirectoryStore, knownOnly: Bool, batchSize: Int = 5_000,
-        lastSeenInterval: TimeInterval = 30
+        lastSeenInterval: TimeInterval = 30, maxNewNodesPerHour: Int? = nil
     ) {
         self.series = series
         self.directory = directory
         self.knownOnly = knownOnly
         self.batchSize = batchSize
         self.lastSeenInterval = lastSeenInterval
+        self.maxNewNodesPerHour = maxNewNodesPerHour
     }
 
     /// Stores all of `readings` or throws (nothing is confirmed then; the caller retries the
@@ -48,16 +59,7 @@ public actor ReadingSink {
             canonical[id] == nil && (unknownUntil[id].map { $0 < now } ?? true)
         }
         if !unresolved.isEmpty {
-            let resolved = try await directory.resolveSeenNodes(Array(unresolved), register: !knownOnly)
-            outcome.registered = resolved.registered
-            for id in unresolved {
-                if let name = resolved.canonical[id] {
-                    canonical[id] = name
-                    unknownUntil[id] = nil
-                } else {
-                    unknownUntil[id] = now.addingTimeInterval(60)  // a node added meanwhile is seen within a minute
-                }
-            }
+            try await resolve(unresolved, now: now, into: &outcome)
         }
         // No coalescing here: both stores merge readings of the same node and time field by field.
         var accepted: [Reading] = []
@@ -65,7 +67,7 @@ public actor ReadingSink {
         var newest: [String: Int64] = [:]
         for var reading in readings {
             guard let name = canonical[reading.node] else {
-                outcome.unknown += 1
+                if !knownOnly, maxNewNodesPerHour != nil { outcome.overCap += 1 } else { outcome.unknown += 1 }
                 continue
             }
             reading.node = name
@@ -101,6 +103,45 @@ public actor ReadingSink {
             }
         }
         return outcome
+    }
+
+    /// Looks ids up; registers unknown ones inactive (unless `knownOnly`), within the hourly cap.
+    private func resolve(_ ids: Set<String>, now: Date, into outcome: inout Outcome) async throws {
+        prune(now: now)
+        var register = !knownOnly
+        var allowed = ids.count
+        if register, let cap = maxNewNodesPerHour {
+            registrations.removeAll { now.timeIntervalSince($0) >= 3600 }
+            allowed = max(0, cap - registrations.count)
+            // Over the cap ask first which ids are known, then register only what the cap allows.
+            if allowed < ids.count { register = false }
+        }
+        let resolved = try await directory.resolveSeenNodes(Array(ids), register: register)
+        outcome.registered = resolved.registered
+        var unknown = ids.filter { resolved.canonical[$0] == nil }.sorted()
+        if !register, !knownOnly, allowed > 0, !unknown.isEmpty {
+            let chosen = Array(unknown.prefix(allowed))
+            let more = try await directory.resolveSeenNodes(chosen, register: true)
+            outcome.registered += more.registered
+            for (id, name) in more.canonical { canonical[id] = name }
+            unknown.removeAll { more.canonical[$0] != nil }
+        }
+        registrations += Array(repeating: now, count: outcome.registered.count)
+        for (id, name) in resolved.canonical { canonical[id] = name }
+        for id in ids where canonical[id] != nil { unknownUntil[id] = nil }
+        // A node added meanwhile (or a new hour's room under the cap) is seen within a minute.
+        for id in unknown { unknownUntil[id] = now.addingTimeInterval(60) }
+    }
+
+    /// Keeps the id maps bounded whatever ids arrive: expired answers go, and a map past
+    /// `maxCachedIDs` starts over (its entries are only a cache of the directory).
+    private func prune(now: Date) {
+        if unknownUntil.count > Self.maxCachedIDs / 2 { unknownUntil = unknownUntil.filter { $0.value > now } }
+        if unknownUntil.count > Self.maxCachedIDs { unknownUntil.removeAll() }
+        if canonical.count > Self.maxCachedIDs { canonical.removeAll() }
+        if lastSeenUpdatedAt.count > Self.maxCachedIDs {
+            lastSeenUpdatedAt = lastSeenUpdatedAt.filter { now.timeIntervalSince($0.value) < lastSeenInterval }
+        }
     }
 
     /// Writes last-seen times still held back by the interval (at shutdown, so none is lost).

@@ -236,11 +236,12 @@ public final class ReadingSpool: Sendable {
         defer { Glibc.close(descriptor) }
         var header = [UInt8](repeating: 0, count: headerSize)
         guard pread(descriptor, &header, headerSize, 0) == headerSize else { return [] }
-        let committed = header.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+        // The header is bytes on disk: a corrupt length is clamped to the file, never trusted.
+        let committed = header.withUnsafeBytes { Int(clamping: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
         var size = 0
         var status = stat()
         if fstat(descriptor, &status) == 0 { size = Int(status.st_size) }
-        let total = min(headerSize + committed, size)
+        let total = min(committed, size - headerSize) + headerSize
         var bytes = [UInt8](repeating: 0, count: max(total, headerSize))
         var offset = 0
         while offset < total {
@@ -284,23 +285,31 @@ public final class ReadingSpool: Sendable {
         let data = try committedBytes(of: path)
         return data.withUnsafeBytes { bytes -> [Reading] in
             guard bytes.count >= headerSize, bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian == magic else { return [] }
-            let committed = min(Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian), bytes.count - headerSize)
+            let committed = min(Int(clamping: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian), bytes.count - headerSize)
             var readings: [Reading] = []
             var offset = headerSize
             let end = headerSize + committed
+            // Every record is checked as a message would be: a damaged segment yields the
+            // records before the damage, never a trap or a reading no meter could send.
             while offset + 10 <= end {
                 let mask = bytes[offset]
+                guard mask != 0, mask < 1 << Quantity.allCases.count else { break }
                 let time = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: Int64.self))
                 let nodeLength = Int(bytes[offset + 9])
                 let size = 10 + nodeLength + 8 * mask.nonzeroBitCount
                 guard offset + size <= end else { break }
                 let node = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 10)..<(offset + 10 + nodeLength)]), as: UTF8.self)
+                guard DirectoryRules.isESPID(node), TimeArgument.range.contains(time) else { break }
                 var reading = Reading(node: node, time: time)
                 var valueOffset = offset + 10 + nodeLength
+                var valid = true
                 for (bit, quantity) in Quantity.allCases.enumerated() where mask & (1 << bit) != 0 {
-                    reading[quantity] = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: valueOffset, as: UInt64.self)))
+                    let value = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: valueOffset, as: UInt64.self)))
+                    valid = valid && value.isFinite && quantity.plausibleRange.contains(value)
+                    reading[quantity] = value
                     valueOffset += 8
                 }
+                guard valid else { break }
                 readings.append(reading)
                 offset += size
             }

@@ -31,6 +31,37 @@ public struct ConsumptionReport: Sendable {
         return DateInterval(start: start, end: current.end)
     }
 
+    /// At most this many periods in one report, on every front end: a report by day over a
+    /// thousand years is a mistake (or an attack), not a request.
+    public static let maxPeriods = 5_000
+
+    /// The range a report covers, from optional `from`/`to` texts (`TimeArgument`) and the
+    /// unit's default range; a usage error naming the flag when a time is unreadable or out of
+    /// range, when `to` is not after `from`, or when the range holds more than `maxPeriods`.
+    /// The CLI, the consumption page and the API all resolve their ranges here.
+    public static func range(
+        _ unit: PeriodUnit, from: String?, to: String?, flags: (from: String, to: String) = ("--from", "--to"), now: Date,
+        timeZone: TimeZone
+    ) throws(Failure) -> DateInterval {
+        let defaults = defaultRange(unit, now: now, timeZone: timeZone)
+        let start = try TimeArgument.option(from, flag: flags.from, fallback: defaults.start, timeZone: timeZone, now: now)
+        let end = try TimeArgument.option(
+            to, flag: flags.to, fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: timeZone, now: now)
+        guard end > start else { throw Failure(.usage, "\(flags.to) must be after \(flags.from)") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let count: Int? = switch unit {
+        case .hour: Int(end.timeIntervalSince(start) / 3600)
+        case .day: calendar.dateComponents([.day], from: start, to: end).day
+        case .month: calendar.dateComponents([.month], from: start, to: end).month
+        case .year: calendar.dateComponents([.year], from: start, to: end).year
+        }
+        guard let count, count < maxPeriods else {
+            throw Failure(.usage, "at most \(maxPeriods) \(unit.rawValue)s at a time: narrow \(flags.from)/\(flags.to) or use a longer unit")
+        }
+        return DateInterval(start: start, end: end)
+    }
+
     /// Computes the report from raw readings. Readings are fetched from a little before the range,
     /// so the interval that crosses its start is counted in proportion.
     public static func compute(
@@ -69,7 +100,7 @@ public struct ConsumptionReport: Sendable {
             guard page.count == 50_000, let end = page.last else { break }
             cursor = end.time + 1
         }
-        return EnergyBuckets.from(readings)
+        return EnergyBuckets.from(readings, maxPowerKW: series.limits.kw(for: node))
     }
 
     // MARK: Output

@@ -52,9 +52,16 @@ public struct DirectoryAdmin: Sendable {
     }
 
     public func changePassword(username: String, password: String) async throws {
-        _ = try await user(username)
+        try await changePassword(username: username, password: password) { [hasher] in try hasher.hash($0) }
+    }
+
+    /// A new password ends every web session and API token of the user, whoever changes it
+    /// (`user passwd`, the profile page); `hash` lets the web server hash off its executor.
+    public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String) async throws {
+        let user = try await user(username)
         try DirectoryRules.checkPassword(password)
-        try await store.setPasswordHash(try hasher.hash(password), username: username)
+        try await store.setPasswordHash(try await hash(password), username: user.username)
+        try await endAccess(user)
     }
 
     /// Checks a password against the stored hash; false for unknown, disabled or removed users.
@@ -65,12 +72,22 @@ public struct DirectoryAdmin: Sendable {
         return user
     }
 
+    /// Disabling a user ends their sessions and tokens; enabling does not bring them back.
     public func setUserActive(_ active: Bool, username: String) async throws -> User {
-        try await store.setUserActive(active, username: username)
+        let user = try await store.setUserActive(active, username: username)
+        if !active { try await endAccess(user) }
+        return user
     }
 
     public func removeUser(username: String) async throws -> User {
-        try await store.removeUser(username: username)
+        let user = try await store.removeUser(username: username)
+        try await endAccess(user)
+        return user
+    }
+
+    /// The one rule for ending access: every web session and API token of the user goes.
+    func endAccess(_ user: User) async throws {
+        try await store.sqlTransaction { [id = user.id] sql in try WebSQL.endAccess(sql, userID: id) }
     }
 
     // MARK: Nodes

@@ -24,17 +24,19 @@ public enum Stores {
     public static func series(_ configuration: Configuration) throws -> any SeriesStore {
         if let settings = influxSettings(configuration) { return InfluxSeriesStore(settings: settings) }
         let directory = try ensureDataDirectory(configuration.dataDirectory)
-        return try SQLiteSeriesStore(path: directory + "/series.sqlite")
+        return try SQLiteSeriesStore(path: directory + "/series.sqlite", limits: configuration.powerLimits)
     }
 
     public static func influxSettings(_ configuration: Configuration) -> InfluxSettings? {
         guard let text = configuration[.influxURL], let url = URL(string: text) else { return nil }
-        return InfluxSettings(
+        var settings = InfluxSettings(
             url: url, database: configuration[.influxDatabase] ?? "enertrack", user: configuration[.influxUser],
             password: configuration[.influxPassword], token: configuration[.influxToken],
             organization: configuration[.influxOrg], bucket: configuration[.influxBucket],
             measurement: configuration[.influxMeasurement] ?? "energy",
             compression: InfluxSettings.Compression(rawValue: configuration[.influxGzip] ?? "auto") ?? .auto)
+        settings.limits = configuration.powerLimits
+        return settings
     }
 
     public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {

@@ -11,12 +11,15 @@ import GRDBSQLite
 /// lets per-quantity messages of one second build one row.
 public final class SQLiteSeriesStore: SeriesStore {
     public let path: String
+    /// Decides which counter rises are spikes when rollups are computed.
+    public let limits: PowerLimits
     private let pool: DatabasePool
 
     public var location: String { "sqlite:\(path)" }
 
-    public init(path: String) throws {
+    public init(path: String, limits: PowerLimits = PowerLimits()) throws {
         self.path = path
+        self.limits = limits
         pool = try SQLiteFile.open(
             path: path, label: "series", migrator: Self.migrator,
             configure: { configuration in
@@ -88,7 +91,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                     PRIMARY KEY (node, bucket)
                 ) WITHOUT ROWID
                 """)
-            try SQLiteSeriesStore.rebuildRollups(db, from: nil)
+            try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits())
         }
         return migrator
     }()
@@ -229,10 +232,10 @@ public final class SQLiteSeriesStore: SeriesStore {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)", arguments: [node]) ?? false
         }
         guard dirty else { return }
-        try await write { db in
+        try await write { [limits] db in
             let spans = try Row.fetchAll(db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node])
                 .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
-            for span in EnergyBuckets.mergedSpans(spans) { try Self.refreshAround(db, node: node, from: span.start, to: span.finish) }
+            for span in EnergyBuckets.mergedSpans(spans) { try Self.refreshAround(db, node: node, from: span.start, to: span.finish, limits: limits) }
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
         }
     }
@@ -242,20 +245,20 @@ public final class SQLiteSeriesStore: SeriesStore {
     static let counts = "(energy IS NULL OR energy > 0)"
 
     /// Recomputes the buckets that readings between `from` and `to` (inclusive) may have changed:
-    /// from the second reading before to the second one after, because a reading's neighbours
+    /// from the `contextReadings`-th reading before to as many after, because a reading's neighbours
     /// decide whether it is a glitch and how the intervals around it count.
-    static func refreshAround(_ db: Database, node: String, from: Int64, to: Int64) throws {
-        let before = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT 2", arguments: [node, from])
-        let after = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT 2", arguments: [node, to])
+    static func refreshAround(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
+        let before = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)", arguments: [node, from])
+        let after = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)", arguments: [node, to])
         let start = EnergyBuckets.floor(before.last ?? from)
         let end = EnergyBuckets.floor(after.last ?? to) + EnergyBuckets.bucket
-        try recompute(db, node: node, from: start, to: end)
+        try recompute(db, node: node, from: start, to: end, limits: limits)
     }
 
     /// Replaces the rollups of `[from, to)` with what the raw readings say, a week at a time,
     /// reading two readings of context on each side, and moves the running sums of the later
     /// buckets by what changed.
-    static func recompute(_ db: Database, node: String, from: Int64, to: Int64) throws {
+    static func recompute(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
         let oldEnd = try runningSum(db, node: node, before: to)
         var sum = try runningSum(db, node: node, before: from)
         try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
@@ -269,11 +272,11 @@ public final class SQLiteSeriesStore: SeriesStore {
         var start = from
         while start < to {
             let end = min(start + week, to)
-            var readings = try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT 2", node, [start])
+            var readings = try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)", node, [start])
             readings.reverse()
             readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", node, [start, end])
-            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT 2", node, [end])
-            for row in EnergyBuckets.rollups(readings, from: start, to: end) {
+            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)", node, [end])
+            for row in EnergyBuckets.rollups(readings, from: start, to: end, maxPowerKW: limits.kw(for: node)) {
                 sum.kwh += row.kwh
                 if row.covered >= EnergyBuckets.bucket { sum.full += 1 }
                 sqlite3_reset(insert)
@@ -312,7 +315,7 @@ public final class SQLiteSeriesStore: SeriesStore {
     }
 
     /// Rebuilds every node's rollups from `from` (all history when nil).
-    static func rebuildRollups(_ db: Database, from: Int64?) throws {
+    static func rebuildRollups(_ db: Database, from: Int64?, limits: PowerLimits) throws {
         if try db.tableExists("rollup_dirty") {
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE start >= ?", arguments: [from ?? Int64.min])
         }
@@ -324,13 +327,13 @@ public final class SQLiteSeriesStore: SeriesStore {
             let start = EnergyBuckets.floor(max(first, from ?? first))
             // Later buckets go first, so recomputing does not move running sums that are about to be replaced.
             try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ?", arguments: [node, start])
-            try recompute(db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket)
+            try recompute(db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket, limits: limits)
         }
     }
 
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
     public func rebuildRollups(from: Int64?) async throws {
-        try await write { db in try Self.rebuildRollups(db, from: from) }
+        try await write { [limits] db in try Self.rebuildRollups(db, from: from, limits: limits) }
     }
 
     // MARK: C API helpers

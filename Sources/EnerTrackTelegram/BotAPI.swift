@@ -83,9 +83,11 @@ public final class BotAPI: Sendable {
             switch response.status {
             case 429:
                 let parameters = answer["parameters"] as? [String: Any]
-                let wait = (parameters?["retry_after"] as? NSNumber)?.doubleValue ?? 1
+                // The server's number, bounded: NaN, negative or huge never reach a conversion.
+                let asked = (parameters?["retry_after"] as? NSNumber)?.doubleValue ?? 1
+                let wait = asked.isFinite ? min(max(asked, 0), 1e9) : 1e9
                 guard attempt < 4, wait <= maxRetryAfter else {
-                    throw BotAPIError.unavailable("rate limited (retry after \(Int(wait)) s)")
+                    throw BotAPIError.unavailable("rate limited (retry after \(Int64(saturating: wait)) s)")
                 }
                 try await Task.sleep(for: .seconds(wait))
             case 401:
@@ -153,18 +155,19 @@ public enum TelegramText {
     public static let limit = 4096
 
     /// Escapes `<`, `>` and `&` (all Telegram's HTML mode asks of text).
+    /// Over UTF-8 bytes, not Characters: `<` followed by a combining mark is one Character.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            default: out.append(character)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parts of at most `limit` characters (UTF-16, as Telegram counts), cut between lines; a

@@ -37,9 +37,9 @@ extension WebApp {
             from = try TimeArgument.option(query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600), timeZone: options.timeZone, now: now)
             to = try TimeArgument.option(query["to"].map(String.init), flag: "to", fallback: now, timeZone: options.timeZone, now: now)
         } catch {
-            return jsonError(.badRequest, "\(error)")
+            return jsonError(.badRequest, error.description)
         }
-        guard to > from else { return jsonError(.badRequest, "to must come after from") }
+        guard to > from else { return jsonError(.badRequest, "to must be after from") }
         let readings = try await series.readings(node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
         // Written directly (keys sorted, as everywhere): a day of readings is thousands of objects.
         let quantities = Quantity.allCases.sorted { $0.rawValue < $1.rawValue }
@@ -118,20 +118,20 @@ extension WebApp {
     func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
         guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
         let query = request.uri.queryParameters
-        guard let unit = PeriodUnit(rawValue: query["by"].map(String.init) ?? "day") else { return jsonError(.badRequest, "by must be hour, day, month or year") }
-        let now = Date()
-        let fallback = ConsumptionReport.defaultRange(unit, now: now, timeZone: options.timeZone)
-        let from: Date, to: Date
-        do {
-            from = try TimeArgument.option(query["from"].map(String.init), flag: "from", fallback: fallback.start, timeZone: options.timeZone, now: now)
-            to = try TimeArgument.option(query["to"].map(String.init), flag: "to", fallback: fallback.end, timeZone: options.timeZone, now: now)
-        } catch {
-            return jsonError(.badRequest, "\(error)")
+        guard let unit = PeriodUnit(rawValue: query["by"].map(String.init) ?? "day") else {
+            return jsonError(.badRequest, "by must be hour, day, month or year")
         }
-        guard to > from else { return jsonError(.badRequest, "to must come after from") }
-        guard unit != .hour || to.timeIntervalSince(from) <= 5_000 * 3600 else { return jsonError(.badRequest, "at most 5000 hours at a time") }
+        let now = Date()
+        let range: DateInterval
+        do {
+            range = try ConsumptionReport.range(
+                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), flags: ("from", "to"), now: now,
+                timeZone: options.timeZone)
+        } catch {
+            return jsonError(.badRequest, error.description)
+        }
         let report = try await ConsumptionReport.compute(
-            series: series, nodes: [view.node.espID], unit: unit, range: DateInterval(start: from, end: to), timeZone: options.timeZone, now: now)
+            series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: options.timeZone, now: now)
         return respond(report.json(), type: "application/json")
     }
 

@@ -27,7 +27,7 @@ extension WebApp {
               <div class="col-12 col-md-3"><input class="form-control" name="username" placeholder="\(l.t("Usuario", "Username"))" required maxlength="64" aria-label="\(l.t("Usuario", "Username"))"></div>
               <div class="col-12 col-md-3"><input class="form-control" name="email" type="email" placeholder="\(l.t("Correo", "Email"))" required aria-label="\(l.t("Correo", "Email"))"></div>
               <div class="col-12 col-md-2"><input class="form-control" name="name" placeholder="\(l.t("Nombre", "Name"))" maxlength="100" aria-label="\(l.t("Nombre", "Name"))"></div>
-              <div class="col-12 col-md-2"><input class="form-control" name="password" type="password" placeholder="\(l.t("Contraseña", "Password"))" required minlength="8" autocomplete="new-password" aria-label="\(l.t("Contraseña", "Password"))"></div>
+              <div class="col-12 col-md-2"><input class="form-control" name="password" type="password" placeholder="\(l.t("Contraseña", "Password"))" required minlength="\(DirectoryRules.minPasswordLength)" autocomplete="new-password" aria-label="\(l.t("Contraseña", "Password"))"></div>
               <div class="col-6 col-md-1 form-check pt-2"><input class="form-check-input" type="checkbox" name="admin" value="1" id="admin"><label class="form-check-label" for="admin">admin</label></div>
               <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">\(l.t("Crear", "Create"))</button></div>
             </form>
@@ -47,11 +47,9 @@ extension WebApp {
                 return l.t("Usuario \(user.username) creado.", "User \(user.username) created.")
             case "disable", "enable":
                 let user = try await admin.setUserActive(form["action"] == "enable", username: username)
-                if !user.isActive { try await directory.sqlTransaction { sql in try WebSQL.deleteSessions(sql, userID: user.id) } }
                 return user.isActive ? l.t("\(user.username) habilitado.", "\(user.username) enabled.") : l.t("\(user.username) deshabilitado.", "\(user.username) disabled.")
             case "remove":
                 let user = try await admin.removeUser(username: username)
-                try await directory.sqlTransaction { sql in try WebSQL.deleteSessions(sql, userID: user.id) }
                 return l.t("\(user.username) dado de baja.", "\(user.username) removed.")
             default:
                 return nil

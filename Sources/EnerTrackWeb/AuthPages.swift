@@ -44,10 +44,38 @@ extension WebApp {
         return html(layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body), status: status, cookies: [loginCookie(token)])
     }
 
-    /// Only paths of this site: never `//host` or a URL.
+    /// Only paths of this site: never `//host`, a URL, a backslash, or a control character or
+    /// space (browsers drop tabs and newlines from a `Location`, so `/\t/evil.example` would
+    /// become `//evil.example`).
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        guard let next, next.utf8.count <= 2_000, next.hasPrefix("/"), !next.hasPrefix("//"),
+            next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace
+                && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format })
+        else { return "/" }
         return next
+    }
+
+    /// Reserves a password attempt for each key (see `WebSQL.reserveAttempt`); the seconds to
+    /// wait when one of them is throttled, nil when the attempt may go ahead.
+    func reserveAttempt(keys: [String]) async throws -> Int64? {
+        let now = Date().milliseconds
+        for attempt in 1...2 {
+            do {
+                try await directory.sqlTransaction { sql in try WebSQL.reserveAttempt(sql, keys: keys, now: now) }
+                return nil
+            } catch let throttled as WebSQL.Throttled {
+                return (throttled.wait + 999) / 1000
+            } catch where attempt == 1 {
+                continue  // two first attempts of one key raced to insert its row: the second one now updates it
+            }
+        }
+        return nil
+    }
+
+    func throttled(_ response: Response, seconds: Int64) -> Response {
+        var response = response
+        response.headers[.retryAfter] = String(seconds)
+        return response
     }
 
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -58,38 +86,30 @@ extension WebApp {
         guard !username.isEmpty, !password.isEmpty else {
             return loginPage(request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."), username: username, status: .badRequest)
         }
-        // Throttling per account and per address; the same answer whether the account exists or not.
-        let now = Date().milliseconds
-        let keys = ["user:" + DirectoryRules.lookupKey(username), "ip:" + clientAddress(request, context)]
-        let waits = try await directory.sqlTransaction { sql in
-            try keys.map { key -> Int64 in
-                let (count, last) = try WebSQL.failures(sql, key: key, now: now)
-                guard count >= 5 else { return 0 }
-                let delay = min(Int64(1) << min(count - 4, 10), 300) * 1000
-                return max(0, last + delay - now)
-            }
+        // Names no account can have are refused before any lookup or throttle key is made of them.
+        guard DirectoryRules.isLoginName(username) else {
+            logger.notice("refused login name \(LogText.quoted(username)) from \(clientAddress(request, context))")
+            return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), status: .unauthorized)
         }
-        if let wait = waits.max(), wait > 0 {
-            let seconds = (wait + 999) / 1000
-            var response = loginPage(
-                request, error: l.t("Demasiados intentos fallidos. Espera \(seconds) s.", "Too many failed attempts. Wait \(seconds) s."),
-                username: username, status: .tooManyRequests)
-            response.headers[.retryAfter] = String(seconds)
-            return response
+        // Throttling per account and per address; the same answer whether the account exists or not.
+        let account = WebSQL.accountKey(username), address = WebSQL.addressKey(clientAddress(request, context))
+        if let wait = try await reserveAttempt(keys: [account, address]) {
+            return throttled(loginPage(
+                request, error: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                username: username, status: .tooManyRequests), seconds: wait)
         }
         let user = try await directory.user(named: username)
-        let valid = await verify(password, against: user?.passwordHash.isEmpty == false ? user!.passwordHash : Self.decoyHash)
+        let valid = await verify(password, against: user.map(\.passwordHash).flatMap(\.nonEmpty) ?? Self.decoyHash)
         guard let user, valid, user.isActive, user.removedAt == nil else {
-            try await directory.sqlTransaction { sql in for key in keys { try WebSQL.recordFailure(sql, key: key, now: now) } }
-            logger.notice("failed login for '\(username)' from \(clientAddress(request, context))")
+            logger.notice("failed login for \(LogText.quoted(username)) from \(clientAddress(request, context))")
             return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), username: username, status: .unauthorized)
         }
         // A new session id at every login (any session the browser had is ended).
         let old = cookie(request, Self.sessionCookie)
         let session = try await directory.sqlTransaction { sql in
-            for key in keys { try WebSQL.clearFailures(sql, key: key) }
+            try WebSQL.attemptSucceeded(sql, account: account, others: [address])
             if let old { try WebSQL.deleteSession(sql, id: old) }
-            return try WebSQL.createSession(sql, userID: user.id, now: now)
+            return try WebSQL.createSession(sql, userID: user.id, now: Date().milliseconds)
         }
         logger.info("login: \(user.username) from \(clientAddress(request, context))")
         return redirect(Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
@@ -121,8 +141,8 @@ extension WebApp {
                 <input class="form-control" id="email" name="email" type="email" required value="\(values["email"])"></div>
               <div class="mb-3"><label class="form-label" for="name">\(l.t("Nombre", "Name"))</label>
                 <input class="form-control" id="name" name="name" maxlength="100" value="\(values["name"])"></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña (8 caracteres o más)", "Password (8 characters or more)"))</label>
-                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="8"></div>
+              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña (\(DirectoryRules.minPasswordLength) caracteres o más)", "Password (\(DirectoryRules.minPasswordLength) characters or more)"))</label>
+                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
               <div class="mb-3"><label class="form-label" for="repeat">\(l.t("Repite la contraseña", "Repeat the password"))</label>
                 <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
               <button class="btn btn-primary w-100" type="submit">\(l.t("Crear cuenta", "Create account"))</button>

@@ -23,6 +23,8 @@ enum SecurityHeaderFields {
 /// Security headers on every response: a CSP without inline scripts or styles, no framing,
 /// no sniffing, no referrer to other sites.
 struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
+    /// `Strict-Transport-Security` for a site served only over HTTPS (`--hsts`).
+    var hsts = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -32,6 +34,7 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         }
         for field in SecurityHeaderFields.fields { response.headers.append(field) }
+        if hsts { response.headers.append(HTTPField(name: HTTPField.Name("Strict-Transport-Security")!, value: "max-age=31536000")) }
         return response
     }
 }
@@ -40,7 +43,7 @@ extension WebApp {
     /// Every page and API route.
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
-        router.add(middleware: SecurityHeaders())
+        router.add(middleware: SecurityHeaders(hsts: options.hsts))
         let app = self
 
         for (path, file) in assets.files {
@@ -81,7 +84,9 @@ extension WebApp {
         router.post("telegram/unlink") { request, context in try await app.posted(request, context) { viewer, _ in try await app.telegramUnlink(request, viewer) } }
         router.get("profile") { request, _ in try await app.signedIn(request) { app.profilePage(request, $0) } }
         router.post("profile") { request, context in try await app.posted(request, context) { try await app.saveProfile(request, $0, $1) } }
-        router.post("profile/password") { request, context in try await app.posted(request, context) { try await app.changePassword(request, $0, $1) } }
+        router.post("profile/password") { request, context in
+            try await app.posted(request, context) { try await app.changePassword(request, $0, $1, address: app.clientAddress(request, context)) }
+        }
 
         // Administration.
         router.get("admin/users") { request, _ in try await app.signedIn(request, admin: true) { try await app.adminUsers(request, $0) } }

@@ -99,23 +99,13 @@ extension WebApp {
         let now = Date()
         var range = ConsumptionReport.defaultRange(unit, now: now, timeZone: options.timeZone)
         var error: String?
-        if let from = query["from"].map(String.init), !from.isEmpty {
-            if let date = TimeArgument.parse(from, timeZone: options.timeZone, now: now) { range = DateInterval(start: date, end: max(date, range.end)) } else {
-                error = viewer.l.t("Fecha de inicio no válida.", "Invalid start date.")
-            }
+        let from = query["from"].map(String.init).flatMap(\.nonEmpty), to = query["to"].map(String.init).flatMap(\.nonEmpty)
+        do {
+            range = try ConsumptionReport.range(unit, from: from, to: to, flags: ("from", "to"), now: now, timeZone: options.timeZone)
+        } catch let failure {
+            // The rule's own words (they name the field and its limits), on the default range.
+            error = viewer.l.t("Rango no válido: ", "Invalid range: ") + failure.description
         }
-        if let to = query["to"].map(String.init), !to.isEmpty {
-            if let date = TimeArgument.parse(to, timeZone: options.timeZone, now: now), date > range.start { range = DateInterval(start: range.start, end: date) } else {
-                error = viewer.l.t("La fecha final debe ser posterior a la inicial.", "The end date must come after the start date.")
-            }
-        }
-        // At most 5,000 periods: an hour report over years is a mistake, not a request.
-        let span = range.duration
-        let limit: TimeInterval = switch unit {
-        case .hour: 5_000 * 3600
-        default: 5_000 * 86_400
-        }
-        if span > limit { range = DateInterval(start: range.end.addingTimeInterval(-limit), end: range.end) }
         var nodes = views.map(\.node.espID)
         if let node = query["node"].map(String.init), !node.isEmpty {
             nodes = nodes.filter { $0.lowercased() == node.lowercased() }
@@ -312,8 +302,8 @@ extension WebApp {
             <form method="post" action="/profile/password" class="card card-body">\(csrfField(viewer))
               <div class="mb-3"><label class="form-label" for="current">\(l.t("Contraseña actual", "Current password"))</label>
                 <input class="form-control" id="current" name="current" type="password" autocomplete="current-password" required></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l.t("Nueva contraseña (8 caracteres o más)", "New password (8 characters or more)"))</label>
-                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="8"></div>
+              <div class="mb-3"><label class="form-label" for="password">\(l.t("Nueva contraseña (\(DirectoryRules.minPasswordLength) caracteres o más)", "New password (\(DirectoryRules.minPasswordLength) characters or more)"))</label>
+                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
               <div class="mb-3"><label class="form-label" for="repeat">\(l.t("Repite la nueva contraseña", "Repeat the new password"))</label>
                 <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
               <button class="btn btn-primary" type="submit">\(l.t("Cambiar contraseña", "Change password"))</button>
@@ -336,24 +326,34 @@ extension WebApp {
         return redirect("/profile", flash: l.t("Perfil guardado.", "Profile saved."))
     }
 
-    func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
+    func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form, address: String) async throws -> Response {
         let l = viewer.l
+        // The current password is a password guess like a login's: throttled the same way.
+        let account = WebSQL.accountKey(viewer.user.username), client = WebSQL.addressKey(address)
+        if let wait = try await reserveAttempt(keys: [account, client]) {
+            return throttled(redirect(
+                "/profile", flash: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                kind: "danger"), seconds: wait)
+        }
         guard await verify(form.values["current"] ?? "", against: viewer.user.passwordHash) else {
+            logger.notice("wrong current password for \(LogText.quoted(viewer.user.username)) from \(address)")
             return redirect("/profile", flash: l.t("La contraseña actual no es correcta.", "The current password is wrong."), kind: "danger")
         }
+        try await directory.sqlTransaction { sql in try WebSQL.attemptSucceeded(sql, account: account, others: [client]) }
         let password = form.values["password"] ?? ""
         guard password == form.values["repeat"] else {
             return redirect("/profile", flash: l.t("Las contraseñas nuevas no coinciden.", "The new passwords do not match."), kind: "danger")
         }
-        do { try DirectoryRules.checkPassword(password) } catch let error as DirectoryError {
+        do {
+            try await DirectoryAdmin(store: directory, hasher: hasher).changePassword(username: viewer.user.username, password: password) {
+                try await self.hash($0)
+            }
+        } catch let error as DirectoryError {
             return redirect("/profile", flash: error.description, kind: "danger")
         }
-        let hash = try await hash(password)
-        try await directory.setPasswordHash(hash, username: viewer.user.username)
-        // Every other session of this user ends; this browser gets a new one.
+        // Every session of this user has ended; this browser gets a new one.
         let session = try await directory.sqlTransaction { [id = viewer.user.id] sql in
-            try WebSQL.deleteSessions(sql, userID: id)
-            return try WebSQL.createSession(sql, userID: id, now: Date().milliseconds)
+            try WebSQL.createSession(sql, userID: id, now: Date().milliseconds)
         }
         return redirect("/profile", flash: l.t("Contraseña cambiada.", "Password changed."), cookies: [sessionCookie(session.id)])
     }

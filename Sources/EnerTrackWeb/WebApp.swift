@@ -36,6 +36,11 @@ public struct WebOptions: Sendable {
     public var maxConcurrentPasswordChecks = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// `TELEGRAM_WEBHOOK_SECRET`: enables `POST /telegram/webhook`.
     public var webhookSecret: String?
+    /// `Strict-Transport-Security` on every response.
+    public var hsts = false
+    /// The site's origin as browsers see it (`ENERTRACK_PUBLIC_URL`); else the request's Host,
+    /// with https when cookies are Secure.
+    public var publicURL: URL?
 
     public init() {}
 }
@@ -109,8 +114,12 @@ public final class WebApp: Sendable {
             try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
             return nil
         }
+        // A disabled or removed user's session ends here: it is never refreshed.
+        guard found.user.isActive, found.user.removedAt == nil else {
+            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+            return nil
+        }
         if found.stale { try await directory.sqlTransaction { sql in try WebSQL.touch(sql, id: id, now: now) } }
-        guard found.user.isActive, found.user.removedAt == nil else { return nil }
         return Viewer(user: found.user, csrf: found.session.csrfToken, language: found.language ?? options.defaultLanguage, theme: theme)
     }
 
@@ -138,15 +147,24 @@ public final class WebApp: Sendable {
     // MARK: State-changing requests
 
     /// A POST is accepted only with the right CSRF token and, when the browser says where it
-    /// comes from (Origin, else Referer), from this site.
+    /// comes from (Origin, else Referer), from this site: the same scheme, host and port.
     func checkSameOrigin(_ request: Request) -> Bool {
-        guard let host = request.head.authority else { return false }
         let source = request.headers[.origin] ?? request.headers[.referer]
         guard let source, source != "null" else { return request.headers[.origin] == nil }
-        guard let url = URL(string: source), let sourceHost = url.host else { return false }
-        let sourceAuthority = url.port.map { "\(sourceHost):\($0)" } ?? sourceHost
-        return sourceAuthority.lowercased() == host.lowercased()
+        guard let expected = expectedOrigin(request), let sent = URL(string: source).flatMap(Origin.init) else { return false }
+        return sent == expected
     }
+
+    /// This site's origin for `request`.
+    func expectedOrigin(_ request: Request) -> Origin? {
+        if let publicURL = options.publicURL { return Origin(publicURL) }
+        guard let authority = request.head.authority, let url = URL(string: "\(requestScheme(request))://\(authority)") else { return nil }
+        return Origin(url)
+    }
+
+    /// What the cookie setting implies: a browser holding a Secure cookie of this site reached
+    /// it over https (Secure cookies travel over nothing else).
+    func requestScheme(_ request: Request) -> String { options.secureCookies ? "https" : "http" }
 
     func checkCSRF(_ form: Form, viewer: Viewer, request: Request) -> Bool {
         guard let expected = viewer.csrf, let sent = form["csrf"] else { return false }
@@ -235,6 +253,21 @@ public final class WebApp: Sendable {
 
     func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
         json(.object(["error": .string(message)]), status: status)
+    }
+}
+
+/// Scheme, host and port, as browsers compare origins (default ports filled in).
+struct Origin: Equatable {
+    var scheme: String
+    var host: String
+    var port: Int
+
+    init?(_ url: URL) {
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        self.scheme = scheme
+        self.host = host
+        port = url.port ?? (scheme == "https" ? 443 : 80)
     }
 }
 

@@ -100,6 +100,31 @@ struct GroundTruth: Sendable, CustomTestStringConvertible {
                 to: end, expected: [Double(hours)]))
         }
 
+        // Counter spikes of a faulty meter (issue: one 999999999 kWh reading made a day of
+        // 999,999,999 kWh and the drop after it a reset). Beyond the plausible 100 kW they are
+        // faulty readings: the hours keep their 1 kWh.
+        var spike = constant(kw: 1, from: t0, hours: 3)
+        spike[70].energy = 999_999_999
+        cases.append(GroundTruth(
+            name: "a single upward counter spike is a faulty reading, and the drop after it no reset",
+            readings: spike, unit: .hour, from: date(t0), to: date(t0 + 3 * hour), expected: [1, 1, 1]))
+        var run = constant(kw: 1, from: t0, hours: 3)
+        for index in 100..<106 { run[index].energy = 5_000_000 + Double(index) }
+        cases.append(GroundTruth(
+            name: "a spike of several readings is faulty too",
+            readings: run, unit: .hour, from: date(t0), to: date(t0 + 3 * hour), expected: [1, 1, 1]))
+        // 90 kW for an hour is a large load but a possible one: every kWh of it counts.
+        let large = constant(kw: 1, from: t0, hours: 1) + constant(kw: 90, from: t0 + hour + 60_000, hours: 1, counterFrom: 101 + 90.0 / 60)
+        cases.append(GroundTruth(
+            name: "a genuine large load under the plausible maximum counts in full",
+            readings: large, unit: .hour, from: date(t0), to: date(t0 + 2 * hour), expected: [1, 90]))
+        // A swapped meter whose counter starts far higher and keeps climbing: a new level, the
+        // jump itself no consumption.
+        let swapped = constant(kw: 1, from: t0, hours: 1) + constant(kw: 1, from: t0 + hour + 60_000, hours: 1, counterFrom: 40_000)
+        cases.append(GroundTruth(
+            name: "a counter that moves to a new level and climbs on starts a new cycle without counting the jump",
+            readings: swapped, unit: .hour, from: date(t0), to: date(t0 + 2 * hour), expected: [1, 59.0 / 60]))
+
         // January 31 days, February 29 (leap year), March 31 minus the spring-forward hour, April 30.
         let year = Int64(local("2028-01-01").timeIntervalSince1970 * 1000)
         let months = constant(kw: 1, from: year, hours: 2903, step: 900_000)

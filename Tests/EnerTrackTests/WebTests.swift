@@ -64,9 +64,14 @@ struct WebSite {
 final class Browser: @unchecked Sendable {
     let client: any TestClientProtocol
     var cookies: [String: String] = [:]
-    static let origin = "http://localhost"
+    /// The site's origin as a browser holding its (Secure) cookies sees it.
+    static let origin = "https://localhost"
+    let origin: String
 
-    init(_ client: any TestClientProtocol) { self.client = client }
+    init(_ client: any TestClientProtocol, origin: String = Browser.origin) {
+        self.client = client
+        self.origin = origin
+    }
 
     var cookieHeader: String { cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
 
@@ -80,9 +85,9 @@ final class Browser: @unchecked Sendable {
     }
 
     @discardableResult
-    func post(_ uri: String, _ fields: [String: String], origin: String? = Browser.origin) async throws -> TestResponse {
+    func post(_ uri: String, _ fields: [String: String], origin: String?? = .none) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-        if let origin { headers[.origin] = origin }
+        if let origin = origin ?? self.origin { headers[.origin] = origin }
         if !cookies.isEmpty { headers[.cookie] = cookieHeader }
         let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
@@ -206,7 +211,7 @@ struct WebTests {
             options.secureCookies = secure
             let site = try await WebSite(options: options)
             try await site.test { client in
-                let ana = Browser(client)
+                let ana = Browser(client, origin: secure ? "https://localhost" : "http://localhost")
                 let login = try await ana.login("ana")
                 let cookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix(WebApp.sessionCookie + "=") })
                 #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "\(cookie)")
@@ -344,8 +349,9 @@ struct BrowserTests {
         let artifacts = ProcessInfo.processInfo.environment["ENERTRACK_TEST_ARTIFACTS"]
             ?? packageRoot.appendingPathComponent(".build/test-artifacts/browser").path
         let check = Process()
-        check.executableURL = packageRoot.appendingPathComponent("scripts/browser-check")
-        check.arguments = ["http://127.0.0.1:\(port)", "demo", password, artifacts, "ESP32_TALLER"]
+        ChildProcess.prepare(
+            check, executable: packageRoot.appendingPathComponent("scripts/browser-check").path,
+            arguments: ["http://127.0.0.1:\(port)", "demo", password, artifacts, "ESP32_TALLER"])
         let pipe = Pipe()
         check.standardOutput = pipe
         check.standardError = pipe

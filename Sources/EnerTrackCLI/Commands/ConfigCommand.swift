@@ -12,7 +12,8 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print every setting, its effective value and where it came from.",
             discussion: """
-                Secrets (passwords, tokens, the secret key) are shown as ******** when set. Sources: \
+                Secrets (passwords, tokens, the secret key) are shown as ******** when set, and \
+                credentials inside URLs (INFLUX_URL=https://user:pass@host) as ***. Sources: \
                 flag, environment, file PATH:LINE, or default.
 
                 Example:
@@ -27,7 +28,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             var records = ConfigKey.all.map { key in
                 let value = configuration.values[key.name]
-                let shown = value.map { key.isSecret ? "********" : $0.value }
+                let shown = value.map { key.isSecret ? "********" : key.kind == .url ? Redact.url($0.value) : $0.value }
                 return Record([
                     "key": .text(key.name), "value": .text(shown), "source": .text(value.map { "\($0.source)" } ?? "unset"),
                     "secret": .flag(key.isSecret), "summary": .text(key.summary),

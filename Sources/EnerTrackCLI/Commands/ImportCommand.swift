@@ -39,7 +39,7 @@ struct ImportCommand: AsyncParsableCommand {
         let configuration = try global.configuration()
         let sink = ReadingSink(
             series: try Stores.series(configuration), directory: try Stores.directory(configuration), knownOnly: knownOnly)
-        let importer = ReadingImporter(sink: sink)
+        let importer = ReadingImporter(sink: sink, maxAhead: configuration.maxClockAhead)
         let context = CommandContext.current
         let summary: ImportSummary
         if file == "-" {

@@ -62,6 +62,8 @@ struct IngestCommand: AsyncParsableCommand {
         options.knownOnly = knownOnly
         options.spoolCapacity = spoolMax
         options.statsInterval = .seconds(max(statsInterval, 1))
+        options.maxClockAhead = configuration.maxClockAhead
+        options.maxNewNodesPerHour = configuration[.maxNewNodes].flatMap(Double.init).map { Int($0) } ?? 100
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
         try await IngestRunner.run(
             configuration: configuration, options: options, clientID: clientID, metricsListen: metricsListen, logger: logger)

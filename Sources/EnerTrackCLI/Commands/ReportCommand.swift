@@ -191,15 +191,12 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
             let now = Date()
-            let defaults = ConsumptionReport.defaultRange(by, now: now, timeZone: zone)
-            let start = try TimeArgument.option(from, flag: "--from", fallback: defaults.start, timeZone: zone, now: now)
-            let end = try TimeArgument.option(to, flag: "--to", fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: zone, now: now)
-            guard end > start else { throw Failure(.usage, "--to must be after --from") }
+            let range = try ConsumptionReport.range(by, from: from, to: to, now: now, timeZone: zone)
 
             let directory = try Stores.directory(configuration)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let report = try await ConsumptionReport.compute(
-                series: try Stores.series(configuration), nodes: nodes, unit: by, range: DateInterval(start: start, end: end),
+                series: try Stores.series(configuration), nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
             switch format {
             case .json: Print.out(report.json())

@@ -23,9 +23,16 @@ struct ServeCommand: AsyncParsableCommand {
             and libjs-chart.js (ENERTRACK_ASSETS_DIR, default /usr/share/javascript); nothing \
             from a CDN. ENERTRACK_REGISTRATION=open lets visitors create accounts.
 
+            Form posts must come from this site: the browser's Origin (scheme, host and port) must \
+            be ENERTRACK_PUBLIC_URL when set, else the Host the request names, over https when \
+            cookies are Secure. Behind a proxy that rewrites Host, set ENERTRACK_PUBLIC_URL. \
+            --hsts (or ENERTRACK_HSTS=1) adds Strict-Transport-Security for a site only ever \
+            served over HTTPS.
+
             Examples:
               enertrack serve
               enertrack serve --listen 0.0.0.0 --port 8080 --trusted-proxy 127.0.0.1
+              ENERTRACK_PUBLIC_URL=https://energia.example.org enertrack serve --hsts
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port.") var port = 8006
     @Option(help: ArgumentHelp("A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "ADDR"))
     var trustedProxy: [String] = []
+    @Flag(help: "Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.") var hsts = false
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
@@ -41,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.configuration()
         let logger = StderrLogHandler.logger(label: "serve", level: .info)
-        let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, logger: logger)
+        let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, logger: logger)
         try await app.directory.sqlTransaction { sql in _ = try sql.rows("SELECT 1 AS one") }
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
             logger.warning("session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1")
@@ -49,7 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         try await WebServer.run(app: app, host: listen, port: port, logger: logger)
     }
 
-    static func app(configuration: Configuration, trustedProxies: [String], insecure: Bool = false, logger: Logger) throws -> WebApp {
+    static func app(
+        configuration: Configuration, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false, logger: Logger
+    ) throws -> WebApp {
         var options = WebOptions()
         options.secureCookies = !(insecure || configuration[.insecureCookies] == "1")
         options.registrationOpen = configuration[.registration] == "open"
@@ -57,6 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.timeZone = configuration.timeZone
         options.defaultLanguage = configuration.defaultLanguage
         options.webhookSecret = configuration[.telegramWebhookSecret].flatMap { $0.isEmpty ? nil : $0 }
+        options.hsts = hsts || configuration[.hsts] == "1"
+        options.publicURL = configuration[.publicURL].flatMap(URL.init(string:))
         return WebApp(
             directory: try Stores.directory(configuration), series: try Stores.series(configuration), options: options,
             hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(configuration),

@@ -34,8 +34,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...100_000).contains(nodes) else { throw ValidationError("--nodes must be 1 to 100000") }
-        if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be above 0") }
+        if let rate, !(rate >= 0.001 && rate <= 1_000_000) { throw ValidationError("--rate must be 0.001 to 1000000 per second") }
+        if let duration, !(duration > 0 && duration <= 31_622_400) { throw ValidationError("--duration must be above 0 and at most a year (31622400 s)") }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         guard DirectoryRules.isESPID(nodePrefix + "-1") else { throw ValidationError("--node-prefix must be letters, digits, '_' or '-'") }
     }
