@@ -17,9 +17,7 @@ struct EndToEndTests {
     func run(_ arguments: [String], stdin: String = "", environment: [String: String]) throws -> Run {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary) is missing")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.environment = environment
+        ChildProcess.prepare(process, executable: Self.binary, arguments: arguments, environment: environment)
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output

@@ -45,14 +45,8 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# Runs a daemon with an empty signal mask and default dispositions. A caller (a test runner
-# that spawned this script) may hand down SIGTERM blocked; a daemon that unblocks only what it
-# found unblocked at start (mosquitto does) would then never see the stop signal.
+# Runs a daemon with an empty signal mask and default dispositions (scripts/services/clean-exec).
 # Use it only in the background (`clean_signals daemon ... &`): it execs, so $! is the daemon's pid.
 clean_signals() {
-  exec python3 -c 'import os, signal, sys
-signal.pthread_sigmask(signal.SIG_SETMASK, [])
-for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ):
-    signal.signal(number, signal.SIG_DFL)
-os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+  exec "$(dirname "${BASH_SOURCE[0]}")/clean-exec" "$@"
 }

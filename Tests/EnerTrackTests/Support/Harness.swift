@@ -94,3 +94,40 @@ func temporaryDirectory(_ prefix: String) throws -> String {
 /// The package root, for locating the built binary and scripts.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
+
+/// Every process a test starts goes through here: through `scripts/services/clean-exec`, so it
+/// starts with an empty signal mask and default dispositions (the test process hands SIGTERM
+/// down blocked or ignored, and a child that keeps that never stops), and with the run's marker
+/// `ENERTRACK_TEST_RUN`, by which `scripts/test` finds any process a test left behind.
+enum ChildProcess {
+    static let cleanExec = packageRoot.appendingPathComponent("scripts/services/clean-exec").path
+    /// python3 as the test process finds it (children may get a PATH without it).
+    static let python: String = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/python3") {
+            return "\(directory)/python3"
+        }
+        return "/usr/bin/python3"
+    }()
+
+    /// Sets `process` up to run `executable` (`environment` nil: the test process's own).
+    static func prepare(_ process: Process, executable: String, arguments: [String], environment: [String: String]? = nil) {
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [cleanExec, executable] + arguments
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if let marker = ProcessInfo.processInfo.environment["ENERTRACK_TEST_RUN"] { environment["ENERTRACK_TEST_RUN"] = marker }
+        process.environment = environment
+    }
+
+    /// SIGTERM, SIGKILL after `grace` seconds, and back only once the process is gone (reaped).
+    static func stop(_ process: Process, grace: Double = 5) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

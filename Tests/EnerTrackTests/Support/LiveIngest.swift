@@ -19,18 +19,14 @@ final class LiveProcess: @unchecked Sendable {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
-        process.arguments = arguments
-        process.environment = environment
+        ChildProcess.prepare(process, executable: EndToEndTests.binary, arguments: arguments, environment: environment)
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    deinit { ChildProcess.stop(process, grace: 2) }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
@@ -186,8 +182,7 @@ func freePort() -> Int {
 @discardableResult
 func shell(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    ChildProcess.prepare(process, executable: executable, arguments: arguments)
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output

@@ -12,21 +12,22 @@ final class TelegramStandIn: @unchecked Sendable {
     init() throws {
         let directory = try temporaryDirectory("enertrack-standin")
         let portFile = directory + "/port"
-        process.executableURL = packageRoot.appendingPathComponent("scripts/services/telegram-standin")
-        process.arguments = ["--token", Self.token, "--port-file", portFile]
+        ChildProcess.prepare(
+            process, executable: packageRoot.appendingPathComponent("scripts/services/telegram-standin").path,
+            arguments: ["--token", Self.token, "--port-file", portFile])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: portFile), Date() < deadline { usleep(20_000) }
         guard let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) else {
-            process.terminate()
+            ChildProcess.stop(process)
             throw HarnessError("the Telegram stand-in did not start")
         }
         self.port = port
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { ChildProcess.stop(process) }
 
     var environment: [String: String] { ["enertrackBotToken": Self.token, "TELEGRAM_API_URL": url] }
 
