@@ -104,6 +104,12 @@ func fuzzEnvFile(_ bytes: UnsafeRawBufferPointer) {
 /// Every line is a time argument, an ISO 8601 timestamp and a duration.
 func fuzzTime(_ bytes: UnsafeRawBufferPointer) {
     let now = Date(milliseconds: fuzzNow)
+    // The first eight bytes as a stored time: whatever a database holds formats.
+    if bytes.count >= 8 {
+        let stored = bytes.loadUnaligned(as: Int64.self)
+        _ = ISO8601.format(milliseconds: stored, timeZone: fuzzZone)
+        _ = Date(milliseconds: stored).milliseconds
+    }
     for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").prefix(16) {
         let text = String(line)
         if case .success(let date) = TimeArgument.read(text, timeZone: fuzzZone, now: now) {

@@ -82,6 +82,8 @@ public enum ISO8601 {
     /// `2026-11-27T11:57:13+01:00`, with `.250` when the time has milliseconds; offset of `timeZone`
     /// at that instant. Done by hand: thousands of readings per second go through here.
     public static func format(milliseconds: Int64, timeZone: TimeZone) -> String {
+        // Years 0001 to 9999, what four digits write: a time read from disk may be anything.
+        let milliseconds = min(max(milliseconds, -62_135_596_800_000), TimeArgument.range.upperBound)
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let millis = Int(milliseconds - seconds * 1000)
         let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
@@ -90,7 +92,8 @@ public enum ISO8601 {
         let secondOfDay = local - days * 86_400
         let (year, month, day) = civilFromDays(days)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+        let yearText = year < 1000 ? String(String(year + 10_000).dropFirst()) : String(year)
+        var text = "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
         if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
         if offset == 0 { return text + "Z" }
         let sign = offset < 0 ? "-" : "+"

@@ -60,3 +60,24 @@ public enum Redact {
         return out
     }
 }
+
+/// HTML escaping over UTF-8 bytes, not Characters: `"` or `<` followed by a combining mark is
+/// one grapheme cluster, which a loop over Characters would let through unescaped.
+public enum MarkupEscape {
+    /// `&`, `<`, `>` always; `"` and `'` too with `quotes` (attribute values).
+    public static func html(_ text: String, quotes: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22 where quotes: out.append(contentsOf: "&quot;".utf8)
+            case 0x27 where quotes: out.append(contentsOf: "&#39;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

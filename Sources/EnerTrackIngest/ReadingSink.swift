@@ -126,7 +126,7 @@ public actor ReadingSink {
             for (id, name) in more.canonical { canonical[id] = name }
             unknown.removeAll { more.canonical[$0] != nil }
         }
-        registrations += Array(repeating: now, count: outcome.registered.count)
+        if maxNewNodesPerHour != nil { registrations += Array(repeating: now, count: outcome.registered.count) }
         for (id, name) in resolved.canonical { canonical[id] = name }
         for id in ids where canonical[id] != nil { unknownUntil[id] = nil }
         // A node added meanwhile (or a new hour's room under the cap) is seen within a minute.

@@ -183,7 +183,7 @@ public struct RecordRenderer: Sendable {
 
     /// To the second, with the zone's offset at that instant.
     public func iso8601(_ date: Date) -> String {
-        ISO8601.format(milliseconds: Int64(date.timeIntervalSince1970.rounded(.down)) * 1000, timeZone: timeZone)
+        ISO8601.format(milliseconds: Int64(saturating: date.timeIntervalSince1970.rounded(.down) * 1000), timeZone: timeZone)
     }
 }
 

@@ -154,21 +154,8 @@ actor ChatPacer {
 public enum TelegramText {
     public static let limit = 4096
 
-    /// Escapes `<`, `>` and `&` (all Telegram's HTML mode asks of text).
-    /// Over UTF-8 bytes, not Characters: `<` followed by a combining mark is one Character.
-    public static func escape(_ text: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 8)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x3C: out.append(contentsOf: "&lt;".utf8)
-            case 0x3E: out.append(contentsOf: "&gt;".utf8)
-            case 0x26: out.append(contentsOf: "&amp;".utf8)
-            default: out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Escapes `<`, `>` and `&` (all Telegram's HTML mode asks of text), byte by byte.
+    public static func escape(_ text: String) -> String { MarkupEscape.html(text, quotes: false) }
 
     /// Parts of at most `limit` characters (UTF-16, as Telegram counts), cut between lines; a
     /// single longer line (our lines keep their tags balanced) loses its tags and is cut anywhere

@@ -86,6 +86,8 @@ struct HostileParserTests {
         #expect(message.contains("from") && message.contains("1970-01-01 to 9999-12-31"), "\(message)")
         #expect(Date.distantFuture.milliseconds > 0 && Date(timeIntervalSince1970: 1e300).milliseconds == .max)
         #expect(Int64(saturating: .nan) == 0 && Int64(saturating: -1e300) == .min)
+        #expect(ISO8601.format(milliseconds: .min, timeZone: .gmt) == "0001-01-01T00:00:00Z", "a stored time out of range formats clamped")
+        #expect(ISO8601.format(milliseconds: .max, timeZone: .gmt) == "9999-12-31T23:59:59.999Z")
     }
 
     @Test("values read back from a database are converted without traps")
@@ -370,5 +372,70 @@ struct SecretTests {
         #expect(!failed.stderr.contains("s3cret-pass") && !failed.stdout.contains("s3cret-pass"), "\(failed.stderr)")
         let bad = await (try Harness(environment: ["INFLUX_URL": "ftp://admin:s3cret-pass@host/"])).run(["config", "show"])
         #expect(bad.status == 78 && !bad.stderr.contains("s3cret-pass"), "\(bad.stderr)")
+    }
+}
+
+/// The poison messages: what stopped ingest for good (a trap, redelivered from the persistent
+/// session or kept retained by the broker, so every restart died again), and what else a
+/// hostile or faulty publisher sends. The seeds of the payload fuzzer come along.
+@Suite("Hostile input: poison messages against a real broker", .serialized)
+struct PoisonMessageTests {
+    static func corpus(prefix p: String) throws -> [(topic: String, payload: [UInt8])] {
+        let deep = 20_000
+        var messages: [(String, [UInt8])] = [
+            ("\(p)/ESP1/x", Array(#"{"ts":1e300,"power":1}"#.utf8)),
+            ("\(p)/ESP1/x", Array(#"{"ts":"99999999999999999999","power":1}"#.utf8)),
+            ("\(p)/ESP1/x", Array(#"{"ts":-9223372036854775808,"power":1}"#.utf8)),
+            ("\(p)/ESP1/x", Array(#"{"ts":"9999-12-31T23:59:59Z","power":1}"#.utf8)),
+            ("\(p)/ESP1/x", Array(#"{"power":1e308,"energy":-0.0,"voltage":"1e400"}"#.utf8)),
+            ("\(p)/ESP1/x", Array(("{\"power\":1,\"a\":" + String(repeating: "[", count: deep) + String(repeating: "]", count: deep) + "}").utf8)),
+            ("\(p)/ESP1/x", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]),
+            ("\(p)/ESP1/power", [0x31, 0x00, 0x32]),
+            ("\(p)/ESP1/power", Array(String(repeating: "9", count: 60_000).utf8)),
+            ("\(p)/ESP1\u{00AD}/power", Array("1".utf8)),
+            ("\(p)/\(String(repeating: "N", count: 300))/power", Array("1".utf8)),
+            // The broker refuses control characters in topics; U+2028 (a line break to some log readers) passes.
+            ("\(p)/ESP1\u{2028}forged log line/power", Array("1".utf8)),
+            ("tele/\(p)-dev/SENSOR", Array(#"{"ENERGY":{"Total":1e300,"Power":"x"}}"#.utf8)),
+            ("tele/\(p)-dev/SENSOR", Array(#"{"ENERGY":[1,2,3]}"#.utf8)),
+        ]
+        let seeds = packageRoot.appendingPathComponent("Fuzz/corpus/payload").path
+        for name in try FileManager.default.contentsOfDirectory(atPath: seeds).sorted() {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seeds + "/" + name)))
+            guard let split = bytes.firstIndex(of: 0) else { continue }
+            var topic = String(decoding: bytes[..<split], as: UTF8.self)
+            topic = topic.hasPrefix("enertrack/") ? p + topic.dropFirst("enertrack".count) : topic.replacingOccurrences(of: "tele/", with: "tele/\(p)-")
+            messages.append((topic, Array(bytes[(split + 1)...])))
+        }
+        return messages
+    }
+
+    @Test("a corpus of hostile payloads, live and retained, then a good reading: stored, and ingest never died, across a restart too")
+    func poison() async throws {
+        let site = try IngestSite()
+        let p = site.prefix
+        let corpus = try Self.corpus(prefix: p)
+        // Retained before ingest starts: the broker hands them to every new subscription.
+        for (index, message) in corpus.enumerated() {
+            try site.publish(message.topic.replacingOccurrences(of: "/x", with: "/retained\(index)"), bytes: message.payload, retain: true)
+        }
+        let ingest = try await site.startedIngest(["--tasmota"])
+        for message in corpus { try site.publish(message.topic, bytes: message.payload) }
+        try site.publish("\(p)/ESP_GOOD/data", #"{"power": 42, "energy": 7.5}"#)
+        let series = try site.series()
+        #expect(await eventually(timeout: 20) { try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 1 }, "\(ingest.log)")
+        #expect(ingest.process.isRunning, "ingest died: \(ingest.log)")
+        #expect(!ingest.log.contains("\u{2028}forged log line"), "a topic's line separator stays quoted in the log")
+        let stored = try await series.readings(node: "ESP1", from: nil, to: nil, limit: nil)
+        #expect(stored.allSatisfy { $0.time < Date().milliseconds + 300_000 }, "nothing from the future: \(stored)")
+        await ingest.expectCleanStop("first run")
+
+        // Restarted with the poison still retained (and queued in its session): it goes on.
+        let again = try await site.startedIngest(["--tasmota"])
+        try site.publish("\(p)/ESP_GOOD/data", #"{"power": 43, "ts": \#(Date().milliseconds / 1000 + 1)}"#)
+        #expect(await eventually(timeout: 20) { try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 2 }, "\(again.log)")
+        #expect(again.process.isRunning, "ingest died after the restart: \(again.log)")
+        await again.expectCleanStop("second run")
+        // The retained messages stay on this run's throwaway broker, under this test's own prefix.
     }
 }

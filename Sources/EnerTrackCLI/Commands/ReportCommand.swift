@@ -144,7 +144,7 @@ struct ReportCommand: AsyncParsableCommand {
                 Record([
                     "esp_id": .text(node.espID), "name": .text(node.name), "status": .text(status.rawValue),
                     "last_seen": .time(node.lastSeen),
-                    "age_seconds": .integer(node.lastSeen.map { Int64(now.timeIntervalSince($0).rounded()) }),
+                    "age_seconds": .integer(node.lastSeen.map { Int64(saturating: now.timeIntervalSince($0).rounded()) }),
                 ])
             }
             Print.records(records, json: output.json, configuration: configuration, empty: "no meters")

@@ -103,8 +103,15 @@ struct IngestSite {
     func series() throws -> SQLiteSeriesStore { try SQLiteSeriesStore(path: directory + "/series.sqlite") }
 
     /// Publishes with a real client (mosquitto_pub, as a meter's firmware would), one message per call.
-    func publish(_ topic: String, _ payload: String, user: String = "meter", password: String = "test-meter-password-1") throws {
-        try run("/usr/bin/mosquitto_pub", ["-t", topic, "-m", payload] + publisherArguments(user: user, password: password))
+    func publish(_ topic: String, _ payload: String, user: String = "meter", password: String = "test-meter-password-1", retain: Bool = false) throws {
+        try run("/usr/bin/mosquitto_pub", ["-t", topic, "-m", payload] + (retain ? ["-r"] : []) + publisherArguments(user: user, password: password))
+    }
+
+    /// Publishes raw bytes (a payload that is not valid UTF-8, or holds NUL) from a file.
+    func publish(_ topic: String, bytes: [UInt8], retain: Bool = false) throws {
+        let file = directory + "/payload-\(UUID().uuidString)"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        try run("/usr/bin/mosquitto_pub", ["-t", topic, "-f", file] + (retain ? ["-r"] : []) + publisherArguments(user: "meter", password: "test-meter-password-1"))
     }
 
     /// Publishes many messages on one topic at QoS 1 (chunks of 50,000: mosquitto_pub -l stops at 65,535).
