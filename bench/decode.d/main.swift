@@ -6,6 +6,8 @@ import Foundation
 struct DecodeBench {
     static func main() {
         let count = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 2_000_000
+        // With a form's name as the second argument, only that form (for instruction counts).
+        let only = CommandLine.arguments.dropFirst(2).first
         let decoder = PayloadDecoder(prefix: "enertrack", tasmota: true)
         let now: Int64 = 1_795_773_600_000
         let forms: [(String, String, String)] = [
@@ -14,7 +16,7 @@ struct DecodeBench {
             ("tasmota", "tele/tasmota_5A1B2C/SENSOR", #"{"Time":"2026-11-27T10:30:00","ENERGY":{"Total":123.456,"Power":150,"Factor":0.88,"Voltage":230,"Current":0.739}}"#),
             ("hostile-ts", "enertrack/ESP1/x", #"{"ts":"2026-11-27T09:59:00Z","power":1}"#),
         ]
-        for (name, topic, payload) in forms {
+        for (name, topic, payload) in forms where only == nil || only == name {
             let bytes = Array(payload.utf8)
             let runs = name == "tasmota" ? count / 10 : count
             var stored = 0
