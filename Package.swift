@@ -31,10 +31,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The directory SQL both drivers share, written once over their transactions.
+        .target(name: "EnerTrackSQL", dependencies: ["EnerTrackCore"], swiftSettings: strict),
         .target(
             name: "EnerTrackSQLite",
             dependencies: [
-                "EnerTrackCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "EnerTrackCore", "EnerTrackSQL", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -46,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "EnerTrackMariaDB",
-            dependencies: ["EnerTrackCore", "CMariaDB"],
+            dependencies: ["EnerTrackCore", "EnerTrackSQL", "CMariaDB"],
             swiftSettings: strict
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -107,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "EnerTrackTests",
             dependencies: [
-                "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
+                "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQL", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
                 "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram", "EnerTrackWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

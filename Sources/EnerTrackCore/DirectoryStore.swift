@@ -1,14 +1,20 @@
 import Foundation
 
-/// Where users, nodes and their assignments live: SQLite (embedded default) or MariaDB.
+/// Where users, nodes and their assignments live, with everything tied to them (sessions and
+/// tokens, alert rules and their state, Telegram links, settings): SQLite (embedded default) or
+/// MariaDB.
 ///
-/// Implementations enforce uniqueness and referential rules and map their own failures to
+/// Callers see intent-named operations only, never SQL or a transaction: each operation keeps
+/// its own invariants (a password change and what it ends, a code used once, an alert moved
+/// once). Implementations enforce uniqueness and referential rules and map their own failures to
 /// `DirectoryError`; field formats are checked by `DirectoryAdmin` before a call reaches here.
 /// Lookups by username, email and ESP id are case-insensitive (and accent-insensitive for
 /// names), as MariaDB's `utf8mb4_uca1400_ai_ci` compares.
-public protocol DirectoryStore: SQLTransactionRunner {
+public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore, SiteStateStore, UserSettingsStore {
     /// A description of where the store is, for messages (`sqlite:/var/lib/enertrack/directory.sqlite`).
     var location: String { get }
+    /// Answers when the store can be reached (`/healthz`, `serve` at start).
+    func ping() async throws
 
     /// Applies pending migrations (or, with `dryRun`, only reports them).
     func migrate(dryRun: Bool) async throws -> SchemaStatus
@@ -41,6 +47,90 @@ public protocol DirectoryStore: SQLTransactionRunner {
     func unassign(username: String, espID: String) async throws -> Assignment
     func setLocation(_ location: String, username: String, espID: String) async throws -> Assignment
     func assignments(_ filter: AssignmentFilter) async throws -> [Assignment]
+    /// A user's actively assigned, active nodes with their assignment, in one read (every
+    /// request of the dashboard asks it).
+    func userNodes(userID: Int64, username: String) async throws -> [(assignment: Assignment, node: Node)]
+    /// Opening a node's page is an access (`UsuariosNodos.ultimo_acceso`).
+    func recordAccess(userID: Int64, nodeID: Int64, at time: Date) async throws
+}
+
+/// Browser sessions, API tokens and login throttling.
+public protocol SessionStore: Sendable {
+    /// A new session for the user (only the id's hash is stored); the session `replacing`
+    /// names, the one the browser had, ends.
+    func createSession(userID: Int64, replacing old: String?, now: Int64) async throws -> (id: String, csrf: String)
+    func endSession(id: String) async throws
+    /// Moves a session's last-seen time (at most once a minute: the caller asks when stale).
+    func touchSession(id: String, now: Int64) async throws
+    /// The session of an id with its user, read only (the hot path of every request).
+    func sessionUser(id: String, now: Int64) async throws -> SessionUser?
+    func tokenUser(token: String) async throws -> (user: User, language: Language?)?
+    func createToken(userID: Int64, name: String, now: Int64) async throws -> String
+    @discardableResult
+    func revokeTokens(userID: Int64) async throws -> Int
+    /// Ends every web session and API token of a user: what a password change, disabling and
+    /// removing a user all mean.
+    func endAccess(userID: Int64) async throws
+    /// Reserves a password attempt under every key before the password is checked; throws
+    /// `LoginThrottle.Throttled` (reserving nothing) when a key must wait.
+    func reserveAttempt(keys: [String], now: Int64) async throws
+    /// After a right password: the account's failures are forgotten, the other keys get their slot back.
+    func attemptSucceeded(account: String, others: [String]) async throws
+}
+
+/// Alert thresholds, their state, and the notifications waiting for delivery.
+public protocol AlertRuleStore: Sendable {
+    /// Rules of active users on their actively assigned, active nodes (of one user, or all).
+    func alertRules(userID: Int64?) async throws -> [AlertRule]
+    func setThreshold(userID: Int64, nodeID: Int64, kw: Double, now: Int64) async throws
+    @discardableResult
+    func clearThreshold(userID: Int64, nodeID: Int64) async throws -> Bool
+    /// Moves a rule from the state it was read in to `state` and queues `text`, at once; false
+    /// when another run changed the rule first (then nothing is queued).
+    func transition(
+        rule: AlertRule, to state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, text: String?, now: Int64
+    ) async throws -> (changed: Bool, queued: Int64?)
+    /// Messages waiting, oldest first, with the user's current chat.
+    func outbox() async throws -> [OutboxMessage]
+    /// A message is done with (sent, or dropped); with `unlinkingChat`, that chat blocked the bot.
+    func delivered(messageID: Int64, unlinkingChat chatID: Int64?) async throws
+    func deliveryFailed(messageID: Int64, error: String) async throws
+}
+
+/// One-time link codes and linked Telegram chats.
+public protocol TelegramLinkStore: Sendable {
+    /// Stores a new code's hash for the user, voiding their previous one.
+    func storeLinkCode(userID: Int64, hash: String, expiresAt: Int64) async throws
+    /// Uses a code once: links the chat to its user (moving the chat off any other user).
+    func redeemLinkCode(hash: String, chatID: Int64, now: Int64) async throws -> RedeemResult
+    func telegramLink(userID: Int64) async throws -> TelegramLink?
+    /// The active user linked to a chat.
+    func telegramLink(chatID: Int64) async throws -> TelegramLink?
+    func telegramLinks() async throws -> [TelegramLink]
+    @discardableResult
+    func unlinkTelegram(userID: Int64) async throws -> Bool
+    @discardableResult
+    func unlinkTelegram(chatID: Int64) async throws -> Bool
+}
+
+/// Named values the services keep: leases (one `alerts run` at a time), the bot's update
+/// offset, the bot's username.
+public protocol SiteStateStore: Sendable {
+    /// Takes the lease until `until` when it is free or expired; false when another holds it.
+    func acquireLease(_ name: String, now: Int64, until: Int64) async throws -> Bool
+    func releaseLease(_ name: String) async throws
+    func stateValue(_ name: String) async throws -> String?
+    func setStateValue(_ name: String, _ value: String) async throws
+    /// A counter kept as a value moves to at least `value`, never back.
+    func advanceCounter(_ name: String, to value: Int64) async throws
+}
+
+/// What a user chose: language, display name.
+public protocol UserSettingsStore: Sendable {
+    func language(userID: Int64) async throws -> Language?
+    func setLanguage(_ language: Language, userID: Int64) async throws
+    /// The profile page's fields, in one change.
+    func setProfile(userID: Int64, name: String?, language: Language) async throws
 }
 
 /// What the schema of a directory store looks like now and what `db migrate` does or would do.

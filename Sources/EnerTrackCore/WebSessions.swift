@@ -7,6 +7,13 @@ public struct WebSession: Sendable, Equatable {
     public var csrfToken: String
     public var createdAt: Int64
     public var lastSeen: Int64
+
+    public init(userID: Int64, csrfToken: String, createdAt: Int64, lastSeen: Int64) {
+        self.userID = userID
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.lastSeen = lastSeen
+    }
 }
 
 /// Random tokens (session ids, CSRF tokens, API tokens): 256 bits, base64url. Stored only as
@@ -47,53 +54,36 @@ public enum RandomToken {
     }
 }
 
-/// Sessions, API tokens and login throttling in portable SQL, shared by both directory stores.
-public enum WebSQL {
+/// What one request needs to know about who asks, read in one query.
+public struct SessionUser: Sendable {
+    public var session: WebSession
+    public var user: User
+    public var language: Language?
+    /// The session is past a timeout (delete it) or its last-seen time is over a minute old (touch it).
+    public var expired: Bool
+    public var stale: Bool
+
+    public init(session: WebSession, user: User, language: Language? = nil, expired: Bool, stale: Bool) {
+        self.session = session
+        self.user = user
+        self.language = language
+        self.expired = expired
+        self.stale = stale
+    }
+}
+
+
+/// Session lifetimes: idle and absolute.
+public enum SessionRules {
     public static let idleTimeout: Int64 = 30 * 60_000
     public static let absoluteTimeout: Int64 = 12 * 3_600_000
+}
 
-    /// A new session for the user; returns the session id (only its hash is stored).
-    public static func createSession(_ sql: any SQLTransaction, userID: Int64, now: Int64) throws -> (id: String, csrf: String) {
-        let id = RandomToken.make(), csrf = RandomToken.make()
-        try sql.run(
-            "INSERT INTO web_sessions (id_hash, usuario_id, csrf_token, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-            .text(RandomToken.hash(id)), .int(userID), .text(csrf), .int(now), .int(now))
-        // Expired sessions of anyone go now and then, so the table does not grow forever.
-        try sql.run(
-            "DELETE FROM web_sessions WHERE last_seen < ? OR created_at < ?", .int(now - idleTimeout), .int(now - absoluteTimeout))
-        return (id, csrf)
-    }
-
-    public static func deleteSession(_ sql: any SQLTransaction, id: String) throws {
-        try sql.run("DELETE FROM web_sessions WHERE id_hash = ?", .text(RandomToken.hash(id)))
-    }
-
-    /// Ends every session of a user and revokes their API tokens: what a password change,
-    /// disabling and removing a user all mean (`DirectoryAdmin` calls it for the CLI and the web).
-    public static func endAccess(_ sql: any SQLTransaction, userID: Int64) throws {
-        try sql.run("DELETE FROM web_sessions WHERE usuario_id = ?", .int(userID))
-        try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
-    }
-
-    // MARK: API tokens
-
-    public static func createToken(_ sql: any SQLTransaction, userID: Int64, name: String, now: Int64) throws -> String {
-        let token = "et_" + RandomToken.make()
-        try sql.run(
-            "INSERT INTO api_tokens (token_hash, usuario_id, name, created_at) VALUES (?, ?, ?, ?)",
-            .text(RandomToken.hash(token)), .int(userID), .text(name), .int(now))
-        return token
-    }
-
-    @discardableResult
-    public static func revokeTokens(_ sql: any SQLTransaction, userID: Int64) throws -> Int {
-        try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
-    }
-
-    // MARK: Login throttling
-
+/// Login throttling: per account and per address, after five failures in 15 minutes a
+/// growing wait. The keys are fixed-length hashes, whatever a client sends.
+public enum LoginThrottle {
     /// Failures within this window count.
-    public static let throttleWindow: Int64 = 15 * 60_000
+    public static let window: Int64 = 15 * 60_000
     /// Failures allowed before attempts are spaced out.
     public static let freeAttempts: Int64 = 5
 
@@ -110,128 +100,8 @@ public enum WebSQL {
     }
 
     /// An attempt refused: wait this many ms.
-    public struct Throttled: Error, Sendable { public let wait: Int64 }
-
-    /// Reserves an attempt for every key, counting it as a failure *before* the password is
-    /// checked, so concurrent guesses cannot outrun the counter; throws `Throttled` (and
-    /// reserves nothing) when a key must wait. A successful check gives the slots back with
-    /// `attemptSucceeded`. Each key's count moves by one conditional UPDATE, which the
-    /// database serialises per row.
-    public static func reserveAttempt(_ sql: any SQLTransaction, keys: [String], now: Int64) throws {
-        for key in keys {
-            let reserved = try sql.run(
-                """
-                UPDATE login_throttle SET failures = failures + 1, last_failure = ?
-                WHERE throttle_key = ? AND last_failure > ? AND (failures < ? OR last_failure + \(delaySQL) <= ?)
-                """, .int(now), .text(key), .int(now - throttleWindow), .int(freeAttempts), .int(now))
-            if reserved > 0 { continue }
-            if let row = try sql.rows("SELECT failures, last_failure FROM login_throttle WHERE throttle_key = ?", .text(key)).first,
-                let failures = row.int("failures"), let last = row.int("last_failure"), now - last < throttleWindow
-            {
-                throw Throttled(wait: max(1, last + delay(afterFailures: failures) - now))
-            }
-            try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
-            try sql.run("INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, 1, ?)", .text(key), .int(now))
-        }
-    }
-
-    /// `delay(afterFailures:)` in portable SQL, of the row's `failures`.
-    static let delaySQL: String = {
-        var cases = "CASE"
-        for failures in freeAttempts..<(freeAttempts + 9) { cases += " WHEN failures <= \(failures) THEN \(delay(afterFailures: failures))" }
-        return cases + " ELSE 300000 END"
-    }()
-
-    /// After a right password: the account's failures are forgotten; the other keys (the
-    /// address) get their reserved slot back.
-    public static func attemptSucceeded(_ sql: any SQLTransaction, account: String, others: [String]) throws {
-        try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(account))
-        for key in others {
-            try sql.run("UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", .text(key))
-        }
-    }
-
-    public static func clearFailures(_ sql: any SQLTransaction, key: String) throws {
-        try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
-    }
-}
-
-/// What one request needs to know about who asks, read in one query.
-public struct SessionUser: Sendable {
-    public var session: WebSession
-    public var user: User
-    public var language: Language?
-    /// The session is past a timeout (delete it) or its last-seen time is over a minute old (touch it).
-    public var expired: Bool
-    public var stale: Bool
-}
-
-extension WebSQL {
-    static let userColumns = """
-        u.usuario_id, u.nombreUsuario AS username, u.email, u.nombre, u.es_admin, u.activo, u.eliminado_en, u.fecha_creacion,
-        u.password_hash, s.language
-        """
-
-    static func user(_ row: SQLResultRow) -> User {
-        User(
-            id: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", email: row.string("email"), name: row.string("nombre"),
-            isAdmin: (row.int("es_admin") ?? 0) != 0, isActive: (row.int("activo") ?? 0) != 0,
-            removedAt: row.string("eliminado_en").flatMap(ISO8601.parse), createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
-            passwordHash: row.string("password_hash") ?? "")
-    }
-
-    /// The session of an id with its active user, read only (the hot path of every request).
-    public static func sessionUser(_ sql: any SQLTransaction, id: String, now: Int64) throws -> SessionUser? {
-        guard let row = try sql.rows(
-            """
-            SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns) FROM web_sessions w
-            JOIN Usuarios u ON u.usuario_id = w.usuario_id
-            LEFT JOIN user_settings s ON s.usuario_id = w.usuario_id
-            WHERE w.id_hash = ?
-            """, .text(RandomToken.hash(id))).first,
-            let created = row.int("created_at"), let seen = row.int("last_seen")
-        else { return nil }
-        let user = user(row)
-        let session = WebSession(userID: user.id, csrfToken: row.string("csrf_token") ?? "", createdAt: created, lastSeen: seen)
-        return SessionUser(
-            session: session, user: user, language: row.string("language").flatMap(Language.init(rawValue:)),
-            expired: now - seen >= idleTimeout || now - created >= absoluteTimeout, stale: now - seen > 60_000)
-    }
-
-    /// An API token's user.
-    public static func tokenUser(_ sql: any SQLTransaction, token: String) throws -> (user: User, language: Language?)? {
-        guard let row = try sql.rows(
-            """
-            SELECT \(userColumns) FROM api_tokens t JOIN Usuarios u ON u.usuario_id = t.usuario_id
-            LEFT JOIN user_settings s ON s.usuario_id = t.usuario_id WHERE t.token_hash = ?
-            """, .text(RandomToken.hash(token))).first
-        else { return nil }
-        return (user(row), row.string("language").flatMap(Language.init(rawValue:)))
-    }
-
-    public static func touch(_ sql: any SQLTransaction, id: String, now: Int64) throws {
-        try sql.run("UPDATE web_sessions SET last_seen = ? WHERE id_hash = ?", .int(now), .text(RandomToken.hash(id)))
-    }
-
-    /// A user's actively assigned, active nodes with their assignment, in one query.
-    public static func userNodes(_ sql: any SQLTransaction, userID: Int64, username: String) throws -> [(assignment: Assignment, node: Node)] {
-        try sql.rows(
-            """
-            SELECT n.nodo_id, n.esp_id, n.nombre, n.descripcion, n.fecha_creacion, n.ultima_conexion, un.ubicacion,
-                   un.fecha_asignacion, un.ultimo_acceso
-            FROM UsuariosNodos un JOIN Nodos n ON n.nodo_id = un.nodo_id
-            WHERE un.usuario_id = ? AND un.activo = 1 AND n.activo = 1 ORDER BY n.esp_id
-            """, .int(userID)
-        ).map { row in
-            let node = Node(
-                id: row.int("nodo_id") ?? 0, espID: row.string("esp_id") ?? "", name: row.string("nombre"), description: row.string("descripcion"),
-                isActive: true, createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
-                lastSeen: row.string("ultima_conexion").flatMap(ISO8601.parse))
-            let assignment = Assignment(
-                username: username, espID: node.espID, nodeName: node.name, isActive: true, location: row.string("ubicacion"),
-                assignedAt: row.string("fecha_asignacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
-                lastAccess: row.string("ultimo_acceso").flatMap(ISO8601.parse))
-            return (assignment, node)
-        }
+    public struct Throttled: Error, Sendable {
+        public let wait: Int64
+        public init(wait: Int64) { self.wait = wait }
     }
 }

@@ -87,7 +87,7 @@ public struct DirectoryAdmin: Sendable {
 
     /// The one rule for ending access: every web session and API token of the user goes.
     func endAccess(_ user: User) async throws {
-        try await store.sqlTransaction { [id = user.id] sql in try WebSQL.endAccess(sql, userID: id) }
+        try await store.endAccess(userID: user.id)
     }
 
     // MARK: Nodes

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackSQL
 import Foundation
 
 /// The directory store on MariaDB (libmariadb), compatible with the earlier Flask deployment's
@@ -454,7 +455,8 @@ struct MariaDBTransaction: SQLTransaction {
     }
 }
 
-extension MariaDBDirectoryStore: SQLTransactionRunner {
+/// Sessions, alerts, Telegram links and settings come from the shared SQL (`SQLDirectoryBackend`).
+extension MariaDBDirectoryStore: SQLDirectoryBackend {
     @discardableResult
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         try await transaction { connection in try body(MariaDBTransaction(connection: connection)) }

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackSQL
 import Foundation
 import GRDB
 
@@ -485,7 +486,8 @@ struct GRDBTransaction: SQLTransaction {
     }
 }
 
-extension SQLiteDirectoryStore: SQLTransactionRunner {
+/// Sessions, alerts, Telegram links and settings come from the shared SQL (`SQLDirectoryBackend`).
+extension SQLiteDirectoryStore: SQLDirectoryBackend {
     public func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {
             return try await pool.read { db in try body(GRDBTransaction(db: db)) }

@@ -64,24 +64,22 @@ public struct AlertRunner: Sendable {
     public func run(_ options: Options, now: Date = Date()) async throws -> Report {
         let nowMS = now.milliseconds
         if !options.dryRun {
-            let acquired = try await directory.sqlTransaction { sql in
-                try AlertSQL.acquireLease(sql, name: Self.lease, now: nowMS, until: nowMS + 10 * 60_000)
-            }
+            let acquired = try await directory.acquireLease(Self.lease, now: nowMS, until: nowMS + 10 * 60_000)
             guard acquired else { return Report(skipped: true) }
         }
         do {
             var report = try await evaluate(options, nowMS: nowMS)
             if !options.dryRun { try await deliver(into: &report) }
-            if !options.dryRun { try await directory.sqlTransaction { sql in try AlertSQL.releaseLease(sql, name: Self.lease) } }
+            if !options.dryRun { try await directory.releaseLease(Self.lease) }
             return report
         } catch {
-            if !options.dryRun { _ = try? await directory.sqlTransaction { sql in try AlertSQL.releaseLease(sql, name: Self.lease) } }
+            if !options.dryRun { try? await directory.releaseLease(Self.lease) }
             throw error
         }
     }
 
     private func evaluate(_ options: Options, nowMS: Int64) async throws -> Report {
-        let rules = try await directory.sqlTransaction { sql in try AlertSQL.rules(sql) }
+        let rules = try await directory.alertRules(userID: nil)
         let nodes = Array(Set(rules.map(\.espID)))
         let means = try await series.meanPower(nodes: nodes, from: nowMS - options.windowMS, to: nowMS)
         let latest = options.silentAfterMS == nil ? [:] : try await series.latest(nodes: nodes)
@@ -120,11 +118,8 @@ public struct AlertRunner: Sendable {
                     delivery = text == nil ? .none : .dryRun
                 } else {
                     let queued = rule.chatID == nil ? nil : text
-                    let (changed, id) = try await directory.sqlTransaction { [state, since, lastNotified, silentSince] sql in
-                        try AlertSQL.transition(
-                            sql, rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince, text: queued,
-                            now: nowMS)
-                    }
+                    let (changed, id) = try await directory.transition(
+                        rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince, text: queued, now: nowMS)
                     queuedID = id
                     if !changed {
                         // Another run moved this rule first and sent what was due.
@@ -146,7 +141,7 @@ public struct AlertRunner: Sendable {
     /// Sends every queued message, oldest first. A message is deleted once Telegram accepted it;
     /// a blocked chat is unlinked; on a transport failure the rest wait for the next run.
     private func deliver(into report: inout Report) async throws {
-        let queue = try await directory.sqlTransaction { sql in try AlertSQL.outbox(sql) }
+        let queue = try await directory.outbox()
         guard !queue.isEmpty else { return }
         guard let bot else {
             report.pending = queue.count
@@ -159,34 +154,31 @@ public struct AlertRunner: Sendable {
             guard !stopped else { continue }
             guard let chatID = message.chatID else {
                 // Unlinked since it was queued: nobody to tell.
-                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+                try await directory.delivered(messageID: message.id, unlinkingChat: nil)
                 continue
             }
             do {
                 try await bot.send(chatID: chatID, html: message.text)
-                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+                try await directory.delivered(messageID: message.id, unlinkingChat: nil)
                 delivered.insert(message.id)
                 report.sent += 1
             } catch BotAPIError.blocked(_, let reason) {
                 logger.warning("Telegram chat of \(message.username) blocked the bot (\(reason)): unlinked")
-                try await directory.sqlTransaction { sql in
-                    try TelegramSQL.unlink(sql, chatID: chatID)
-                    try AlertSQL.delivered(sql, id: message.id)
-                }
+                try await directory.delivered(messageID: message.id, unlinkingChat: chatID)
                 unlinked.insert(message.id)
             } catch BotAPIError.rejected(let code, let reason) where message.attempts >= 2 {
                 logger.error("Telegram refused a message for \(message.username) three times (\(code) \(reason)): dropped")
-                try await directory.sqlTransaction { sql in try AlertSQL.delivered(sql, id: message.id) }
+                try await directory.delivered(messageID: message.id, unlinkingChat: nil)
             } catch let error as BotAPIError {
                 logger.warning("cannot deliver an alert to \(message.username): \(error.description); it stays queued")
-                try await directory.sqlTransaction { sql in try AlertSQL.failed(sql, id: message.id, error: error.description) }
+                try await directory.deliveryFailed(messageID: message.id, error: error.description)
                 report.deliveryError = error.description
                 report.pending += 1
                 if case .rejected = error {} else { stopped = true }
             }
         }
         if stopped {
-            report.pending = try await directory.sqlTransaction { sql in try AlertSQL.outbox(sql).count }
+            report.pending = try await directory.outbox().count
         }
         for index in report.evaluations.indices {
             guard let id = report.evaluations[index].queued else { continue }

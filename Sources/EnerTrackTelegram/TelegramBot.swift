@@ -43,16 +43,14 @@ public struct TelegramBotService: Service {
 
     public func run() async throws {
         let username = try await bot.username()
-        try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, TelegramLinker.botUsernameKey, username) }
+        try await directory.setStateValue(TelegramLinker.botUsernameKey, username)
         logger.info("Telegram bot @\(username) polling for updates")
         notifier.notify("READY=1")
         try await withGracefulShutdownHandler {
             var failures = 0
             while !Task.isShuttingDownGracefully {
                 notifier.notify("WATCHDOG=1")  // the loop turns, even while the Bot API is down
-                let offset = try await directory.sqlTransaction { sql in
-                    Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0
-                }
+                let offset = Int64(try await directory.stateValue(Self.offsetKey) ?? "0") ?? 0
                 let updates: [[String: Any]]
                 do {
                     updates = try await bot.updates(offset: offset, timeout: options.pollTimeout)
@@ -69,7 +67,7 @@ public struct TelegramBotService: Service {
                 for update in updates {
                     guard let id = (update["update_id"] as? NSNumber)?.int64Value else { continue }
                     await handle(update)
-                    try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, Self.offsetKey, String(id + 1)) }
+                    try await directory.setStateValue(Self.offsetKey, String(id + 1))
                 }
             }
         } onGracefulShutdown: {
@@ -83,13 +81,10 @@ public struct TelegramBotService: Service {
     /// answered like a polled one.
     public func handleWebhook(_ update: [String: Any]) async throws {
         guard let id = (update["update_id"] as? NSNumber)?.int64Value else { return }
-        let next = try await directory.sqlTransaction { sql in Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0 }
+        let next = Int64(try await directory.stateValue(Self.offsetKey) ?? "0") ?? 0
         guard id >= next else { return }  // Telegram retried one we answered already
         await handle(update)
-        try await directory.sqlTransaction { sql in
-            let current = Int64(try AlertSQL.state(sql, Self.offsetKey) ?? "0") ?? 0
-            try AlertSQL.setState(sql, Self.offsetKey, String(max(current, id + 1)))
-        }
+        try await directory.advanceCounter(Self.offsetKey, to: id + 1)
     }
 
     /// Answers one update; failures are logged, never fatal (the next update still gets its turn).
@@ -105,7 +100,7 @@ public struct TelegramBotService: Service {
             let reply = try await answer(text: text, chatID: chatID, telegramLanguage: telegramLanguage)
             try await bot.send(chatID: chatID, html: reply)
         } catch BotAPIError.blocked {
-            _ = try? await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, chatID: chatID) }
+            _ = try? await directory.unlinkTelegram(chatID: chatID)
             logger.warning("chat \(chatID) blocked the bot: unlinked")
         } catch {
             logger.error("cannot answer chat \(chatID): \(error)")
@@ -117,18 +112,18 @@ public struct TelegramBotService: Service {
         let command = (words.first ?? "").split(separator: "@").first.map { $0.lowercased() } ?? ""
         if !words.isEmpty { words.removeFirst() }
         let argument = words.first?.trimmingCharacters(in: .whitespaces) ?? ""
-        let link = try await directory.sqlTransaction { sql in try TelegramSQL.link(sql, chatID: chatID) }
+        let link = try await directory.telegramLink(chatID: chatID)
         let language = link?.language ?? telegramLanguage ?? options.defaultLanguage
 
         if command == "/start", !argument.isEmpty {
             guard LinkCode.isWellFormed(argument) else { return Messages(language).codeInvalid }
             let hash = LinkCode.hash(argument)
             let now = Date().milliseconds
-            let result = try await directory.sqlTransaction { sql in try TelegramSQL.redeem(sql, hash: hash, chatID: chatID, now: now) }
+            let result = try await directory.redeemLinkCode(hash: hash, chatID: chatID, now: now)
             switch result {
             case .linked(let userID, let username):
                 logger.info("chat \(chatID) linked to user \(username)")
-                let own = try await directory.sqlTransaction { sql in try AlertSQL.language(sql, userID: userID) }
+                let own = try await directory.language(userID: userID)
                 return Messages(own ?? language).linked(username: username)
             case .expired:
                 return Messages(language).codeExpired
@@ -142,7 +137,7 @@ public struct TelegramBotService: Service {
         case "/status": return try await status(link, messages)
         case "/nodes": return try await nodes(link, messages)
         case "/unlink":
-            try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, userID: link.userID) }
+            try await directory.unlinkTelegram(userID: link.userID)
             logger.info("chat \(chatID) unlinked user \(link.username)")
             return messages.unlinked
         default: return messages.help(username: link.username)
@@ -160,7 +155,7 @@ public struct TelegramBotService: Service {
         let now = Date().milliseconds
         let latest = try await series.latest(nodes: espIDs)
         let means = try await series.meanPower(nodes: espIDs, from: now - options.windowMS, to: now)
-        let rules = try await directory.sqlTransaction { sql in try AlertSQL.rules(sql, userID: link.userID) }
+        let rules = try await directory.alertRules(userID: link.userID)
         return assigned.map { assignment in
             let rule = rules.first { $0.espID == assignment.espID }
             let label = assignment.nodeName.map { "\($0) (\(assignment.espID))" } ?? assignment.espID
@@ -203,7 +198,7 @@ public struct TelegramLinker: Sendable {
 
     /// The bot's username: from `getMe` (and cached), or the cache when the API is unreachable.
     public func botUsername() async throws -> String {
-        let cached = try await directory.sqlTransaction { sql in try AlertSQL.state(sql, Self.botUsernameKey) }
+        let cached = try await directory.stateValue(Self.botUsernameKey)
         guard let bot else {
             if let cached { return cached }
             throw BotAPIError.notConfigured
@@ -211,7 +206,7 @@ public struct TelegramLinker: Sendable {
         do {
             let username = try await bot.username()
             if username != cached {
-                try await directory.sqlTransaction { sql in try AlertSQL.setState(sql, Self.botUsernameKey, username) }
+                try await directory.setStateValue(Self.botUsernameKey, username)
             }
             return username
         } catch BotAPIError.unavailable(let reason) {
@@ -225,7 +220,7 @@ public struct TelegramLinker: Sendable {
         let username = try await botUsername()
         let (code, hash) = LinkCode.generate()
         let expires = now.milliseconds + LinkCode.validity
-        try await directory.sqlTransaction { sql in try TelegramSQL.storeCode(sql, userID: userID, hash: hash, expiresAt: expires) }
+        try await directory.storeLinkCode(userID: userID, hash: hash, expiresAt: expires)
         return Link(url: "https://t.me/\(username)?start=\(code)", expiresAt: Date(milliseconds: expires))
     }
 }

@@ -152,7 +152,7 @@ extension WebApp {
     }
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {
-        let rules = try await directory.sqlTransaction { [id = viewer.user.id] sql in try AlertSQL.rules(sql, userID: id) }
+        let rules = try await directory.alertRules(userID: viewer.user.id)
         return json(.array(rules.map { rule in
             .object([
                 "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW), "state": .string(rule.state.rawValue),
@@ -164,7 +164,7 @@ extension WebApp {
 
     func healthz() async -> Response {
         var directoryOK = true, seriesOK = true
-        do { try await directory.sqlTransaction { sql in _ = try sql.rows("SELECT 1 AS one") } } catch { directoryOK = false }
+        do { try await directory.ping() } catch { directoryOK = false }
         do { try await series.check() } catch { seriesOK = false }
         return json(
             .object(["directory": .string(directoryOK ? "ok" : "unavailable"), "series": .string(seriesOK ? "ok" : "unavailable")]),

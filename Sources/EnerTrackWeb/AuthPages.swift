@@ -55,15 +55,15 @@ extension WebApp {
         return next
     }
 
-    /// Reserves a password attempt for each key (see `WebSQL.reserveAttempt`); the seconds to
+    /// Reserves a password attempt for each key (see `SessionStore.reserveAttempt`); the seconds to
     /// wait when one of them is throttled, nil when the attempt may go ahead.
     func reserveAttempt(keys: [String]) async throws -> Int64? {
         let now = Date().milliseconds
         for attempt in 1...2 {
             do {
-                try await directory.sqlTransaction { sql in try WebSQL.reserveAttempt(sql, keys: keys, now: now) }
+                try await directory.reserveAttempt(keys: keys, now: now)
                 return nil
-            } catch let throttled as WebSQL.Throttled {
+            } catch let throttled as LoginThrottle.Throttled {
                 return (throttled.wait + 999) / 1000
             } catch where attempt == 1 {
                 continue  // two first attempts of one key raced to insert its row: the second one now updates it
@@ -92,7 +92,7 @@ extension WebApp {
             return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), status: .unauthorized)
         }
         // Throttling per account and per address; the same answer whether the account exists or not.
-        let account = WebSQL.accountKey(username), address = WebSQL.addressKey(clientAddress(request, context))
+        let account = LoginThrottle.accountKey(username), address = LoginThrottle.addressKey(clientAddress(request, context))
         if let wait = try await reserveAttempt(keys: [account, address]) {
             return throttled(loginPage(
                 request, error: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
@@ -106,11 +106,8 @@ extension WebApp {
         }
         // A new session id at every login (any session the browser had is ended).
         let old = cookie(request, Self.sessionCookie)
-        let session = try await directory.sqlTransaction { sql in
-            try WebSQL.attemptSucceeded(sql, account: account, others: [address])
-            if let old { try WebSQL.deleteSession(sql, id: old) }
-            return try WebSQL.createSession(sql, userID: user.id, now: Date().milliseconds)
-        }
+        try await directory.attemptSucceeded(account: account, others: [address])
+        let session = try await directory.createSession(userID: user.id, replacing: old, now: Date().milliseconds)
         logger.info("login: \(user.username) from \(clientAddress(request, context))")
         return redirect(Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
     }
@@ -120,7 +117,7 @@ extension WebApp {
         guard let viewer = try await viewer(request) else { return redirect("/login", cookies: [expiredCookie(Self.sessionCookie)]) }
         guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
         if let id = cookie(request, Self.sessionCookie) {
-            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+            try await directory.endSession(id: id)
         }
         return redirect("/login", flash: viewer.l.t("Has salido.", "You are logged out."), cookies: [expiredCookie(Self.sessionCookie)])
     }
@@ -167,7 +164,7 @@ extension WebApp {
         } catch let error as DirectoryError {
             return registerPage(request, error: error.description, values: form, status: .badRequest)
         }
-        let session = try await directory.sqlTransaction { sql in try WebSQL.createSession(sql, userID: user.id, now: Date().milliseconds) }
+        let session = try await directory.createSession(userID: user.id, replacing: nil, now: Date().milliseconds)
         return redirect("/", flash: l.t("Cuenta creada. ¡Bienvenido!", "Account created. Welcome!"), cookies: [sessionCookie(session.id)])
     }
 }

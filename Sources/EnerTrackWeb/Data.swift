@@ -26,7 +26,7 @@ extension WebApp {
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
         let user = viewer.user
-        let rows = try await directory.sqlRead { sql in try WebSQL.userNodes(sql, userID: user.id, username: user.username) }
+        let rows = try await directory.userNodes(userID: user.id, username: user.username)
         guard !rows.isEmpty else { return [] }
         let latest = withLatest ? try await series.latest(nodes: rows.map(\.node.espID)) : [:]
         let now = Date()
@@ -57,23 +57,5 @@ extension WebApp {
             powerW: active.isEmpty ? nil : active.compactMap(\.power).reduce(0, +), energyTodayKWh: energy.totalKWh,
             voltage: mean(readings.compactMap(\.voltage)), frequency: mean(readings.compactMap(\.frequency)),
             pf: mean(readings.compactMap(\.pf)), perNodeToday: perNode)
-    }
-
-    /// Opening a node's page is an access (`UsuariosNodos.ultimo_acceso`).
-    func recordAccess(userID: Int64, nodeID: Int64) async throws {
-        let stamp = SQLTimestamp.format(Date())
-        try await directory.sqlTransaction { sql in
-            try sql.run(
-                "UPDATE UsuariosNodos SET ultimo_acceso = ? WHERE usuario_id = ? AND nodo_id = ?", .text(stamp), .int(userID), .int(nodeID))
-        }
-    }
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC: what SQLite's CURRENT_TIMESTAMP writes and MariaDB's TIMESTAMP
-/// takes (the session time zone is UTC).
-enum SQLTimestamp {
-    static func format(_ date: Date) -> String {
-        let iso = ISO8601.format(milliseconds: date.milliseconds, timeZone: .gmt)
-        return String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
 }

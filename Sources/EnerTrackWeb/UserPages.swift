@@ -50,7 +50,7 @@ extension WebApp {
 
     func nodePage(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
         guard let view = try await nodeView(viewer, espID: espID, latest: true) else { return notFound(request, viewer) }
-        try await recordAccess(userID: viewer.user.id, nodeID: view.node.id)
+        try await directory.recordAccess(userID: viewer.user.id, nodeID: view.node.id, at: Date())
         let l = viewer.l
         let reading = view.latest
         let values: [(String, String)] = [
@@ -188,7 +188,7 @@ extension WebApp {
     func alertsPage(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l
         let views = try await nodeViews(viewer)
-        let rules = try await directory.sqlTransaction { [id = viewer.user.id] sql in try AlertSQL.rules(sql, userID: id) }
+        let rules = try await directory.alertRules(userID: viewer.user.id)
         let rows: [HTML] = views.map { view in
             let rule = rules.first { $0.nodeID == view.node.id }
             let state: HTML = switch rule?.state {
@@ -223,14 +223,14 @@ extension WebApp {
         let l = viewer.l
         guard let espID = form["node"], let view = try await nodeView(viewer, espID: espID) else { return notFound(request, viewer) }
         if form["action"] == "clear" {
-            try await directory.sqlTransaction { [id = viewer.user.id] sql in try AlertSQL.clearThreshold(sql, userID: id, nodeID: view.node.id) }
+            try await directory.clearThreshold(userID: viewer.user.id, nodeID: view.node.id)
             return redirect("/alerts", flash: l.t("Alerta de \(view.label) quitada.", "Alert on \(view.label) removed."))
         }
         guard let kw = (form["kw"] ?? "").replacingOccurrences(of: ",", with: ".").nonEmpty.flatMap(Double.init), kw.isFinite, kw > 0, kw <= 10_000 else {
             return redirect("/alerts", flash: l.t("El umbral debe ser un número de kW mayor que 0.", "The threshold must be a number of kW above 0."), kind: "danger")
         }
         let now = Date().milliseconds
-        try await directory.sqlTransaction { [id = viewer.user.id] sql in try AlertSQL.setThreshold(sql, userID: id, nodeID: view.node.id, kw: kw, now: now) }
+        try await directory.setThreshold(userID: viewer.user.id, nodeID: view.node.id, kw: kw, now: now)
         return redirect("/alerts", flash: l.t("Umbral de \(view.label): \(l.number(kw)) kW.", "Threshold of \(view.label): \(l.number(kw)) kW."))
     }
 
@@ -238,7 +238,7 @@ extension WebApp {
 
     func telegramPage(_ request: Request, _ viewer: Viewer, link: TelegramLinker.Link? = nil, error: String? = nil) async throws -> Response {
         let l = viewer.l
-        let linked = try await directory.sqlTransaction { [id = viewer.user.id] sql in try TelegramSQL.link(sql, userID: id) }
+        let linked = try await directory.telegramLink(userID: viewer.user.id)
         var body: HTML = "<h1 class=\"h3 mb-3\">Telegram</h1>"
         if let error { body = "\(body)<div class=\"alert alert-warning\">\(error)</div>" }
         if let linked {
@@ -276,7 +276,7 @@ extension WebApp {
     }
 
     func telegramUnlink(_ request: Request, _ viewer: Viewer) async throws -> Response {
-        try await directory.sqlTransaction { [id = viewer.user.id] sql in try TelegramSQL.unlink(sql, userID: id) }
+        try await directory.unlinkTelegram(userID: viewer.user.id)
         return redirect("/telegram", flash: viewer.l.t("Telegram desvinculado.", "Telegram unlinked."))
     }
 
@@ -319,17 +319,14 @@ extension WebApp {
         do { try DirectoryRules.checkText(name, field: "name", maxLength: 100) } catch let error as DirectoryError {
             return redirect("/profile", flash: error.description, kind: "danger")
         }
-        try await directory.sqlTransaction { [id = viewer.user.id] sql in
-            try sql.run("UPDATE Usuarios SET nombre = ? WHERE usuario_id = ?", name.isEmpty ? .null : .text(name), .int(id))
-            try AlertSQL.setLanguage(sql, userID: id, language)
-        }
+        try await directory.setProfile(userID: viewer.user.id, name: name.isEmpty ? nil : name, language: language)
         return redirect("/profile", flash: l.t("Perfil guardado.", "Profile saved."))
     }
 
     func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form, address: String) async throws -> Response {
         let l = viewer.l
         // The current password is a password guess like a login's: throttled the same way.
-        let account = WebSQL.accountKey(viewer.user.username), client = WebSQL.addressKey(address)
+        let account = LoginThrottle.accountKey(viewer.user.username), client = LoginThrottle.addressKey(address)
         if let wait = try await reserveAttempt(keys: [account, client]) {
             return throttled(redirect(
                 "/profile", flash: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
@@ -339,7 +336,7 @@ extension WebApp {
             logger.notice("wrong current password for \(LogText.quoted(viewer.user.username)) from \(address)")
             return redirect("/profile", flash: l.t("La contraseña actual no es correcta.", "The current password is wrong."), kind: "danger")
         }
-        try await directory.sqlTransaction { sql in try WebSQL.attemptSucceeded(sql, account: account, others: [client]) }
+        try await directory.attemptSucceeded(account: account, others: [client])
         let password = form.values["password"] ?? ""
         guard password == form.values["repeat"] else {
             return redirect("/profile", flash: l.t("Las contraseñas nuevas no coinciden.", "The new passwords do not match."), kind: "danger")
@@ -352,9 +349,7 @@ extension WebApp {
             return redirect("/profile", flash: error.description, kind: "danger")
         }
         // Every session of this user has ended; this browser gets a new one.
-        let session = try await directory.sqlTransaction { [id = viewer.user.id] sql in
-            try WebSQL.createSession(sql, userID: id, now: Date().milliseconds)
-        }
+        let session = try await directory.createSession(userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
         return redirect("/profile", flash: l.t("Contraseña cambiada.", "Password changed."), cookies: [sessionCookie(session.id)])
     }
 }

@@ -102,24 +102,24 @@ public final class WebApp: Sendable {
         let theme = cookie(request, "theme") == "dark" ? "dark" : "light"
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let found = try await directory.sqlRead({ sql in try WebSQL.tokenUser(sql, token: token) }),
+            guard let found = try await directory.tokenUser(token: token),
                 found.user.isActive, found.user.removedAt == nil
             else { return nil }
             return Viewer(user: found.user, csrf: nil, language: found.language ?? options.defaultLanguage, theme: theme)
         }
         guard let id = cookie(request, Self.sessionCookie), !id.isEmpty else { return nil }
         let now = Date().milliseconds
-        guard let found = try await directory.sqlRead({ sql in try WebSQL.sessionUser(sql, id: id, now: now) }) else { return nil }
+        guard let found = try await directory.sessionUser(id: id, now: now) else { return nil }
         if found.expired {
-            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+            try await directory.endSession(id: id)
             return nil
         }
         // A disabled or removed user's session ends here: it is never refreshed.
         guard found.user.isActive, found.user.removedAt == nil else {
-            try await directory.sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
+            try await directory.endSession(id: id)
             return nil
         }
-        if found.stale { try await directory.sqlTransaction { sql in try WebSQL.touch(sql, id: id, now: now) } }
+        if found.stale { try await directory.touchSession(id: id, now: now) }
         return Viewer(user: found.user, csrf: found.session.csrfToken, language: found.language ?? options.defaultLanguage, theme: theme)
     }
 
@@ -201,7 +201,7 @@ public final class WebApp: Sendable {
         "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
     }
 
-    func sessionCookie(_ id: String) -> String { setCookie(Self.sessionCookie, id, maxAge: WebSQL.absoluteTimeout / 1000) }
+    func sessionCookie(_ id: String) -> String { setCookie(Self.sessionCookie, id, maxAge: SessionRules.absoluteTimeout / 1000) }
 
     func expiredCookie(_ name: String) -> String { setCookie(name, "", maxAge: 0) }
 

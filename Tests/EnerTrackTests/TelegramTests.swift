@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackSQL
 import EnerTrackMariaDB
 import EnerTrackSQLite
 import EnerTrackTelegram
@@ -56,7 +57,7 @@ struct AlertSite {
     /// Links a chat without the bot (the link flow has its own test).
     func link(_ name: String, chat: Int64) async throws {
         let user = try #require(try await directory.user(named: name))
-        try await directory.sqlTransaction { sql in
+        try await (directory as! any SQLTransactionRunner).sqlTransaction { sql in
             try sql.run("INSERT INTO telegram_links (usuario_id, chat_id, linked_at) VALUES (?, ?, ?)", .int(user.id), .int(chat), .int(0))
         }
     }
@@ -132,7 +133,7 @@ struct TelegramTests {
         // An expired code.
         let second = await site.harness.run(["telegram", "link", "ana", "--json"])
         let expiredCode = String(try #require(((try second.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
-        try await site.directory.sqlTransaction { sql in try sql.run("UPDATE telegram_codes SET expires_at = 1") }
+        try await (site.directory as! any SQLTransactionRunner).sqlTransaction { sql in try sql.run("UPDATE telegram_codes SET expires_at = 1") }
         try site.standIn.push(chat: 400, "/start \(expiredCode)")
         #expect(await eventually(timeout: 10) { (try site.standIn.sent()[400]?.count ?? 0) >= 1 })
         #expect(try site.standIn.sent()[400]?.first?.contains("expired") == true)

@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackSQL
 import EnerTrackMariaDB
 import EnerTrackSQLite
 import EnerTrackWeb
@@ -406,11 +407,11 @@ struct WebEdgeTests {
             let ana = Browser(client)
             _ = try await ana.login("ana")
             #expect(try await ana.get("/").status == .ok)
-            let idle = Date().milliseconds - WebSQL.idleTimeout - 1_000
+            let idle = Date().milliseconds - SessionRules.idleTimeout - 1_000
             try await store.sqlTransaction { sql in try sql.run("UPDATE web_sessions SET last_seen = ?", .int(idle)) }
             #expect(try await ana.get("/").status == .seeOther, "idle for over 30 minutes")
             _ = try await ana.login("ana")
-            let old = Date().milliseconds - WebSQL.absoluteTimeout - 1_000
+            let old = Date().milliseconds - SessionRules.absoluteTimeout - 1_000
             try await store.sqlTransaction { sql in try sql.run("UPDATE web_sessions SET created_at = ?", .int(old)) }
             #expect(try await ana.get("/").status == .seeOther, "older than 12 hours")
 

@@ -43,9 +43,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let directory = try Stores.directory(configuration)
             let (user, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
             let now = Date().milliseconds
-            try await directory.sqlTransaction { [kw] sql in
-                try AlertSQL.setThreshold(sql, userID: user.id, nodeID: node.id, kw: kw, now: now)
-            }
+            try await directory.setThreshold(userID: user.id, nodeID: node.id, kw: kw, now: now)
             Print.err("alert for '\(user.username)' on \(node.espID) above \(kw) kW\n")
         }
     }
@@ -64,7 +62,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let directory = try Stores.directory(configuration)
             let user = try await directory.existingUser(named: username)
             let node = try await directory.existingNode(espID: espID)
-            let removed = try await directory.sqlTransaction { sql in try AlertSQL.clearThreshold(sql, userID: user.id, nodeID: node.id) }
+            let removed = try await directory.clearThreshold(userID: user.id, nodeID: node.id)
             Print.err(removed ? "alert of '\(user.username)' on \(node.espID) removed\n" : "'\(user.username)' had no alert on \(node.espID)\n")
         }
     }
@@ -93,7 +91,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 let found = try await directory.existingUser(named: user)
                 userID = found.id
             }
-            let rules = try await directory.sqlTransaction { [userID] sql in try AlertSQL.rules(sql, userID: userID) }
+            let rules = try await directory.alertRules(userID: userID)
             let records = rules.map { rule in
                 Record([
                     "user": .text(rule.username), "node": .text(rule.espID), "threshold_kw": .number(rule.thresholdKW, decimals: 3),

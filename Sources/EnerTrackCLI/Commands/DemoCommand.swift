@@ -67,10 +67,8 @@ struct DemoCommand: AsyncParsableCommand {
         // One threshold the workshop exceeds all day, one the kitchen never reaches.
         let now = Date().milliseconds
         let nodes = try await store.nodes(includeInactive: false)
-        try await store.sqlTransaction { sql in
-            for node in nodes where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
-                try AlertSQL.setThreshold(sql, userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
-            }
+        for node in nodes where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
+            try await store.setThreshold(userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
         }
         let series = try Stores.series(configuration)
         var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)

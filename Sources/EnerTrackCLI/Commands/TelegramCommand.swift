@@ -54,7 +54,7 @@ struct TelegramCommand: AsyncParsableCommand {
         func run() async throws {
             let directory = try Stores.directory(try global.configuration())
             let user = try await directory.existingUser(named: username)
-            let removed = try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, userID: user.id) }
+            let removed = try await directory.unlinkTelegram(userID: user.id)
             Print.err(removed ? "Telegram chat of '\(user.username)' unlinked\n" : "'\(user.username)' had no linked chat\n")
         }
     }
@@ -74,7 +74,7 @@ struct TelegramCommand: AsyncParsableCommand {
             let users = if let username { [try await directory.existingUser(named: username)] } else {
                 try await directory.users(includeRemoved: false)
             }
-            let links = try await directory.sqlTransaction { sql in try TelegramSQL.allLinks(sql) }
+            let links = try await directory.telegramLinks()
             let records = users.map { user in
                 let link = links.first { $0.userID == user.id }
                 return Record([
@@ -99,13 +99,13 @@ struct TelegramCommand: AsyncParsableCommand {
             let directory = try Stores.directory(configuration)
             let user = try await directory.existingUser(named: username)
             guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
-            guard let link = try await directory.sqlTransaction({ sql in try TelegramSQL.link(sql, userID: user.id) }) else {
+            guard let link = try await directory.telegramLink(userID: user.id) else {
                 throw Failure(.dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
             }
             do {
                 try await bot.send(chatID: link.chatID, html: Messages(link.language ?? configuration.defaultLanguage).test(username: user.username))
             } catch BotAPIError.blocked(_, let reason) {
-                try await directory.sqlTransaction { sql in try TelegramSQL.unlink(sql, chatID: link.chatID) }
+                try await directory.unlinkTelegram(chatID: link.chatID)
                 throw Failure(.dataError, "the chat of '\(user.username)' blocked the bot (\(reason)); it is unlinked now")
             }
             Print.err("test message sent to '\(user.username)'\n")

@@ -99,7 +99,7 @@ struct UserCommand: AsyncParsableCommand {
             let directory = try Stores.directory(try global.configuration())
             let user = try await directory.existingUser(named: username)
             guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
-            try await directory.sqlTransaction { sql in try AlertSQL.setLanguage(sql, userID: user.id, language) }
+            try await directory.setLanguage(language, userID: user.id)
             Print.err("'\(user.username)' now gets messages in \(language == .es ? "Spanish" : "English")\n")
         }
     }
@@ -126,13 +126,13 @@ struct UserCommand: AsyncParsableCommand {
             let directory = try Stores.directory(try global.configuration())
             let user = try await directory.existingUser(named: username)
             if revoke {
-                let count = try await directory.sqlTransaction { sql in try WebSQL.revokeTokens(sql, userID: user.id) }
+                let count = try await directory.revokeTokens(userID: user.id)
                 Print.err("\(count) token(s) of '\(user.username)' revoked\n")
                 return
             }
             try DirectoryRules.checkText(name, field: "name", maxLength: 100)
             let now = Date().milliseconds
-            let token = try await directory.sqlTransaction { [name] sql in try WebSQL.createToken(sql, userID: user.id, name: name, now: now) }
+            let token = try await directory.createToken(userID: user.id, name: name, now: now)
             Print.out(token + "\n")
             Print.err("API token for '\(user.username)' (shown only this once)\n")
         }
