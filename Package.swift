@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, dependencies pointing down only:
 //   enertrack (executable) -> EnerTrackCLI (commands) -> EnerTrackKit (services, store selection, output)
-//   -> store implementations (EnerTrackSQLite, ...) -> EnerTrackCore (domain, configuration, errors; no I/O)
+//   -> store implementations (EnerTrackSQLite, EnerTrackMariaDB, EnerTrackInflux) -> EnerTrackSQL (the directory
+//   SQL both drivers share) -> EnerTrackCore (domain, configuration, errors, store protocols; no I/O, no SQL)
 // Our own targets build with warnings as errors (dependencies keep their warnings).
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
