@@ -3,11 +3,15 @@ import Foundation
 
 /// A directory store that runs portable SQL transactions (both drivers: SQLite and MariaDB).
 ///
-/// Everything a directory store keeps beyond users, nodes and assignments — sessions and
-/// tokens, throttling, alert rules and their outbox, Telegram links and codes, settings, leases —
-/// is written once here, over the driver's `sqlTransaction`/`sqlRead`. A driver conforms and
-/// gets these operations; callers only ever see `DirectoryStore`, which has no SQL in it.
-public protocol SQLDirectoryBackend: DirectoryStore, SQLTransactionRunner {}
+/// Everything a directory store keeps — users, nodes and assignments (`DirectorySQL`), sessions
+/// and tokens, throttling, alert rules and their outbox, Telegram links and codes, settings,
+/// leases — is written once here, over the driver's `sqlTransaction`/`sqlRead` and its
+/// `SQLDialect`. A driver keeps connection handling, error mapping and migrations; callers only
+/// ever see `DirectoryStore`, which has no SQL in it.
+public protocol SQLDirectoryBackend: DirectoryStore, SQLTransactionRunner {
+    /// What this driver's SQL does differently (`DirectorySQL` is written for both).
+    var dialect: SQLDialect { get }
+}
 
 // MARK: Sessions, tokens, throttling
 
