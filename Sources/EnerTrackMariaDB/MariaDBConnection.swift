@@ -1,5 +1,6 @@
 import CMariaDB
 import EnerTrackCore
+import EnerTrackSQL
 import Foundation
 
 /// An error reported by the MariaDB server or Connector/C, with the server's code.
@@ -48,29 +49,6 @@ public struct MariaDBSettings: Sendable, Equatable {
         if let socket, host == nil || host == "localhost" { return socket }
         return "\(host ?? "localhost"):\(port)"
     }
-}
-
-/// One value bound to a `?` of a prepared statement.
-public enum SQLValue: Sendable, Equatable {
-    case null
-    case int(Int64)
-    case double(Double)
-    case text(String)
-
-    public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
-    public init(_ value: Bool) { self = .int(value ? 1 : 0) }
-    public init(_ value: Int64) { self = .int(value) }
-    public init(_ date: Date?) { self = date.map { .text(MariaDBConnection.timestamp($0)) } ?? .null }
-}
-
-/// One row of a result: every column as text (or nil for NULL), by column name.
-public struct SQLRow: Sendable {
-    let columns: [String: String?]
-
-    public func string(_ name: String) -> String? { columns[name] ?? nil }
-    public func int(_ name: String) -> Int64 { string(name).flatMap { Int64($0) } ?? 0 }
-    public func bool(_ name: String) -> Bool { int(name) != 0 }
-    public func date(_ name: String) -> Date? { string(name).flatMap(MariaDBConnection.parseTimestamp) }
 }
 
 /// Owns one `MYSQL*` connection handle. Not thread-safe: the pool hands it to one task at a time,
@@ -131,16 +109,16 @@ public final class MariaDBConnection: @unchecked Sendable {
 
     /// Runs a prepared statement with bound parameters and returns its rows (empty for writes).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
+    public func query(_ sql: String, _ parameters: [SQLArgument] = []) throws -> [SQLResultRow] {
         try run(sql, parameters).rows
     }
 
     /// Runs a prepared write and returns the number of rows it changed.
-    public func change(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+    public func change(_ sql: String, _ parameters: [SQLArgument] = []) throws -> Int {
         try run(sql, parameters).statement.affectedRows
     }
 
-    private func run(_ sql: String, _ parameters: [SQLValue]) throws -> (rows: [SQLRow], statement: MariaDBStatement) {
+    private func run(_ sql: String, _ parameters: [SQLArgument]) throws -> (rows: [SQLResultRow], statement: MariaDBStatement) {
         let statement = try prepared(sql)
         do {
             return (try statement.run(parameters), statement)
@@ -202,7 +180,7 @@ final class MariaDBStatement {
         MariaDBError(code: mysql_stmt_errno(handle), message: String(cString: mysql_stmt_error(handle)))
     }
 
-    func run(_ parameters: [SQLValue]) throws -> [SQLRow] {
+    func run(_ parameters: [SQLArgument]) throws -> [SQLResultRow] {
         precondition(parameters.count == parameterCount, "statement expects \(parameterCount) parameters")
         var buffers: [UnsafeMutableRawPointer] = []
         defer { buffers.forEach { $0.deallocate() } }
@@ -275,29 +253,27 @@ final class MariaDBStatement {
             results[column].is_null = nulls + column
             results[column].error = truncations + column
         }
-        var rows: [SQLRow] = []
+        var rows: [SQLResultRow] = []
         let bound = results.withUnsafeMutableBufferPointer { mysql_stmt_bind_result(handle, $0.baseAddress) }
         guard bound == 0 else { throw error() }
         while true {
             let status = mysql_stmt_fetch(handle)
             if status == MYSQL_NO_DATA { break }
             guard status == 0 || status == MYSQL_DATA_TRUNCATED else { throw error() }
-            var columns: [String: String?] = [:]
+            // Column names lower-cased, NULL absent: the row type the shared SQL reads.
+            var columns: [String: String] = [:]
             for column in 0..<count {
-                if nulls[column] != 0 {
-                    columns[names[column]] = .some(nil)
-                    continue
-                }
+                if nulls[column] != 0 { continue }
                 let length = Int(lengths[column])
                 if length >= Int(results[column].buffer_length) {
                     // Longer than its buffer (max_length is not kept for every type): fetch it whole.
-                    columns[names[column]] = try fetchWhole(column: column, length: length)
+                    columns[names[column].lowercased()] = try fetchWhole(column: column, length: length)
                 } else {
                     let bytes = UnsafeRawBufferPointer(start: results[column].buffer, count: length)
-                    columns[names[column]] = String(decoding: bytes, as: UTF8.self)
+                    columns[names[column].lowercased()] = String(decoding: bytes, as: UTF8.self)
                 }
             }
-            rows.append(SQLRow(columns: columns))
+            rows.append(SQLResultRow(columns))
         }
         return rows
     }

@@ -182,25 +182,9 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 struct MariaDBTransaction: SQLTransaction {
     let connection: MariaDBConnection
 
-    static func value(_ argument: SQLArgument) -> SQLValue {
-        switch argument {
-        case .null: .null
-        case .int(let number): .int(number)
-        case .double(let number): .double(number)
-        case .text(let text): .text(text)
-        }
-    }
+    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] { try connection.query(sql, arguments) }
 
-    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
-        try connection.query(sql, arguments.map(Self.value)).map { row in
-            SQLResultRow(Dictionary(row.columns.compactMap { name, value in value.map { (name.lowercased(), $0) } },
-                                    uniquingKeysWith: { first, _ in first }))
-        }
-    }
-
-    func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int {
-        try connection.change(sql, arguments.map(Self.value))
-    }
+    func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int { try connection.change(sql, arguments) }
 }
 
 /// Every directory operation comes from the shared SQL (`SQLDirectoryBackend`, `DirectorySQL`).

@@ -184,7 +184,7 @@ enum MariaDBSchema {
             let existing = try connection.query(
                 "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
                 [.text(table.name)]
-            ).compactMap { $0.string("COLUMN_NAME") }
+            ).compactMap { $0.string("column_name") }
             if existing.isEmpty {
                 steps.append((table.create, "create table \(table.name)"))
                 continue
@@ -199,7 +199,7 @@ enum MariaDBSchema {
                 SELECT COLUMN_NAME FROM information_schema.STATISTICS
                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND SEQ_IN_INDEX = 1
                 """, [.text(table.name)]
-            ).compactMap { $0.string("COLUMN_NAME")?.lowercased() })
+            ).compactMap { $0.string("column_name")?.lowercased() })
             for (index, column) in table.uniqueIndexes where !unique.contains(column.lowercased()) {
                 steps.append(("ALTER TABLE `\(table.name)` ADD UNIQUE KEY `\(index)` (`\(column)`)",
                               "add unique index \(table.name).\(column)"))

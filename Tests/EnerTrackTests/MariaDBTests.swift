@@ -34,7 +34,7 @@ struct MariaDBTests {
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let connection = try TestServers.adminConnection(database: database)
         let rows = try connection.query("SHOW CREATE TABLE `\(database)`.`UsuariosNodos`")
-        #expect(rows.first?.string("Create Table") == Self.expectedUsuariosNodos)
+        #expect(rows.first?.string("create table") == Self.expectedUsuariosNodos)
         let again = await harness.run(["db", "migrate"])
         #expect(again.status == 0 && again.stdout.contains("nothing pending"))
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
@@ -79,7 +79,7 @@ struct MariaDBTests {
 
         let migrated = await harness.run(["db", "migrate"])
         #expect(migrated.status == 0, "\(migrated.stderr)")
-        let created = try connection.query("SHOW CREATE TABLE UsuariosNodos").first?.string("Create Table")
+        let created = try connection.query("SHOW CREATE TABLE UsuariosNodos").first?.string("create table")
         #expect(created == Self.expectedUsuariosNodos, "adoption must not touch UsuariosNodos")
         let users = try await harness.run(["user", "list", "--json"]).objects()
         #expect(users.count == 1 && users[0]["username"] as? String == "José" && users[0]["email"] is NSNull)
@@ -190,7 +190,7 @@ struct MariaDBTests {
         var settings = try TestServers.mariaDB(database: database)
         settings.sslCA = ca
         let connection = try MariaDBConnection(settings: settings, useDatabase: false)
-        let cipher = try connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?.string("Value")
+        let cipher = try connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?.string("value")
         #expect(cipher?.isEmpty == false, "the connection is not encrypted")
 
         var environment = try TestServers.mariaDBEnvironment(database: database)
