@@ -936,7 +936,7 @@ _enertrack_report_kpi() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--node)
-    non_repeating_options=(--config --data-dir --user --window)
+    non_repeating_options=(--config --data-dir --user --window --inactive-after)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -954,6 +954,9 @@ _enertrack_report_kpi() {
         return
         ;;
     '--window')
+        return
+        ;;
+    '--inactive-after')
         return
         ;;
     esac

@@ -145,7 +145,7 @@ extension WebApp {
             "nodes": .array(views.map { view in
                 .object([
                     "esp_id": .string(view.node.espID), "status": .string(view.status.rawValue), "power_w": number(view.latest?.power),
-                    "energy_today_kwh": number(kpi.perNodeToday[view.node.espID]),
+                    "energy_today_kwh": number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh),
                 ])
             }),
         ]))

@@ -12,16 +12,6 @@ struct NodeView: Sendable {
     var label: String { node.name.map { "\($0)" } ?? node.espID }
 }
 
-/// The dashboard's global figures.
-struct KPIs: Sendable {
-    var powerW: Double?
-    var energyTodayKWh: Double
-    var voltage: Double?
-    var frequency: Double?
-    var pf: Double?
-    var perNodeToday: [String: Double]
-}
-
 extension WebApp {
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
@@ -43,19 +33,11 @@ extension WebApp {
         try await nodeViews(viewer, latest: latest).first { $0.node.espID.lowercased() == espID.lowercased() }
     }
 
+    /// The viewer's key figures (`KPIs`: the same rule as `report kpi`).
     func kpis(_ views: [NodeView]) async throws -> KPIs {
-        let readings = views.compactMap(\.latest)
-        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-        let now = Date()
-        let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: options.timeZone)
-        let energy = try await ConsumptionReport.compute(
-            series: series, nodes: views.map(\.node.espID), unit: .day, range: today, timeZone: options.timeZone, now: now)
-        var perNode: [String: Double] = [:]
-        for row in energy.rows { perNode[row.node, default: 0] += row.kwh }
-        let active = views.filter { $0.status == .active }.compactMap(\.latest)
-        return KPIs(
-            powerW: active.isEmpty ? nil : active.compactMap(\.power).reduce(0, +), energyTodayKWh: energy.totalKWh,
-            voltage: mean(readings.compactMap(\.voltage)), frequency: mean(readings.compactMap(\.frequency)),
-            pf: mean(readings.compactMap(\.pf)), perNodeToday: perNode)
+        var latest: [String: Reading] = [:]
+        for view in views { latest[view.node.espID] = view.latest }
+        return try await KPIs.compute(
+            series: series, nodes: views.map(\.node), latest: latest, inactiveAfter: options.inactiveAfter, timeZone: options.timeZone)
     }
 }

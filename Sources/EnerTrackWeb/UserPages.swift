@@ -28,7 +28,7 @@ extension WebApp {
             <td class="d-none d-md-table-cell">\(view.assignment.location)</td>
             <td>\(badge(view.status, l))</td>
             <td class="text-end">\(l.number(view.latest?.power.map { $0 / 1000 }, decimals: 2))</td>
-            <td class="text-end">\(l.number(kpi.perNodeToday[view.node.espID], decimals: 2))</td>
+            <td class="text-end">\(l.number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh, decimals: 2))</td>
             <td class="d-none d-sm-table-cell small">\(l.time(view.node.lastSeen, options.timeZone))</td></tr>
             """
         }

@@ -444,3 +444,33 @@ struct PoisonMessageTests {
         // The retained messages stay on this run's throwaway broker, under this test's own prefix.
     }
 }
+
+/// One rule, every front end: the same scenario through the CLI and the web gives the same figures.
+@Suite("Front ends agree")
+struct FrontEndsAgreeTests {
+    @Test("KPI totals: report kpi's ALL row equals /api/v1/kpi (power of active meters only)")
+    func kpis() async throws {
+        let site = try await WebSite()
+        // ESP_ANA reports now (import moves its last-seen: active); the shared meter only has old
+        // readings written straight to the store (never seen: not active).
+        let now = Int64(Date().timeIntervalSince1970)
+        let csv = "time,node,voltage,power,frequency\n" + (1...3).map { "\(now + Int64($0)),\(WebSite.anaOnly),232,500,50.1" }.joined(separator: "\n") + "\n"
+        try csv.write(toFile: site.harness.dataDirectory + "/now.csv", atomically: true, encoding: .utf8)
+        #expect(await site.harness.run(["import", site.harness.dataDirectory + "/now.csv"]).status == 0)
+        let cli = await site.harness.run(["report", "kpi", "--user", "ana", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let row = try #require(try cli.objects().last)
+        func value(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
+        let all = ["power": value("power"), "voltage": value("voltage"), "frequency": value("frequency"), "today_kwh": value("today_kwh")]
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let response = try await ana.get("/api/v1/kpi")
+            let web = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+            #expect(number(web["power_w"]) == 500 && all["power"] == 500, "web \(web) cli \(all)")
+            #expect(number(web["voltage"]) == all["voltage"] && number(web["frequency"]) == all["frequency"], "web \(web) cli \(all)")
+            #expect(abs((number(web["energy_today_kwh"]) ?? -1) - ((all["today_kwh"] ?? nil) ?? -2)) < 0.001, "web \(web) cli \(all)")
+        }
+    }
+}

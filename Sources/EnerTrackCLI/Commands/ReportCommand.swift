@@ -19,8 +19,10 @@ struct ReportCommand: AsyncParsableCommand {
             discussion: """
                 Per meter: the latest voltage, current, power, power factor, frequency and energy \
                 counter with their time, the mean power over --window, and the energy used today \
-                (site time zone). The last row, ALL, sums power and today's energy and averages \
-                voltage and frequency.
+                (site time zone). The last row, ALL, follows the dashboard's rule: power sums the \
+                meters active within --inactive-after (none active: no value), mean power and \
+                today's energy sum every meter, voltage, frequency and power factor average their \
+                latest readings.
 
                 Examples:
                   enertrack report kpi
@@ -31,10 +33,17 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
         @Option(help: "The meters actively assigned to this user.") var user: String?
         @Option(help: ArgumentHelp("Window of the mean power (30s, 15m, 1h).", valueName: "AGE")) var window = "15m"
+        @Option(help: ArgumentHelp("A meter counts in the power of the ALL row when it reported within this age.", valueName: "AGE"))
+        var inactiveAfter = "5m"
         @OptionGroup var output: OutputOptions
+
+        var inactiveAfterSeconds: TimeInterval { TimeArgument.duration(inactiveAfter) ?? 300 }
 
         func validate() throws {
             guard TimeArgument.duration(window) != nil else { throw ValidationError("--window '\(window)' is not an age like 15m or 1h") }
+            guard TimeArgument.duration(inactiveAfter) != nil else {
+                throw ValidationError("--inactive-after '\(inactiveAfter)' is not an age like 5m or 1h")
+            }
             if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
         }
 
@@ -42,37 +51,27 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
-            let series = try Stores.series(configuration)
-            let now = Date()
-            let nowMS = now.milliseconds
-            let windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
-            let latest = try await series.latest(nodes: nodes)
-            let means = try await series.meanPower(nodes: nodes, from: nowMS - windowMS, to: nowMS + 1)
-            let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: configuration.timeZone)
-            let energy = try await ConsumptionReport.compute(
-                series: series, nodes: nodes, unit: .day, range: today, timeZone: configuration.timeZone, now: now)
-            var todayByNode: [String: Double] = [:]
-            for row in energy.rows { todayByNode[row.node, default: 0] += row.kwh }
-            var records: [Record] = []
-            for espID in nodes {
-                let reading = latest[espID]
-                records.append(Record([
-                    "node": .text(espID), "time": .time(reading?.date), "voltage": .number(reading?.voltage, decimals: 1),
+            let known = Dictionary(try await directory.nodes(includeInactive: true).map { ($0.espID, $0) }, uniquingKeysWith: { a, _ in a })
+            let kpi = try await KPIs.compute(
+                series: try Stores.series(configuration), nodes: nodes.compactMap { known[$0] },
+                window: try TimeArgument.durationMS(window, flag: "--window"), inactiveAfter: inactiveAfterSeconds,
+                timeZone: configuration.timeZone)
+            var records: [Record] = kpi.meters.map { meter in
+                let reading = meter.latest
+                return Record([
+                    "node": .text(meter.node.espID), "time": .time(reading?.date), "voltage": .number(reading?.voltage, decimals: 1),
                     "current": .number(reading?.current, decimals: 3), "power": .number(reading?.power, decimals: 1),
                     "pf": .number(reading?.pf, decimals: 2), "frequency": .number(reading?.frequency, decimals: 2),
-                    "energy": .number(reading?.energy, decimals: 3), "mean_power": .number(means[espID], decimals: 1),
-                    "today_kwh": .number(todayByNode[espID] ?? 0, decimals: 3),
-                ]))
+                    "energy": .number(reading?.energy, decimals: 3), "mean_power": .number(meter.meanPowerW, decimals: 1),
+                    "today_kwh": .number(meter.todayKWh, decimals: 3),
+                ])
             }
-            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-            let readings = nodes.compactMap { latest[$0] }
+            // The ALL row: KPIs' rule (power of the active meters, means of the latest readings).
             records.append(Record([
-                "node": .text("ALL"), "time": .time(readings.map(\.date).max()),
-                "voltage": .number(mean(readings.compactMap(\.voltage)), decimals: 1), "current": .number(nil, decimals: 3),
-                "power": .number(readings.compactMap(\.power).reduce(0, +), decimals: 1), "pf": .number(nil, decimals: 2),
-                "frequency": .number(mean(readings.compactMap(\.frequency)), decimals: 2), "energy": .number(nil, decimals: 3),
-                "mean_power": .number(means.values.reduce(0, +), decimals: 1),
-                "today_kwh": .number(todayByNode.values.reduce(0, +), decimals: 3),
+                "node": .text("ALL"), "time": .time(kpi.latestTime), "voltage": .number(kpi.voltage, decimals: 1),
+                "current": .number(nil, decimals: 3), "power": .number(kpi.powerW, decimals: 1), "pf": .number(kpi.pf, decimals: 2),
+                "frequency": .number(kpi.frequency, decimals: 2), "energy": .number(nil, decimals: 3),
+                "mean_power": .number(kpi.meanPowerW, decimals: 1), "today_kwh": .number(kpi.energyTodayKWh, decimals: 3),
             ]))
             Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
         }

@@ -1,0 +1,63 @@
+import EnerTrackCore
+import Foundation
+
+/// The key figures of a set of meters, with one rule for every front end (the dashboard, the
+/// API, `report kpi`): power "now" sums the latest power of the *active* meters only (a meter
+/// silent for a day does not draw its last reading's power), and is nil when none is active;
+/// mean voltage, frequency and power factor average every meter's latest reading; today's energy
+/// sums every meter's consumption since local midnight.
+public struct KPIs: Sendable {
+    public struct Meter: Sendable {
+        public var node: Node
+        public var status: NodeStatus
+        public var latest: Reading?
+        /// Mean power over the window, when one was asked for.
+        public var meanPowerW: Double?
+        public var todayKWh: Double
+    }
+
+    public var meters: [Meter]
+    public var powerW: Double?
+    /// The sum of the meters' mean power over the window (nil without a window or data).
+    public var meanPowerW: Double?
+    public var energyTodayKWh: Double
+    public var voltage: Double?
+    public var frequency: Double?
+    public var pf: Double?
+    /// The newest reading's time.
+    public var latestTime: Date?
+
+    /// `window` in ms adds each meter's mean power over it; `latest`, when the caller read the
+    /// newest readings already, saves reading them again.
+    public static func compute(
+        series: any SeriesStore, nodes: [Node], latest known: [String: Reading]? = nil, window: Int64? = nil,
+        inactiveAfter: TimeInterval, timeZone: TimeZone, now: Date = Date()
+    ) async throws -> KPIs {
+        let ids = nodes.map(\.espID)
+        guard !ids.isEmpty else {
+            return KPIs(meters: [], powerW: nil, meanPowerW: nil, energyTodayKWh: 0, voltage: nil, frequency: nil, pf: nil, latestTime: nil)
+        }
+        let latest: [String: Reading]
+        if let known { latest = known } else { latest = try await series.latest(nodes: ids) }
+        let nowMS = now.milliseconds
+        var means: [String: Double]?
+        if let window { means = try await series.meanPower(nodes: ids, from: nowMS - window, to: nowMS + 1) }
+        let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: timeZone)
+        let energy = try await ConsumptionReport.compute(series: series, nodes: ids, unit: .day, range: today, timeZone: timeZone, now: now)
+        var todayByNode: [String: Double] = [:]
+        for row in energy.rows { todayByNode[row.node, default: 0] += row.kwh }
+        let meters = nodes.map { node in
+            Meter(
+                node: node, status: NodeStatus(node: node, now: now, inactiveAfter: inactiveAfter), latest: latest[node.espID],
+                meanPowerW: means?[node.espID], todayKWh: todayByNode[node.espID] ?? 0)
+        }
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        let readings = meters.compactMap(\.latest)
+        let active = meters.filter { $0.status == .active }.compactMap(\.latest?.power)
+        let meanPowers = meters.compactMap(\.meanPowerW)
+        return KPIs(
+            meters: meters, powerW: active.isEmpty ? nil : active.reduce(0, +), meanPowerW: meanPowers.isEmpty ? nil : meanPowers.reduce(0, +),
+            energyTodayKWh: energy.totalKWh, voltage: mean(readings.compactMap(\.voltage)),
+            frequency: mean(readings.compactMap(\.frequency)), pf: mean(readings.compactMap(\.pf)), latestTime: readings.map(\.date).max())
+    }
+}
