@@ -65,12 +65,14 @@ let package = Package(
             dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux"],
             swiftSettings: strict
         ),
+        // systemd's notify protocol, shared by the long-running services (ingest, telegram bot).
+        .target(name: "EnerTrackRuntime", swiftSettings: strict),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSupport"),
         .target(
             name: "EnerTrackIngest",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "CMosquitto", "CSupport",
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackRuntime", "CMosquitto", "CSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "EnerTrackTelegram",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "EnerTrackHTTP", "EnerTrackIngest",
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackHTTP", "EnerTrackRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "EnerTrackWeb",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "EnerTrackTelegram", "EnerTrackIngest",
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,4 @@
 import EnerTrackCore
-import EnerTrackIngest
 import EnerTrackKit
 import Foundation
 import Logging

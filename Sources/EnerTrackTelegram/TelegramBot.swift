@@ -1,5 +1,5 @@
 import EnerTrackCore
-import EnerTrackIngest
+import EnerTrackRuntime
 import Foundation
 import Logging
 import ServiceLifecycle
