@@ -190,9 +190,9 @@ struct MariaDBTransaction: SQLTransaction {
 /// Every directory operation comes from the shared SQL (`SQLDirectoryBackend`, `DirectorySQL`).
 extension MariaDBDirectoryStore: SQLDirectoryBackend {
     /// The tables' `utf8mb4_uca1400_ai_ci` collation compares names; TIMESTAMPs in the session's UTC.
-    public var dialect: SQLDialect {
-        SQLDialect(foldedKeys: false, insertIgnore: "INSERT IGNORE") { MariaDBConnection.timestamp($0) }
-    }
+    public var dialect: SQLDialect { Self.sqlDialect }
+
+    static let sqlDialect = SQLDialect(foldedKeys: false, insertIgnore: "INSERT IGNORE") { MariaDBConnection.timestamp($0) }
 
     @discardableResult
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {

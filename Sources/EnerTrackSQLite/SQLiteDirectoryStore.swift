@@ -222,13 +222,13 @@ struct GRDBTransaction: SQLTransaction {
 /// Every directory operation comes from the shared SQL (`SQLDirectoryBackend`, `DirectorySQL`).
 extension SQLiteDirectoryStore: SQLDirectoryBackend {
     /// Folded key columns for names; times as GRDB writes them (`YYYY-MM-DD HH:MM:SS.SSS`, UTC).
-    public var dialect: SQLDialect {
-        SQLDialect(foldedKeys: true, insertIgnore: "INSERT OR IGNORE") { date in
-            let ms = date.milliseconds
-            let iso = ISO8601.format(milliseconds: ms - ((ms % 1000) + 1000) % 1000, timeZone: .gmt)
-            let millis = String(((ms % 1000) + 1000) % 1000 + 1000).dropFirst()
-            return String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ") + "." + millis
-        }
+    public var dialect: SQLDialect { Self.sqlDialect }
+
+    static let sqlDialect = SQLDialect(foldedKeys: true, insertIgnore: "INSERT OR IGNORE") { date in
+        let ms = date.milliseconds
+        let millis = (ms % 1000 + 1000) % 1000  // of the second, also before 1970
+        let iso = ISO8601.format(milliseconds: ms - millis, timeZone: .gmt)
+        return String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ") + "." + String(millis + 1000).dropFirst()
     }
 
     public func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {

@@ -155,16 +155,15 @@ public final class WebApp: Sendable {
         return sent == expected
     }
 
-    /// This site's origin for `request`.
+    /// This site's origin for `request`: `ENERTRACK_PUBLIC_URL`, else the Host it names, over
+    /// https when cookies are Secure (a browser holding a Secure cookie reached the site over
+    /// https: such cookies travel over nothing else).
     func expectedOrigin(_ request: Request) -> Origin? {
         if let publicURL = options.publicURL { return Origin(publicURL) }
-        guard let authority = request.head.authority, let url = URL(string: "\(requestScheme(request))://\(authority)") else { return nil }
+        let scheme = options.secureCookies ? "https" : "http"
+        guard let authority = request.head.authority, let url = URL(string: "\(scheme)://\(authority)") else { return nil }
         return Origin(url)
     }
-
-    /// What the cookie setting implies: a browser holding a Secure cookie of this site reached
-    /// it over https (Secure cookies travel over nothing else).
-    func requestScheme(_ request: Request) -> String { options.secureCookies ? "https" : "http" }
 
     func checkCSRF(_ form: Form, viewer: Viewer, request: Request) -> Bool {
         guard let expected = viewer.csrf, let sent = form["csrf"] else { return false }
