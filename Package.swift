@@ -12,7 +12,7 @@ let package = Package(
     name: "enertrack",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "enertrack", targets: ["enertrack"]),
+        .executable(name: "enertrack", targets: ["enertrack"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

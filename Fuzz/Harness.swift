@@ -8,7 +8,9 @@
 import Foundation
 
 enum FuzzTarget: String, CaseIterable {
-    case payload, topic, csv, lineProtocol = "line-protocol", envfile, time
+    case payload, topic, csv
+    case lineProtocol = "line-protocol"
+    case envfile, time
 }
 
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.payload
@@ -16,7 +18,9 @@ let fuzzNow: Int64 = 1_795_773_600_000  // 2026-11-27T10:00:00Z
 let fuzzZone = TimeZone(identifier: "Europe/Madrid") ?? .gmt
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>) -> CInt {
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>
+) -> CInt {
     let name = ProcessInfo.processInfo.environment["ENERTRACK_FUZZ_TARGET"] ?? "payload"
     guard let target = FuzzTarget(rawValue: name) else {
         fatalError("ENERTRACK_FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue))")
@@ -67,7 +71,9 @@ func fuzzTopic(_ bytes: UnsafeRawBufferPointer) {
     for payload in ["230.5", "{\"power\":12.5,\"ts\":1795773590}", "{\"ENERGY\":{\"Total\":1.5,\"Power\":3}}"] {
         var payload = payload
         payload.withUTF8 { text in
-            if let reading = try? decoder.decode(topic: bytes, payload: UnsafeRawBufferPointer(text), receivedAt: fuzzNow) {
+            if let reading = try? decoder.decode(
+                topic: bytes, payload: UnsafeRawBufferPointer(text), receivedAt: fuzzNow)
+            {
                 checkStorable(reading, now: fuzzNow, maxAhead: decoder.maxAhead)
             }
         }
@@ -83,7 +89,9 @@ func fuzzImport(_ bytes: UnsafeRawBufferPointer, format: ImportParser.Format) {
     for chosen in Set([format, detected]) {
         var parser = ImportParser(format: chosen, now: now)
         for line in lines {
-            if let reading = try? parser.parse(line) { checkStorable(reading, now: fuzzNow, maxAhead: ReadingRules.defaultMaxAhead) }
+            if let reading = try? parser.parse(line) {
+                checkStorable(reading, now: fuzzNow, maxAhead: ReadingRules.defaultMaxAhead)
+            }
             if chosen == .lineProtocol, let point = try? LineProtocol.parse(line), let stamp = point.timestamp {
                 _ = LineProtocol.milliseconds(stamp)
             }

@@ -3,7 +3,7 @@ import EnerTrackKit
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything a command touches outside itself: environment, standard streams, the terminal,

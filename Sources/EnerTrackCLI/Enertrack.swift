@@ -26,7 +26,8 @@ public struct Enertrack: AsyncParsableCommand {
         version: version,
         subcommands: [
             UserCommand.self, NodeCommand.self, AssignCommand.self, ConfigCommand.self, DBCommand.self,
-            IngestCommand.self, ImportCommand.self, SimulateCommand.self, ServeCommand.self, ReportCommand.self, AlertsCommand.self, TelegramCommand.self,
+            IngestCommand.self, ImportCommand.self, SimulateCommand.self, ServeCommand.self, ReportCommand.self,
+            AlertsCommand.self, TelegramCommand.self,
             DemoCommand.self,
         ]
     )

@@ -4,10 +4,12 @@ import EnerTrackKit
 
 /// Options every command takes: where the configuration and the data are.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Env file to read (KEY=value lines).",
-        discussion: "Default: $ENERTRACK_CONFIG, else /etc/enertrack/enertrack.env when it exists.",
-        valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Env file to read (KEY=value lines).",
+            discussion: "Default: $ENERTRACK_CONFIG, else /etc/enertrack/enertrack.env when it exists.",
+            valueName: "file"))
     var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Directory of the embedded stores (ENERTRACK_DATA_DIR).", valueName: "dir"))

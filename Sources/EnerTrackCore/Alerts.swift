@@ -30,8 +30,10 @@ public struct AlertRule: Sendable, Equatable {
     public var nodeLabel: String { nodeName.map { "\($0) (\(espID))" } ?? espID }
 
     public init(
-        userID: Int64, username: String, nodeID: Int64, espID: String, nodeName: String? = nil, thresholdKW: Double, state: AlertState,
-        since: Int64? = nil, lastNotified: Int64? = nil, silentSince: Int64? = nil, chatID: Int64? = nil, language: Language? = nil
+        userID: Int64, username: String, nodeID: Int64, espID: String, nodeName: String? = nil, thresholdKW: Double,
+        state: AlertState,
+        since: Int64? = nil, lastNotified: Int64? = nil, silentSince: Int64? = nil, chatID: Int64? = nil,
+        language: Language? = nil
     ) {
         self.userID = userID
         self.username = username

@@ -60,14 +60,16 @@ extension ConfigKey {
         "MYSQL_DB", default: "medidoresEnergia", "MariaDB database (the earlier deployment's default)")
     public static let mysqlSSLCA = ConfigKey("MYSQL_SSL_CA", kind: .path, "CA file for TLS to MariaDB")
 
-    public static let influxURL = ConfigKey("INFLUX_URL", kind: .url, "InfluxDB URL; set it to use InfluxDB for readings")
+    public static let influxURL = ConfigKey(
+        "INFLUX_URL", kind: .url, "InfluxDB URL; set it to use InfluxDB for readings")
     public static let influxToken = ConfigKey("INFLUX_TOKEN", secret: true, "InfluxDB 2.x/3.x API token")
     public static let influxOrg = ConfigKey("INFLUX_ORG", "InfluxDB 2.x/3.x organisation")
     public static let influxBucket = ConfigKey("INFLUX_BUCKET", "InfluxDB 2.x/3.x bucket")
     public static let influxDatabase = ConfigKey("INFLUX_DB", default: "enertrack", "InfluxDB 1.x database")
     public static let influxUser = ConfigKey("INFLUX_USER", "InfluxDB 1.x user")
     public static let influxPassword = ConfigKey("INFLUX_PASSWORD", secret: true, "InfluxDB 1.x password")
-    public static let influxMeasurement = ConfigKey("INFLUX_MEASUREMENT", default: "energy", "InfluxDB measurement of the readings")
+    public static let influxMeasurement = ConfigKey(
+        "INFLUX_MEASUREMENT", default: "energy", "InfluxDB measurement of the readings")
     public static let influxGzip = ConfigKey(
         "INFLUX_GZIP", kind: .choice(["auto", "always", "never"]), default: "auto",
         "gzip InfluxDB writes: auto = bodies over 1 KiB to a server that is not on loopback")
@@ -76,7 +78,8 @@ extension ConfigKey {
     public static let mqttPort = ConfigKey("PUERTO_MQTTS", kind: .port, default: "8883", "MQTT broker TLS port")
     public static let mqttUser = ConfigKey("MQTT_USR", "MQTT user")
     public static let mqttPassword = ConfigKey("MQTT_PASS", secret: true, "MQTT password")
-    public static let mqttCAFile = ConfigKey("MQTT_CAFILE", kind: .path, "CA file for the broker (else the system trust store)")
+    public static let mqttCAFile = ConfigKey(
+        "MQTT_CAFILE", kind: .path, "CA file for the broker (else the system trust store)")
     public static let mqttTopicPrefix = ConfigKey("MQTT_TOPIC_PREFIX", default: "enertrack", "MQTT topic prefix")
     public static let mqttClientID = ConfigKey("MQTT_CLIENT_ID", "MQTT client id (default derived from the host name)")
 
@@ -107,7 +110,8 @@ extension ConfigKey {
         "Plausible maximum power of a meter (kW): a counter rising faster is a faulty reading, not consumption")
     public static let nodeMaxPowerKW = ConfigKey(
         "ENERTRACK_NODE_MAX_POWER_KW", kind: .powerLimits,
-        "Per-meter maximum power, overriding ENERTRACK_MAX_POWER_KW: ESPID=kW,... (then 'enertrack db rollup --rebuild')")
+        "Per-meter maximum power, overriding ENERTRACK_MAX_POWER_KW: ESPID=kW,... (then 'enertrack db rollup --rebuild')"
+    )
     public static let maxNewNodes = ConfigKey(
         "ENERTRACK_MAX_NEW_NODES", kind: .number(0...1_000_000), default: "100",
         "Unknown ESP ids ingest registers per hour at most; readings of further new ids are rejected and counted")

@@ -109,7 +109,7 @@ public struct Configuration: Sendable {
             }
         case .url:
             guard let url = URL(string: value), let scheme = url.scheme?.lowercased(),
-                  ["http", "https"].contains(scheme), url.host != nil
+                ["http", "https"].contains(scheme), url.host != nil
             else {
                 throw ConfigError.invalid(key, value, resolved.source, expected: "an http:// or https:// URL")
             }
@@ -119,7 +119,8 @@ public struct Configuration: Sendable {
             }
         case .number(let range):
             guard let number = Double(value), number.isFinite, range.contains(number) else {
-                throw ConfigError.invalid(key, value, resolved.source, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
+                throw ConfigError.invalid(
+                    key, value, resolved.source, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
             }
         case .powerLimits:
             if case .failure(let failure) = PowerLimits.parseNodes(value) {
@@ -127,11 +128,13 @@ public struct Configuration: Sendable {
             }
         case .timeZone:
             guard SiteTimeZone.parse(value) != nil else {
-                throw ConfigError.invalid(key, value, resolved.source, expected: "a time zone such as Europe/Madrid or UTC")
+                throw ConfigError.invalid(
+                    key, value, resolved.source, expected: "a time zone such as Europe/Madrid or UTC")
             }
         case .choice(let options):
             guard options.contains(value) else {
-                throw ConfigError.invalid(key, value, resolved.source, expected: "one of \(options.joined(separator: ", "))")
+                throw ConfigError.invalid(
+                    key, value, resolved.source, expected: "one of \(options.joined(separator: ", "))")
             }
         case .boolean:
             guard Configuration.boolean(value) != nil else {
@@ -168,7 +171,8 @@ public struct Configuration: Sendable {
 
     /// How far ahead of its arrival a reading may be dated, in ms.
     public var maxClockAhead: Int64 {
-        self[.maxClockAhead].flatMap { TimeArgument.duration($0, allowZero: true) }.map { Int64($0 * 1000) } ?? ReadingRules.defaultMaxAhead
+        self[.maxClockAhead].flatMap { TimeArgument.duration($0, allowZero: true) }.map { Int64($0 * 1000) }
+            ?? ReadingRules.defaultMaxAhead
     }
 }
 

@@ -95,7 +95,8 @@ public struct EnergyBuckets: Sendable, Equatable {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
         if sorted.contains(where: { $0.energy != nil }) {
-            buckets.addCounter(sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW)
+            buckets.addCounter(
+                sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW)
         } else {
             buckets.addPower(sorted.compactMap { reading in reading.power.map { (reading.time, $0) } })
         }
@@ -143,12 +144,15 @@ public struct EnergyBuckets: Sendable, Equatable {
             let anchor = (time: last.time, energy: last.energy)
             if point.energy < last.energy {
                 if point.energy <= 0 { continue }  // a drop to zero is a missing value
-                if index + 1 < points.count, points[index + 1].energy >= last.energy { continue }  // a glitch: it comes back
+                // a glitch: it comes back
+                if index + 1 < points.count, points[index + 1].energy >= last.energy { continue }
             } else if point.energy - last.energy > reach(anchor, point) {
                 // More than the meter could have counted: a spike if the counter comes back
                 // within reach soon; else a new counter level, whose jump is not consumption.
                 let end = min(points.count, index + 1 + Self.spikeReadings)
-                if let back = (index + 1..<end).first(where: { points[$0].energy - last.energy <= reach(anchor, points[$0]) }) {
+                if let back = (index + 1..<end).first(where: {
+                    points[$0].energy - last.energy <= reach(anchor, points[$0])
+                }) {
                     index = back - 1  // the deferred step lands on `back`
                     continue
                 }
@@ -231,7 +235,9 @@ public struct PowerLimits: Sendable, Equatable {
 
     /// A limit in kW: a plain positive number up to 1 GW (the range a counter can hold per hour).
     public static func parseKW(_ text: String) -> Double? {
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0, value <= 1_000_000 else { return nil }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0,
+            value <= 1_000_000
+        else { return nil }
         return value
     }
 
@@ -241,7 +247,9 @@ public struct PowerLimits: Sendable, Equatable {
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, DirectoryRules.isESPID(parts[0]), let kw = parseKW(parts[1]) else {
-                return .failure(Failure(.configuration, "\(LogText.quoted(pair, max: 60)) is not ESPID=kW (a kW from 0 to 1000000)"))
+                return .failure(
+                    Failure(.configuration, "\(LogText.quoted(pair, max: 60)) is not ESPID=kW (a kW from 0 to 1000000)")
+                )
             }
             limits[parts[0]] = kw
         }
@@ -298,7 +306,9 @@ public struct RollupRow: Sendable, Equatable {
         (self.bucket, self.kwh, self.covered, self.samples) = (bucket, kwh, covered, samples)
         (self.voltage, self.current, self.power, self.pf, self.frequency) = (voltage, current, power, pf, frequency)
         (self.powerMin, self.powerMax) = (powerMin, powerMax)
-        (self.firstTime, self.firstEnergy, self.lastTime, self.lastEnergy) = (firstTime, firstEnergy, lastTime, lastEnergy)
+        (self.firstTime, self.firstEnergy, self.lastTime, self.lastEnergy) = (
+            firstTime, firstEnergy, lastTime, lastEnergy
+        )
     }
 
     /// The quantities averaged, in the order of `sums`.
@@ -355,7 +365,9 @@ public enum PeriodUnit: String, Sendable, CaseIterable {
         guard var current = calendar.dateInterval(of: component, for: from) else { return [] }
         while current.start < to {
             periods.append(current)
-            guard let next = calendar.dateInterval(of: component, for: current.end), next.start > current.start else { break }
+            guard let next = calendar.dateInterval(of: component, for: current.end), next.start > current.start else {
+                break
+            }
             current = next
         }
         return periods

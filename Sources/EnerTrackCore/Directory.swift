@@ -150,21 +150,25 @@ public enum DirectoryRules {
             throw DirectoryError.invalid(field: "email", reason: "longer than \(maxEmailLength) characters")
         }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        let valid =
+            parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: \.isWhitespace)
         guard valid else { throw DirectoryError.invalid(field: "email", reason: "'\(email)' is not an email address") }
     }
 
     /// ESP ids appear in MQTT topics and URLs: `[A-Za-z0-9_-]{1,64}`.
     public static func isESPID(_ espID: String) -> Bool {
-        (1...64).contains(espID.utf8.count) && espID.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D
-        }
+        (1...64).contains(espID.utf8.count)
+            && espID.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
+                    || $0 == 0x2D
+            }
     }
 
     public static func checkESPID(_ espID: String) throws {
         guard isESPID(espID) else {
-            throw DirectoryError.invalid(field: "ESP id", reason: "'\(espID)' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+            throw DirectoryError.invalid(
+                field: "ESP id", reason: "'\(espID)' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
         }
     }
 
@@ -192,7 +196,8 @@ public enum DirectoryRules {
         return name.unicodeScalars.allSatisfy { scalar in
             let properties = scalar.properties
             switch properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse, .unassigned:
+            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse,
+                .unassigned:
                 return false
             default:
                 return !properties.isDefaultIgnorableCodePoint && !properties.isWhitespace

@@ -37,7 +37,7 @@ public enum DirectoryError: ExitStatusError, Equatable {
         case .unknownAssignment(let user, let esp):
             "node '\(esp)' is not assigned to user '\(user)' (see 'enertrack assign list --all')"
         case .conflict(let text), .unavailable(let text), .permissionDenied(let text),
-             .cannotCreate(let text), .io(let text), .schema(let text):
+            .cannotCreate(let text), .io(let text), .schema(let text):
             text
         }
     }

@@ -88,7 +88,8 @@ public protocol AlertRuleStore: Sendable {
     /// Moves a rule from the state it was read in to `state` and queues `text`, at once; false
     /// when another run changed the rule first (then nothing is queued).
     func transition(
-        rule: AlertRule, to state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, text: String?, now: Int64
+        rule: AlertRule, to state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, text: String?,
+        now: Int64
     ) async throws -> (changed: Bool, queued: Int64?)
     /// Messages waiting, oldest first, with the user's current chat.
     func outbox() async throws -> [OutboxMessage]

@@ -22,8 +22,12 @@ public enum ISO8601 {
             at += 1
             return true
         }
-        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2) else { return nil }
-        var hour = 0, minute = 0, second = 0
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2) else {
+            return nil
+        }
+        var hour = 0
+        var minute = 0
+        var second = 0
         var fraction = 0.0
         if at < bytes.count, bytes[at] == 0x54 || bytes[at] == 0x20 || bytes[at] == 0x74 {
             at += 1
@@ -73,7 +77,9 @@ public enum ISO8601 {
     public static func parse(_ text: String, localIn timeZone: TimeZone) -> Date? {
         guard let asUTC = parse(text) else { return nil }
         let afterDate = text.dropFirst(10)
-        let hasOffset = afterDate.hasSuffix("Z") || afterDate.hasSuffix("z") || afterDate.dropFirst(6).contains { $0 == "+" || $0 == "-" }
+        let hasOffset =
+            afterDate.hasSuffix("Z") || afterDate.hasSuffix("z")
+            || afterDate.dropFirst(6).contains { $0 == "+" || $0 == "-" }
         if hasOffset { return asUTC }
         let guess = asUTC.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: asUTC)))
         return asUTC.addingTimeInterval(-TimeInterval(timeZone.secondsFromGMT(for: guess)))
@@ -93,7 +99,8 @@ public enum ISO8601 {
         let (year, month, day) = civilFromDays(days)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = year < 1000 ? String(String(year + 10_000).dropFirst()) : String(year)
-        var text = "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+        var text =
+            "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
         if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
         if offset == 0 { return text + "Z" }
         let sign = offset < 0 ? "-" : "+"
@@ -136,6 +143,14 @@ extension Date {
 extension Int64 {
     /// The nearest Int64 to `value` (NaN is 0): for conversions of input that must never trap.
     public init(saturating value: Double) {
-        if value.isNaN { self = 0 } else if value >= 0x1p63 { self = .max } else if value <= -0x1p63 { self = .min } else { self = Int64(value) }
+        if value.isNaN {
+            self = 0
+        } else if value >= 0x1p63 {
+            self = .max
+        } else if value <= -0x1p63 {
+            self = .min
+        } else {
+            self = Int64(value)
+        }
     }
 }

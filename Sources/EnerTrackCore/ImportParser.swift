@@ -15,7 +15,9 @@ public struct ImportParser: Sendable {
     private let maxAhead: Int64
 
     enum Column: Sendable {
-        case time, node, quantity(Quantity), ignored
+        case time, node
+        case quantity(Quantity)
+        case ignored
     }
 
     public init(format: Format, now: Date = Date(), maxAhead: Int64 = ReadingRules.defaultMaxAhead) {
@@ -53,7 +55,10 @@ public struct ImportParser: Sendable {
             guard header.contains(where: { if case .time = $0 { true } else { false } }),
                 header.contains(where: { if case .node = $0 { true } else { false } })
             else {
-                throw Rejection(.badLine, "the CSV header must name 'time' and 'node' columns, then quantities (voltage,current,power,energy,pf,frequency)")
+                throw Rejection(
+                    .badLine,
+                    "the CSV header must name 'time' and 'node' columns, then quantities (voltage,current,power,energy,pf,frequency)"
+                )
             }
             self.columns = header
             return nil
@@ -68,7 +73,9 @@ public struct ImportParser: Sendable {
             switch column {
             case .time:
                 guard let parsed = ReadingRules.time(fromText: cell) else {
-                    throw Rejection(.badTimestamp, "time \(LogText.quoted(cell, max: 40)) is neither ISO 8601 nor unix s/ms (1970 to 9999)")
+                    throw Rejection(
+                        .badTimestamp,
+                        "time \(LogText.quoted(cell, max: 40)) is neither ISO 8601 nor unix s/ms (1970 to 9999)")
                 }
                 time = parsed
             case .node:
@@ -76,7 +83,8 @@ public struct ImportParser: Sendable {
             case .quantity(let quantity):
                 guard !cell.isEmpty else { continue }
                 guard let value = PayloadDecoder.number(Array(cell.utf8)) else {
-                    throw Rejection(.notANumber, "\(quantity.rawValue) \(LogText.quoted(cell, max: 40)) is not a number")
+                    throw Rejection(
+                        .notANumber, "\(quantity.rawValue) \(LogText.quoted(cell, max: 40)) is not a number")
                 }
                 values.append((quantity, value))
             case .ignored:
@@ -96,7 +104,8 @@ public struct ImportParser: Sendable {
 
     private func reading(node: String?, time: Int64?, values: [(Quantity, Double)]) throws(Rejection) -> Reading {
         guard let node, !node.isEmpty else {
-            throw Rejection(.badNode, "no node (a 'node' column or tag: \(LineProtocol.nodeTags.joined(separator: ", ")))")
+            throw Rejection(
+                .badNode, "no node (a 'node' column or tag: \(LineProtocol.nodeTags.joined(separator: ", ")))")
         }
         try ReadingRules.checkNode(node)
         guard let time else { throw Rejection(.badTimestamp, node: node, "no time") }

@@ -42,9 +42,12 @@ public enum LineProtocol {
     private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(0x2D) }
         var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
@@ -101,24 +104,35 @@ public enum LineProtocol {
         var tags: [String: String] = [:]
         for pair in head.dropFirst() {
             let parts = split(pair, on: "=")
-            guard parts.count == 2 else { throw Rejection(.badLine, "tag \(LogText.quoted(pair, max: 40)) is not key=value") }
+            guard parts.count == 2 else {
+                throw Rejection(.badLine, "tag \(LogText.quoted(pair, max: 40)) is not key=value")
+            }
             tags[unescape(parts[0])] = unescape(parts[1])
         }
         var fields: [String: Double] = [:]
         for pair in split(sections[1], on: ",") {
             let parts = split(pair, on: "=")
-            guard parts.count == 2 else { throw Rejection(.badLine, "field \(LogText.quoted(pair, max: 40)) is not key=value") }
+            guard parts.count == 2 else {
+                throw Rejection(.badLine, "field \(LogText.quoted(pair, max: 40)) is not key=value")
+            }
             var value = parts[1]
-            if value.hasPrefix("\"") || ["t", "f", "true", "false", "T", "F", "TRUE", "FALSE"].contains(value) { continue }
+            if value.hasPrefix("\"") || ["t", "f", "true", "false", "T", "F", "TRUE", "FALSE"].contains(value) {
+                continue
+            }
             if value.hasSuffix("i") || value.hasSuffix("u") { value = value.dropLast() }
             guard let number = Double(value) else {
-                throw Rejection(.notANumber, "field \(LogText.quoted(unescape(parts[0]), max: 40)) value \(LogText.quoted(value, max: 40)) is not a number")
+                throw Rejection(
+                    .notANumber,
+                    "field \(LogText.quoted(unescape(parts[0]), max: 40)) value \(LogText.quoted(value, max: 40)) is not a number"
+                )
             }
             fields[unescape(parts[0])] = number
         }
         var timestamp: Int64?
         if sections.count == 3 {
-            guard let stamp = Int64(sections[2]) else { throw Rejection(.badTimestamp, "timestamp \(LogText.quoted(sections[2], max: 40)) is not an integer") }
+            guard let stamp = Int64(sections[2]) else {
+                throw Rejection(.badTimestamp, "timestamp \(LogText.quoted(sections[2], max: 40)) is not an integer")
+            }
             timestamp = stamp
         }
         return Point(measurement: measurement, tags: tags, fields: fields, timestamp: timestamp)

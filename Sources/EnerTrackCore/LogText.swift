@@ -18,7 +18,8 @@ public enum LogText {
             case "\t": out += "\\t"
             default:
                 let category = scalar.properties.generalCategory
-                if category == .control || category == .format || category == .lineSeparator || category == .paragraphSeparator
+                if category == .control || category == .format || category == .lineSeparator
+                    || category == .paragraphSeparator
                     || category == .surrogate || category == .privateUse || category == .unassigned
                 {
                     out += "\\u{" + String(scalar.value, radix: 16) + "}"
@@ -38,17 +39,20 @@ public enum Redact {
     public static func url(_ text: String) -> String {
         var out = text
         if let scheme = out.range(of: "://") {
-            let authorityEnd = out[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? out.endIndex
+            let authorityEnd =
+                out[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? out.endIndex
             if let at = out[scheme.upperBound..<authorityEnd].lastIndex(of: "@") {
                 out.replaceSubrange(scheme.upperBound..<at, with: "***")
             }
         }
         guard let question = out.firstIndex(of: "?") else { return out }
         let fragment = out[question...].firstIndex(of: "#") ?? out.endIndex
-        let query = out[out.index(after: question)..<fragment].split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            return ["u", "p", "password", "token"].contains(name.lowercased()) && pair.contains("=") ? name + "=***" : String(pair)
-        }
+        let query = out[out.index(after: question)..<fragment].split(separator: "&", omittingEmptySubsequences: false)
+            .map { pair -> String in
+                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                return ["u", "p", "password", "token"].contains(name.lowercased()) && pair.contains("=")
+                    ? name + "=***" : String(pair)
+            }
         out.replaceSubrange(out.index(after: question)..<fragment, with: query.joined(separator: "&"))
         return out
     }
@@ -56,7 +60,9 @@ public enum Redact {
     /// `text` with every occurrence of each secret (at least 4 characters long) masked.
     public static func secrets(_ secrets: [String?], in text: String) -> String {
         var out = text
-        for case let secret? in secrets where secret.count >= 4 { out = out.replacingOccurrences(of: secret, with: "***") }
+        for case let secret? in secrets where secret.count >= 4 {
+            out = out.replacingOccurrences(of: secret, with: "***")
+        }
         return out
     }
 }

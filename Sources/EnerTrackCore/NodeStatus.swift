@@ -32,7 +32,8 @@ public struct StatusCheck: Sendable, Equatable {
         let count = considered.count
         if !silent.isEmpty {
             status = 2
-            line = "CRITICAL: \(silent.count) of \(count) meters never reported: \(silent.joined(separator: ", "))"
+            line =
+                "CRITICAL: \(silent.count) of \(count) meters never reported: \(silent.joined(separator: ", "))"
                 + (inactive.isEmpty ? "" : "; \(inactive.count) inactive: \(inactive.joined(separator: ", "))")
         } else if !inactive.isEmpty {
             status = 1

@@ -25,7 +25,8 @@ public struct PasswordHasher: Sendable {
 
     public func hash(_ password: String) throws -> String {
         var generator = SystemRandomNumberGenerator()
-        let salt = String((0..<16).map { _ in Self.saltAlphabet[Int.random(in: 0..<Self.saltAlphabet.count, using: &generator)] })
+        let salt = String(
+            (0..<16).map { _ in Self.saltAlphabet[Int.random(in: 0..<Self.saltAlphabet.count, using: &generator)] })
         let key = try Self.scrypt(password, salt: salt, n: n, r: r, p: p)
         return "scrypt:\(n):\(r):\(p)$\(salt)$\(key)"
     }
@@ -45,7 +46,9 @@ public struct PasswordHasher: Sendable {
             let (n, r, p) = numbers.count == 3 ? (numbers[0], numbers[1], numbers[2]) : (32768, 8, 1)
             // Parameters come from a stored hash (bytes on disk): bounded, so a forged row cannot ask
             // for gigabytes of memory or hours of CPU.
-            guard n > 1, n.nonzeroBitCount == 1, n <= 1 << 20, (1...32).contains(r), (1...16).contains(p) else { return false }
+            guard n > 1, n.nonzeroBitCount == 1, n <= 1 << 20, (1...32).contains(r), (1...16).contains(p) else {
+                return false
+            }
             computed = try? Self.scrypt(password, salt: salt, n: n, r: r, p: p)
         case "pbkdf2":
             guard method.count >= 2 else { return false }

@@ -37,7 +37,8 @@ public struct PayloadDecoder: Sendable {
         var topic = topic
         let result: Result<Reading, Rejection> = topic.withUTF8 { bytes in
             do throws(Rejection) {
-                return .success(try decode(topic: UnsafeRawBufferPointer(bytes), payload: payload, receivedAt: receivedAt))
+                return .success(
+                    try decode(topic: UnsafeRawBufferPointer(bytes), payload: payload, receivedAt: receivedAt))
             } catch {
                 return .failure(error)
             }
@@ -45,7 +46,9 @@ public struct PayloadDecoder: Sendable {
         return try result.get()
     }
 
-    public func decode(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection) -> Reading {
+    public func decode(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64)
+        throws(Rejection) -> Reading
+    {
         let slash = UInt8(ascii: "/")
         if tasmota, let device = Self.tasmotaDevice(topic) {
             let node = String(decoding: device, as: UTF8.self)
@@ -57,7 +60,10 @@ public struct PayloadDecoder: Sendable {
             let nodeEnd = topic[(prefixBytes.count + 1)...].firstIndex(of: slash),
             !topic[(nodeEnd + 1)...].contains(slash)
         else {
-            throw Rejection(.badTopic, "topic \(LogText.quoted(String(decoding: topic.prefix(120), as: UTF8.self))) is not \(prefix)/<ESPID>/<quantity>")
+            throw Rejection(
+                .badTopic,
+                "topic \(LogText.quoted(String(decoding: topic.prefix(120), as: UTF8.self))) is not \(prefix)/<ESPID>/<quantity>"
+            )
         }
         let node = String(decoding: topic[(prefixBytes.count + 1)..<nodeEnd], as: UTF8.self)
         try ReadingRules.checkNode(node)
@@ -70,10 +76,15 @@ public struct PayloadDecoder: Sendable {
         }
         let leaf = String(decoding: topic[(nodeEnd + 1)...], as: UTF8.self)
         guard let quantity = Quantity(name: leaf) else {
-            throw Rejection(.unknownQuantity, node: node, "\(LogText.quoted(leaf, max: 40)) is not a quantity and the payload is not a JSON object")
+            throw Rejection(
+                .unknownQuantity, node: node,
+                "\(LogText.quoted(leaf, max: 40)) is not a quantity and the payload is not a JSON object")
         }
         guard let value = Self.number(text) else {
-            throw Rejection(.notANumber, node: node, "\(quantity.rawValue) payload \(LogText.quoted(String(decoding: text.prefix(40), as: UTF8.self), max: 40)) is not a number")
+            throw Rejection(
+                .notANumber, node: node,
+                "\(quantity.rawValue) payload \(LogText.quoted(String(decoding: text.prefix(40), as: UTF8.self), max: 40)) is not a number"
+            )
         }
         try ReadingRules.check(value: value, of: quantity, node: node)
         var reading = Reading(node: node, time: receivedAt - receivedAt % 1000)
@@ -83,8 +94,11 @@ public struct PayloadDecoder: Sendable {
 
     /// `tele/<device>/SENSOR` → the device bytes.
     private static func tasmotaDevice(_ topic: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
-        let head = Array("tele/".utf8), tail = Array("/SENSOR".utf8)
-        guard topic.count > head.count + tail.count, topic.starts(with: head), topic.suffix(tail.count).elementsEqual(tail) else { return nil }
+        let head = Array("tele/".utf8)
+        let tail = Array("/SENSOR".utf8)
+        guard topic.count > head.count + tail.count, topic.starts(with: head),
+            topic.suffix(tail.count).elementsEqual(tail)
+        else { return nil }
         let device = topic[head.count..<(topic.count - tail.count)]
         return device.contains(UInt8(ascii: "/")) ? nil : device
     }
@@ -98,13 +112,23 @@ public struct PayloadDecoder: Sendable {
         case other(String)
 
         init(_ name: String) {
-            if name == "ts" { self = .ts } else if let quantity = Quantity(name: name) { self = .quantity(quantity) } else { self = .other(name) }
+            if name == "ts" {
+                self = .ts
+            } else if let quantity = Quantity(name: name) {
+                self = .quantity(quantity)
+            } else {
+                self = .other(name)
+            }
         }
 
         init(bytes: Slice<UnsafeRawBufferPointer>) {
-            if bytes.count == 2, bytes.first == 0x74, bytes.last == 0x73 { self = .ts }
-            else if let quantity = Quantity.match(bytes) { self = .quantity(quantity) }
-            else { self = .other("") }  // ignored: its name is never needed
+            if bytes.count == 2, bytes.first == 0x74, bytes.last == 0x73 {
+                self = .ts
+            } else if let quantity = Quantity.match(bytes) {
+                self = .quantity(quantity)
+            } else {
+                self = .other("")
+            }  // ignored: its name is never needed
         }
     }
 
@@ -116,7 +140,9 @@ public struct PayloadDecoder: Sendable {
         case other(Any)
     }
 
-    private func decodeJSON(node: String, bytes: Slice<UnsafeRawBufferPointer>, receivedAt: Int64) throws(Rejection) -> Reading {
+    private func decodeJSON(node: String, bytes: Slice<UnsafeRawBufferPointer>, receivedAt: Int64) throws(Rejection)
+        -> Reading
+    {
         var reading = Reading(node: node, time: receivedAt)
         var failure: Rejection?
         // A closure literal in the call stays non-escaping: `reading` is not boxed on the heap.
@@ -145,11 +171,12 @@ public struct PayloadDecoder: Sendable {
                 throw Rejection(.badJSON, node: node, "payload is not valid JSON")
             }
             for (key, raw) in object {
-                let value: FlatValue = switch raw {
-                case let number as NSNumber where !Self.isBool(number): .number(number.doubleValue)
-                case let text as String: .string(text)
-                default: .other(raw)
-                }
+                let value: FlatValue =
+                    switch raw {
+                    case let number as NSNumber where !Self.isBool(number): .number(number.doubleValue)
+                    case let text as String: .string(text)
+                    default: .other(raw)
+                    }
                 try apply(key: FlatKey(key), value: value, to: &reading, receivedAt: receivedAt)
             }
         }
@@ -165,29 +192,33 @@ public struct PayloadDecoder: Sendable {
         case .other: return  // extra keys (rssi, uptime) are ignored
         case .quantity(let known): quantity = known
         case .ts:
-            let time: Int64? = switch value {
-            case .number(let number): ReadingRules.time(fromNumber: number)
-            case .text(let text): ReadingRules.time(fromText: String(decoding: text, as: UTF8.self))
-            case .string(let text): ReadingRules.time(fromText: text)
-            case .other: nil
-            }
+            let time: Int64? =
+                switch value {
+                case .number(let number): ReadingRules.time(fromNumber: number)
+                case .text(let text): ReadingRules.time(fromText: String(decoding: text, as: UTF8.self))
+                case .string(let text): ReadingRules.time(fromText: text)
+                case .other: nil
+                }
             guard let time else { throw Rejection(.badTimestamp, node: node, "ts is neither unix time nor ISO 8601") }
             try ReadingRules.check(time: time, now: receivedAt, maxAhead: maxAhead, node: node)
             reading.time = time
             return
         }
-        let number: Double? = switch value {
-        case .number(let number): number
-        case .text(let text): Self.number(text)
-        case .string(let text): Self.number(Array(text.utf8))
-        case .other: nil
-        }
+        let number: Double? =
+            switch value {
+            case .number(let number): number
+            case .text(let text): Self.number(text)
+            case .string(let text): Self.number(Array(text.utf8))
+            case .other: nil
+            }
         guard let number else { throw Rejection(.notANumber, node: node, "\(quantity.rawValue) is not a number") }
         try ReadingRules.check(value: number, of: quantity, node: node)
         reading[quantity] = number
     }
 
-    private func decodeTasmota(node: String, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection) -> Reading {
+    private func decodeTasmota(node: String, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection)
+        -> Reading
+    {
         guard payload.count <= Self.maxPayloadBytes else {
             throw Rejection(.tooLarge, node: node, "payload of \(payload.count) bytes exceeds \(Self.maxPayloadBytes)")
         }
@@ -206,11 +237,12 @@ public struct PayloadDecoder: Sendable {
         ]
         for (key, quantity) in fields {
             guard let raw = energy[key] else { continue }
-            let value: Double? = switch raw {
-            case let number as NSNumber where !Self.isBool(number): number.doubleValue
-            case let text as String: Self.number(Array(text.utf8))
-            default: nil
-            }
+            let value: Double? =
+                switch raw {
+                case let number as NSNumber where !Self.isBool(number): number.doubleValue
+                case let text as String: Self.number(Array(text.utf8))
+                default: nil
+                }
             guard let value else { throw Rejection(.notANumber, node: node, "ENERGY.\(key) is not a number") }
             try ReadingRules.check(value: value, of: quantity, node: node)
             reading[quantity] = value
@@ -235,7 +267,9 @@ public struct PayloadDecoder: Sendable {
             }
         }
         guard !bytes.isEmpty, bytes.count <= 64,
-            bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 })
+            bytes.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
+            })
         else { return nil }
         return FastDecimal.parse(bytes) ?? Double(String(decoding: bytes, as: UTF8.self))
     }
@@ -243,7 +277,9 @@ public struct PayloadDecoder: Sendable {
     private static func trimmed(_ payload: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer> {
         var start = payload.startIndex
         var end = payload.endIndex
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0 }
+        func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0
+        }
         while start < end, isSpace(payload[start]) { start += 1 }
         while end > start, isSpace(payload[end - 1]) { end -= 1 }
         return payload[start..<end]
@@ -255,7 +291,9 @@ public struct PayloadDecoder: Sendable {
 /// or text that is not JSON), and the caller then asks JSONSerialization, which has the last word.
 enum FlatJSON {
     /// Calls `visit` for each key and value in order; stops and answers false when `visit` does.
-    static func scan(_ bytes: Slice<UnsafeRawBufferPointer>, _ visit: (PayloadDecoder.FlatKey, PayloadDecoder.FlatValue) -> Bool) -> Bool {
+    static func scan(
+        _ bytes: Slice<UnsafeRawBufferPointer>, _ visit: (PayloadDecoder.FlatKey, PayloadDecoder.FlatValue) -> Bool
+    ) -> Bool {
         var at = bytes.startIndex
         let end = bytes.endIndex
         func skipSpace() {
@@ -266,7 +304,8 @@ enum FlatJSON {
             let start = at + 1
             var index = start
             while index < end, bytes[index] != 0x22 {
-                if bytes[index] == 0x5C || bytes[index] < 0x20 { return nil }  // escapes and control characters: Foundation's job
+                // escapes and control characters: Foundation's job
+                if bytes[index] == 0x5C || bytes[index] < 0x20 { return nil }
                 index += 1
             }
             guard index < end else { return nil }

@@ -12,7 +12,8 @@ public enum RandomToken {
     /// Base64 with the URL- and cookie-safe alphabet, no padding.
     public static func base64url(_ data: Data) -> String {
         data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
     }
 
     public static func hash(_ token: String) -> String { hex(SHA256.hash(data: Data(token.utf8))) }
@@ -30,7 +31,8 @@ public enum RandomToken {
 
     /// Compares without an early exit, so timing tells nothing about where two strings differ.
     public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         var difference = UInt8(x.count == y.count ? 0 : 1)
         for index in 0..<max(x.count, y.count) {
             difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)

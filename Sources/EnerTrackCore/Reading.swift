@@ -208,23 +208,32 @@ public enum ReadingRules {
             throw Rejection(.negativeEnergy, node: node, "energy counter \(value) kWh is negative")
         }
         guard quantity.plausibleRange.contains(value) else {
-            throw Rejection(.outOfRange, node: node, "\(quantity.rawValue) \(value) \(quantity.unit) is outside \(quantity.plausibleRange)")
+            throw Rejection(
+                .outOfRange, node: node,
+                "\(quantity.rawValue) \(value) \(quantity.unit) is outside \(quantity.plausibleRange)")
         }
     }
 
-    public static func check(time: Int64, now: Int64, maxAhead: Int64 = defaultMaxAhead, node: String?) throws(Rejection) {
+    public static func check(time: Int64, now: Int64, maxAhead: Int64 = defaultMaxAhead, node: String?)
+        throws(Rejection)
+    {
         guard time >= earliest else {
-            throw Rejection(.badTimestamp, node: node, "timestamp \(time) ms is before 2000 (the meter's clock is not set)")
+            throw Rejection(
+                .badTimestamp, node: node, "timestamp \(time) ms is before 2000 (the meter's clock is not set)")
         }
         let (limit, overflow) = now.addingReportingOverflow(maxAhead)
         guard overflow || time <= limit else {
             throw Rejection(
-                .future, node: node, "timestamp \(time) ms is \((time - now) / 1000) s ahead of the arrival time (at most \(maxAhead / 1000) s allowed)")
+                .future, node: node,
+                "timestamp \(time) ms is \((time - now) / 1000) s ahead of the arrival time (at most \(maxAhead / 1000) s allowed)"
+            )
         }
     }
 
     public static func checkNode(_ node: String) throws(Rejection) {
-        guard DirectoryRules.isESPID(node) else { throw Rejection(.badNode, node: nil, "\(LogText.quoted(node)) is not an ESP id (1-64 of A-Z a-z 0-9 _ -)") }
+        guard DirectoryRules.isESPID(node) else {
+            throw Rejection(.badNode, node: nil, "\(LogText.quoted(node)) is not an ESP id (1-64 of A-Z a-z 0-9 _ -)")
+        }
     }
 
     /// Unix seconds (with fraction) or milliseconds, told apart by size; or ISO 8601. Nil for

@@ -15,7 +15,9 @@ public enum LinkCode {
     /// A code as Telegram passes it back: base64url, at most 64 characters.
     public static func isWellFormed(_ code: String) -> Bool {
         !code.isEmpty && code.count <= 64
-            && code.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "-" || $0 == "_" }
+            && code.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "-" || $0 == "_"
+            }
     }
 }
 

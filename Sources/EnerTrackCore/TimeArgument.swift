@@ -12,7 +12,8 @@ public enum TimeArgument {
     /// The longest duration (`--window`, `7d` ago): a hundred years.
     public static let maxDuration: TimeInterval = 100 * 365.25 * 86_400
 
-    public static let help = "now, today, yesterday, 15m/2h/7d ago, unix s/ms, or ISO 8601 (without an offset: the site time zone)"
+    public static let help =
+        "now, today, yesterday, 15m/2h/7d ago, unix s/ms, or ISO 8601 (without an offset: the site time zone)"
     static let rangeText = "1970-01-01 to 9999-12-31"
 
     /// Why a text is not a time argument.
@@ -37,7 +38,8 @@ public enum TimeArgument {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
             let midnight = calendar.startOfDay(for: now)
-            guard let day = trimmed == "today" ? midnight : calendar.date(byAdding: .day, value: -1, to: midnight) else {
+            guard let day = trimmed == "today" ? midnight : calendar.date(byAdding: .day, value: -1, to: midnight)
+            else {
                 return .failure(.outOfRange)
             }
             date = day
@@ -46,7 +48,9 @@ public enum TimeArgument {
         } else if case .failure(.outOfRange) = ago {
             return .failure(.outOfRange)
         } else if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            guard let number = Double(trimmed), let ms = ReadingRules.time(fromNumber: number) else { return .failure(.outOfRange) }
+            guard let number = Double(trimmed), let ms = ReadingRules.time(fromNumber: number) else {
+                return .failure(.outOfRange)
+            }
             date = Date(milliseconds: ms)
         } else if let parsed = ISO8601.parse(trimmed, localIn: timeZone) {
             date = parsed
@@ -54,7 +58,9 @@ public enum TimeArgument {
             return .failure(.unreadable)
         }
         let ms = date.timeIntervalSince1970 * 1000
-        guard ms.isFinite, ms >= Double(range.lowerBound), ms <= Double(range.upperBound) else { return .failure(.outOfRange) }
+        guard ms.isFinite, ms >= Double(range.lowerBound), ms <= Double(range.upperBound) else {
+            return .failure(.outOfRange)
+        }
         return .success(date)
     }
 
@@ -68,7 +74,8 @@ public enum TimeArgument {
         guard let unit = text.last, text.utf8.count <= 32 else { return .failure(.unreadable) }
         let digits = text.dropLast()
         // Plain decimals only: `Double` would also read `1e300`, `nan` and `0x10`.
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }), let amount = Double(digits),
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }),
+            let amount = Double(digits),
             allowZero ? amount >= 0 : amount > 0
         else { return .failure(.unreadable) }
         let scale: TimeInterval
@@ -85,13 +92,17 @@ public enum TimeArgument {
 
     /// An optional time option: `fallback` when absent; a usage error naming `flag` and the
     /// accepted forms or range otherwise.
-    public static func option(_ text: String?, flag: String, fallback: Date, timeZone: TimeZone, now: Date = Date()) throws(Failure) -> Date {
+    public static func option(_ text: String?, flag: String, fallback: Date, timeZone: TimeZone, now: Date = Date())
+        throws(Failure) -> Date
+    {
         guard let text else { return fallback }
         switch read(text, timeZone: timeZone, now: now) {
         case .success(let date): return date
         case .failure(.unreadable): throw Failure(.usage, "\(flag) '\(text.prefix(64))' is not a time: use \(help)")
         case .failure(.outOfRange):
-            throw Failure(.usage, "\(flag) '\(text.prefix(64))' is out of range: times from \(rangeText), durations up to 100 years")
+            throw Failure(
+                .usage,
+                "\(flag) '\(text.prefix(64))' is out of range: times from \(rangeText), durations up to 100 years")
         }
     }
 
@@ -99,7 +110,8 @@ public enum TimeArgument {
     public static func durationMS(_ text: String, flag: String, allowZero: Bool = false) throws(Failure) -> Int64 {
         switch readDuration(text, allowZero: allowZero) {
         case .success(let seconds): return Int64(seconds * 1000)
-        case .failure(.unreadable): throw Failure(.usage, "\(flag) '\(text.prefix(32))' is not a duration such as 30s, 15m, 2h or 7d")
+        case .failure(.unreadable):
+            throw Failure(.usage, "\(flag) '\(text.prefix(32))' is not a duration such as 30s, 15m, 2h or 7d")
         case .failure(.outOfRange): throw Failure(.usage, "\(flag) '\(text.prefix(32))' is longer than 100 years")
         }
     }

@@ -33,7 +33,6 @@ public struct SessionUser: Sendable {
     }
 }
 
-
 /// Session lifetimes: idle and absolute.
 public enum SessionRules {
     public static let idleTimeout: Int64 = 30 * 60_000
@@ -49,7 +48,9 @@ public enum LoginThrottle {
     public static let freeAttempts: Int64 = 5
 
     /// The key of an account: a fixed-length hash of the folded name, whatever its length.
-    public static func accountKey(_ name: String) -> String { "user:" + RandomToken.hash(DirectoryRules.lookupKey(name)) }
+    public static func accountKey(_ name: String) -> String {
+        "user:" + RandomToken.hash(DirectoryRules.lookupKey(name))
+    }
     /// The key of a client address.
     public static func addressKey(_ address: String) -> String { "ip:" + RandomToken.hash(address) }
 

@@ -43,10 +43,15 @@ public final class CurlHTTPClient: @unchecked Sendable {
     /// Ends the request in flight (a long poll, at shutdown) and fails every later one.
     public func abort() { enertrack_atomic_store(aborted, 1) }
 
-    public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) async throws -> Response {
+    public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval)
+        async throws -> Response
+    {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout) })
+                continuation.resume(
+                    with: Result {
+                        try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout)
+                    })
             }
         }
     }
@@ -55,7 +60,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
     private static let collect: enertrack_curl_write_callback = { data, size, count, context in
         guard let data, let context else { return 0 }
         let bytes = size * count
-        context.assumingMemoryBound(to: Data.self).pointee.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: bytes)
+        context.assumingMemoryBound(to: Data.self).pointee.append(
+            UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: bytes)
         return bytes
     }
 
@@ -65,7 +71,9 @@ public final class CurlHTTPClient: @unchecked Sendable {
         return enertrack_atomic_load(context.assumingMemoryBound(to: Int32.self)) == 0 ? 0 : 1
     }
 
-    private func perform(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval) throws -> Response {
+    private func perform(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval)
+        throws -> Response
+    {
         guard enertrack_atomic_load(aborted) == 0 else { throw TransportError.failed(code: -1, reason: "aborted") }
         curl_easy_reset(handle)  // keeps the live connection, forgets the last request's options
         var responseBody = Data()

@@ -23,7 +23,8 @@ extension InfluxSeriesStore {
     func appendDirtyMarks(_ readings: [Reading], to body: inout [UInt8]) {
         let now = markClock.next()
         for (node, span) in EnergyBuckets.writtenSpans(readings).sorted(by: { $0.key < $1.key }) {
-            let line = "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.start)i,finish=\(span.finish)i \(now)\n"
+            let line =
+                "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.start)i,finish=\(span.finish)i \(now)\n"
             body.append(contentsOf: line.utf8)
         }
     }
@@ -58,7 +59,8 @@ extension InfluxSeriesStore {
             // From the `contextReadings`-th counting reading before to as many after: a reading's
             // neighbours decide whether it is a glitch or a spike and how the intervals around it count.
             let before = try await context(node: node, before: span.start)
-            let after = try await readings(node: node, from: span.finish + 1, to: nil, limit: EnergyBuckets.contextReadings)
+            let after = try await readings(
+                node: node, from: span.finish + 1, to: nil, limit: EnergyBuckets.contextReadings)
             let start = EnergyBuckets.floor(before.first?.time ?? span.start)
             let end = EnergyBuckets.floor(after.last?.time ?? span.finish) + EnergyBuckets.bucket
             try await recompute(node: node, from: start, to: end)
@@ -81,14 +83,17 @@ extension InfluxSeriesStore {
             return queryRequest(query, method: "POST")
         }
         func rfc3339(_ ms: Int64) -> String { ISO8601.format(milliseconds: ms, timeZone: .gmt) }
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
         let object: [String: String] = [
             "start": rfc3339(from ?? 0), "stop": rfc3339(through.map { $0 + 1 } ?? 4_102_444_800_000),
             "predicate": "_measurement=\(quoted(measurement)) AND node=\(quoted(node))",
         ]
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         var request = self.request(
-            path: "/api/v2/delete", query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase)], method: "POST")
+            path: "/api/v2/delete", query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase)],
+            method: "POST")
         request.headers["Content-Type"] = "application/json"
         request.body = Array(body)
         return request
@@ -96,7 +101,8 @@ extension InfluxSeriesStore {
 
     /// The counting readings of context before `time` (zeros after a counter are missing values).
     private func context(node: String, before time: Int64) async throws -> [Reading] {
-        let query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
+        let query =
+            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
         let recent = try await series(query).flatMap { $0.readings(defaultNode: node) }
         return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(EnergyBuckets.contextReadings).reversed())
     }
@@ -111,12 +117,14 @@ extension InfluxSeriesStore {
             var readings = try await context(node: node, before: start)
             readings += try await self.readings(node: node, from: start, to: end, limit: nil)
             readings += try await self.readings(node: node, from: end, to: nil, limit: EnergyBuckets.contextReadings)
-            let rows = EnergyBuckets.rollups(readings, from: start, to: end, dense: true, maxPowerKW: settings.limits.kw(for: node))
+            let rows = EnergyBuckets.rollups(
+                readings, from: start, to: end, dense: true, maxPowerKW: settings.limits.kw(for: node))
             var body: [UInt8] = []
             body.reserveCapacity(rows.count * 160)
             let prefix = "\(LineProtocol.escapeMeasurement(rollupMeasurement)),node=\(LineProtocol.escapeTag(node)) "
             for row in rows {
-                var fields = "kwh=\(row.kwh),covered=\(row.covered)i,full=\(row.covered >= EnergyBuckets.bucket ? 1 : 0)i,samples=\(row.samples)i"
+                var fields =
+                    "kwh=\(row.kwh),covered=\(row.covered)i,full=\(row.covered >= EnergyBuckets.bucket ? 1 : 0)i,samples=\(row.samples)i"
                 let optional: [(String, Double?)] = [
                     ("voltage", row.voltage), ("current", row.current), ("power", row.power), ("pf", row.pf),
                     ("frequency", row.frequency), ("power_min", row.powerMin), ("power_max", row.powerMax),
@@ -171,7 +179,8 @@ extension InfluxSeriesStore {
         return periods.map { period in
             let low = EnergyBuckets.floor(period.lowerBound)
             while index < sums.count, sums[index].time < low { index += 1 }
-            var kwh = 0.0, full: Int64 = 0
+            var kwh = 0.0
+            var full: Int64 = 0
             var cursor = index
             while cursor < sums.count, sums[cursor].time < period.upperBound {
                 kwh += sums[cursor].kwh
@@ -185,20 +194,30 @@ extension InfluxSeriesStore {
 
     public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
         if let marks = try await dirtyMarks(node: node)[node] { try await refresh(node: node, marks: marks) }
-        let query = "SELECT * FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) AND time >= \(from)ms AND time < \(to)ms AND samples > 0"
+        let query =
+            "SELECT * FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) AND time >= \(from)ms AND time < \(to)ms AND samples > 0"
         var rows: [RollupRow] = []
         for series in try await series(query) {
-            let index = Dictionary(series.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            let index = Dictionary(
+                series.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             for values in series.values {
-                func double(_ name: String) -> Double? { index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.doubleValue : nil } }
-                func integer(_ name: String) -> Int64? { index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.int64Value : nil } }
+                func double(_ name: String) -> Double? {
+                    index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.doubleValue : nil }
+                }
+                func integer(_ name: String) -> Int64? {
+                    index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.int64Value : nil }
+                }
                 guard let bucket = integer("time") else { continue }
-                rows.append(RollupRow(
-                    bucket: bucket, kwh: double("kwh") ?? 0, covered: integer("covered") ?? 0, samples: integer("samples") ?? 0,
-                    voltage: double("voltage"), current: double("current"), power: double("power"), pf: double("pf"),
-                    frequency: double("frequency"), powerMin: double("power_min"), powerMax: double("power_max"),
-                    firstTime: integer("first_time"), firstEnergy: double("first_energy"), lastTime: integer("last_time"),
-                    lastEnergy: double("last_energy")))
+                rows.append(
+                    RollupRow(
+                        bucket: bucket, kwh: double("kwh") ?? 0, covered: integer("covered") ?? 0,
+                        samples: integer("samples") ?? 0,
+                        voltage: double("voltage"), current: double("current"), power: double("power"),
+                        pf: double("pf"),
+                        frequency: double("frequency"), powerMin: double("power_min"), powerMax: double("power_max"),
+                        firstTime: integer("first_time"), firstEnergy: double("first_energy"),
+                        lastTime: integer("last_time"),
+                        lastEnergy: double("last_energy")))
             }
         }
         return rows
@@ -207,7 +226,9 @@ extension InfluxSeriesStore {
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
     public func rebuildRollups(from: Int64?) async throws {
         let tagQuery = "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \"node\""
-        let nodes = try await series(tagQuery).flatMap { series in series.values.compactMap { $0.count > 1 ? $0[1] as? String : nil } }
+        let nodes = try await series(tagQuery).flatMap { series in
+            series.values.compactMap { $0.count > 1 ? $0[1] as? String : nil }
+        }
         for node in nodes {
             guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,
                 let last = try await latest(nodes: [node])[node]

@@ -115,7 +115,8 @@ public final class InfluxSeriesStore: SeriesStore {
                 query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase), ("precision", "ms")],
                 method: "POST")
         } else {
-            request = self.request(path: "/write", query: [("db", settings.database), ("precision", "ms")], method: "POST")
+            request = self.request(
+                path: "/write", query: [("db", settings.database), ("precision", "ms")], method: "POST")
         }
         request.headers["Content-Type"] = "text/plain; charset=utf-8"
         if shouldCompress(body.count), let gzipped = Gzip.compress(body) {
@@ -128,7 +129,8 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
-        var query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node))"
+        var query =
+            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node))"
         if let from { query += " AND time >= \(from)ms" }
         if let to { query += " AND time < \(to)ms" }
         query += " ORDER BY time ASC"
@@ -138,7 +140,8 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public func latest(nodes: [String]) async throws -> [String: Reading] {
         guard !nodes.isEmpty else { return [:] }
-        let query = "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes)) GROUP BY node ORDER BY time DESC LIMIT 1"
+        let query =
+            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes)) GROUP BY node ORDER BY time DESC LIMIT 1"
         var latest: [String: Reading] = [:]
         for series in try await series(query) {
             if let reading = series.readings(defaultNode: nil).first { latest[reading.node] = reading }
@@ -148,10 +151,12 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
         guard !nodes.isEmpty else { return [:] }
-        let query = "SELECT mean(power) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes))) AND time >= \(from)ms AND time < \(to)ms GROUP BY node"
+        let query =
+            "SELECT mean(power) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes))) AND time >= \(from)ms AND time < \(to)ms GROUP BY node"
         var means: [String: Double] = [:]
         for series in try await series(query) {
-            guard let node = series.tags["node"], let row = series.values.first, row.count > 1, let mean = row[1] as? NSNumber
+            guard let node = series.tags["node"], let row = series.values.first, row.count > 1,
+                let mean = row[1] as? NSNumber
             else { continue }
             means[node] = mean.doubleValue
         }
@@ -170,7 +175,8 @@ public final class InfluxSeriesStore: SeriesStore {
 
         func readings(defaultNode: String?) -> [Reading] {
             let node = tags["node"] ?? defaultNode ?? ""
-            let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) } }
+            let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) }
+            }
             return values.compactMap { row in
                 guard let time = (row.first as? NSNumber)?.int64Value else { return nil }
                 var reading = Reading(node: node, time: time)
@@ -186,7 +192,10 @@ public final class InfluxSeriesStore: SeriesStore {
         let data = try await influxQL(query)
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let results = root["results"] as? [[String: Any]]
-        else { throw SeriesError.failed(store: location, reason: "InfluxDB answered a query with something that is not InfluxQL JSON") }
+        else {
+            throw SeriesError.failed(
+                store: location, reason: "InfluxDB answered a query with something that is not InfluxQL JSON")
+        }
         var all: [Series] = []
         for result in results {
             if let error = result["error"] as? String { throw SeriesError.failed(store: location, reason: error) }
@@ -269,7 +278,8 @@ public final class InfluxSeriesStore: SeriesStore {
         let response: CurlHTTPClient.Response
         do {
             response = try await http.send(
-                method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: request.timeout)
+                method: request.method, url: request.url, headers: request.headers, body: request.body,
+                timeout: request.timeout)
         } catch CurlHTTPClient.TransportError.failed(_, let reason) {
             throw SeriesError.unavailable(store: location, reason: scrubbed(reason))
         }
@@ -278,9 +288,11 @@ public final class InfluxSeriesStore: SeriesStore {
         case 200..<300:
             return data
         case 401, 403:
-            throw SeriesError.unauthorized(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
+            throw SeriesError.unauthorized(
+                store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         case 500..<600, 408, 429:
-            throw SeriesError.unavailable(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
+            throw SeriesError.unavailable(
+                store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         default:
             throw SeriesError.failed(store: location, reason: scrubbed("HTTP \(response.status) \(Self.message(data))"))
         }

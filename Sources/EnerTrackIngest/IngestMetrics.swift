@@ -46,20 +46,29 @@ public final class IngestMetrics: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
         }
-        metric("enertrack_ingest_messages_received_total", "counter", "MQTT messages received.",
-               [("", received.load(ordering: .relaxed))])
-        metric("enertrack_ingest_readings_stored_total", "counter", "Readings the series store confirmed.",
-               [("", stored.load(ordering: .relaxed))])
-        metric("enertrack_ingest_readings_rejected_total", "counter", "Messages or readings dropped, by reason.",
-               rejectedCounts().sorted { $0.key.rawValue < $1.key.rawValue }.map { ("{reason=\"\($0.key.rawValue)\"}", $0.value) })
-        metric("enertrack_ingest_store_errors_total", "counter", "Failed series store writes (retried).",
-               [("", storeErrors.load(ordering: .relaxed))])
-        metric("enertrack_ingest_spool_depth", "gauge", "Readings in the spool waiting for the series store.",
-               [("", spoolDepth.load(ordering: .relaxed))])
-        metric("enertrack_ingest_spool_full", "gauge", "1 while the spool is full and consumption is paused.",
-               [("", spoolFull.load(ordering: .relaxed) ? 1 : 0)])
-        metric("enertrack_ingest_mqtt_connected", "gauge", "1 while connected to the broker.",
-               [("", connected.load(ordering: .relaxed) ? 1 : 0)])
+        metric(
+            "enertrack_ingest_messages_received_total", "counter", "MQTT messages received.",
+            [("", received.load(ordering: .relaxed))])
+        metric(
+            "enertrack_ingest_readings_stored_total", "counter", "Readings the series store confirmed.",
+            [("", stored.load(ordering: .relaxed))])
+        metric(
+            "enertrack_ingest_readings_rejected_total", "counter", "Messages or readings dropped, by reason.",
+            rejectedCounts().sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                ("{reason=\"\($0.key.rawValue)\"}", $0.value)
+            })
+        metric(
+            "enertrack_ingest_store_errors_total", "counter", "Failed series store writes (retried).",
+            [("", storeErrors.load(ordering: .relaxed))])
+        metric(
+            "enertrack_ingest_spool_depth", "gauge", "Readings in the spool waiting for the series store.",
+            [("", spoolDepth.load(ordering: .relaxed))])
+        metric(
+            "enertrack_ingest_spool_full", "gauge", "1 while the spool is full and consumption is paused.",
+            [("", spoolFull.load(ordering: .relaxed) ? 1 : 0)])
+        metric(
+            "enertrack_ingest_mqtt_connected", "gauge", "1 while connected to the broker.",
+            [("", connected.load(ordering: .relaxed) ? 1 : 0)])
         return out
     }
 }

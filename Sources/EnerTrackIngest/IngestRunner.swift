@@ -2,13 +2,13 @@ import CSupport
 import EnerTrackCore
 import EnerTrackKit
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import Logging
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Builds `ingest` from the configuration and runs it in a service group with graceful
 /// shutdown on SIGTERM/SIGINT, next to the optional Prometheus endpoint.
@@ -18,7 +18,9 @@ public enum IngestRunner {
         _ configuration: Configuration, clientID: String?, purpose: String, cleanSession: Bool
     ) throws -> MQTTSettings {
         guard let host = configuration[.mqttHost] else {
-            throw Failure(.configuration, "DOMINIO is not set: it names the MQTT broker (TLS); set it in the env file or the environment")
+            throw Failure(
+                .configuration,
+                "DOMINIO is not set: it names the MQTT broker (TLS); set it in the env file or the environment")
         }
         let port = Int32(configuration[.mqttPort] ?? "8883") ?? 8883
         return MQTTSettings(
@@ -31,13 +33,17 @@ public enum IngestRunner {
     /// One spool per client id: workers sharing a data directory never touch each other's segments,
     /// and a restarted worker finds its own leftovers.
     public static func spoolDirectory(_ dataDirectory: String, clientID: String) -> String {
-        let safe = String(clientID.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) ? Character($0) : "_" })
+        let safe = String(
+            clientID.unicodeScalars.map {
+                CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) ? Character($0) : "_"
+            })
         return dataDirectory + "/spool/" + safe
     }
 
     /// `HOST:PORT` (`127.0.0.1:9106`, `[::1]:9106`).
     public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port)
         else { throw Failure(.usage, "--metrics-listen '\(text)' is not HOST:PORT (for example 127.0.0.1:9106)") }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -56,23 +62,29 @@ public enum IngestRunner {
         let series = try Stores.series(configuration)
         let dataDirectory = try Stores.ensureDataDirectory(configuration.dataDirectory)
         let service = try IngestService(
-            mqtt: mqtt, series: series, directory: directory, spoolDirectory: spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
+            mqtt: mqtt, series: series, directory: directory,
+            spoolDirectory: spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
             prefix: configuration[.mqttTopicPrefix] ?? "enertrack", logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            .init(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let listen {
             let router = Router()
             let metrics = service.metrics
             router.get("metrics") { _, _ in metrics.prometheusText() }
             let app = Application(
-                router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "enertrack-ingest"),
+                router: router,
+                configuration: .init(
+                    address: .hostname(listen.host, port: listen.port), serverName: "enertrack-ingest"),
                 logger: quietLogger(logger))
             services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
             logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
         }
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quietLogger(logger)))
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quietLogger(logger)))
         try await group.run()
     }
 
@@ -99,7 +111,9 @@ public struct StderrLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var line = "\(event.level.rawValue): \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        if !merged.isEmpty { line += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        if !merged.isEmpty {
+            line += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
         line += "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }

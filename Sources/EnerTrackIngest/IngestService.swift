@@ -63,7 +63,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         decoder = PayloadDecoder(prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead)
         spool = try ReadingSpool(directory: spoolDirectory, capacity: options.spoolCapacity)
         sink = ReadingSink(
-            series: series, directory: directory, knownOnly: options.knownOnly, maxNewNodesPerHour: options.maxNewNodesPerHour)
+            series: series, directory: directory, knownOnly: options.knownOnly,
+            maxNewNodesPerHour: options.maxNewNodesPerHour)
         (events, emit) = AsyncStream.makeStream(of: Event.self)
     }
 
@@ -79,7 +80,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         }
         let client = try MQTTClient(settings: mqttSettings, subscriptions: subscriptions, delegate: self)
         logger.notice(
-            "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)")
+            "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)"
+        )
         // The drainer is not a child of the group below: cancelling the stats and watchdog loops
         // at shutdown must not cut short a store write in flight or the final drain.
         let drainer = Task { [self] in await drain() }
@@ -110,7 +112,11 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         } onGracefulShutdown: { [emit] in
             emit.yield(.shutdown)
         }
-        if let failure { logger.critical("\(failure.description)") } else { logger.notice("stopping: no new messages; storing what the spool holds") }
+        if let failure {
+            logger.critical("\(failure.description)")
+        } else {
+            logger.notice("stopping: no new messages; storing what the spool holds")
+        }
         notifier.notify("STOPPING=1")
         spool.allowOverflow()
         client.stop()
@@ -131,7 +137,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         case .connecting: return
         case .connected(let version, let sessionPresent):
             metrics.connected.store(true, ordering: .relaxed)
-            text = "connected to \(mqttSettings.host):\(mqttSettings.port) (MQTT \(version == 5 ? "5" : "3.1.1"), \(sessionPresent ? "persistent session resumed" : "new session"))"
+            text =
+                "connected to \(mqttSettings.host):\(mqttSettings.port) (MQTT \(version == 5 ? "5" : "3.1.1"), \(sessionPresent ? "persistent session resumed" : "new session"))"
         case .subscribed:
             logger.notice("subscribed to \(subscriptions.joined(separator: " ")) at QoS 1")
             notifier.notify("READY=1\nSTATUS=consuming")
@@ -163,7 +170,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
         let reading: Reading
         do {
-            reading = try decoder.decode(topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now)
+            reading = try decoder.decode(
+                topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now)
         } catch {
             metrics.reject(error.reason)
             logRejection(error, topic: String(cString: topic))
@@ -173,9 +181,13 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             do {
                 if try spool.append(reading) {
                     if !metrics.spoolFull.exchange(true, ordering: .relaxed) {
-                        logger.error("spool full (\(options.spoolCapacity) readings): consumption paused until the series store catches up; the broker keeps queueing")
+                        logger.error(
+                            "spool full (\(options.spoolCapacity) readings): consumption paused until the series store catches up; the broker keeps queueing"
+                        )
                     }
-                } else if metrics.spoolFull.load(ordering: .relaxed), metrics.spoolFull.exchange(false, ordering: .relaxed) {
+                } else if metrics.spoolFull.load(ordering: .relaxed),
+                    metrics.spoolFull.exchange(false, ordering: .relaxed)
+                {
                     logger.notice("spool has room again: consuming")
                 }
                 return
@@ -200,7 +212,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             return true
         }
         if due {
-            logger.warning("rejected message on \(LogText.quoted(topic, max: 120)): \(rejection.description) (further rejections of this node are counted, logged again in a minute)")
+            logger.warning(
+                "rejected message on \(LogText.quoted(topic, max: 120)): \(rejection.description) (further rejections of this node are counted, logged again in a minute)"
+            )
         }
     }
 
@@ -228,7 +242,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 // Idle: bring the rollups up to date now and then, so reports never wait for it.
                 if ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
                     lastRollupRefresh = .now
-                    do { try await sink.series.refreshRollups() } catch { logger.warning("cannot refresh rollups: \(error)") }
+                    do { try await sink.series.refreshRollups() } catch {
+                        logger.warning("cannot refresh rollups: \(error)")
+                    }
                 }
                 await Self.pause(0.05)
                 continue
@@ -246,7 +262,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 if outcome.unknown > 0 { metrics.reject(.unknownNode, count: outcome.unknown) }
                 if outcome.overCap > 0 {
                     metrics.reject(.tooManyNewNodes, count: outcome.overCap)
-                    logger.warning("dropped \(outcome.overCap) readings of new ESP ids: over ENERTRACK_MAX_NEW_NODES (\(options.maxNewNodesPerHour)) registered this hour")
+                    logger.warning(
+                        "dropped \(outcome.overCap) readings of new ESP ids: over ENERTRACK_MAX_NEW_NODES (\(options.maxNewNodesPerHour)) registered this hour"
+                    )
                 }
                 for node in outcome.registered {
                     logger.notice("registered unknown node '\(node)' as inactive; see 'enertrack node list --all'")
@@ -262,7 +280,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 metrics.storeErrors.add(1, ordering: .relaxed)
                 let reason = "\(error)"
                 if storeDown != reason {
-                    logger.error("cannot store readings: \(reason); they stay in the spool (depth \(spool.depth)) and are retried")
+                    logger.error(
+                        "cannot store readings: \(reason); they stay in the spool (depth \(spool.depth)) and are retried"
+                    )
                     storeDown = reason
                 }
                 if let deadline, ContinuousClock.now + .seconds(backoff) >= deadline { return }
@@ -295,7 +315,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
             let latency = metrics.takeMeanLatency().map { String(format: "%.1f ms", $0) } ?? "-"
             logger.info(
-                "stats: received \(received - last.received), stored \(stored - last.stored), rejected \(rejected - last.rejected)\(reasons.isEmpty ? "" : " (total: \(reasons))"), spool depth \(spool.depth), store write \(latency)")
+                "stats: received \(received - last.received), stored \(stored - last.stored), rejected \(rejected - last.rejected)\(reasons.isEmpty ? "" : " (total: \(reasons))"), spool depth \(spool.depth), store write \(latency)"
+            )
             last = (received, stored, rejected)
         }
     }
@@ -324,7 +345,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         while !Task.isCancelled {
             let now = Date().milliseconds
             // A full spool blocks the MQTT thread on purpose: that is waiting, not wedged.
-            let mqttAlive = metrics.spoolFull.load(ordering: .relaxed) || now - client.heartbeat.load(ordering: .relaxed) < staleAfter
+            let mqttAlive =
+                metrics.spoolFull.load(ordering: .relaxed)
+                || now - client.heartbeat.load(ordering: .relaxed) < staleAfter
             if mqttAlive, now - drainerHeartbeat.load(ordering: .relaxed) < staleAfter {
                 notifier.notify("WATCHDOG=1")
             }

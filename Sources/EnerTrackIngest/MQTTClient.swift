@@ -35,7 +35,8 @@ public struct MQTTSettings: Sendable {
     /// `enertrack-<purpose>-<hostname>`: stable across restarts, so the persistent session is found again.
     public static func defaultClientID(purpose: String) -> String {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-        let safe = host.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" ? String($0) : "-" }.joined()
+        let safe = host.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" ? String($0) : "-" }
+            .joined()
         return String("enertrack-\(purpose)-\(safe)".prefix(64))
     }
 }
@@ -173,7 +174,8 @@ public final class MQTTClient: @unchecked Sendable {
             MQTTClient.client(userdata)?.published.add(1, ordering: .relaxed)
         }
         mosquitto_message_callback_set(handle) { _, userdata, message in
-            guard let client = MQTTClient.client(userdata), let message = message?.pointee, let topic = message.topic else { return }
+            guard let client = MQTTClient.client(userdata), let message = message?.pointee, let topic = message.topic
+            else { return }
             let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
             client.delivered += 1
             client.delegate.mqttMessage(topic: topic, payload: payload)
@@ -186,7 +188,9 @@ public final class MQTTClient: @unchecked Sendable {
             // libmosquitto formats every log line (two per message) once a log callback is set:
             // listen only while connecting, where its words explain a TLS failure.
             mosquitto_log_callback_set(handle, nil)
-            delegate.mqttState(.connected(protocolVersion: protocolVersion == MQTT_PROTOCOL_V5 ? 5 : 4, sessionPresent: sessionPresent))
+            delegate.mqttState(
+                .connected(protocolVersion: protocolVersion == MQTT_PROTOCOL_V5 ? 5 : 4, sessionPresent: sessionPresent)
+            )
             subscribe()
         case 1 where protocolVersion == MQTT_PROTOCOL_V5, 132 where protocolVersion == MQTT_PROTOCOL_V5:
             protocolVersion = MQTT_PROTOCOL_V311  // the broker does not speak MQTT 5
@@ -204,7 +208,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         var mid: Int32 = 0
         var topics = subscriptions.map { strdup($0) }
-        defer { topics.forEach { free($0) } }
+        defer { for topic in topics { free(topic) } }
         let rc = topics.withUnsafeMutableBufferPointer { buffer in
             mosquitto_subscribe_multiple(handle, &mid, Int32(buffer.count), buffer.baseAddress, 1, 0, nil)
         }
@@ -276,7 +280,8 @@ public final class MQTTClient: @unchecked Sendable {
                     delegate.mqttState(.failed(.tls(Self.tlsReason(lastError ?? "", settings: settings))))
                     return
                 }
-                if rc == Int32(MOSQ_ERR_CONN_REFUSED.rawValue), lastError == nil { continue }  // protocol fallback: retry at once
+                // protocol fallback: retry at once
+                if rc == Int32(MOSQ_ERR_CONN_REFUSED.rawValue), lastError == nil { continue }
                 delegate.mqttState(.disconnected(reason: lastError ?? Self.describe(rc), retryIn: backoff))
                 pause(&backoff)
             } else if pendingSubscribe >= 0 {
@@ -301,7 +306,8 @@ public final class MQTTClient: @unchecked Sendable {
     private func turn() -> Int32 {
         let socket = mosquitto_socket(handle)
         guard socket >= 0 else { return Int32(MOSQ_ERR_NO_CONN.rawValue) }
-        var descriptor = pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0)
+        var descriptor = pollfd(
+            fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0)
         // A publisher's messages are queued by other threads: look at the queue often.
         let ready = poll(&descriptor, 1, subscriptions.isEmpty ? 5 : 500)
         if ready < 0, errno != EINTR { return Int32(MOSQ_ERR_ERRNO.rawValue) }
@@ -331,7 +337,8 @@ public final class MQTTClient: @unchecked Sendable {
 
     private func connect() -> Int32 {
         mosquitto_log_callback_set(handle) { _, userdata, level, message in
-            guard let client = MQTTClient.client(userdata), let message, level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 else { return }
+            guard let client = MQTTClient.client(userdata), let message, level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0
+            else { return }
             client.lastError = String(cString: message)
         }
         _ = mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, protocolVersion)
@@ -341,7 +348,8 @@ public final class MQTTClient: @unchecked Sendable {
         }
         // MQTT 5 ends a session at disconnect unless CONNECT asks for an expiry interval.
         var properties: OpaquePointer?
-        _ = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), settings.sessionExpiry)
+        _ = mosquitto_property_add_int32(
+            &properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), settings.sessionExpiry)
         defer { mosquitto_property_free_all(&properties) }
         return mosquitto_connect_bind_v5(handle, settings.host, settings.port, settings.keepAlive, nil, properties)
     }
@@ -378,7 +386,8 @@ public final class MQTTClient: @unchecked Sendable {
     static func tlsReason(_ message: String, settings: MQTTSettings) -> String {
         let ca = settings.caFile.map { "MQTT_CAFILE \($0)" } ?? "the system trust store"
         if message.contains("certificate verify failed") {
-            return "the certificate of \(settings.host):\(settings.port) does not verify against \(ca) or does not name \(settings.host) (\(message))"
+            return
+                "the certificate of \(settings.host):\(settings.port) does not verify against \(ca) or does not name \(settings.host) (\(message))"
         }
         return "\(message) (\(settings.host):\(settings.port), CA: \(ca))"
     }

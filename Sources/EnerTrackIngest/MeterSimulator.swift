@@ -24,7 +24,8 @@ public struct MeterSimulator: Sendable {
             let number = String(repeating: "0", count: max(0, width - String(index).count)) + String(index)
             meters.append(
                 Meter(
-                    espID: "\(prefix)-\(number)", scale: 0.5 + generator.unit() * 1.5, pf: 0.85 + generator.unit() * 0.14,
+                    espID: "\(prefix)-\(number)", scale: 0.5 + generator.unit() * 1.5,
+                    pf: 0.85 + generator.unit() * 0.14,
                     energy: 100 + generator.unit() * 4_900))
         }
         self.meters = meters
@@ -55,8 +56,10 @@ public struct MeterSimulator: Sendable {
         meters[index] = meter
         func round(_ value: Double, _ places: Double) -> Double { (value * places).rounded() / places }
         return Reading(
-            node: meter.espID, time: time, voltage: round(voltage, 10), current: round(power / (voltage * meter.pf), 1000),
-            power: round(power, 10), energy: round(meter.energy, 1000), pf: round(meter.pf, 100), frequency: round(frequency, 100))
+            node: meter.espID, time: time, voltage: round(voltage, 10),
+            current: round(power / (voltage * meter.pf), 1000),
+            power: round(power, 10), energy: round(meter.energy, 1000), pf: round(meter.pf, 100),
+            frequency: round(frequency, 100))
     }
 
     /// MQTT messages for a reading: one JSON object with `ts`, or one plain number per quantity topic.

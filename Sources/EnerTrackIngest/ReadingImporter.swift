@@ -2,7 +2,7 @@ import EnerTrackCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `enertrack import` did.

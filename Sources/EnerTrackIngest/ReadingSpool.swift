@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A durable queue of readings between the MQTT callback and the series store.
@@ -66,14 +66,20 @@ public final class ReadingSpool: Sendable {
         self.capacity = capacity
         self.segmentBytes = max(segmentBytes, 4096)
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw Failure(.cannotCreate, "cannot create the spool directory \(directory): \(error.localizedDescription)")
+            throw Failure(
+                .cannotCreate, "cannot create the spool directory \(directory): \(error.localizedDescription)")
         }
         var state = Writer()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasSuffix(".spare") {
-            if state.spares.count < Self.maxSpares { state.spares.append(directory + "/" + name) } else { unlink(directory + "/" + name) }
+            if state.spares.count < Self.maxSpares {
+                state.spares.append(directory + "/" + name)
+            } else {
+                unlink(directory + "/" + name)
+            }
         }
         for name in names where name.hasSuffix(".spool") {
             guard let sequence = UInt64(name.dropLast(6)) else { continue }
@@ -112,7 +118,9 @@ public final class ReadingSpool: Sendable {
                     if state.mapping != nil { cut(&state) }
                     do throws(Failure) { try openSegment(&state) } catch { return .failure(error) }
                 }
-                guard let mapping = state.mapping else { return .failure(Failure(.ioError, "spool segment is not mapped")) }
+                guard let mapping = state.mapping else {
+                    return .failure(Failure(.ioError, "spool segment is not mapped"))
+                }
                 let record = mapping + Self.headerSize + state.used
                 Self.encode(reading, into: record)
                 state.used += size
@@ -212,7 +220,11 @@ public final class ReadingSpool: Sendable {
         Self.closeCurrent(&state)
         guard count > 0 else {
             let spare = String(path.dropLast(6)) + ".spare"
-            if state.spares.count < Self.maxSpares, rename(path, spare) == 0 { state.spares.append(spare) } else { unlink(path) }
+            if state.spares.count < Self.maxSpares, rename(path, spare) == 0 {
+                state.spares.append(spare)
+            } else {
+                unlink(path)
+            }
             return
         }
         state.closed.append(Segment(path: path, sequence: sequence))
@@ -232,12 +244,16 @@ public final class ReadingSpool: Sendable {
     /// The header and the committed records of a segment file, not the unused rest.
     private static func committedBytes(of path: String) throws -> [UInt8] {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(.ioError, "cannot read spool segment \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw Failure(.ioError, "cannot read spool segment \(path): \(String(cString: strerror(errno)))")
+        }
         defer { Glibc.close(descriptor) }
         var header = [UInt8](repeating: 0, count: headerSize)
         guard pread(descriptor, &header, headerSize, 0) == headerSize else { return [] }
         // The header is bytes on disk: a corrupt length is clamped to the file, never trusted.
-        let committed = header.withUnsafeBytes { Int(clamping: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+        let committed = header.withUnsafeBytes {
+            Int(clamping: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
         var size = 0
         var status = stat()
         if fstat(descriptor, &status) == 0 { size = Int(status.st_size) }
@@ -245,7 +261,9 @@ public final class ReadingSpool: Sendable {
         var bytes = [UInt8](repeating: 0, count: max(total, headerSize))
         var offset = 0
         while offset < total {
-            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, total - offset, off_t(offset)) }
+            let count = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + offset, total - offset, off_t(offset))
+            }
             guard count > 0 else { break }
             offset += count
         }
@@ -284,8 +302,12 @@ public final class ReadingSpool: Sendable {
     static func records(in path: String) throws -> [Reading] {
         let data = try committedBytes(of: path)
         return data.withUnsafeBytes { bytes -> [Reading] in
-            guard bytes.count >= headerSize, bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian == magic else { return [] }
-            let committed = min(Int(clamping: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian), bytes.count - headerSize)
+            guard bytes.count >= headerSize,
+                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian == magic
+            else { return [] }
+            let committed = min(
+                Int(clamping: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian),
+                bytes.count - headerSize)
             var readings: [Reading] = []
             var offset = headerSize
             let end = headerSize + committed
@@ -298,13 +320,17 @@ public final class ReadingSpool: Sendable {
                 let nodeLength = Int(bytes[offset + 9])
                 let size = 10 + nodeLength + 8 * mask.nonzeroBitCount
                 guard offset + size <= end else { break }
-                let node = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 10)..<(offset + 10 + nodeLength)]), as: UTF8.self)
+                let node = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 10)..<(offset + 10 + nodeLength)]),
+                    as: UTF8.self)
                 guard DirectoryRules.isESPID(node), TimeArgument.range.contains(time) else { break }
                 var reading = Reading(node: node, time: time)
                 var valueOffset = offset + 10 + nodeLength
                 var valid = true
                 for (bit, quantity) in Quantity.allCases.enumerated() where mask & (1 << bit) != 0 {
-                    let value = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: valueOffset, as: UInt64.self)))
+                    let value = Double(
+                        bitPattern: UInt64(
+                            littleEndian: bytes.loadUnaligned(fromByteOffset: valueOffset, as: UInt64.self)))
                     valid = valid && value.isFinite && quantity.plausibleRange.contains(value)
                     reading[quantity] = value
                     valueOffset += 8

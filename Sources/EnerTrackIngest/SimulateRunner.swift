@@ -29,14 +29,17 @@ public enum SimulateRunner {
         configuration: Configuration, options: Options, progress: @Sendable (String) -> Void
     ) async throws -> Summary {
         let clientID = options.clientID ?? "enertrack-simulate-\(getpid())"
-        let settings = try IngestRunner.mqttSettings(configuration, clientID: clientID, purpose: "simulate", cleanSession: true)
+        let settings = try IngestRunner.mqttSettings(
+            configuration, clientID: clientID, purpose: "simulate", cleanSession: true)
         let prefix = configuration[.mqttTopicPrefix] ?? "enertrack"
         let watcher = ConnectionWatcher()
         let client = try MQTTClient(settings: settings, subscriptions: [], delegate: watcher)
         client.start()
         defer { client.stop() }
         try await watcher.waitUntilReady(timeout: 15)
-        progress("publishing \(options.json ? "JSON" : "per-quantity") readings of \(options.nodes) meters (\(options.nodePrefix)-…) to \(settings.host):\(settings.port) at \(options.rate)/s")
+        progress(
+            "publishing \(options.json ? "JSON" : "per-quantity") readings of \(options.nodes) meters (\(options.nodePrefix)-…) to \(settings.host):\(settings.port) at \(options.rate)/s"
+        )
 
         var simulator = MeterSimulator(count: options.nodes, prefix: options.nodePrefix)
         var summary = Summary()
@@ -51,7 +54,8 @@ public enum SimulateRunner {
             let due = Int(elapsed / interval) + 1
             while summary.readings < due {
                 let now = Date().milliseconds
-                let reading = simulator.reading(meter: next % options.nodes, time: now, timeZone: configuration.timeZone)
+                let reading = simulator.reading(
+                    meter: next % options.nodes, time: now, timeZone: configuration.timeZone)
                 next += 1
                 for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {
                     client.publish(topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos)

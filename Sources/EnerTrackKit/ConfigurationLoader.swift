@@ -11,15 +11,18 @@ public struct ConfigurationLoader: Sendable {
     public var systemEnvFile: String
     public var currentDirectory: String
 
-    public init(environment: [String: String], systemEnvFile: String = ConfigurationLoader.systemEnvFile,
-                currentDirectory: String = FileManager.default.currentDirectoryPath) {
+    public init(
+        environment: [String: String], systemEnvFile: String = ConfigurationLoader.systemEnvFile,
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) {
         self.environment = environment
         self.systemEnvFile = systemEnvFile
         self.currentDirectory = currentDirectory
     }
 
     /// Loads the configuration. `configFile` is `--config`; `flags` are option values by key name.
-    public func load(configFile: String?, flags: [String: (value: String, flag: String)] = [:]) throws -> Configuration {
+    public func load(configFile: String?, flags: [String: (value: String, flag: String)] = [:]) throws -> Configuration
+    {
         let file = try envFile(explicit: configFile)
         let resolved = try Configuration.resolve(flags: flags, environment: environment, file: file)
         var values = resolved.values
@@ -66,14 +69,17 @@ public struct ConfigurationLoader: Sendable {
         }
         let system = "/var/lib/enertrack"
         let manager = FileManager.default
-        if manager.fileExists(atPath: system) ? manager.isWritableFile(atPath: system) : manager.isWritableFile(atPath: "/var/lib") {
+        if manager.fileExists(atPath: system)
+            ? manager.isWritableFile(atPath: system) : manager.isWritableFile(atPath: "/var/lib")
+        {
             return ConfigValue(system, .defaultValue)
         }
         return ConfigValue(absolute("enertrack-data"), .derived("default (\(system) is not writable)"))
     }
 
     private func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: currentDirectory).appendingPathComponent(path).standardized.path
+        path.hasPrefix("/")
+            ? path : URL(fileURLWithPath: currentDirectory).appendingPathComponent(path).standardized.path
     }
 }
 

@@ -20,11 +20,12 @@ public struct ConsumptionReport: Sendable {
     public static func defaultRange(_ unit: PeriodUnit, now: Date, timeZone: TimeZone) -> DateInterval {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let component: Calendar.Component = switch unit {
-        case .hour: .day
-        case .day: .month
-        case .month, .year: .year
-        }
+        let component: Calendar.Component =
+            switch unit {
+            case .hour: .day
+            case .day: .month
+            case .month, .year: .year
+            }
         let current = calendar.dateInterval(of: component, for: now) ?? DateInterval(start: now, duration: 0)
         guard unit == .year else { return current }
         let start = calendar.date(byAdding: .year, value: -4, to: current.start) ?? current.start
@@ -40,24 +41,31 @@ public struct ConsumptionReport: Sendable {
     /// range, when `to` is not after `from`, or when the range holds more than `maxPeriods`.
     /// The CLI, the consumption page and the API all resolve their ranges here.
     public static func range(
-        _ unit: PeriodUnit, from: String?, to: String?, flags: (from: String, to: String) = ("--from", "--to"), now: Date,
+        _ unit: PeriodUnit, from: String?, to: String?, flags: (from: String, to: String) = ("--from", "--to"),
+        now: Date,
         timeZone: TimeZone
     ) throws(Failure) -> DateInterval {
         let defaults = defaultRange(unit, now: now, timeZone: timeZone)
-        let start = try TimeArgument.option(from, flag: flags.from, fallback: defaults.start, timeZone: timeZone, now: now)
+        let start = try TimeArgument.option(
+            from, flag: flags.from, fallback: defaults.start, timeZone: timeZone, now: now)
         let end = try TimeArgument.option(
-            to, flag: flags.to, fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: timeZone, now: now)
+            to, flag: flags.to, fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: timeZone,
+            now: now)
         guard end > start else { throw Failure(.usage, "\(flags.to) must be after \(flags.from)") }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let count: Int? = switch unit {
-        case .hour: Int(end.timeIntervalSince(start) / 3600)
-        case .day: calendar.dateComponents([.day], from: start, to: end).day
-        case .month: calendar.dateComponents([.month], from: start, to: end).month
-        case .year: calendar.dateComponents([.year], from: start, to: end).year
-        }
+        let count: Int? =
+            switch unit {
+            case .hour: Int(end.timeIntervalSince(start) / 3600)
+            case .day: calendar.dateComponents([.day], from: start, to: end).day
+            case .month: calendar.dateComponents([.month], from: start, to: end).month
+            case .year: calendar.dateComponents([.year], from: start, to: end).year
+            }
         guard let count, count < maxPeriods else {
-            throw Failure(.usage, "at most \(maxPeriods) \(unit.rawValue)s at a time: narrow \(flags.from)/\(flags.to) or use a longer unit")
+            throw Failure(
+                .usage,
+                "at most \(maxPeriods) \(unit.rawValue)s at a time: narrow \(flags.from)/\(flags.to) or use a longer unit"
+            )
         }
         return DateInterval(start: start, end: end)
     }
@@ -65,7 +73,8 @@ public struct ConsumptionReport: Sendable {
     /// Computes the report from raw readings. Readings are fetched from a little before the range,
     /// so the interval that crosses its start is counted in proportion.
     public static func compute(
-        series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date = Date()
+        series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
+        now: Date = Date()
     ) async throws -> ConsumptionReport {
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
         guard let first = periods.first, let last = periods.last else {
@@ -83,15 +92,18 @@ public struct ConsumptionReport: Sendable {
                 energy = try await rawBuckets(series: series, node: node, from: from, to: to).totals(spans)
             }
             for (period, (span, total)) in zip(periods, zip(spans, energy ?? [])) {
-                rows.append(Row(node: node, start: period.start, end: period.end, kwh: total.kwh,
-                                complete: total.complete && span.upperBound <= nowMS))
+                rows.append(
+                    Row(
+                        node: node, start: period.start, end: period.end, kwh: total.kwh,
+                        complete: total.complete && span.upperBound <= nowMS))
             }
         }
         return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows)
     }
 
     /// Buckets computed from raw readings (stores without rollups).
-    static func rawBuckets(series: any SeriesStore, node: String, from: Int64, to: Int64) async throws -> EnergyBuckets {
+    static func rawBuckets(series: any SeriesStore, node: String, from: Int64, to: Int64) async throws -> EnergyBuckets
+    {
         var readings: [Reading] = []
         var cursor = from
         while true {
@@ -132,7 +144,8 @@ public struct ConsumptionReport: Sendable {
         let nodeWidth = max(4, rows.map(\.node.count).max() ?? 0)
         let values = rows.map { String(format: "%.3f", $0.kwh) }
         let valueWidth = max(3, values.map(\.count).max() ?? 0)
-        var out = "NODE".padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
+        var out =
+            "NODE".padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
             + "START".padding(toLength: 25, withPad: " ", startingAt: 0) + "  "
             + String(repeating: " ", count: valueWidth - 3) + "KWH" + "  " + "BAR\n"
         for (row, value) in zip(rows, values) {

@@ -21,12 +21,17 @@ public struct DirectoryAdmin: Sendable {
         try DirectoryRules.checkUsername(username)
         try DirectoryRules.checkEmail(email)
         try DirectoryRules.checkText(name, field: "name", maxLength: DirectoryRules.maxNameLength)
-        if try await store.user(named: username) != nil { throw DirectoryError.duplicate(what: "user", value: username) }
+        if try await store.user(named: username) != nil {
+            throw DirectoryError.duplicate(what: "user", value: username)
+        }
         if try await store.user(named: email) != nil { throw DirectoryError.duplicate(what: "email", value: email) }
     }
 
-    public func addUser(username: String, email: String, name: String?, isAdmin: Bool, password: String) async throws -> User {
-        try await addUser(username: username, email: email, name: name, isAdmin: isAdmin, password: password) { [hasher] in
+    public func addUser(username: String, email: String, name: String?, isAdmin: Bool, password: String) async throws
+        -> User
+    {
+        try await addUser(username: username, email: email, name: name, isAdmin: isAdmin, password: password) {
+            [hasher] in
             try hasher.hash($0)
         }
     }
@@ -57,7 +62,9 @@ public struct DirectoryAdmin: Sendable {
 
     /// A new password ends every web session and API token of the user, whoever changes it
     /// (`user passwd`, the profile page); `hash` lets the web server hash off its executor.
-    public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String) async throws {
+    public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String)
+        async throws
+    {
         let user = try await user(username)
         try DirectoryRules.checkPassword(password)
         try await store.setPasswordHash(try await hash(password), username: user.username)
@@ -67,7 +74,7 @@ public struct DirectoryAdmin: Sendable {
     /// Checks a password against the stored hash; false for unknown, disabled or removed users.
     public func verifyPassword(username: String, password: String) async throws -> User? {
         guard let user = try await store.user(named: username), user.isActive, user.removedAt == nil,
-              hasher.verify(password, against: user.passwordHash)
+            hasher.verify(password, against: user.passwordHash)
         else { return nil }
         return user
     }
@@ -102,7 +109,8 @@ public struct DirectoryAdmin: Sendable {
     public func editNode(espID: String, changes: NodeChanges) async throws -> Node {
         try DirectoryRules.checkESPID(espID)
         try DirectoryRules.checkText(changes.name, field: "name", maxLength: DirectoryRules.maxNameLength)
-        try DirectoryRules.checkText(changes.description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
+        try DirectoryRules.checkText(
+            changes.description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
         return try await store.editNode(espID: espID, changes: changes)
     }
 

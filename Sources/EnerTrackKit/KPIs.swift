@@ -35,7 +35,9 @@ public struct KPIs: Sendable {
     ) async throws -> KPIs {
         let ids = nodes.map(\.espID)
         guard !ids.isEmpty else {
-            return KPIs(meters: [], powerW: nil, meanPowerW: nil, energyTodayKWh: 0, voltage: nil, frequency: nil, pf: nil, latestTime: nil)
+            return KPIs(
+                meters: [], powerW: nil, meanPowerW: nil, energyTodayKWh: 0, voltage: nil, frequency: nil, pf: nil,
+                latestTime: nil)
         }
         let latest: [String: Reading]
         if let known { latest = known } else { latest = try await series.latest(nodes: ids) }
@@ -43,12 +45,14 @@ public struct KPIs: Sendable {
         var means: [String: Double]?
         if let window { means = try await series.meanPower(nodes: ids, from: nowMS - window, to: nowMS + 1) }
         let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: timeZone)
-        let energy = try await ConsumptionReport.compute(series: series, nodes: ids, unit: .day, range: today, timeZone: timeZone, now: now)
+        let energy = try await ConsumptionReport.compute(
+            series: series, nodes: ids, unit: .day, range: today, timeZone: timeZone, now: now)
         var todayByNode: [String: Double] = [:]
         for row in energy.rows { todayByNode[row.node, default: 0] += row.kwh }
         let meters = nodes.map { node in
             Meter(
-                node: node, status: NodeStatus(node: node, now: now, inactiveAfter: inactiveAfter), latest: latest[node.espID],
+                node: node, status: NodeStatus(node: node, now: now, inactiveAfter: inactiveAfter),
+                latest: latest[node.espID],
                 meanPowerW: means?[node.espID], todayKWh: todayByNode[node.espID] ?? 0)
         }
         func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
@@ -56,8 +60,10 @@ public struct KPIs: Sendable {
         let active = meters.filter { $0.status == .active }.compactMap(\.latest?.power)
         let meanPowers = meters.compactMap(\.meanPowerW)
         return KPIs(
-            meters: meters, powerW: active.isEmpty ? nil : active.reduce(0, +), meanPowerW: meanPowers.isEmpty ? nil : meanPowers.reduce(0, +),
+            meters: meters, powerW: active.isEmpty ? nil : active.reduce(0, +),
+            meanPowerW: meanPowers.isEmpty ? nil : meanPowers.reduce(0, +),
             energyTodayKWh: energy.totalKWh, voltage: mean(readings.compactMap(\.voltage)),
-            frequency: mean(readings.compactMap(\.frequency)), pf: mean(readings.compactMap(\.pf)), latestTime: readings.map(\.date).max())
+            frequency: mean(readings.compactMap(\.frequency)), pf: mean(readings.compactMap(\.pf)),
+            latestTime: readings.map(\.date).max())
     }
 }

@@ -75,7 +75,9 @@ public indirect enum JSONValue: Encodable, Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                out +=
+                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -183,7 +185,8 @@ public struct RecordRenderer: Sendable {
 
     /// To the second, with the zone's offset at that instant.
     public func iso8601(_ date: Date) -> String {
-        ISO8601.format(milliseconds: Int64(saturating: date.timeIntervalSince1970.rounded(.down) * 1000), timeZone: timeZone)
+        ISO8601.format(
+            milliseconds: Int64(saturating: date.timeIntervalSince1970.rounded(.down) * 1000), timeZone: timeZone)
     }
 }
 

@@ -34,7 +34,9 @@ public struct ReadingFormatter: Sendable {
             case .table:
                 out += row([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "-" }) + "\n"
             case .csv:
-                out += ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(separator: ",") + "\n"
+                out +=
+                    ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(
+                        separator: ",") + "\n"
             case .json:
                 if !(first && index == 0) { out += "," }
                 out += "\n  {\"time\": \"\(time)\", \"node\": \"\(reading.node)\""
@@ -61,7 +63,8 @@ public struct ReadingFormatter: Sendable {
         // 29: an ISO 8601 time with milliseconds and an offset.
         let widths = [29, 16] + Array(repeating: 10, count: Quantity.allCases.count)
         return zip(cells, widths).enumerated().map { index, pair in
-            index == cells.count - 1 ? pair.0 : pair.0.padding(toLength: max(pair.1, pair.0.count), withPad: " ", startingAt: 0)
+            index == cells.count - 1
+                ? pair.0 : pair.0.padding(toLength: max(pair.1, pair.0.count), withPad: " ", startingAt: 0)
         }.joined(separator: " ")
     }
 }

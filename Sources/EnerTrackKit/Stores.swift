@@ -5,7 +5,7 @@ import EnerTrackSQLite
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Opens the stores the configuration selects: MariaDB or embedded SQLite for the directory.
@@ -56,7 +56,10 @@ public enum Stores {
                 throw Failure(.cannotCreate, "data directory \(path) exists but is not a directory")
             }
             guard FileManager.default.isWritableFile(atPath: path) else {
-                throw Failure(.noPermission, "data directory \(path) is not writable by this user; set ENERTRACK_DATA_DIR or fix its permissions")
+                throw Failure(
+                    .noPermission,
+                    "data directory \(path) is not writable by this user; set ENERTRACK_DATA_DIR or fix its permissions"
+                )
             }
             return path
         }
@@ -75,6 +78,7 @@ public enum Stores {
         if code == EEXIST { return }
         let reason = String(cString: strerror(code))
         let status: ExitStatus = [EACCES, EPERM, EROFS].contains(code) ? .noPermission : .cannotCreate
-        throw Failure(status, "cannot create data directory \(path): \(reason); set ENERTRACK_DATA_DIR to a writable directory")
+        throw Failure(
+            status, "cannot create data directory \(path): \(reason); set ENERTRACK_DATA_DIR to a writable directory")
     }
 }

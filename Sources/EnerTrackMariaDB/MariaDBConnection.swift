@@ -34,7 +34,9 @@ public struct MariaDBSettings: Sendable, Equatable {
     public var readTimeout: UInt32 = 30
     public var writeTimeout: UInt32 = 30
 
-    public init(host: String?, port: UInt32, socket: String?, user: String, password: String?, database: String, sslCA: String?) {
+    public init(
+        host: String?, port: UInt32, socket: String?, user: String, password: String?, database: String, sslCA: String?
+    ) {
         self.host = host
         self.port = port
         self.socket = socket
@@ -118,7 +120,9 @@ public final class MariaDBConnection: @unchecked Sendable {
         try run(sql, parameters).statement.affectedRows
     }
 
-    private func run(_ sql: String, _ parameters: [SQLArgument]) throws -> (rows: [SQLResultRow], statement: MariaDBStatement) {
+    private func run(_ sql: String, _ parameters: [SQLArgument]) throws -> (
+        rows: [SQLResultRow], statement: MariaDBStatement
+    ) {
         let statement = try prepared(sql)
         do {
             return (try statement.run(parameters), statement)
@@ -143,8 +147,9 @@ public final class MariaDBConnection: @unchecked Sendable {
         var time = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     /// MariaDB's `YYYY-MM-DD HH:MM:SS[.ffffff]` in the session's UTC; zero dates are nil.
@@ -183,7 +188,7 @@ final class MariaDBStatement {
     func run(_ parameters: [SQLArgument]) throws -> [SQLResultRow] {
         precondition(parameters.count == parameterCount, "statement expects \(parameterCount) parameters")
         var buffers: [UnsafeMutableRawPointer] = []
-        defer { buffers.forEach { $0.deallocate() } }
+        defer { for buffer in buffers { buffer.deallocate() } }
         var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameterCount, 1))
         for (index, value) in parameters.enumerated() {
             switch value {

@@ -67,13 +67,16 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         switch error.code {
         case 1045, 1044, 1142, 1227:
             return DirectoryError.permissionDenied(
-                "MariaDB at \(endpoint) refused user '\(settings.user)': \(error.message) (check MYSQL_USER and MYSQL_PASSWORD)")
+                "MariaDB at \(endpoint) refused user '\(settings.user)': \(error.message) (check MYSQL_USER and MYSQL_PASSWORD)"
+            )
         case 1049:
             return DirectoryError.schema(
-                "MariaDB database '\(settings.database)' does not exist at \(endpoint); run 'enertrack db migrate' to create it")
+                "MariaDB database '\(settings.database)' does not exist at \(endpoint); run 'enertrack db migrate' to create it"
+            )
         case 1146, 1054:
             return DirectoryError.schema(
-                "the EnerTrack schema in MariaDB database '\(settings.database)' is missing or older than this version (\(error.message)); run 'enertrack db migrate'")
+                "the EnerTrack schema in MariaDB database '\(settings.database)' is missing or older than this version (\(error.message)); run 'enertrack db migrate'"
+            )
         case 1062:
             return DirectoryError.conflict("MariaDB refused a duplicate: \(error.message)")
         case 1451, 1452:
@@ -98,8 +101,11 @@ public final class MariaDBDirectoryStore: DirectoryStore {
             "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
             [.text(MariaDBSchema.migrationsTable)]
         ).isEmpty
-        let applied = hasTable
-            ? Set(try connection.query("SELECT id FROM `\(MariaDBSchema.migrationsTable)`").compactMap { $0.string("id") })
+        let applied =
+            hasTable
+            ? Set(
+                try connection.query("SELECT id FROM `\(MariaDBSchema.migrationsTable)`").compactMap { $0.string("id") }
+            )
             : []
         var notes: [String] = []
         var pending: [String] = []
@@ -123,13 +129,16 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         do {
             return try await Blocking.run {
                 let connection = try MariaDBConnection(settings: settings)
-                let locked = try connection.query("SELECT GET_LOCK('enertrack.migrate', 60) AS locked").first?.int("locked")
+                let locked = try connection.query("SELECT GET_LOCK('enertrack.migrate', 60) AS locked").first?.int(
+                    "locked")
                 guard locked == 1 else {
-                    throw DirectoryError.unavailable("another 'enertrack db migrate' holds the migration lock; try again")
+                    throw DirectoryError.unavailable(
+                        "another 'enertrack db migrate' holds the migration lock; try again")
                 }
                 defer { _ = try? connection.query("SELECT RELEASE_LOCK('enertrack.migrate')") }
                 let before = try self.status(connection)
-                try connection.execute("""
+                try connection.execute(
+                    """
                     CREATE TABLE IF NOT EXISTS `\(MariaDBSchema.migrationsTable)` (
                       `id` VARCHAR(100) NOT NULL,
                       `applied_at` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -137,8 +146,11 @@ public final class MariaDBDirectoryStore: DirectoryStore {
                     ) \(MariaDBSchema.tableOptions)
                     """)
                 for migration in MariaDBSchema.migrations where before.pending.contains(migration.id) {
-                    for step in try MariaDBSchema.plan(migration.tables, on: connection) { try connection.execute(step.sql) }
-                    try connection.query("INSERT INTO `\(MariaDBSchema.migrationsTable)` (id) VALUES (?)", [.text(migration.id)])
+                    for step in try MariaDBSchema.plan(migration.tables, on: connection) {
+                        try connection.execute(step.sql)
+                    }
+                    try connection.query(
+                        "INSERT INTO `\(MariaDBSchema.migrationsTable)` (id) VALUES (?)", [.text(migration.id)])
                 }
                 var after = try self.status(connection)
                 after.notes = before.notes
@@ -155,8 +167,9 @@ public final class MariaDBDirectoryStore: DirectoryStore {
             return try await Blocking.run { try self.status(MariaDBConnection(settings: settings)) }
         } catch let error as MariaDBError where error.code == 1049 {
             let all = MariaDBSchema.migrations.map(\.id)
-            return SchemaStatus(store: "mariadb", location: location, applied: [], pending: all,
-                                notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" })
+            return SchemaStatus(
+                store: "mariadb", location: location, applied: [], pending: all,
+                notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" })
         } catch {
             throw map(error)
         }
@@ -165,7 +178,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     private func createDatabaseIfMissing() async throws {
         let name = settings.database
         guard name.range(of: "^[A-Za-z0-9_$]{1,64}$", options: .regularExpression) != nil else {
-            throw ConfigError("MYSQL_DB '\(name)' is not a database name this tool will create (letters, digits, _ and $)")
+            throw ConfigError(
+                "MYSQL_DB '\(name)' is not a database name this tool will create (letters, digits, _ and $)")
         }
         let settings = self.settings
         do {
@@ -182,7 +196,9 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 struct MariaDBTransaction: SQLTransaction {
     let connection: MariaDBConnection
 
-    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] { try connection.query(sql, arguments) }
+    func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
+        try connection.query(sql, arguments)
+    }
 
     func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int { try connection.change(sql, arguments) }
 }
@@ -192,10 +208,14 @@ extension MariaDBDirectoryStore: SQLDirectoryBackend {
     /// The tables' `utf8mb4_uca1400_ai_ci` collation compares names; TIMESTAMPs in the session's UTC.
     public var dialect: SQLDialect { Self.sqlDialect }
 
-    static let sqlDialect = SQLDialect(foldedKeys: false, insertIgnore: "INSERT IGNORE") { MariaDBConnection.timestamp($0) }
+    static let sqlDialect = SQLDialect(foldedKeys: false, insertIgnore: "INSERT IGNORE") {
+        MariaDBConnection.timestamp($0)
+    }
 
     @discardableResult
-    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws
+        -> T
+    {
         try await transaction { connection in try body(MariaDBTransaction(connection: connection)) }
     }
 }

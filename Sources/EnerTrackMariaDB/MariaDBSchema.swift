@@ -84,13 +84,16 @@ enum MariaDBSchema {
         name: "UsuariosNodos", create: usuariosNodosDDL, columns: [], uniqueIndexes: [])
 
     static func table(_ name: String, _ body: String) -> Table {
-        Table(name: name, create: "CREATE TABLE `\(name)` (\n\(body)\n) \(tableOptions)", columns: [], uniqueIndexes: [])
+        Table(
+            name: name, create: "CREATE TABLE `\(name)` (\n\(body)\n) \(tableOptions)", columns: [], uniqueIndexes: [])
     }
 
     /// Thresholds and their state, queued notifications, Telegram links and one-time codes,
     /// per-user language, and named values (leases, the bot's update offset). Times are ms.
     static let alertsTelegram = [
-        table("alert_rules", """
+        table(
+            "alert_rules",
+            """
               `usuario_id` INT NOT NULL,
               `nodo_id` INT NOT NULL,
               `threshold_kw` DOUBLE NOT NULL,
@@ -102,7 +105,9 @@ enum MariaDBSchema {
               CONSTRAINT `fk_ar_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE,
               CONSTRAINT `fk_ar_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE
             """),
-        table("alert_outbox", """
+        table(
+            "alert_outbox",
+            """
               `id` BIGINT NOT NULL AUTO_INCREMENT,
               `usuario_id` INT NOT NULL,
               `text` TEXT NOT NULL,
@@ -112,7 +117,9 @@ enum MariaDBSchema {
               PRIMARY KEY (`id`),
               CONSTRAINT `fk_ao_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("telegram_links", """
+        table(
+            "telegram_links",
+            """
               `usuario_id` INT NOT NULL,
               `chat_id` BIGINT NOT NULL,
               `linked_at` BIGINT NOT NULL,
@@ -120,7 +127,9 @@ enum MariaDBSchema {
               UNIQUE KEY `telegram_links_chat` (`chat_id`),
               CONSTRAINT `fk_tl_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("telegram_codes", """
+        table(
+            "telegram_codes",
+            """
               `usuario_id` INT NOT NULL,
               `code_hash` CHAR(64) NOT NULL,
               `expires_at` BIGINT NOT NULL,
@@ -128,13 +137,17 @@ enum MariaDBSchema {
               UNIQUE KEY `telegram_codes_hash` (`code_hash`),
               CONSTRAINT `fk_tc_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("user_settings", """
+        table(
+            "user_settings",
+            """
               `usuario_id` INT NOT NULL,
               `language` CHAR(2) NOT NULL,
               PRIMARY KEY (`usuario_id`),
               CONSTRAINT `fk_us_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("enertrack_state", """
+        table(
+            "enertrack_state",
+            """
               `name` VARCHAR(64) NOT NULL,
               `value` VARCHAR(255) NOT NULL,
               PRIMARY KEY (`name`)
@@ -144,7 +157,9 @@ enum MariaDBSchema {
     /// Browser sessions (shared by every serve instance), API tokens, login failures for
     /// throttling. Ids and tokens are stored as SHA-256 hashes.
     static let web = [
-        table("web_sessions", """
+        table(
+            "web_sessions",
+            """
               `id_hash` CHAR(64) NOT NULL,
               `usuario_id` INT NOT NULL,
               `csrf_token` VARCHAR(64) NOT NULL,
@@ -154,7 +169,9 @@ enum MariaDBSchema {
               KEY `web_sessions_user` (`usuario_id`),
               CONSTRAINT `fk_ws_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("api_tokens", """
+        table(
+            "api_tokens",
+            """
               `token_hash` CHAR(64) NOT NULL,
               `usuario_id` INT NOT NULL,
               `name` VARCHAR(100) NOT NULL,
@@ -162,7 +179,9 @@ enum MariaDBSchema {
               PRIMARY KEY (`token_hash`),
               CONSTRAINT `fk_at_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
             """),
-        table("login_throttle", """
+        table(
+            "login_throttle",
+            """
               `throttle_key` VARCHAR(255) NOT NULL,
               `failures` INT NOT NULL,
               `last_failure` BIGINT NOT NULL,
@@ -191,18 +210,25 @@ enum MariaDBSchema {
             }
             let present = Set(existing.map { $0.lowercased() })
             for (column, definition) in table.columns where !present.contains(column.lowercased()) {
-                steps.append(("ALTER TABLE `\(table.name)` ADD COLUMN `\(column)` \(definition)",
-                              "add column \(table.name).\(column) (table found from an earlier deployment)"))
+                steps.append(
+                    (
+                        "ALTER TABLE `\(table.name)` ADD COLUMN `\(column)` \(definition)",
+                        "add column \(table.name).\(column) (table found from an earlier deployment)"
+                    ))
             }
-            let unique = Set(try connection.query(
-                """
-                SELECT COLUMN_NAME FROM information_schema.STATISTICS
-                WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND SEQ_IN_INDEX = 1
-                """, [.text(table.name)]
-            ).compactMap { $0.string("column_name")?.lowercased() })
+            let unique = Set(
+                try connection.query(
+                    """
+                    SELECT COLUMN_NAME FROM information_schema.STATISTICS
+                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND SEQ_IN_INDEX = 1
+                    """, [.text(table.name)]
+                ).compactMap { $0.string("column_name")?.lowercased() })
             for (index, column) in table.uniqueIndexes where !unique.contains(column.lowercased()) {
-                steps.append(("ALTER TABLE `\(table.name)` ADD UNIQUE KEY `\(index)` (`\(column)`)",
-                              "add unique index \(table.name).\(column)"))
+                steps.append(
+                    (
+                        "ALTER TABLE `\(table.name)` ADD UNIQUE KEY `\(index)` (`\(column)`)",
+                        "add unique index \(table.name).\(column)"
+                    ))
             }
         }
         return steps

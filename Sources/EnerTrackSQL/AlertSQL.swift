@@ -17,23 +17,29 @@ public enum AlertSQL {
 
     /// Rules of active users on their actively assigned, active nodes.
     public static func rules(_ sql: any SQLTransaction, userID: Int64? = nil) throws -> [AlertRule] {
-        let rows = if let userID {
-            try sql.rows(rules + " WHERE r.usuario_id = ? ORDER BY n.esp_id", .int(userID))
-        } else {
-            try sql.rows(rules + " ORDER BY u.nombreUsuario, n.esp_id")
-        }
+        let rows =
+            if let userID {
+                try sql.rows(rules + " WHERE r.usuario_id = ? ORDER BY n.esp_id", .int(userID))
+            } else {
+                try sql.rows(rules + " ORDER BY u.nombreUsuario, n.esp_id")
+            }
         return rows.map { row in
             AlertRule(
-                userID: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", nodeID: row.int("nodo_id") ?? 0,
-                espID: row.string("esp_id") ?? "", nodeName: row.string("nombre"), thresholdKW: row.double("threshold_kw") ?? 0,
+                userID: row.int("usuario_id") ?? 0, username: row.string("username") ?? "",
+                nodeID: row.int("nodo_id") ?? 0,
+                espID: row.string("esp_id") ?? "", nodeName: row.string("nombre"),
+                thresholdKW: row.double("threshold_kw") ?? 0,
                 state: AlertState(rawValue: row.string("state") ?? "") ?? .ok, since: row.int("since"),
-                lastNotified: row.int("last_notified"), silentSince: row.int("silent_since"), chatID: row.int("chat_id"),
+                lastNotified: row.int("last_notified"), silentSince: row.int("silent_since"),
+                chatID: row.int("chat_id"),
                 language: row.string("language").flatMap(Language.init(rawValue:)))
         }
     }
 
     /// Sets (or changes) a threshold; the rule starts (again) in `ok`.
-    public static func setThreshold(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64, kw: Double, now: Int64) throws {
+    public static func setThreshold(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64, kw: Double, now: Int64)
+        throws
+    {
         try sql.run("DELETE FROM alert_rules WHERE usuario_id = ? AND nodo_id = ?", .int(userID), .int(nodeID))
         try sql.run(
             "INSERT INTO alert_rules (usuario_id, nodo_id, threshold_kw, state, since) VALUES (?, ?, ?, 'ok', ?)",
@@ -65,7 +71,8 @@ public enum AlertSQL {
         try sql.run(
             "INSERT INTO alert_outbox (usuario_id, text, created_at, attempts) VALUES (?, ?, ?, 0)",
             .int(rule.userID), .text(text), .int(now))
-        let id = try sql.rows("SELECT max(id) AS id FROM alert_outbox WHERE usuario_id = ?", .int(rule.userID)).first?.int("id")
+        let id = try sql.rows("SELECT max(id) AS id FROM alert_outbox WHERE usuario_id = ?", .int(rule.userID)).first?
+            .int("id")
         return (true, id)
     }
 
@@ -90,20 +97,25 @@ public enum AlertSQL {
 
     public static func failed(_ sql: any SQLTransaction, id: Int64, error: String) throws {
         try sql.run(
-            "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", .text(String(error.prefix(250))), .int(id))
+            "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            .text(String(error.prefix(250))), .int(id))
     }
 
     // MARK: Leases
 
     /// Takes the named lease until `until` when it is free or expired; false when another holds it.
     public static func acquireLease(_ sql: any SQLTransaction, name: String, now: Int64, until: Int64) throws -> Bool {
-        guard let current = try sql.rows("SELECT value FROM enertrack_state WHERE name = ?", .text(name)).first?.string("value") else {
+        guard
+            let current = try sql.rows("SELECT value FROM enertrack_state WHERE name = ?", .text(name)).first?.string(
+                "value")
+        else {
             try sql.run("INSERT INTO enertrack_state (name, value) VALUES (?, ?)", .text(name), .text(String(until)))
             return true
         }
         guard (Int64(current) ?? 0) <= now else { return false }
         return try sql.run(
-            "UPDATE enertrack_state SET value = ? WHERE name = ? AND value = ?", .text(String(until)), .text(name), .text(current)) == 1
+            "UPDATE enertrack_state SET value = ? WHERE name = ? AND value = ?", .text(String(until)), .text(name),
+            .text(current)) == 1
     }
 
     public static func releaseLease(_ sql: any SQLTransaction, name: String) throws {
@@ -130,6 +142,7 @@ public enum AlertSQL {
 
     public static func setLanguage(_ sql: any SQLTransaction, userID: Int64, _ language: Language) throws {
         try sql.run("DELETE FROM user_settings WHERE usuario_id = ?", .int(userID))
-        try sql.run("INSERT INTO user_settings (usuario_id, language) VALUES (?, ?)", .int(userID), .text(language.rawValue))
+        try sql.run(
+            "INSERT INTO user_settings (usuario_id, language) VALUES (?, ?)", .int(userID), .text(language.rawValue))
     }
 }

@@ -24,7 +24,8 @@ public struct SQLDialect: Sendable {
 /// Users, nodes and assignments in the SQL both drivers share, over one transaction.
 public enum DirectorySQL {
     public static let nodeColumns = "nodo_id, esp_id, nombre, descripcion, activo, fecha_creacion, ultima_conexion"
-    static let userColumns = "usuario_id, nombreUsuario, email, nombre, es_admin, activo, eliminado_en, fecha_creacion, password_hash"
+    static let userColumns =
+        "usuario_id, nombreUsuario, email, nombre, es_admin, activo, eliminado_en, fecha_creacion, password_hash"
 
     /// Assignments with their user's and node's names; callers add WHERE and ORDER BY.
     public static let assignments = """
@@ -42,7 +43,8 @@ public enum DirectorySQL {
     static func user(_ row: SQLResultRow) -> User {
         User(
             id: row.int("usuario_id") ?? 0, username: row.string("nombreusuario") ?? "", email: row.string("email"),
-            name: row.string("nombre"), isAdmin: (row.int("es_admin") ?? 0) != 0, isActive: (row.int("activo") ?? 0) != 0,
+            name: row.string("nombre"), isAdmin: (row.int("es_admin") ?? 0) != 0,
+            isActive: (row.int("activo") ?? 0) != 0,
             removedAt: date(row, "eliminado_en"), createdAt: date(row, "fecha_creacion") ?? epoch,
             passwordHash: row.string("password_hash") ?? "")
     }
@@ -73,7 +75,9 @@ public enum DirectorySQL {
     }
 
     static func addUser(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ new: NewUser, now: Date) throws -> User {
-        if try user(sql, dialect, named: new.username) != nil { throw DirectoryError.duplicate(what: "user", value: new.username) }
+        if try user(sql, dialect, named: new.username) != nil {
+            throw DirectoryError.duplicate(what: "user", value: new.username)
+        }
         if try emailTaken(sql, dialect, new.email) { throw DirectoryError.duplicate(what: "email", value: new.email) }
         var columns = ["nombreUsuario", "password_hash", "email", "nombre", "es_admin", "activo", "fecha_creacion"]
         var values: [SQLArgument] = [
@@ -85,21 +89,28 @@ public enum DirectorySQL {
             values += [.text(DirectoryRules.lookupKey(new.username)), .text(DirectoryRules.lookupKey(new.email))]
         }
         try sql.run(
-            "INSERT INTO Usuarios (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))", values)
+            "INSERT INTO Usuarios (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
+            values)
         return try requireUser(sql, dialect, new.username)
     }
 
     static func users(_ sql: any SQLTransaction, includeRemoved: Bool) throws -> [User] {
-        try sql.rows("SELECT \(userColumns) FROM Usuarios \(includeRemoved ? "" : "WHERE eliminado_en IS NULL") ORDER BY usuario_id").map(user)
+        try sql.rows(
+            "SELECT \(userColumns) FROM Usuarios \(includeRemoved ? "" : "WHERE eliminado_en IS NULL") ORDER BY usuario_id"
+        ).map(user)
     }
 
-    static func setPasswordHash(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ hash: String, username: String) throws {
+    static func setPasswordHash(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ hash: String, username: String)
+        throws
+    {
         let user = try requireUser(sql, dialect, username)
         try sql.run("UPDATE Usuarios SET password_hash = ? WHERE usuario_id = ?", .text(hash), .int(user.id))
     }
 
     /// Enabling a removed user brings it back; its assignments stay inactive until re-added.
-    static func setUserActive(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ active: Bool, username: String) throws -> User {
+    static func setUserActive(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ active: Bool, username: String) throws
+        -> User
+    {
         let user = try requireUser(sql, dialect, username)
         try sql.run(
             "UPDATE Usuarios SET activo = ?, eliminado_en = CASE WHEN ? = 1 THEN NULL ELSE eliminado_en END WHERE usuario_id = ?",
@@ -107,10 +118,13 @@ public enum DirectorySQL {
         return try requireUser(sql, dialect, username)
     }
 
-    static func removeUser(_ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, now: Date) throws -> User {
+    static func removeUser(_ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, now: Date) throws -> User
+    {
         let user = try requireUser(sql, dialect, username)
         if user.removedAt == nil {
-            try sql.run("UPDATE Usuarios SET activo = 0, eliminado_en = ? WHERE usuario_id = ?", dialect.time(now), .int(user.id))
+            try sql.run(
+                "UPDATE Usuarios SET activo = 0, eliminado_en = ? WHERE usuario_id = ?", dialect.time(now),
+                .int(user.id))
         }
         try sql.run("UPDATE UsuariosNodos SET activo = 0 WHERE usuario_id = ?", .int(user.id))
         return try requireUser(sql, dialect, username)
@@ -135,26 +149,36 @@ public enum DirectorySQL {
     }
 
     static func addNode(
-        _ sql: any SQLTransaction, _ dialect: SQLDialect, espID: String, name: String?, description: String?, active: Bool, now: Date
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, espID: String, name: String?, description: String?,
+        active: Bool, now: Date
     ) throws -> Node {
         try DirectoryRules.checkNewNode(existing: try node(sql, espID: espID))
         try sql.run(
             "INSERT INTO Nodos (esp_id, nombre, descripcion, activo, fecha_creacion) VALUES (?, ?, ?, ?, ?)",
-            .text(espID), name.map(SQLArgument.text) ?? .null, description.map(SQLArgument.text) ?? .null, .int(active ? 1 : 0),
+            .text(espID), name.map(SQLArgument.text) ?? .null, description.map(SQLArgument.text) ?? .null,
+            .int(active ? 1 : 0),
             dialect.time(now))
         return try requireNode(sql, espID)
     }
 
-    static func resolveSeenNodes(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ espIDs: [String], register: Bool, now: Date) throws -> SeenNodes {
+    static func resolveSeenNodes(
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, _ espIDs: [String], register: Bool, now: Date
+    ) throws -> SeenNodes {
         var resolved = SeenNodes()
         for espID in Set(espIDs) {
-            if let known = try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string("esp_id") {
+            if let known = try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string(
+                "esp_id")
+            {
                 resolved.canonical[espID] = known
             } else if register {
                 // Ignored on a conflict: another ingest worker may register the same id at the same moment.
-                try sql.run("\(dialect.insertIgnore) INTO Nodos (esp_id, activo, fecha_creacion) VALUES (?, 0, ?)", .text(espID), dialect.time(now))
+                try sql.run(
+                    "\(dialect.insertIgnore) INTO Nodos (esp_id, activo, fecha_creacion) VALUES (?, 0, ?)",
+                    .text(espID), dialect.time(now))
                 resolved.registered.append(espID)
-                resolved.canonical[espID] = try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string("esp_id") ?? espID
+                resolved.canonical[espID] =
+                    try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string("esp_id")
+                    ?? espID
             }
         }
         return resolved
@@ -172,12 +196,14 @@ public enum DirectorySQL {
         let node = try requireNode(sql, espID)
         try sql.run(
             "UPDATE Nodos SET nombre = COALESCE(?, nombre), descripcion = COALESCE(?, descripcion) WHERE nodo_id = ?",
-            changes.name.map(SQLArgument.text) ?? .null, changes.description.map(SQLArgument.text) ?? .null, .int(node.id))
+            changes.name.map(SQLArgument.text) ?? .null, changes.description.map(SQLArgument.text) ?? .null,
+            .int(node.id))
         return try requireNode(sql, espID)
     }
 
     static func nodes(_ sql: any SQLTransaction, includeInactive: Bool) throws -> [Node] {
-        try sql.rows("SELECT \(nodeColumns) FROM Nodos \(includeInactive ? "" : "WHERE activo = 1") ORDER BY esp_id").map(node)
+        try sql.rows("SELECT \(nodeColumns) FROM Nodos \(includeInactive ? "" : "WHERE activo = 1") ORDER BY esp_id")
+            .map(node)
     }
 
     static func setNodeActive(_ sql: any SQLTransaction, _ active: Bool, espID: String) throws -> Node {
@@ -190,13 +216,15 @@ public enum DirectorySQL {
 
     static func assignment(_ row: SQLResultRow) -> Assignment {
         Assignment(
-            username: row.string("nombreusuario") ?? "", espID: row.string("esp_id") ?? "", nodeName: row.string("nombre"),
+            username: row.string("nombreusuario") ?? "", espID: row.string("esp_id") ?? "",
+            nodeName: row.string("nombre"),
             isActive: (row.int("activo") ?? 0) != 0, location: row.string("ubicacion"),
             assignedAt: date(row, "fecha_asignacion") ?? epoch, lastAccess: date(row, "ultimo_acceso"))
     }
 
     static func assignment(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64) throws -> Assignment? {
-        try sql.rows("\(assignments) WHERE un.usuario_id = ? AND un.nodo_id = ?", .int(userID), .int(nodeID)).first.map(assignment)
+        try sql.rows("\(assignments) WHERE un.usuario_id = ? AND un.nodo_id = ?", .int(userID), .int(nodeID)).first.map(
+            assignment)
     }
 
     static func requireAssignment(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64) throws -> Assignment {
@@ -206,7 +234,9 @@ public enum DirectorySQL {
         return assignment
     }
 
-    static func assign(_ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, espID: String, location: String?, now: Date) throws -> Assignment {
+    static func assign(
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, espID: String, location: String?, now: Date
+    ) throws -> Assignment {
         let user = try requireUser(sql, dialect, username)
         let node = try requireNode(sql, espID)
         let existing = try assignment(sql, userID: user.id, nodeID: node.id)
@@ -226,16 +256,22 @@ public enum DirectorySQL {
 
     /// Changes an active assignment: `set` is the SET clause, `arguments` its values.
     static func updateAssignment(
-        _ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, espID: String, set: String, arguments: [SQLArgument]
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, username: String, espID: String, set: String,
+        arguments: [SQLArgument]
     ) throws -> Assignment {
         let user = try requireUser(sql, dialect, username)
         let node = try requireNode(sql, espID)
-        try DirectoryRules.checkChangeable(try assignment(sql, userID: user.id, nodeID: node.id), user: user, node: node)
-        try sql.run("UPDATE UsuariosNodos SET \(set) WHERE usuario_id = ? AND nodo_id = ?", arguments + [.int(user.id), .int(node.id)])
+        try DirectoryRules.checkChangeable(
+            try assignment(sql, userID: user.id, nodeID: node.id), user: user, node: node)
+        try sql.run(
+            "UPDATE UsuariosNodos SET \(set) WHERE usuario_id = ? AND nodo_id = ?",
+            arguments + [.int(user.id), .int(node.id)])
         return try requireAssignment(sql, userID: user.id, nodeID: node.id)
     }
 
-    static func assignments(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ filter: AssignmentFilter) throws -> [Assignment] {
+    static func assignments(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ filter: AssignmentFilter) throws
+        -> [Assignment]
+    {
         var conditions: [String] = []
         var arguments: [SQLArgument] = []
         if let username = filter.username {
@@ -276,18 +312,23 @@ extension SQLDirectoryBackend {
 
     public func setUserActive(_ active: Bool, username: String) async throws -> User {
         let dialect = self.dialect
-        return try await sqlTransaction { sql in try DirectorySQL.setUserActive(sql, dialect, active, username: username) }
+        return try await sqlTransaction { sql in
+            try DirectorySQL.setUserActive(sql, dialect, active, username: username)
+        }
     }
 
     public func removeUser(username: String) async throws -> User {
         let dialect = self.dialect
-        return try await sqlTransaction { sql in try DirectorySQL.removeUser(sql, dialect, username: username, now: Date()) }
+        return try await sqlTransaction { sql in
+            try DirectorySQL.removeUser(sql, dialect, username: username, now: Date())
+        }
     }
 
     public func addNode(espID: String, name: String?, description: String?, active: Bool) async throws -> Node {
         let dialect = self.dialect
         return try await sqlTransaction { sql in
-            try DirectorySQL.addNode(sql, dialect, espID: espID, name: name, description: description, active: active, now: Date())
+            try DirectorySQL.addNode(
+                sql, dialect, espID: espID, name: name, description: description, active: active, now: Date())
         }
     }
 
@@ -309,7 +350,9 @@ extension SQLDirectoryBackend {
 
     public func resolveSeenNodes(_ espIDs: [String], register: Bool) async throws -> SeenNodes {
         let dialect = self.dialect
-        return try await sqlTransaction { sql in try DirectorySQL.resolveSeenNodes(sql, dialect, espIDs, register: register, now: Date()) }
+        return try await sqlTransaction { sql in
+            try DirectorySQL.resolveSeenNodes(sql, dialect, espIDs, register: register, now: Date())
+        }
     }
 
     public func recordLastSeen(_ times: [String: Date]) async throws {
@@ -328,14 +371,16 @@ extension SQLDirectoryBackend {
     public func unassign(username: String, espID: String) async throws -> Assignment {
         let dialect = self.dialect
         return try await sqlTransaction { sql in
-            try DirectorySQL.updateAssignment(sql, dialect, username: username, espID: espID, set: "activo = 0", arguments: [])
+            try DirectorySQL.updateAssignment(
+                sql, dialect, username: username, espID: espID, set: "activo = 0", arguments: [])
         }
     }
 
     public func setLocation(_ location: String, username: String, espID: String) async throws -> Assignment {
         let dialect = self.dialect
         return try await sqlTransaction { sql in
-            try DirectorySQL.updateAssignment(sql, dialect, username: username, espID: espID, set: "ubicacion = ?", arguments: [.text(location)])
+            try DirectorySQL.updateAssignment(
+                sql, dialect, username: username, espID: espID, set: "ubicacion = ?", arguments: [.text(location)])
         }
     }
 

@@ -16,7 +16,9 @@ public protocol SQLDirectoryBackend: DirectoryStore, SQLTransactionRunner {
 // MARK: Sessions, tokens, throttling
 
 extension SQLDirectoryBackend {
-    public func createSession(userID: Int64, replacing old: String?, now: Int64) async throws -> (id: String, csrf: String) {
+    public func createSession(userID: Int64, replacing old: String?, now: Int64) async throws -> (
+        id: String, csrf: String
+    ) {
         try await sqlTransaction { sql in
             if let old { try WebSQL.deleteSession(sql, id: old) }
             return try WebSQL.createSession(sql, userID: userID, now: now)
@@ -67,7 +69,9 @@ extension SQLDirectoryBackend {
     public func recordAccess(userID: Int64, nodeID: Int64, at time: Date) async throws {
         let stamp = SQLTimestamp.format(time)
         try await sqlTransaction { sql in
-            try sql.run("UPDATE UsuariosNodos SET ultimo_acceso = ? WHERE usuario_id = ? AND nodo_id = ?", .text(stamp), .int(userID), .int(nodeID))
+            try sql.run(
+                "UPDATE UsuariosNodos SET ultimo_acceso = ? WHERE usuario_id = ? AND nodo_id = ?", .text(stamp),
+                .int(userID), .int(nodeID))
         }
     }
 
@@ -93,7 +97,9 @@ extension SQLDirectoryBackend {
     }
 
     public func setThreshold(userID: Int64, nodeID: Int64, kw: Double, now: Int64) async throws {
-        try await sqlTransaction { sql in try AlertSQL.setThreshold(sql, userID: userID, nodeID: nodeID, kw: kw, now: now) }
+        try await sqlTransaction { sql in
+            try AlertSQL.setThreshold(sql, userID: userID, nodeID: nodeID, kw: kw, now: now)
+        }
     }
 
     @discardableResult
@@ -102,11 +108,13 @@ extension SQLDirectoryBackend {
     }
 
     public func transition(
-        rule: AlertRule, to state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, text: String?, now: Int64
+        rule: AlertRule, to state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, text: String?,
+        now: Int64
     ) async throws -> (changed: Bool, queued: Int64?) {
         try await sqlTransaction { sql in
             try AlertSQL.transition(
-                sql, rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince, text: text, now: now)
+                sql, rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince,
+                text: text, now: now)
         }
     }
 
@@ -130,7 +138,9 @@ extension SQLDirectoryBackend {
 
 extension SQLDirectoryBackend {
     public func storeLinkCode(userID: Int64, hash: String, expiresAt: Int64) async throws {
-        try await sqlTransaction { sql in try TelegramSQL.storeCode(sql, userID: userID, hash: hash, expiresAt: expiresAt) }
+        try await sqlTransaction { sql in
+            try TelegramSQL.storeCode(sql, userID: userID, hash: hash, expiresAt: expiresAt)
+        }
     }
 
     public func redeemLinkCode(hash: String, chatID: Int64, now: Int64) async throws -> RedeemResult {
@@ -196,7 +206,9 @@ extension SQLDirectoryBackend {
 
     public func setProfile(userID: Int64, name: String?, language: Language) async throws {
         try await sqlTransaction { sql in
-            try sql.run("UPDATE Usuarios SET nombre = ? WHERE usuario_id = ?", name.map(SQLArgument.text) ?? .null, .int(userID))
+            try sql.run(
+                "UPDATE Usuarios SET nombre = ? WHERE usuario_id = ?", name.map(SQLArgument.text) ?? .null, .int(userID)
+            )
             try AlertSQL.setLanguage(sql, userID: userID, language)
         }
     }

@@ -15,7 +15,9 @@ public struct SQLResultRow: Sendable {
     public init(_ columns: [String: String]) { self.columns = columns }
 
     public func string(_ name: String) -> String? { columns[name] }
-    public func int(_ name: String) -> Int64? { columns[name].flatMap { Int64($0) ?? Double($0).flatMap { Int64(exactly: $0.rounded()) } } }
+    public func int(_ name: String) -> Int64? {
+        columns[name].flatMap { Int64($0) ?? Double($0).flatMap { Int64(exactly: $0.rounded()) } }
+    }
     public func double(_ name: String) -> Double? { columns[name].flatMap(Double.init) }
 }
 

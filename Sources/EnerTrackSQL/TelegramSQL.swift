@@ -6,16 +6,20 @@ public enum TelegramSQL {
     public static func storeCode(_ sql: any SQLTransaction, userID: Int64, hash: String, expiresAt: Int64) throws {
         try sql.run("DELETE FROM telegram_codes WHERE usuario_id = ?", .int(userID))
         try sql.run(
-            "INSERT INTO telegram_codes (usuario_id, code_hash, expires_at) VALUES (?, ?, ?)", .int(userID), .text(hash), .int(expiresAt))
+            "INSERT INTO telegram_codes (usuario_id, code_hash, expires_at) VALUES (?, ?, ?)", .int(userID),
+            .text(hash), .int(expiresAt))
     }
 
     /// Uses a code once: links `chatID` to its user (moving the chat off any other user).
-    public static func redeem(_ sql: any SQLTransaction, hash: String, chatID: Int64, now: Int64) throws -> RedeemResult {
-        guard let row = try sql.rows(
-            """
-            SELECT c.usuario_id, c.expires_at, u.nombreUsuario AS username FROM telegram_codes c
-            JOIN Usuarios u ON u.usuario_id = c.usuario_id AND u.activo = 1 WHERE c.code_hash = ?
-            """, .text(hash)).first,
+    public static func redeem(_ sql: any SQLTransaction, hash: String, chatID: Int64, now: Int64) throws -> RedeemResult
+    {
+        guard
+            let row = try sql.rows(
+                """
+                SELECT c.usuario_id, c.expires_at, u.nombreUsuario AS username FROM telegram_codes c
+                JOIN Usuarios u ON u.usuario_id = c.usuario_id AND u.activo = 1 WHERE c.code_hash = ?
+                """, .text(hash)
+            ).first,
             let userID = row.int("usuario_id"), let expiresAt = row.int("expires_at")
         else { return .invalid }
         // Deleting is the single use: of two chats racing with one code, only one deletes it.
@@ -23,7 +27,8 @@ public enum TelegramSQL {
         guard expiresAt > now else { return .expired }
         try sql.run("DELETE FROM telegram_links WHERE usuario_id = ? OR chat_id = ?", .int(userID), .int(chatID))
         try sql.run(
-            "INSERT INTO telegram_links (usuario_id, chat_id, linked_at) VALUES (?, ?, ?)", .int(userID), .int(chatID), .int(now))
+            "INSERT INTO telegram_links (usuario_id, chat_id, linked_at) VALUES (?, ?, ?)", .int(userID), .int(chatID),
+            .int(now))
         return .linked(userID: userID, username: row.string("username") ?? "")
     }
 

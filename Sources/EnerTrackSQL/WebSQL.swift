@@ -4,14 +4,18 @@ import Foundation
 /// Sessions, API tokens and login throttling in portable SQL, shared by both directory stores.
 public enum WebSQL {
     /// A new session for the user; returns the session id (only its hash is stored).
-    public static func createSession(_ sql: any SQLTransaction, userID: Int64, now: Int64) throws -> (id: String, csrf: String) {
-        let id = RandomToken.make(), csrf = RandomToken.make()
+    public static func createSession(_ sql: any SQLTransaction, userID: Int64, now: Int64) throws -> (
+        id: String, csrf: String
+    ) {
+        let id = RandomToken.make()
+        let csrf = RandomToken.make()
         try sql.run(
             "INSERT INTO web_sessions (id_hash, usuario_id, csrf_token, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
             .text(RandomToken.hash(id)), .int(userID), .text(csrf), .int(now), .int(now))
         // Expired sessions of anyone go now and then, so the table does not grow forever.
         try sql.run(
-            "DELETE FROM web_sessions WHERE last_seen < ? OR created_at < ?", .int(now - SessionRules.idleTimeout), .int(now - SessionRules.absoluteTimeout))
+            "DELETE FROM web_sessions WHERE last_seen < ? OR created_at < ?", .int(now - SessionRules.idleTimeout),
+            .int(now - SessionRules.absoluteTimeout))
         return (id, csrf)
     }
 
@@ -28,7 +32,8 @@ public enum WebSQL {
 
     // MARK: API tokens
 
-    public static func createToken(_ sql: any SQLTransaction, userID: Int64, name: String, now: Int64) throws -> String {
+    public static func createToken(_ sql: any SQLTransaction, userID: Int64, name: String, now: Int64) throws -> String
+    {
         let token = "et_" + RandomToken.make()
         try sql.run(
             "INSERT INTO api_tokens (token_hash, usuario_id, name, created_at) VALUES (?, ?, ?, ?)",
@@ -54,15 +59,21 @@ public enum WebSQL {
                 """
                 UPDATE login_throttle SET failures = failures + 1, last_failure = ?
                 WHERE throttle_key = ? AND last_failure > ? AND (failures < ? OR last_failure + \(delaySQL) <= ?)
-                """, .int(now), .text(key), .int(now - LoginThrottle.window), .int(LoginThrottle.freeAttempts), .int(now))
+                """, .int(now), .text(key), .int(now - LoginThrottle.window), .int(LoginThrottle.freeAttempts),
+                .int(now))
             if reserved > 0 { continue }
-            if let row = try sql.rows("SELECT failures, last_failure FROM login_throttle WHERE throttle_key = ?", .text(key)).first,
-                let failures = row.int("failures"), let last = row.int("last_failure"), now - last < LoginThrottle.window
+            if let row = try sql.rows(
+                "SELECT failures, last_failure FROM login_throttle WHERE throttle_key = ?", .text(key)
+            ).first,
+                let failures = row.int("failures"), let last = row.int("last_failure"),
+                now - last < LoginThrottle.window
             {
                 throw LoginThrottle.Throttled(wait: max(1, last + LoginThrottle.delay(afterFailures: failures) - now))
             }
             try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(key))
-            try sql.run("INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, 1, ?)", .text(key), .int(now))
+            try sql.run(
+                "INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, 1, ?)", .text(key),
+                .int(now))
         }
     }
 
@@ -80,7 +91,8 @@ public enum WebSQL {
     public static func attemptSucceeded(_ sql: any SQLTransaction, account: String, others: [String]) throws {
         try sql.run("DELETE FROM login_throttle WHERE throttle_key = ?", .text(account))
         for key in others {
-            try sql.run("UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", .text(key))
+            try sql.run(
+                "UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", .text(key))
         }
     }
 
@@ -97,37 +109,46 @@ extension WebSQL {
 
     static func user(_ row: SQLResultRow) -> User {
         User(
-            id: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", email: row.string("email"), name: row.string("nombre"),
+            id: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", email: row.string("email"),
+            name: row.string("nombre"),
             isAdmin: (row.int("es_admin") ?? 0) != 0, isActive: (row.int("activo") ?? 0) != 0,
-            removedAt: row.string("eliminado_en").flatMap(ISO8601.parse), createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
+            removedAt: row.string("eliminado_en").flatMap(ISO8601.parse),
+            createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
             passwordHash: row.string("password_hash") ?? "")
     }
 
     /// The session of an id with its active user, read only (the hot path of every request).
     public static func sessionUser(_ sql: any SQLTransaction, id: String, now: Int64) throws -> SessionUser? {
-        guard let row = try sql.rows(
-            """
-            SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns) FROM web_sessions w
-            JOIN Usuarios u ON u.usuario_id = w.usuario_id
-            LEFT JOIN user_settings s ON s.usuario_id = w.usuario_id
-            WHERE w.id_hash = ?
-            """, .text(RandomToken.hash(id))).first,
+        guard
+            let row = try sql.rows(
+                """
+                SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns) FROM web_sessions w
+                JOIN Usuarios u ON u.usuario_id = w.usuario_id
+                LEFT JOIN user_settings s ON s.usuario_id = w.usuario_id
+                WHERE w.id_hash = ?
+                """, .text(RandomToken.hash(id))
+            ).first,
             let created = row.int("created_at"), let seen = row.int("last_seen")
         else { return nil }
         let user = user(row)
-        let session = WebSession(userID: user.id, csrfToken: row.string("csrf_token") ?? "", createdAt: created, lastSeen: seen)
+        let session = WebSession(
+            userID: user.id, csrfToken: row.string("csrf_token") ?? "", createdAt: created, lastSeen: seen)
         return SessionUser(
             session: session, user: user, language: row.string("language").flatMap(Language.init(rawValue:)),
-            expired: now - seen >= SessionRules.idleTimeout || now - created >= SessionRules.absoluteTimeout, stale: now - seen > 60_000)
+            expired: now - seen >= SessionRules.idleTimeout || now - created >= SessionRules.absoluteTimeout,
+            stale: now - seen > 60_000)
     }
 
     /// An API token's user.
-    public static func tokenUser(_ sql: any SQLTransaction, token: String) throws -> (user: User, language: Language?)? {
-        guard let row = try sql.rows(
-            """
-            SELECT \(userColumns) FROM api_tokens t JOIN Usuarios u ON u.usuario_id = t.usuario_id
-            LEFT JOIN user_settings s ON s.usuario_id = t.usuario_id WHERE t.token_hash = ?
-            """, .text(RandomToken.hash(token))).first
+    public static func tokenUser(_ sql: any SQLTransaction, token: String) throws -> (user: User, language: Language?)?
+    {
+        guard
+            let row = try sql.rows(
+                """
+                SELECT \(userColumns) FROM api_tokens t JOIN Usuarios u ON u.usuario_id = t.usuario_id
+                LEFT JOIN user_settings s ON s.usuario_id = t.usuario_id WHERE t.token_hash = ?
+                """, .text(RandomToken.hash(token))
+            ).first
         else { return nil }
         return (user(row), row.string("language").flatMap(Language.init(rawValue:)))
     }
@@ -137,7 +158,9 @@ extension WebSQL {
     }
 
     /// A user's actively assigned, active nodes with their assignment, in one query.
-    public static func userNodes(_ sql: any SQLTransaction, userID: Int64, username: String) throws -> [(assignment: Assignment, node: Node)] {
+    public static func userNodes(_ sql: any SQLTransaction, userID: Int64, username: String) throws -> [(
+        assignment: Assignment, node: Node
+    )] {
         try sql.rows(
             """
             SELECT n.nodo_id, n.esp_id, n.nombre, n.descripcion, n.fecha_creacion, n.ultima_conexion, un.ubicacion,
@@ -147,11 +170,14 @@ extension WebSQL {
             """, .int(userID)
         ).map { row in
             let node = Node(
-                id: row.int("nodo_id") ?? 0, espID: row.string("esp_id") ?? "", name: row.string("nombre"), description: row.string("descripcion"),
-                isActive: true, createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
+                id: row.int("nodo_id") ?? 0, espID: row.string("esp_id") ?? "", name: row.string("nombre"),
+                description: row.string("descripcion"),
+                isActive: true,
+                createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
                 lastSeen: row.string("ultima_conexion").flatMap(ISO8601.parse))
             let assignment = Assignment(
-                username: username, espID: node.espID, nodeName: node.name, isActive: true, location: row.string("ubicacion"),
+                username: username, espID: node.espID, nodeName: node.name, isActive: true,
+                location: row.string("ubicacion"),
                 assignedAt: row.string("fecha_asignacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
                 lastAccess: row.string("ultimo_acceso").flatMap(ISO8601.parse))
             return (assignment, node)

@@ -30,107 +30,110 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001_directory") { db in
-            try db.execute(sql: """
-                CREATE TABLE Usuarios (
-                    usuario_id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    nombreUsuario TEXT NOT NULL,
-                    usuario_clave TEXT NOT NULL UNIQUE,
-                    password_hash TEXT NOT NULL DEFAULT '',
-                    email TEXT,
-                    email_clave TEXT UNIQUE,
-                    nombre TEXT,
-                    es_admin INTEGER NOT NULL DEFAULT 0,
-                    activo INTEGER NOT NULL DEFAULT 1,
-                    eliminado_en TEXT,
-                    fecha_creacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-                );
-                CREATE TABLE Nodos (
-                    nodo_id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    esp_id TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                    nombre TEXT,
-                    descripcion TEXT,
-                    activo INTEGER NOT NULL DEFAULT 1,
-                    fecha_creacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                    ultima_conexion TEXT
-                );
-                CREATE TABLE UsuariosNodos (
-                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE ON UPDATE CASCADE,
-                    nodo_id INTEGER NOT NULL REFERENCES Nodos (nodo_id) ON DELETE CASCADE ON UPDATE CASCADE,
-                    activo INTEGER NOT NULL DEFAULT 1,
-                    ubicacion TEXT,
-                    fecha_asignacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                    ultimo_acceso TEXT,
-                    PRIMARY KEY (usuario_id, nodo_id)
-                );
-                CREATE INDEX UsuariosNodos_nodo ON UsuariosNodos (nodo_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE Usuarios (
+                        usuario_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        nombreUsuario TEXT NOT NULL,
+                        usuario_clave TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL DEFAULT '',
+                        email TEXT,
+                        email_clave TEXT UNIQUE,
+                        nombre TEXT,
+                        es_admin INTEGER NOT NULL DEFAULT 0,
+                        activo INTEGER NOT NULL DEFAULT 1,
+                        eliminado_en TEXT,
+                        fecha_creacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+                    );
+                    CREATE TABLE Nodos (
+                        nodo_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        esp_id TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        nombre TEXT,
+                        descripcion TEXT,
+                        activo INTEGER NOT NULL DEFAULT 1,
+                        fecha_creacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        ultima_conexion TEXT
+                    );
+                    CREATE TABLE UsuariosNodos (
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                        nodo_id INTEGER NOT NULL REFERENCES Nodos (nodo_id) ON DELETE CASCADE ON UPDATE CASCADE,
+                        activo INTEGER NOT NULL DEFAULT 1,
+                        ubicacion TEXT,
+                        fecha_asignacion TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        ultimo_acceso TEXT,
+                        PRIMARY KEY (usuario_id, nodo_id)
+                    );
+                    CREATE INDEX UsuariosNodos_nodo ON UsuariosNodos (nodo_id);
+                    """)
         }
         migrator.registerMigration("0002_alerts_telegram") { db in
             // Thresholds and their state, queued notifications, Telegram links and one-time
             // codes, per-user language, and named values (leases, the bot's update offset).
-            try db.execute(sql: """
-                CREATE TABLE alert_rules (
-                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    nodo_id INTEGER NOT NULL REFERENCES Nodos (nodo_id) ON DELETE CASCADE,
-                    threshold_kw REAL NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'ok',
-                    since INTEGER,
-                    last_notified INTEGER,
-                    silent_since INTEGER,
-                    PRIMARY KEY (usuario_id, nodo_id)
-                );
-                CREATE TABLE alert_outbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    text TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    last_error TEXT
-                );
-                CREATE TABLE telegram_links (
-                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    chat_id INTEGER NOT NULL UNIQUE,
-                    linked_at INTEGER NOT NULL
-                );
-                CREATE TABLE telegram_codes (
-                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    code_hash TEXT NOT NULL UNIQUE,
-                    expires_at INTEGER NOT NULL
-                );
-                CREATE TABLE user_settings (
-                    usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    language TEXT NOT NULL
-                );
-                CREATE TABLE enertrack_state (
-                    name TEXT PRIMARY KEY,
-                    value TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_rules (
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        nodo_id INTEGER NOT NULL REFERENCES Nodos (nodo_id) ON DELETE CASCADE,
+                        threshold_kw REAL NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'ok',
+                        since INTEGER,
+                        last_notified INTEGER,
+                        silent_since INTEGER,
+                        PRIMARY KEY (usuario_id, nodo_id)
+                    );
+                    CREATE TABLE alert_outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        text TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT
+                    );
+                    CREATE TABLE telegram_links (
+                        usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        chat_id INTEGER NOT NULL UNIQUE,
+                        linked_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE telegram_codes (
+                        usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        code_hash TEXT NOT NULL UNIQUE,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE user_settings (
+                        usuario_id INTEGER PRIMARY KEY REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        language TEXT NOT NULL
+                    );
+                    CREATE TABLE enertrack_state (
+                        name TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("0003_web") { db in
             // Browser sessions (server-side, shared by every serve instance), API tokens, and
             // login failures for throttling. Ids and tokens are stored as SHA-256 hashes.
-            try db.execute(sql: """
-                CREATE TABLE web_sessions (
-                    id_hash TEXT PRIMARY KEY,
-                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    csrf_token TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    last_seen INTEGER NOT NULL
-                );
-                CREATE INDEX web_sessions_user ON web_sessions (usuario_id);
-                CREATE TABLE api_tokens (
-                    token_hash TEXT PRIMARY KEY,
-                    usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
-                    name TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE login_throttle (
-                    throttle_key TEXT PRIMARY KEY,
-                    failures INTEGER NOT NULL,
-                    last_failure INTEGER NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_sessions (
+                        id_hash TEXT PRIMARY KEY,
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        csrf_token TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL
+                    );
+                    CREATE INDEX web_sessions_user ON web_sessions (usuario_id);
+                    CREATE TABLE api_tokens (
+                        token_hash TEXT PRIMARY KEY,
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (usuario_id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE login_throttle (
+                        throttle_key TEXT PRIMARY KEY,
+                        failures INTEGER NOT NULL,
+                        last_failure INTEGER NOT NULL
+                    );
+                    """)
         }
         return migrator
     }()
@@ -169,7 +172,8 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         guard let error = error as? DatabaseError else { return error }
         switch error.resultCode {
         case .SQLITE_CONSTRAINT:
-            return DirectoryError.conflict("the directory store refused the change: \(error.message ?? "constraint failed")")
+            return DirectoryError.conflict(
+                "the directory store refused the change: \(error.message ?? "constraint failed")")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return DirectoryError.unavailable("the directory store at \(path) is busy; try again")
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
@@ -199,7 +203,8 @@ struct GRDBTransaction: SQLTransaction {
 
     func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
         // Cached statements: the web server asks the same few questions thousands of times a second.
-        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(Self.value))).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(Self.value))).map {
+            row in
             var columns: [String: String] = [:]
             for (name, value) in row {
                 switch value.storage {
@@ -240,7 +245,9 @@ extension SQLiteDirectoryStore: SQLDirectoryBackend {
     }
 
     @discardableResult
-    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+    public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws
+        -> T
+    {
         do {
             return try await pool.write { db in try body(GRDBTransaction(db: db)) }
         } catch {

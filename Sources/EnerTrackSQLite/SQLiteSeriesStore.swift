@@ -35,62 +35,66 @@ public final class SQLiteSeriesStore: SeriesStore {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001_readings") { db in
-            try db.execute(sql: """
-                CREATE TABLE readings (
-                    node TEXT NOT NULL,
-                    time INTEGER NOT NULL,
-                    voltage REAL,
-                    current REAL,
-                    power REAL,
-                    energy REAL,
-                    pf REAL,
-                    frequency REAL,
-                    PRIMARY KEY (node, time)
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE readings (
+                        node TEXT NOT NULL,
+                        time INTEGER NOT NULL,
+                        voltage REAL,
+                        current REAL,
+                        power REAL,
+                        energy REAL,
+                        pf REAL,
+                        frequency REAL,
+                        PRIMARY KEY (node, time)
+                    ) WITHOUT ROWID
+                    """)
         }
         migrator.registerMigration("0002_energy_buckets") { db in
             // Energy per node and 15-minute UTC bucket; replaced by `rollups` (0004).
-            try db.execute(sql: """
-                CREATE TABLE energy_buckets (
-                    node TEXT NOT NULL,
-                    bucket INTEGER NOT NULL,
-                    kwh REAL NOT NULL,
-                    covered INTEGER NOT NULL,
-                    PRIMARY KEY (node, bucket)
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE energy_buckets (
+                        node TEXT NOT NULL,
+                        bucket INTEGER NOT NULL,
+                        kwh REAL NOT NULL,
+                        covered INTEGER NOT NULL,
+                        PRIMARY KEY (node, bucket)
+                    ) WITHOUT ROWID
+                    """)
         }
         migrator.registerMigration("0003_rollup_dirty") { db in
             // Spans of readings written since their buckets were last computed.
-            try db.execute(sql: """
-                CREATE TABLE rollup_dirty (
-                    node TEXT NOT NULL,
-                    start INTEGER NOT NULL,
-                    finish INTEGER NOT NULL,
-                    PRIMARY KEY (node, start)
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollup_dirty (
+                        node TEXT NOT NULL,
+                        start INTEGER NOT NULL,
+                        finish INTEGER NOT NULL,
+                        PRIMARY KEY (node, start)
+                    ) WITHOUT ROWID
+                    """)
         }
         migrator.registerMigration("0004_rollups") { db in
             // Per node and 15-minute UTC bucket: energy (and its running sum, so any period's
             // total is two index lookups), coverage, and a summary of the readings in it.
             try db.execute(sql: "DROP TABLE energy_buckets")
-            try db.execute(sql: """
-                CREATE TABLE rollups (
-                    node TEXT NOT NULL,
-                    bucket INTEGER NOT NULL,
-                    kwh REAL NOT NULL,
-                    covered INTEGER NOT NULL,
-                    cum_kwh REAL NOT NULL,
-                    cum_full INTEGER NOT NULL,
-                    samples INTEGER NOT NULL,
-                    voltage REAL, current REAL, power REAL, pf REAL, frequency REAL,
-                    power_min REAL, power_max REAL,
-                    first_time INTEGER, first_energy REAL, last_time INTEGER, last_energy REAL,
-                    PRIMARY KEY (node, bucket)
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollups (
+                        node TEXT NOT NULL,
+                        bucket INTEGER NOT NULL,
+                        kwh REAL NOT NULL,
+                        covered INTEGER NOT NULL,
+                        cum_kwh REAL NOT NULL,
+                        cum_full INTEGER NOT NULL,
+                        samples INTEGER NOT NULL,
+                        voltage REAL, current REAL, power REAL, pf REAL, frequency REAL,
+                        power_min REAL, power_max REAL,
+                        first_time INTEGER, first_energy REAL, last_time INTEGER, last_energy REAL,
+                        PRIMARY KEY (node, bucket)
+                    ) WITHOUT ROWID
+                    """)
             try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits())
         }
         return migrator
@@ -134,11 +138,14 @@ public final class SQLiteSeriesStore: SeriesStore {
             }
             // Same transaction: what changed is noted, and the buckets are brought up to date the
             // next time a report reads them (keeping ingest's hot path short).
-            let dirty = try db.cachedStatement(sql: """
-                INSERT INTO rollup_dirty (node, start, finish) VALUES (?, ?, ?)
-                ON CONFLICT (node, start) DO UPDATE SET finish = max(finish, excluded.finish)
-                """)
-            for (node, span) in EnergyBuckets.writtenSpans(readings) { try dirty.execute(arguments: [node, span.start, span.finish]) }
+            let dirty = try db.cachedStatement(
+                sql: """
+                    INSERT INTO rollup_dirty (node, start, finish) VALUES (?, ?, ?)
+                    ON CONFLICT (node, start) DO UPDATE SET finish = max(finish, excluded.finish)
+                    """)
+            for (node, span) in EnergyBuckets.writtenSpans(readings) {
+                try dirty.execute(arguments: [node, span.start, span.finish])
+            }
         }
     }
 
@@ -182,11 +189,13 @@ public final class SQLiteSeriesStore: SeriesStore {
     public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
         try await refreshDirty(node: node)
         return try await read { db in
-            let handle = try db.cachedStatement(sql: """
-                SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
-                       first_time, first_energy, last_time, last_energy
-                FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket
-                """).sqliteStatement
+            let handle = try db.cachedStatement(
+                sql: """
+                    SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
+                           first_time, first_energy, last_time, last_energy
+                    FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket
+                    """
+            ).sqliteStatement
             sqlite3_reset(handle)
             defer { sqlite3_reset(handle) }
             _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
@@ -203,12 +212,13 @@ public final class SQLiteSeriesStore: SeriesStore {
                 func integer(_ column: Int32) -> Int64? {
                     sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
                 }
-                rows.append(RollupRow(
-                    bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1),
-                    covered: sqlite3_column_int64(handle, 2), samples: sqlite3_column_int64(handle, 3),
-                    voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
-                    powerMin: double(9), powerMax: double(10), firstTime: integer(11), firstEnergy: double(12),
-                    lastTime: integer(13), lastEnergy: double(14)))
+                rows.append(
+                    RollupRow(
+                        bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1),
+                        covered: sqlite3_column_int64(handle, 2), samples: sqlite3_column_int64(handle, 3),
+                        voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
+                        powerMin: double(9), powerMax: double(10), firstTime: integer(11), firstEnergy: double(12),
+                        lastTime: integer(13), lastEnergy: double(14)))
             }
             return rows
         }
@@ -229,13 +239,18 @@ public final class SQLiteSeriesStore: SeriesStore {
     func refreshDirty(node: String) async throws {
         // Usually nothing is dirty: a read answers that without queueing for the writer.
         let dirty = try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)", arguments: [node]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)", arguments: [node])
+                ?? false
         }
         guard dirty else { return }
         try await write { [limits] db in
-            let spans = try Row.fetchAll(db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node])
-                .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
-            for span in EnergyBuckets.mergedSpans(spans) { try Self.refreshAround(db, node: node, from: span.start, to: span.finish, limits: limits) }
+            let spans = try Row.fetchAll(
+                db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node]
+            )
+            .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
+            for span in EnergyBuckets.mergedSpans(spans) {
+                try Self.refreshAround(db, node: node, from: span.start, to: span.finish, limits: limits)
+            }
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
         }
     }
@@ -248,8 +263,16 @@ public final class SQLiteSeriesStore: SeriesStore {
     /// from the `contextReadings`-th reading before to as many after, because a reading's neighbours
     /// decide whether it is a glitch and how the intervals around it count.
     static func refreshAround(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
-        let before = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)", arguments: [node, from])
-        let after = try Int64.fetchAll(db, sql: "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)", arguments: [node, to])
+        let before = try Int64.fetchAll(
+            db,
+            sql:
+                "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)",
+            arguments: [node, from])
+        let after = try Int64.fetchAll(
+            db,
+            sql:
+                "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)",
+            arguments: [node, to])
         let start = EnergyBuckets.floor(before.last ?? from)
         let end = EnergyBuckets.floor(after.last ?? to) + EnergyBuckets.bucket
         try recompute(db, node: node, from: start, to: end, limits: limits)
@@ -261,21 +284,32 @@ public final class SQLiteSeriesStore: SeriesStore {
     static func recompute(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
         let oldEnd = try runningSum(db, node: node, before: to)
         var sum = try runningSum(db, node: node, before: from)
-        try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO rollups (node, bucket, kwh, covered, cum_kwh, cum_full, samples, voltage, current, power, pf,
-                                 frequency, power_min, power_max, first_time, first_energy, last_time, last_energy)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).sqliteStatement
+        try db.execute(
+            sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO rollups (node, bucket, kwh, covered, cum_kwh, cum_full, samples, voltage, current, power, pf,
+                                     frequency, power_min, power_max, first_time, first_energy, last_time, last_energy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).sqliteStatement
         defer { sqlite3_reset(insert) }
         let week: Int64 = 7 * 86_400_000
         var start = from
         while start < to {
             let end = min(start + week, to)
-            var readings = try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)", node, [start])
+            var readings = try fetch(
+                db,
+                "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)",
+                node, [start])
             readings.reverse()
-            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", node, [start, end])
-            readings += try fetch(db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)", node, [end])
+            readings += try fetch(
+                db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", node,
+                [start, end])
+            readings += try fetch(
+                db,
+                "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)",
+                node, [end])
             for row in EnergyBuckets.rollups(readings, from: start, to: end, maxPowerKW: limits.kw(for: node)) {
                 sum.kwh += row.kwh
                 if row.covered >= EnergyBuckets.bucket { sum.full += 1 }
@@ -287,7 +321,9 @@ public final class SQLiteSeriesStore: SeriesStore {
                 bind(insert, 5, sum.kwh)
                 bind(insert, 6, sum.full)
                 bind(insert, 7, row.samples)
-                for (index, value) in [row.voltage, row.current, row.power, row.pf, row.frequency, row.powerMin, row.powerMax].enumerated() {
+                for (index, value) in [
+                    row.voltage, row.current, row.power, row.pf, row.frequency, row.powerMin, row.powerMax,
+                ].enumerated() {
                     bind(insert, Int32(index + 8), value)
                 }
                 bind(insert, 15, row.firstTime)
@@ -321,13 +357,17 @@ public final class SQLiteSeriesStore: SeriesStore {
         }
         let nodes = try String.fetchAll(db, sql: "SELECT DISTINCT node FROM readings")
         for node in nodes {
-            guard let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
-                let last = try Int64.fetchOne(db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
+            guard
+                let first = try Int64.fetchOne(
+                    db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
+                let last = try Int64.fetchOne(
+                    db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
             else { continue }
             let start = EnergyBuckets.floor(max(first, from ?? first))
             // Later buckets go first, so recomputing does not move running sums that are about to be replaced.
             try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ?", arguments: [node, start])
-            try recompute(db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket, limits: limits)
+            try recompute(
+                db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket, limits: limits)
         }
     }
 
@@ -339,7 +379,9 @@ public final class SQLiteSeriesStore: SeriesStore {
     // MARK: C API helpers
 
     /// Readings of one node through the C API: a year of one meter is half a million rows.
-    static func fetch(_ db: Database, _ sql: String, _ node: String, _ times: [Int64], limit: Int? = nil) throws -> [Reading] {
+    static func fetch(_ db: Database, _ sql: String, _ node: String, _ times: [Int64], limit: Int? = nil) throws
+        -> [Reading]
+    {
         let handle = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(handle)
         defer { sqlite3_reset(handle) }
@@ -354,9 +396,11 @@ public final class SQLiteSeriesStore: SeriesStore {
             func double(_ column: Int32) -> Double? {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
             }
-            readings.append(Reading(
-                node: node, time: sqlite3_column_int64(handle, 1), voltage: double(2), current: double(3), power: double(4),
-                energy: double(5), pf: double(6), frequency: double(7)))
+            readings.append(
+                Reading(
+                    node: node, time: sqlite3_column_int64(handle, 1), voltage: double(2), current: double(3),
+                    power: double(4),
+                    energy: double(5), pf: double(6), frequency: double(7)))
         }
         return readings
     }
@@ -370,7 +414,8 @@ public final class SQLiteSeriesStore: SeriesStore {
     }
 
     static func error(_ code: Int32, _ db: Database) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the bound text before `withCString` frees it.
@@ -379,7 +424,8 @@ public final class SQLiteSeriesStore: SeriesStore {
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
         try await read { db in
             try Self.fetch(
-                db, "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
+                db,
+                "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
                 node, [from ?? Int64.min, to ?? Int64.max], limit: limit ?? -1)
         }
     }

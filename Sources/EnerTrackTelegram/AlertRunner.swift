@@ -25,7 +25,10 @@ public struct AlertRunner: Sendable {
     }
 
     public enum Delivery: String, Sendable {
-        case none, sent, pending, notLinked = "not_linked", dryRun = "dry_run", unlinked
+        case none, sent, pending
+        case notLinked = "not_linked"
+        case dryRun = "dry_run"
+        case unlinked
     }
 
     public struct Evaluation: Sendable {
@@ -87,21 +90,28 @@ public struct AlertRunner: Sendable {
         for rule in rules {
             let meanKW = means[rule.espID].map { $0 / 1000 }
             let messages = Messages(rule.language ?? options.defaultLanguage)
-            var state = rule.state, since = rule.since, lastNotified = rule.lastNotified, silentSince = rule.silentSince
+            var state = rule.state
+            var since = rule.since
+            var lastNotified = rule.lastNotified
+            var silentSince = rule.silentSince
             var action = AlertAction.none
             var text: String?
             if let meanKW {
                 silentSince = nil  // readings again: a later silence is a new one
                 if rule.state == .ok, meanKW > rule.thresholdKW {
                     (state, since, lastNotified, action) = (.firing, nowMS, nowMS, .entered)
-                    text = messages.alertEntered(node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, windowMS: options.windowMS)
+                    text = messages.alertEntered(
+                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, windowMS: options.windowMS)
                 } else if rule.state == .firing, meanKW < rule.thresholdKW * 0.9 {
                     (state, since, lastNotified, action) = (.ok, nowMS, nowMS, .resolved)
                     text = messages.alertResolved(node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW)
-                } else if rule.state == .firing, meanKW > rule.thresholdKW, nowMS - (rule.lastNotified ?? 0) >= options.cooldownMS {
+                } else if rule.state == .firing, meanKW > rule.thresholdKW,
+                    nowMS - (rule.lastNotified ?? 0) >= options.cooldownMS
+                {
                     (lastNotified, action) = (nowMS, .repeated)
                     text = messages.alertRepeated(
-                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, sinceMinutes: (nowMS - (rule.since ?? nowMS)) / 60_000)
+                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW,
+                        sinceMinutes: (nowMS - (rule.since ?? nowMS)) / 60_000)
                 }
             } else if let silentAfter = options.silentAfterMS, rule.silentSince == nil {
                 let last = latest[rule.espID]?.time
@@ -119,7 +129,8 @@ public struct AlertRunner: Sendable {
                 } else {
                     let queued = rule.chatID == nil ? nil : text
                     let (changed, id) = try await directory.transition(
-                        rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince, text: queued, now: nowMS)
+                        rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince,
+                        text: queued, now: nowMS)
                     queuedID = id
                     if !changed {
                         // Another run moved this rule first and sent what was due.
@@ -130,10 +141,13 @@ public struct AlertRunner: Sendable {
                 }
             }
             if action != .none {
-                logger.info("alert \(action.rawValue): \(rule.username) \(rule.espID) mean \(meanKW.map { String(format: "%.3f", $0) } ?? "-") kW, threshold \(rule.thresholdKW) kW (\(delivery.rawValue))")
+                logger.info(
+                    "alert \(action.rawValue): \(rule.username) \(rule.espID) mean \(meanKW.map { String(format: "%.3f", $0) } ?? "-") kW, threshold \(rule.thresholdKW) kW (\(delivery.rawValue))"
+                )
             }
             report.evaluations.append(
-                Evaluation(rule: rule, meanKW: meanKW, state: state, action: action, delivery: delivery, queued: queuedID))
+                Evaluation(
+                    rule: rule, meanKW: meanKW, state: state, action: action, delivery: delivery, queued: queuedID))
         }
         return report
     }
@@ -148,7 +162,8 @@ public struct AlertRunner: Sendable {
             report.deliveryError = BotAPIError.notConfigured.description
             return
         }
-        var delivered: Set<Int64> = [], unlinked: Set<Int64> = []
+        var delivered: Set<Int64> = []
+        var unlinked: Set<Int64> = []
         var stopped = false
         for message in queue {
             guard !stopped else { continue }
@@ -167,7 +182,8 @@ public struct AlertRunner: Sendable {
                 try await directory.delivered(messageID: message.id, unlinkingChat: chatID)
                 unlinked.insert(message.id)
             } catch BotAPIError.rejected(let code, let reason) where message.attempts >= 2 {
-                logger.error("Telegram refused a message for \(message.username) three times (\(code) \(reason)): dropped")
+                logger.error(
+                    "Telegram refused a message for \(message.username) three times (\(code) \(reason)): dropped")
                 try await directory.delivered(messageID: message.id, unlinkingChat: nil)
             } catch let error as BotAPIError {
                 logger.warning("cannot deliver an alert to \(message.username): \(error.description); it stays queued")

@@ -62,7 +62,9 @@ public final class BotAPI: Sendable {
     public func abortPolling() { pollHTTP.abort() }
 
     /// Calls a method; returns its `result`.
-    public func call(_ method: String, _ parameters: [String: any Sendable], timeout: TimeInterval? = nil, chatID: Int64? = nil) async throws -> Any {
+    public func call(
+        _ method: String, _ parameters: [String: any Sendable], timeout: TimeInterval? = nil, chatID: Int64? = nil
+    ) async throws -> Any {
         let body = try JSONSerialization.data(withJSONObject: parameters)
         let url = base.appendingPathComponent("bot\(token)").appendingPathComponent(method)
         let client = method == "getUpdates" ? pollHTTP : http
@@ -120,7 +122,8 @@ public final class BotAPI: Sendable {
         for part in TelegramText.split(html) {
             await pacer.wait(chatID: chatID)
             _ = try await call(
-                "sendMessage", ["chat_id": chatID, "text": part, "parse_mode": "HTML", "disable_web_page_preview": true],
+                "sendMessage",
+                ["chat_id": chatID, "text": part, "parse_mode": "HTML", "disable_web_page_preview": true],
                 chatID: chatID)
         }
     }
@@ -185,7 +188,9 @@ public enum TelegramText {
             var index = plain.startIndex
             while index < plain.endIndex {
                 var unit = String(plain[index])
-                if plain[index] == "&", let end = plain[index...].firstIndex(of: ";"), plain.distance(from: index, to: end) <= 8 {
+                if plain[index] == "&", let end = plain[index...].firstIndex(of: ";"),
+                    plain.distance(from: index, to: end) <= 8
+                {
                     unit = String(plain[index...end])
                     index = plain.index(after: end)
                 } else {

@@ -20,7 +20,9 @@ extension Configuration {
 
 /// Looks up a user and an active assignment of one of their nodes, for commands that name both.
 public enum RuleTarget {
-    public static func resolve(directory: any DirectoryStore, username: String, espID: String) async throws -> (user: User, node: Node) {
+    public static func resolve(directory: any DirectoryStore, username: String, espID: String) async throws -> (
+        user: User, node: Node
+    ) {
         let user = try await directory.existingUser(named: username)
         let node = try await directory.existingNode(espID: espID)
         let assigned = try await directory.assignments(AssignmentFilter(username: user.username, espID: node.espID))
@@ -39,12 +41,17 @@ public enum TelegramBotRunner {
         guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
         let directory = try Stores.directory(configuration)
         let series = try Stores.series(configuration)
-        let service = TelegramBotService(directory: directory, series: series, bot: bot, options: options, logger: logger)
+        let service = TelegramBotService(
+            directory: directory, series: series, bot: bot, options: options, logger: logger)
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(
+                        service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         try await group.run()
     }

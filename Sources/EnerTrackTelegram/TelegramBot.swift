@@ -160,7 +160,8 @@ public struct TelegramBotService: Service {
             let rule = rules.first { $0.espID == assignment.espID }
             let label = assignment.nodeName.map { "\($0) (\(assignment.espID))" } ?? assignment.espID
             return messages.statusLine(
-                node: label, powerKW: latest[assignment.espID]?.power.map { $0 / 1000 }, meanKW: means[assignment.espID].map { $0 / 1000 },
+                node: label, powerKW: latest[assignment.espID]?.power.map { $0 / 1000 },
+                meanKW: means[assignment.espID].map { $0 / 1000 },
                 thresholdKW: rule?.thresholdKW, state: rule?.state, windowMS: options.windowMS)
         }.joined(separator: "\n")
     }
@@ -173,7 +174,9 @@ public struct TelegramBotService: Service {
             guard let node = try await directory.node(espID: assignment.espID) else { continue }
             let status = NodeStatus(node: node, now: Date(), inactiveAfter: options.inactiveAfter)
             let seen = node.lastSeen.map { ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone) }
-            lines.append(messages.nodeLine(node: node.name.map { "\($0) (\(node.espID))" } ?? node.espID, status: status, lastSeen: seen))
+            lines.append(
+                messages.nodeLine(
+                    node: node.name.map { "\($0) (\(node.espID))" } ?? node.espID, status: status, lastSeen: seen))
         }
         return lines.joined(separator: "\n")
     }

@@ -8,12 +8,19 @@ extension WebApp {
     func nodeJSON(_ view: NodeView) -> JSONValue {
         var object: [String: JSONValue] = [
             "esp_id": .string(view.node.espID), "name": view.node.name.map(JSONValue.string) ?? .null,
-            "location": view.assignment.location.map(JSONValue.string) ?? .null, "status": .string(view.status.rawValue),
-            "last_seen": view.node.lastSeen.map { .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone)) } ?? .null,
+            "location": view.assignment.location.map(JSONValue.string) ?? .null,
+            "status": .string(view.status.rawValue),
+            "last_seen": view.node.lastSeen.map {
+                .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone))
+            } ?? .null,
         ]
         if let reading = view.latest {
-            var latest: [String: JSONValue] = ["time": .string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))]
-            for quantity in Quantity.allCases { if let value = reading[quantity] { latest[quantity.rawValue] = .number(value) } }
+            var latest: [String: JSONValue] = [
+                "time": .string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))
+            ]
+            for quantity in Quantity.allCases {
+                if let value = reading[quantity] { latest[quantity.rawValue] = .number(value) }
+            }
             object["latest"] = .object(latest)
         }
         return .object(object)
@@ -24,7 +31,9 @@ extension WebApp {
     }
 
     func apiNode(_ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID, latest: true) else { return jsonError(.notFound, "no such node") }
+        guard let view = try await nodeView(viewer, espID: espID, latest: true) else {
+            return jsonError(.notFound, "no such node")
+        }
         return json(nodeJSON(view))
     }
 
@@ -32,25 +41,39 @@ extension WebApp {
         guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
         let now = Date()
         let query = request.uri.queryParameters
-        let from: Date, to: Date
+        let from: Date
+        let to: Date
         do {
-            from = try TimeArgument.option(query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600), timeZone: options.timeZone, now: now)
-            to = try TimeArgument.option(query["to"].map(String.init), flag: "to", fallback: now, timeZone: options.timeZone, now: now)
+            from = try TimeArgument.option(
+                query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600),
+                timeZone: options.timeZone, now: now)
+            to = try TimeArgument.option(
+                query["to"].map(String.init), flag: "to", fallback: now, timeZone: options.timeZone, now: now)
         } catch {
             return jsonError(.badRequest, error.description)
         }
         guard to > from else { return jsonError(.badRequest, "to must be after from") }
-        let readings = try await series.readings(node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
+        let readings = try await series.readings(
+            node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
         // Written directly (keys sorted, as everywhere): a day of readings is thousands of objects.
         let quantities = Quantity.allCases.sorted { $0.rawValue < $1.rawValue }
-        let beforeTime = quantities.filter { $0.rawValue < "time" }, afterTime = quantities.filter { $0.rawValue > "time" }
+        let beforeTime = quantities.filter { $0.rawValue < "time" }
+        let afterTime = quantities.filter { $0.rawValue > "time" }
         var out = "{\"node\":" + JSONValue.string(view.node.espID).compact() + ",\"readings\":["
         out.reserveCapacity(readings.count * 140)
         for (index, reading) in readings.enumerated() {
             out += index == 0 ? "{" : ",{"
-            for quantity in beforeTime { if let value = reading[quantity] { out += "\"\(quantity.rawValue)\":" + JSONValue.number(value).compact() + "," } }
+            for quantity in beforeTime {
+                if let value = reading[quantity] {
+                    out += "\"\(quantity.rawValue)\":" + JSONValue.number(value).compact() + ","
+                }
+            }
             out += "\"time\":\"" + ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone) + "\""
-            for quantity in afterTime { if let value = reading[quantity] { out += ",\"\(quantity.rawValue)\":" + JSONValue.number(value).compact() } }
+            for quantity in afterTime {
+                if let value = reading[quantity] {
+                    out += ",\"\(quantity.rawValue)\":" + JSONValue.number(value).compact()
+                }
+            }
             out += "}"
         }
         out += "],\"truncated\":" + (readings.count == 10_000 ? "true" : "false") + "}"
@@ -62,27 +85,35 @@ extension WebApp {
     func apiHistory(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
         guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
         let query = request.uri.queryParameters
-        let ranges: [String: Int64] = ["1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000]
+        let ranges: [String: Int64] = [
+            "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000,
+        ]
         let range = query["range"].map(String.init) ?? "24h"
         guard let span = ranges[range] else { return jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
-        guard let quantity = query["quantity"].flatMap({ Quantity(rawValue: String($0)) }) ?? (query["quantity"] == nil ? .power : nil) else {
+        guard
+            let quantity = query["quantity"].flatMap({ Quantity(rawValue: String($0)) })
+                ?? (query["quantity"] == nil ? .power : nil)
+        else {
             return jsonError(.badRequest, "unknown quantity")
         }
         let now = Date().milliseconds
         let from = now - span
         var points: [(Int64, Double)] = []
         var source = "readings"
-        if span > 86_400_000, let rows = try await series.rollups(node: view.node.espID, from: EnergyBuckets.floor(from), to: now) {
+        if span > 86_400_000,
+            let rows = try await series.rollups(node: view.node.espID, from: EnergyBuckets.floor(from), to: now)
+        {
             source = "rollups (15 min)"
             for row in rows {
-                let value: Double? = switch quantity {
-                case .voltage: row.voltage
-                case .current: row.current
-                case .power: row.power
-                case .energy: row.lastEnergy
-                case .pf: row.pf
-                case .frequency: row.frequency
-                }
+                let value: Double? =
+                    switch quantity {
+                    case .voltage: row.voltage
+                    case .current: row.current
+                    case .power: row.power
+                    case .energy: row.lastEnergy
+                    case .pf: row.pf
+                    case .frequency: row.frequency
+                    }
                 if let value { points.append((row.bucket, value)) }
             }
         } else {
@@ -106,13 +137,20 @@ extension WebApp {
         let long = span > 86_400_000
         let rows: [JSONValue] = points.map { time, value in
             let iso = ISO8601.format(milliseconds: time, timeZone: options.timeZone)
-            let label = long ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ") : String(iso.dropFirst(11).prefix(5))
-            return .object(["time": .string(iso), "label": .string(label), "value": .number((value * 1000).rounded() / 1000)])
+            let label =
+                long
+                ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
+                : String(iso.dropFirst(11).prefix(5))
+            return .object([
+                "time": .string(iso), "label": .string(label), "value": .number((value * 1000).rounded() / 1000),
+            ])
         }
-        return json(.object([
-            "node": .string(view.node.espID), "quantity": .string(quantity.rawValue), "unit": .string(quantity.unit),
-            "range": .string(range), "source": .string(source), "points": .array(rows),
-        ]))
+        return json(
+            .object([
+                "node": .string(view.node.espID), "quantity": .string(quantity.rawValue),
+                "unit": .string(quantity.unit),
+                "range": .string(range), "source": .string(source), "points": .array(rows),
+            ]))
     }
 
     func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
@@ -125,7 +163,8 @@ extension WebApp {
         let range: DateInterval
         do {
             range = try ConsumptionReport.range(
-                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), flags: ("from", "to"), now: now,
+                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), flags: ("from", "to"),
+                now: now,
                 timeZone: options.timeZone)
         } catch {
             return jsonError(.badRequest, error.description)
@@ -139,35 +178,50 @@ extension WebApp {
         let views = try await nodeViews(viewer, latest: true)
         let kpi = try await kpis(views)
         func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null }
-        return json(.object([
-            "power_w": number(kpi.powerW), "energy_today_kwh": number(kpi.energyTodayKWh), "voltage": number(kpi.voltage),
-            "frequency": number(kpi.frequency), "pf": number(kpi.pf),
-            "nodes": .array(views.map { view in
-                .object([
-                    "esp_id": .string(view.node.espID), "status": .string(view.status.rawValue), "power_w": number(view.latest?.power),
-                    "energy_today_kwh": number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh),
-                ])
-            }),
-        ]))
+        return json(
+            .object([
+                "power_w": number(kpi.powerW), "energy_today_kwh": number(kpi.energyTodayKWh),
+                "voltage": number(kpi.voltage),
+                "frequency": number(kpi.frequency), "pf": number(kpi.pf),
+                "nodes": .array(
+                    views.map { view in
+                        .object([
+                            "esp_id": .string(view.node.espID), "status": .string(view.status.rawValue),
+                            "power_w": number(view.latest?.power),
+                            "energy_today_kwh": number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh),
+                        ])
+                    }),
+            ]))
     }
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {
         let rules = try await directory.alertRules(userID: viewer.user.id)
-        return json(.array(rules.map { rule in
-            .object([
-                "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW), "state": .string(rule.state.rawValue),
-                "since": rule.since.map { .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone)) } ?? .null,
-                "last_notified": rule.lastNotified.map { .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone)) } ?? .null,
-            ])
-        }))
+        return json(
+            .array(
+                rules.map { rule in
+                    .object([
+                        "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW),
+                        "state": .string(rule.state.rawValue),
+                        "since": rule.since.map {
+                            .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone))
+                        } ?? .null,
+                        "last_notified": rule.lastNotified.map {
+                            .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone))
+                        } ?? .null,
+                    ])
+                }))
     }
 
     func healthz() async -> Response {
-        var directoryOK = true, seriesOK = true
+        var directoryOK = true
+        var seriesOK = true
         do { try await directory.ping() } catch { directoryOK = false }
         do { try await series.check() } catch { seriesOK = false }
         return json(
-            .object(["directory": .string(directoryOK ? "ok" : "unavailable"), "series": .string(seriesOK ? "ok" : "unavailable")]),
+            .object([
+                "directory": .string(directoryOK ? "ok" : "unavailable"),
+                "series": .string(seriesOK ? "ok" : "unavailable"),
+            ]),
             status: directoryOK && seriesOK ? .ok : .serviceUnavailable)
     }
 }

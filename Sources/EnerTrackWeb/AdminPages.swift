@@ -11,13 +11,25 @@ extension WebApp {
         let l = viewer.l
         let users = try await admin.users(includeRemoved: true)
         let rows: [HTML] = users.map { user in
-            let state = user.removedAt != nil ? l.t("dado de baja", "removed") : (user.isActive ? l.t("activo", "active") : l.t("deshabilitado", "disabled"))
+            let state =
+                user.removedAt != nil
+                ? l.t("dado de baja", "removed")
+                : (user.isActive ? l.t("activo", "active") : l.t("deshabilitado", "disabled"))
             var actions: [HTML] = []
             if user.removedAt == nil, user.id != viewer.user.id {
-                actions.append(action("/admin/users", user.isActive ? "disable" : "enable", key: "username", value: user.username, label: user.isActive ? l.t("Deshabilitar", "Disable") : l.t("Habilitar", "Enable"), viewer: viewer, style: "outline-secondary"))
-                actions.append(action("/admin/users", "remove", key: "username", value: user.username, label: l.t("Dar de baja", "Remove"), viewer: viewer, style: "outline-danger", confirm: l.t("¿Dar de baja a \(user.username)?", "Remove \(user.username)?")))
+                actions.append(
+                    action(
+                        "/admin/users", user.isActive ? "disable" : "enable", key: "username", value: user.username,
+                        label: user.isActive ? l.t("Deshabilitar", "Disable") : l.t("Habilitar", "Enable"),
+                        viewer: viewer, style: "outline-secondary"))
+                actions.append(
+                    action(
+                        "/admin/users", "remove", key: "username", value: user.username,
+                        label: l.t("Dar de baja", "Remove"), viewer: viewer, style: "outline-danger",
+                        confirm: l.t("¿Dar de baja a \(user.username)?", "Remove \(user.username)?")))
             }
-            return "<tr><td>\(user.username)\(HTML.when(user.isAdmin, " <span class=\"badge text-bg-info\">admin</span>"))</td><td class=\"d-none d-md-table-cell\">\(user.email)</td><td class=\"d-none d-md-table-cell\">\(user.name)</td><td>\(state)</td><td><div class=\"d-flex gap-1\">\(actions)</div></td></tr>"
+            return
+                "<tr><td>\(user.username)\(HTML.when(user.isAdmin, " <span class=\"badge text-bg-info\">admin</span>"))</td><td class=\"d-none d-md-table-cell\">\(user.email)</td><td class=\"d-none d-md-table-cell\">\(user.name)</td><td>\(state)</td><td><div class=\"d-flex gap-1\">\(actions)</div></td></tr>"
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l.t("Usuarios", "Users"))</h1>
@@ -42,12 +54,15 @@ extension WebApp {
             switch form["action"] {
             case "create":
                 let user = try await admin.addUser(
-                    username: username, email: form["email"] ?? "", name: (form["name"] ?? "").nonEmpty, isAdmin: form["admin"] == "1",
+                    username: username, email: form["email"] ?? "", name: (form["name"] ?? "").nonEmpty,
+                    isAdmin: form["admin"] == "1",
                     password: form.values["password"] ?? "", hash: { try await self.hash($0) })
                 return l.t("Usuario \(user.username) creado.", "User \(user.username) created.")
             case "disable", "enable":
                 let user = try await admin.setUserActive(form["action"] == "enable", username: username)
-                return user.isActive ? l.t("\(user.username) habilitado.", "\(user.username) enabled.") : l.t("\(user.username) deshabilitado.", "\(user.username) disabled.")
+                return user.isActive
+                    ? l.t("\(user.username) habilitado.", "\(user.username) enabled.")
+                    : l.t("\(user.username) deshabilitado.", "\(user.username) disabled.")
             case "remove":
                 let user = try await admin.removeUser(username: username)
                 return l.t("\(user.username) dado de baja.", "\(user.username) removed.")
@@ -62,10 +77,17 @@ extension WebApp {
         let nodes = try await admin.nodes(includeInactive: true)
         let rows: [HTML] = nodes.map { node in
             let status = NodeStatus(node: node, now: Date(), inactiveAfter: options.inactiveAfter)
-            let toggle = node.isActive
-                ? action("/admin/nodes", "remove", key: "esp_id", value: node.espID, label: l.t("Dar de baja", "Remove"), viewer: viewer, style: "outline-danger", confirm: l.t("¿Dar de baja \(node.espID)?", "Remove \(node.espID)?"))
-                : action("/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l.t("Activar", "Enable"), viewer: viewer, style: "outline-success")
-            return "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, options.timeZone))</td><td>\(toggle)</td></tr>"
+            let toggle =
+                node.isActive
+                ? action(
+                    "/admin/nodes", "remove", key: "esp_id", value: node.espID, label: l.t("Dar de baja", "Remove"),
+                    viewer: viewer, style: "outline-danger",
+                    confirm: l.t("¿Dar de baja \(node.espID)?", "Remove \(node.espID)?"))
+                : action(
+                    "/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l.t("Activar", "Enable"),
+                    viewer: viewer, style: "outline-success")
+            return
+                "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, options.timeZone))</td><td>\(toggle)</td></tr>"
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l.t("Medidores", "Meters"))</h1>
@@ -87,11 +109,15 @@ extension WebApp {
         return try await adminAction("/admin/nodes", l) {
             switch form["action"] {
             case "add":
-                let node = try await admin.addNode(espID: espID, name: (form["name"] ?? "").nonEmpty, description: (form["description"] ?? "").nonEmpty)
+                let node = try await admin.addNode(
+                    espID: espID, name: (form["name"] ?? "").nonEmpty, description: (form["description"] ?? "").nonEmpty
+                )
                 return l.t("Medidor \(node.espID) añadido.", "Meter \(node.espID) added.")
             case "remove", "restore":
                 let node = try await admin.setNodeActive(form["action"] == "restore", espID: espID)
-                return node.isActive ? l.t("\(node.espID) activado.", "\(node.espID) enabled.") : l.t("\(node.espID) dado de baja.", "\(node.espID) removed.")
+                return node.isActive
+                    ? l.t("\(node.espID) activado.", "\(node.espID) enabled.")
+                    : l.t("\(node.espID) dado de baja.", "\(node.espID) removed.")
             default:
                 return nil
             }
@@ -107,7 +133,9 @@ extension WebApp {
             "<tr><td>\(item.username)</td><td><span class=\"esp\">\(item.espID)</span> \(item.nodeName)</td><td class=\"d-none d-md-table-cell\">\(item.location)</td><td>\(removeAssignment(item, viewer))</td></tr>"
         }
         let userOptions: [HTML] = users.map { "<option value=\"\($0.username)\">\($0.username)</option>" }
-        let nodeOptions: [HTML] = nodes.map { "<option value=\"\($0.espID)\">\($0.espID)\($0.name.map { " · \($0)" } ?? "")</option>" }
+        let nodeOptions: [HTML] = nodes.map {
+            "<option value=\"\($0.espID)\">\($0.espID)\($0.name.map { " · \($0)" } ?? "")</option>"
+        }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l.t("Asignaciones", "Assignments"))</h1>
             <div class="table-responsive"><table class="table"><thead><tr><th>\(l.t("Usuario", "User"))</th><th>\(l.t("Medidor", "Meter"))</th><th class="d-none d-md-table-cell">\(l.t("Ubicación", "Location"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
@@ -133,15 +161,19 @@ extension WebApp {
 
     func changeAssignments(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let l = viewer.l
-        let username = form["username"] ?? "", espID = form["esp_id"] ?? ""
+        let username = form["username"] ?? ""
+        let espID = form["esp_id"] ?? ""
         return try await adminAction("/admin/assignments", l) {
             switch form["action"] {
             case "add":
-                let item = try await admin.assign(username: username, espID: espID, location: (form["location"] ?? "").nonEmpty)
+                let item = try await admin.assign(
+                    username: username, espID: espID, location: (form["location"] ?? "").nonEmpty)
                 return l.t("\(item.espID) asignado a \(item.username).", "\(item.espID) assigned to \(item.username).")
             case "remove":
                 let item = try await admin.unassign(username: username, espID: espID)
-                return l.t("\(item.espID) ya no está asignado a \(item.username).", "\(item.espID) is no longer assigned to \(item.username).")
+                return l.t(
+                    "\(item.espID) ya no está asignado a \(item.username).",
+                    "\(item.espID) is no longer assigned to \(item.username).")
             default:
                 return nil
             }
@@ -162,7 +194,10 @@ extension WebApp {
     }
 
     /// A one-button form.
-    func action(_ path: String, _ action: String, key: String, value: String, label: String, viewer: Viewer, style: String, confirm: String? = nil) -> HTML {
+    func action(
+        _ path: String, _ action: String, key: String, value: String, label: String, viewer: Viewer, style: String,
+        confirm: String? = nil
+    ) -> HTML {
         """
         <form method="post" action="\(path)"\(HTML.when(confirm != nil, " data-confirm=\"\(confirm ?? "")\""))>\(csrfField(viewer))<input type="hidden" name="action" value="\(action)"><input type="hidden" name="\(key)" value="\(value)"><button class="btn btn-sm btn-\(style)" type="submit">\(label)</button></form>
         """

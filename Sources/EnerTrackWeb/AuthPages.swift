@@ -20,7 +20,9 @@ extension WebApp {
         return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
     }
 
-    func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok) -> Response {
+    func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok)
+        -> Response
+    {
         let language = anonymousLanguage(request)
         let l = L10n(language)
         let token = loginToken(request)
@@ -41,7 +43,9 @@ extension WebApp {
             \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l.t("Crear una cuenta", "Create an account"))</a></p>"))
             </div></div>
             """
-        return html(layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body), status: status, cookies: [loginCookie(token)])
+        return html(
+            layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body),
+            status: status, cookies: [loginCookie(token)])
     }
 
     /// Only paths of this site: never `//host`, a URL, a backslash, or a control character or
@@ -49,8 +53,10 @@ extension WebApp {
     /// become `//evil.example`).
     static func safeNext(_ next: String?) -> String {
         guard let next, next.utf8.count <= 2_000, next.hasPrefix("/"), !next.hasPrefix("//"),
-            next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace
-                && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format })
+            next.unicodeScalars.allSatisfy({
+                $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace
+                    && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
+            })
         else { return "/" }
         return next
     }
@@ -65,7 +71,7 @@ extension WebApp {
                 return nil
             } catch let throttled as LoginThrottle.Throttled {
                 return (throttled.wait + 999) / 1000
-            } catch where attempt == 1 {
+            } catch  where attempt == 1 {
                 continue  // two first attempts of one key raced to insert its row: the second one now updates it
             }
         }
@@ -82,47 +88,65 @@ extension WebApp {
         let form = try await Form.read(request, context)
         let l = L10n(anonymousLanguage(request))
         guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
-        let username = form["username"] ?? "", password = form.values["password"] ?? ""
+        let username = form["username"] ?? ""
+        let password = form.values["password"] ?? ""
         guard !username.isEmpty, !password.isEmpty else {
-            return loginPage(request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."), username: username, status: .badRequest)
+            return loginPage(
+                request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."),
+                username: username, status: .badRequest)
         }
         // Names no account can have are refused before any lookup or throttle key is made of them.
         guard DirectoryRules.isLoginName(username) else {
             logger.notice("refused login name \(LogText.quoted(username)) from \(clientAddress(request, context))")
-            return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), status: .unauthorized)
+            return loginPage(
+                request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."),
+                status: .unauthorized)
         }
         // Throttling per account and per address; the same answer whether the account exists or not.
-        let account = LoginThrottle.accountKey(username), address = LoginThrottle.addressKey(clientAddress(request, context))
+        let account = LoginThrottle.accountKey(username)
+        let address = LoginThrottle.addressKey(clientAddress(request, context))
         if let wait = try await reserveAttempt(keys: [account, address]) {
-            return throttled(loginPage(
-                request, error: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
-                username: username, status: .tooManyRequests), seconds: wait)
+            return throttled(
+                loginPage(
+                    request,
+                    error: l.t(
+                        "Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                    username: username, status: .tooManyRequests), seconds: wait)
         }
         let user = try await directory.user(named: username)
         let valid = await verify(password, against: user.map(\.passwordHash).flatMap(\.nonEmpty) ?? Self.decoyHash)
         guard let user, valid, user.isActive, user.removedAt == nil else {
             logger.notice("failed login for \(LogText.quoted(username)) from \(clientAddress(request, context))")
-            return loginPage(request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."), username: username, status: .unauthorized)
+            return loginPage(
+                request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."),
+                username: username, status: .unauthorized)
         }
         // A new session id at every login (any session the browser had is ended).
         let old = cookie(request, Self.sessionCookie)
         try await directory.attemptSucceeded(account: account, others: [address])
         let session = try await directory.createSession(userID: user.id, replacing: old, now: Date().milliseconds)
         logger.info("login: \(user.username) from \(clientAddress(request, context))")
-        return redirect(Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
+        return redirect(
+            Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
     }
 
     func logout(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        guard let viewer = try await viewer(request) else { return redirect("/login", cookies: [expiredCookie(Self.sessionCookie)]) }
+        guard let viewer = try await viewer(request) else {
+            return redirect("/login", cookies: [expiredCookie(Self.sessionCookie)])
+        }
         guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
         if let id = cookie(request, Self.sessionCookie) {
             try await directory.endSession(id: id)
         }
-        return redirect("/login", flash: viewer.l.t("Has salido.", "You are logged out."), cookies: [expiredCookie(Self.sessionCookie)])
+        return redirect(
+            "/login", flash: viewer.l.t("Has salido.", "You are logged out."),
+            cookies: [expiredCookie(Self.sessionCookie)])
     }
 
-    func registerPage(_ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok) -> Response {
+    func registerPage(
+        _ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok
+    ) -> Response {
         let language = anonymousLanguage(request)
         let l = L10n(language)
         let token = loginToken(request)
@@ -145,7 +169,10 @@ extension WebApp {
               <button class="btn btn-primary w-100" type="submit">\(l.t("Crear cuenta", "Create account"))</button>
             </form></div></div>
             """
-        return html(layout(request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"), body: body), status: status, cookies: [loginCookie(token)])
+        return html(
+            layout(
+                request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"),
+                body: body), status: status, cookies: [loginCookie(token)])
     }
 
     func register(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -153,18 +180,23 @@ extension WebApp {
         let l = L10n(anonymousLanguage(request))
         guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
         guard form.values["password"] == form.values["repeat"] else {
-            return registerPage(request, error: l.t("Las contraseñas no coinciden.", "The passwords do not match."), values: form, status: .badRequest)
+            return registerPage(
+                request, error: l.t("Las contraseñas no coinciden.", "The passwords do not match."), values: form,
+                status: .badRequest)
         }
         let admin = DirectoryAdmin(store: directory, hasher: hasher)
         let user: User
         do {
             user = try await admin.addUser(
-                username: form["username"] ?? "", email: form["email"] ?? "", name: (form["name"] ?? "").isEmpty ? nil : form["name"],
+                username: form["username"] ?? "", email: form["email"] ?? "",
+                name: (form["name"] ?? "").isEmpty ? nil : form["name"],
                 isAdmin: false, password: form.values["password"] ?? "", hash: { try await self.hash($0) })
         } catch let error as DirectoryError {
             return registerPage(request, error: error.description, values: form, status: .badRequest)
         }
         let session = try await directory.createSession(userID: user.id, replacing: nil, now: Date().milliseconds)
-        return redirect("/", flash: l.t("Cuenta creada. ¡Bienvenido!", "Account created. Welcome!"), cookies: [sessionCookie(session.id)])
+        return redirect(
+            "/", flash: l.t("Cuenta creada. ¡Bienvenido!", "Account created. Welcome!"),
+            cookies: [sessionCookie(session.id)])
     }
 }

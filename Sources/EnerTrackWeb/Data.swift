@@ -22,7 +22,8 @@ extension WebApp {
         let now = Date()
         return rows.map { row in
             NodeView(
-                assignment: row.assignment, node: row.node, status: NodeStatus(node: row.node, now: now, inactiveAfter: options.inactiveAfter),
+                assignment: row.assignment, node: row.node,
+                status: NodeStatus(node: row.node, now: now, inactiveAfter: options.inactiveAfter),
                 latest: latest[row.node.espID])
         }
     }
@@ -38,6 +39,7 @@ extension WebApp {
         var latest: [String: Reading] = [:]
         for view in views { latest[view.node.espID] = view.latest }
         return try await KPIs.compute(
-            series: series, nodes: views.map(\.node), latest: latest, inactiveAfter: options.inactiveAfter, timeZone: options.timeZone)
+            series: series, nodes: views.map(\.node), latest: latest, inactiveAfter: options.inactiveAfter,
+            timeZone: options.timeZone)
     }
 }

@@ -15,7 +15,9 @@ public struct HTML: ExpressibleByStringInterpolation, Sendable, CustomStringConv
     public struct StringInterpolation: StringInterpolationProtocol {
         var text = ""
 
-        public init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity + interpolationCount * 16) }
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 16)
+        }
         public mutating func appendLiteral(_ literal: String) { text += literal }
         public mutating func appendInterpolation(_ value: String) { text += HTML.escape(value) }
         public mutating func appendInterpolation(_ value: String?) { text += HTML.escape(value ?? "") }

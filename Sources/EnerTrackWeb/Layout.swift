@@ -12,13 +12,15 @@ extension WebApp {
         var nav: HTML = ""
         if let viewer {
             var links: [(String, String, String)] = [
-                ("/", "dashboard", l.t("Panel", "Dashboard")), ("/consumption", "consumption", l.t("Consumo", "Consumption")),
+                ("/", "dashboard", l.t("Panel", "Dashboard")),
+                ("/consumption", "consumption", l.t("Consumo", "Consumption")),
                 ("/alerts", "alerts", l.t("Alertas", "Alerts")), ("/telegram", "telegram", "Telegram"),
                 ("/profile", "profile", l.t("Perfil", "Profile")),
             ]
             if viewer.user.isAdmin {
                 links += [
-                    ("/admin/users", "users", l.t("Usuarios", "Users")), ("/admin/nodes", "nodes", l.t("Medidores", "Meters")),
+                    ("/admin/users", "users", l.t("Usuarios", "Users")),
+                    ("/admin/nodes", "nodes", l.t("Medidores", "Meters")),
                     ("/admin/assignments", "assignments", l.t("Asignaciones", "Assignments")),
                 ]
             }
@@ -37,7 +39,8 @@ extension WebApp {
         }
         var flashHTML: HTML = ""
         if let flash = flash(request) {
-            flashHTML = "<div class=\"alert alert-\(flash.kind) alert-dismissible fade show\" role=\"alert\">\(flash.text)<button type=\"button\" class=\"btn-close\" data-bs-dismiss=\"alert\" aria-label=\"\(l.t("Cerrar", "Close"))\"></button></div>"
+            flashHTML =
+                "<div class=\"alert alert-\(flash.kind) alert-dismissible fade show\" role=\"alert\">\(flash.text)<button type=\"button\" class=\"btn-close\" data-bs-dismiss=\"alert\" aria-label=\"\(l.t("Cerrar", "Close"))\"></button></div>"
         }
         return """
             <!doctype html>
@@ -70,38 +73,52 @@ extension WebApp {
             """
     }
 
-    func page(_ request: Request, _ viewer: Viewer, title: String, active: String, body: HTML, status: HTTPResponse.Status = .ok) -> Response {
-        html(layout(request, viewer: viewer, language: viewer.language, title: title, active: active, body: body), status: status)
+    func page(
+        _ request: Request, _ viewer: Viewer, title: String, active: String, body: HTML,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        html(
+            layout(request, viewer: viewer, language: viewer.language, title: title, active: active, body: body),
+            status: status)
     }
 
     func notFound(_ request: Request, _ viewer: Viewer?) -> Response {
         let language = viewer?.language ?? anonymousLanguage(request)
         let l = L10n(language)
-        let body: HTML = "<h1 class=\"h3\">\(l.t("No encontrado", "Not found"))</h1><p>\(l.t("Esa página no existe.", "That page does not exist."))</p><a href=\"/\">\(l.t("Volver al panel", "Back to the dashboard"))</a>"
-        return html(layout(request, viewer: viewer, language: language, title: l.t("No encontrado", "Not found"), body: body), status: .notFound)
+        let body: HTML =
+            "<h1 class=\"h3\">\(l.t("No encontrado", "Not found"))</h1><p>\(l.t("Esa página no existe.", "That page does not exist."))</p><a href=\"/\">\(l.t("Volver al panel", "Back to the dashboard"))</a>"
+        return html(
+            layout(request, viewer: viewer, language: language, title: l.t("No encontrado", "Not found"), body: body),
+            status: .notFound)
     }
 
     func forbidden(_ request: Request, _ viewer: Viewer) -> Response {
         let l = viewer.l
-        let body: HTML = "<h1 class=\"h3\">\(l.t("Sin permiso", "Forbidden"))</h1><p>\(l.t("Esta página es solo para administradores.", "This page is for administrators only."))</p>"
+        let body: HTML =
+            "<h1 class=\"h3\">\(l.t("Sin permiso", "Forbidden"))</h1><p>\(l.t("Esta página es solo para administradores.", "This page is for administrators only."))</p>"
         return page(request, viewer, title: l.t("Sin permiso", "Forbidden"), active: "", body: body, status: .forbidden)
     }
 
     func csrfRejected(_ request: Request, _ viewer: Viewer?) -> Response {
         let l = L10n(viewer?.language ?? anonymousLanguage(request))
-        let body: HTML = "<h1 class=\"h3\">\(l.t("Petición rechazada", "Request refused"))</h1><p>\(l.t("El formulario caducó o no venía de esta página. Vuelve atrás, recarga e inténtalo de nuevo.", "The form expired or did not come from this site. Go back, reload and try again."))</p>"
-        return html(layout(request, viewer: viewer, language: l.language, title: l.t("Petición rechazada", "Request refused"), body: body), status: .forbidden)
+        let body: HTML =
+            "<h1 class=\"h3\">\(l.t("Petición rechazada", "Request refused"))</h1><p>\(l.t("El formulario caducó o no venía de esta página. Vuelve atrás, recarga e inténtalo de nuevo.", "The form expired or did not come from this site. Go back, reload and try again."))</p>"
+        return html(
+            layout(
+                request, viewer: viewer, language: l.language, title: l.t("Petición rechazada", "Request refused"),
+                body: body), status: .forbidden)
     }
 
     func csrfField(_ viewer: Viewer) -> HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(viewer.csrf ?? "")\">" }
 
     func badge(_ status: NodeStatus, _ l: L10n) -> HTML {
-        let color = switch status {
-        case .active: "success"
-        case .inactive: "warning"
-        case .noData: "secondary"
-        case .removed: "dark"
-        }
+        let color =
+            switch status {
+            case .active: "success"
+            case .inactive: "warning"
+            case .noData: "secondary"
+            case .removed: "dark"
+            }
         return "<span class=\"badge text-bg-\(color)\">\(l.status(status))</span>"
     }
 }

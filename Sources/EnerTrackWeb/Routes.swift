@@ -7,7 +7,8 @@ import Logging
 import ServiceLifecycle
 
 enum SecurityHeaderFields {
-    static let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+    static let csp =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     static let fields: [HTTPField] = [
@@ -26,7 +27,9 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     /// `Strict-Transport-Security` for a site served only over HTTPS (`--hsts`).
     var hsts = false
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var response: Response
         do {
             response = try await next(request, context)
@@ -34,7 +37,10 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         }
         for field in SecurityHeaderFields.fields { response.headers.append(field) }
-        if hsts { response.headers.append(HTTPField(name: HTTPField.Name("Strict-Transport-Security")!, value: "max-age=31536000")) }
+        if hsts {
+            response.headers.append(
+                HTTPField(name: HTTPField.Name("Strict-Transport-Security")!, value: "max-age=31536000"))
+        }
         return response
     }
 }
@@ -75,34 +81,64 @@ extension WebApp {
             let espID = context.parameters.get("esp") ?? ""
             return try await app.signedIn(request) { try await app.nodePage(request, $0, espID: espID) }
         }
-        router.get("consumption") { request, _ in try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: false) } }
-        router.get("consumption.csv") { request, _ in try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: true) } }
+        router.get("consumption") { request, _ in
+            try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: false) }
+        }
+        router.get("consumption.csv") { request, _ in
+            try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: true) }
+        }
         router.get("alerts") { request, _ in try await app.signedIn(request) { try await app.alertsPage(request, $0) } }
-        router.post("alerts") { request, context in try await app.posted(request, context) { try await app.changeAlert(request, $0, $1) } }
-        router.get("telegram") { request, _ in try await app.signedIn(request) { try await app.telegramPage(request, $0) } }
-        router.post("telegram/link") { request, context in try await app.posted(request, context) { viewer, _ in try await app.telegramLink(request, viewer) } }
-        router.post("telegram/unlink") { request, context in try await app.posted(request, context) { viewer, _ in try await app.telegramUnlink(request, viewer) } }
+        router.post("alerts") { request, context in
+            try await app.posted(request, context) { try await app.changeAlert(request, $0, $1) }
+        }
+        router.get("telegram") { request, _ in
+            try await app.signedIn(request) { try await app.telegramPage(request, $0) }
+        }
+        router.post("telegram/link") { request, context in
+            try await app.posted(request, context) { viewer, _ in try await app.telegramLink(request, viewer) }
+        }
+        router.post("telegram/unlink") { request, context in
+            try await app.posted(request, context) { viewer, _ in try await app.telegramUnlink(request, viewer) }
+        }
         router.get("profile") { request, _ in try await app.signedIn(request) { app.profilePage(request, $0) } }
-        router.post("profile") { request, context in try await app.posted(request, context) { try await app.saveProfile(request, $0, $1) } }
+        router.post("profile") { request, context in
+            try await app.posted(request, context) { try await app.saveProfile(request, $0, $1) }
+        }
         router.post("profile/password") { request, context in
-            try await app.posted(request, context) { try await app.changePassword(request, $0, $1, address: app.clientAddress(request, context)) }
+            try await app.posted(request, context) {
+                try await app.changePassword(request, $0, $1, address: app.clientAddress(request, context))
+            }
         }
 
         // Administration.
-        router.get("admin/users") { request, _ in try await app.signedIn(request, admin: true) { try await app.adminUsers(request, $0) } }
-        router.post("admin/users") { request, context in try await app.posted(request, context, admin: true) { try await app.changeUsers(request, $0, $1) } }
-        router.get("admin/nodes") { request, _ in try await app.signedIn(request, admin: true) { try await app.adminNodes(request, $0) } }
-        router.post("admin/nodes") { request, context in try await app.posted(request, context, admin: true) { try await app.changeNodes(request, $0, $1) } }
-        router.get("admin/assignments") { request, _ in try await app.signedIn(request, admin: true) { try await app.adminAssignments(request, $0) } }
+        router.get("admin/users") { request, _ in
+            try await app.signedIn(request, admin: true) { try await app.adminUsers(request, $0) }
+        }
+        router.post("admin/users") { request, context in
+            try await app.posted(request, context, admin: true) { try await app.changeUsers(request, $0, $1) }
+        }
+        router.get("admin/nodes") { request, _ in
+            try await app.signedIn(request, admin: true) { try await app.adminNodes(request, $0) }
+        }
+        router.post("admin/nodes") { request, context in
+            try await app.posted(request, context, admin: true) { try await app.changeNodes(request, $0, $1) }
+        }
+        router.get("admin/assignments") { request, _ in
+            try await app.signedIn(request, admin: true) { try await app.adminAssignments(request, $0) }
+        }
         router.post("admin/assignments") { request, context in
             try await app.posted(request, context, admin: true) { try await app.changeAssignments(request, $0, $1) }
         }
 
         // Telegram's webhook: only with the secret Telegram was given (constant-time check).
         router.post("telegram/webhook") { request, context -> Response in
-            guard let secret = app.options.webhookSecret, let telegram = app.telegram else { return app.jsonError(.notFound, "no webhook here") }
+            guard let secret = app.options.webhookSecret, let telegram = app.telegram else {
+                return app.jsonError(.notFound, "no webhook here")
+            }
             let sent = request.headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] ?? ""
-            guard RandomToken.constantTimeEqual(sent, secret) else { return app.jsonError(.forbidden, "wrong secret token") }
+            guard RandomToken.constantTimeEqual(sent, secret) else {
+                return app.jsonError(.forbidden, "wrong secret token")
+            }
             let body = try await request.body.collect(upTo: context.maxUploadSize)
             guard let update = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
                 return app.jsonError(.badRequest, "not a Telegram update")
@@ -135,9 +171,16 @@ extension WebApp {
     }
 
     /// A page for a logged-in user (admins only with `admin`); others go to the login page.
-    func signedIn(_ request: Request, admin: Bool = false, _ body: (Viewer) async throws -> Response) async throws -> Response {
+    func signedIn(_ request: Request, admin: Bool = false, _ body: (Viewer) async throws -> Response) async throws
+        -> Response
+    {
         guard let viewer = try await viewer(request) else {
-            let next = request.uri.path == "/" ? "" : "?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["/", "-", "_", "."])) ?? "")
+            let next =
+                request.uri.path == "/"
+                ? ""
+                : "?next="
+                    + (request.uri.path.addingPercentEncoding(
+                        withAllowedCharacters: .alphanumerics.union(["/", "-", "_", "."])) ?? "")
             return redirect("/login" + next)
         }
         if admin, !viewer.user.isAdmin { return forbidden(request, viewer) }
@@ -145,7 +188,9 @@ extension WebApp {
     }
 
     /// A form post: logged in, right CSRF token, same origin.
-    func posted(_ request: Request, _ context: WebContext, admin: Bool = false, _ body: (Viewer, Form) async throws -> Response) async throws -> Response {
+    func posted(
+        _ request: Request, _ context: WebContext, admin: Bool = false, _ body: (Viewer, Form) async throws -> Response
+    ) async throws -> Response {
         let form = try await Form.read(request, context)
         guard let viewer = try await viewer(request) else { return redirect("/login") }
         guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
@@ -155,7 +200,8 @@ extension WebApp {
 
     func api(_ request: Request, _ body: (Viewer) async throws -> Response) async throws -> Response {
         guard let viewer = try await viewer(request) else {
-            var response = jsonError(.unauthorized, "log in, or send Authorization: Bearer <token> (enertrack user token USERNAME)")
+            var response = jsonError(
+                .unauthorized, "log in, or send Authorization: Bearer <token> (enertrack user token USERNAME)")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"enertrack\""
             return response
         }
@@ -169,10 +215,15 @@ public enum WebServer {
         var quiet = logger
         quiet.logLevel = .warning
         let application = Application(
-            router: app.router(), configuration: .init(address: .hostname(host, port: port), serverName: "enertrack"), logger: quiet)
+            router: app.router(), configuration: .init(address: .hostname(host, port: port), serverName: "enertrack"),
+            logger: quiet)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: application, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(
+                        service: application, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         logger.notice("serving on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         try await group.run()

@@ -49,7 +49,9 @@ extension WebApp {
     // MARK: Node
 
     func nodePage(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID, latest: true) else { return notFound(request, viewer) }
+        guard let view = try await nodeView(viewer, espID: espID, latest: true) else {
+            return notFound(request, viewer)
+        }
         try await directory.recordAccess(userID: viewer.user.id, nodeID: view.node.id, at: Date())
         let l = viewer.l
         let reading = view.latest
@@ -61,12 +63,15 @@ extension WebApp {
             (l.t("Factor de potencia", "Power factor"), l.number(reading?.pf, decimals: 2)),
             (l.t("Frecuencia", "Frequency"), l.number(reading?.frequency, decimals: 2) + " Hz"),
         ]
-        let items: [HTML] = values.map { "<div class=\"col-6 col-md-4 col-xl-2\"><div class=\"card kpi\"><div class=\"card-body\"><div class=\"label\">\($0.0)</div><div class=\"value fs-5\">\($0.1)</div></div></div></div>" }
+        let items: [HTML] = values.map {
+            "<div class=\"col-6 col-md-4 col-xl-2\"><div class=\"card kpi\"><div class=\"card-body\"><div class=\"label\">\($0.0)</div><div class=\"value fs-5\">\($0.1)</div></div></div></div>"
+        }
         let ranges: [HTML] = ["1h", "24h", "7d", "30d"].map { range in
             "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(range == "24h" ? " active" : "")\" data-set-range=\"\(range)\">\(range)</button>"
         }
         let quantities: [(String, String)] = [
-            ("power", l.t("Potencia", "Power")), ("voltage", l.t("Tensión", "Voltage")), ("current", l.t("Corriente", "Current")),
+            ("power", l.t("Potencia", "Power")), ("voltage", l.t("Tensión", "Voltage")),
+            ("current", l.t("Corriente", "Current")),
             ("energy", l.t("Energía", "Energy")), ("pf", "FP"), ("frequency", l.t("Frecuencia", "Frequency")),
         ]
         let quantityButtons: [HTML] = quantities.map { key, label in
@@ -99,9 +104,11 @@ extension WebApp {
         let now = Date()
         var range = ConsumptionReport.defaultRange(unit, now: now, timeZone: options.timeZone)
         var error: String?
-        let from = query["from"].map(String.init).flatMap(\.nonEmpty), to = query["to"].map(String.init).flatMap(\.nonEmpty)
+        let from = query["from"].map(String.init).flatMap(\.nonEmpty)
+        let to = query["to"].map(String.init).flatMap(\.nonEmpty)
         do {
-            range = try ConsumptionReport.range(unit, from: from, to: to, flags: ("from", "to"), now: now, timeZone: options.timeZone)
+            range = try ConsumptionReport.range(
+                unit, from: from, to: to, flags: ("from", "to"), now: now, timeZone: options.timeZone)
         } catch let failure {
             // The rule's own words (they name the field and its limits), on the default range.
             error = viewer.l.t("Rango no válido: ", "Invalid range: ") + failure.description
@@ -117,7 +124,9 @@ extension WebApp {
         let l = viewer.l
         let views = try await nodeViews(viewer)
         let query = consumptionQuery(request, viewer, views: views)
-        if let node = request.uri.queryParameters["node"], !node.isEmpty, query.nodes.isEmpty { return notFound(request, viewer) }
+        if let node = request.uri.queryParameters["node"], !node.isEmpty, query.nodes.isEmpty {
+            return notFound(request, viewer)
+        }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: query.nodes, unit: query.unit, range: query.range, timeZone: options.timeZone)
         if csv {
@@ -130,28 +139,37 @@ extension WebApp {
         var totals: [(label: String, kwh: Double)] = []
         var index: [Date: Int] = [:]
         for row in report.rows {
-            if let at = index[row.start] { totals[at].kwh += row.kwh } else {
+            if let at = index[row.start] {
+                totals[at].kwh += row.kwh
+            } else {
                 index[row.start] = totals.count
                 totals.append((periodLabel(row.start, query.unit), row.kwh))
             }
         }
-        let chartData = JSONValue.array(totals.map { .object(["label": .string($0.label), "kwh": .number(ConsumptionReport.rounded($0.kwh))]) }).rendered()
+        let chartData = JSONValue.array(
+            totals.map { .object(["label": .string($0.label), "kwh": .number(ConsumptionReport.rounded($0.kwh))]) }
+        ).rendered()
         let rows: [HTML] = report.rows.map { row in
             "<tr><td>\(labels[row.node] ?? row.node)</td><td>\(periodLabel(row.start, query.unit))</td><td class=\"text-end\">\(l.number(row.kwh, decimals: 3))</td><td>\(row.complete ? "" : l.t("incompleto", "incomplete"))</td></tr>"
         }
         let units: [HTML] = PeriodUnit.allCases.map { unit in
-            let label = switch unit {
-            case .hour: l.t("Hora", "Hour")
-            case .day: l.t("Día", "Day")
-            case .month: l.t("Mes", "Month")
-            case .year: l.t("Año", "Year")
-            }
+            let label =
+                switch unit {
+                case .hour: l.t("Hora", "Hour")
+                case .day: l.t("Día", "Day")
+                case .month: l.t("Mes", "Month")
+                case .year: l.t("Año", "Year")
+                }
             return "<option value=\"\(unit.rawValue)\"\(HTML.when(unit == query.unit, " selected"))>\(label)</option>"
         }
         let selected = request.uri.queryParameters["node"].map(String.init) ?? ""
-        let nodeOptions: [HTML] = views.map { "<option value=\"\($0.node.espID)\"\(HTML.when($0.node.espID.lowercased() == selected.lowercased(), " selected"))>\($0.label)</option>" }
-        let from = String(ISO8601.format(milliseconds: query.range.start.milliseconds, timeZone: options.timeZone).prefix(10))
-        let to = String(ISO8601.format(milliseconds: query.range.end.milliseconds, timeZone: options.timeZone).prefix(10))
+        let nodeOptions: [HTML] = views.map {
+            "<option value=\"\($0.node.espID)\"\(HTML.when($0.node.espID.lowercased() == selected.lowercased(), " selected"))>\($0.label)</option>"
+        }
+        let from = String(
+            ISO8601.format(milliseconds: query.range.start.milliseconds, timeZone: options.timeZone).prefix(10))
+        let to = String(
+            ISO8601.format(milliseconds: query.range.end.milliseconds, timeZone: options.timeZone).prefix(10))
         let queryString = request.uri.query.map { "?" + $0 } ?? ""
         let body: HTML = """
             <h1 class="h3 mb-3">\(l.t("Consumo", "Consumption"))</h1>
@@ -191,11 +209,12 @@ extension WebApp {
         let rules = try await directory.alertRules(userID: viewer.user.id)
         let rows: [HTML] = views.map { view in
             let rule = rules.first { $0.nodeID == view.node.id }
-            let state: HTML = switch rule?.state {
-            case .firing?: "<span class=\"badge text-bg-danger\">\(l.t("superado", "exceeded"))</span>"
-            case .ok?: "<span class=\"badge text-bg-success\">ok</span>"
-            case nil: "<span class=\"text-body-secondary\">–</span>"
-            }
+            let state: HTML =
+                switch rule?.state {
+                case .firing?: "<span class=\"badge text-bg-danger\">\(l.t("superado", "exceeded"))</span>"
+                case .ok?: "<span class=\"badge text-bg-success\">ok</span>"
+                case nil: "<span class=\"text-body-secondary\">–</span>"
+                }
             return """
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
                 <td><form method="post" action="/alerts" class="d-flex gap-2">\(csrfField(viewer))
@@ -221,22 +240,36 @@ extension WebApp {
 
     func changeAlert(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let l = viewer.l
-        guard let espID = form["node"], let view = try await nodeView(viewer, espID: espID) else { return notFound(request, viewer) }
+        guard let espID = form["node"], let view = try await nodeView(viewer, espID: espID) else {
+            return notFound(request, viewer)
+        }
         if form["action"] == "clear" {
             try await directory.clearThreshold(userID: viewer.user.id, nodeID: view.node.id)
-            return redirect("/alerts", flash: l.t("Alerta de \(view.label) quitada.", "Alert on \(view.label) removed."))
+            return redirect(
+                "/alerts", flash: l.t("Alerta de \(view.label) quitada.", "Alert on \(view.label) removed."))
         }
-        guard let kw = (form["kw"] ?? "").replacingOccurrences(of: ",", with: ".").nonEmpty.flatMap(Double.init), kw.isFinite, kw > 0, kw <= 10_000 else {
-            return redirect("/alerts", flash: l.t("El umbral debe ser un número de kW mayor que 0.", "The threshold must be a number of kW above 0."), kind: "danger")
+        guard let kw = (form["kw"] ?? "").replacingOccurrences(of: ",", with: ".").nonEmpty.flatMap(Double.init),
+            kw.isFinite, kw > 0, kw <= 10_000
+        else {
+            return redirect(
+                "/alerts",
+                flash: l.t(
+                    "El umbral debe ser un número de kW mayor que 0.", "The threshold must be a number of kW above 0."),
+                kind: "danger")
         }
         let now = Date().milliseconds
         try await directory.setThreshold(userID: viewer.user.id, nodeID: view.node.id, kw: kw, now: now)
-        return redirect("/alerts", flash: l.t("Umbral de \(view.label): \(l.number(kw)) kW.", "Threshold of \(view.label): \(l.number(kw)) kW."))
+        return redirect(
+            "/alerts",
+            flash: l.t(
+                "Umbral de \(view.label): \(l.number(kw)) kW.", "Threshold of \(view.label): \(l.number(kw)) kW."))
     }
 
     // MARK: Telegram
 
-    func telegramPage(_ request: Request, _ viewer: Viewer, link: TelegramLinker.Link? = nil, error: String? = nil) async throws -> Response {
+    func telegramPage(_ request: Request, _ viewer: Viewer, link: TelegramLinker.Link? = nil, error: String? = nil)
+        async throws -> Response
+    {
         let l = viewer.l
         let linked = try await directory.telegramLink(userID: viewer.user.id)
         var body: HTML = "<h1 class=\"h3 mb-3\">Telegram</h1>"
@@ -269,9 +302,11 @@ extension WebApp {
             return try await telegramPage(request, viewer, link: link)
         } catch let error as BotAPIError {
             logger.warning("cannot make a Telegram link: \(error.description)")
-            return try await telegramPage(request, viewer, error: viewer.l.t(
-                "No se puede crear el enlace ahora: el bot de Telegram no está configurado o no responde.",
-                "Cannot make a link now: the Telegram bot is not configured or does not answer."))
+            return try await telegramPage(
+                request, viewer,
+                error: viewer.l.t(
+                    "No se puede crear el enlace ahora: el bot de Telegram no está configurado o no responde.",
+                    "Cannot make a link now: the Telegram bot is not configured or does not answer."))
         }
     }
 
@@ -326,31 +361,43 @@ extension WebApp {
     func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form, address: String) async throws -> Response {
         let l = viewer.l
         // The current password is a password guess like a login's: throttled the same way.
-        let account = LoginThrottle.accountKey(viewer.user.username), client = LoginThrottle.addressKey(address)
+        let account = LoginThrottle.accountKey(viewer.user.username)
+        let client = LoginThrottle.addressKey(address)
         if let wait = try await reserveAttempt(keys: [account, client]) {
-            return throttled(redirect(
-                "/profile", flash: l.t("Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
-                kind: "danger"), seconds: wait)
+            return throttled(
+                redirect(
+                    "/profile",
+                    flash: l.t(
+                        "Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                    kind: "danger"), seconds: wait)
         }
         guard await verify(form.values["current"] ?? "", against: viewer.user.passwordHash) else {
             logger.notice("wrong current password for \(LogText.quoted(viewer.user.username)) from \(address)")
-            return redirect("/profile", flash: l.t("La contraseña actual no es correcta.", "The current password is wrong."), kind: "danger")
+            return redirect(
+                "/profile", flash: l.t("La contraseña actual no es correcta.", "The current password is wrong."),
+                kind: "danger")
         }
         try await directory.attemptSucceeded(account: account, others: [client])
         let password = form.values["password"] ?? ""
         guard password == form.values["repeat"] else {
-            return redirect("/profile", flash: l.t("Las contraseñas nuevas no coinciden.", "The new passwords do not match."), kind: "danger")
+            return redirect(
+                "/profile", flash: l.t("Las contraseñas nuevas no coinciden.", "The new passwords do not match."),
+                kind: "danger")
         }
         do {
-            try await DirectoryAdmin(store: directory, hasher: hasher).changePassword(username: viewer.user.username, password: password) {
+            try await DirectoryAdmin(store: directory, hasher: hasher).changePassword(
+                username: viewer.user.username, password: password
+            ) {
                 try await self.hash($0)
             }
         } catch let error as DirectoryError {
             return redirect("/profile", flash: error.description, kind: "danger")
         }
         // Every session of this user has ended; this browser gets a new one.
-        let session = try await directory.createSession(userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
-        return redirect("/profile", flash: l.t("Contraseña cambiada.", "Password changed."), cookies: [sessionCookie(session.id)])
+        let session = try await directory.createSession(
+            userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
+        return redirect(
+            "/profile", flash: l.t("Contraseña cambiada.", "Password changed."), cookies: [sessionCookie(session.id)])
     }
 }
 

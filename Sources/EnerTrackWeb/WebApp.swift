@@ -72,7 +72,8 @@ public final class WebApp: Sendable {
     static let loginCookie = "enertrack_login"
 
     public init(
-        directory: any DirectoryStore, series: any SeriesStore, options: WebOptions, hasher: PasswordHasher, bot: BotAPI?,
+        directory: any DirectoryStore, series: any SeriesStore, options: WebOptions, hasher: PasswordHasher,
+        bot: BotAPI?,
         assetsDirectory: String, logger: Logger
     ) {
         self.directory = directory
@@ -88,8 +89,12 @@ public final class WebApp: Sendable {
         botOptions.inactiveAfter = options.inactiveAfter
         botOptions.defaultLanguage = options.defaultLanguage
         botOptions.timeZone = options.timeZone
-        telegram = bot.map { TelegramBotService(directory: directory, series: series, bot: $0, options: botOptions, logger: logger) }
-        for path in assets.missing { logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)") }
+        telegram = bot.map {
+            TelegramBotService(directory: directory, series: series, bot: $0, options: botOptions, logger: logger)
+        }
+        for path in assets.missing {
+            logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)")
+        }
     }
 
     // MARK: Who is asking
@@ -105,7 +110,8 @@ public final class WebApp: Sendable {
             guard let found = try await directory.tokenUser(token: token),
                 found.user.isActive, found.user.removedAt == nil
             else { return nil }
-            return Viewer(user: found.user, csrf: nil, language: found.language ?? options.defaultLanguage, theme: theme)
+            return Viewer(
+                user: found.user, csrf: nil, language: found.language ?? options.defaultLanguage, theme: theme)
         }
         guard let id = cookie(request, Self.sessionCookie), !id.isEmpty else { return nil }
         let now = Date().milliseconds
@@ -120,15 +126,18 @@ public final class WebApp: Sendable {
             return nil
         }
         if found.stale { try await directory.touchSession(id: id, now: now) }
-        return Viewer(user: found.user, csrf: found.session.csrfToken, language: found.language ?? options.defaultLanguage, theme: theme)
+        return Viewer(
+            user: found.user, csrf: found.session.csrfToken, language: found.language ?? options.defaultLanguage,
+            theme: theme)
     }
 
     /// The language for someone not logged in: the browser's, else the site's.
     func anonymousLanguage(_ request: Request) -> Language {
         let accept = (request.headers[.acceptLanguage] ?? "").lowercased()
-        let es = accept.range(of: "es"), en = accept.range(of: "en")
+        let es = accept.range(of: "es")
+        let en = accept.range(of: "en")
         switch (es, en) {
-        case let (es?, en?): return es.lowerBound < en.lowerBound ? .es : .en
+        case (let es?, let en?): return es.lowerBound < en.lowerBound ? .es : .en
         case (_?, nil): return .es
         case (nil, _?): return .en
         default: return options.defaultLanguage
@@ -139,7 +148,8 @@ public final class WebApp: Sendable {
     /// `X-Forwarded-For` hop.
     func clientAddress(_ request: Request, _ context: WebContext) -> String {
         let peer = context.remoteAddress?.ipAddress ?? "unknown"
-        guard options.trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] else { return peer }
+        guard options.trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]
+        else { return peer }
         let hops = forwarded.split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
         return hops.last { !options.trustedProxies.contains($0) } ?? peer
     }
@@ -151,7 +161,9 @@ public final class WebApp: Sendable {
     func checkSameOrigin(_ request: Request) -> Bool {
         let source = request.headers[.origin] ?? request.headers[.referer]
         guard let source, source != "null" else { return request.headers[.origin] == nil }
-        guard let expected = expectedOrigin(request), let sent = URL(string: source).flatMap(Origin.init) else { return false }
+        guard let expected = expectedOrigin(request), let sent = URL(string: source).flatMap(Origin.init) else {
+            return false
+        }
         return sent == expected
     }
 
@@ -161,7 +173,9 @@ public final class WebApp: Sendable {
     func expectedOrigin(_ request: Request) -> Origin? {
         if let publicURL = options.publicURL { return Origin(publicURL) }
         let scheme = options.secureCookies ? "https" : "http"
-        guard let authority = request.head.authority, let url = URL(string: "\(scheme)://\(authority)") else { return nil }
+        guard let authority = request.head.authority, let url = URL(string: "\(scheme)://\(authority)") else {
+            return nil
+        }
         return Origin(url)
     }
 
@@ -188,7 +202,9 @@ public final class WebApp: Sendable {
         let hasher = self.hasher
         return try await passwordChecks.run {
             try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try hasher.hash(password) }) }
+                DispatchQueue.global(qos: .userInitiated).async {
+                    continuation.resume(with: Result { try hasher.hash(password) })
+                }
             }
         }
     }
@@ -200,7 +216,9 @@ public final class WebApp: Sendable {
         "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
     }
 
-    func sessionCookie(_ id: String) -> String { setCookie(Self.sessionCookie, id, maxAge: SessionRules.absoluteTimeout / 1000) }
+    func sessionCookie(_ id: String) -> String {
+        setCookie(Self.sessionCookie, id, maxAge: SessionRules.absoluteTimeout / 1000)
+    }
 
     func expiredCookie(_ name: String) -> String { setCookie(name, "", maxAge: 0) }
 
@@ -217,14 +235,18 @@ public final class WebApp: Sendable {
             let bar = text.firstIndex(of: "|")
         else { return nil }
         let kind = String(text[..<bar])
-        return (["success", "danger", "warning", "info"].contains(kind) ? kind : "info", String(text[text.index(after: bar)...]))
+        return (
+            ["success", "danger", "warning", "info"].contains(kind) ? kind : "info",
+            String(text[text.index(after: bar)...])
+        )
     }
 
     // MARK: Responses
 
     /// A response that is never cached (every page and API answer is about one user's data).
     func respond(
-        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [String] = [], headers extra: HTTPFields = [:]
+        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [String] = [],
+        headers extra: HTTPFields = [:]
     ) -> Response {
         var headers = extra
         headers[.contentType] = type
@@ -237,7 +259,9 @@ public final class WebApp: Sendable {
         respond(body.text, type: "text/html; charset=utf-8", status: status, cookies: cookies)
     }
 
-    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [String] = []) -> Response {
+    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [String] = [])
+        -> Response
+    {
         var headers = HTTPFields()
         headers[.location] = location
         headers[.cacheControl] = "no-store"
@@ -262,7 +286,8 @@ struct Origin: Equatable {
     var port: Int
 
     init?(_ url: URL) {
-        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host?.lowercased(), !host.isEmpty
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = url.host?.lowercased(), !host.isEmpty
         else { return nil }
         self.scheme = scheme
         self.host = host

@@ -18,15 +18,21 @@ struct CommandTests {
         #expect(Set(nodes[0].keys) == ["esp_id", "name", "description", "active", "created_at", "last_seen"])
         #expect(nodes[0]["last_seen"] is NSNull)
         let assignments = try await harness.run(["assign", "list", "--json"]).objects()
-        #expect(Set(assignments[0].keys) == ["username", "esp_id", "name", "active", "location", "assigned_at", "last_access"])
+        #expect(
+            Set(assignments[0].keys) == [
+                "username", "esp_id", "name", "active", "location", "assigned_at", "last_access",
+            ])
         #expect(assignments[0]["name"] as? String == "Cocina")
 
         let created = try #require(users[0]["created_at"] as? String)
         // Europe/Madrid is +01:00 or +02:00: an offset, not Z.
-        #expect(created.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$"#, options: .regularExpression) != nil, "\(created)")
+        #expect(
+            created.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$"#, options: .regularExpression) != nil,
+            "\(created)")
     }
 
-    @Test("JSON output has sorted keys", arguments: [["user", "list", "--json"], ["node", "show", "ESP32_A", "--json"]])
+    @Test(
+        "JSON output has sorted keys", arguments: [["user", "list", "--json"], ["node", "show", "ESP32_A", "--json"]])
     func sortedKeys(_ command: [String]) async throws {
         let harness = try Harness()
         await harness.addUser("ana")
@@ -34,7 +40,8 @@ struct CommandTests {
         let text = await harness.run(command).stdout
         let keys = text.split(separator: "\n").compactMap { line -> String? in
             guard let range = line.range(of: #"^\s+"([a-z_]+)""#, options: .regularExpression) else { return nil }
-            return line[range].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return line[range].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\""))
         }
         #expect(!keys.isEmpty)
         #expect(keys == keys.sorted())
@@ -58,14 +65,31 @@ struct CommandTests {
     static let rejections: [([String], Int32, String)] = [
         (["user", "add", "ana", "--email", "ana2@example.org", "--password-stdin"], 65, "user 'ana' already exists"),
         (["user", "add", "ANA", "--email", "x@example.org", "--password-stdin"], 65, "user 'ANA' already exists"),
-        (["user", "add", "eva", "--email", "ANA@example.org", "--password-stdin"], 65, "email 'ANA@example.org' already exists"),
+        (
+            ["user", "add", "eva", "--email", "ANA@example.org", "--password-stdin"], 65,
+            "email 'ANA@example.org' already exists"
+        ),
         (["user", "add", "eva", "--email", "not-an-email", "--password-stdin"], 65, "invalid email"),
         (["user", "add", "eva", "--email", "eva@example", "--password-stdin"], 65, "invalid email"),
         (["user", "add", "eva smith", "--email", "eva@example.org", "--password-stdin"], 65, "invalid username"),
-        (["user", "add", "", "--email", "eva@example.org", "--password-stdin"], 65, "invalid username: must not be empty"),
-        (["user", "add", String(repeating: "u", count: 65), "--email", "eva@example.org", "--password-stdin"], 65, "longer than 64"),
-        (["user", "add", "eva", "--email", "eva@example.org", "--name", "", "--password-stdin"], 65, "invalid name: must not be empty"),
-        (["user", "add", "eva", "--email", "eva@example.org", "--name", String(repeating: "n", count: 101), "--password-stdin"], 65, "invalid name: longer than 100"),
+        (
+            ["user", "add", "", "--email", "eva@example.org", "--password-stdin"], 65,
+            "invalid username: must not be empty"
+        ),
+        (
+            ["user", "add", String(repeating: "u", count: 65), "--email", "eva@example.org", "--password-stdin"], 65,
+            "longer than 64"
+        ),
+        (
+            ["user", "add", "eva", "--email", "eva@example.org", "--name", "", "--password-stdin"], 65,
+            "invalid name: must not be empty"
+        ),
+        (
+            [
+                "user", "add", "eva", "--email", "eva@example.org", "--name", String(repeating: "n", count: 101),
+                "--password-stdin",
+            ], 65, "invalid name: longer than 100"
+        ),
         (["node", "add", "ESP 32"], 65, "invalid ESP id"),
         (["node", "add", "ESP32/A"], 65, "invalid ESP id"),
         (["node", "add", "NODO_Ñ"], 65, "invalid ESP id"),
@@ -184,7 +208,8 @@ struct CommandTests {
         #expect(all.count == 1 && all[0]["active"] as? Bool == false)
         let readd = await harness.run(["node", "add", "ESP32_A"])
         #expect(readd.status == 65 && readd.stderr.contains("node restore ESP32_A"))
-        #expect(try await harness.run(["node", "restore", "ESP32_A", "--json"]).objects()[0]["active"] as? Bool == true)
+        #expect(
+            try await harness.run(["node", "restore", "ESP32_A", "--json"]).objects()[0]["active"] as? Bool == true)
     }
 
     @Test("assignments: add, set location, remove, re-add reactivates, filters")
@@ -213,7 +238,9 @@ struct CommandTests {
     func database() async throws {
         let harness = try Harness()
         let fresh = try await harness.run(["db", "status", "--json"]).objects()[0]
-        #expect(fresh["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"] && fresh["current"] as? Bool == false)
+        #expect(
+            fresh["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"]
+                && fresh["current"] as? Bool == false)
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
         #expect(dryRun.status == 0 && dryRun.stdout.contains("would apply: 0001_directory"), "\(dryRun.stdout)")
         #expect(try await harness.run(["db", "status", "--json"]).objects()[0]["current"] as? Bool == false)
@@ -230,7 +257,8 @@ struct CommandTests {
     @Test("store failures map to 73, 74, 77 and 69")
     func storeFailures() async throws {
         let harness = try Harness()
-        let notDirectory = await harness.run(["user", "list"], environment: ["ENERTRACK_DATA_DIR": "/etc/hostname/data"])
+        let notDirectory = await harness.run(
+            ["user", "list"], environment: ["ENERTRACK_DATA_DIR": "/etc/hostname/data"])
         #expect(notDirectory.status == 73, "\(notDirectory.stderr)")
         // sysfs refuses mkdir even to root: a real EPERM.
         let denied = await harness.run(["user", "list"], environment: ["ENERTRACK_DATA_DIR": "/sys/enertrack-test"])
@@ -260,8 +288,12 @@ struct CommandTests {
         let result = await harness.run(["demo", "--dir", directory, "--setup-only", "--days", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("User:           demo") && result.stdout.contains("http://127.0.0.1:8006/"))
-        let report = await harness.run(["report", "consumption", "--by", "day", "--from", "yesterday", "--format", "json", "--data-dir", directory])
-        #expect(((try report.json() as? [String: Any])?["total_kwh"] as? Double ?? 0) > 1, "history was backfilled: \(report.stdout)")
+        let report = await harness.run([
+            "report", "consumption", "--by", "day", "--from", "yesterday", "--format", "json", "--data-dir", directory,
+        ])
+        #expect(
+            ((try report.json() as? [String: Any])?["total_kwh"] as? Double ?? 0) > 1,
+            "history was backfilled: \(report.stdout)")
         let alerts = try await harness.run(["alerts", "list", "--json", "--data-dir", directory]).objects()
         #expect(alerts.count == 2)
         let users = try await harness.run(["user", "list", "--json", "--data-dir", directory]).objects()

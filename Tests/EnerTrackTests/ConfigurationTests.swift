@@ -13,9 +13,11 @@ struct ConfigurationTests {
 
     @Test("flag > environment > env file > default")
     func precedence() throws {
-        let file = try writeFile("MYSQL_PORT=3307\nMYSQL_USER=from_file\nMYSQL_DB=file_db\nENERTRACK_DATA_DIR=/tmp/file-dir\n")
+        let file = try writeFile(
+            "MYSQL_PORT=3307\nMYSQL_USER=from_file\nMYSQL_DB=file_db\nENERTRACK_DATA_DIR=/tmp/file-dir\n")
         let loader = ConfigurationLoader(
-            environment: ["MYSQL_USER": "from_env", "ENERTRACK_DATA_DIR": "/tmp/env-dir"], systemEnvFile: "/nonexistent")
+            environment: ["MYSQL_USER": "from_env", "ENERTRACK_DATA_DIR": "/tmp/env-dir"], systemEnvFile: "/nonexistent"
+        )
         let configuration = try loader.load(
             configFile: file, flags: [ConfigKey.dataDirectory.name: ("/tmp/flag-dir", "--data-dir")])
         #expect(configuration.dataDirectory == "/tmp/flag-dir")
@@ -59,11 +61,13 @@ struct ConfigurationTests {
         #expect(file.entries["enertrackBotToken"]?.value == "123456:ABC-DEF")
     }
 
-    @Test("a malformed line names the file and the line", arguments: [
-        ("A=1\nthis is not an assignment\n", "malformed line 2 in"),
-        ("A=1\nB=2\n9X=3\n", "malformed line 3 in"),
-        ("A=\"unterminated\n", "malformed line 1 in"),
-    ])
+    @Test(
+        "a malformed line names the file and the line",
+        arguments: [
+            ("A=1\nthis is not an assignment\n", "malformed line 2 in"),
+            ("A=1\nB=2\n9X=3\n", "malformed line 3 in"),
+            ("A=\"unterminated\n", "malformed line 1 in"),
+        ])
     func malformed(_ text: String, _ message: String) throws {
         let path = try writeFile(text)
         #expect {
@@ -74,13 +78,15 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("an invalid value names the key and where it came from, never a secret's value", arguments: [
-        ("MYSQL_PORT=abc", "invalid MYSQL_PORT 'abc'"),
-        ("PUERTO_MQTTS=70000", "invalid PUERTO_MQTTS '70000'"),
-        ("INFLUX_URL=localhost:8086", "invalid INFLUX_URL"),
-        ("TZ=Mars/Olympus", "invalid TZ 'Mars/Olympus'"),
-        ("ENERTRACK_LANG=fr", "invalid ENERTRACK_LANG 'fr'"),
-    ])
+    @Test(
+        "an invalid value names the key and where it came from, never a secret's value",
+        arguments: [
+            ("MYSQL_PORT=abc", "invalid MYSQL_PORT 'abc'"),
+            ("PUERTO_MQTTS=70000", "invalid PUERTO_MQTTS '70000'"),
+            ("INFLUX_URL=localhost:8086", "invalid INFLUX_URL"),
+            ("TZ=Mars/Olympus", "invalid TZ 'Mars/Olympus'"),
+            ("ENERTRACK_LANG=fr", "invalid ENERTRACK_LANG 'fr'"),
+        ])
     func invalidValue(_ line: String, _ message: String) throws {
         let path = try writeFile(line + "\n")
         #expect {
@@ -144,7 +150,8 @@ struct ConfigurationTests {
         let file = try writeFile("MYSQL_PORT=abc\n")
         let result = await harness.run(["user", "list", "--config", file])
         #expect(result.status == 78)
-        #expect(result.stderr == "enertrack: invalid MYSQL_PORT 'abc' (file \(file):1): expected a port number 1-65535\n")
+        #expect(
+            result.stderr == "enertrack: invalid MYSQL_PORT 'abc' (file \(file):1): expected a port number 1-65535\n")
         let missing = await harness.run(["node", "list", "--config", "/nonexistent/x.env"])
         #expect(missing.status == 78)
         #expect(missing.stderr.contains("/nonexistent/x.env does not exist"))

@@ -1,7 +1,8 @@
 import EnerTrackCore
-@testable import EnerTrackSQLite
 import Foundation
 import Testing
+
+@testable import EnerTrackSQLite
 
 /// `report consumption` end to end: ground truth imported into each series store, then reported.
 @Suite("report consumption on both series stores")
@@ -38,22 +39,36 @@ struct ConsumptionReportTests {
         }
         #expect(await harness.run(["node", "restore", "DST_A"]).status == 0)
 
-        let hourly = await harness.run(["report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--format", "json"])
+        let hourly = await harness.run([
+            "report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--format", "json",
+        ])
         #expect(hourly.status == 0, "\(hourly.stderr)")
         let report = try #require(try hourly.json() as? [String: Any])
         let rows = try #require(report["rows"] as? [[String: Any]])
-        #expect(report["by"] as? String == "hour" && report["tz"] as? String == "Europe/Madrid" && report["unit"] as? String == "kWh")
+        #expect(
+            report["by"] as? String == "hour" && report["tz"] as? String == "Europe/Madrid"
+                && report["unit"] as? String == "kWh")
         #expect(rows.count == 25)
         #expect(rows.allSatisfy { abs(($0["kwh"] as? Double ?? 0) - 1) < 0.001 }, "\(rows.map { $0["kwh"] ?? "" })")
         #expect(rows.allSatisfy { $0["complete"] as? Bool == true })
         #expect(rows.first?["start"] as? String == "2026-10-25T00:00:00+02:00")
-        #expect(rows[2]["start"] as? String == "2026-10-25T02:00:00+02:00" && rows[3]["start"] as? String == "2026-10-25T02:00:00+01:00")
+        #expect(
+            rows[2]["start"] as? String == "2026-10-25T02:00:00+02:00"
+                && rows[3]["start"] as? String == "2026-10-25T02:00:00+01:00")
         #expect(abs((report["total_kwh"] as? Double ?? 0) - 25) < 0.025)
 
-        let daily = await harness.run(["report", "consumption", "--by", "day", "--node", "dst_a", "--from", "2026-10-25", "--to", "2026-10-26", "--format", "csv"])
-        #expect(daily.stdout == "node,start,end,kwh,complete\nDST_A,2026-10-25T00:00:00+02:00,2026-10-26T00:00:00+01:00,25.0,true\n", "\(daily.stdout)\(daily.stderr)")
+        let daily = await harness.run([
+            "report", "consumption", "--by", "day", "--node", "dst_a", "--from", "2026-10-25", "--to", "2026-10-26",
+            "--format", "csv",
+        ])
+        #expect(
+            daily.stdout
+                == "node,start,end,kwh,complete\nDST_A,2026-10-25T00:00:00+02:00,2026-10-26T00:00:00+01:00,25.0,true\n",
+            "\(daily.stdout)\(daily.stderr)")
 
-        let table = await harness.run(["report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--total"])
+        let table = await harness.run([
+            "report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--total",
+        ])
         #expect(table.stdout.contains("█") && table.stdout.contains("total: 25.000 kWh"), "\(table.stdout)")
     }
 
@@ -63,8 +78,11 @@ struct ConsumptionReportTests {
         #expect(await harness.run(["report", "consumption", "--node", "NOPE"]).status == 67)
         #expect(await harness.run(["report", "consumption", "--user", "nobody"]).status == 67)
         #expect(await harness.run(["report", "consumption", "--tz", "Mars/Olympus"]).status == 64)
-        #expect(await harness.run(["report", "consumption", "--from", "2026-10-25", "--to", "2026-10-24"]).status == 64)
-        let yesterday = await harness.run(["report", "consumption", "--by", "day", "--from", "yesterday", "--to", "today", "--format", "json"])
+        #expect(
+            await harness.run(["report", "consumption", "--from", "2026-10-25", "--to", "2026-10-24"]).status == 64)
+        let yesterday = await harness.run([
+            "report", "consumption", "--by", "day", "--from", "yesterday", "--to", "today", "--format", "json",
+        ])
         #expect(yesterday.status == 0, "\(yesterday.stderr)")
         let empty = await harness.run(["report", "consumption", "--format", "json"])
         #expect(empty.status == 0 && (try? empty.json() as? [String: Any])?["total_kwh"] as? Double == 0)

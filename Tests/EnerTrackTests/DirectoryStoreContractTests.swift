@@ -42,7 +42,8 @@ struct DirectoryStoreContractTests {
         #expect(try await admin.user("jose").username == "José")
         #expect(try await admin.user("JOSÉ").username == "José")
         #expect(try await admin.user("jose@example.org").username == "José")
-        _ = try await admin.addUser(username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
+        _ = try await admin.addUser(
+            username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
         #expect(try await admin.users(includeRemoved: false).map(\.username) == ["ana", "José"])
         #expect(try await admin.verifyPassword(username: "jose", password: "0123456789")?.username == "José")
         #expect(try await admin.verifyPassword(username: "jose", password: "01234567890") == nil)
@@ -51,12 +52,15 @@ struct DirectoryStoreContractTests {
     @Test("duplicates are refused whatever the case or accents", arguments: StoreFactory.all)
     func duplicates(_ factory: StoreFactory) async throws {
         let admin = try await admin(factory)
-        _ = try await admin.addUser(username: "José", email: "jose@example.org", name: nil, isAdmin: false, password: "0123456789")
+        _ = try await admin.addUser(
+            username: "José", email: "jose@example.org", name: nil, isAdmin: false, password: "0123456789")
         await #expect(throws: DirectoryError.duplicate(what: "user", value: "JOSE")) {
-            try await admin.addUser(username: "JOSE", email: "other@example.org", name: nil, isAdmin: false, password: "0123456789")
+            try await admin.addUser(
+                username: "JOSE", email: "other@example.org", name: nil, isAdmin: false, password: "0123456789")
         }
         await #expect(throws: DirectoryError.duplicate(what: "email", value: "JOSE@example.org")) {
-            try await admin.addUser(username: "pepe", email: "JOSE@example.org", name: nil, isAdmin: false, password: "0123456789")
+            try await admin.addUser(
+                username: "pepe", email: "JOSE@example.org", name: nil, isAdmin: false, password: "0123456789")
         }
         _ = try await admin.addNode(espID: "ESP32_A", name: nil, description: nil)
         await #expect(throws: DirectoryError.duplicate(what: "node", value: "ESP32_A")) {
@@ -76,7 +80,9 @@ struct DirectoryStoreContractTests {
         #expect(try await admin.setNodeActive(false, espID: "ESP32_A").isActive == false)
         #expect(try await admin.nodes(includeInactive: false).isEmpty)
         #expect(try await admin.nodes(includeInactive: true).map(\.espID) == ["ESP32_A"])
-        await #expect(throws: DirectoryError.self) { try await admin.addNode(espID: "ESP32_A", name: nil, description: nil) }
+        await #expect(throws: DirectoryError.self) {
+            try await admin.addNode(espID: "ESP32_A", name: nil, description: nil)
+        }
         #expect(try await admin.setNodeActive(true, espID: "ESP32_A").isActive)
         await #expect(throws: DirectoryError.unknownNode("NOPE")) { try await admin.node("NOPE") }
     }
@@ -85,7 +91,8 @@ struct DirectoryStoreContractTests {
     func assignments(_ factory: StoreFactory) async throws {
         let admin = try await admin(factory)
         for name in ["ana", "luis"] {
-            _ = try await admin.addUser(username: name, email: "\(name)@example.org", name: nil, isAdmin: false, password: "0123456789")
+            _ = try await admin.addUser(
+                username: name, email: "\(name)@example.org", name: nil, isAdmin: false, password: "0123456789")
         }
         for esp in ["ESP_A", "ESP_B"] { _ = try await admin.addNode(espID: esp, name: "n-\(esp)", description: nil) }
         _ = try await admin.assign(username: "ana", espID: "ESP_A", location: "Cocina")
@@ -112,7 +119,8 @@ struct DirectoryStoreContractTests {
     @Test("removing a user keeps it and its assignments, inactive", arguments: StoreFactory.all)
     func removeUser(_ factory: StoreFactory) async throws {
         let admin = try await admin(factory)
-        _ = try await admin.addUser(username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
+        _ = try await admin.addUser(
+            username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
         _ = try await admin.addNode(espID: "ESP_A", name: nil, description: nil)
         _ = try await admin.assign(username: "ana", espID: "ESP_A", location: nil)
         let removed = try await admin.removeUser(username: "ana")
@@ -121,7 +129,9 @@ struct DirectoryStoreContractTests {
         #expect(try await admin.users(includeRemoved: true).count == 1)
         #expect(try await admin.assignments(AssignmentFilter(includeInactive: true)).map(\.isActive) == [false])
         #expect(try await admin.verifyPassword(username: "ana", password: "0123456789") == nil)
-        await #expect(throws: DirectoryError.self) { try await admin.assign(username: "ana", espID: "ESP_A", location: nil) }
+        await #expect(throws: DirectoryError.self) {
+            try await admin.assign(username: "ana", espID: "ESP_A", location: nil)
+        }
         let enabled = try await admin.setUserActive(true, username: "ana")
         #expect(enabled.isActive && enabled.removedAt == nil)
         #expect(try await admin.assignments(AssignmentFilter(includeInactive: true)).map(\.isActive) == [false])
@@ -130,7 +140,8 @@ struct DirectoryStoreContractTests {
     @Test("disabling a user blocks login and nothing else", arguments: StoreFactory.all)
     func disableUser(_ factory: StoreFactory) async throws {
         let admin = try await admin(factory)
-        _ = try await admin.addUser(username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
+        _ = try await admin.addUser(
+            username: "ana", email: "ana@example.org", name: nil, isAdmin: false, password: "0123456789")
         _ = try await admin.addNode(espID: "ESP_A", name: nil, description: nil)
         _ = try await admin.assign(username: "ana", espID: "ESP_A", location: nil)
         #expect(try await admin.setUserActive(false, username: "ana").isActive == false)

@@ -3,13 +3,14 @@ import EnerTrackIngest
 import EnerTrackKit
 import EnerTrackSQL
 import EnerTrackSQLite
-@testable import EnerTrackTelegram
-@testable import EnerTrackWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import EnerTrackTelegram
+@testable import EnerTrackWeb
 
 /// Each finding of the hostile-input review, as a test that failed (most by trapping) before it
 /// was fixed. Inputs the fuzzers found become cases here too.
@@ -77,17 +78,24 @@ struct HostileParserTests {
         #expect(TimeArgument.read("1e300d", timeZone: zone, now: now) == .failure(.unreadable))
         #expect(TimeArgument.read("40000d", timeZone: zone, now: now) == .failure(.outOfRange))
         #expect(TimeArgument.read("0", timeZone: zone, now: now) == .failure(.outOfRange))
-        #expect(TimeArgument.read(String(repeating: "9", count: 400), timeZone: zone, now: now) == .failure(.unreadable))
+        #expect(
+            TimeArgument.read(String(repeating: "9", count: 400), timeZone: zone, now: now) == .failure(.unreadable))
         #expect(TimeArgument.read("7d", timeZone: zone, now: now) == .success(now.addingTimeInterval(-7 * 86_400)))
-        #expect(TimeArgument.duration("1e300s") == nil && TimeArgument.duration("nan") == nil && TimeArgument.duration("0x10m") == nil)
+        #expect(
+            TimeArgument.duration("1e300s") == nil && TimeArgument.duration("nan") == nil
+                && TimeArgument.duration("0x10m") == nil)
         #expect(abs((TimeArgument.duration("36500d") ?? 0) - 3_153_600_000) < 1)
         #expect(throws: Failure.self) { try TimeArgument.durationMS("1e300d", flag: "--window") }
         var message = ""
-        do { _ = try TimeArgument.option("99999999999999999999", flag: "from", fallback: now, timeZone: zone) } catch { message = error.description }
+        do { _ = try TimeArgument.option("99999999999999999999", flag: "from", fallback: now, timeZone: zone) } catch {
+            message = error.description
+        }
         #expect(message.contains("from") && message.contains("1970-01-01 to 9999-12-31"), "\(message)")
         #expect(Date.distantFuture.milliseconds > 0 && Date(timeIntervalSince1970: 1e300).milliseconds == .max)
         #expect(Int64(saturating: .nan) == 0 && Int64(saturating: -1e300) == .min)
-        #expect(ISO8601.format(milliseconds: .min, timeZone: .gmt) == "0001-01-01T00:00:00Z", "a stored time out of range formats clamped")
+        #expect(
+            ISO8601.format(milliseconds: .min, timeZone: .gmt) == "0001-01-01T00:00:00Z",
+            "a stored time out of range formats clamped")
         #expect(ISO8601.format(milliseconds: .max, timeZone: .gmt) == "9999-12-31T23:59:59.999Z")
     }
 
@@ -119,7 +127,8 @@ struct HostileParserTests {
     @Test("credentials in INFLUX_URL are masked in messages")
     func redaction() {
         #expect(Redact.url("https://admin:s3cret@influx.example:8086/") == "https://***@influx.example:8086/")
-        #expect(Redact.url("http://influx:8086/query?db=x&u=admin&p=s3cret") == "http://influx:8086/query?db=x&u=***&p=***")
+        #expect(
+            Redact.url("http://influx:8086/query?db=x&u=admin&p=s3cret") == "http://influx:8086/query?db=x&u=***&p=***")
         #expect(Redact.url("http://influx:8086") == "http://influx:8086")
         #expect(Redact.secrets(["s3cret", nil, "ab"], in: "auth s3cret failed ab") == "auth *** failed ab")
     }
@@ -127,11 +136,16 @@ struct HostileParserTests {
     @Test("login names with control, format or ignorable characters, or too long, are refused before any lookup")
     func loginNames() {
         #expect(DirectoryRules.isLoginName("ana") && DirectoryRules.isLoginName("josé.pérez@example.org"))
-        for bad in ["ana" + String(repeating: "\u{00AD}", count: 300), "ana\u{2060}", "\u{FEFF}ana", "ana\u{0001}", "ana\nroot", "a b",
-                    String(repeating: "a", count: 255), ""] {
+        for bad in [
+            "ana" + String(repeating: "\u{00AD}", count: 300), "ana\u{2060}", "\u{FEFF}ana", "ana\u{0001}", "ana\nroot",
+            "a b",
+            String(repeating: "a", count: 255), "",
+        ] {
             #expect(!DirectoryRules.isLoginName(bad), "\(bad.debugDescription)")
         }
-        #expect(LoginThrottle.accountKey("ana" + String(repeating: "x", count: 1000)).count == LoginThrottle.accountKey("ana").count)
+        #expect(
+            LoginThrottle.accountKey("ana" + String(repeating: "x", count: 1000)).count
+                == LoginThrottle.accountKey("ana").count)
     }
 
     @Test("the HTML and Telegram escapers work on bytes: a combining mark after a special character changes nothing")
@@ -142,15 +156,20 @@ struct HostileParserTests {
             let page: HTML = "<input value=\"\(special + "\u{0301}")\">"
             #expect(Array(page.text.utf8) == Array(("<input value=\"" + entity + "\u{0301}\">").utf8))
         }
-        #expect(Array(HTML.escape("\"\u{0301} onfocus=alert(1) x=\"").utf8) == Array("&quot;\u{0301} onfocus=alert(1) x=&quot;".utf8))
+        #expect(
+            Array(HTML.escape("\"\u{0301} onfocus=alert(1) x=\"").utf8)
+                == Array("&quot;\u{0301} onfocus=alert(1) x=&quot;".utf8))
         #expect(Array(TelegramText.escape("<\u{0301}b>&\u{0301}").utf8) == Array("&lt;\u{0301}b&gt;&amp;\u{0301}".utf8))
     }
 
     @Test("after login only a path of this site: no //, backslash, control character or space")
     func loginRedirects() {
         #expect(WebApp.safeNext("/nodes/ESP1?range=7d") == "/nodes/ESP1?range=7d")
-        for next in ["/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/ /evil",
-                     "/\u{0000}/evil", "/\u{2028}/evil", "evil", "", "/" + String(repeating: "a", count: 3000)] {
+        for next in [
+            "/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example",
+            "/ /evil",
+            "/\u{0000}/evil", "/\u{2028}/evil", "evil", "", "/" + String(repeating: "a", count: 3000),
+        ] {
             #expect(WebApp.safeNext(next) == "/", "\(next.debugDescription)")
         }
         #expect(WebApp.safeNext(nil) == "/")
@@ -160,13 +179,23 @@ struct HostileParserTests {
     func consumptionRange() throws {
         let zone = TimeZone(identifier: "Europe/Madrid")!
         let now = Date(milliseconds: now)
-        #expect(throws: Failure.self) { try ConsumptionReport.range(.day, from: "1990-01-01", to: "2990-01-01", now: now, timeZone: zone) }
-        #expect(throws: Failure.self) { try ConsumptionReport.range(.hour, from: "2026-01-01", to: "2026-12-01", now: now, timeZone: zone) }
-        #expect(throws: Failure.self) { try ConsumptionReport.range(.day, from: "2026-02-01", to: "2026-01-01", now: now, timeZone: zone) }
-        #expect(throws: Failure.self) { try ConsumptionReport.range(.day, from: "99999999999999999999", to: nil, now: now, timeZone: zone) }
+        #expect(throws: Failure.self) {
+            try ConsumptionReport.range(.day, from: "1990-01-01", to: "2990-01-01", now: now, timeZone: zone)
+        }
+        #expect(throws: Failure.self) {
+            try ConsumptionReport.range(.hour, from: "2026-01-01", to: "2026-12-01", now: now, timeZone: zone)
+        }
+        #expect(throws: Failure.self) {
+            try ConsumptionReport.range(.day, from: "2026-02-01", to: "2026-01-01", now: now, timeZone: zone)
+        }
+        #expect(throws: Failure.self) {
+            try ConsumptionReport.range(.day, from: "99999999999999999999", to: nil, now: now, timeZone: zone)
+        }
         let year = try ConsumptionReport.range(.day, from: "2025-01-01", to: "2026-01-01", now: now, timeZone: zone)
         #expect(year.duration == 365 * 86_400)
-        #expect(try ConsumptionReport.range(.month, from: "1990-01-01", to: "2290-01-01", now: now, timeZone: zone).duration > 0)
+        #expect(
+            try ConsumptionReport.range(.month, from: "1990-01-01", to: "2290-01-01", now: now, timeZone: zone).duration
+                > 0)
     }
 
     @Test("power limits: parsed per node, with a reason for a bad pair")
@@ -187,9 +216,12 @@ struct HostileSpoolTests {
         let directory = try temporaryDirectory("enertrack-spool")
         do {
             let spool = try ReadingSpool(directory: directory, capacity: 1000)
-            for index in 0..<4 { try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1)) }
+            for index in 0..<4 {
+                try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1))
+            }
         }
-        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".spool") })
+        let name = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".spool") })
         let path = directory + "/" + name
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         // The committed length: all ones (once an Int(UInt64) trap at start).
@@ -241,8 +273,12 @@ struct HostileWebTests {
                 for attempt in 0..<40 {
                     group.addTask {
                         let body = "csrf=\(csrf)&username=ana&password=wrong-\(attempt)"
-                        let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .origin: Browser.origin, .cookie: cookie]
-                        return try await client.execute(uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: body)).status
+                        let headers: HTTPFields = [
+                            .contentType: "application/x-www-form-urlencoded", .origin: Browser.origin, .cookie: cookie,
+                        ]
+                        return try await client.execute(
+                            uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: body)
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -262,11 +298,15 @@ struct HostileWebTests {
             for padding in ["\u{00AD}", "\u{2060}", "\u{FEFF}", "\u{0001}"] {
                 let name = "ana" + String(repeating: padding, count: 300)
                 let response = try await browser.login(name, WebSite.password)
-                #expect(response.status == .unauthorized, "\(kind) \(padding.unicodeScalars.first!.value): \(response.status)")
+                #expect(
+                    response.status == .unauthorized,
+                    "\(kind) \(padding.unicodeScalars.first!.value): \(response.status)")
                 #expect(browser.cookies[WebApp.sessionCookie] == nil)
             }
             for attempt in 1...5 { #expect(try await browser.login("ana", "wrong-\(attempt)").status == .unauthorized) }
-            #expect(try await browser.login("ana", WebSite.password).status == .tooManyRequests, "the real account's counter counted")
+            #expect(
+                try await browser.login("ana", WebSite.password).status == .tooManyRequests,
+                "the real account's counter counted")
         }
     }
 
@@ -277,15 +317,22 @@ struct HostileWebTests {
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
             for attempt in 1...5 {
-                let wrong = try await ana.submit(from: "/profile", to: "/profile/password",
-                                                 ["current": "wrong-\(attempt)", "password": "another-long-password", "repeat": "another-long-password"])
+                let wrong = try await ana.submit(
+                    from: "/profile", to: "/profile/password",
+                    [
+                        "current": "wrong-\(attempt)", "password": "another-long-password",
+                        "repeat": "another-long-password",
+                    ])
                 #expect(wrong.status == .seeOther && wrong.headers[.retryAfter] == nil)
             }
             // The right current password now waits too: the guess is not even checked.
-            let blocked = try await ana.submit(from: "/profile", to: "/profile/password",
-                                               ["current": WebSite.password, "password": "another-long-password", "repeat": "another-long-password"])
+            let blocked = try await ana.submit(
+                from: "/profile", to: "/profile/password",
+                ["current": WebSite.password, "password": "another-long-password", "repeat": "another-long-password"])
             #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 >= 1, "\(blocked.headers)")
-            #expect(try await Browser(client).login("ana", "another-long-password").status != .seeOther, "the password did not change")
+            #expect(
+                try await Browser(client).login("ana", "another-long-password").status != .seeOther,
+                "the password did not change")
         }
     }
 
@@ -308,7 +355,8 @@ struct HostileWebTests {
         }
         let plain = try await WebSite()
         try await plain.test { client async throws in
-            #expect(try await Browser(client).get("/login").headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
+            #expect(
+                try await Browser(client).get("/login").headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
         }
     }
 
@@ -342,12 +390,19 @@ struct HostileWebTests {
         try await site.test { client async throws in
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
-            let token = await site.harness.run(["user", "token", "ana"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = await site.harness.run(["user", "token", "ana"]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             let bearer: HTTPFields = [.authorization: "Bearer " + token]
             #expect(try await ana.get("/api/v1/nodes", headers: bearer).status == .ok)
-            #expect(await site.harness.run(["user", "passwd", "ana", "--password-stdin"], stdin: ["a-brand-new-password"]).status == 0)
-            #expect(try await ana.get("/").status == .seeOther, "the session ended with the password change made by the CLI")
-            #expect(try await ana.get("/api/v1/nodes", headers: [.authorization: "Bearer " + token]).status == .unauthorized, "the token too")
+            #expect(
+                await site.harness.run(["user", "passwd", "ana", "--password-stdin"], stdin: ["a-brand-new-password"])
+                    .status == 0)
+            #expect(
+                try await ana.get("/").status == .seeOther, "the session ended with the password change made by the CLI"
+            )
+            #expect(
+                try await ana.get("/api/v1/nodes", headers: [.authorization: "Bearer " + token]).status
+                    == .unauthorized, "the token too")
 
             let bob = Browser(client)
             #expect(try await bob.login("bob").status == .seeOther)
@@ -367,11 +422,15 @@ struct SecretTests {
     func influxCredentials() async throws {
         let harness = try Harness(environment: ["INFLUX_URL": "http://admin:s3cret-pass@127.0.0.1:\(freePort())/"])
         let shown = await harness.run(["config", "show", "--json"])
-        #expect(shown.status == 0 && !shown.stdout.contains("s3cret-pass") && shown.stdout.contains("***@127.0.0.1"), "\(shown.stdout)")
+        #expect(
+            shown.status == 0 && !shown.stdout.contains("s3cret-pass") && shown.stdout.contains("***@127.0.0.1"),
+            "\(shown.stdout)")
         let failed = await harness.run(["report", "readings", "--node", "ESP1"])
         #expect(failed.status != 0)
         #expect(!failed.stderr.contains("s3cret-pass") && !failed.stdout.contains("s3cret-pass"), "\(failed.stderr)")
-        let bad = await (try Harness(environment: ["INFLUX_URL": "ftp://admin:s3cret-pass@host/"])).run(["config", "show"])
+        let bad = await (try Harness(environment: ["INFLUX_URL": "ftp://admin:s3cret-pass@host/"])).run([
+            "config", "show",
+        ])
         #expect(bad.status == 78 && !bad.stderr.contains("s3cret-pass"), "\(bad.stderr)")
     }
 }
@@ -391,7 +450,12 @@ struct PoisonMessageTests {
             ("\(p)/ESP1/x", Array(#"{"ts":-9223372036854775808,"power":1}"#.utf8)),
             ("\(p)/ESP1/x", Array(#"{"ts":"9999-12-31T23:59:59Z","power":1}"#.utf8)),
             ("\(p)/ESP1/x", Array(#"{"power":1e308,"energy":-0.0,"voltage":"1e400"}"#.utf8)),
-            ("\(p)/ESP1/x", Array(("{\"power\":1,\"a\":" + String(repeating: "[", count: deep) + String(repeating: "]", count: deep) + "}").utf8)),
+            (
+                "\(p)/ESP1/x",
+                Array(
+                    ("{\"power\":1,\"a\":" + String(repeating: "[", count: deep) + String(repeating: "]", count: deep)
+                        + "}").utf8)
+            ),
             ("\(p)/ESP1/x", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]),
             ("\(p)/ESP1/power", [0x31, 0x00, 0x32]),
             ("\(p)/ESP1/power", Array(String(repeating: "9", count: 60_000).utf8)),
@@ -415,20 +479,27 @@ struct PoisonMessageTests {
         return messages
     }
 
-    @Test("a corpus of hostile payloads, live and retained, then a good reading: stored, and ingest never died, across a restart too")
+    @Test(
+        "a corpus of hostile payloads, live and retained, then a good reading: stored, and ingest never died, across a restart too"
+    )
     func poison() async throws {
         let site = try IngestSite()
         let p = site.prefix
         let corpus = try Self.corpus(prefix: p)
         // Retained before ingest starts: the broker hands them to every new subscription.
         for (index, message) in corpus.enumerated() {
-            try site.publish(message.topic.replacingOccurrences(of: "/x", with: "/retained\(index)"), bytes: message.payload, retain: true)
+            try site.publish(
+                message.topic.replacingOccurrences(of: "/x", with: "/retained\(index)"), bytes: message.payload,
+                retain: true)
         }
         let ingest = try await site.startedIngest()
         for message in corpus { try site.publish(message.topic, bytes: message.payload) }
         try site.publish("\(p)/ESP_GOOD/data", #"{"power": 42, "energy": 7.5}"#)
         let series = try site.series()
-        #expect(await eventually(timeout: 20) { try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 1 }, "\(ingest.log)")
+        #expect(
+            await eventually(timeout: 20) {
+                try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 1
+            }, "\(ingest.log)")
         #expect(ingest.process.isRunning, "ingest died: \(ingest.log)")
         #expect(!ingest.log.contains("\u{2028}forged log line"), "a topic's line separator stays quoted in the log")
         let stored = try await series.readings(node: "ESP1", from: nil, to: nil, limit: nil)
@@ -438,7 +509,10 @@ struct PoisonMessageTests {
         // Restarted with the poison still retained (and queued in its session): it goes on.
         let again = try await site.startedIngest()
         try site.publish("\(p)/ESP_GOOD/data", #"{"power": 43, "ts": \#(Date().milliseconds / 1000 + 1)}"#)
-        #expect(await eventually(timeout: 20) { try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 2 }, "\(again.log)")
+        #expect(
+            await eventually(timeout: 20) {
+                try await series.readings(node: "ESP_GOOD", from: nil, to: nil, limit: nil).count == 2
+            }, "\(again.log)")
         #expect(again.process.isRunning, "ingest died after the restart: \(again.log)")
         await again.expectCleanStop("second run")
         // The retained messages stay on this run's throwaway broker, under this test's own prefix.
@@ -454,23 +528,33 @@ struct FrontEndsAgreeTests {
         // ESP_ANA reports now (import moves its last-seen: active); the shared meter only has old
         // readings written straight to the store (never seen: not active).
         let now = Int64(Date().timeIntervalSince1970)
-        let csv = "time,node,voltage,power,frequency\n" + (1...3).map { "\(now + Int64($0)),\(WebSite.anaOnly),232,500,50.1" }.joined(separator: "\n") + "\n"
+        let csv =
+            "time,node,voltage,power,frequency\n"
+            + (1...3).map { "\(now + Int64($0)),\(WebSite.anaOnly),232,500,50.1" }.joined(separator: "\n") + "\n"
         try csv.write(toFile: site.harness.dataDirectory + "/now.csv", atomically: true, encoding: .utf8)
         #expect(await site.harness.run(["import", site.harness.dataDirectory + "/now.csv"]).status == 0)
         let cli = await site.harness.run(["report", "kpi", "--user", "ana", "--json"])
         #expect(cli.status == 0, "\(cli.stderr)")
         let row = try #require(try cli.objects().last)
         func value(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
-        let all = ["power": value("power"), "voltage": value("voltage"), "frequency": value("frequency"), "today_kwh": value("today_kwh")]
+        let all = [
+            "power": value("power"), "voltage": value("voltage"), "frequency": value("frequency"),
+            "today_kwh": value("today_kwh"),
+        ]
         try await site.test { client async throws in
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
             let response = try await ana.get("/api/v1/kpi")
-            let web = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            let web = try #require(
+                try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
             func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
             #expect(number(web["power_w"]) == 500 && all["power"] == 500, "web \(web) cli \(all)")
-            #expect(number(web["voltage"]) == all["voltage"] && number(web["frequency"]) == all["frequency"], "web \(web) cli \(all)")
-            #expect(abs((number(web["energy_today_kwh"]) ?? -1) - ((all["today_kwh"] ?? nil) ?? -2)) < 0.001, "web \(web) cli \(all)")
+            #expect(
+                number(web["voltage"]) == all["voltage"] && number(web["frequency"]) == all["frequency"],
+                "web \(web) cli \(all)")
+            #expect(
+                abs((number(web["energy_today_kwh"]) ?? -1) - ((all["today_kwh"] ?? nil) ?? -2)) < 0.001,
+                "web \(web) cli \(all)")
         }
     }
 }

@@ -11,36 +11,59 @@ struct IngestTests {
 
     /// JSON lines of `count` readings of `node`, one second apart from `t0`, each with its own ts.
     func jsonLines(node: String, count: Int, from start: Int64) -> [String] {
-        (0..<count).map { #"{"power": \#(100 + $0 % 50), "energy": \#(Double($0) / 1000), "ts": \#(start + Int64($0) * 1000)}"# }
+        (0..<count).map {
+            #"{"power": \#(100 + $0 % 50), "energy": \#(Double($0) / 1000), "ts": \#(start + Int64($0) * 1000)}"#
+        }
     }
 
     @Test("every payload form is stored once, every rejection counted; unknown ids registered; SIGTERM exits 0 fast")
     func payloadForms() async throws {
         let site = try IngestSite()
         let metricsPort = freePort()
-        let ingest = try await site.startedIngest(["--tasmota", "--metrics-listen", "127.0.0.1:\(metricsPort)", "--stats-interval", "1"])
+        let ingest = try await site.startedIngest([
+            "--tasmota", "--metrics-listen", "127.0.0.1:\(metricsPort)", "--stats-interval", "1",
+        ])
         let p = site.prefix
         // Per-quantity messages of one second must form one row: start early in a second.
-        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 { try await Task.sleep(for: .milliseconds(20)) }
+        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await site.publishFast([
             ("\(p)/ESP_A/voltage", "230.5"), ("\(p)/ESP_A/corriente", "1.5"), ("\(p)/ESP_A/potencia", "345.7"),
             ("\(p)/ESP_A/energia", "12.5"), ("\(p)/ESP_A/fp", "0.98"), ("\(p)/ESP_A/frecuencia", "49.98"),
             ("\(p)/ESP_B/data", #"{"voltage": 231, "power": 10, "ts": \#(t0 / 1000)}"#),
             ("\(p)/ESP_B/data", #"{"current": 0.5, "ts": "2026-11-27T10:00:00Z"}"#),
-            ("tele/\(p)-plug/SENSOR", #"{"ENERGY":{"Total":3.5,"Power":20,"Voltage":229,"Current":0.1,"Factor":0.9,"Frequency":50}}"#),
+            (
+                "tele/\(p)-plug/SENSOR",
+                #"{"ENERGY":{"Total":3.5,"Power":20,"Voltage":229,"Current":0.1,"Factor":0.9,"Frequency":50}}"#
+            ),
             ("\(p)/ESP_C/power", "abc"), ("\(p)/ESP_C/power", "NaN"), ("\(p)/ESP_C/energy", "-5"),
             ("\(p)/ESP_C/data", "{broken"), ("\(p)/ESP_C", "1"), ("\(p)/ESP_C/voltage", "99999"),
             ("\(p)/ESP_C/data", "{" + String(repeating: " ", count: 65_600) + "}"),
         ])
         let series = try site.series()
-        #expect(await eventually(timeout: 15) { try await series.readings(node: "ESP_B", from: nil, to: nil, limit: nil).count == 1 })
-        #expect(await eventually(timeout: 5) { try await series.readings(node: "ESP_A", from: nil, to: nil, limit: nil).count == 1 })
+        #expect(
+            await eventually(timeout: 15) {
+                try await series.readings(node: "ESP_B", from: nil, to: nil, limit: nil).count == 1
+            })
+        #expect(
+            await eventually(timeout: 5) {
+                try await series.readings(node: "ESP_A", from: nil, to: nil, limit: nil).count == 1
+            })
 
         let a = try await series.readings(node: "ESP_A", from: nil, to: nil, limit: nil)
-        #expect(a.first.map { [$0.voltage, $0.current, $0.power, $0.energy, $0.pf, $0.frequency] } == [230.5, 1.5, 345.7, 12.5, 0.98, 49.98])
+        #expect(
+            a.first.map { [$0.voltage, $0.current, $0.power, $0.energy, $0.pf, $0.frequency] } == [
+                230.5, 1.5, 345.7, 12.5, 0.98, 49.98,
+            ])
         let b = try await series.readings(node: "ESP_B", from: nil, to: nil, limit: nil)
-        #expect(b == [Reading(node: "ESP_B", time: t0, voltage: 231, current: 0.5, power: 10)], "two JSON messages, same ts → one row")
-        #expect(await eventually(timeout: 5) { try await series.readings(node: "\(p)-plug", from: nil, to: nil, limit: nil).first?.energy == 3.5 })
+        #expect(
+            b == [Reading(node: "ESP_B", time: t0, voltage: 231, current: 0.5, power: 10)],
+            "two JSON messages, same ts → one row")
+        #expect(
+            await eventually(timeout: 5) {
+                try await series.readings(node: "\(p)-plug", from: nil, to: nil, limit: nil).first?.energy == 3.5
+            })
         #expect(try await series.readings(node: "ESP_C", from: nil, to: nil, limit: nil).isEmpty)
 
         let metrics = try await IngestSite.metrics(port: metricsPort)
@@ -70,7 +93,9 @@ struct IngestTests {
         let espA = nodes.first { $0["esp_id"] as? String == "ESP_A" }
         #expect(espA?["active"] as? Bool == false)
         #expect(espA?["last_seen"] as? String != nil)
-        #expect(nodes.contains { $0["esp_id"] as? String == "ESP_C" } == false, "nothing valid from ESP_C, nothing registered")
+        #expect(
+            nodes.contains { $0["esp_id"] as? String == "ESP_C" } == false,
+            "nothing valid from ESP_C, nothing registered")
     }
 
     @Test("per-quantity, JSON and Tasmota messages reach InfluxDB as one row each")
@@ -79,17 +104,26 @@ struct IngestTests {
         let site = try IngestSite(extra: ["INFLUX_URL": try TestServers.influxURL(), "INFLUX_DB": database])
         let ingest = try await site.startedIngest(["--tasmota"])
         let p = site.prefix
-        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 { try await Task.sleep(for: .milliseconds(20)) }
+        while Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.4 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await site.publishFast([
             ("\(p)/IFX_A/tension", "229.5"), ("\(p)/IFX_A/potencia", "100.25"), ("\(p)/IFX_A/energia", "3.5"),
             ("\(p)/IFX_B/data", #"{"voltage": 231, "power": 10, "ts": "2026-11-27T10:00:00Z"}"#),
             ("tele/\(p)-ifx/SENSOR", #"{"ENERGY":{"Total":1.25,"Power":20,"Voltage":230}}"#),
         ])
-        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
-        #expect(await eventually(timeout: 15) { try await store.readings(node: "\(p)-ifx", from: nil, to: nil, limit: nil).count == 1 })
+        let store = InfluxSeriesStore(
+            settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
+        #expect(
+            await eventually(timeout: 15) {
+                try await store.readings(node: "\(p)-ifx", from: nil, to: nil, limit: nil).count == 1
+            })
         let a = try await store.readings(node: "IFX_A", from: nil, to: nil, limit: nil)
         #expect(a.count == 1 && a.first?.voltage == 229.5 && a.first?.power == 100.25 && a.first?.energy == 3.5, "\(a)")
-        #expect(try await store.readings(node: "IFX_B", from: nil, to: nil, limit: nil) == [Reading(node: "IFX_B", time: t0, voltage: 231, power: 10)])
+        #expect(
+            try await store.readings(node: "IFX_B", from: nil, to: nil, limit: nil) == [
+                Reading(node: "IFX_B", time: t0, voltage: 231, power: 10)
+            ])
         #expect(try await store.readings(node: "\(p)-ifx", from: nil, to: nil, limit: nil).first?.energy == 1.25)
         await ingest.expectCleanStop()
     }
@@ -105,8 +139,12 @@ struct IngestTests {
         try site.publishLines("\(site.prefix)/KNOWN/data", lines)
         try site.publishLines("\(site.prefix)/KNOWN/data", Array(lines[100..<200]))  // a replay
         try site.publish("\(site.prefix)/STRANGER/power", "5")
-        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
-        #expect(await eventually(timeout: 20) { try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil).count == 300 })
+        let store = InfluxSeriesStore(
+            settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
+        #expect(
+            await eventually(timeout: 20) {
+                try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil).count == 300
+            })
         await ingest.expectCleanStop()
         #expect(!ingest.log.contains("stay in the spool"), "\(ingest.log)")
         let rows = try await store.readings(node: "KNOWN", from: nil, to: nil, limit: nil)
@@ -141,14 +179,20 @@ struct IngestTests {
         let lines = jsonLines(node: "CRASH", count: 20_000, from: t0)
         let publisher = Task.detached { try site.publishLines("\(site.prefix)/CRASH/data", lines) }
         let series = try site.series()
-        #expect(await eventually(timeout: 20) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 1000 })
+        #expect(
+            await eventually(timeout: 20) {
+                try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 1000
+            })
         ingest.signal(SIGKILL)
         let storedAtCrash = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count
         #expect(storedAtCrash < 20_000, "the crash happened while meters were still publishing")
         #expect(await ingest.waitForExit(timeout: 5) != nil)
         try await publisher.value  // the rest waits in the broker's persistent session
         ingest = try await site.startedIngest(log: "ingest-2.log")
-        #expect(await eventually(timeout: 60) { try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 20_000 })
+        #expect(
+            await eventually(timeout: 60) {
+                try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count == 20_000
+            })
         await ingest.expectCleanStop()
         let rows = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil)
         #expect(rows.count == 20_000 && Set(rows.map(\.time)).count == 20_000)
@@ -159,18 +203,27 @@ struct IngestTests {
         let influxDirectory = try temporaryDirectory("enertrack-influx")
         let exports = try shell(packageRoot.path + "/scripts/services/influxdb", ["start", influxDirectory])
         defer { _ = try? shell(packageRoot.path + "/scripts/services/influxdb", ["stop", influxDirectory]) }
-        let url = try #require(exports.split(separator: " ").first { $0.hasPrefix("ENERTRACK_TEST_INFLUX_URL=") }?.split(separator: "=").last)
+        let url = try #require(
+            exports.split(separator: " ").first { $0.hasPrefix("ENERTRACK_TEST_INFLUX_URL=") }?.split(separator: "=")
+                .last)
         let site = try IngestSite(extra: ["INFLUX_URL": String(url), "INFLUX_DB": "outage"])
         let ingest = try await site.startedIngest()
-        let store = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: String(url))), database: "outage"))
+        let store = InfluxSeriesStore(
+            settings: InfluxSettings(url: try #require(URL(string: String(url))), database: "outage"))
         try site.publishLines("\(site.prefix)/OUT/data", jsonLines(node: "OUT", count: 500, from: t0))
-        #expect(await eventually(timeout: 15) { try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 500 })
+        #expect(
+            await eventually(timeout: 15) {
+                try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 500
+            })
 
         _ = try shell(packageRoot.path + "/scripts/services/influxdb", ["stop", influxDirectory])
         try site.publishLines("\(site.prefix)/OUT/data", jsonLines(node: "OUT", count: 1500, from: t0 + 500_000))
         #expect(await ingest.waitForLog("cannot store readings", timeout: 15), "\(ingest.log)")
         _ = try shell(packageRoot.path + "/scripts/services/influxdb", ["restart", influxDirectory])
-        #expect(await eventually(timeout: 30) { try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 2000 })
+        #expect(
+            await eventually(timeout: 30) {
+                try await store.readings(node: "OUT", from: nil, to: nil, limit: nil).count == 2000
+            })
         #expect(await ingest.waitForLog("series store is back", timeout: 5))
         await ingest.expectCleanStop()
     }
@@ -182,7 +235,10 @@ struct IngestTests {
         let exports = try shell(script, ["start", brokerDirectory])
         defer { _ = try? shell(script, ["stop", brokerDirectory]) }
         func exported(_ name: String) throws -> String {
-            try #require(exports.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) })
+            try #require(
+                exports.split(separator: " ").first { $0.hasPrefix(name + "=") }.map {
+                    String($0.dropFirst(name.count + 1))
+                })
         }
         let port = try exported("ENERTRACK_TEST_MQTT_PORT").trimmingCharacters(in: .whitespacesAndNewlines)
         var site = try IngestSite()
@@ -190,14 +246,24 @@ struct IngestTests {
         let ingest = try await site.startedIngest()
         try site.publishLines("\(site.prefix)/RESTART/data", jsonLines(node: "RESTART", count: 200, from: t0))
         let series = try site.series()
-        #expect(await eventually(timeout: 15) { try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 200 })
+        #expect(
+            await eventually(timeout: 15) {
+                try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 200
+            })
 
         _ = try shell(script, ["restart", brokerDirectory])
         #expect(await ingest.waitForLog("broker unreachable", timeout: 15), "\(ingest.log)")
-        #expect(await eventually(timeout: 30) { ingest.log.components(separatedBy: "subscribed to").count == 3 }, "\(ingest.log)")
+        #expect(
+            await eventually(timeout: 30) { ingest.log.components(separatedBy: "subscribed to").count == 3 },
+            "\(ingest.log)")
         try site.publishLines("\(site.prefix)/RESTART/data", jsonLines(node: "RESTART", count: 200, from: t0 + 200_000))
-        #expect(await eventually(timeout: 15) { try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 400 })
-        #expect(ingest.log.components(separatedBy: "broker unreachable").count - 1 <= 2, "each state change is logged once: \(ingest.log)")
+        #expect(
+            await eventually(timeout: 15) {
+                try await series.readings(node: "RESTART", from: nil, to: nil, limit: nil).count == 400
+            })
+        #expect(
+            ingest.log.components(separatedBy: "broker unreachable").count - 1 <= 2,
+            "each state change is logged once: \(ingest.log)")
         await ingest.expectCleanStop()
     }
 
@@ -205,11 +271,16 @@ struct IngestTests {
     func sharedSubscription() async throws {
         let site = try IngestSite()
         let ports = (freePort(), freePort())
-        let one = try await site.startedIngest(["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.0)"], clientID: "w1", log: "w1.log")
-        let two = try await site.startedIngest(["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.1)"], clientID: "w2", log: "w2.log")
+        let one = try await site.startedIngest(
+            ["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.0)"], clientID: "w1", log: "w1.log")
+        let two = try await site.startedIngest(
+            ["--share", "g", "--metrics-listen", "127.0.0.1:\(ports.1)"], clientID: "w2", log: "w2.log")
         try site.publishLines("\(site.prefix)/SHARED/data", jsonLines(node: "SHARED", count: 2000, from: t0))
         let series = try site.series()
-        #expect(await eventually(timeout: 20) { try await series.readings(node: "SHARED", from: nil, to: nil, limit: nil).count == 2000 })
+        #expect(
+            await eventually(timeout: 20) {
+                try await series.readings(node: "SHARED", from: nil, to: nil, limit: nil).count == 2000
+            })
         let first = try await IngestSite.metrics(port: ports.0)["enertrack_ingest_messages_received_total"] ?? 0
         let second = try await IngestSite.metrics(port: ports.1)["enertrack_ingest_messages_received_total"] ?? 0
         #expect(first + second == 2000, "each message went to one worker only")
@@ -229,13 +300,20 @@ struct IngestTests {
         #expect(await simulate.waitForExit(timeout: 20) == 0, "\(simulate.log)")
         #expect(simulate.log.contains("published 30 readings"), "\(simulate.log)")
         let series = try site.series()
-        #expect(await eventually(timeout: 10) {
-            var total = 0
-            for node in ["SIMT-001", "SIMT-002", "SIMT-003"] { total += try await series.readings(node: node, from: nil, to: nil, limit: nil).count }
-            return total == 30
-        })
+        #expect(
+            await eventually(timeout: 10) {
+                var total = 0
+                for node in ["SIMT-001", "SIMT-002", "SIMT-003"] {
+                    total += try await series.readings(node: node, from: nil, to: nil, limit: nil).count
+                }
+                return total == 30
+            })
         let reading = try await series.readings(node: "SIMT-001", from: nil, to: nil, limit: 1).first
-        #expect(reading.map { (220...240).contains($0.voltage ?? 0) && ($0.power ?? 0) > 0 && (49.5...50.5).contains($0.frequency ?? 0) } == true)
+        #expect(
+            reading.map {
+                (220...240).contains($0.voltage ?? 0) && ($0.power ?? 0) > 0
+                    && (49.5...50.5).contains($0.frequency ?? 0)
+            } == true)
         await ingest.expectCleanStop()
     }
 }
@@ -253,7 +331,9 @@ struct SystemdNotifyTests {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0)
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)

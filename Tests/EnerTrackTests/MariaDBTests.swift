@@ -48,19 +48,23 @@ struct MariaDBTests {
         let legacyHash = try #require(PasswordTests.fixtures.first)
         try connection.execute("CREATE DATABASE `\(database)` CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci")
         try connection.execute("USE `\(database)`")
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE Usuarios (usuario_id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
               nombreUsuario VARCHAR(50) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL)
               ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci
             """)
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE Nodos (nodo_id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, esp_id VARCHAR(64) NOT NULL UNIQUE,
               descripcion VARCHAR(255)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci
             """)
         try connection.execute(MariaDBTests.expectedUsuariosNodos)
-        try connection.query("INSERT INTO Usuarios (nombreUsuario, password_hash) VALUES (?, ?)",
-                             [.text("José"), .text(legacyHash.hash)])
-        try connection.query("INSERT INTO Nodos (esp_id, descripcion) VALUES (?, ?)", [.text("ESP32_OLD"), .text("Cocina")])
+        try connection.query(
+            "INSERT INTO Usuarios (nombreUsuario, password_hash) VALUES (?, ?)",
+            [.text("José"), .text(legacyHash.hash)])
+        try connection.query(
+            "INSERT INTO Nodos (esp_id, descripcion) VALUES (?, ?)", [.text("ESP32_OLD"), .text("Cocina")])
         try connection.execute("INSERT INTO UsuariosNodos (usuario_id, nodo_id, ubicacion) VALUES (1, 1, 'Sótano')")
 
         let harness = try Harness(environment: TestServers.mariaDBEnvironment(database: database))
@@ -68,13 +72,15 @@ struct MariaDBTests {
         let notes = status["notes"] as? [String] ?? []
         #expect(status["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"])
         #expect(notes.contains("0001_directory: add column Usuarios.email (table found from an earlier deployment)"))
-        #expect(notes.contains("0001_directory: add column Nodos.ultima_conexion (table found from an earlier deployment)"))
+        #expect(
+            notes.contains("0001_directory: add column Nodos.ultima_conexion (table found from an earlier deployment)"))
         #expect(!notes.contains { $0.contains("UsuariosNodos") }, "UsuariosNodos is complete: \(notes)")
 
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
         #expect(dryRun.status == 0 && dryRun.stdout.contains("would apply: 0001_directory"))
         let columnsBefore = try connection.query(
-            "SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?", [.text(database)]).first?.int("n")
+            "SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?", [.text(database)]
+        ).first?.int("n")
         #expect(columnsBefore.map(Int.init) == 12, "--dry-run changed the schema")
 
         let migrated = await harness.run(["db", "migrate"])
@@ -84,10 +90,13 @@ struct MariaDBTests {
         let users = try await harness.run(["user", "list", "--json"]).objects()
         #expect(users.count == 1 && users[0]["username"] as? String == "José" && users[0]["email"] is NSNull)
         let assignments = try await harness.run(["assign", "list", "--user", "jose", "--json"]).objects()
-        #expect(assignments.first?["location"] as? String == "Sótano" && assignments.first?["esp_id"] as? String == "ESP32_OLD")
+        #expect(
+            assignments.first?["location"] as? String == "Sótano"
+                && assignments.first?["esp_id"] as? String == "ESP32_OLD")
         let admin = DirectoryAdmin(store: MariaDBDirectoryStore(settings: try TestServers.mariaDB(database: database)))
-        #expect(try await admin.verifyPassword(username: "JOSE", password: legacyHash.password)?.username == "José",
-                "the earlier deployment's Werkzeug hash must still log in")
+        #expect(
+            try await admin.verifyPassword(username: "JOSE", password: legacyHash.password)?.username == "José",
+            "the earlier deployment's Werkzeug hash must still log in")
         #expect(await harness.run(["db", "migrate"]).stdout.contains("nothing pending"))
     }
 
@@ -100,9 +109,12 @@ struct MariaDBTests {
         let results = await [first, second]
         #expect(results.map(\.status) == [0, 0], "\(results.map(\.stderr))")
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
-        #expect(status["applied"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"] && status["current"] as? Bool == true)
+        #expect(
+            status["applied"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"]
+                && status["current"] as? Bool == true)
         let connection = try TestServers.adminConnection(database: database)
-        let recorded = try connection.query("SELECT COUNT(*) AS n FROM `\(database)`.enertrack_schema_migrations").first?.int("n")
+        let recorded = try connection.query("SELECT COUNT(*) AS n FROM `\(database)`.enertrack_schema_migrations")
+            .first?.int("n")
         #expect(recorded == 3, "each migration recorded once")
     }
 
@@ -120,8 +132,10 @@ struct MariaDBTests {
         }
         let database = TestServers.freshDatabaseName()
         let settings = MariaDBSettings(
-            host: variables["ENERTRACK_TEST_MYSQL_HOST"], port: UInt32(variables["ENERTRACK_TEST_MYSQL_PORT"] ?? "") ?? 0, socket: nil,
-            user: variables["ENERTRACK_TEST_MYSQL_USER"] ?? "root", password: variables["ENERTRACK_TEST_MYSQL_PASSWORD"], database: database,
+            host: variables["ENERTRACK_TEST_MYSQL_HOST"],
+            port: UInt32(variables["ENERTRACK_TEST_MYSQL_PORT"] ?? "") ?? 0, socket: nil,
+            user: variables["ENERTRACK_TEST_MYSQL_USER"] ?? "root",
+            password: variables["ENERTRACK_TEST_MYSQL_PASSWORD"], database: database,
             sslCA: nil)
         let store = MariaDBDirectoryStore(settings: settings, poolSize: 2)
         _ = try await store.migrate(dryRun: false)
@@ -138,7 +152,8 @@ struct MariaDBTests {
         }
         // Every command says so plainly with exit 69 while the server is down.
         let harness = try Harness(environment: [
-            "MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port), "MYSQL_USER": settings.user,
+            "MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port),
+            "MYSQL_USER": settings.user,
             "MYSQL_PASSWORD": settings.password ?? "", "MYSQL_DB": database,
         ])
         for command in [["user", "list"], ["node", "add", "ESP_X"], ["assign", "list"], ["db", "status"]] {
@@ -156,7 +171,9 @@ struct MariaDBTests {
 
     @Test("unreachable server: exit 69 within 10 s naming host and port")
     func unreachable() async throws {
-        let harness = try Harness(environment: ["MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": "9", "MYSQL_PASSWORD": "do-not-print-me"])
+        let harness = try Harness(environment: [
+            "MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": "9", "MYSQL_PASSWORD": "do-not-print-me",
+        ])
         let start = Date()
         let result = await harness.run(["node", "list"])
         #expect(Date().timeIntervalSince(start) < 10)
@@ -180,12 +197,16 @@ struct MariaDBTests {
         let harness = try Harness(environment: TestServers.mariaDBEnvironment(database: "et_does_not_exist"))
         let result = await harness.run(["assign", "list"])
         #expect(result.status == 78)
-        #expect(result.stderr == "enertrack: MariaDB database 'et_does_not_exist' does not exist at \(TestServers.environment["ENERTRACK_TEST_MYSQL_HOST"] ?? ""):\(TestServers.environment["ENERTRACK_TEST_MYSQL_PORT"] ?? ""); run 'enertrack db migrate' to create it\n")
+        #expect(
+            result.stderr
+                == "enertrack: MariaDB database 'et_does_not_exist' does not exist at \(TestServers.environment["ENERTRACK_TEST_MYSQL_HOST"] ?? ""):\(TestServers.environment["ENERTRACK_TEST_MYSQL_PORT"] ?? ""); run 'enertrack db migrate' to create it\n"
+        )
     }
 
     @Test("MYSQL_SSL_CA: TLS with the server certificate verified; a wrong CA is refused with exit 69")
     func tls() async throws {
-        let ca = try #require(TestServers.environment["ENERTRACK_TEST_MYSQL_CA"], "run scripts/test: the test MariaDB has TLS")
+        let ca = try #require(
+            TestServers.environment["ENERTRACK_TEST_MYSQL_CA"], "run scripts/test: the test MariaDB has TLS")
         let database = TestServers.freshDatabaseName()
         var settings = try TestServers.mariaDB(database: database)
         settings.sslCA = ca
@@ -203,8 +224,10 @@ struct MariaDBTests {
         let otherCA = try temporaryDirectory("enertrack-ca") + "/other.pem"
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
-                             "-keyout", otherCA + ".key", "-out", otherCA]
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
+            "-keyout", otherCA + ".key", "-out", otherCA,
+        ]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
         openssl.waitUntilExit()

@@ -14,8 +14,10 @@ struct PasswordTests {
     struct Fixtures: Decodable { let cases: [Fixture] }
 
     static let fixtures: [Fixture] = {
-        guard let url = Bundle.module.url(forResource: "werkzeug-hashes", withExtension: "json", subdirectory: "Fixtures"),
-              let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode(Fixtures.self, from: data)
+        guard
+            let url = Bundle.module.url(
+                forResource: "werkzeug-hashes", withExtension: "json", subdirectory: "Fixtures"),
+            let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode(Fixtures.self, from: data)
         else { return [] }
         return decoded.cases
     }()
@@ -50,10 +52,12 @@ struct PasswordTests {
         #expect(try PasswordHasher.standard.hash("0123456789").hasPrefix("scrypt:32768:8:1$"))
     }
 
-    @Test("unreadable hashes never verify", arguments: [
-        "", "plain", "scrypt:32768:8:1$salt", "md5$salt$abc", "scrypt:3:8:1$salt$00", "pbkdf2:sha999:1$s$00",
-        "scrypt:x:y:z$salt$00",
-    ])
+    @Test(
+        "unreadable hashes never verify",
+        arguments: [
+            "", "plain", "scrypt:32768:8:1$salt", "md5$salt$abc", "scrypt:3:8:1$salt$00", "pbkdf2:sha999:1$s$00",
+            "scrypt:x:y:z$salt$00",
+        ])
     func garbageNeverVerifies(_ stored: String) {
         #expect(!PasswordHasher.standard.verify("anything-at-all", against: stored))
     }
@@ -75,7 +79,8 @@ struct PasswordTests {
         try process.run()
         process.waitUntilExit()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(!stderr.contains("ModuleNotFoundError"), "Werkzeug is not installed: run scripts/test, which installs it")
+        #expect(
+            !stderr.contains("ModuleNotFoundError"), "Werkzeug is not installed: run scripts/test, which installs it")
         #expect(process.terminationStatus == 0, "Werkzeug rejected \(hash): \(stderr)")
     }
 }

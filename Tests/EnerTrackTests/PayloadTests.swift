@@ -47,23 +47,40 @@ struct PayloadTests {
 
     @Test("JSON objects: any subtopic, Spanish keys, ts in s, ms or ISO 8601, extra keys ignored")
     func json() throws {
-        let plain = try decode("enertrack/ESP1/data", #"{"voltage": 230.5, "corriente": 1.5, "potencia": 345, "energia": 12.25, "fp": 0.98, "frecuencia": 50, "rssi": -60}"#)
-        #expect(plain == Reading(node: "ESP1", time: arrival, voltage: 230.5, current: 1.5, power: 345, energy: 12.25, pf: 0.98, frequency: 50))
+        let plain = try decode(
+            "enertrack/ESP1/data",
+            #"{"voltage": 230.5, "corriente": 1.5, "potencia": 345, "energia": 12.25, "fp": 0.98, "frecuencia": 50, "rssi": -60}"#
+        )
+        #expect(
+            plain
+                == Reading(
+                    node: "ESP1", time: arrival, voltage: 230.5, current: 1.5, power: 345, energy: 12.25, pf: 0.98,
+                    frequency: 50))
         #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": 1795773000}"#).time == 1_795_773_000_000)
         #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": 1795773000123}"#).time == 1_795_773_000_123)
         #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": 1795773000.5}"#).time == 1_795_773_000_500)
-        #expect(try decode("enertrack/ESP1/x", #"{"power": 1, "ts": "2026-11-27T11:00:00+01:00"}"#).time == 1_795_773_600_000)
+        #expect(
+            try decode("enertrack/ESP1/x", #"{"power": 1, "ts": "2026-11-27T11:00:00+01:00"}"#).time
+                == 1_795_773_600_000)
         #expect(try decode("enertrack/ESP1/x", #"{"power": "12.5"}"#).power == 12.5)
         // What the in-place scanner leaves to Foundation: nesting, escapes, arrays.
-        #expect(try decode("enertrack/ESP1/x", #"{"power": 1.5e3, "meta": {"fw": "1.2"}, "tags": [1, 2]}"#).power == 1500)
+        #expect(
+            try decode("enertrack/ESP1/x", #"{"power": 1.5e3, "meta": {"fw": "1.2"}, "tags": [1, 2]}"#).power == 1500)
         #expect(try decode("enertrack/ESP1/x", #"{"name": "caf\u00e9 \"A\"", "energia": 7}"#).energy == 7)
         #expect(try decode("enertrack/ESP1/x", " {\n\t\"voltage\" : -0.0 ,\"ok\":true,\"x\":null}\n").voltage == 0)
     }
 
     @Test("Tasmota SENSOR with --tasmota")
     func tasmota() throws {
-        let reading = try decode("tele/tasmota_5C1F/SENSOR", #"{"Time":"2026-11-27T11:00:00","ENERGY":{"TotalStartTime":"2025-01-01T00:00:00","Total":123.456,"Yesterday":1.2,"Today":0.3,"Power":250,"ApparentPower":260,"ReactivePower":30,"Factor":0.96,"Voltage":231,"Current":1.13,"Frequency":50}}"#)
-        #expect(reading == Reading(node: "tasmota_5C1F", time: 1_795_773_600_000, voltage: 231, current: 1.13, power: 250, energy: 123.456, pf: 0.96, frequency: 50))
+        let reading = try decode(
+            "tele/tasmota_5C1F/SENSOR",
+            #"{"Time":"2026-11-27T11:00:00","ENERGY":{"TotalStartTime":"2025-01-01T00:00:00","Total":123.456,"Yesterday":1.2,"Today":0.3,"Power":250,"ApparentPower":260,"ReactivePower":30,"Factor":0.96,"Voltage":231,"Current":1.13,"Frequency":50}}"#
+        )
+        #expect(
+            reading
+                == Reading(
+                    node: "tasmota_5C1F", time: 1_795_773_600_000, voltage: 231, current: 1.13, power: 250,
+                    energy: 123.456, pf: 0.96, frequency: 50))
         let off = PayloadDecoder(prefix: "enertrack")
         #expect(off.topicFilters == ["enertrack/#"])
         #expect(decoder.topicFilters == ["enertrack/#", "tele/+/SENSOR"])
@@ -119,13 +136,16 @@ struct PayloadTests {
             Reading(node: "A", time: 1, voltage: 230), Reading(node: "B", time: 1, power: 5),
             Reading(node: "A", time: 1, current: 2), Reading(node: "A", time: 1, voltage: 231),
         ])
-        #expect(merged == [Reading(node: "A", time: 1, voltage: 231, current: 2), Reading(node: "B", time: 1, power: 5)])
+        #expect(
+            merged == [Reading(node: "A", time: 1, voltage: 231, current: 2), Reading(node: "B", time: 1, power: 5)])
     }
 
     @Test("line protocol: escaping round trip, exports in ns, comments and DDL skipped")
     func lineProtocol() throws {
         var out: [UInt8] = []
-        LineProtocol.append(Reading(node: "ESP 1,x=y", time: 1_795_773_600_000, voltage: 230, power: 0.5), measurement: "my energy", to: &out)
+        LineProtocol.append(
+            Reading(node: "ESP 1,x=y", time: 1_795_773_600_000, voltage: 230, power: 0.5), measurement: "my energy",
+            to: &out)
         let line = String(decoding: out, as: UTF8.self)
         #expect(line == "my\\ energy,node=ESP\\ 1\\,x\\=y voltage=230.0,power=0.5 1795773600000\n")
         let point = try LineProtocol.parse(line.dropLast()[...])
@@ -135,7 +155,8 @@ struct PayloadTests {
         var parser = ImportParser(format: .lineProtocol, now: Date(timeIntervalSince1970: 1_795_773_600))
         #expect(try parser.parse("# DDL") == nil)
         #expect(try parser.parse("CREATE DATABASE enertrack WITH NAME autogen") == nil)
-        let exported = try parser.parse(#"energy,nodo=ESP7 voltaje=229.5,potencia=120i,estado="ok" 1795773000000000000"#)
+        let exported = try parser.parse(
+            #"energy,nodo=ESP7 voltaje=229.5,potencia=120i,estado="ok" 1795773000000000000"#)
         #expect(exported == Reading(node: "ESP7", time: 1_795_773_000_000, voltage: 229.5, power: 120))
         #expect(throws: Rejection.self) { try parser.parse("energy voltage=1 1795773000") }  // no node tag
         #expect(throws: Rejection.self) { try parser.parse("energy,node=A voltage=x 1795773000") }
@@ -146,8 +167,12 @@ struct PayloadTests {
     func csv() throws {
         var parser = ImportParser(format: .csv, now: Date(timeIntervalSince1970: 1_795_773_600))
         #expect(try parser.parse("time,node,potencia,energy") == nil)
-        #expect(try parser.parse("2026-11-27T10:00:00Z,ESP1,100,5.5") == Reading(node: "ESP1", time: 1_795_773_600_000, power: 100, energy: 5.5))
-        #expect(try parser.parse("1795773600,\"ESP1\",,5.5\r") == Reading(node: "ESP1", time: 1_795_773_600_000, energy: 5.5))
+        #expect(
+            try parser.parse("2026-11-27T10:00:00Z,ESP1,100,5.5")
+                == Reading(node: "ESP1", time: 1_795_773_600_000, power: 100, energy: 5.5))
+        #expect(
+            try parser.parse("1795773600,\"ESP1\",,5.5\r")
+                == Reading(node: "ESP1", time: 1_795_773_600_000, energy: 5.5))
         #expect(try parser.parse("1795773600250,ESP1,1,") == Reading(node: "ESP1", time: 1_795_773_600_250, power: 1))
         #expect(throws: Rejection.self) { try parser.parse("2026-11-27T10:00:00Z,ESP1,100") }
         #expect(throws: Rejection.self) { try parser.parse("2026-11-27T10:00:00Z,ESP1,,-3") }
@@ -181,8 +206,10 @@ struct FastDecimalTests {
     @Test("gives strtod's bits for meter-style numbers, and gives up where it cannot")
     func sameBits() throws {
         var generator = SystemRandomNumberGenerator()
-        var samples = ["0", "-0", "0.0", "-0.0", "230.1", "0.98", "49.99", "12345.6789", "1e3", "1.5E-3", "-17.25e+2",
-                       "0.1", "0.2", "0.30000000000000004", "9007199254740991", "123456789012345678", "1e22", "1e-22", "3.14159"]
+        var samples = [
+            "0", "-0", "0.0", "-0.0", "230.1", "0.98", "49.99", "12345.6789", "1e3", "1.5E-3", "-17.25e+2",
+            "0.1", "0.2", "0.30000000000000004", "9007199254740991", "123456789012345678", "1e22", "1e-22", "3.14159",
+        ]
         for _ in 0..<20_000 {
             let value = Double.random(in: -100_000...100_000, using: &generator)
             samples.append(String(format: "%.\(Int.random(in: 0...6, using: &generator))f", value))

@@ -10,7 +10,9 @@ struct ReadingSpoolTests {
         let directory = try temporaryDirectory("enertrack-spool")
         let spool = try ReadingSpool(directory: directory, capacity: 10_000, segmentBytes: 4096)
         let readings = (0..<10).map {
-            Reading(node: "N\($0 % 3)", time: 1_795_773_600_000 + Int64($0), voltage: 230.1, power: $0 % 2 == 0 ? 0.1 + 0.2 : nil, energy: 1e-7)
+            Reading(
+                node: "N\($0 % 3)", time: 1_795_773_600_000 + Int64($0), voltage: 230.1,
+                power: $0 % 2 == 0 ? 0.1 + 0.2 : nil, energy: 1e-7)
         }
         for (index, reading) in readings.enumerated() {
             try spool.append(reading)
@@ -25,7 +27,9 @@ struct ReadingSpoolTests {
         #expect(drained == readings)
         #expect(spool.depth == 0)
         let left = try FileManager.default.contentsOfDirectory(atPath: directory)
-        #expect(!left.contains { $0.hasSuffix(".spool") }, "drained segments are gone (a few stay as .spare files for reuse)")
+        #expect(
+            !left.contains { $0.hasSuffix(".spool") },
+            "drained segments are gone (a few stay as .spare files for reuse)")
         #expect(left.count <= 3)
     }
 
@@ -34,12 +38,17 @@ struct ReadingSpoolTests {
         let directory = try temporaryDirectory("enertrack-spool")
         do {
             let spool = try ReadingSpool(directory: directory, capacity: 10_000)
-            for index in 0..<3 { try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1)) }
+            for index in 0..<3 {
+                try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1))
+            }
             _ = spool.nextSegment()
-            for index in 3..<5 { try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1)) }
+            for index in 3..<5 {
+                try spool.append(Reading(node: "A", time: 1_795_773_600_000 + Int64(index), power: 1))
+            }
         }
         // A crash in the middle of a copy leaves bytes past the committed length: they are not counted.
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".spool") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".spool") }
+            .sorted()
         #expect(files.count == 2)
         let handle = try #require(FileHandle(forWritingAtPath: directory + "/" + files.last!))
         handle.seekToEndOfFile()
@@ -72,7 +81,8 @@ struct ReadingSpoolTests {
         #expect(try await waited.value == true, "append reports that it had to wait")
         #expect(spool.depth == 2)
         // Segments fill up and roll over on their own too.
-        let small = try ReadingSpool(directory: try temporaryDirectory("enertrack-spool"), capacity: 10_000, segmentBytes: 4096)
+        let small = try ReadingSpool(
+            directory: try temporaryDirectory("enertrack-spool"), capacity: 10_000, segmentBytes: 4096)
         for index in 0..<500 { try small.append(Reading(node: "NODE", time: Int64(index), voltage: 1, power: 2)) }
         var total = 0
         while let next = small.nextSegment() {

@@ -1,8 +1,9 @@
 import EnerTrackCore
-@testable import EnerTrackInflux
 import EnerTrackSQLite
 import Foundation
 import Testing
+
+@testable import EnerTrackInflux
 
 /// Which series store a contract test runs against: embedded SQLite, or the test InfluxDB.
 enum SeriesFactory: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -17,7 +18,9 @@ enum SeriesFactory: String, CaseIterable, CustomTestStringConvertible, Sendable 
             return try SQLiteSeriesStore(path: try temporaryDirectory("enertrack-series") + "/series.sqlite")
         case .influx:
             let url = try #require(URL(string: try TestServers.influxURL()))
-            return InfluxSeriesStore(settings: InfluxSettings(url: url, database: TestServers.freshInfluxDatabase(), compression: compression))
+            return InfluxSeriesStore(
+                settings: InfluxSettings(
+                    url: url, database: TestServers.freshInfluxDatabase(), compression: compression))
         }
     }
 }
@@ -27,7 +30,9 @@ enum SeriesFactory: String, CaseIterable, CustomTestStringConvertible, Sendable 
 struct SeriesStoreContractTests {
     let t0: Int64 = 1_795_773_600_000
 
-    @Test("a batch is stored and read back per node, oldest first, in a half-open range", arguments: SeriesFactory.allCases)
+    @Test(
+        "a batch is stored and read back per node, oldest first, in a half-open range",
+        arguments: SeriesFactory.allCases)
     func writeAndRead(_ factory: SeriesFactory) async throws {
         let store = try factory.make()
         try await store.check()
@@ -49,7 +54,9 @@ struct SeriesStoreContractTests {
         #expect(try await store.readings(node: "NONE", from: nil, to: nil, limit: nil).isEmpty)
     }
 
-    @Test("same node and time overwrites field by field; a replayed batch changes nothing", arguments: SeriesFactory.allCases)
+    @Test(
+        "same node and time overwrites field by field; a replayed batch changes nothing",
+        arguments: SeriesFactory.allCases)
     func idempotent(_ factory: SeriesFactory) async throws {
         let store = try factory.make()
         try await store.write([Reading(node: "A", time: t0, voltage: 230)])
@@ -88,7 +95,8 @@ struct SeriesStoreContractTests {
         try await gzipped.write(batch)
         #expect(try await gzipped.readings(node: "GZ", from: nil, to: nil, limit: nil).count == 2000)
 
-        let down = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:9")), timeout: 2))
+        let down = InfluxSeriesStore(
+            settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:9")), timeout: 2))
         await #expect {
             try await down.write(batch)
         } throws: { error in
@@ -103,24 +111,33 @@ struct SeriesStoreContractTests {
 struct InfluxRequestTests {
     @Test("2.x/3.x: /api/v2/write with org, bucket, ms precision and a Token header; InfluxQL via the bucket")
     func version2() throws {
-        let store = InfluxSeriesStore(settings: InfluxSettings(
-            url: try #require(URL(string: "https://influx.example.org:8086/")), token: "secret-token", organization: "casa",
-            bucket: "energia", compression: .auto))
+        let store = InfluxSeriesStore(
+            settings: InfluxSettings(
+                url: try #require(URL(string: "https://influx.example.org:8086/")), token: "secret-token",
+                organization: "casa",
+                bucket: "energia", compression: .auto))
         let write = store.writeRequest([Reading(node: "A", time: 1_795_773_600_000, power: 1)])
         #expect(write.method == "POST")
-        #expect(write.url.absoluteString == "https://influx.example.org:8086/api/v2/write?org=casa&bucket=energia&precision=ms")
+        #expect(
+            write.url.absoluteString
+                == "https://influx.example.org:8086/api/v2/write?org=casa&bucket=energia&precision=ms")
         #expect(write.headers["Authorization"] == "Token secret-token")
         let body = write.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
         #expect(body.hasPrefix("energy,node=A power=1.0 1795773600000\nenergy_dirty,node=A,writer="), "\(body)")
-        #expect(body.contains(" start=1795773600000i,finish=1795773600000i "), "the rollups' dirty mark rides along: \(body)")
+        #expect(
+            body.contains(" start=1795773600000i,finish=1795773600000i "),
+            "the rollups' dirty mark rides along: \(body)")
         let query = store.queryRequest("SELECT 1")
         #expect(query.url.absoluteString == "https://influx.example.org:8086/query?db=energia&epoch=ms&q=SELECT%201")
         #expect(query.headers["Authorization"] == "Token secret-token")
         #expect(!store.location.contains("secret-token"))
         // Rollup upkeep deletes through /api/v2/delete (the /query compatibility API takes no DELETE).
-        let delete = store.deleteRequest(measurement: "energy_dirty", node: "A\"B", from: nil, through: 1_795_773_600_000)
+        let delete = store.deleteRequest(
+            measurement: "energy_dirty", node: "A\"B", from: nil, through: 1_795_773_600_000)
         #expect(delete.url.absoluteString == "https://influx.example.org:8086/api/v2/delete?org=casa&bucket=energia")
-        #expect(delete.headers["Authorization"] == "Token secret-token" && delete.headers["Content-Type"] == "application/json")
+        #expect(
+            delete.headers["Authorization"] == "Token secret-token"
+                && delete.headers["Content-Type"] == "application/json")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(delete.body ?? [])) as? [String: String])
         #expect(json["predicate"] == "_measurement=\"energy_dirty\" AND node=\"A\\\"B\"", "\(json)")
         #expect(json["start"] == "1970-01-01T00:00:00Z" || json["start"] == "1970-01-01T00:00:00+00:00", "\(json)")
@@ -129,14 +146,19 @@ struct InfluxRequestTests {
 
     @Test("1.x: /write with db and basic auth; gzip only off loopback, for bodies worth it")
     func version1() throws {
-        let remote = InfluxSeriesStore(settings: InfluxSettings(
-            url: try #require(URL(string: "http://influx.lan:8086")), database: "medidores", user: "ana", password: "p+w"))
-        let batch = (0..<100).map { Reading(node: "N", time: 1_795_773_600_000 + Int64($0), voltage: 230, power: Double($0)) }
+        let remote = InfluxSeriesStore(
+            settings: InfluxSettings(
+                url: try #require(URL(string: "http://influx.lan:8086")), database: "medidores", user: "ana",
+                password: "p+w"))
+        let batch = (0..<100).map {
+            Reading(node: "N", time: 1_795_773_600_000 + Int64($0), voltage: 230, power: Double($0))
+        }
         let write = remote.writeRequest(batch)
         #expect(write.url.absoluteString == "http://influx.lan:8086/write?db=medidores&precision=ms")
         #expect(write.headers["Authorization"] == "Basic " + Data("ana:p+w".utf8).base64EncodedString())
         #expect(write.headers["Content-Encoding"] == "gzip")
-        let local = InfluxSeriesStore(settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:8086")), database: "x"))
+        let local = InfluxSeriesStore(
+            settings: InfluxSettings(url: try #require(URL(string: "http://127.0.0.1:8086")), database: "x"))
         #expect(local.writeRequest(batch).headers["Content-Encoding"] == nil)
         #expect(local.queryRequest("SELECT a+b").url.absoluteString.contains("q=SELECT%20a%2Bb"))
     }

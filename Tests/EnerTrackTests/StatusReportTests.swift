@@ -17,7 +17,9 @@ struct StatusReportTests {
         #expect((rows[1]["age_seconds"] as? Int ?? 0) >= 3600)
 
         let critical = await harness.run(["report", "status", "--check"])
-        #expect(critical.status == 2 && critical.stdout == "CRITICAL: 1 of 3 meters never reported: C; 1 inactive: B\n", "\(critical.stdout)")
+        #expect(
+            critical.status == 2 && critical.stdout == "CRITICAL: 1 of 3 meters never reported: C; 1 inactive: B\n",
+            "\(critical.stdout)")
         #expect(await harness.run(["node", "remove", "C"]).status == 0)
         let warning = await harness.run(["report", "status", "--check"])
         #expect(warning.status == 1 && warning.stdout == "WARNING: 1 of 2 meters inactive: B\n")
@@ -25,7 +27,9 @@ struct StatusReportTests {
         try await directory.recordLastSeen(["B": Date()])
         let ok = await harness.run(["report", "status", "--check"])
         #expect(ok.status == 0 && ok.stdout == "OK: 2 meters reporting\n")
-        #expect(try await harness.run(["report", "status", "--all", "--json"]).objects().last?["status"] as? String == "removed")
+        #expect(
+            try await harness.run(["report", "status", "--all", "--json"]).objects().last?["status"] as? String
+                == "removed")
         #expect(await harness.run(["report", "status", "--inactive-after", "soon"]).status == 64)
     }
 }
@@ -42,7 +46,8 @@ struct KPIReportTests {
             lines.append("\(time),K1,230,1000,\(100 + Double(minute) / 60),50")
             lines.append("\(time),K2,234,2000,,50.2")
         }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: harness.dataDirectory + "/k.csv", atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: harness.dataDirectory + "/k.csv", atomically: true, encoding: .utf8)
         #expect(await harness.run(["import", harness.dataDirectory + "/k.csv"]).status == 0)
         for node in ["K1", "K2"] { #expect(await harness.run(["node", "restore", node]).status == 0) }
 
@@ -52,7 +57,9 @@ struct KPIReportTests {
         #expect(rows.map { $0["node"] as? String } == ["K1", "K2", "ALL"])
         #expect(rows[0]["mean_power"] as? Double == 1000 && rows[1]["mean_power"] as? Double == 2000)
         #expect(rows[0]["energy"] as? Double == 100.5 && rows[0]["voltage"] as? Double == 230)
-        #expect(rows[2]["power"] as? Double == 3000 && rows[2]["voltage"] as? Double == 232 && rows[2]["frequency"] as? Double == 50.1)
+        #expect(
+            rows[2]["power"] as? Double == 3000 && rows[2]["voltage"] as? Double == 232
+                && rows[2]["frequency"] as? Double == 50.1)
         let secondsToday = now % 86_400
         if secondsToday > 31 * 60 {
             #expect(abs((rows[0]["today_kwh"] as? Double ?? 0) - 0.5) < 0.001, "30 minutes at 1 kW")

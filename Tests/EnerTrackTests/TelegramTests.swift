@@ -1,6 +1,6 @@
 import EnerTrackCore
-import EnerTrackSQL
 import EnerTrackMariaDB
+import EnerTrackSQL
 import EnerTrackSQLite
 import EnerTrackTelegram
 import EnerTrackWeb
@@ -35,9 +35,10 @@ struct AlertSite {
         }
         harness = try Harness(environment: environment)
         #expect(await harness.run(["db", "migrate"]).status == 0)
-        directory = if let settings { MariaDBDirectoryStore(settings: settings) } else {
-            try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
-        }
+        directory =
+            if let settings { MariaDBDirectoryStore(settings: settings) } else {
+                try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
+            }
         series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
     }
 
@@ -58,7 +59,9 @@ struct AlertSite {
     func link(_ name: String, chat: Int64) async throws {
         let user = try #require(try await directory.user(named: name))
         try await (directory as! any SQLTransactionRunner).sqlTransaction { sql in
-            try sql.run("INSERT INTO telegram_links (usuario_id, chat_id, linked_at) VALUES (?, ?, ?)", .int(user.id), .int(chat), .int(0))
+            try sql.run(
+                "INSERT INTO telegram_links (usuario_id, chat_id, linked_at) VALUES (?, ?, ?)", .int(user.id),
+                .int(chat), .int(0))
         }
     }
 
@@ -69,9 +72,14 @@ struct AlertSite {
         let code = String(try #require(url.split(separator: "=").last))
         var environment = harness.environment
         environment["ENERTRACK_DATA_DIR"] = harness.dataDirectory
-        let bot = try LiveProcess(["telegram", "bot", "--poll-timeout", "1"], environment: environment, logPath: harness.dataDirectory + "/link-bot.log")
+        let bot = try LiveProcess(
+            ["telegram", "bot", "--poll-timeout", "1"], environment: environment,
+            logPath: harness.dataDirectory + "/link-bot.log")
         try standIn.push(chat: chat, "/start \(code)")
-        #expect(await eventually(timeout: 15) { (try standIn.sent()[chat] ?? []).contains { $0.contains("<b>\(name)</b>") } }, "\(bot.log)")
+        #expect(
+            await eventually(timeout: 15) {
+                (try standIn.sent()[chat] ?? []).contains { $0.contains("<b>\(name)</b>") }
+            }, "\(bot.log)")
         await bot.expectCleanStop()
     }
 
@@ -83,7 +91,8 @@ struct AlertSite {
 
     /// `alerts run --json` with a 30 s window.
     func run(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> [String: Any] {
-        let result = await harness.run(["alerts", "run", "--json", "--window", "30s"] + extra, environment: environment)
+        let result = await harness.run(
+            ["alerts", "run", "--json", "--window", "30s"] + extra, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         return try #require(try result.json() as? [String: Any], "\(result.stdout)\(result.stderr)")
     }
@@ -99,8 +108,9 @@ struct AlertSite {
 
 @Suite("Alerts and Telegram", .serialized)
 struct TelegramTests {
-    @Test("the link flow: deep link, /start, a reused code, expiry, unlinked chats see no data, restarts handle nothing twice",
-          arguments: DirectoryKind.allCases)
+    @Test(
+        "the link flow: deep link, /start, a reused code, expiry, unlinked chats see no data, restarts handle nothing twice",
+        arguments: DirectoryKind.allCases)
     func linkFlow(_ kind: DirectoryKind) async throws {
         let site = try await AlertSite(kind)
         try await site.user("ana", node: "ESP_LINK1")
@@ -113,7 +123,9 @@ struct TelegramTests {
 
         var environment = site.harness.environment
         environment["ENERTRACK_DATA_DIR"] = site.harness.dataDirectory
-        let bot = try LiveProcess(["telegram", "bot", "--poll-timeout", "1"], environment: environment, logPath: site.harness.dataDirectory + "/bot.log")
+        let bot = try LiveProcess(
+            ["telegram", "bot", "--poll-timeout", "1"], environment: environment,
+            logPath: site.harness.dataDirectory + "/bot.log")
         #expect(await bot.waitForLog("polling"), "\(bot.log)")
 
         // Strangers first: no data, just how to link.
@@ -122,7 +134,9 @@ struct TelegramTests {
         try site.standIn.push(chat: 100, "/start \(code)")
         #expect(await eventually(timeout: 10) { (try site.standIn.sent()[100]?.count ?? 0) >= 1 })
         let sent = try site.standIn.sent()
-        #expect(sent[200]?.count == 2 && sent[200]!.allSatisfy { $0.contains("To link this chat") && !$0.contains("ESP_LINK1") }, "\(sent)")
+        #expect(
+            sent[200]?.count == 2
+                && sent[200]!.allSatisfy { $0.contains("To link this chat") && !$0.contains("ESP_LINK1") }, "\(sent)")
         #expect(sent[100]?.first?.contains("<b>ana</b>") == true, "\(sent)")
 
         // The same code from another chat: refused, nothing linked.
@@ -132,8 +146,11 @@ struct TelegramTests {
 
         // An expired code.
         let second = await site.harness.run(["telegram", "link", "ana", "--json"])
-        let expiredCode = String(try #require(((try second.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
-        try await (site.directory as! any SQLTransactionRunner).sqlTransaction { sql in try sql.run("UPDATE telegram_codes SET expires_at = 1") }
+        let expiredCode = String(
+            try #require(((try second.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
+        try await (site.directory as! any SQLTransactionRunner).sqlTransaction { sql in
+            try sql.run("UPDATE telegram_codes SET expires_at = 1")
+        }
         try site.standIn.push(chat: 400, "/start \(expiredCode)")
         #expect(await eventually(timeout: 10) { (try site.standIn.sent()[400]?.count ?? 0) >= 1 })
         #expect(try site.standIn.sent()[400]?.first?.contains("expired") == true)
@@ -148,7 +165,9 @@ struct TelegramTests {
         // A restart handles no update twice.
         await bot.expectCleanStop()
         let before = try site.standIn.sendMessageTimes().count
-        let again = try LiveProcess(["telegram", "bot", "--poll-timeout", "1"], environment: environment, logPath: site.harness.dataDirectory + "/bot2.log")
+        let again = try LiveProcess(
+            ["telegram", "bot", "--poll-timeout", "1"], environment: environment,
+            logPath: site.harness.dataDirectory + "/bot2.log")
         #expect(await again.waitForLog("polling"))
         try await Task.sleep(for: .seconds(2))
         #expect(try site.standIn.sendMessageTimes().count == before, "no update answered twice")
@@ -160,7 +179,9 @@ struct TelegramTests {
         #expect(!bot.log.contains(TelegramStandIn.token) && !again.log.contains(TelegramStandIn.token))
     }
 
-    @Test("enter, no repeat before the cooldown, repeat after it, resolve; unlinked users get nothing", arguments: DirectoryKind.allCases)
+    @Test(
+        "enter, no repeat before the cooldown, repeat after it, resolve; unlinked users get nothing",
+        arguments: DirectoryKind.allCases)
     func lifecycle(_ kind: DirectoryKind) async throws {
         let site = try await AlertSite(kind)
         try await site.user("ana", node: "ESP_A1")
@@ -183,14 +204,17 @@ struct TelegramTests {
         try await site.power("ESP_A1", watts: 500, seconds: 2)
         try await site.power("ESP_B1", watts: 500, seconds: 2)
         let fourth = try await site.run(["--window", "3s"])
-        #expect(site.actions(fourth) == ["ana/ESP_A1": "resolved/sent", "bob/ESP_B1": "resolved/not_linked"], "\(fourth)")
+        #expect(
+            site.actions(fourth) == ["ana/ESP_A1": "resolved/sent", "bob/ESP_B1": "resolved/not_linked"], "\(fourth)")
         let fifth = try await site.run(["--window", "3s"])
         #expect(site.actions(fifth)["ana/ESP_A1"] == "none/none")
 
         let sent = try site.standIn.sent()
         #expect(sent.keys.sorted() == [100], "only ana's chat: \(sent)")
         #expect(sent[100]?.count == 4, "the link confirmation, then entered, repeated, resolved: \(sent)")
-        #expect(sent[100]?[3].contains("back to normal") == false && sent[100]?[3].contains("normalidad") == true, "Spanish by default")
+        #expect(
+            sent[100]?[3].contains("back to normal") == false && sent[100]?[3].contains("normalidad") == true,
+            "Spanish by default")
         let list = await site.harness.run(["alerts", "list", "--json"])
         #expect(try list.objects().map { $0["state"] as? String } == ["ok", "ok"], "\(list.stdout)")
     }
@@ -211,7 +235,9 @@ struct TelegramTests {
         var environment = site.harness.environment
         environment["ENERTRACK_DATA_DIR"] = site.harness.dataDirectory
         let processes = try (0..<4).map { index in
-            try LiveProcess(["alerts", "run", "--window", "30s"], environment: environment, logPath: site.harness.dataDirectory + "/run\(index).log")
+            try LiveProcess(
+                ["alerts", "run", "--window", "30s"], environment: environment,
+                logPath: site.harness.dataDirectory + "/run\(index).log")
         }
         for process in processes { #expect(await process.waitForExit(timeout: 30) == 0, "\(process.log)") }
         for _ in 0..<3 { _ = try await site.run() }
@@ -257,8 +283,13 @@ struct TelegramTests {
         try await site.power("ESP_E1", watts: 5000)
         _ = try await site.run()
         let text = try #require(try site.standIn.sent()[100]?.first)
-        #expect(text.contains("&lt;b&gt;&amp;amp; (ESP_E1)") && !text.contains("<b>&amp;") && text.contains("mean power"), "\(text)")
-        #expect(try site.standIn.calls().first { $0["method"] as? String == "sendMessage" }.flatMap { ($0["params"] as? [String: Any])?["parse_mode"] as? String } == "HTML")
+        #expect(
+            text.contains("&lt;b&gt;&amp;amp; (ESP_E1)") && !text.contains("<b>&amp;") && text.contains("mean power"),
+            "\(text)")
+        #expect(
+            try site.standIn.calls().first { $0["method"] as? String == "sendMessage" }.flatMap {
+                ($0["params"] as? [String: Any])?["parse_mode"] as? String
+            } == "HTML")
     }
 
     @Test("rules need an active assignment; bad thresholds are usage errors; telegram test")
@@ -276,10 +307,15 @@ struct TelegramTests {
         let test = await site.harness.run(["telegram", "test", "ana"])
         #expect(test.status == 0, "\(test.stderr)")
         #expect(try site.standIn.sent()[100]?.count == 1)
-        #expect(await site.harness.run(["telegram", "link", "ana"], environment: ["enertrackBotToken": ""]).status == 78, "no token, no cache")
+        #expect(
+            await site.harness.run(["telegram", "link", "ana"], environment: ["enertrackBotToken": ""]).status == 78,
+            "no token, no cache")
         #expect(await site.harness.run(["telegram", "link", "ana"]).status == 0)
-        let cached = await site.harness.run(["telegram", "link", "ana"], environment: ["TELEGRAM_API_URL": "http://127.0.0.1:\(freePort())"])
-        #expect(cached.status == 0 && cached.stdout.hasPrefix("https://t.me/enertrack_test_bot?start="), "the cached bot username: \(cached.stderr)")
+        let cached = await site.harness.run(
+            ["telegram", "link", "ana"], environment: ["TELEGRAM_API_URL": "http://127.0.0.1:\(freePort())"])
+        #expect(
+            cached.status == 0 && cached.stdout.hasPrefix("https://t.me/enertrack_test_bot?start="),
+            "the cached bot username: \(cached.stderr)")
     }
 
     @Test("texts: escaping, and splitting at 4096 without cutting a tag")
@@ -289,7 +325,8 @@ struct TelegramTests {
         let long = Array(repeating: line, count: 200).joined(separator: "\n")
         let parts = TelegramText.split(long)
         #expect(parts.count > 1 && parts.allSatisfy { $0.utf16.count <= 4096 })
-        #expect(parts.allSatisfy { $0.components(separatedBy: "<b>").count == $0.components(separatedBy: "</b>").count })
+        #expect(
+            parts.allSatisfy { $0.components(separatedBy: "<b>").count == $0.components(separatedBy: "</b>").count })
         #expect(parts.joined(separator: "\n") == long)
         let huge = "<b>" + String(repeating: "a&amp;", count: 2000) + "</b>"
         let cut = TelegramText.split(huge)
@@ -299,16 +336,20 @@ struct TelegramTests {
 
 @Suite("Telegram webhook in serve")
 struct TelegramWebhookTests {
-    @Test("webhook set registers the secret; POST /telegram/webhook needs it, links with a code, handles each update once")
+    @Test(
+        "webhook set registers the secret; POST /telegram/webhook needs it, links with a code, handles each update once"
+    )
     func webhook() async throws {
         let site = try await AlertSite(.sqlite, extra: ["TELEGRAM_WEBHOOK_SECRET": "webhook-secret-1"])
         try await site.user("ana", node: "ESP_W1")
         let set = await site.harness.run(["telegram", "webhook", "set", "https://energia.example.org/telegram/webhook"])
         #expect(set.status == 0, "\(set.stderr)")
-        let registered = try site.standIn.calls().first { $0["method"] as? String == "setWebhook" }?["params"] as? [String: Any]
+        let registered =
+            try site.standIn.calls().first { $0["method"] as? String == "setWebhook" }?["params"] as? [String: Any]
         #expect(registered?["secret_token"] as? String == "webhook-secret-1")
         let link = await site.harness.run(["telegram", "link", "ana", "--json"])
-        let code = String(try #require(((try link.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
+        let code = String(
+            try #require(((try link.json() as? [String: Any])?["url"] as? String)?.split(separator: "=").last))
 
         var options = WebOptions()
         options.webhookSecret = "webhook-secret-1"
@@ -321,16 +362,22 @@ struct TelegramWebhookTests {
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let secret { headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] = secret }
                 let body = try JSONSerialization.data(withJSONObject: update)
-                return try await client.execute(uri: "/telegram/webhook", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                return try await client.execute(
+                    uri: "/telegram/webhook", method: .post, headers: headers, body: ByteBuffer(bytes: body))
             }
-            let start: [String: Any] = ["update_id": 500, "message": ["chat": ["id": 700], "text": "/start \(code)", "from": ["language_code": "en"]]]
+            let start: [String: Any] = [
+                "update_id": 500,
+                "message": ["chat": ["id": 700], "text": "/start \(code)", "from": ["language_code": "en"]],
+            ]
             #expect(try await post(start, secret: nil).status == .forbidden)
             #expect(try await post(start, secret: "guess").status == .forbidden)
             #expect(try await post(start, secret: "webhook-secret-1").status == .ok)
             #expect(try await post(start, secret: "webhook-secret-1").status == .ok, "a retried update")
         }
         let sent = try site.standIn.sent()
-        #expect(sent[700]?.count == 1 && sent[700]?.first?.contains("<b>ana</b>") == true, "linked once, answered once: \(sent)")
+        #expect(
+            sent[700]?.count == 1 && sent[700]?.first?.contains("<b>ana</b>") == true,
+            "linked once, answered once: \(sent)")
         #expect(await site.harness.run(["telegram", "webhook", "delete"]).status == 0)
     }
 }

@@ -1,7 +1,7 @@
 import EnerTrackCore
 import EnerTrackKit
-import EnerTrackSQL
 import EnerTrackMariaDB
+import EnerTrackSQL
 import EnerTrackSQLite
 import EnerTrackWeb
 import Foundation
@@ -41,14 +41,20 @@ struct WebSite {
         for (user, node) in [("ana", Self.shared), ("bob", Self.shared), ("ana", Self.anaOnly), ("bob", Self.bobOnly)] {
             #expect(await harness.run(["assign", "add", user, node]).status == 0)
         }
-        let directory: any DirectoryStore = if let settings { MariaDBDirectoryStore(settings: settings) } else {
-            try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
-        }
+        let directory: any DirectoryStore =
+            if let settings { MariaDBDirectoryStore(settings: settings) } else {
+                try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
+            }
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         let now = Date().milliseconds
-        try await series.write((0..<30).flatMap { step in
-            [Self.shared, Self.anaOnly, Self.bobOnly].map { Reading(node: $0, time: now - Int64(step) * 60_000, voltage: 230, power: 1500, energy: 100 + Double(30 - step) / 40) }
-        })
+        try await series.write(
+            (0..<30).flatMap { step in
+                [Self.shared, Self.anaOnly, Self.bobOnly].map {
+                    Reading(
+                        node: $0, time: now - Int64(step) * 60_000, voltage: 230, power: 1500,
+                        energy: 100 + Double(30 - step) / 40)
+                }
+            })
         var options = options
         options.timeZone = TimeZone(identifier: "Europe/Madrid")!
         app = WebApp(
@@ -90,8 +96,11 @@ final class Browser: @unchecked Sendable {
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if let origin = origin ?? self.origin { headers[.origin] = origin }
         if !cookies.isEmpty { headers[.cookie] = cookieHeader }
-        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+        let body = fields.map {
+            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        let response = try await client.execute(
+            uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
         remember(response)
         return response
     }
@@ -100,7 +109,11 @@ final class Browser: @unchecked Sendable {
         for field in response.headers where field.name == .setCookie {
             let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
-            if pair[1].isEmpty || field.value.contains("Max-Age=0") { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] }
+            if pair[1].isEmpty || field.value.contains("Max-Age=0") {
+                cookies[pair[0]] = nil
+            } else {
+                cookies[pair[0]] = pair[1]
+            }
         }
     }
 
@@ -173,13 +186,19 @@ struct WebTests {
             for (route, expected) in Self.matrix {
                 for (index, browser) in browsers.enumerated() {
                     let response = try await browser.get(route)
-                    #expect(Int(response.status.code) == expected[index], "\(route) as \(["anonymous", "ana", "bob", "root"][index]): \(response.status.code)")
-                    #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("frame-ancestors 'none'") == true, "\(route)")
+                    #expect(
+                        Int(response.status.code) == expected[index],
+                        "\(route) as \(["anonymous", "ana", "bob", "root"][index]): \(response.status.code)")
+                    #expect(
+                        response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("frame-ancestors 'none'")
+                            == true, "\(route)")
                 }
             }
             // Opening a node's page is an access.
             let assignments = try await site.harness.run(["assign", "list", "--user", "ana", "--json"]).objects()
-            #expect(assignments.contains { $0["esp_id"] as? String == WebSite.anaOnly && $0["last_access"] is String }, "\(assignments)")
+            #expect(
+                assignments.contains { $0["esp_id"] as? String == WebSite.anaOnly && $0["last_access"] is String },
+                "\(assignments)")
         }
     }
 
@@ -193,15 +212,21 @@ struct WebTests {
             let token = try #require(Browser.csrf(page))
             let fields = ["node": WebSite.anaOnly, "action": "set", "kw": "2.5"]
             #expect(try await ana.post("/alerts", fields).status == .forbidden, "no token")
-            #expect(try await ana.post("/alerts", fields.merging(["csrf": "forged"]) { $1 }).status == .forbidden, "wrong token")
-            #expect(try await ana.post("/alerts", fields.merging(["csrf": token]) { $1 }, origin: "https://evil.example").status == .forbidden, "other origin")
+            #expect(
+                try await ana.post("/alerts", fields.merging(["csrf": "forged"]) { $1 }).status == .forbidden,
+                "wrong token")
+            #expect(
+                try await ana.post("/alerts", fields.merging(["csrf": token]) { $1 }, origin: "https://evil.example")
+                    .status == .forbidden, "other origin")
             let accepted = try await ana.post("/alerts", fields.merging(["csrf": token]) { $1 })
             #expect(accepted.status == .seeOther && accepted.headers[.location] == "/alerts")
             let rules = try await site.harness.run(["alerts", "list", "--json"]).objects()
             #expect(rules.count == 1 && rules.first?["threshold_kw"] as? Double == 2.5)
             // Logging in needs the login form's token too.
             let stranger = Browser(client)
-            #expect(try await stranger.post("/login", ["username": "ana", "password": WebSite.password]).status == .forbidden)
+            #expect(
+                try await stranger.post("/login", ["username": "ana", "password": WebSite.password]).status
+                    == .forbidden)
         }
     }
 
@@ -214,8 +239,11 @@ struct WebTests {
             try await site.test { client in
                 let ana = Browser(client, origin: secure ? "https://localhost" : "http://localhost")
                 let login = try await ana.login("ana")
-                let cookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix(WebApp.sessionCookie + "=") })
-                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "\(cookie)")
+                let cookie = try #require(
+                    login.headers[values: .setCookie].first { $0.hasPrefix(WebApp.sessionCookie + "=") })
+                #expect(
+                    cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+                    "\(cookie)")
                 #expect(cookie.contains("; Secure") == secure, "\(cookie)")
                 let id = try #require(ana.cookies[WebApp.sessionCookie])
                 #expect(id.count >= 22, "at least 128 bits")
@@ -240,7 +268,9 @@ struct WebTests {
 
             let other = Browser(client)
             _ = try await other.login("ana")
-            let changed = try await ana.submit(from: "/profile", to: "/profile/password", ["current": WebSite.password, "password": "another-long-password", "repeat": "another-long-password"])
+            let changed = try await ana.submit(
+                from: "/profile", to: "/profile/password",
+                ["current": WebSite.password, "password": "another-long-password", "repeat": "another-long-password"])
             #expect(changed.status == .seeOther)
             #expect(try await ana.get("/").status == .ok, "this browser got a new session")
             #expect(try await other.get("/").status == .seeOther, "the other session ended")
@@ -248,8 +278,9 @@ struct WebTests {
             let logout = try await ana.submit(from: "/", to: "/logout", [:])
             #expect(logout.status == .seeOther && logout.headers[.location] == "/login")
             let after = Browser(client)
-            after.cookies[WebApp.sessionCookie] = try #require(changed.headers[values: .setCookie].first { $0.hasPrefix(WebApp.sessionCookie) }?
-                .split(separator: ";")[0].split(separator: "=", maxSplits: 1).last.map(String.init))
+            after.cookies[WebApp.sessionCookie] = try #require(
+                changed.headers[values: .setCookie].first { $0.hasPrefix(WebApp.sessionCookie) }?
+                    .split(separator: ";")[0].split(separator: "=", maxSplits: 1).last.map(String.init))
             #expect(try await after.get("/").status == .seeOther, "logged out")
         }
     }
@@ -279,11 +310,16 @@ struct WebTests {
             let root = Browser(client)
             _ = try await root.login("root")
             #expect(await site.harness.run(["assign", "add", "root", WebSite.shared]).status == 0)
-            for page in ["/", "/nodes/\(WebSite.shared)", "/consumption", "/alerts", "/admin/nodes", "/admin/assignments"] {
+            for page in [
+                "/", "/nodes/\(WebSite.shared)", "/consumption", "/alerts", "/admin/nodes", "/admin/assignments",
+            ] {
                 let text = String(buffer: try await root.get(page).body)
                 #expect(!text.contains(WebSite.attack), "\(page) contains the raw name")
-                #expect(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page == "/admin/assignments", "\(page)")
-                #expect(!text.contains("&amp;lt;") && !text.contains("&lt;tr") && !text.contains("&lt;td"), "\(page) escaped its own markup")
+                #expect(
+                    text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page == "/admin/assignments", "\(page)")
+                #expect(
+                    !text.contains("&amp;lt;") && !text.contains("&lt;tr") && !text.contains("&lt;td"),
+                    "\(page) escaped its own markup")
             }
             let api = try await root.get("/api/v1/nodes")
             let nodes = try JSONSerialization.jsonObject(with: Data(buffer: api.body)) as? [[String: Any]]
@@ -295,7 +331,8 @@ struct WebTests {
     func legacyAndForms() async throws {
         let site = try await WebSite()
         let store = try SQLiteDirectoryStore(path: site.harness.dataDirectory + "/directory.sqlite")
-        let legacy = "scrypt:32768:8:1$Z0XEBAuXhcYNnOpR$30d30a789164c41dc57eaf282d51053bf45258064ca01276c65db757d8edffc651c68a5cd52d04460814920b72f108219e66cbb50f731b87dde3fbab2c599b4f"
+        let legacy =
+            "scrypt:32768:8:1$Z0XEBAuXhcYNnOpR$30d30a789164c41dc57eaf282d51053bf45258064ca01276c65db757d8edffc651c68a5cd52d04460814920b72f108219e66cbb50f731b87dde3fbab2c599b4f"
         try await store.setPasswordHash(legacy, username: "bob")
         let token = await site.harness.run(["user", "token", "ana"])
         #expect(token.status == 0 && token.stdout.hasPrefix("et_"))
@@ -305,28 +342,52 @@ struct WebTests {
             #expect(try await bob.get("/").status == .ok)
 
             let script = Browser(client)
-            let bearer = try await script.get("/api/v1/nodes", headers: [.authorization: "Bearer " + token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+            let bearer = try await script.get(
+                "/api/v1/nodes",
+                headers: [.authorization: "Bearer " + token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
             #expect(bearer.status == .ok)
-            #expect(try await script.get("/api/v1/nodes", headers: [.authorization: "Bearer et_forged"]).status == .unauthorized)
+            #expect(
+                try await script.get("/api/v1/nodes", headers: [.authorization: "Bearer et_forged"]).status
+                    == .unauthorized)
 
             let root = Browser(client)
             _ = try await root.login("root")
-            #expect(try await root.submit(from: "/admin/users", to: "/admin/users", ["action": "create", "username": "carla", "email": "carla@example.org", "password": "carla-long-password"]).status == .seeOther)
-            #expect(try await root.submit(from: "/admin/nodes", to: "/admin/nodes", ["action": "add", "esp_id": "ESP_NEW", "name": "Nuevo"]).status == .seeOther)
-            #expect(try await root.submit(from: "/admin/assignments", to: "/admin/assignments", ["action": "add", "username": "carla", "esp_id": "ESP_NEW"]).status == .seeOther)
-            let bad = try await root.submit(from: "/admin/nodes", to: "/admin/nodes", ["action": "add", "esp_id": "bad id!"])
+            #expect(
+                try await root.submit(
+                    from: "/admin/users", to: "/admin/users",
+                    [
+                        "action": "create", "username": "carla", "email": "carla@example.org",
+                        "password": "carla-long-password",
+                    ]
+                ).status == .seeOther)
+            #expect(
+                try await root.submit(
+                    from: "/admin/nodes", to: "/admin/nodes", ["action": "add", "esp_id": "ESP_NEW", "name": "Nuevo"]
+                ).status == .seeOther)
+            #expect(
+                try await root.submit(
+                    from: "/admin/assignments", to: "/admin/assignments",
+                    ["action": "add", "username": "carla", "esp_id": "ESP_NEW"]
+                ).status == .seeOther)
+            let bad = try await root.submit(
+                from: "/admin/nodes", to: "/admin/nodes", ["action": "add", "esp_id": "bad id!"])
             #expect(bad.status == .seeOther)
             let flashed = try await root.get("/admin/nodes")
             #expect(String(buffer: flashed.body).contains("alert-danger"), "a friendly error after a bad form")
             let carla = Browser(client)
             #expect(try await carla.login("carla", "carla-long-password").status == .seeOther)
             #expect(try await carla.get("/nodes/ESP_NEW").status == .ok)
-            #expect(try await carla.submit(from: "/profile", to: "/profile", ["name": "Carla", "language": "en"]).status == .seeOther)
+            #expect(
+                try await carla.submit(from: "/profile", to: "/profile", ["name": "Carla", "language": "en"]).status
+                    == .seeOther)
             #expect(String(buffer: try await carla.get("/").body).contains("Dashboard"), "the user's language")
             let link = try await carla.submit(from: "/telegram", to: "/telegram/link", [:])
-            #expect(link.status == .ok && String(buffer: link.body).contains("not configured"), "no bot: a clear message")
+            #expect(
+                link.status == .ok && String(buffer: link.body).contains("not configured"), "no bot: a clear message")
             let csv = try await carla.get("/consumption.csv?by=day&node=ESP_NEW")
-            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true && String(buffer: csv.body).hasPrefix("node,start,end,kwh,complete"))
+            #expect(
+                csv.headers[.contentType]?.hasPrefix("text/csv") == true
+                    && String(buffer: csv.body).hasPrefix("node,start,end,kwh,complete"))
         }
     }
 }
@@ -344,10 +405,13 @@ struct BrowserTests {
         var environment = harness.environment
         environment["ENERTRACK_CONFIG"] = "/dev/null"
         let demo = try LiveProcess(
-            ["demo", "--port", String(port), "--dir", directory, "--days", "10"], environment: environment, logPath: harness.dataDirectory + "/demo.log")
+            ["demo", "--port", String(port), "--dir", directory, "--days", "10"], environment: environment,
+            logPath: harness.dataDirectory + "/demo.log")
         #expect(await demo.waitForLog("serving on", timeout: 120), "\(demo.log)")
-        let password = try #require(demo.log.components(separatedBy: "Password:").last?.split(separator: " ").first.map(String.init))
-        let artifacts = ProcessInfo.processInfo.environment["ENERTRACK_TEST_ARTIFACTS"]
+        let password = try #require(
+            demo.log.components(separatedBy: "Password:").last?.split(separator: " ").first.map(String.init))
+        let artifacts =
+            ProcessInfo.processInfo.environment["ENERTRACK_TEST_ARTIFACTS"]
             ?? packageRoot.appendingPathComponent(".build/test-artifacts/browser").path
         let check = Process()
         ChildProcess.prepare(
@@ -378,26 +442,34 @@ struct WebEdgeTests {
             func json(_ uri: String) async throws -> [String: Any] {
                 let response = try await ana.get(uri)
                 #expect(response.status == .ok, "\(uri)")
-                return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(uri)")
+                return try #require(
+                    try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(uri)")
             }
             let readings = try await json("/api/v1/nodes/\(WebSite.anaOnly)/readings?from=2h")
             let rows = try #require(readings["readings"] as? [[String: Any]])
             #expect(rows.count == 30 && readings["truncated"] as? Bool == false)
             func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
-            #expect(rows.allSatisfy { number($0["power"]) == 1500 && number($0["voltage"]) == 230 && (($0["time"] as? String).flatMap(ISO8601.parse)) != nil }, "\(rows.first ?? [:])")
+            #expect(
+                rows.allSatisfy {
+                    number($0["power"]) == 1500 && number($0["voltage"]) == 230
+                        && (($0["time"] as? String).flatMap(ISO8601.parse)) != nil
+                }, "\(rows.first ?? [:])")
             #expect(Set(rows[0].keys) == ["time", "power", "voltage", "energy"])
             let history = try await json("/api/v1/nodes/\(WebSite.anaOnly)/history?range=1h&quantity=voltage")
             #expect((history["points"] as? [[String: Any]])?.count == 30 && history["unit"] as? String == "V")
             let consumption = try await json("/api/v1/nodes/\(WebSite.anaOnly)/consumption?by=hour&from=today")
             #expect(consumption["unit"] as? String == "kWh" && consumption["tz"] as? String == "Europe/Madrid")
-            #expect(abs((number(consumption["total_kwh"]) ?? 0) - 29.0 / 40) < 0.001, "\(consumption["total_kwh"] ?? "")")
+            #expect(
+                abs((number(consumption["total_kwh"]) ?? 0) - 29.0 / 40) < 0.001, "\(consumption["total_kwh"] ?? "")")
             let kpi = try await json("/api/v1/kpi")
             // No meter is active (nothing moved last-seen), so there is no "power now"; the latest values still count.
             #expect(kpi["power_w"] is NSNull && number(kpi["voltage"]) == 230, "\(kpi)")
         }
     }
 
-    @Test("idle and absolute session timeouts; oversized bodies refused; /healthz 503 when a store is down; open registration")
+    @Test(
+        "idle and absolute session timeouts; oversized bodies refused; /healthz 503 when a store is down; open registration"
+    )
     func edges() async throws {
         var options = WebOptions()
         options.registrationOpen = true
@@ -417,16 +489,20 @@ struct WebEdgeTests {
 
             _ = try await ana.login("ana")
             let page = try await ana.get("/profile")
-            let big = try await ana.post("/profile", ["csrf": Browser.csrf(page) ?? "", "name": String(repeating: "x", count: 100_000)])
+            let big = try await ana.post(
+                "/profile", ["csrf": Browser.csrf(page) ?? "", "name": String(repeating: "x", count: 100_000)])
             #expect(big.status == .contentTooLarge, "\(big.status)")
 
             let visitor = Browser(client)
             let form = try await visitor.get("/register")
             #expect(form.status == .ok)
-            let made = try await visitor.post("/register", [
-                "csrf": Browser.csrf(form) ?? "", "username": "dani", "email": "dani@example.org", "password": "dani-long-password",
-                "repeat": "dani-long-password",
-            ])
+            let made = try await visitor.post(
+                "/register",
+                [
+                    "csrf": Browser.csrf(form) ?? "", "username": "dani", "email": "dani@example.org",
+                    "password": "dani-long-password",
+                    "repeat": "dani-long-password",
+                ])
             #expect(made.status == .seeOther && made.headers[.location] == "/")
             #expect(try await visitor.get("/").status == .ok, "registered and logged in")
             let users = try await site.harness.run(["user", "show", "dani", "--json"]).objects()
@@ -434,8 +510,10 @@ struct WebEdgeTests {
         }
 
         // A directory store that is down: 503 for load balancers.
-        let down = MariaDBDirectoryStore(settings: MariaDBSettings(
-            host: "127.0.0.1", port: UInt32(freePort()), socket: nil, user: "nobody", password: nil, database: "none", sslCA: nil))
+        let down = MariaDBDirectoryStore(
+            settings: MariaDBSettings(
+                host: "127.0.0.1", port: UInt32(freePort()), socket: nil, user: "nobody", password: nil,
+                database: "none", sslCA: nil))
         let app = WebApp(
             directory: down, series: site.app.series, options: WebOptions(), hasher: site.harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))

@@ -32,10 +32,13 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Username or email.") var username: String
         @Argument(help: "ESP id of the meter.") var espID: String
-        @Option(help: ArgumentHelp("Threshold: mean power in kW above which the user is alerted.", valueName: "KW")) var kw: Double
+        @Option(help: ArgumentHelp("Threshold: mean power in kW above which the user is alerted.", valueName: "KW"))
+        var kw: Double
 
         func validate() throws {
-            guard kw.isFinite, kw > 0, kw <= 10_000 else { throw ValidationError("--kw must be a number of kW above 0 (and at most 10000)") }
+            guard kw.isFinite, kw > 0, kw <= 10_000 else {
+                throw ValidationError("--kw must be a number of kW above 0 (and at most 10000)")
+            }
         }
 
         func run() async throws {
@@ -63,7 +66,10 @@ struct AlertsCommand: AsyncParsableCommand {
             let user = try await directory.existingUser(named: username)
             let node = try await directory.existingNode(espID: espID)
             let removed = try await directory.clearThreshold(userID: user.id, nodeID: node.id)
-            Print.err(removed ? "alert of '\(user.username)' on \(node.espID) removed\n" : "'\(user.username)' had no alert on \(node.espID)\n")
+            Print.err(
+                removed
+                    ? "alert of '\(user.username)' on \(node.espID) removed\n"
+                    : "'\(user.username)' had no alert on \(node.espID)\n")
         }
     }
 
@@ -94,9 +100,11 @@ struct AlertsCommand: AsyncParsableCommand {
             let rules = try await directory.alertRules(userID: userID)
             let records = rules.map { rule in
                 Record([
-                    "user": .text(rule.username), "node": .text(rule.espID), "threshold_kw": .number(rule.thresholdKW, decimals: 3),
+                    "user": .text(rule.username), "node": .text(rule.espID),
+                    "threshold_kw": .number(rule.thresholdKW, decimals: 3),
                     "state": .text(rule.state.rawValue), "since": .time(rule.since.map(Date.init(milliseconds:))),
-                    "last_notified": .time(rule.lastNotified.map(Date.init(milliseconds:))), "telegram": .flag(rule.chatID != nil),
+                    "last_notified": .time(rule.lastNotified.map(Date.init(milliseconds:))),
+                    "telegram": .flag(rule.chatID != nil),
                 ])
             }
             Print.records(records, json: output.json, configuration: configuration, empty: "no alert rules")
@@ -122,13 +130,17 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Evaluate and print; send nothing, change nothing.") var dryRun = false
         @Option(help: ArgumentHelp("Window of the mean power.", valueName: "AGE")) var window = "15m"
-        @Option(help: ArgumentHelp("Time before a rule still firing is notified again.", valueName: "AGE")) var cooldown = "60m"
-        @Option(help: ArgumentHelp("Also send one message when a meter has sent nothing for this long.", valueName: "AGE"))
+        @Option(help: ArgumentHelp("Time before a rule still firing is notified again.", valueName: "AGE"))
+        var cooldown = "60m"
+        @Option(
+            help: ArgumentHelp("Also send one message when a meter has sent nothing for this long.", valueName: "AGE"))
         var silentAfter: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
-            for (flag, value) in [("--window", window), ("--cooldown", cooldown), ("--silent-after", silentAfter ?? "1m")] {
+            for (flag, value) in [
+                ("--window", window), ("--cooldown", cooldown), ("--silent-after", silentAfter ?? "1m"),
+            ] {
                 guard TimeArgument.duration(value) != nil else {
                     throw ValidationError("\(flag) takes a duration such as 30s, 15m, 2h or 1d; got '\(value)'")
                 }
@@ -146,7 +158,8 @@ struct AlertsCommand: AsyncParsableCommand {
             options.timeZone = configuration.timeZone
             let runner = AlertRunner(
                 directory: try Stores.directory(configuration), series: try Stores.series(configuration),
-                bot: BotAPI.configured(configuration), logger: StderrLogHandler.logger(label: "alerts", level: .warning))
+                bot: BotAPI.configured(configuration), logger: StderrLogHandler.logger(label: "alerts", level: .warning)
+            )
             let report = try await runner.run(options)
             if report.skipped {
                 Print.err("another 'alerts run' is in progress; nothing done\n")
@@ -155,23 +168,29 @@ struct AlertsCommand: AsyncParsableCommand {
             let records = report.evaluations.map { evaluation in
                 Record([
                     "user": .text(evaluation.rule.username), "node": .text(evaluation.rule.espID),
-                    "threshold_kw": .number(evaluation.rule.thresholdKW, decimals: 3), "mean_kw": .number(evaluation.meanKW, decimals: 3),
+                    "threshold_kw": .number(evaluation.rule.thresholdKW, decimals: 3),
+                    "mean_kw": .number(evaluation.meanKW, decimals: 3),
                     "state": .text(evaluation.state.rawValue), "action": .text(evaluation.action.rawValue),
                     "delivery": .text(evaluation.delivery.rawValue),
                 ])
             }
             let renderer = RecordRenderer(timeZone: configuration.timeZone)
             if json {
-                Print.out(JSONValue.object([
-                    "dry_run": .bool(dryRun), "rules": .array(records.map(renderer.jsonObject)),
-                    "sent": .int(Int64(report.sent)), "pending": .int(Int64(report.pending)),
-                    "delivery_error": report.deliveryError.map(JSONValue.string) ?? .null,
-                ]).rendered() + "\n")
+                Print.out(
+                    JSONValue.object([
+                        "dry_run": .bool(dryRun), "rules": .array(records.map(renderer.jsonObject)),
+                        "sent": .int(Int64(report.sent)), "pending": .int(Int64(report.pending)),
+                        "delivery_error": report.deliveryError.map(JSONValue.string) ?? .null,
+                    ]).rendered() + "\n")
             } else {
                 Print.out(renderer.table(records, empty: "no alert rules"))
-                Print.out("sent \(report.sent), pending \(report.pending)\(dryRun ? " (dry run: nothing sent or changed)" : "")\n")
+                Print.out(
+                    "sent \(report.sent), pending \(report.pending)\(dryRun ? " (dry run: nothing sent or changed)" : "")\n"
+                )
             }
-            if let error = report.deliveryError { Print.err("warning: \(error); undelivered messages stay queued for the next run\n") }
+            if let error = report.deliveryError {
+                Print.err("warning: \(error); undelivered messages stay queued for the next run\n")
+            }
         }
     }
 }

@@ -83,8 +83,10 @@ struct AssignCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (admin, configuration) = try global.directoryAdmin()
-            let assignments = try await admin.assignments(AssignmentFilter(username: user, espID: node, includeInactive: all))
-            Print.records(assignments.map(\.record), json: output.json, configuration: configuration, empty: "no assignments")
+            let assignments = try await admin.assignments(
+                AssignmentFilter(username: user, espID: node, includeInactive: all))
+            Print.records(
+                assignments.map(\.record), json: output.json, configuration: configuration, empty: "no assignments")
         }
     }
 }

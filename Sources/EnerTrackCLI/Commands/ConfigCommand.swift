@@ -30,21 +30,24 @@ struct ConfigCommand: AsyncParsableCommand {
                 let value = configuration.values[key.name]
                 let shown = value.map { key.isSecret ? "********" : key.kind == .url ? Redact.url($0.value) : $0.value }
                 return Record([
-                    "key": .text(key.name), "value": .text(shown), "source": .text(value.map { "\($0.source)" } ?? "unset"),
+                    "key": .text(key.name), "value": .text(shown),
+                    "source": .text(value.map { "\($0.source)" } ?? "unset"),
                     "secret": .flag(key.isSecret), "summary": .text(key.summary),
                 ])
             }
             let directory = configuration.usesMariaDB ? "mariadb" : "sqlite"
             let series = configuration.usesInflux ? "influxdb" : "sqlite"
-            records.append(Record([
-                "key": .text("directory_store"), "value": .text(directory),
-                "source": .text("derived from MYSQL_HOST/MYSQL_SOCKET"), "secret": .flag(false),
-                "summary": .text("Where users, nodes and assignments are kept"),
-            ]))
-            records.append(Record([
-                "key": .text("series_store"), "value": .text(series), "source": .text("derived from INFLUX_URL"),
-                "secret": .flag(false), "summary": .text("Where readings are kept"),
-            ]))
+            records.append(
+                Record([
+                    "key": .text("directory_store"), "value": .text(directory),
+                    "source": .text("derived from MYSQL_HOST/MYSQL_SOCKET"), "secret": .flag(false),
+                    "summary": .text("Where users, nodes and assignments are kept"),
+                ]))
+            records.append(
+                Record([
+                    "key": .text("series_store"), "value": .text(series), "source": .text("derived from INFLUX_URL"),
+                    "secret": .flag(false), "summary": .text("Where readings are kept"),
+                ]))
             if !output.json {
                 // The summaries are for scripts and the man page; the table stays narrow.
                 records = records.map { record in

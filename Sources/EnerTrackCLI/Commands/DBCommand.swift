@@ -27,7 +27,8 @@ struct DBCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Recompute the rollups (required: the only action).") var rebuild = false
-        @Option(help: ArgumentHelp("Only from this time on: \(TimeArgument.help).", valueName: "TIME")) var from: String?
+        @Option(help: ArgumentHelp("Only from this time on: \(TimeArgument.help).", valueName: "TIME")) var from:
+            String?
 
         func validate() throws {
             guard rebuild else { throw ValidationError("say --rebuild to recompute the rollups") }
@@ -36,13 +37,17 @@ struct DBCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let start = try from.map {
-                try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone).milliseconds
+                try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone)
+                    .milliseconds
             }
             let series = try Stores.series(configuration)
             try await series.check()
             let started = Date()
             try await series.rebuildRollups(from: start)
-            Print.out(String(format: "rebuilt the rollups of %@ in %.1f s\n", series.location, Date().timeIntervalSince(started)))
+            Print.out(
+                String(
+                    format: "rebuilt the rollups of %@ in %.1f s\n", series.location, Date().timeIntervalSince(started))
+            )
         }
     }
 
@@ -68,7 +73,8 @@ struct DBCommand: AsyncParsableCommand {
             let store = try Stores.directory(configuration, migrate: false)
             let status = try await store.migrate(dryRun: dryRun)
             let verb = dryRun ? "would apply" : "applied"
-            let pending = status.pending.isEmpty ? "nothing pending" : "\(verb): \(status.pending.joined(separator: ", "))"
+            let pending =
+                status.pending.isEmpty ? "nothing pending" : "\(verb): \(status.pending.joined(separator: ", "))"
             Print.out("\(status.store) \(status.location): schema \(status.applied.last ?? "empty"); \(pending)\n")
             for note in status.notes { Print.out("  \(note)\n") }
         }
@@ -90,7 +96,8 @@ struct DBCommand: AsyncParsableCommand {
             let status = try await Stores.directory(configuration, migrate: false).schemaStatus()
             let record = Record([
                 "store": .text(status.store), "location": .text(status.location),
-                "version": .text(status.applied.last), "applied": .list(status.applied), "pending": .list(status.pending), "notes": .list(status.notes),
+                "version": .text(status.applied.last), "applied": .list(status.applied),
+                "pending": .list(status.pending), "notes": .list(status.notes),
                 "current": .flag(status.isCurrent),
             ])
             Print.record(record, json: output.json, configuration: configuration)

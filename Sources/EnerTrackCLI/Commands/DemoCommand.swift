@@ -68,7 +68,8 @@ struct DemoCommand: AsyncParsableCommand {
         let now = Date().milliseconds
         let nodes = try await store.nodes(includeInactive: false)
         for node in nodes where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
-            try await store.setThreshold(userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
+            try await store.setThreshold(
+                userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
         }
         let series = try Stores.series(configuration)
         var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
@@ -93,7 +94,8 @@ struct DemoCommand: AsyncParsableCommand {
         try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, Date()) }))
 
         let url = "http://\(listen == "0.0.0.0" ? "127.0.0.1" : listen):\(port)/"
-        Print.out("""
+        Print.out(
+            """
 
             EnerTrack demo in \(directory)
 
@@ -118,7 +120,8 @@ struct DemoCommand: AsyncParsableCommand {
                 let now = Date()
                 var readings: [Reading] = []
                 for index in Self.meters.indices {
-                    var reading = simulator.reading(meter: index, time: now.milliseconds, timeZone: configuration.timeZone)
+                    var reading = simulator.reading(
+                        meter: index, time: now.milliseconds, timeZone: configuration.timeZone)
                     reading.node = Self.meters[index].0
                     readings.append(reading)
                 }

@@ -38,7 +38,8 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.configuration()
         let sink = ReadingSink(
-            series: try Stores.series(configuration), directory: try Stores.directory(configuration), knownOnly: knownOnly)
+            series: try Stores.series(configuration), directory: try Stores.directory(configuration),
+            knownOnly: knownOnly)
         let importer = ReadingImporter(sink: sink, maxAhead: configuration.maxClockAhead)
         let context = CommandContext.current
         let summary: ImportSummary
@@ -56,25 +57,34 @@ struct ImportCommand: AsyncParsableCommand {
         }
         if json {
             let errors: [JSONValue] = summary.rejected.map { line, rejection in
-                .object(["line": .int(Int64(line)), "reason": .string(rejection.reason.rawValue), "detail": .string(rejection.description)])
+                .object([
+                    "line": .int(Int64(line)), "reason": .string(rejection.reason.rawValue),
+                    "detail": .string(rejection.description),
+                ])
             }
-            Print.out(JSONValue.object([
-                "format": .string(summary.format.rawValue), "lines": .int(Int64(summary.lines)),
-                "stored": .int(Int64(summary.stored)), "rejected": .int(Int64(summary.rejectedCount)),
-                "unknown_dropped": .int(Int64(summary.unknown)), "errors": .array(errors),
-                "registered": .array(summary.registered.sorted().map(JSONValue.string)),
-                "rollup_seconds": .number((summary.rollupSeconds * 1000).rounded() / 1000),
-            ]).rendered() + "\n")
+            Print.out(
+                JSONValue.object([
+                    "format": .string(summary.format.rawValue), "lines": .int(Int64(summary.lines)),
+                    "stored": .int(Int64(summary.stored)), "rejected": .int(Int64(summary.rejectedCount)),
+                    "unknown_dropped": .int(Int64(summary.unknown)), "errors": .array(errors),
+                    "registered": .array(summary.registered.sorted().map(JSONValue.string)),
+                    "rollup_seconds": .number((summary.rollupSeconds * 1000).rounded() / 1000),
+                ]).rendered() + "\n")
         } else {
-            var line = "\(file == "-" ? "standard input" : file) (\(summary.format.rawValue)): \(summary.lines) lines, \(summary.stored) readings stored, \(summary.rejectedCount) lines rejected"
+            var line =
+                "\(file == "-" ? "standard input" : file) (\(summary.format.rawValue)): \(summary.lines) lines, \(summary.stored) readings stored, \(summary.rejectedCount) lines rejected"
             if summary.unknown > 0 { line += ", \(summary.unknown) readings of unknown nodes dropped" }
-            Print.out(line + "; rollups brought up to date in " + String(format: "%.1f s", summary.rollupSeconds) + "\n")
+            Print.out(
+                line + "; rollups brought up to date in " + String(format: "%.1f s", summary.rollupSeconds) + "\n")
             if !summary.registered.isEmpty {
-                Print.out("registered as inactive: \(summary.registered.sorted().joined(separator: ", ")) (see 'enertrack node list --all')\n")
+                Print.out(
+                    "registered as inactive: \(summary.registered.sorted().joined(separator: ", ")) (see 'enertrack node list --all')\n"
+                )
             }
         }
         if summary.rejectedCount > 0 {
-            throw Failure(.dataError, "\(summary.rejectedCount) of \(summary.lines) lines were rejected; the others are stored")
+            throw Failure(
+                .dataError, "\(summary.rejectedCount) of \(summary.lines) lines were rejected; the others are stored")
         }
     }
 }

@@ -29,18 +29,28 @@ struct IngestCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("share"), help: ArgumentHelp("Subscribe through '$share/GROUP/...' so several workers split one stream.", valueName: "GROUP"))
+    @Option(
+        name: .customLong("share"),
+        help: ArgumentHelp(
+            "Subscribe through '$share/GROUP/...' so several workers split one stream.", valueName: "GROUP"))
     var shareGroup: String?
     @Flag(help: "Also accept Tasmota 'tele/<device>/SENSOR' messages (ENERGY object).") var tasmota = false
-    @Flag(help: "Drop readings of ESP ids that are not registered (counted as unknown_node) instead of registering them.")
+    @Flag(
+        help: "Drop readings of ESP ids that are not registered (counted as unknown_node) instead of registering them.")
     var knownOnly = false
-    @Option(help: ArgumentHelp("Readings the spool may hold before consumption pauses (the broker keeps queueing).", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Readings the spool may hold before consumption pauses (the broker keeps queueing).", valueName: "N"))
     var spoolMax = 1_000_000
-    @Option(help: ArgumentHelp("MQTT client id (default: MQTT_CLIENT_ID, else enertrack-ingest-<hostname>). Each worker needs its own.", valueName: "ID"))
+    @Option(
+        help: ArgumentHelp(
+            "MQTT client id (default: MQTT_CLIENT_ID, else enertrack-ingest-<hostname>). Each worker needs its own.",
+            valueName: "ID"))
     var clientID: String?
     @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT at /metrics.", valueName: "HOST:PORT"))
     var metricsListen: String?
-    @Flag(help: "Log every minute's stats and state changes only (default), or everything with --verbose.") var verbose = false
+    @Flag(help: "Log every minute's stats and state changes only (default), or everything with --verbose.")
+    var verbose = false
     /// Seconds between stats lines; for tests, which cannot wait a minute.
     @Option(help: .hidden) var statsInterval = 60
 
@@ -66,6 +76,7 @@ struct IngestCommand: AsyncParsableCommand {
         options.maxNewNodesPerHour = configuration[.maxNewNodes].flatMap(Double.init).map { Int($0) } ?? 100
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
         try await IngestRunner.run(
-            configuration: configuration, options: options, clientID: clientID, metricsListen: metricsListen, logger: logger)
+            configuration: configuration, options: options, clientID: clientID, metricsListen: metricsListen,
+            logger: logger)
     }
 }

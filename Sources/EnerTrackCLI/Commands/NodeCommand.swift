@@ -50,7 +50,8 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (admin, configuration) = try global.directoryAdmin()
-            let node = try await admin.editNode(espID: espID, changes: NodeChanges(name: name, description: description))
+            let node = try await admin.editNode(
+                espID: espID, changes: NodeChanges(name: name, description: description))
             Print.record(node.record, json: output.json, configuration: configuration)
         }
     }

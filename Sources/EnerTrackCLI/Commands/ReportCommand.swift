@@ -33,14 +33,18 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
         @Option(help: "The meters actively assigned to this user.") var user: String?
         @Option(help: ArgumentHelp("Window of the mean power (30s, 15m, 1h).", valueName: "AGE")) var window = "15m"
-        @Option(help: ArgumentHelp("A meter counts in the power of the ALL row when it reported within this age.", valueName: "AGE"))
+        @Option(
+            help: ArgumentHelp(
+                "A meter counts in the power of the ALL row when it reported within this age.", valueName: "AGE"))
         var inactiveAfter = "5m"
         @OptionGroup var output: OutputOptions
 
         var inactiveAfterSeconds: TimeInterval { TimeArgument.duration(inactiveAfter) ?? 300 }
 
         func validate() throws {
-            guard TimeArgument.duration(window) != nil else { throw ValidationError("--window '\(window)' is not an age like 15m or 1h") }
+            guard TimeArgument.duration(window) != nil else {
+                throw ValidationError("--window '\(window)' is not an age like 15m or 1h")
+            }
             guard TimeArgument.duration(inactiveAfter) != nil else {
                 throw ValidationError("--inactive-after '\(inactiveAfter)' is not an age like 5m or 1h")
             }
@@ -51,7 +55,9 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
-            let known = Dictionary(try await directory.nodes(includeInactive: true).map { ($0.espID, $0) }, uniquingKeysWith: { a, _ in a })
+            let known = Dictionary(
+                try await directory.nodes(includeInactive: true).map { ($0.espID, $0) }, uniquingKeysWith: { a, _ in a }
+            )
             let kpi = try await KPIs.compute(
                 series: try Stores.series(configuration), nodes: nodes.compactMap { known[$0] },
                 window: try TimeArgument.durationMS(window, flag: "--window"), inactiveAfter: inactiveAfterSeconds,
@@ -59,20 +65,25 @@ struct ReportCommand: AsyncParsableCommand {
             var records: [Record] = kpi.meters.map { meter in
                 let reading = meter.latest
                 return Record([
-                    "node": .text(meter.node.espID), "time": .time(reading?.date), "voltage": .number(reading?.voltage, decimals: 1),
+                    "node": .text(meter.node.espID), "time": .time(reading?.date),
+                    "voltage": .number(reading?.voltage, decimals: 1),
                     "current": .number(reading?.current, decimals: 3), "power": .number(reading?.power, decimals: 1),
                     "pf": .number(reading?.pf, decimals: 2), "frequency": .number(reading?.frequency, decimals: 2),
-                    "energy": .number(reading?.energy, decimals: 3), "mean_power": .number(meter.meanPowerW, decimals: 1),
+                    "energy": .number(reading?.energy, decimals: 3),
+                    "mean_power": .number(meter.meanPowerW, decimals: 1),
                     "today_kwh": .number(meter.todayKWh, decimals: 3),
                 ])
             }
             // The ALL row: KPIs' rule (power of the active meters, means of the latest readings).
-            records.append(Record([
-                "node": .text("ALL"), "time": .time(kpi.latestTime), "voltage": .number(kpi.voltage, decimals: 1),
-                "current": .number(nil, decimals: 3), "power": .number(kpi.powerW, decimals: 1), "pf": .number(kpi.pf, decimals: 2),
-                "frequency": .number(kpi.frequency, decimals: 2), "energy": .number(nil, decimals: 3),
-                "mean_power": .number(kpi.meanPowerW, decimals: 1), "today_kwh": .number(kpi.energyTodayKWh, decimals: 3),
-            ]))
+            records.append(
+                Record([
+                    "node": .text("ALL"), "time": .time(kpi.latestTime), "voltage": .number(kpi.voltage, decimals: 1),
+                    "current": .number(nil, decimals: 3), "power": .number(kpi.powerW, decimals: 1),
+                    "pf": .number(kpi.pf, decimals: 2),
+                    "frequency": .number(kpi.frequency, decimals: 2), "energy": .number(nil, decimals: 3),
+                    "mean_power": .number(kpi.meanPowerW, decimals: 1),
+                    "today_kwh": .number(kpi.energyTodayKWh, decimals: 3),
+                ]))
             Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
         }
     }
@@ -110,7 +121,8 @@ struct ReportCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only the meters actively assigned to this user.") var user: String?
-        @Option(help: ArgumentHelp("Age after which a meter counts as inactive (30s, 5m, 1h).", valueName: "AGE")) var inactiveAfter = "5m"
+        @Option(help: ArgumentHelp("Age after which a meter counts as inactive (30s, 5m, 1h).", valueName: "AGE"))
+        var inactiveAfter = "5m"
         @Flag(help: "Also removed and self-registered (inactive) meters.") var all = false
         @Flag(help: "One line for monitoring, exit 0 OK / 1 some inactive / 2 some never reported.") var check = false
         @OptionGroup var output: OutputOptions
@@ -127,7 +139,8 @@ struct ReportCommand: AsyncParsableCommand {
             var nodes = try await directory.nodes(includeInactive: all || user != nil)
             if let user {
                 _ = try await directory.existingUser(named: user)
-                let assigned = Set(try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID))
+                let assigned = Set(
+                    try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID))
                 nodes = nodes.filter { assigned.contains($0.espID) && ($0.isActive || all) }
             }
             let now = Date()
@@ -143,7 +156,8 @@ struct ReportCommand: AsyncParsableCommand {
                 Record([
                     "esp_id": .text(node.espID), "name": .text(node.name), "status": .text(status.rawValue),
                     "last_seen": .time(node.lastSeen),
-                    "age_seconds": .integer(node.lastSeen.map { Int64(saturating: now.timeIntervalSince($0).rounded()) }),
+                    "age_seconds": .integer(
+                        node.lastSeen.map { Int64(saturating: now.timeIntervalSince($0).rounded()) }),
                 ])
             }
             Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
@@ -177,12 +191,15 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The meters actively assigned to this user.") var user: String?
         @Option(help: ArgumentHelp("Start: \(TimeArgument.help).", valueName: "TIME")) var from: String?
         @Option(help: ArgumentHelp("End, exclusive.", valueName: "TIME")) var to: String?
-        @Option(help: ArgumentHelp("Time zone of the periods (default: TZ, else the system zone).", valueName: "ZONE")) var tz: String?
+        @Option(help: ArgumentHelp("Time zone of the periods (default: TZ, else the system zone).", valueName: "ZONE"))
+        var tz: String?
         @Flag(help: "Add the total over all rows (tables; JSON always has total_kwh).") var total = false
         @Option(help: "table, csv or json.") var format: ReadingFormatter.Format = .table
 
         func validate() throws {
-            if let tz, SiteTimeZone.parse(tz) == nil { throw ValidationError("--tz '\(tz)' is not a time zone (for example Europe/Madrid)") }
+            if let tz, SiteTimeZone.parse(tz) == nil {
+                throw ValidationError("--tz '\(tz)' is not a time zone (for example Europe/Madrid)")
+            }
             if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
         }
 
@@ -221,7 +238,8 @@ struct ReportCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "ESP id of the meter.") var node: String
-        @Option(help: ArgumentHelp("Start, inclusive (default: 24 hours ago): \(TimeArgument.help).", valueName: "TIME"))
+        @Option(
+            help: ArgumentHelp("Start, inclusive (default: 24 hours ago): \(TimeArgument.help).", valueName: "TIME"))
         var from: String?
         @Option(help: ArgumentHelp("End, exclusive (default: now).", valueName: "TIME")) var to: String?
         @Option(help: "table, csv or json.") var format: ReadingFormatter.Format = .table
@@ -230,7 +248,9 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = configuration.timeZone
             let now = Date()
-            let start = try TimeArgument.option(from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now).milliseconds
+            let start = try TimeArgument.option(
+                from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now
+            ).milliseconds
             let end = try TimeArgument.option(to, flag: "--to", fallback: now, timeZone: zone, now: now).milliseconds
             let directory = try Stores.directory(configuration)
             let espID = try await directory.node(espID: node)?.espID ?? node

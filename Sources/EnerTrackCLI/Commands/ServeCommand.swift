@@ -36,11 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Address to listen on (0.0.0.0 for every interface).", valueName: "ADDR")) var listen = "127.0.0.1"
+    @Option(help: ArgumentHelp("Address to listen on (0.0.0.0 for every interface).", valueName: "ADDR")) var listen =
+        "127.0.0.1"
     @Option(help: "TCP port.") var port = 8006
     @Option(help: ArgumentHelp("A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "ADDR"))
     var trustedProxy: [String] = []
-    @Flag(help: "Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.") var hsts = false
+    @Flag(help: "Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.")
+    var hsts = false
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
@@ -52,13 +54,16 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, logger: logger)
         try await app.directory.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
-            logger.warning("session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1")
+            logger.warning(
+                "session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1"
+            )
         }
         try await WebServer.run(app: app, host: listen, port: port, logger: logger)
     }
 
     static func app(
-        configuration: Configuration, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false, logger: Logger
+        configuration: Configuration, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
+        logger: Logger
     ) throws -> WebApp {
         var options = WebOptions()
         options.secureCookies = !(insecure || configuration[.insecureCookies] == "1")

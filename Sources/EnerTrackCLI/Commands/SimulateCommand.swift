@@ -21,10 +21,14 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Number of simulated meters.") var nodes = 5
-    @Option(help: ArgumentHelp("Readings per second, all meters together (default: one per meter every 10 s).", valueName: "PER_SECOND"))
+    @Option(
+        help: ArgumentHelp(
+            "Readings per second, all meters together (default: one per meter every 10 s).", valueName: "PER_SECOND"))
     var rate: Double?
-    @Option(help: ArgumentHelp("Stop after this many seconds (default: run until interrupted).", valueName: "S")) var duration: Double?
-    @Option(help: "json (one message per reading) or topics (one message per quantity).") var format: SimulatedFormat = .json
+    @Option(help: ArgumentHelp("Stop after this many seconds (default: run until interrupted).", valueName: "S"))
+    var duration: Double?
+    @Option(help: "json (one message per reading) or topics (one message per quantity).") var format: SimulatedFormat =
+        .json
     @Option(help: "MQTT QoS, 0 or 1.") var qos: Int32 = 1
     @Option(help: "ESP id prefix of the simulated meters.") var nodePrefix = "SIM"
 
@@ -34,10 +38,16 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...100_000).contains(nodes) else { throw ValidationError("--nodes must be 1 to 100000") }
-        if let rate, !(rate >= 0.001 && rate <= 1_000_000) { throw ValidationError("--rate must be 0.001 to 1000000 per second") }
-        if let duration, !(duration > 0 && duration <= 31_622_400) { throw ValidationError("--duration must be above 0 and at most a year (31622400 s)") }
+        if let rate, !(rate >= 0.001 && rate <= 1_000_000) {
+            throw ValidationError("--rate must be 0.001 to 1000000 per second")
+        }
+        if let duration, !(duration > 0 && duration <= 31_622_400) {
+            throw ValidationError("--duration must be above 0 and at most a year (31622400 s)")
+        }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
-        guard DirectoryRules.isESPID(nodePrefix + "-1") else { throw ValidationError("--node-prefix must be letters, digits, '_' or '-'") }
+        guard DirectoryRules.isESPID(nodePrefix + "-1") else {
+            throw ValidationError("--node-prefix must be letters, digits, '_' or '-'")
+        }
     }
 
     func run() async throws {
@@ -49,11 +59,16 @@ struct SimulateCommand: AsyncParsableCommand {
         options.json = format == .json
         options.qos = qos
         options.nodePrefix = nodePrefix
-        let summary = try await SimulateRunner.run(configuration: configuration, options: options) { Print.err($0 + "\n") }
-        Print.out(String(format: "published %d readings (%d messages, %d acknowledged) from %d meters in %.1f s\n",
-                         summary.readings, summary.messages, summary.acknowledged, nodes, summary.seconds))
+        let summary = try await SimulateRunner.run(configuration: configuration, options: options) {
+            Print.err($0 + "\n")
+        }
+        Print.out(
+            String(
+                format: "published %d readings (%d messages, %d acknowledged) from %d meters in %.1f s\n",
+                summary.readings, summary.messages, summary.acknowledged, nodes, summary.seconds))
         if qos == 1, summary.acknowledged < summary.messages {
-            throw Failure(.unavailable, "the broker acknowledged \(summary.acknowledged) of \(summary.messages) messages")
+            throw Failure(
+                .unavailable, "the broker acknowledged \(summary.acknowledged) of \(summary.messages) messages")
         }
     }
 }

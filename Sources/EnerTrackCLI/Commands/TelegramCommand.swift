@@ -30,12 +30,14 @@ struct TelegramCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
             let user = try await directory.existingUser(named: username)
-            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(configuration)).link(userID: user.id)
+            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(configuration)).link(
+                userID: user.id)
             let expires = RecordRenderer(timeZone: configuration.timeZone).iso8601(link.expiresAt)
             if json {
-                Print.out(JSONValue.object([
-                    "user": .string(user.username), "url": .string(link.url), "expires": .string(expires),
-                ]).rendered() + "\n")
+                Print.out(
+                    JSONValue.object([
+                        "user": .string(user.username), "url": .string(link.url), "expires": .string(expires),
+                    ]).rendered() + "\n")
             } else {
                 Print.out("\(link.url)\n")
                 Print.err("open it in Telegram as '\(user.username)' before \(expires); it works once\n")
@@ -55,7 +57,8 @@ struct TelegramCommand: AsyncParsableCommand {
             let directory = try Stores.directory(try global.configuration())
             let user = try await directory.existingUser(named: username)
             let removed = try await directory.unlinkTelegram(userID: user.id)
-            Print.err(removed ? "Telegram chat of '\(user.username)' unlinked\n" : "'\(user.username)' had no linked chat\n")
+            Print.err(
+                removed ? "Telegram chat of '\(user.username)' unlinked\n" : "'\(user.username)' had no linked chat\n")
         }
     }
 
@@ -71,9 +74,10 @@ struct TelegramCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let directory = try Stores.directory(configuration)
-            let users = if let username { [try await directory.existingUser(named: username)] } else {
-                try await directory.users(includeRemoved: false)
-            }
+            let users =
+                if let username { [try await directory.existingUser(named: username)] } else {
+                    try await directory.users(includeRemoved: false)
+                }
             let links = try await directory.telegramLinks()
             let records = users.map { user in
                 let link = links.first { $0.userID == user.id }
@@ -89,7 +93,9 @@ struct TelegramCommand: AsyncParsableCommand {
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send a test message to the user's linked chat.",
-            discussion: "Exit 65 when the user has no linked chat, 69 when the Bot API cannot be reached.\n\nExample:\n  enertrack telegram test ana")
+            discussion:
+                "Exit 65 when the user has no linked chat, 69 when the Bot API cannot be reached.\n\nExample:\n  enertrack telegram test ana"
+        )
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Username or email.") var username: String
@@ -100,13 +106,17 @@ struct TelegramCommand: AsyncParsableCommand {
             let user = try await directory.existingUser(named: username)
             guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
             guard let link = try await directory.telegramLink(userID: user.id) else {
-                throw Failure(.dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
+                throw Failure(
+                    .dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
             }
             do {
-                try await bot.send(chatID: link.chatID, html: Messages(link.language ?? configuration.defaultLanguage).test(username: user.username))
+                try await bot.send(
+                    chatID: link.chatID,
+                    html: Messages(link.language ?? configuration.defaultLanguage).test(username: user.username))
             } catch BotAPIError.blocked(_, let reason) {
                 try await directory.unlinkTelegram(chatID: link.chatID)
-                throw Failure(.dataError, "the chat of '\(user.username)' blocked the bot (\(reason)); it is unlinked now")
+                throw Failure(
+                    .dataError, "the chat of '\(user.username)' blocked the bot (\(reason)); it is unlinked now")
             }
             Print.err("test message sent to '\(user.username)'\n")
         }
@@ -133,7 +143,9 @@ struct TelegramCommand: AsyncParsableCommand {
         func validate() throws {
             guard ["set", "delete"].contains(action) else { throw ValidationError("say 'set URL' or 'delete'") }
             if action == "set" {
-                guard let url, let parsed = URL(string: url), parsed.scheme == "https" || parsed.host == "127.0.0.1" || parsed.host == "localhost" else {
+                guard let url, let parsed = URL(string: url),
+                    parsed.scheme == "https" || parsed.host == "127.0.0.1" || parsed.host == "localhost"
+                else {
                     throw ValidationError("'set' needs the https:// URL of /telegram/webhook")
                 }
             }
@@ -148,9 +160,12 @@ struct TelegramCommand: AsyncParsableCommand {
                 return
             }
             guard let secret = configuration[.telegramWebhookSecret], !secret.isEmpty else {
-                throw Failure(.configuration, "set TELEGRAM_WEBHOOK_SECRET first (the same value for serve): 1-256 characters A-Z a-z 0-9 _ -")
+                throw Failure(
+                    .configuration,
+                    "set TELEGRAM_WEBHOOK_SECRET first (the same value for serve): 1-256 characters A-Z a-z 0-9 _ -")
             }
-            _ = try await bot.call("setWebhook", ["url": url ?? "", "secret_token": secret, "allowed_updates": ["message"]])
+            _ = try await bot.call(
+                "setWebhook", ["url": url ?? "", "secret_token": secret, "allowed_updates": ["message"]])
             Print.err("Telegram now sends updates to \(url ?? "")\n")
         }
     }
@@ -172,8 +187,12 @@ struct TelegramCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Window of the mean power in /status.", valueName: "AGE")) var window = "15m"
 
         func validate() throws {
-            guard (0...50).contains(pollTimeout) else { throw ValidationError("--poll-timeout must be 0 to 50 seconds") }
-            guard TimeArgument.duration(window) != nil else { throw ValidationError("--window takes a duration such as 15m") }
+            guard (0...50).contains(pollTimeout) else {
+                throw ValidationError("--poll-timeout must be 0 to 50 seconds")
+            }
+            guard TimeArgument.duration(window) != nil else {
+                throw ValidationError("--window takes a duration such as 15m")
+            }
         }
 
         func run() async throws {
@@ -184,7 +203,8 @@ struct TelegramCommand: AsyncParsableCommand {
             options.defaultLanguage = configuration.defaultLanguage
             options.timeZone = configuration.timeZone
             try await TelegramBotRunner.run(
-                configuration: configuration, options: options, logger: StderrLogHandler.logger(label: "telegram", level: .info))
+                configuration: configuration, options: options,
+                logger: StderrLogHandler.logger(label: "telegram", level: .info))
         }
     }
 }

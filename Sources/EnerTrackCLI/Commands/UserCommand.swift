@@ -7,7 +7,9 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Create, list, change and remove users.",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Passwd.self, Token.self, Disable.self, Enable.self, Remove.self])
+        subcommands: [
+            Add.self, List.self, Show.self, Edit.self, Passwd.self, Token.self, Disable.self, Enable.self, Remove.self,
+        ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -15,7 +15,9 @@ struct CommandResult: Sendable {
 
     /// Standard output as a JSON array of objects (what every `--json` read command prints).
     func objects() throws -> [[String: Any]] {
-        guard let array = try json() as? [[String: Any]] else { throw HarnessError("not a JSON array of objects: \(stdout)") }
+        guard let array = try json() as? [[String: Any]] else {
+            throw HarnessError("not a JSON array of objects: \(stdout)")
+        }
         return array
     }
 }
@@ -46,7 +48,8 @@ final class Harness: Sendable {
 
     /// Runs one command. `stdin` lines are what `--password-stdin` reads; `terminal` answers prompts as a TTY would.
     func run(
-        _ arguments: [String], stdin: [String] = [], terminal: [String]? = nil, environment extra: [String: String] = [:]
+        _ arguments: [String], stdin: [String] = [], terminal: [String]? = nil,
+        environment extra: [String: String] = [:]
     ) async -> CommandResult {
         let out = Mutex("")
         let err = Mutex("")
@@ -77,8 +80,10 @@ final class Harness: Sendable {
     /// Every user, node and assignment as JSON, to show that a rejected command changed nothing.
     func snapshot() async -> String {
         var text = ""
-        for command in [["user", "list", "--all", "--json"], ["node", "list", "--all", "--json"],
-                        ["assign", "list", "--all", "--json"]] {
+        for command in [
+            ["user", "list", "--all", "--json"], ["node", "list", "--all", "--json"],
+            ["assign", "list", "--all", "--json"],
+        ] {
             text += await run(command).stdout
         }
         return text
@@ -104,18 +109,23 @@ enum ChildProcess {
     /// python3 as the test process finds it (children may get a PATH without it).
     static let python: String = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/python3") {
+        for directory in path.split(separator: ":")
+        where FileManager.default.isExecutableFile(atPath: "\(directory)/python3") {
             return "\(directory)/python3"
         }
         return "/usr/bin/python3"
     }()
 
     /// Sets `process` up to run `executable` (`environment` nil: the test process's own).
-    static func prepare(_ process: Process, executable: String, arguments: [String], environment: [String: String]? = nil) {
+    static func prepare(
+        _ process: Process, executable: String, arguments: [String], environment: [String: String]? = nil
+    ) {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [cleanExec, executable] + arguments
         var environment = environment ?? ProcessInfo.processInfo.environment
-        if let marker = ProcessInfo.processInfo.environment["ENERTRACK_TEST_RUN"] { environment["ENERTRACK_TEST_RUN"] = marker }
+        if let marker = ProcessInfo.processInfo.environment["ENERTRACK_TEST_RUN"] {
+            environment["ENERTRACK_TEST_RUN"] = marker
+        }
         process.environment = environment
     }
 

@@ -3,11 +3,11 @@ import EnerTrackIngest
 import EnerTrackSQLite
 import Foundation
 import Synchronization
+import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
-import Testing
 
 /// A real `enertrack` process (ingest, import, simulate) with its output in a log file, so a test
 /// can signal it, wait for it and read what it said.
@@ -43,7 +43,10 @@ final class LiveProcess: @unchecked Sendable {
     func expectCleanStop(_ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) async {
         signal(SIGTERM)
         let status = await waitForExit(timeout: 10)
-        #expect(status == 0, "\(comment) exit status \(status.map(String.init) ?? "none (still running)") (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); log \(logPath):\n\(log)", sourceLocation: sourceLocation)
+        #expect(
+            status == 0,
+            "\(comment) exit status \(status.map(String.init) ?? "none (still running)") (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); log \(logPath):\n\(log)",
+            sourceLocation: sourceLocation)
     }
 
     /// Waits until the log contains `text`; false after `timeout` seconds or when the process ended first.
@@ -88,12 +91,18 @@ struct IngestSite {
         return environment
     }
 
-    func ingest(_ arguments: [String] = [], clientID: String = "ingest", log: String = "ingest.log") throws -> LiveProcess {
-        try LiveProcess(["ingest", "--client-id", prefix + "-" + clientID] + arguments, environment: environment, logPath: directory + "/" + log)
+    func ingest(_ arguments: [String] = [], clientID: String = "ingest", log: String = "ingest.log") throws
+        -> LiveProcess
+    {
+        try LiveProcess(
+            ["ingest", "--client-id", prefix + "-" + clientID] + arguments, environment: environment,
+            logPath: directory + "/" + log)
     }
 
     /// Starts ingest and waits for its subscription.
-    func startedIngest(_ arguments: [String] = [], clientID: String = "ingest", log: String = "ingest.log") async throws -> LiveProcess {
+    func startedIngest(_ arguments: [String] = [], clientID: String = "ingest", log: String = "ingest.log") async throws
+        -> LiveProcess
+    {
         let process = try ingest(arguments, clientID: clientID, log: log)
         let subscribed = await process.waitForLog("subscribed to")
         #expect(subscribed, "ingest did not subscribe: \(process.log)")
@@ -103,22 +112,33 @@ struct IngestSite {
     func series() throws -> SQLiteSeriesStore { try SQLiteSeriesStore(path: directory + "/series.sqlite") }
 
     /// Publishes with a real client (mosquitto_pub, as a meter's firmware would), one message per call.
-    func publish(_ topic: String, _ payload: String, user: String = "meter", password: String = "test-meter-password-1", retain: Bool = false) throws {
-        try run("/usr/bin/mosquitto_pub", ["-t", topic, "-m", payload] + (retain ? ["-r"] : []) + publisherArguments(user: user, password: password))
+    func publish(
+        _ topic: String, _ payload: String, user: String = "meter", password: String = "test-meter-password-1",
+        retain: Bool = false
+    ) throws {
+        try run(
+            "/usr/bin/mosquitto_pub",
+            ["-t", topic, "-m", payload] + (retain ? ["-r"] : []) + publisherArguments(user: user, password: password))
     }
 
     /// Publishes raw bytes (a payload that is not valid UTF-8, or holds NUL) from a file.
     func publish(_ topic: String, bytes: [UInt8], retain: Bool = false) throws {
         let file = directory + "/payload-\(UUID().uuidString)"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
-        try run("/usr/bin/mosquitto_pub", ["-t", topic, "-f", file] + (retain ? ["-r"] : []) + publisherArguments(user: "meter", password: "test-meter-password-1"))
+        try run(
+            "/usr/bin/mosquitto_pub",
+            ["-t", topic, "-f", file] + (retain ? ["-r"] : [])
+                + publisherArguments(user: "meter", password: "test-meter-password-1"))
     }
 
     /// Publishes many messages on one topic at QoS 1 (chunks of 50,000: mosquitto_pub -l stops at 65,535).
     func publishLines(_ topic: String, _ lines: [String]) throws {
         for start in stride(from: 0, to: lines.count, by: 50_000) {
             let chunk = lines[start..<min(start + 50_000, lines.count)].joined(separator: "\n") + "\n"
-            try run("/usr/bin/mosquitto_pub", ["-t", topic, "-l"] + publisherArguments(user: "meter", password: "test-meter-password-1"), stdin: chunk)
+            try run(
+                "/usr/bin/mosquitto_pub",
+                ["-t", topic, "-l"] + publisherArguments(user: "meter", password: "test-meter-password-1"), stdin: chunk
+            )
         }
     }
 
@@ -138,10 +158,12 @@ struct IngestSite {
     }
 
     private func publisherArguments(user: String, password: String) -> [String] {
-        ["-h", broker.host, "-p", environment["PUERTO_MQTTS"] ?? broker.port, "--cafile", environment["MQTT_CAFILE"] ?? broker.caFile,
-         "-u", user, "-P", password, "-q", "1", "-i", prefix + "-pub"]
+        [
+            "-h", broker.host, "-p", environment["PUERTO_MQTTS"] ?? broker.port, "--cafile",
+            environment["MQTT_CAFILE"] ?? broker.caFile,
+            "-u", user, "-P", password, "-q", "1", "-i", prefix + "-pub",
+        ]
     }
-
 
     func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws {
         _ = try shell(executable, arguments, stdin: stdin)
@@ -190,7 +212,8 @@ func freePort() -> Int {
 func shell(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
     let process = Process()
     ChildProcess.prepare(process, executable: executable, arguments: arguments)
-    let input = Pipe(), output = Pipe()
+    let input = Pipe()
+    let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

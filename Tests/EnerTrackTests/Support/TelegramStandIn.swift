@@ -49,14 +49,17 @@ final class TelegramStandIn: @unchecked Sendable {
     func sent() throws -> [Int64: [String]] {
         var texts: [Int64: [String]] = [:]
         for call in try calls() where call["method"] as? String == "sendMessage" {
-            guard let params = call["params"] as? [String: Any], let chat = (params["chat_id"] as? NSNumber)?.int64Value else { continue }
+            guard let params = call["params"] as? [String: Any], let chat = (params["chat_id"] as? NSNumber)?.int64Value
+            else { continue }
             texts[chat, default: []].append(params["text"] as? String ?? "")
         }
         return texts
     }
 
     func sendMessageTimes() throws -> [Double] {
-        try calls().filter { $0["method"] as? String == "sendMessage" }.compactMap { ($0["time"] as? NSNumber)?.doubleValue }
+        try calls().filter { $0["method"] as? String == "sendMessage" }.compactMap {
+            ($0["time"] as? NSNumber)?.doubleValue
+        }
     }
 
     /// A message from a chat, as Telegram would deliver it through getUpdates.

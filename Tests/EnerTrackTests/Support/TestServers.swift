@@ -13,10 +13,12 @@ enum TestServers {
 
     /// Connection settings of the test MariaDB, for a database of this name.
     static func mariaDB(database: String) throws -> MariaDBSettings {
-        guard let host = environment["ENERTRACK_TEST_MYSQL_HOST"], let port = environment["ENERTRACK_TEST_MYSQL_PORT"].flatMap(UInt32.init)
+        guard let host = environment["ENERTRACK_TEST_MYSQL_HOST"],
+            let port = environment["ENERTRACK_TEST_MYSQL_PORT"].flatMap(UInt32.init)
         else {
-            throw Missing(description: "no test MariaDB: run scripts/test, or start one with "
-                + "'eval $(scripts/services/mariadb start /tmp/et-mariadb)' before swift test")
+            throw Missing(
+                description: "no test MariaDB: run scripts/test, or start one with "
+                    + "'eval $(scripts/services/mariadb start /tmp/et-mariadb)' before swift test")
         }
         return MariaDBSettings(
             host: host, port: port, socket: nil, user: environment["ENERTRACK_TEST_MYSQL_USER"] ?? "root",
@@ -31,8 +33,10 @@ enum TestServers {
     /// The `MYSQL_*` variables that point a command at a database of the test MariaDB.
     static func mariaDBEnvironment(database: String) throws -> [String: String] {
         let settings = try mariaDB(database: database)
-        return ["MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port),
-                "MYSQL_USER": settings.user, "MYSQL_PASSWORD": settings.password ?? "", "MYSQL_DB": database]
+        return [
+            "MYSQL_HOST": settings.host ?? "127.0.0.1", "MYSQL_PORT": String(settings.port),
+            "MYSQL_USER": settings.user, "MYSQL_PASSWORD": settings.password ?? "", "MYSQL_DB": database,
+        ]
     }
 
     /// A connection with full rights on the test server, for setting up scenarios (legacy tables).
@@ -60,8 +64,9 @@ enum TestServers {
         guard let host = environment["ENERTRACK_TEST_MQTT_HOST"], let port = environment["ENERTRACK_TEST_MQTT_PORT"],
             let ca = environment["ENERTRACK_TEST_MQTT_CA"]
         else {
-            throw Missing(description: "no test broker: run scripts/test, or start one with "
-                + "'eval $(scripts/services/mosquitto start /tmp/et-mqtt)' before swift test")
+            throw Missing(
+                description: "no test broker: run scripts/test, or start one with "
+                    + "'eval $(scripts/services/mosquitto start /tmp/et-mqtt)' before swift test")
         }
         return Broker(
             host: host, port: port, user: environment["ENERTRACK_TEST_MQTT_USER"] ?? "enertrack",
@@ -72,8 +77,9 @@ enum TestServers {
     /// The test InfluxDB's URL (1.x API).
     static func influxURL() throws -> String {
         guard let url = environment["ENERTRACK_TEST_INFLUX_URL"] else {
-            throw Missing(description: "no test InfluxDB: run scripts/test, or start one with "
-                + "'eval $(scripts/services/influxdb start /tmp/et-influx)' before swift test")
+            throw Missing(
+                description: "no test InfluxDB: run scripts/test, or start one with "
+                    + "'eval $(scripts/services/influxdb start /tmp/et-influx)' before swift test")
         }
         return url
     }
