@@ -47,7 +47,7 @@ public struct Enertrack: AsyncParsableCommand {
                 }
                 return ExitStatus.success.rawValue
             } catch let error as ExitStatusError {
-                context.writeError("enertrack: \(error.description)\n")
+                context.writeError("enertrack: \(ErrorText.render(error))\n")
                 return error.exitStatus.rawValue
             } catch {
                 let code = exitCode(for: error)
@@ -60,5 +60,23 @@ public struct Enertrack: AsyncParsableCommand {
                 return code.rawValue
             }
         }
+    }
+}
+
+/// What the command line says for an error: the domain's message, and what to type next.
+enum ErrorText {
+    static func render(_ error: any ExitStatusError) -> String {
+        guard let error = error as? DirectoryError else { return error.description }
+        let next: String =
+            switch error {
+            case .unknownUser: " (see 'enertrack user list --all')"
+            case .unknownNode: " (see 'enertrack node list --all')"
+            case .unknownAssignment: " (see 'enertrack assign list --all')"
+            case .nodeExistsInactive(let espID): "; use 'enertrack node restore \(espID)'"
+            case .userRemoved(let username): "; enable it first with 'enertrack user enable \(username)'"
+            case .nodeInactive(let espID): "; restore it first with 'enertrack node restore \(espID)'"
+            default: ""
+            }
+        return error.description + next
     }
 }

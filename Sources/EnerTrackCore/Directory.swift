@@ -131,29 +131,28 @@ public enum DirectoryRules {
 
     /// Usernames: 1–64 letters (any script), digits, `.`, `_`, `-`, `@`; no spaces.
     public static func checkUsername(_ username: String) throws {
-        guard !username.isEmpty else { throw DirectoryError.invalid(field: "username", reason: "must not be empty") }
+        guard !username.isEmpty else { throw DirectoryError.invalid(field: .username, problem: .empty) }
         guard username.count <= maxUsernameLength else {
-            throw DirectoryError.invalid(field: "username", reason: "longer than \(maxUsernameLength) characters")
+            throw DirectoryError.invalid(field: .username, problem: .tooLong(max: maxUsernameLength))
         }
         let allowed = username.unicodeScalars.allSatisfy {
             $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-@".unicodeScalars.contains($0)
         }
         guard allowed else {
-            throw DirectoryError.invalid(
-                field: "username", reason: "'\(username)' may hold only letters, digits, '.', '_', '-' and '@'")
+            throw DirectoryError.invalid(field: .username, problem: .usernameCharacters(username))
         }
     }
 
     public static func checkEmail(_ email: String) throws {
-        guard !email.isEmpty else { throw DirectoryError.invalid(field: "email", reason: "must not be empty") }
+        guard !email.isEmpty else { throw DirectoryError.invalid(field: .email, problem: .empty) }
         guard email.count <= maxEmailLength else {
-            throw DirectoryError.invalid(field: "email", reason: "longer than \(maxEmailLength) characters")
+            throw DirectoryError.invalid(field: .email, problem: .tooLong(max: maxEmailLength))
         }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let valid =
             parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: \.isWhitespace)
-        guard valid else { throw DirectoryError.invalid(field: "email", reason: "'\(email)' is not an email address") }
+        guard valid else { throw DirectoryError.invalid(field: .email, problem: .notAnEmail(email)) }
     }
 
     /// ESP ids appear in MQTT topics and URLs: `[A-Za-z0-9_-]{1,64}`.
@@ -167,22 +166,21 @@ public enum DirectoryRules {
 
     public static func checkESPID(_ espID: String) throws {
         guard isESPID(espID) else {
-            throw DirectoryError.invalid(
-                field: "ESP id", reason: "'\(espID)' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+            throw DirectoryError.invalid(field: .espID, problem: .espIDCharacters(espID))
         }
     }
 
     /// Optional free text: when given it must not be blank, too long or hold control characters.
-    public static func checkText(_ text: String?, field: String, maxLength: Int) throws {
+    public static func checkText(_ text: String?, field: DirectoryField, maxLength: Int) throws {
         guard let text else { return }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw DirectoryError.invalid(field: field, reason: "must not be empty")
+            throw DirectoryError.invalid(field: field, problem: .empty)
         }
         guard text.count <= maxLength else {
-            throw DirectoryError.invalid(field: field, reason: "longer than \(maxLength) characters")
+            throw DirectoryError.invalid(field: field, problem: .tooLong(max: maxLength))
         }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw DirectoryError.invalid(field: field, reason: "must not contain control characters")
+            throw DirectoryError.invalid(field: field, problem: .controlCharacters)
         }
     }
 
@@ -207,8 +205,7 @@ public enum DirectoryRules {
 
     public static func checkPassword(_ password: String) throws {
         guard password.count >= minPasswordLength else {
-            throw DirectoryError.invalid(
-                field: "password", reason: "must be at least \(minPasswordLength) characters long")
+            throw DirectoryError.invalid(field: .password, problem: .tooShort(min: minPasswordLength))
         }
     }
 
@@ -224,23 +221,20 @@ extension DirectoryRules {
     /// Why a node cannot be added when `existing` already holds its ESP id.
     public static func checkNewNode(existing: Node?) throws {
         guard let existing else { return }
-        if existing.isActive { throw DirectoryError.duplicate(what: "node", value: existing.espID) }
-        throw DirectoryError.conflict(
-            "node '\(existing.espID)' already exists but is inactive; use 'enertrack node restore \(existing.espID)'")
+        if existing.isActive { throw DirectoryError.duplicate(what: .node, value: existing.espID) }
+        throw DirectoryError.nodeExistsInactive(existing.espID)
     }
 
     /// Why `user` cannot be given `node`; `existing` is their assignment row, if any.
     public static func checkAssignable(user: User, node: Node, existing: Assignment?) throws {
         guard user.removedAt == nil else {
-            throw DirectoryError.conflict(
-                "user '\(user.username)' is removed; enable it first with 'enertrack user enable \(user.username)'")
+            throw DirectoryError.userRemoved(user.username)
         }
         guard node.isActive else {
-            throw DirectoryError.conflict(
-                "node '\(node.espID)' is inactive; restore it first with 'enertrack node restore \(node.espID)'")
+            throw DirectoryError.nodeInactive(node.espID)
         }
         if let existing, existing.isActive {
-            throw DirectoryError.duplicate(what: "assignment", value: "\(user.username) → \(node.espID)")
+            throw DirectoryError.duplicate(what: .assignment, value: "\(user.username) → \(node.espID)")
         }
     }
 

@@ -14,7 +14,7 @@ public enum TimeArgument {
 
     public static let help =
         "now, today, yesterday, 15m/2h/7d ago, unix s/ms, or ISO 8601 (without an offset: the site time zone)"
-    static let rangeText = "1970-01-01 to 9999-12-31"
+    public static let rangeText = "1970-01-01 to 9999-12-31"
 
     /// Why a text is not a time argument.
     public enum Problem: Error, Sendable, Equatable {

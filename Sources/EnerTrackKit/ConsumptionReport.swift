@@ -37,21 +37,24 @@ public struct ConsumptionReport: Sendable {
     public static let maxPeriods = 5_000
 
     /// The range a report covers, from optional `from`/`to` texts (`TimeArgument`) and the
-    /// unit's default range; a usage error naming the flag when a time is unreadable or out of
-    /// range, when `to` is not after `from`, or when the range holds more than `maxPeriods`.
-    /// The CLI, the consumption page and the API all resolve their ranges here.
-    public static func range(
-        _ unit: PeriodUnit, from: String?, to: String?, flags: (from: String, to: String) = ("--from", "--to"),
-        now: Date,
-        timeZone: TimeZone
-    ) throws(Failure) -> DateInterval {
+    /// unit's default range; a `RangeError` when a time is unreadable or out of range, when `to`
+    /// is not after `from`, or when the range holds more than `maxPeriods`. The CLI, the
+    /// consumption page and the API all resolve their ranges here (and word the error their way).
+    public static func range(_ unit: PeriodUnit, from: String?, to: String?, now: Date, timeZone: TimeZone)
+        throws(RangeError) -> DateInterval
+    {
         let defaults = defaultRange(unit, now: now, timeZone: timeZone)
-        let start = try TimeArgument.option(
-            from, flag: flags.from, fallback: defaults.start, timeZone: timeZone, now: now)
-        let end = try TimeArgument.option(
-            to, flag: flags.to, fallback: from == nil ? defaults.end : max(defaults.end, start), timeZone: timeZone,
-            now: now)
-        guard end > start else { throw Failure(.usage, "\(flags.to) must be after \(flags.from)") }
+        func read(_ text: String?, _ bound: RangeError.Bound, fallback: Date) throws(RangeError) -> Date {
+            guard let text else { return fallback }
+            switch TimeArgument.read(text, timeZone: timeZone, now: now) {
+            case .success(let date): return date
+            case .failure(.unreadable): throw .unreadable(bound, String(text.prefix(64)))
+            case .failure(.outOfRange): throw .outOfRange(bound, String(text.prefix(64)))
+            }
+        }
+        let start = try read(from, .from, fallback: defaults.start)
+        let end = try read(to, .to, fallback: from == nil ? defaults.end : max(defaults.end, start))
+        guard end > start else { throw .endBeforeStart }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let count: Int? =
@@ -61,12 +64,7 @@ public struct ConsumptionReport: Sendable {
             case .month: calendar.dateComponents([.month], from: start, to: end).month
             case .year: calendar.dateComponents([.year], from: start, to: end).year
             }
-        guard let count, count < maxPeriods else {
-            throw Failure(
-                .usage,
-                "at most \(maxPeriods) \(unit.rawValue)s at a time: narrow \(flags.from)/\(flags.to) or use a longer unit"
-            )
-        }
+        guard let count, count < maxPeriods else { throw .tooManyPeriods(unit, max: maxPeriods) }
         return DateInterval(start: start, end: end)
     }
 
@@ -171,4 +169,50 @@ public struct ConsumptionReport: Sendable {
 
     /// kWh to the watt-hour's thousandth: enough for any meter, no binary noise in the output.
     public static func rounded(_ kwh: Double) -> Double { (kwh * 1_000_000).rounded() / 1_000_000 }
+}
+
+/// Why a report's range was refused: facts each front end words its own way (the CLI names
+/// `--from`/`--to`, the page its fields, in the reader's language).
+public enum RangeError: Error, Equatable, Sendable {
+    public enum Bound: Sendable { case from, to }
+
+    case unreadable(Bound, String)
+    case outOfRange(Bound, String)
+    case endBeforeStart
+    case tooManyPeriods(PeriodUnit, max: Int)
+
+    /// The error in `words`' language, naming the bounds as `from` and `to`.
+    public func message(_ words: Words, from: String, to: String) -> String {
+        func name(_ bound: Bound) -> String { bound == .from ? from : to }
+        return switch self {
+        case .unreadable(let bound, let text):
+            words("{0} '{1}' is not a time: use {2}", name(bound), text, TimeArgument.help)
+        case .outOfRange(let bound, let text):
+            words(
+                "{0} '{1}' is out of range: times from {2}, durations up to 100 years", name(bound), text,
+                TimeArgument.rangeText)
+        case .endBeforeStart: words("{0} must be after {1}", to, from)
+        case .tooManyPeriods(let unit, let max):
+            words(
+                "at most {0} periods of one {1} at a time: narrow {2}/{3} or use a longer unit", String(max),
+                unit.name(words), from, to)
+        }
+    }
+
+    /// The usage error of a command line or API with these option names.
+    public func failure(from: String, to: String) -> Failure {
+        Failure(.usage, message(Words(.en), from: from, to: to))
+    }
+}
+
+extension PeriodUnit {
+    /// The unit's name in `words`' language.
+    public func name(_ words: Words) -> String {
+        switch self {
+        case .hour: words("hour")
+        case .day: words("day")
+        case .month: words("month")
+        case .year: words("year")
+        }
+    }
 }

@@ -20,11 +20,11 @@ public struct DirectoryAdmin: Sendable {
     public func checkNewUser(username: String, email: String, name: String?) async throws {
         try DirectoryRules.checkUsername(username)
         try DirectoryRules.checkEmail(email)
-        try DirectoryRules.checkText(name, field: "name", maxLength: DirectoryRules.maxNameLength)
+        try DirectoryRules.checkText(name, field: .name, maxLength: DirectoryRules.maxNameLength)
         if try await store.user(named: username) != nil {
-            throw DirectoryError.duplicate(what: "user", value: username)
+            throw DirectoryError.duplicate(what: .user, value: username)
         }
-        if try await store.user(named: email) != nil { throw DirectoryError.duplicate(what: "email", value: email) }
+        if try await store.user(named: email) != nil { throw DirectoryError.duplicate(what: .email, value: email) }
     }
 
     public func addUser(username: String, email: String, name: String?, isAdmin: Bool, password: String) async throws
@@ -101,16 +101,16 @@ public struct DirectoryAdmin: Sendable {
 
     public func addNode(espID: String, name: String?, description: String?) async throws -> Node {
         try DirectoryRules.checkESPID(espID)
-        try DirectoryRules.checkText(name, field: "name", maxLength: DirectoryRules.maxNameLength)
-        try DirectoryRules.checkText(description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
+        try DirectoryRules.checkText(name, field: .name, maxLength: DirectoryRules.maxNameLength)
+        try DirectoryRules.checkText(description, field: .description, maxLength: DirectoryRules.maxDescriptionLength)
         return try await store.addNode(espID: espID, name: name, description: description, active: true)
     }
 
     public func editNode(espID: String, changes: NodeChanges) async throws -> Node {
         try DirectoryRules.checkESPID(espID)
-        try DirectoryRules.checkText(changes.name, field: "name", maxLength: DirectoryRules.maxNameLength)
+        try DirectoryRules.checkText(changes.name, field: .name, maxLength: DirectoryRules.maxNameLength)
         try DirectoryRules.checkText(
-            changes.description, field: "description", maxLength: DirectoryRules.maxDescriptionLength)
+            changes.description, field: .description, maxLength: DirectoryRules.maxDescriptionLength)
         return try await store.editNode(espID: espID, changes: changes)
     }
 
@@ -132,7 +132,7 @@ public struct DirectoryAdmin: Sendable {
 
     public func assign(username: String, espID: String, location: String?) async throws -> Assignment {
         try DirectoryRules.checkESPID(espID)
-        try DirectoryRules.checkText(location, field: "location", maxLength: DirectoryRules.maxLocationLength)
+        try DirectoryRules.checkText(location, field: .location, maxLength: DirectoryRules.maxLocationLength)
         return try await store.assign(username: username, espID: espID, location: location)
     }
 
@@ -143,7 +143,7 @@ public struct DirectoryAdmin: Sendable {
 
     public func setLocation(_ location: String, username: String, espID: String) async throws -> Assignment {
         try DirectoryRules.checkESPID(espID)
-        try DirectoryRules.checkText(location, field: "location", maxLength: DirectoryRules.maxLocationLength)
+        try DirectoryRules.checkText(location, field: .location, maxLength: DirectoryRules.maxLocationLength)
         return try await store.setLocation(location, username: username, espID: espID)
     }
 

@@ -76,9 +76,9 @@ public enum DirectorySQL {
 
     static func addUser(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ new: NewUser, now: Date) throws -> User {
         if try user(sql, dialect, named: new.username) != nil {
-            throw DirectoryError.duplicate(what: "user", value: new.username)
+            throw DirectoryError.duplicate(what: .user, value: new.username)
         }
-        if try emailTaken(sql, dialect, new.email) { throw DirectoryError.duplicate(what: "email", value: new.email) }
+        if try emailTaken(sql, dialect, new.email) { throw DirectoryError.duplicate(what: .email, value: new.email) }
         var columns = ["nombreUsuario", "password_hash", "email", "nombre", "es_admin", "activo", "fecha_creacion"]
         var values: [SQLArgument] = [
             .text(new.username), .text(new.passwordHash), .text(new.email), new.name.map(SQLArgument.text) ?? .null,

@@ -163,11 +163,10 @@ extension WebApp {
         let range: DateInterval
         do {
             range = try ConsumptionReport.range(
-                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), flags: ("from", "to"),
-                now: now,
+                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
                 timeZone: options.timeZone)
         } catch {
-            return jsonError(.badRequest, error.description)
+            return jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: options.timeZone, now: now)

@@ -13,38 +13,38 @@ extension WebApp {
         let rows: [HTML] = users.map { user in
             let state =
                 user.removedAt != nil
-                ? l.t("dado de baja", "removed")
-                : (user.isActive ? l.t("activo", "active") : l.t("deshabilitado", "disabled"))
+                ? l("removed")
+                : (user.isActive ? l("active") : l("disabled"))
             var actions: [HTML] = []
             if user.removedAt == nil, user.id != viewer.user.id {
                 actions.append(
                     action(
                         "/admin/users", user.isActive ? "disable" : "enable", key: "username", value: user.username,
-                        label: user.isActive ? l.t("Deshabilitar", "Disable") : l.t("Habilitar", "Enable"),
+                        label: user.isActive ? l("Disable") : l("Enable"),
                         viewer: viewer, style: "outline-secondary"))
                 actions.append(
                     action(
                         "/admin/users", "remove", key: "username", value: user.username,
-                        label: l.t("Dar de baja", "Remove"), viewer: viewer, style: "outline-danger",
-                        confirm: l.t("¿Dar de baja a \(user.username)?", "Remove \(user.username)?")))
+                        label: l("Remove"), viewer: viewer, style: "outline-danger",
+                        confirm: l("Remove {0}?", user.username)))
             }
             return
                 "<tr><td>\(user.username)\(HTML.when(user.isAdmin, " <span class=\"badge text-bg-info\">admin</span>"))</td><td class=\"d-none d-md-table-cell\">\(user.email)</td><td class=\"d-none d-md-table-cell\">\(user.name)</td><td>\(state)</td><td><div class=\"d-flex gap-1\">\(actions)</div></td></tr>"
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Usuarios", "Users"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>\(l.t("Usuario", "Username"))</th><th class="d-none d-md-table-cell">\(l.t("Correo", "Email"))</th><th class="d-none d-md-table-cell">\(l.t("Nombre", "Name"))</th><th>\(l.t("Estado", "State"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
-            <h2 class="h5 mt-4">\(l.t("Nuevo usuario", "New user"))</h2>
+            <h1 class="h3 mb-3">\(l("Users"))</h1>
+            <div class="table-responsive"><table class="table"><thead><tr><th>\(l("Username"))</th><th class="d-none d-md-table-cell">\(l("Email"))</th><th class="d-none d-md-table-cell">\(l("Name"))</th><th>\(l("State"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <h2 class="h5 mt-4">\(l("New user"))</h2>
             <form method="post" action="/admin/users" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="create">
-              <div class="col-12 col-md-3"><input class="form-control" name="username" placeholder="\(l.t("Usuario", "Username"))" required maxlength="64" aria-label="\(l.t("Usuario", "Username"))"></div>
-              <div class="col-12 col-md-3"><input class="form-control" name="email" type="email" placeholder="\(l.t("Correo", "Email"))" required aria-label="\(l.t("Correo", "Email"))"></div>
-              <div class="col-12 col-md-2"><input class="form-control" name="name" placeholder="\(l.t("Nombre", "Name"))" maxlength="100" aria-label="\(l.t("Nombre", "Name"))"></div>
-              <div class="col-12 col-md-2"><input class="form-control" name="password" type="password" placeholder="\(l.t("Contraseña", "Password"))" required minlength="\(DirectoryRules.minPasswordLength)" autocomplete="new-password" aria-label="\(l.t("Contraseña", "Password"))"></div>
+              <div class="col-12 col-md-3"><input class="form-control" name="username" placeholder="\(l("Username"))" required maxlength="64" aria-label="\(l("Username"))"></div>
+              <div class="col-12 col-md-3"><input class="form-control" name="email" type="email" placeholder="\(l("Email"))" required aria-label="\(l("Email"))"></div>
+              <div class="col-12 col-md-2"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
+              <div class="col-12 col-md-2"><input class="form-control" name="password" type="password" placeholder="\(l("Password"))" required minlength="\(DirectoryRules.minPasswordLength)" autocomplete="new-password" aria-label="\(l("Password"))"></div>
               <div class="col-6 col-md-1 form-check pt-2"><input class="form-check-input" type="checkbox" name="admin" value="1" id="admin"><label class="form-check-label" for="admin">admin</label></div>
-              <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">\(l.t("Crear", "Create"))</button></div>
+              <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">\(l("Create"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l.t("Usuarios", "Users"), active: "users", body: body)
+        return page(request, viewer, title: l("Users"), active: "users", body: body)
     }
 
     func changeUsers(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -57,15 +57,15 @@ extension WebApp {
                     username: username, email: form["email"] ?? "", name: (form["name"] ?? "").nonEmpty,
                     isAdmin: form["admin"] == "1",
                     password: form.values["password"] ?? "", hash: { try await self.hash($0) })
-                return l.t("Usuario \(user.username) creado.", "User \(user.username) created.")
+                return l("User {0} created.", user.username)
             case "disable", "enable":
                 let user = try await admin.setUserActive(form["action"] == "enable", username: username)
                 return user.isActive
-                    ? l.t("\(user.username) habilitado.", "\(user.username) enabled.")
-                    : l.t("\(user.username) deshabilitado.", "\(user.username) disabled.")
+                    ? l("{0} enabled.", user.username)
+                    : l("{0} disabled.", user.username)
             case "remove":
                 let user = try await admin.removeUser(username: username)
-                return l.t("\(user.username) dado de baja.", "\(user.username) removed.")
+                return l("{0} removed.", user.username)
             default:
                 return nil
             }
@@ -80,27 +80,27 @@ extension WebApp {
             let toggle =
                 node.isActive
                 ? action(
-                    "/admin/nodes", "remove", key: "esp_id", value: node.espID, label: l.t("Dar de baja", "Remove"),
+                    "/admin/nodes", "remove", key: "esp_id", value: node.espID, label: l("Remove"),
                     viewer: viewer, style: "outline-danger",
-                    confirm: l.t("¿Dar de baja \(node.espID)?", "Remove \(node.espID)?"))
+                    confirm: l("Remove meter {0}?", node.espID))
                 : action(
-                    "/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l.t("Activar", "Enable"),
+                    "/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l("Restore"),
                     viewer: viewer, style: "outline-success")
             return
                 "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, options.timeZone))</td><td>\(toggle)</td></tr>"
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Medidores", "Meters"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>ESP id</th><th>\(l.t("Nombre", "Name"))</th><th class="d-none d-md-table-cell">\(l.t("Descripción", "Description"))</th><th>\(l.t("Estado", "Status"))</th><th class="d-none d-sm-table-cell">\(l.t("Visto", "Last seen"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
-            <h2 class="h5 mt-4">\(l.t("Nuevo medidor", "New meter"))</h2>
+            <h1 class="h3 mb-3">\(l("Meters"))</h1>
+            <div class="table-responsive"><table class="table"><thead><tr><th>ESP id</th><th>\(l("Name"))</th><th class="d-none d-md-table-cell">\(l("Description"))</th><th>\(l("Status"))</th><th class="d-none d-sm-table-cell">\(l("Last seen"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <h2 class="h5 mt-4">\(l("New meter"))</h2>
             <form method="post" action="/admin/nodes" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="add">
               <div class="col-12 col-md-3"><input class="form-control" name="esp_id" placeholder="ESP32_COCINA" required maxlength="64" pattern="[A-Za-z0-9_-]{1,64}" aria-label="ESP id"></div>
-              <div class="col-12 col-md-3"><input class="form-control" name="name" placeholder="\(l.t("Nombre", "Name"))" maxlength="100" aria-label="\(l.t("Nombre", "Name"))"></div>
-              <div class="col-12 col-md-4"><input class="form-control" name="description" placeholder="\(l.t("Descripción", "Description"))" maxlength="255" aria-label="\(l.t("Descripción", "Description"))"></div>
-              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l.t("Añadir", "Add"))</button></div>
+              <div class="col-12 col-md-3"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
+              <div class="col-12 col-md-4"><input class="form-control" name="description" placeholder="\(l("Description"))" maxlength="255" aria-label="\(l("Description"))"></div>
+              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Add"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l.t("Medidores", "Meters"), active: "nodes", body: body)
+        return page(request, viewer, title: l("Meters"), active: "nodes", body: body)
     }
 
     func changeNodes(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -112,12 +112,12 @@ extension WebApp {
                 let node = try await admin.addNode(
                     espID: espID, name: (form["name"] ?? "").nonEmpty, description: (form["description"] ?? "").nonEmpty
                 )
-                return l.t("Medidor \(node.espID) añadido.", "Meter \(node.espID) added.")
+                return l("Meter {0} added.", node.espID)
             case "remove", "restore":
                 let node = try await admin.setNodeActive(form["action"] == "restore", espID: espID)
                 return node.isActive
-                    ? l.t("\(node.espID) activado.", "\(node.espID) enabled.")
-                    : l.t("\(node.espID) dado de baja.", "\(node.espID) removed.")
+                    ? l("{0} restored.", node.espID)
+                    : l("{0} removed.", node.espID)
             default:
                 return nil
             }
@@ -137,17 +137,17 @@ extension WebApp {
             "<option value=\"\($0.espID)\">\($0.espID)\($0.name.map { " · \($0)" } ?? "")</option>"
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Asignaciones", "Assignments"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>\(l.t("Usuario", "User"))</th><th>\(l.t("Medidor", "Meter"))</th><th class="d-none d-md-table-cell">\(l.t("Ubicación", "Location"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
-            <h2 class="h5 mt-4">\(l.t("Asignar", "Assign"))</h2>
+            <h1 class="h3 mb-3">\(l("Assignments"))</h1>
+            <div class="table-responsive"><table class="table"><thead><tr><th>\(l("User"))</th><th>\(l("Meter"))</th><th class="d-none d-md-table-cell">\(l("Location"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <h2 class="h5 mt-4">\(l("Assign"))</h2>
             <form method="post" action="/admin/assignments" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="add">
-              <div class="col-12 col-md-3"><select class="form-select" name="username" required aria-label="\(l.t("Usuario", "User"))">\(userOptions)</select></div>
-              <div class="col-12 col-md-3"><select class="form-select" name="esp_id" required aria-label="\(l.t("Medidor", "Meter"))">\(nodeOptions)</select></div>
-              <div class="col-12 col-md-4"><input class="form-control" name="location" placeholder="\(l.t("Ubicación", "Location"))" maxlength="100" aria-label="\(l.t("Ubicación", "Location"))"></div>
-              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l.t("Asignar", "Assign"))</button></div>
+              <div class="col-12 col-md-3"><select class="form-select" name="username" required aria-label="\(l("User"))">\(userOptions)</select></div>
+              <div class="col-12 col-md-3"><select class="form-select" name="esp_id" required aria-label="\(l("Meter"))">\(nodeOptions)</select></div>
+              <div class="col-12 col-md-4"><input class="form-control" name="location" placeholder="\(l("Location"))" maxlength="100" aria-label="\(l("Location"))"></div>
+              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Assign"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l.t("Asignaciones", "Assignments"), active: "assignments", body: body)
+        return page(request, viewer, title: l("Assignments"), active: "assignments", body: body)
     }
 
     private func removeAssignment(_ item: Assignment, _ viewer: Viewer) -> HTML {
@@ -155,7 +155,7 @@ extension WebApp {
         return """
             <form method="post" action="/admin/assignments">\(csrfField(viewer))<input type="hidden" name="action" value="remove">
             <input type="hidden" name="username" value="\(item.username)"><input type="hidden" name="esp_id" value="\(item.espID)">
-            <button class="btn btn-sm btn-outline-danger" type="submit">\(l.t("Quitar", "Remove"))</button></form>
+            <button class="btn btn-sm btn-outline-danger" type="submit">\(l("Unassign"))</button></form>
             """
     }
 
@@ -168,12 +168,10 @@ extension WebApp {
             case "add":
                 let item = try await admin.assign(
                     username: username, espID: espID, location: (form["location"] ?? "").nonEmpty)
-                return l.t("\(item.espID) asignado a \(item.username).", "\(item.espID) assigned to \(item.username).")
+                return l("{0} assigned to {1}.", item.espID, item.username)
             case "remove":
                 let item = try await admin.unassign(username: username, espID: espID)
-                return l.t(
-                    "\(item.espID) ya no está asignado a \(item.username).",
-                    "\(item.espID) is no longer assigned to \(item.username).")
+                return l("{0} is no longer assigned to {1}.", item.espID, item.username)
             default:
                 return nil
             }
@@ -182,14 +180,14 @@ extension WebApp {
 
     /// Runs an admin form's action: its flash on success, the directory's own message when it
     /// refuses, "unknown action" when `body` answers nil; then back to the list.
-    func adminAction(_ path: String, _ l: L10n, _ body: () async throws -> String?) async throws -> Response {
+    func adminAction(_ path: String, _ l: Words, _ body: () async throws -> String?) async throws -> Response {
         do {
             guard let done = try await body() else {
-                return redirect(path, flash: l.t("Acción desconocida.", "Unknown action."), kind: "danger")
+                return redirect(path, flash: l("Unknown action."), kind: "danger")
             }
             return redirect(path, flash: done)
         } catch let error as DirectoryError {
-            return redirect(path, flash: error.description, kind: "danger")
+            return redirect(path, flash: error.message(l), kind: "danger")
         }
     }
 

@@ -24,27 +24,27 @@ extension WebApp {
         -> Response
     {
         let language = anonymousLanguage(request)
-        let l = L10n(language)
+        let l = Words(language)
         let token = loginToken(request)
         let next = request.uri.queryParameters["next"].map(String.init) ?? ""
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
-            <h1 class="h3 mb-3">\(l.t("Entrar", "Log in"))</h1>
+            <h1 class="h3 mb-3">\(l("Log in"))</h1>
             \(HTML.when(error != nil, "<div class=\"alert alert-danger\" role=\"alert\">\(error ?? "")</div>"))
             <form method="post" action="/login" novalidate>
               <input type="hidden" name="csrf" value="\(token)">
               <input type="hidden" name="next" value="\(next)">
-              <div class="mb-3"><label class="form-label" for="username">\(l.t("Usuario o correo", "Username or email"))</label>
+              <div class="mb-3"><label class="form-label" for="username">\(l("Username or email"))</label>
                 <input class="form-control" id="username" name="username" autocomplete="username" required autofocus value="\(username)"></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña", "Password"))</label>
+              <div class="mb-3"><label class="form-label" for="password">\(l("Password"))</label>
                 <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
-              <button class="btn btn-primary w-100" type="submit">\(l.t("Entrar", "Log in"))</button>
+              <button class="btn btn-primary w-100" type="submit">\(l("Log in"))</button>
             </form>
-            \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l.t("Crear una cuenta", "Create an account"))</a></p>"))
+            \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l("Create an account"))</a></p>"))
             </div></div>
             """
         return html(
-            layout(request, viewer: nil, language: language, title: l.t("Entrar", "Log in"), body: body),
+            layout(request, viewer: nil, language: language, title: l("Log in"), body: body),
             status: status, cookies: [loginCookie(token)])
     }
 
@@ -86,20 +86,20 @@ extension WebApp {
 
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        let l = L10n(anonymousLanguage(request))
+        let l = Words(anonymousLanguage(request))
         guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
         let username = form["username"] ?? ""
         let password = form.values["password"] ?? ""
         guard !username.isEmpty, !password.isEmpty else {
             return loginPage(
-                request, error: l.t("Escribe tu usuario y tu contraseña.", "Enter your username and password."),
+                request, error: l("Enter your username and password."),
                 username: username, status: .badRequest)
         }
         // Names no account can have are refused before any lookup or throttle key is made of them.
         guard DirectoryRules.isLoginName(username) else {
             logger.notice("refused login name \(LogText.quoted(username)) from \(clientAddress(request, context))")
             return loginPage(
-                request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."),
+                request, error: l("Wrong username or password."),
                 status: .unauthorized)
         }
         // Throttling per account and per address; the same answer whether the account exists or not.
@@ -109,8 +109,7 @@ extension WebApp {
             return throttled(
                 loginPage(
                     request,
-                    error: l.t(
-                        "Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                    error: l("Too many failed attempts. Wait {0} s.", String(wait)),
                     username: username, status: .tooManyRequests), seconds: wait)
         }
         let user = try await directory.user(named: username)
@@ -118,7 +117,7 @@ extension WebApp {
         guard let user, valid, user.isActive, user.removedAt == nil else {
             logger.notice("failed login for \(LogText.quoted(username)) from \(clientAddress(request, context))")
             return loginPage(
-                request, error: l.t("Usuario o contraseña incorrectos.", "Wrong username or password."),
+                request, error: l("Wrong username or password."),
                 username: username, status: .unauthorized)
         }
         // A new session id at every login (any session the browser had is ended).
@@ -140,7 +139,7 @@ extension WebApp {
             try await directory.endSession(id: id)
         }
         return redirect(
-            "/login", flash: viewer.l.t("Has salido.", "You are logged out."),
+            "/login", flash: viewer.l("You are logged out."),
             cookies: [expiredCookie(Self.sessionCookie)])
     }
 
@@ -148,40 +147,40 @@ extension WebApp {
         _ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok
     ) -> Response {
         let language = anonymousLanguage(request)
-        let l = L10n(language)
+        let l = Words(language)
         let token = loginToken(request)
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-5">
-            <h1 class="h3 mb-3">\(l.t("Crear una cuenta", "Create an account"))</h1>
+            <h1 class="h3 mb-3">\(l("Create an account"))</h1>
             \(HTML.when(error != nil, "<div class=\"alert alert-danger\" role=\"alert\">\(error ?? "")</div>"))
             <form method="post" action="/register">
               <input type="hidden" name="csrf" value="\(token)">
-              <div class="mb-3"><label class="form-label" for="username">\(l.t("Usuario", "Username"))</label>
+              <div class="mb-3"><label class="form-label" for="username">\(l("Username"))</label>
                 <input class="form-control" id="username" name="username" required maxlength="64" value="\(values["username"])"></div>
-              <div class="mb-3"><label class="form-label" for="email">\(l.t("Correo", "Email"))</label>
+              <div class="mb-3"><label class="form-label" for="email">\(l("Email"))</label>
                 <input class="form-control" id="email" name="email" type="email" required value="\(values["email"])"></div>
-              <div class="mb-3"><label class="form-label" for="name">\(l.t("Nombre", "Name"))</label>
+              <div class="mb-3"><label class="form-label" for="name">\(l("Name"))</label>
                 <input class="form-control" id="name" name="name" maxlength="100" value="\(values["name"])"></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l.t("Contraseña (\(DirectoryRules.minPasswordLength) caracteres o más)", "Password (\(DirectoryRules.minPasswordLength) characters or more)"))</label>
+              <div class="mb-3"><label class="form-label" for="password">\(l("Password ({0} characters or more)", String(DirectoryRules.minPasswordLength)))</label>
                 <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
-              <div class="mb-3"><label class="form-label" for="repeat">\(l.t("Repite la contraseña", "Repeat the password"))</label>
+              <div class="mb-3"><label class="form-label" for="repeat">\(l("Repeat the password"))</label>
                 <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
-              <button class="btn btn-primary w-100" type="submit">\(l.t("Crear cuenta", "Create account"))</button>
+              <button class="btn btn-primary w-100" type="submit">\(l("Create account"))</button>
             </form></div></div>
             """
         return html(
             layout(
-                request, viewer: nil, language: language, title: l.t("Crear una cuenta", "Create an account"),
+                request, viewer: nil, language: language, title: l("Create an account"),
                 body: body), status: status, cookies: [loginCookie(token)])
     }
 
     func register(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        let l = L10n(anonymousLanguage(request))
+        let l = Words(anonymousLanguage(request))
         guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
         guard form.values["password"] == form.values["repeat"] else {
             return registerPage(
-                request, error: l.t("Las contraseñas no coinciden.", "The passwords do not match."), values: form,
+                request, error: l("The passwords do not match."), values: form,
                 status: .badRequest)
         }
         let admin = DirectoryAdmin(store: directory, hasher: hasher)
@@ -192,11 +191,11 @@ extension WebApp {
                 name: (form["name"] ?? "").isEmpty ? nil : form["name"],
                 isAdmin: false, password: form.values["password"] ?? "", hash: { try await self.hash($0) })
         } catch let error as DirectoryError {
-            return registerPage(request, error: error.description, values: form, status: .badRequest)
+            return registerPage(request, error: error.message(l), values: form, status: .badRequest)
         }
         let session = try await directory.createSession(userID: user.id, replacing: nil, now: Date().milliseconds)
         return redirect(
-            "/", flash: l.t("Cuenta creada. ¡Bienvenido!", "Account created. Welcome!"),
+            "/", flash: l("Account created. Welcome!"),
             cookies: [sessionCookie(session.id)])
     }
 }

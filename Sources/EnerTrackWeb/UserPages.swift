@@ -16,11 +16,11 @@ extension WebApp {
             "<div class=\"col-6 col-md-4 col-xl\"><div class=\"card kpi h-100\"><div class=\"card-body\"><div class=\"label\">\(label)</div><div class=\"value\">\(value) <small class=\"fs-6\">\(unit)</small></div></div></div></div>"
         }
         let cards: [HTML] = [
-            card(l.t("Potencia ahora", "Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW"),
-            card(l.t("Energía hoy", "Energy today"), l.number(kpi.energyTodayKWh, decimals: 2), "kWh"),
-            card(l.t("Tensión media", "Mean voltage"), l.number(kpi.voltage, decimals: 1), "V"),
-            card(l.t("Frecuencia", "Frequency"), l.number(kpi.frequency, decimals: 2), "Hz"),
-            card(l.t("Factor de potencia", "Power factor"), l.number(kpi.pf, decimals: 2), ""),
+            card(l("Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW"),
+            card(l("Energy today"), l.number(kpi.energyTodayKWh, decimals: 2), "kWh"),
+            card(l("Mean voltage"), l.number(kpi.voltage, decimals: 1), "V"),
+            card(l("Frequency"), l.number(kpi.frequency, decimals: 2), "Hz"),
+            card(l("Power factor"), l.number(kpi.pf, decimals: 2), ""),
         ]
         let rows: [HTML] = views.map { view in
             """
@@ -33,17 +33,17 @@ extension WebApp {
             """
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Panel", "Dashboard"))</h1>
+            <h1 class="h3 mb-3">\(l("Dashboard"))</h1>
             <div class="row g-3 mb-4">\(cards)</div>
-            <h2 class="h5">\(l.t("Medidores", "Meters"))</h2>
-            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l.t("No tienes medidores asignados.", "No meters are assigned to you."))</p>" as HTML : """
+            <h2 class="h5">\(l("Meters"))</h2>
+            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : """
             <div class="table-responsive"><table class="table table-hover">
-            <thead><tr><th>\(l.t("Medidor", "Meter"))</th><th class="d-none d-md-table-cell">\(l.t("Ubicación", "Location"))</th><th>\(l.t("Estado", "Status"))</th>
-            <th class="text-end">kW</th><th class="text-end">\(l.t("kWh hoy", "kWh today"))</th><th class="d-none d-sm-table-cell">\(l.t("Visto", "Last seen"))</th></tr></thead>
+            <thead><tr><th>\(l("Meter"))</th><th class="d-none d-md-table-cell">\(l("Location"))</th><th>\(l("Status"))</th>
+            <th class="text-end">kW</th><th class="text-end">\(l("kWh today"))</th><th class="d-none d-sm-table-cell">\(l("Last seen"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """ as HTML)
             """
-        return page(request, viewer, title: l.t("Panel", "Dashboard"), active: "dashboard", body: body)
+        return page(request, viewer, title: l("Dashboard"), active: "dashboard", body: body)
     }
 
     // MARK: Node
@@ -56,12 +56,12 @@ extension WebApp {
         let l = viewer.l
         let reading = view.latest
         let values: [(String, String)] = [
-            (l.t("Potencia", "Power"), l.number(reading?.power, decimals: 1) + " W"),
-            (l.t("Tensión", "Voltage"), l.number(reading?.voltage, decimals: 1) + " V"),
-            (l.t("Corriente", "Current"), l.number(reading?.current, decimals: 3) + " A"),
-            (l.t("Energía (contador)", "Energy (counter)"), l.number(reading?.energy, decimals: 3) + " kWh"),
-            (l.t("Factor de potencia", "Power factor"), l.number(reading?.pf, decimals: 2)),
-            (l.t("Frecuencia", "Frequency"), l.number(reading?.frequency, decimals: 2) + " Hz"),
+            (l("Power"), l.number(reading?.power, decimals: 1) + " W"),
+            (l("Voltage"), l.number(reading?.voltage, decimals: 1) + " V"),
+            (l("Current"), l.number(reading?.current, decimals: 3) + " A"),
+            (l("Energy (counter)"), l.number(reading?.energy, decimals: 3) + " kWh"),
+            (l("Power factor"), l.number(reading?.pf, decimals: 2)),
+            (l("Frequency"), l.number(reading?.frequency, decimals: 2) + " Hz"),
         ]
         let items: [HTML] = values.map {
             "<div class=\"col-6 col-md-4 col-xl-2\"><div class=\"card kpi\"><div class=\"card-body\"><div class=\"label\">\($0.0)</div><div class=\"value fs-5\">\($0.1)</div></div></div></div>"
@@ -70,21 +70,21 @@ extension WebApp {
             "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(range == "24h" ? " active" : "")\" data-set-range=\"\(range)\">\(range)</button>"
         }
         let quantities: [(String, String)] = [
-            ("power", l.t("Potencia", "Power")), ("voltage", l.t("Tensión", "Voltage")),
-            ("current", l.t("Corriente", "Current")),
-            ("energy", l.t("Energía", "Energy")), ("pf", "FP"), ("frequency", l.t("Frecuencia", "Frequency")),
+            ("power", l("Power")), ("voltage", l("Voltage")),
+            ("current", l("Current")),
+            ("energy", l("Energy")), ("pf", "FP"), ("frequency", l("Frequency")),
         ]
         let quantityButtons: [HTML] = quantities.map { key, label in
             "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\(key == "power" ? " active" : "")\" data-set-quantity=\"\(key)\">\(label)</button>"
         }
         let body: HTML = """
             <h1 class="h3">\(view.label) \(badge(view.status, l))</h1>
-            <p class="text-body-secondary"><span class="esp">\(view.node.espID)</span>\(HTML.when(view.assignment.location != nil, " · \(view.assignment.location ?? "")")) · \(l.t("visto", "last seen")) \(l.time(view.node.lastSeen, options.timeZone))</p>
+            <p class="text-body-secondary"><span class="esp">\(view.node.espID)</span>\(HTML.when(view.assignment.location != nil, " · \(view.assignment.location ?? "")")) · \(l("last seen")) \(l.time(view.node.lastSeen, options.timeZone))</p>
             <div class="row g-2 mb-3">\(items)</div>
             <div class="d-flex flex-wrap gap-2 mb-2"><div class="btn-group" role="group">\(ranges)</div><div class="btn-group flex-wrap" role="group">\(quantityButtons)</div></div>
-            <div class="chart-box"><canvas id="history-chart" data-node="\(view.node.espID)" data-range="24h" data-quantity="power" aria-label="\(l.t("Histórico", "History"))"></canvas></div>
-            <p class="small text-body-secondary mt-2">\(l.t("Se actualiza cada 10 s. Fuente:", "Refreshes every 10 s. Source:")) <span id="history-source">–</span></p>
-            <p><a href="/consumption?node=\(view.node.espID)">\(l.t("Consumo de este medidor", "Consumption of this meter"))</a></p>
+            <div class="chart-box"><canvas id="history-chart" data-node="\(view.node.espID)" data-range="24h" data-quantity="power" aria-label="\(l("History"))"></canvas></div>
+            <p class="small text-body-secondary mt-2">\(l("Refreshes every 10 s. Source:")) <span id="history-source">–</span></p>
+            <p><a href="/consumption?node=\(view.node.espID)">\(l("Consumption of this meter"))</a></p>
             """
         return page(request, viewer, title: view.label, active: "dashboard", body: body)
     }
@@ -108,10 +108,11 @@ extension WebApp {
         let to = query["to"].map(String.init).flatMap(\.nonEmpty)
         do {
             range = try ConsumptionReport.range(
-                unit, from: from, to: to, flags: ("from", "to"), now: now, timeZone: options.timeZone)
+                unit, from: from, to: to, now: now, timeZone: options.timeZone)
         } catch let failure {
-            // The rule's own words (they name the field and its limits), on the default range.
-            error = viewer.l.t("Rango no válido: ", "Invalid range: ") + failure.description
+            // The rule's facts in the page's words (its field names), on the default range.
+            let l = viewer.l
+            error = l("Invalid range: ") + failure.message(l, from: l("From"), to: l("To"))
         }
         var nodes = views.map(\.node.espID)
         if let node = query["node"].map(String.init), !node.isEmpty {
@@ -150,15 +151,15 @@ extension WebApp {
             totals.map { .object(["label": .string($0.label), "kwh": .number(ConsumptionReport.rounded($0.kwh))]) }
         ).rendered()
         let rows: [HTML] = report.rows.map { row in
-            "<tr><td>\(labels[row.node] ?? row.node)</td><td>\(periodLabel(row.start, query.unit))</td><td class=\"text-end\">\(l.number(row.kwh, decimals: 3))</td><td>\(row.complete ? "" : l.t("incompleto", "incomplete"))</td></tr>"
+            "<tr><td>\(labels[row.node] ?? row.node)</td><td>\(periodLabel(row.start, query.unit))</td><td class=\"text-end\">\(l.number(row.kwh, decimals: 3))</td><td>\(row.complete ? "" : l("incomplete"))</td></tr>"
         }
         let units: [HTML] = PeriodUnit.allCases.map { unit in
             let label =
                 switch unit {
-                case .hour: l.t("Hora", "Hour")
-                case .day: l.t("Día", "Day")
-                case .month: l.t("Mes", "Month")
-                case .year: l.t("Año", "Year")
+                case .hour: l("Hour")
+                case .day: l("Day")
+                case .month: l("Month")
+                case .year: l("Year")
                 }
             return "<option value=\"\(unit.rawValue)\"\(HTML.when(unit == query.unit, " selected"))>\(label)</option>"
         }
@@ -172,23 +173,23 @@ extension WebApp {
             ISO8601.format(milliseconds: query.range.end.milliseconds, timeZone: options.timeZone).prefix(10))
         let queryString = request.uri.query.map { "?" + $0 } ?? ""
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Consumo", "Consumption"))</h1>
+            <h1 class="h3 mb-3">\(l("Consumption"))</h1>
             \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
             <form class="row g-2 align-items-end mb-3" method="get" action="/consumption">
-              <div class="col-6 col-md-2"><label class="form-label" for="by">\(l.t("Por", "By"))</label><select class="form-select" id="by" name="by">\(units)</select></div>
-              <div class="col-6 col-md-3"><label class="form-label" for="node">\(l.t("Medidor", "Meter"))</label><select class="form-select" id="node" name="node"><option value="">\(l.t("Todos", "All"))</option>\(nodeOptions)</select></div>
-              <div class="col-6 col-md-2"><label class="form-label" for="from">\(l.t("Desde", "From"))</label><input class="form-control" type="date" id="from" name="from" value="\(from)"></div>
-              <div class="col-6 col-md-2"><label class="form-label" for="to">\(l.t("Hasta", "To"))</label><input class="form-control" type="date" id="to" name="to" value="\(to)"></div>
-              <div class="col-12 col-md-3 d-flex gap-2"><button class="btn btn-primary" type="submit">\(l.t("Ver", "Show"))</button>
+              <div class="col-6 col-md-2"><label class="form-label" for="by">\(l("By"))</label><select class="form-select" id="by" name="by">\(units)</select></div>
+              <div class="col-6 col-md-3"><label class="form-label" for="node">\(l("Meter"))</label><select class="form-select" id="node" name="node"><option value="">\(l("All"))</option>\(nodeOptions)</select></div>
+              <div class="col-6 col-md-2"><label class="form-label" for="from">\(l("From"))</label><input class="form-control" type="date" id="from" name="from" value="\(from)"></div>
+              <div class="col-6 col-md-2"><label class="form-label" for="to">\(l("To"))</label><input class="form-control" type="date" id="to" name="to" value="\(to)"></div>
+              <div class="col-12 col-md-3 d-flex gap-2"><button class="btn btn-primary" type="submit">\(l("Show"))</button>
                 <a class="btn btn-outline-secondary" href="/consumption.csv\(queryString)">CSV</a></div>
             </form>
-            <p>\(l.t("Total", "Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong></p>
+            <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong></p>
             <div class="chart-box mb-3"><canvas id="consumption-chart" data-rows="\(chartData)"></canvas></div>
             <div class="table-responsive"><table class="table table-sm">
-            <thead><tr><th>\(l.t("Medidor", "Meter"))</th><th>\(l.t("Periodo", "Period"))</th><th class="text-end">kWh</th><th></th></tr></thead>
+            <thead><tr><th>\(l("Meter"))</th><th>\(l("Period"))</th><th class="text-end">kWh</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
-        return page(request, viewer, title: l.t("Consumo", "Consumption"), active: "consumption", body: body)
+        return page(request, viewer, title: l("Consumption"), active: "consumption", body: body)
     }
 
     func periodLabel(_ date: Date, _ unit: PeriodUnit) -> String {
@@ -211,7 +212,7 @@ extension WebApp {
             let rule = rules.first { $0.nodeID == view.node.id }
             let state: HTML =
                 switch rule?.state {
-                case .firing?: "<span class=\"badge text-bg-danger\">\(l.t("superado", "exceeded"))</span>"
+                case .firing?: "<span class=\"badge text-bg-danger\">\(l("exceeded"))</span>"
                 case .ok?: "<span class=\"badge text-bg-success\">ok</span>"
                 case nil: "<span class=\"text-body-secondary\">–</span>"
                 }
@@ -220,22 +221,22 @@ extension WebApp {
                 <td><form method="post" action="/alerts" class="d-flex gap-2">\(csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
                   <input class="form-control form-control-sm" name="kw" type="number" min="0.01" max="10000" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
-                  <button class="btn btn-sm btn-primary" type="submit">\(l.t("Guardar", "Save"))</button></form></td>
+                  <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form></td>
                 <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), options.timeZone))</small>"))</td>
                 <td>\(rule == nil ? "" as HTML : """
                 <form method="post" action="/alerts">\(csrfField(viewer))<input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="clear">
-                <button class="btn btn-sm btn-outline-danger" type="submit">\(l.t("Quitar", "Remove"))</button></form>
+                <button class="btn btn-sm btn-outline-danger" type="submit">\(l("Delete"))</button></form>
                 """ as HTML)</td></tr>
                 """
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Alertas", "Alerts"))</h1>
-            <p>\(l.t("Recibirás un mensaje de Telegram cuando la potencia media de los últimos 15 minutos supere el umbral (en kW), otro si sigue por encima una hora después, y uno cuando vuelva a la normalidad.", "You get a Telegram message when the mean power over the last 15 minutes exceeds the threshold (in kW), another if it stays above an hour later, and one when it is back to normal."))</p>
+            <h1 class="h3 mb-3">\(l("Alerts"))</h1>
+            <p>\(l("You get a Telegram message when the mean power over the last 15 minutes exceeds the threshold (in kW), another if it stays above an hour later, and one when it is back to normal."))</p>
             <div class="table-responsive"><table class="table">
-            <thead><tr><th>\(l.t("Medidor", "Meter"))</th><th>\(l.t("Umbral (kW)", "Threshold (kW)"))</th><th>\(l.t("Estado", "State"))</th><th></th></tr></thead>
+            <thead><tr><th>\(l("Meter"))</th><th>\(l("Threshold (kW)"))</th><th>\(l("State"))</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
-        return page(request, viewer, title: l.t("Alertas", "Alerts"), active: "alerts", body: body)
+        return page(request, viewer, title: l("Alerts"), active: "alerts", body: body)
     }
 
     func changeAlert(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -246,23 +247,21 @@ extension WebApp {
         if form["action"] == "clear" {
             try await directory.clearThreshold(userID: viewer.user.id, nodeID: view.node.id)
             return redirect(
-                "/alerts", flash: l.t("Alerta de \(view.label) quitada.", "Alert on \(view.label) removed."))
+                "/alerts", flash: l("Alert on {0} removed.", view.label))
         }
         guard let kw = (form["kw"] ?? "").replacingOccurrences(of: ",", with: ".").nonEmpty.flatMap(Double.init),
             kw.isFinite, kw > 0, kw <= 10_000
         else {
             return redirect(
                 "/alerts",
-                flash: l.t(
-                    "El umbral debe ser un número de kW mayor que 0.", "The threshold must be a number of kW above 0."),
+                flash: l("The threshold must be a number of kW above 0."),
                 kind: "danger")
         }
         let now = Date().milliseconds
         try await directory.setThreshold(userID: viewer.user.id, nodeID: view.node.id, kw: kw, now: now)
         return redirect(
             "/alerts",
-            flash: l.t(
-                "Umbral de \(view.label): \(l.number(kw)) kW.", "Threshold of \(view.label): \(l.number(kw)) kW."))
+            flash: l("Threshold of {0}: {1} kW.", view.label, l.number(kw)))
     }
 
     // MARK: Telegram
@@ -276,21 +275,21 @@ extension WebApp {
         if let error { body = "\(body)<div class=\"alert alert-warning\">\(error)</div>" }
         if let linked {
             body = """
-                \(body)<p>\(l.t("Tu cuenta está vinculada a un chat de Telegram desde", "Your account is linked to a Telegram chat since")) \(l.time(Date(milliseconds: linked.linkedAt), options.timeZone)).</p>
-                <form method="post" action="/telegram/unlink" data-confirm="\(l.t("¿Desvincular Telegram?", "Unlink Telegram?"))">\(csrfField(viewer))
-                <button class="btn btn-outline-danger" type="submit">\(l.t("Desvincular", "Unlink"))</button></form>
+                \(body)<p>\(l("Your account is linked to a Telegram chat since")) \(l.time(Date(milliseconds: linked.linkedAt), options.timeZone)).</p>
+                <form method="post" action="/telegram/unlink" data-confirm="\(l("Unlink Telegram?"))">\(csrfField(viewer))
+                <button class="btn btn-outline-danger" type="submit">\(l("Unlink"))</button></form>
                 """
         } else if let link {
             body = """
-                \(body)<p>\(l.t("Abre este enlace en el dispositivo donde usas Telegram y pulsa «Iniciar». Vale una vez, hasta", "Open this link on the device where you use Telegram and press Start. It works once, until")) \(l.time(link.expiresAt, options.timeZone)).</p>
-                <p><a class="btn btn-primary" href="\(link.url)" rel="noopener">\(l.t("Abrir Telegram", "Open Telegram"))</a></p>
+                \(body)<p>\(l("Open this link on the device where you use Telegram and press Start. It works once, until")) \(l.time(link.expiresAt, options.timeZone)).</p>
+                <p><a class="btn btn-primary" href="\(link.url)" rel="noopener">\(l("Open Telegram"))</a></p>
                 <p class="deep-link small text-body-secondary">\(link.url)</p>
-                <p><a href="/telegram">\(l.t("Ya lo he hecho", "Done"))</a></p>
+                <p><a href="/telegram">\(l("Done"))</a></p>
                 """
         } else {
             body = """
-                \(body)<p>\(l.t("Vincula tu cuenta para recibir las alertas en Telegram.", "Link your account to get alerts on Telegram."))</p>
-                <form method="post" action="/telegram/link">\(csrfField(viewer))<button class="btn btn-primary" type="submit">\(l.t("Vincular Telegram", "Link Telegram"))</button></form>
+                \(body)<p>\(l("Link your account to get alerts on Telegram."))</p>
+                <form method="post" action="/telegram/link">\(csrfField(viewer))<button class="btn btn-primary" type="submit">\(l("Link Telegram"))</button></form>
                 """
         }
         return page(request, viewer, title: "Telegram", active: "telegram", body: body)
@@ -304,15 +303,13 @@ extension WebApp {
             logger.warning("cannot make a Telegram link: \(error.description)")
             return try await telegramPage(
                 request, viewer,
-                error: viewer.l.t(
-                    "No se puede crear el enlace ahora: el bot de Telegram no está configurado o no responde.",
-                    "Cannot make a link now: the Telegram bot is not configured or does not answer."))
+                error: viewer.l("Cannot make a link now: the Telegram bot is not configured or does not answer."))
         }
     }
 
     func telegramUnlink(_ request: Request, _ viewer: Viewer) async throws -> Response {
         try await directory.unlinkTelegram(userID: viewer.user.id)
-        return redirect("/telegram", flash: viewer.l.t("Telegram desvinculado.", "Telegram unlinked."))
+        return redirect("/telegram", flash: viewer.l("Telegram unlinked."))
     }
 
     // MARK: Profile
@@ -323,39 +320,39 @@ extension WebApp {
             "<option value=\"\(code)\"\(HTML.when(code == viewer.language.rawValue, " selected"))>\(label)</option>"
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l.t("Perfil", "Profile"))</h1>
+            <h1 class="h3 mb-3">\(l("Profile"))</h1>
             <div class="row g-4"><div class="col-12 col-lg-6">
             <form method="post" action="/profile" class="card card-body">\(csrfField(viewer))
-              <p class="mb-2">\(l.t("Usuario", "Username")): <strong>\(viewer.user.username)</strong> · \(viewer.user.email)</p>
-              <div class="mb-3"><label class="form-label" for="name">\(l.t("Nombre", "Name"))</label>
+              <p class="mb-2">\(l("Username")): <strong>\(viewer.user.username)</strong> · \(viewer.user.email)</p>
+              <div class="mb-3"><label class="form-label" for="name">\(l("Name"))</label>
                 <input class="form-control" id="name" name="name" maxlength="100" value="\(viewer.user.name)"></div>
-              <div class="mb-3"><label class="form-label" for="language">\(l.t("Idioma", "Language"))</label>
+              <div class="mb-3"><label class="form-label" for="language">\(l("Language"))</label>
                 <select class="form-select" id="language" name="language">\(languages)</select></div>
-              <button class="btn btn-primary" type="submit">\(l.t("Guardar", "Save"))</button>
+              <button class="btn btn-primary" type="submit">\(l("Save"))</button>
             </form></div>
             <div class="col-12 col-lg-6">
             <form method="post" action="/profile/password" class="card card-body">\(csrfField(viewer))
-              <div class="mb-3"><label class="form-label" for="current">\(l.t("Contraseña actual", "Current password"))</label>
+              <div class="mb-3"><label class="form-label" for="current">\(l("Current password"))</label>
                 <input class="form-control" id="current" name="current" type="password" autocomplete="current-password" required></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l.t("Nueva contraseña (\(DirectoryRules.minPasswordLength) caracteres o más)", "New password (\(DirectoryRules.minPasswordLength) characters or more)"))</label>
+              <div class="mb-3"><label class="form-label" for="password">\(l("New password ({0} characters or more)", String(DirectoryRules.minPasswordLength)))</label>
                 <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
-              <div class="mb-3"><label class="form-label" for="repeat">\(l.t("Repite la nueva contraseña", "Repeat the new password"))</label>
+              <div class="mb-3"><label class="form-label" for="repeat">\(l("Repeat the new password"))</label>
                 <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
-              <button class="btn btn-primary" type="submit">\(l.t("Cambiar contraseña", "Change password"))</button>
+              <button class="btn btn-primary" type="submit">\(l("Change password"))</button>
             </form></div></div>
             """
-        return page(request, viewer, title: l.t("Perfil", "Profile"), active: "profile", body: body)
+        return page(request, viewer, title: l("Profile"), active: "profile", body: body)
     }
 
     func saveProfile(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
         let name = form["name"] ?? ""
         let language = form["language"].flatMap(Language.init(rawValue:)) ?? viewer.language
-        let l = L10n(language)
-        do { try DirectoryRules.checkText(name, field: "name", maxLength: 100) } catch let error as DirectoryError {
-            return redirect("/profile", flash: error.description, kind: "danger")
+        let l = Words(language)
+        do { try DirectoryRules.checkText(name, field: .name, maxLength: 100) } catch let error as DirectoryError {
+            return redirect("/profile", flash: error.message(l), kind: "danger")
         }
         try await directory.setProfile(userID: viewer.user.id, name: name.isEmpty ? nil : name, language: language)
-        return redirect("/profile", flash: l.t("Perfil guardado.", "Profile saved."))
+        return redirect("/profile", flash: l("Profile saved."))
     }
 
     func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form, address: String) async throws -> Response {
@@ -367,21 +364,20 @@ extension WebApp {
             return throttled(
                 redirect(
                     "/profile",
-                    flash: l.t(
-                        "Demasiados intentos fallidos. Espera \(wait) s.", "Too many failed attempts. Wait \(wait) s."),
+                    flash: l("Too many failed attempts. Wait {0} s.", String(wait)),
                     kind: "danger"), seconds: wait)
         }
         guard await verify(form.values["current"] ?? "", against: viewer.user.passwordHash) else {
             logger.notice("wrong current password for \(LogText.quoted(viewer.user.username)) from \(address)")
             return redirect(
-                "/profile", flash: l.t("La contraseña actual no es correcta.", "The current password is wrong."),
+                "/profile", flash: l("The current password is wrong."),
                 kind: "danger")
         }
         try await directory.attemptSucceeded(account: account, others: [client])
         let password = form.values["password"] ?? ""
         guard password == form.values["repeat"] else {
             return redirect(
-                "/profile", flash: l.t("Las contraseñas nuevas no coinciden.", "The new passwords do not match."),
+                "/profile", flash: l("The new passwords do not match."),
                 kind: "danger")
         }
         do {
@@ -391,13 +387,13 @@ extension WebApp {
                 try await self.hash($0)
             }
         } catch let error as DirectoryError {
-            return redirect("/profile", flash: error.description, kind: "danger")
+            return redirect("/profile", flash: error.message(l), kind: "danger")
         }
         // Every session of this user has ended; this browser gets a new one.
         let session = try await directory.createSession(
             userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
         return redirect(
-            "/profile", flash: l.t("Contraseña cambiada.", "Password changed."), cookies: [sessionCookie(session.id)])
+            "/profile", flash: l("Password changed."), cookies: [sessionCookie(session.id)])
     }
 }
 

@@ -52,7 +52,7 @@ struct Viewer: Sendable {
     var csrf: String?
     var language: Language
     var theme: String
-    var l: L10n { L10n(language) }
+    var l: Words { Words(language) }
 }
 
 /// The shared state of the web server: stores, settings, assets.

@@ -54,16 +54,16 @@ struct DirectoryStoreContractTests {
         let admin = try await admin(factory)
         _ = try await admin.addUser(
             username: "José", email: "jose@example.org", name: nil, isAdmin: false, password: "0123456789")
-        await #expect(throws: DirectoryError.duplicate(what: "user", value: "JOSE")) {
+        await #expect(throws: DirectoryError.duplicate(what: .user, value: "JOSE")) {
             try await admin.addUser(
                 username: "JOSE", email: "other@example.org", name: nil, isAdmin: false, password: "0123456789")
         }
-        await #expect(throws: DirectoryError.duplicate(what: "email", value: "JOSE@example.org")) {
+        await #expect(throws: DirectoryError.duplicate(what: .email, value: "JOSE@example.org")) {
             try await admin.addUser(
                 username: "pepe", email: "JOSE@example.org", name: nil, isAdmin: false, password: "0123456789")
         }
         _ = try await admin.addNode(espID: "ESP32_A", name: nil, description: nil)
-        await #expect(throws: DirectoryError.duplicate(what: "node", value: "ESP32_A")) {
+        await #expect(throws: DirectoryError.duplicate(what: .node, value: "ESP32_A")) {
             try await admin.addNode(espID: "esp32_a", name: nil, description: nil)
         }
         #expect(try await admin.users(includeRemoved: true).count == 1)
@@ -99,7 +99,7 @@ struct DirectoryStoreContractTests {
         _ = try await admin.assign(username: "ana", espID: "ESP_B", location: nil)
         _ = try await admin.assign(username: "luis", espID: "ESP_A", location: "Taller")
         #expect(try await admin.assignments(AssignmentFilter(espID: "ESP_A")).map(\.username) == ["ana", "luis"])
-        await #expect(throws: DirectoryError.duplicate(what: "assignment", value: "ana → ESP_A")) {
+        await #expect(throws: DirectoryError.duplicate(what: .assignment, value: "ana → ESP_A")) {
             try await admin.assign(username: "ana", espID: "ESP_A", location: nil)
         }
         let removed = try await admin.unassign(username: "ana", espID: "ESP_A")

@@ -374,6 +374,14 @@ struct WebTests {
             #expect(bad.status == .seeOther)
             let flashed = try await root.get("/admin/nodes")
             #expect(String(buffer: flashed.body).contains("alert-danger"), "a friendly error after a bad form")
+            // The directory's facts in the page's language, without the command line's advice.
+            #expect(String(buffer: flashed.body).contains("id ESP no válido"))
+            _ = try await root.submit(
+                from: "/admin/users", to: "/admin/users",
+                ["action": "create", "username": "carla", "email": "c2@example.org", "password": "carla-long-password"])
+            let duplicate = String(buffer: try await root.get("/admin/users").body)
+            #expect(
+                duplicate.contains("ya existe") && !duplicate.contains("enertrack user"), "\(duplicate.prefix(2000))")
             let carla = Browser(client)
             #expect(try await carla.login("carla", "carla-long-password").status == .seeOther)
             #expect(try await carla.get("/nodes/ESP_NEW").status == .ok)

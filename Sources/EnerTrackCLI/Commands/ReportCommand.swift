@@ -207,7 +207,12 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
             let now = Date()
-            let range = try ConsumptionReport.range(by, from: from, to: to, now: now, timeZone: zone)
+            let range: DateInterval
+            do {
+                range = try ConsumptionReport.range(by, from: from, to: to, now: now, timeZone: zone)
+            } catch {
+                throw error.failure(from: "--from", to: "--to")
+            }
 
             let directory = try Stores.directory(configuration)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)

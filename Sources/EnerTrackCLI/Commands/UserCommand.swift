@@ -132,7 +132,7 @@ struct UserCommand: AsyncParsableCommand {
                 Print.err("\(count) token(s) of '\(user.username)' revoked\n")
                 return
             }
-            try DirectoryRules.checkText(name, field: "name", maxLength: 100)
+            try DirectoryRules.checkText(name, field: .name, maxLength: 100)
             let now = Date().milliseconds
             let token = try await directory.createToken(userID: user.id, name: name, now: now)
             Print.out(token + "\n")

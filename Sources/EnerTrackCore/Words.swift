@@ -1,0 +1,88 @@
+import Foundation
+
+/// The texts people read (pages, bot messages, alerts, domain errors), in one language.
+///
+/// The English text is the key, as in gettext: code reads as the sentence it shows, and a text
+/// a table lacks shows in English, never as a key. `{0}`, `{1}`… are filled in after the lookup,
+/// so each language puts them where its word order needs them. Each language other than English
+/// is one table (`Languages/Spanish.swift`); `WordsTests` fails when a table lacks a text the
+/// code uses or a translation drops a placeholder.
+public struct Words: Sendable {
+    public let language: Language
+    private let table: [String: String]
+
+    public init(_ language: Language) {
+        self.language = language
+        table = language.table
+    }
+
+    /// `english` in this language, with `{0}`, `{1}`… replaced by `arguments` in order.
+    public func callAsFunction(_ english: String, _ arguments: String...) -> String {
+        let text = table[english] ?? english
+        guard !arguments.isEmpty else { return text }
+        return Self.fill(text, arguments)
+    }
+
+    static func fill(_ text: String, _ arguments: [String]) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            if let close = after.firstIndex(of: "}"), let index = Int(after[..<close]),
+                arguments.indices.contains(index)
+            {
+                result += arguments[index]
+                rest = after[after.index(after: close)...]
+            } else {
+                result += "{"
+                rest = after
+            }
+        }
+        return result + rest
+    }
+
+    /// A number with this language's decimal mark; "–" for none.
+    public func number(_ value: Double?, decimals: Int = 2) -> String {
+        guard let value, value.isFinite else { return "–" }
+        let text = String(format: "%.\(decimals)f", value)
+        return language.decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
+    }
+
+    public func status(_ status: NodeStatus) -> String {
+        switch status {
+        case .active: self("active")
+        case .inactive: self("inactive")
+        case .noData: self("no data")
+        case .removed: self("removed")
+        }
+    }
+
+    /// A local time to the minute (`2026-11-27 14:05`); "–" for none.
+    public func time(_ date: Date?, _ zone: TimeZone) -> String {
+        guard let date else { return "–" }
+        let iso = ISO8601.format(milliseconds: date.milliseconds, timeZone: zone)
+        return String(iso.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}
+
+extension Language {
+    /// This language's texts by their English form (English itself needs none).
+    public var table: [String: String] {
+        switch self {
+        case .es: Spanish.texts
+        case .en: [:]
+        }
+    }
+
+    /// Whether numbers are written `1,5` rather than `1.5`.
+    var decimalComma: Bool { self == .es }
+
+    /// The language's name in English (for messages of the command line).
+    public var englishName: String {
+        switch self {
+        case .es: "Spanish"
+        case .en: "English"
+        }
+    }
+}
