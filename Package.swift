@@ -49,12 +49,12 @@ let package = Package(
         ),
         .target(
             name: "EnerTrackMariaDB",
-            dependencies: ["EnerTrackCore", "EnerTrackSQL", "CMariaDB"],
+            dependencies: ["EnerTrackCore", "EnerTrackSQL", "EnerTrackRuntime", "CMariaDB"],
             swiftSettings: strict
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "EnerTrackHTTP", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "EnerTrackHTTP", dependencies: ["CCurl", "EnerTrackRuntime"], swiftSettings: strict),
         .target(
             name: "EnerTrackInflux",
             dependencies: ["EnerTrackCore", "CZlib", "EnerTrackHTTP"],
@@ -65,8 +65,16 @@ let package = Package(
             dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux"],
             swiftSettings: strict
         ),
-        // systemd's notify protocol, shared by the long-running services (ingest, telegram bot).
-        .target(name: "EnerTrackRuntime", swiftSettings: strict),
+        // What every process needs around its work: systemd notify, journald-friendly logging, running
+        // services until SIGTERM, and the one way to run blocking calls.
+        .target(
+            name: "EnerTrackRuntime",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSupport"),
         .target(
@@ -75,7 +83,6 @@ let package = Package(
                 "EnerTrackCore", "EnerTrackKit", "EnerTrackRuntime", "CMosquitto", "CSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -91,7 +98,7 @@ let package = Package(
         .target(
             name: "EnerTrackWeb",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "EnerTrackTelegram",
+                "EnerTrackCore", "EnerTrackKit", "EnerTrackRuntime", "EnerTrackTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,9 +109,11 @@ let package = Package(
         .target(
             name: "EnerTrackCLI",
             dependencies: [
-                "EnerTrackKit", "EnerTrackIngest", "EnerTrackSQLite", "EnerTrackTelegram", "EnerTrackWeb",
+                "EnerTrackKit", "EnerTrackIngest", "EnerTrackRuntime", "EnerTrackSQLite", "EnerTrackTelegram",
+                "EnerTrackWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

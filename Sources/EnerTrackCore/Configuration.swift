@@ -156,6 +156,9 @@ public struct Configuration: Sendable {
         self[.timeZone].flatMap(SiteTimeZone.parse) ?? .current
     }
 
+    /// `ENERTRACK_LANG`, else Spanish.
+    public var defaultLanguage: Language { self[.language].flatMap(Language.init(rawValue:)) ?? .es }
+
     /// Whether the directory store is MariaDB (`MYSQL_HOST` or `MYSQL_SOCKET` set) or embedded SQLite.
     public var usesMariaDB: Bool { self[.mysqlHost] != nil || self[.mysqlSocket] != nil }
 

@@ -1,4 +1,5 @@
 import CCurl
+import EnerTrackRuntime
 import Foundation
 
 /// A small HTTP/1.1 client over one libcurl easy handle: the connection is kept alive between
@@ -46,13 +47,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval)
         async throws -> Response
     {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(
-                    with: Result {
-                        try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout)
-                    })
-            }
+        try await Blocking.run(on: queue) {
+            try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout)
         }
     }
 

@@ -26,12 +26,9 @@ public enum SimulateRunner {
 
     /// Publishes until `duration` passes (or forever); `progress` gets a line now and then.
     public static func run(
-        configuration: Configuration, options: Options, progress: @Sendable (String) -> Void
+        settings: MQTTSettings, prefix: String, timeZone: TimeZone, options: Options,
+        progress: @Sendable (String) -> Void
     ) async throws -> Summary {
-        let clientID = options.clientID ?? "enertrack-simulate-\(getpid())"
-        let settings = try IngestRunner.mqttSettings(
-            configuration, clientID: clientID, purpose: "simulate", cleanSession: true)
-        let prefix = configuration[.mqttTopicPrefix] ?? "enertrack"
         let watcher = ConnectionWatcher()
         let client = try MQTTClient(settings: settings, subscriptions: [], delegate: watcher)
         client.start()
@@ -55,7 +52,7 @@ public enum SimulateRunner {
             while summary.readings < due {
                 let now = Date().milliseconds
                 let reading = simulator.reading(
-                    meter: next % options.nodes, time: now, timeZone: configuration.timeZone)
+                    meter: next % options.nodes, time: now, timeZone: timeZone)
                 next += 1
                 for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {
                     client.publish(topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos)

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import EnerTrackSQL
 import Foundation
 

@@ -1,17 +1,6 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
-
-/// Runs blocking Connector/C calls on their own threads, never on the async executor (or a NIO
-/// event loop). Concurrency is bounded by the pool: one call per checked-out connection.
-enum Blocking {
-    private static let queue = DispatchQueue(label: "enertrack.mariadb", attributes: .concurrent)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-}
 
 /// A bounded pool of connections; a task waits when all are checked out.
 actor MariaDBPool {

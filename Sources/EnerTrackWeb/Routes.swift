@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -209,23 +210,23 @@ extension WebApp {
     }
 }
 
-/// `enertrack serve`: the web server as a service with graceful shutdown.
+/// The HTTP servers, as services for `ServiceRunner` (the command line runs them).
 public enum WebServer {
-    public static func run(app: WebApp, host: String, port: Int, logger: Logger) async throws {
-        var quiet = logger
-        quiet.logLevel = .warning
-        let application = Application(
+    /// `enertrack serve`: the dashboard, the API and the webhook.
+    public static func service(app: WebApp, host: String, port: Int, logger: Logger) -> any Service {
+        Application(
             router: app.router(), configuration: .init(address: .hostname(host, port: port), serverName: "enertrack"),
-            logger: quiet)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(
-                        service: application, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .gracefullyShutdownGroup)
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
-        logger.notice("serving on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
-        try await group.run()
+            logger: StderrLogHandler.quiet(logger))
+    }
+
+    /// `GET /metrics` and nothing else: `ingest --metrics-listen`'s Prometheus text.
+    public static func metrics(
+        host: String, port: Int, logger: Logger, text: @escaping @Sendable () -> String
+    ) -> any Service {
+        let router = Router()
+        router.get("metrics") { _, _ in text() }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "enertrack-ingest"),
+            logger: StderrLogHandler.quiet(logger))
     }
 }

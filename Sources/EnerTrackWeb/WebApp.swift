@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackTelegram
 import Foundation
 import HTTPTypes
@@ -189,24 +190,12 @@ public final class WebApp: Sendable {
     /// scrypt off the request's executor, at most a few at a time.
     func verify(_ password: String, against hash: String) async -> Bool {
         let hasher = self.hasher
-        return await passwordChecks.run {
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async {
-                    continuation.resume(returning: hasher.verify(password, against: hash))
-                }
-            }
-        }
+        return await passwordChecks.run { await Blocking.run { hasher.verify(password, against: hash) } }
     }
 
     func hash(_ password: String) async throws -> String {
         let hasher = self.hasher
-        return try await passwordChecks.run {
-            try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async {
-                    continuation.resume(with: Result { try hasher.hash(password) })
-                }
-            }
-        }
+        return try await passwordChecks.run { try await Blocking.run { try hasher.hash(password) } }
     }
 
     // MARK: Cookies

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnerTrackCore
 import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackTelegram
 import Foundation
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnerTrackCore
 import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackTelegram
 import EnerTrackWeb
 import Foundation
@@ -140,7 +141,9 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         defer { live.cancel() }
-        try await WebServer.run(app: app, host: listen, port: port, logger: logger)
+        logger.notice("serving on http://\(listen.contains(":") ? "[\(listen)]" : listen):\(port)")
+        try await ServiceRunner.run(
+            [WebServer.service(app: app, host: listen, port: port, logger: logger)], logger: logger)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackIngest
+import EnerTrackKit
+import EnerTrackRuntime
+import EnerTrackWeb
+import ServiceLifecycle
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,7 +64,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError("--share GROUP must be a non-empty name without '/', '+' or '#'")
         }
         if let metricsListen {
-            do { _ = try IngestRunner.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
+            do { _ = try IngestAssembly.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -75,8 +79,22 @@ struct IngestCommand: AsyncParsableCommand {
         options.maxClockAhead = configuration.maxClockAhead
         options.maxNewNodesPerHour = configuration[.maxNewNodes].flatMap(Double.init).map { Int($0) } ?? 100
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
-        try await IngestRunner.run(
-            configuration: configuration, options: options, clientID: clientID, metricsListen: metricsListen,
-            logger: logger)
+        IngestService.limitMallocArenas()
+        let listen = try metricsListen.map(IngestAssembly.parseListen)
+        let mqtt = try IngestAssembly.mqttSettings(
+            configuration, clientID: clientID, purpose: "ingest", cleanSession: false)
+        let dataDirectory = try Stores.ensureDataDirectory(configuration.dataDirectory)
+        let service = try IngestService(
+            mqtt: mqtt, series: try Stores.series(configuration), directory: try Stores.directory(configuration),
+            spoolDirectory: IngestAssembly.spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
+            prefix: configuration[.mqttTopicPrefix] ?? "enertrack", logger: logger)
+        var services: [any Service] = [service]
+        if let listen {
+            let metrics = service.metrics
+            services.append(
+                WebServer.metrics(host: listen.host, port: listen.port, logger: logger) { metrics.prometheusText() })
+            logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
+        }
+        try await ServiceRunner.run(services, logger: logger)
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EnerTrackCore
-import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackTelegram
 import EnerTrackWeb
 import Foundation
@@ -58,7 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1"
             )
         }
-        try await WebServer.run(app: app, host: listen, port: port, logger: logger)
+        logger.notice("serving on http://\(listen.contains(":") ? "[\(listen)]" : listen):\(port)")
+        try await ServiceRunner.run(
+            [WebServer.service(app: app, host: listen, port: port, logger: logger)], logger: logger)
     }
 
     static func app(

@@ -59,7 +59,13 @@ struct SimulateCommand: AsyncParsableCommand {
         options.json = format == .json
         options.qos = qos
         options.nodePrefix = nodePrefix
-        let summary = try await SimulateRunner.run(configuration: configuration, options: options) {
+        let settings = try IngestAssembly.mqttSettings(
+            configuration, clientID: options.clientID ?? "enertrack-simulate-\(getpid())", purpose: "simulate",
+            cleanSession: true)
+        let summary = try await SimulateRunner.run(
+            settings: settings, prefix: configuration[.mqttTopicPrefix] ?? "enertrack",
+            timeZone: configuration.timeZone, options: options
+        ) {
             Print.err($0 + "\n")
         }
         Print.out(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EnerTrackCore
-import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackTelegram
 import Foundation
 
@@ -202,9 +202,12 @@ struct TelegramCommand: AsyncParsableCommand {
             options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
             options.defaultLanguage = configuration.defaultLanguage
             options.timeZone = configuration.timeZone
-            try await TelegramBotRunner.run(
-                configuration: configuration, options: options,
-                logger: StderrLogHandler.logger(label: "telegram", level: .info))
+            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            let logger = StderrLogHandler.logger(label: "telegram", level: .info)
+            let service = TelegramBotService(
+                directory: try Stores.directory(configuration), series: try Stores.series(configuration), bot: bot,
+                options: options, logger: logger)
+            try await ServiceRunner.run([service], logger: logger)
         }
     }
 }

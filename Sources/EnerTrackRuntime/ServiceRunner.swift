@@ -1,0 +1,20 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs long-lived services (`ingest`, `serve`, `telegram bot`) until SIGTERM or SIGINT: one
+/// group, shut down gracefully as a whole when a signal arrives or any service ends, with or
+/// without an error (a web server without its MQTT consumer is a half-running unit that
+/// systemd should restart, not keep).
+public enum ServiceRunner {
+    public static func run(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map {
+                    .init(
+                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: StderrLogHandler.quiet(logger)))
+        try await group.run()
+    }
+}
