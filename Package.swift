@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "EnerTrackTelegram",
             dependencies: [
-                "EnerTrackCore", "EnerTrackKit", "EnerTrackHTTP", "EnerTrackRuntime",
+                "EnerTrackCore", "EnerTrackHTTP", "EnerTrackRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

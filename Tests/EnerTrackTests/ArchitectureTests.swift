@@ -30,3 +30,51 @@ struct ArchitectureTests {
         #expect(offenders.isEmpty, "SQL outside the store modules:\n\(offenders.joined(separator: "\n"))")
     }
 }
+
+extension ArchitectureTests {
+    /// Edges the sources do not import but the build needs (GRDB's SQLite is linked, not imported).
+    static let linkedOnly: Set<String> = ["EnerTrackSQLite → GRDBSQLite"]
+
+    @Test("no dead target edges: every dependency Package.swift declares is imported by that target")
+    func noDeadEdges() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // A scratch path of its own: `swift test` holds the lock of the package's .build.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("enertrack-dump-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        process.arguments = [
+            "swift", "package", "--package-path", packageRoot.path, "--scratch-path", scratch, "dump-package",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "swift package dump-package failed")
+        struct Manifest: Decodable {
+            struct Target: Decodable {
+                var name: String
+                var type: String
+                var dependencies: [[String: [String?]]]
+            }
+            var targets: [Target]
+        }
+        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        var dead: [String] = []
+        for target in manifest.targets where ["regular", "executable"].contains(target.type) {
+            let folder = packageRoot.appendingPathComponent("Sources/\(target.name)").path
+            var imports = ""
+            for case let file as String in FileManager.default.enumerator(atPath: folder)?.allObjects ?? []
+            where file.hasSuffix(".swift") {
+                imports += try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+            }
+            for dependency in target.dependencies.compactMap({ $0.values.first?.first ?? nil }) {
+                let edge = "\(target.name) → \(dependency)"
+                guard !Self.linkedOnly.contains(edge) else { continue }
+                if imports.range(of: "import \(dependency)\n") == nil { dead.append(edge) }
+            }
+        }
+        #expect(dead.isEmpty, "declared but never imported:\n\(dead.joined(separator: "\n"))")
+    }
+}
