@@ -62,10 +62,11 @@ public final class BotAPI: Sendable {
     public func abortPolling() { pollHTTP.abort() }
 
     /// Calls a method; returns its `result`.
-    public func call(
-        _ method: String, _ parameters: [String: any Sendable], timeout: TimeInterval? = nil, chatID: Int64? = nil
-    ) async throws -> Any {
-        let body = try JSONSerialization.data(withJSONObject: parameters)
+    func call<Result: Decodable>(
+        _ method: String, _ parameters: some Encodable, as: Result.Type, timeout: TimeInterval? = nil,
+        chatID: Int64? = nil
+    ) async throws -> Result? {
+        let body = try JSONEncoder().encode(parameters)
         let url = base.appendingPathComponent("bot\(token)").appendingPathComponent(method)
         let client = method == "getUpdates" ? pollHTTP : http
         var attempt = 0
@@ -79,14 +80,13 @@ public final class BotAPI: Sendable {
             } catch CurlHTTPClient.TransportError.failed(_, let reason) {
                 throw BotAPIError.unavailable(reason)
             }
-            let answer = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
-            if response.status == 200, answer["ok"] as? Bool == true { return answer["result"] ?? NSNull() }
-            let description = scrub(answer["description"] as? String ?? "HTTP \(response.status)")
+            let answer = try? JSONDecoder().decode(BotAnswer<Result>.self, from: response.body)
+            if response.status == 200, let answer, answer.ok { return answer.result }
+            let description = scrub(answer?.description ?? "HTTP \(response.status)")
             switch response.status {
             case 429:
-                let parameters = answer["parameters"] as? [String: Any]
                 // The server's number, bounded: NaN, negative or huge never reach a conversion.
-                let asked = (parameters?["retry_after"] as? NSNumber)?.doubleValue ?? 1
+                let asked = answer?.parameters?.retryAfter ?? 1
                 let wait = asked.isFinite ? min(max(asked, 0), 1e9) : 1e9
                 guard attempt < 4, wait <= maxRetryAfter else {
                     throw BotAPIError.unavailable("rate limited (retry after \(Int64(saturating: wait)) s)")
@@ -111,7 +111,7 @@ public final class BotAPI: Sendable {
 
     /// The bot's username (for t.me deep links).
     public func username() async throws -> String {
-        guard let me = try await call("getMe", [:]) as? [String: Any], let username = me["username"] as? String else {
+        guard let username = try await call("getMe", BotRequest.None(), as: BotUser.self)?.username else {
             throw BotAPIError.unavailable("getMe answered without a username")
         }
         return username
@@ -122,18 +122,26 @@ public final class BotAPI: Sendable {
         for part in TelegramText.split(html) {
             await pacer.wait(chatID: chatID)
             _ = try await call(
-                "sendMessage",
-                ["chat_id": chatID, "text": part, "parse_mode": "HTML", "disable_web_page_preview": true],
-                chatID: chatID)
+                "sendMessage", BotRequest.SendMessage(chatID: chatID, text: part), as: Ignored.self, chatID: chatID)
         }
     }
 
     /// Updates after `offset`, waiting up to `timeout` seconds for one.
-    public func updates(offset: Int64, timeout: Int) async throws -> [[String: Any]] {
+    public func updates(offset: Int64, timeout: Int) async throws -> [TelegramUpdate] {
         let result = try await call(
-            "getUpdates", ["offset": offset, "timeout": timeout, "allowed_updates": ["message"]],
+            "getUpdates", BotRequest.GetUpdates(offset: offset, timeout: timeout), as: [Lossy<TelegramUpdate>].self,
             timeout: TimeInterval(timeout) + self.timeout)
-        return result as? [[String: Any]] ?? []
+        return (result ?? []).compactMap(\.value)
+    }
+
+    /// Sends updates to `url` with `secretToken` (webhook mode).
+    public func setWebhook(url: String, secretToken: String) async throws {
+        _ = try await call("setWebhook", BotRequest.SetWebhook(url: url, secretToken: secretToken), as: Ignored.self)
+    }
+
+    /// Back to polling: no webhook.
+    public func deleteWebhook() async throws {
+        _ = try await call("deleteWebhook", BotRequest.DeleteWebhook(), as: Ignored.self)
     }
 }
 

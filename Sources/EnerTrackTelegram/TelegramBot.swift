@@ -51,7 +51,7 @@ public struct TelegramBotService: Service {
             while !Task.isShuttingDownGracefully {
                 notifier.notify("WATCHDOG=1")  // the loop turns, even while the Bot API is down
                 let offset = Int64(try await directory.stateValue(Self.offsetKey) ?? "0") ?? 0
-                let updates: [[String: Any]]
+                let updates: [TelegramUpdate]
                 do {
                     updates = try await bot.updates(offset: offset, timeout: options.pollTimeout)
                     if failures > 0 { logger.info("the Bot API answers again") }
@@ -65,9 +65,8 @@ public struct TelegramBotService: Service {
                     continue
                 }
                 for update in updates {
-                    guard let id = (update["update_id"] as? NSNumber)?.int64Value else { continue }
                     await handle(update)
-                    try await directory.setStateValue(Self.offsetKey, String(id + 1))
+                    try await directory.setStateValue(Self.offsetKey, String(update.updateID + 1))
                 }
             }
         } onGracefulShutdown: {
@@ -79,8 +78,8 @@ public struct TelegramBotService: Service {
 
     /// An update that came through the webhook (`serve`): handled once, by update id, and
     /// answered like a polled one.
-    public func handleWebhook(_ update: [String: Any]) async throws {
-        guard let id = (update["update_id"] as? NSNumber)?.int64Value else { return }
+    public func handleWebhook(_ update: TelegramUpdate) async throws {
+        let id = update.updateID
         let next = Int64(try await directory.stateValue(Self.offsetKey) ?? "0") ?? 0
         guard id >= next else { return }  // Telegram retried one we answered already
         await handle(update)
@@ -88,12 +87,11 @@ public struct TelegramBotService: Service {
     }
 
     /// Answers one update; failures are logged, never fatal (the next update still gets its turn).
-    func handle(_ update: [String: Any]) async {
-        guard let message = update["message"] as? [String: Any], let chat = message["chat"] as? [String: Any],
-            let chatID = (chat["id"] as? NSNumber)?.int64Value
-        else { return }
-        let text = (message["text"] as? String ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let telegramLanguage = ((message["from"] as? [String: Any])?["language_code"] as? String).flatMap { code in
+    func handle(_ update: TelegramUpdate) async {
+        guard let message = update.message else { return }
+        let chatID = message.chat.id
+        let text = (message.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let telegramLanguage = message.from?.languageCode.flatMap { code in
             Language(rawValue: String(code.prefix(2)))
         }
         do {

@@ -1,6 +1,7 @@
 import EnerTrackCore
 import EnerTrackKit
 import EnerTrackRuntime
+import EnerTrackTelegram
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -141,7 +142,7 @@ extension WebApp {
                 return app.jsonError(.forbidden, "wrong secret token")
             }
             let body = try await request.body.collect(upTo: context.maxUploadSize)
-            guard let update = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            guard let update = TelegramUpdate.decode(Data(buffer: body)) else {
                 return app.jsonError(.badRequest, "not a Telegram update")
             }
             try await telegram.handleWebhook(update)

@@ -128,6 +128,10 @@ struct TelegramTests {
             logPath: site.harness.dataDirectory + "/bot.log")
         #expect(await bot.waitForLog("polling"), "\(bot.log)")
 
+        // Updates of unexpected shapes are skipped (the bot reads them through Codable types).
+        try site.standIn.pushRaw(["message": ["chat": ["id": "200"], "text": 5]])
+        try site.standIn.pushRaw(["message": "not an object"])
+        try site.standIn.pushRaw(["edited_message": ["chat": ["id": 200], "text": "/status"]])
         // Strangers first: no data, just how to link.
         try site.standIn.push(chat: 200, "/status")
         try site.standIn.push(chat: 200, "hello")
@@ -373,6 +377,10 @@ struct TelegramWebhookTests {
             #expect(try await post(start, secret: "guess").status == .forbidden)
             #expect(try await post(start, secret: "webhook-secret-1").status == .ok)
             #expect(try await post(start, secret: "webhook-secret-1").status == .ok, "a retried update")
+            #expect(try await post(["update_id": "501"], secret: "webhook-secret-1").status == .badRequest)
+            let odd: [String: Any] = ["update_id": 501, "message": ["chat": "none"]]
+            #expect(
+                try await post(odd, secret: "webhook-secret-1").status == .ok, "a message of another shape: ignored")
         }
         let sent = try site.standIn.sent()
         #expect(

@@ -155,7 +155,7 @@ struct TelegramCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
             if action == "delete" {
-                _ = try await bot.call("deleteWebhook", ["drop_pending_updates": false])
+                try await bot.deleteWebhook()
                 Print.err("webhook deleted; 'telegram bot' can poll again\n")
                 return
             }
@@ -164,8 +164,7 @@ struct TelegramCommand: AsyncParsableCommand {
                     .configuration,
                     "set TELEGRAM_WEBHOOK_SECRET first (the same value for serve): 1-256 characters A-Z a-z 0-9 _ -")
             }
-            _ = try await bot.call(
-                "setWebhook", ["url": url ?? "", "secret_token": secret, "allowed_updates": ["message"]])
+            try await bot.setWebhook(url: url ?? "", secretToken: secret)
             Print.err("Telegram now sends updates to \(url ?? "")\n")
         }
     }

@@ -67,6 +67,11 @@ final class TelegramStandIn: @unchecked Sendable {
         _ = try control("updates", ["chat_id": chat, "text": text, "language_code": language])
     }
 
+    /// An update of any shape (its `update_id` is the stand-in's next).
+    func pushRaw(_ update: [String: Any]) throws {
+        _ = try control("updates", ["raw": update])
+    }
+
     func fail(_ method: String, status: Int, retryAfter: Int? = nil, chat: Int64? = nil, times: Int = 1) throws {
         var body: [String: Any] = ["method": method, "status": status, "times": times]
         if let retryAfter { body["retry_after"] = retryAfter }
