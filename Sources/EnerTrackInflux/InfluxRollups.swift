@@ -42,9 +42,7 @@ extension InfluxSeriesStore {
         for series in try await series(query) {
             guard let node = series.tags["node"] else { continue }
             for row in series.values where row.count >= 3 {
-                guard let time = (row[0] as? NSNumber)?.int64Value, let start = (row[1] as? NSNumber)?.int64Value,
-                    let finish = (row[2] as? NSNumber)?.int64Value
-                else { continue }
+                guard let time = row[0].int64, let start = row[1].int64, let finish = row[2].int64 else { continue }
                 marks[node, default: ([], Int64.min)].spans.append((start, finish))
                 marks[node]!.newest = max(marks[node]!.newest, time)
             }
@@ -86,11 +84,12 @@ extension InfluxSeriesStore {
         func quoted(_ text: String) -> String {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
-        let object: [String: String] = [
-            "start": rfc3339(from ?? 0), "stop": rfc3339(through.map { $0 + 1 } ?? 4_102_444_800_000),
-            "predicate": "_measurement=\(quoted(measurement)) AND node=\(quoted(node))",
-        ]
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let object = InfluxDeleteRequest(
+            start: rfc3339(from ?? 0), stop: rfc3339(through.map { $0 + 1 } ?? 4_102_444_800_000),
+            predicate: "_measurement=\(quoted(measurement)) AND node=\(quoted(node))")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = (try? encoder.encode(object)) ?? Data()
         var request = self.request(
             path: "/api/v2/delete", query: [("org", settings.organization ?? ""), ("bucket", settings.queryDatabase)],
             method: "POST")
@@ -167,8 +166,8 @@ extension InfluxSeriesStore {
         var sums: [(time: Int64, kwh: Double, full: Int64)] = []
         for series in try await series(query) {
             for row in series.values where row.count >= 3 {
-                guard let time = (row[0] as? NSNumber)?.int64Value else { continue }
-                sums.append((time, (row[1] as? NSNumber)?.doubleValue ?? 0, (row[2] as? NSNumber)?.int64Value ?? 0))
+                guard let time = row[0].int64 else { continue }
+                sums.append((time, row[1].double ?? 0, row[2].int64 ?? 0))
             }
         }
         if sums.isEmpty, try await !readings(node: node, from: start, to: last.upperBound, limit: 1).isEmpty {
@@ -202,10 +201,10 @@ extension InfluxSeriesStore {
                 series.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             for values in series.values {
                 func double(_ name: String) -> Double? {
-                    index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.doubleValue : nil }
+                    index[name].flatMap { $0 < values.count ? values[$0].double : nil }
                 }
                 func integer(_ name: String) -> Int64? {
-                    index[name].flatMap { $0 < values.count ? (values[$0] as? NSNumber)?.int64Value : nil }
+                    index[name].flatMap { $0 < values.count ? values[$0].int64 : nil }
                 }
                 guard let bucket = integer("time") else { continue }
                 rows.append(
@@ -227,7 +226,7 @@ extension InfluxSeriesStore {
     public func rebuildRollups(from: Int64?) async throws {
         let tagQuery = "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \"node\""
         let nodes = try await series(tagQuery).flatMap { series in
-            series.values.compactMap { $0.count > 1 ? $0[1] as? String : nil }
+            series.values.compactMap { $0.count > 1 ? $0[1].string : nil }
         }
         for node in nodes {
             guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,

@@ -156,9 +156,9 @@ public final class InfluxSeriesStore: SeriesStore {
         var means: [String: Double] = [:]
         for series in try await series(query) {
             guard let node = series.tags["node"], let row = series.values.first, row.count > 1,
-                let mean = row[1] as? NSNumber
+                let mean = row[1].double
             else { continue }
-            means[node] = mean.doubleValue
+            means[node] = mean
         }
         return means
     }
@@ -171,17 +171,17 @@ public final class InfluxSeriesStore: SeriesStore {
     struct Series {
         var tags: [String: String]
         var columns: [String]
-        var values: [[Any]]
+        var values: [[InfluxValue]]
 
         func readings(defaultNode: String?) -> [Reading] {
             let node = tags["node"] ?? defaultNode ?? ""
             let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) }
             }
             return values.compactMap { row in
-                guard let time = (row.first as? NSNumber)?.int64Value else { return nil }
+                guard let time = row.first?.int64 else { return nil }
                 var reading = Reading(node: node, time: time)
                 for (index, quantity) in indices where index < row.count {
-                    reading[quantity] = (row[index] as? NSNumber)?.doubleValue
+                    reading[quantity] = row[index].double
                 }
                 return reading
             }
@@ -190,20 +190,15 @@ public final class InfluxSeriesStore: SeriesStore {
 
     func series(_ query: String) async throws -> [Series] {
         let data = try await influxQL(query)
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let results = root["results"] as? [[String: Any]]
-        else {
+        guard let answer = try? JSONDecoder().decode(InfluxAnswer.self, from: data) else {
             throw SeriesError.failed(
                 store: location, reason: "InfluxDB answered a query with something that is not InfluxQL JSON")
         }
         var all: [Series] = []
-        for result in results {
-            if let error = result["error"] as? String { throw SeriesError.failed(store: location, reason: error) }
-            for series in result["series"] as? [[String: Any]] ?? [] {
-                all.append(
-                    Series(
-                        tags: series["tags"] as? [String: String] ?? [:], columns: series["columns"] as? [String] ?? [],
-                        values: series["values"] as? [[Any]] ?? []))
+        for result in answer.results {
+            if let error = result.error { throw SeriesError.failed(store: location, reason: error) }
+            for series in result.series ?? [] {
+                all.append(Series(tags: series.tags ?? [:], columns: series.columns, values: series.values ?? []))
             }
         }
         return all
@@ -304,9 +299,10 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     private static func message(_ data: Data) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            if let error = object["error"] as? String { return error }
-            if let message = object["message"] as? String { return message }
+        if let body = try? JSONDecoder().decode(InfluxErrorBody.self, from: data),
+            let text = body.error ?? body.message
+        {
+            return text
         }
         return String(decoding: data.prefix(200), as: UTF8.self)
     }

@@ -10,7 +10,9 @@ public struct TelegramUpdate: Decodable, Sendable, Equatable {
         }
         public struct Sender: Decodable, Sendable, Equatable {
             public var languageCode: String?
-            enum CodingKeys: String, CodingKey { case languageCode = "language_code" }
+            enum CodingKeys: String, CodingKey {
+                case languageCode = "language_code"
+            }
         }
         public var chat: Chat
         public var text: String?
@@ -46,7 +48,9 @@ struct Lossy<Value: Decodable & Sendable>: Decodable, Sendable {
 struct BotAnswer<Result: Decodable>: Decodable {
     struct Parameters: Decodable {
         var retryAfter: Double?
-        enum CodingKeys: String, CodingKey { case retryAfter = "retry_after" }
+        enum CodingKeys: String, CodingKey {
+            case retryAfter = "retry_after"
+        }
     }
     var ok: Bool
     var result: Result?
@@ -67,26 +71,37 @@ enum BotRequest {
         var parseMode = "HTML"
         var disableWebPagePreview = true
         enum CodingKeys: String, CodingKey {
-            case chatID = "chat_id", text, parseMode = "parse_mode", disableWebPagePreview = "disable_web_page_preview"
+            case chatID = "chat_id"
+            case text
+            case parseMode = "parse_mode"
+            case disableWebPagePreview = "disable_web_page_preview"
         }
     }
     struct GetUpdates: Encodable {
         var offset: Int64
         var timeout: Int
         var allowedUpdates = ["message"]
-        enum CodingKeys: String, CodingKey { case offset, timeout, allowedUpdates = "allowed_updates" }
+        enum CodingKeys: String, CodingKey {
+            case offset
+            case timeout
+            case allowedUpdates = "allowed_updates"
+        }
     }
     struct SetWebhook: Encodable {
         var url: String
         var secretToken: String
         var allowedUpdates = ["message"]
         enum CodingKeys: String, CodingKey {
-            case url, secretToken = "secret_token", allowedUpdates = "allowed_updates"
+            case url
+            case secretToken = "secret_token"
+            case allowedUpdates = "allowed_updates"
         }
     }
     struct DeleteWebhook: Encodable {
         var dropPendingUpdates = false
-        enum CodingKeys: String, CodingKey { case dropPendingUpdates = "drop_pending_updates" }
+        enum CodingKeys: String, CodingKey {
+            case dropPendingUpdates = "drop_pending_updates"
+        }
     }
     struct None: Encodable {}
 }
