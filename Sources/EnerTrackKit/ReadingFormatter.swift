@@ -28,6 +28,7 @@ public struct ReadingFormatter: Sendable {
     /// `first` is true for the first page (JSON needs to know where commas go).
     public func page(_ readings: [Reading], first: Bool) -> String {
         var out = ""
+        var json = JSONWriter(capacity: format == .json ? readings.count * 160 : 0)
         for (index, reading) in readings.enumerated() {
             let time = ISO8601.format(milliseconds: reading.time, timeZone: timeZone)
             switch format {
@@ -38,15 +39,18 @@ public struct ReadingFormatter: Sendable {
                     ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(
                         separator: ",") + "\n"
             case .json:
-                if !(first && index == 0) { out += "," }
-                out += "\n  {\"time\": \"\(time)\", \"node\": \"\(reading.node)\""
+                json.raw(first && index == 0 ? "\n  {\"time\": " : ",\n  {\"time\": ")
+                json.string(time)
+                json.raw(", \"node\": ")
+                json.string(reading.node)
                 for quantity in Quantity.allCases {
-                    out += ", \"\(quantity.rawValue)\": " + (reading[quantity].map(Self.number) ?? "null")
+                    json.raw(", \"\(quantity.rawValue)\": ")
+                    json.number(reading[quantity])
                 }
-                out += "}"
+                json.raw("}")
             }
         }
-        return out
+        return format == .json ? json.text : out
     }
 
     public func footer(empty: Bool) -> String {
@@ -54,10 +58,7 @@ public struct ReadingFormatter: Sendable {
     }
 
     /// The shortest text that reads back as the same double (`230.1`, `12`).
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
-    }
+    static func number(_ value: Double) -> String { JSONWriter.number(value) }
 
     private func row(_ cells: [String]) -> String {
         // 29: an ISO 8601 time with milliseconds and an offset.

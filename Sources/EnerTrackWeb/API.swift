@@ -59,25 +59,33 @@ extension WebApp {
         let quantities = Quantity.allCases.sorted { $0.rawValue < $1.rawValue }
         let beforeTime = quantities.filter { $0.rawValue < "time" }
         let afterTime = quantities.filter { $0.rawValue > "time" }
-        var out = "{\"node\":" + JSONValue.string(view.node.espID).compact() + ",\"readings\":["
-        out.reserveCapacity(readings.count * 140)
+        var out = JSONWriter(capacity: readings.count * 140 + 64)
+        out.raw("{\"node\":")
+        out.string(view.node.espID)
+        out.raw(",\"readings\":[")
         for (index, reading) in readings.enumerated() {
-            out += index == 0 ? "{" : ",{"
+            out.raw(index == 0 ? "{" : ",{")
             for quantity in beforeTime {
                 if let value = reading[quantity] {
-                    out += "\"\(quantity.rawValue)\":" + JSONValue.number(value).compact() + ","
+                    out.raw("\"\(quantity.rawValue)\":")
+                    out.number(value)
+                    out.raw(",")
                 }
             }
-            out += "\"time\":\"" + ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone) + "\""
+            out.raw("\"time\":")
+            out.string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))
             for quantity in afterTime {
                 if let value = reading[quantity] {
-                    out += ",\"\(quantity.rawValue)\":" + JSONValue.number(value).compact()
+                    out.raw(",\"\(quantity.rawValue)\":")
+                    out.number(value)
                 }
             }
-            out += "}"
+            out.raw("}")
         }
-        out += "],\"truncated\":" + (readings.count == 10_000 ? "true" : "false") + "}"
-        return respond(out, type: "application/json")
+        out.raw("],\"truncated\":")
+        out.bool(readings.count == 10_000)
+        out.raw("}")
+        return respond(out.text, type: "application/json")
     }
 
     /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup
