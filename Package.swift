@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "EnerTrackTelegram",
             dependencies: [
-                "EnerTrackCore", "EnerTrackHTTP", "EnerTrackRuntime",
+                "EnerTrackCore", "EnerTrackHTTP", "EnerTrackKit", "EnerTrackRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import EnerTrackRuntime
 import Foundation
 import Logging
@@ -142,41 +143,40 @@ public struct TelegramBotService: Service {
         }
     }
 
-    private func assignedNodes(_ link: TelegramLink) async throws -> [Assignment] {
-        try await directory.assignments(AssignmentFilter(username: link.username))
+    /// The chat's user's nodes, as the dashboard shows them (`NodeViews`).
+    private func views(_ link: TelegramLink, latest: Bool) async throws -> [NodeView] {
+        try await NodeViews.of(
+            userID: link.userID, username: link.username, directory: directory, series: series,
+            inactiveAfter: options.inactiveAfter, latest: latest)
     }
 
+    private func label(_ node: Node) -> String { node.name.map { "\($0) (\(node.espID))" } ?? node.espID }
+
     private func status(_ link: TelegramLink, _ messages: Messages) async throws -> String {
-        let assigned = try await assignedNodes(link)
-        guard !assigned.isEmpty else { return messages.noNodes }
-        let espIDs = assigned.map(\.espID)
+        let views = try await views(link, latest: true)
+        guard !views.isEmpty else { return messages.noNodes }
+        let espIDs = views.map(\.node.espID)
         let now = Date().milliseconds
-        let latest = try await series.latest(nodes: espIDs)
         let means = try await series.meanPower(nodes: espIDs, from: now - options.windowMS, to: now)
         let rules = try await directory.alertRules(userID: link.userID)
-        return assigned.map { assignment in
-            let rule = rules.first { $0.espID == assignment.espID }
-            let label = assignment.nodeName.map { "\($0) (\(assignment.espID))" } ?? assignment.espID
+        return views.map { view in
+            let rule = rules.first { $0.espID == view.node.espID }
             return messages.statusLine(
-                node: label, powerKW: latest[assignment.espID]?.power.map { $0 / 1000 },
-                meanKW: means[assignment.espID].map { $0 / 1000 },
+                node: label(view.node), powerKW: view.latest?.power.map { $0 / 1000 },
+                meanKW: means[view.node.espID].map { $0 / 1000 },
                 thresholdKW: rule?.thresholdKW, state: rule?.state, windowMS: options.windowMS)
         }.joined(separator: "\n")
     }
 
     private func nodes(_ link: TelegramLink, _ messages: Messages) async throws -> String {
-        let assigned = try await assignedNodes(link)
-        guard !assigned.isEmpty else { return messages.noNodes }
-        var lines: [String] = []
-        for assignment in assigned {
-            guard let node = try await directory.node(espID: assignment.espID) else { continue }
-            let status = NodeStatus(node: node, now: Date(), inactiveAfter: options.inactiveAfter)
-            let seen = node.lastSeen.map { ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone) }
-            lines.append(
-                messages.nodeLine(
-                    node: node.name.map { "\($0) (\(node.espID))" } ?? node.espID, status: status, lastSeen: seen))
-        }
-        return lines.joined(separator: "\n")
+        let views = try await views(link, latest: false)
+        guard !views.isEmpty else { return messages.noNodes }
+        return views.map { view in
+            let seen = view.node.lastSeen.map {
+                ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone)
+            }
+            return messages.nodeLine(node: label(view.node), status: view.status, lastSeen: seen)
+        }.joined(separator: "\n")
     }
 }
 

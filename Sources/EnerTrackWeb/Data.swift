@@ -2,30 +2,12 @@ import EnerTrackCore
 import EnerTrackKit
 import Foundation
 
-/// A node as one user sees it.
-struct NodeView: Sendable {
-    var assignment: Assignment
-    var node: Node
-    var status: NodeStatus
-    var latest: Reading?
-
-    var label: String { node.name.map { "\($0)" } ?? node.espID }
-}
-
 extension WebApp {
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
-        let user = viewer.user
-        let rows = try await directory.userNodes(userID: user.id, username: user.username)
-        guard !rows.isEmpty else { return [] }
-        let latest = withLatest ? try await series.latest(nodes: rows.map(\.node.espID)) : [:]
-        let now = Date()
-        return rows.map { row in
-            NodeView(
-                assignment: row.assignment, node: row.node,
-                status: NodeStatus(node: row.node, now: now, inactiveAfter: options.inactiveAfter),
-                latest: latest[row.node.espID])
-        }
+        try await NodeViews.of(
+            userID: viewer.user.id, username: viewer.user.username, directory: directory, series: series,
+            inactiveAfter: options.inactiveAfter, latest: withLatest)
     }
 
     /// One of the viewer's nodes, or nil: another user's node and a node that does not exist

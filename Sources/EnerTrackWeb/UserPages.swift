@@ -220,7 +220,7 @@ extension WebApp {
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
                 <td><form method="post" action="/alerts" class="d-flex gap-2">\(csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
-                  <input class="form-control form-control-sm" name="kw" type="number" min="0.01" max="10000" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
+                  <input class="form-control form-control-sm" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
                   <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form></td>
                 <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), options.timeZone))</small>"))</td>
                 <td>\(rule == nil ? "" as HTML : """
@@ -250,7 +250,7 @@ extension WebApp {
                 "/alerts", flash: l("Alert on {0} removed.", view.label))
         }
         guard let kw = (form["kw"] ?? "").replacingOccurrences(of: ",", with: ".").nonEmpty.flatMap(Double.init),
-            kw.isFinite, kw > 0, kw <= 10_000
+            AlertRules.isThreshold(kw)
         else {
             return redirect(
                 "/alerts",

@@ -37,8 +37,9 @@ struct AlertsCommand: AsyncParsableCommand {
         var kw: Double
 
         func validate() throws {
-            guard kw.isFinite, kw > 0, kw <= 10_000 else {
-                throw ValidationError("--kw must be a number of kW above 0 (and at most 10000)")
+            guard AlertRules.isThreshold(kw) else {
+                throw ValidationError(
+                    "--kw must be a number of kW above 0 (and at most \(Int(AlertRules.maxThresholdKW)))")
             }
         }
 

@@ -1,0 +1,41 @@
+import EnerTrackCore
+import Foundation
+
+/// A node as one user sees it: their active assignment, the node, its status and, when asked,
+/// its newest reading.
+public struct NodeView: Sendable {
+    public var assignment: Assignment
+    public var node: Node
+    public var status: NodeStatus
+    public var latest: Reading?
+
+    /// The node as users know it: its name, else its ESP id.
+    public var label: String { node.name ?? node.espID }
+}
+
+/// Which nodes a user sees, and how: one rule for the dashboard, the API and the bot's /status
+/// and /nodes (active assignments of active nodes, status from the last-seen time).
+public enum NodeViews {
+    public static func of(
+        userID: Int64, username: String, directory: any DirectoryStore, series: any SeriesStore,
+        inactiveAfter: TimeInterval, latest withLatest: Bool = false, now: Date = Date()
+    ) async throws -> [NodeView] {
+        let rows = try await directory.userNodes(userID: userID, username: username)
+        guard !rows.isEmpty else { return [] }
+        let latest = withLatest ? try await series.latest(nodes: rows.map(\.node.espID)) : [:]
+        return rows.map { row in
+            NodeView(
+                assignment: row.assignment, node: row.node,
+                status: NodeStatus(node: row.node, now: now, inactiveAfter: inactiveAfter),
+                latest: latest[row.node.espID])
+        }
+    }
+}
+
+/// The rules of alert thresholds, the same for `alerts set` and the alerts page.
+public enum AlertRules {
+    /// Thresholds are mean power in kW: above 0, at most this.
+    public static let maxThresholdKW = 10_000.0
+
+    public static func isThreshold(_ kw: Double) -> Bool { kw.isFinite && kw > 0 && kw <= maxThresholdKW }
+}

@@ -1,0 +1,107 @@
+import EnerTrackCore
+import EnerTrackIngest
+import EnerTrackKit
+import EnerTrackSQL
+import EnerTrackSQLite
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EnerTrackTelegram
+@testable import EnerTrackWeb
+
+/// One rule, every front end: the same scenario through the CLI and the web gives the same figures.
+@Suite("Front ends agree")
+struct FrontEndsAgreeTests {
+    @Test("KPI totals: report kpi's ALL row equals /api/v1/kpi (power of active meters only)")
+    func kpis() async throws {
+        let site = try await WebSite()
+        // ESP_ANA reports now (import moves its last-seen: active); the shared meter only has old
+        // readings written straight to the store (never seen: not active).
+        let now = Int64(Date().timeIntervalSince1970)
+        let csv =
+            "time,node,voltage,power,frequency\n"
+            + (1...3).map { "\(now + Int64($0)),\(WebSite.anaOnly),232,500,50.1" }.joined(separator: "\n") + "\n"
+        try csv.write(toFile: site.harness.dataDirectory + "/now.csv", atomically: true, encoding: .utf8)
+        #expect(await site.harness.run(["import", site.harness.dataDirectory + "/now.csv"]).status == 0)
+        let cli = await site.harness.run(["report", "kpi", "--user", "ana", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let row = try #require(try cli.objects().last)
+        func value(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
+        let all = [
+            "power": value("power"), "voltage": value("voltage"), "frequency": value("frequency"),
+            "today_kwh": value("today_kwh"),
+        ]
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let response = try await ana.get("/api/v1/kpi")
+            let web = try #require(
+                try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+            #expect(number(web["power_w"]) == 500 && all["power"] == 500, "web \(web) cli \(all)")
+            #expect(
+                number(web["voltage"]) == all["voltage"] && number(web["frequency"]) == all["frequency"],
+                "web \(web) cli \(all)")
+            #expect(
+                abs((number(web["energy_today_kwh"]) ?? -1) - ((all["today_kwh"] ?? nil) ?? -2)) < 0.001,
+                "web \(web) cli \(all)")
+        }
+    }
+}
+
+extension FrontEndsAgreeTests {
+    @Test("consumption rows: report consumption --user equals the consumption page's CSV, row for row")
+    func consumptionRows() async throws {
+        let site = try await WebSite()
+        // Three days of ana's meter, every 10 minutes, 1 kWh an hour.
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = now - 3 * 86_400
+        let lines = stride(from: start, to: now, by: 600).map { time in
+            "\(time),\(WebSite.anaOnly),230,1000,\(Double(time - start) / 3600)"
+        }
+        let csv = "time,node,voltage,power,energy\n" + lines.joined(separator: "\n") + "\n"
+        try csv.write(toFile: site.harness.dataDirectory + "/days.csv", atomically: true, encoding: .utf8)
+        #expect(await site.harness.run(["import", site.harness.dataDirectory + "/days.csv"]).status == 0)
+        let cli = await site.harness.run(["report", "consumption", "--user", "ana", "--by", "day", "--format", "csv"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let web = String(buffer: try await ana.get("/consumption.csv?by=day").body)
+            func rows(_ text: String) -> [String] {
+                text.split(separator: "\n").map(String.init).filter { $0.hasPrefix(WebSite.anaOnly) }
+            }
+            #expect(rows(web).count >= 3 && rows(web) == rows(cli.stdout), "web:\n\(web)\ncli:\n\(cli.stdout)")
+        }
+    }
+
+    @Test("sessions after a password change: the web and user passwd end every other session and every token")
+    func passwordChange() async throws {
+        let site = try await WebSite()
+        try await site.test { client async throws in
+            let changer = Browser(client)
+            let other = Browser(client)
+            #expect(try await changer.login("ana").status == .seeOther)
+            #expect(try await other.login("ana").status == .seeOther)
+            let token = await site.harness.run(["user", "token", "ana"]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            let changed = try await changer.submit(
+                from: "/profile", to: "/profile/password",
+                ["current": WebSite.password, "password": "web-changed-password", "repeat": "web-changed-password"])
+            #expect(changed.status == .seeOther)
+            #expect(try await other.get("/").status == .seeOther, "the other browser's session ended")
+            #expect(
+                try await other.get("/api/v1/nodes", headers: [.authorization: "Bearer " + token]).status
+                    == .unauthorized, "the token ended")
+            #expect(try await changer.get("/").status == .ok, "the browser that changed it got a new session")
+            // The CLI's change ends the same set (and the changer's too: the CLI has no session).
+            #expect(
+                await site.harness.run(["user", "passwd", "ana", "--password-stdin"], stdin: ["cli-changed-password"])
+                    .status == 0)
+            #expect(try await changer.get("/").status == .seeOther)
+        }
+    }
+}
