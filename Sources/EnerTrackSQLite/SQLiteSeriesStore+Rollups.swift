@@ -1,0 +1,233 @@
+import EnerTrackCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The 15-minute rollups: kept up to date after writes, read by reports.
+extension SQLiteSeriesStore {
+
+    public func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]? {
+        try await refreshDirty(node: node)
+        return try await read { db in
+            // Each total is the difference of two running sums: one index lookup per boundary,
+            // whatever the length of the period.
+            let handle = try db.cachedStatement(
+                sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
+            ).sqliteStatement
+            defer { sqlite3_reset(handle) }
+            var cache: [Int64: (kwh: Double, full: Int64)] = [:]
+            func runningSum(before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+                if let known = cache[bucket] { return known }
+                sqlite3_reset(handle)
+                _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+                sqlite3_bind_int64(handle, 2, bucket)
+                var sum = (kwh: 0.0, full: Int64(0))
+                let code = sqlite3_step(handle)
+                if code == SQLITE_ROW {
+                    sum = (sqlite3_column_double(handle, 0), sqlite3_column_int64(handle, 1))
+                } else if code != SQLITE_DONE {
+                    throw Self.error(code, db)
+                }
+                cache[bucket] = sum
+                return sum
+            }
+            return try periods.map { period in
+                let start = EnergyBuckets.floor(period.lowerBound)
+                let (low, high) = (try runningSum(before: start), try runningSum(before: period.upperBound))
+                let expected = (period.upperBound - start + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
+                return PeriodEnergy(kwh: high.kwh - low.kwh, complete: high.full - low.full == expected)
+            }
+        }
+    }
+
+    /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).
+    public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
+        try await refreshDirty(node: node)
+        return try await read { db in
+            let handle = try db.cachedStatement(
+                sql: """
+                    SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
+                           first_time, first_energy, last_time, last_energy
+                    FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket
+                    """
+            ).sqliteStatement
+            sqlite3_reset(handle)
+            defer { sqlite3_reset(handle) }
+            _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+            sqlite3_bind_int64(handle, 2, from)
+            sqlite3_bind_int64(handle, 3, to)
+            var rows: [RollupRow] = []
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw Self.error(code, db) }
+                func double(_ column: Int32) -> Double? {
+                    sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+                }
+                func integer(_ column: Int32) -> Int64? {
+                    sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+                }
+                rows.append(
+                    RollupRow(
+                        bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1),
+                        covered: sqlite3_column_int64(handle, 2), samples: sqlite3_column_int64(handle, 3),
+                        voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
+                        powerMin: double(9), powerMax: double(10), firstTime: integer(11), firstEnergy: double(12),
+                        lastTime: integer(13), lastEnergy: double(14)))
+            }
+            return rows
+        }
+    }
+
+    public func refreshRollups() async throws {
+        let nodes = try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT node FROM rollup_dirty") }
+        for node in nodes { try await refreshDirty(node: node) }
+    }
+
+    /// Nodes whose rollups wait for a refresh.
+    func dirtyNodes() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT node) FROM rollup_dirty") ?? 0 }
+    }
+
+    /// Recomputes the buckets around every span written since the last refresh of this node;
+    /// nearby spans (within an hour) are merged and recomputed once.
+    func refreshDirty(node: String) async throws {
+        // Usually nothing is dirty: a read answers that without queueing for the writer.
+        let dirty = try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)", arguments: [node])
+                ?? false
+        }
+        guard dirty else { return }
+        try await write { [limits] db in
+            let spans = try Row.fetchAll(
+                db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node]
+            )
+            .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
+            for span in EnergyBuckets.mergedSpans(spans) {
+                try Self.refreshAround(db, node: node, from: span.start, to: span.finish, limits: limits)
+            }
+            try db.execute(sql: "DELETE FROM rollup_dirty WHERE node = ?", arguments: [node])
+        }
+    }
+
+    /// Readings that can anchor an interval: zeros after a counter are missing values, so the
+    /// context before a range reaches back past them to real counter values.
+    static let counts = "(energy IS NULL OR energy > 0)"
+
+    /// Recomputes the buckets that readings between `from` and `to` (inclusive) may have changed:
+    /// from the `contextReadings`-th reading before to as many after, because a reading's neighbours
+    /// decide whether it is a glitch and how the intervals around it count.
+    static func refreshAround(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
+        let before = try Int64.fetchAll(
+            db,
+            sql:
+                "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)",
+            arguments: [node, from])
+        let after = try Int64.fetchAll(
+            db,
+            sql:
+                "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)",
+            arguments: [node, to])
+        let start = EnergyBuckets.floor(before.last ?? from)
+        let end = EnergyBuckets.floor(after.last ?? to) + EnergyBuckets.bucket
+        try recompute(db, node: node, from: start, to: end, limits: limits)
+    }
+
+    /// Replaces the rollups of `[from, to)` with what the raw readings say, a week at a time,
+    /// reading two readings of context on each side, and moves the running sums of the later
+    /// buckets by what changed.
+    static func recompute(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
+        let oldEnd = try runningSum(db, node: node, before: to)
+        var sum = try runningSum(db, node: node, before: from)
+        try db.execute(
+            sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ?", arguments: [node, from, to])
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO rollups (node, bucket, kwh, covered, cum_kwh, cum_full, samples, voltage, current, power, pf,
+                                     frequency, power_min, power_max, first_time, first_energy, last_time, last_energy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).sqliteStatement
+        defer { sqlite3_reset(insert) }
+        let week: Int64 = 7 * 86_400_000
+        var start = from
+        while start < to {
+            let end = min(start + week, to)
+            var readings = try fetch(
+                db,
+                "SELECT \(columns) FROM readings WHERE node = ? AND time < ? AND \(counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)",
+                node, [start])
+            readings.reverse()
+            readings += try fetch(
+                db, "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time", node,
+                [start, end])
+            readings += try fetch(
+                db,
+                "SELECT \(columns) FROM readings WHERE node = ? AND time >= ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)",
+                node, [end])
+            for row in EnergyBuckets.rollups(readings, from: start, to: end, maxPowerKW: limits.kw(for: node)) {
+                sum.kwh += row.kwh
+                if row.covered >= EnergyBuckets.bucket { sum.full += 1 }
+                sqlite3_reset(insert)
+                _ = node.withCString { sqlite3_bind_text(insert, 1, $0, -1, Self.transient) }
+                bind(insert, 2, row.bucket)
+                bind(insert, 3, row.kwh)
+                bind(insert, 4, row.covered)
+                bind(insert, 5, sum.kwh)
+                bind(insert, 6, sum.full)
+                bind(insert, 7, row.samples)
+                for (index, value) in [
+                    row.voltage, row.current, row.power, row.pf, row.frequency, row.powerMin, row.powerMax,
+                ].enumerated() {
+                    bind(insert, Int32(index + 8), value)
+                }
+                bind(insert, 15, row.firstTime)
+                bind(insert, 16, row.firstEnergy)
+                bind(insert, 17, row.lastTime)
+                bind(insert, 18, row.lastEnergy)
+                let code = sqlite3_step(insert)
+                guard code == SQLITE_DONE else { throw error(code, db) }
+            }
+            start = end
+        }
+        if sum != oldEnd {
+            try db.execute(
+                sql: "UPDATE rollups SET cum_kwh = cum_kwh + ?, cum_full = cum_full + ? WHERE node = ? AND bucket >= ?",
+                arguments: [sum.kwh - oldEnd.kwh, sum.full - oldEnd.full, node, to])
+        }
+    }
+
+    /// The running sums of energy and of full buckets up to (not including) `bucket`.
+    static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1",
+            arguments: [node, bucket])
+        return row.map { ($0[0], $0[1]) } ?? (0, 0)
+    }
+
+    /// Rebuilds every node's rollups from `from` (all history when nil).
+    static func rebuildRollups(_ db: Database, from: Int64?, limits: PowerLimits) throws {
+        if try db.tableExists("rollup_dirty") {
+            try db.execute(sql: "DELETE FROM rollup_dirty WHERE start >= ?", arguments: [from ?? Int64.min])
+        }
+        let nodes = try String.fetchAll(db, sql: "SELECT DISTINCT node FROM readings")
+        for node in nodes {
+            guard
+                let first = try Int64.fetchOne(
+                    db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
+                let last = try Int64.fetchOne(
+                    db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
+            else { continue }
+            let start = EnergyBuckets.floor(max(first, from ?? first))
+            // Later buckets go first, so recomputing does not move running sums that are about to be replaced.
+            try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ?", arguments: [node, start])
+            try recompute(
+                db, node: node, from: start, to: EnergyBuckets.floor(last) + EnergyBuckets.bucket, limits: limits)
+        }
+    }
+
+    /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
+    public func rebuildRollups(from: Int64?) async throws {
+        try await write { [limits] db in try Self.rebuildRollups(db, from: from, limits: limits) }
+    }
+}
