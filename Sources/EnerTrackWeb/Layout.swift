@@ -2,7 +2,7 @@ import EnerTrackCore
 import Foundation
 import Hummingbird
 
-extension WebApp {
+extension Site {
     /// The frame of every page: navigation, theme toggle, flash message, and the body.
     func layout(
         _ request: Request, viewer: Viewer?, language: Language, title: String, active: String = "", body: HTML

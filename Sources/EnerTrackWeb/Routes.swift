@@ -47,13 +47,61 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension WebApp {
-    /// Every page and API route.
+/// The web server: the site's shared parts and one controller per area, assembled into one
+/// router (like Hummingbird's `buildApplication`/`buildRouter`; tests run the router without a socket).
+public final class WebApp: Sendable {
+    let site: Site
+    let assets: Assets
+    /// One route collection per area, made when the router is.
+    let controllers: @Sendable () -> [RouteCollection<WebContext>]
+
+    public static let sessionCookie = Site.sessionCookie
+
+    public init(
+        directory: any DirectoryStore, series: any SeriesStore, options: WebOptions, hasher: PasswordHasher,
+        bot: BotAPI?,
+        assetsDirectory: String, logger: Logger
+    ) {
+        let site = Site(directory: directory, options: options, hasher: hasher, logger: logger)
+        self.site = site
+        assets = Assets(directory: assetsDirectory)
+        for path in assets.missing {
+            logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)")
+        }
+        var botOptions = TelegramBotService.Options()
+        botOptions.windowMS = options.windowMS
+        botOptions.inactiveAfter = options.inactiveAfter
+        botOptions.defaultLanguage = options.defaultLanguage
+        botOptions.timeZone = options.timeZone
+        let telegram = bot.map {
+            TelegramBotService(directory: directory, series: series, bot: $0, options: botOptions, logger: logger)
+        }
+        let nodes = ViewerNodes(directory: directory, series: series, options: options)
+        controllers = {
+            [
+                AuthController(site: site, directory: directory).routes,
+                PagesController(site: site, nodes: nodes, directory: directory).routes,
+                ConsumptionController(site: site, nodes: nodes, series: series).routes,
+                AlertsController(site: site, nodes: nodes, directory: directory).routes,
+                TelegramController(site: site, directory: directory, bot: bot, telegram: telegram).routes,
+                ProfileController(site: site, directory: directory).routes,
+                AdminController(site: site, directory: directory).routes,
+                APIController(site: site, nodes: nodes, directory: directory, series: series).routes,
+            ]
+        }
+    }
+
+    public var options: WebOptions { site.options }
+
+    /// Whether the directory answers (`serve` checks before it listens).
+    public func ping() async throws { try await site.directory.ping() }
+
+    /// Only paths of this site (`next=` after login).
+    static func safeNext(_ next: String?) -> String { Site.safeNext(next) }
+
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
-        router.add(middleware: SecurityHeaders(hsts: options.hsts))
-        let app = self
-
+        router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
         for (path, file) in assets.files {
             router.get(RouterPath("static/" + path)) { _, _ -> Response in
                 var headers = HTTPFields()
@@ -62,116 +110,14 @@ extension WebApp {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.body)))
             }
         }
-        router.get("favicon.ico") { _, _ in app.redirect("/static/favicon.svg") }
-        router.get("healthz") { _, _ in await app.healthz() }
-
-        router.get("login") { request, _ in app.loginPage(request) }
-        router.post("login") { request, context in try await app.login(request, context) }
-        router.post("logout") { request, context in try await app.logout(request, context) }
-        router.get("register") { request, _ -> Response in
-            guard app.options.registrationOpen else { return app.notFound(request, nil) }
-            return app.registerPage(request)
-        }
-        router.post("register") { request, context -> Response in
-            guard app.options.registrationOpen else { return app.notFound(request, nil) }
-            return try await app.register(request, context)
-        }
-
-        // Pages for logged-in users.
-        router.get("/") { request, _ in try await app.signedIn(request) { try await app.dashboard(request, $0) } }
-        router.get("nodes/:esp") { request, context in
-            let espID = context.parameters.get("esp") ?? ""
-            return try await app.signedIn(request) { try await app.nodePage(request, $0, espID: espID) }
-        }
-        router.get("consumption") { request, _ in
-            try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: false) }
-        }
-        router.get("consumption.csv") { request, _ in
-            try await app.signedIn(request) { try await app.consumptionPage(request, $0, csv: true) }
-        }
-        router.get("alerts") { request, _ in try await app.signedIn(request) { try await app.alertsPage(request, $0) } }
-        router.post("alerts") { request, context in
-            try await app.posted(request, context) { try await app.changeAlert(request, $0, $1) }
-        }
-        router.get("telegram") { request, _ in
-            try await app.signedIn(request) { try await app.telegramPage(request, $0) }
-        }
-        router.post("telegram/link") { request, context in
-            try await app.posted(request, context) { viewer, _ in try await app.telegramLink(request, viewer) }
-        }
-        router.post("telegram/unlink") { request, context in
-            try await app.posted(request, context) { viewer, _ in try await app.telegramUnlink(request, viewer) }
-        }
-        router.get("profile") { request, _ in try await app.signedIn(request) { app.profilePage(request, $0) } }
-        router.post("profile") { request, context in
-            try await app.posted(request, context) { try await app.saveProfile(request, $0, $1) }
-        }
-        router.post("profile/password") { request, context in
-            try await app.posted(request, context) {
-                try await app.changePassword(request, $0, $1, address: app.clientAddress(request, context))
-            }
-        }
-
-        // Administration.
-        router.get("admin/users") { request, _ in
-            try await app.signedIn(request, admin: true) { try await app.adminUsers(request, $0) }
-        }
-        router.post("admin/users") { request, context in
-            try await app.posted(request, context, admin: true) { try await app.changeUsers(request, $0, $1) }
-        }
-        router.get("admin/nodes") { request, _ in
-            try await app.signedIn(request, admin: true) { try await app.adminNodes(request, $0) }
-        }
-        router.post("admin/nodes") { request, context in
-            try await app.posted(request, context, admin: true) { try await app.changeNodes(request, $0, $1) }
-        }
-        router.get("admin/assignments") { request, _ in
-            try await app.signedIn(request, admin: true) { try await app.adminAssignments(request, $0) }
-        }
-        router.post("admin/assignments") { request, context in
-            try await app.posted(request, context, admin: true) { try await app.changeAssignments(request, $0, $1) }
-        }
-
-        // Telegram's webhook: only with the secret Telegram was given (constant-time check).
-        router.post("telegram/webhook") { request, context -> Response in
-            guard let secret = app.options.webhookSecret, let telegram = app.telegram else {
-                return app.jsonError(.notFound, "no webhook here")
-            }
-            let sent = request.headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] ?? ""
-            guard RandomToken.constantTimeEqual(sent, secret) else {
-                return app.jsonError(.forbidden, "wrong secret token")
-            }
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
-            guard let update = TelegramUpdate.decode(Data(buffer: body)) else {
-                return app.jsonError(.badRequest, "not a Telegram update")
-            }
-            try await telegram.handleWebhook(update)
-            return app.json(.object([:]))
-        }
-
-        // JSON API: a session cookie or `Authorization: Bearer <token>`.
-        router.get("api/v1/nodes") { request, _ in try await app.api(request) { try await app.apiNodes($0) } }
-        router.get("api/v1/nodes/:esp") { request, context in
-            let espID = context.parameters.get("esp") ?? ""
-            return try await app.api(request) { try await app.apiNode($0, espID: espID) }
-        }
-        router.get("api/v1/nodes/:esp/readings") { request, context in
-            let espID = context.parameters.get("esp") ?? ""
-            return try await app.api(request) { try await app.apiReadings(request, $0, espID: espID) }
-        }
-        router.get("api/v1/nodes/:esp/history") { request, context in
-            let espID = context.parameters.get("esp") ?? ""
-            return try await app.api(request) { try await app.apiHistory(request, $0, espID: espID) }
-        }
-        router.get("api/v1/nodes/:esp/consumption") { request, context in
-            let espID = context.parameters.get("esp") ?? ""
-            return try await app.api(request) { try await app.apiConsumption(request, $0, espID: espID) }
-        }
-        router.get("api/v1/kpi") { request, _ in try await app.api(request) { try await app.apiKPI($0) } }
-        router.get("api/v1/alerts") { request, _ in try await app.api(request) { try await app.apiAlerts($0) } }
+        let site = self.site
+        router.get("favicon.ico") { _, _ in site.redirect("/static/favicon.svg") }
+        for routes in controllers() { router.addRoutes(routes) }
         return router
     }
+}
 
+extension Site {
     /// A page for a logged-in user (admins only with `admin`); others go to the login page.
     func signedIn(_ request: Request, admin: Bool = false, _ body: (Viewer) async throws -> Response) async throws
         -> Response

@@ -134,7 +134,7 @@ struct WebEdgeTests {
                 host: "127.0.0.1", port: UInt32(freePort()), socket: nil, user: "nobody", password: nil,
                 database: "none", sslCA: nil))
         let app = WebApp(
-            directory: down, series: site.app.series, options: WebOptions(), hasher: site.harness.hasher, bot: nil,
+            directory: down, series: site.series, options: WebOptions(), hasher: site.harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
         try await Application(router: app.router()).test(.router) { client in
             let health = try await client.execute(uri: "/healthz", method: .get, headers: [:], body: nil)

@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try global.configuration()
         let logger = StderrLogHandler.logger(label: "serve", level: .info)
         let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, logger: logger)
-        try await app.directory.ping()
+        try await app.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
             logger.warning(
                 "session cookies are Secure: browsers send them only over HTTPS; put serve behind a TLS proxy or set ENERTRACK_INSECURE_COOKIES=1"

@@ -16,6 +16,7 @@ import Testing
 struct WebSite {
     let harness: Harness
     let app: WebApp
+    let series: any SeriesStore
     static let password = "a-long-enough-password"
     static let shared = "ESP_SHARED", anaOnly = "ESP_ANA", bobOnly = "ESP_BOB"
     static let attack = "<script>alert(1)</script>"
@@ -46,6 +47,7 @@ struct WebSite {
                 try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
             }
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
+        self.series = series
         let now = Date().milliseconds
         try await series.write(
             (0..<30).flatMap { step in

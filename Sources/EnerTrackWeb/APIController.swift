@@ -1,22 +1,55 @@
 import EnerTrackCore
 import EnerTrackKit
 import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// `/api/v1`: JSON for the charts and for scripts; the same access rules as the pages.
-extension WebApp {
+/// The JSON API (a session cookie or `Authorization: Bearer <token>`), and /healthz.
+struct APIController: Sendable {
+    let site: Site
+    let nodes: ViewerNodes
+    let directory: any DirectoryStore
+    let series: any SeriesStore
+
+    var routes: RouteCollection<WebContext> {
+        let routes = RouteCollection(context: WebContext.self)
+        routes.get("healthz") { _, _ in await self.healthz() }
+        routes.get("api/v1/nodes") { request, _ in try await self.site.api(request) { try await self.apiNodes($0) } }
+        routes.get("api/v1/nodes/:esp") { request, context in
+            let espID = context.parameters.get("esp") ?? ""
+            return try await self.site.api(request) { try await self.apiNode($0, espID: espID) }
+        }
+        routes.get("api/v1/nodes/:esp/readings") { request, context in
+            let espID = context.parameters.get("esp") ?? ""
+            return try await self.site.api(request) { try await self.apiReadings(request, $0, espID: espID) }
+        }
+        routes.get("api/v1/nodes/:esp/history") { request, context in
+            let espID = context.parameters.get("esp") ?? ""
+            return try await self.site.api(request) { try await self.apiHistory(request, $0, espID: espID) }
+        }
+        routes.get("api/v1/nodes/:esp/consumption") { request, context in
+            let espID = context.parameters.get("esp") ?? ""
+            return try await self.site.api(request) { try await self.apiConsumption(request, $0, espID: espID) }
+        }
+        routes.get("api/v1/kpi") { request, _ in try await self.site.api(request) { try await self.apiKPI($0) } }
+        routes.get("api/v1/alerts") { request, _ in try await self.site.api(request) { try await self.apiAlerts($0) } }
+        return routes
+    }
+}
+
+extension APIController {
     func nodeJSON(_ view: NodeView) -> JSONValue {
         var object: [String: JSONValue] = [
             "esp_id": .string(view.node.espID), "name": view.node.name.map(JSONValue.string) ?? .null,
             "location": view.assignment.location.map(JSONValue.string) ?? .null,
             "status": .string(view.status.rawValue),
             "last_seen": view.node.lastSeen.map {
-                .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone))
+                .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: site.options.timeZone))
             } ?? .null,
         ]
         if let reading = view.latest {
             var latest: [String: JSONValue] = [
-                "time": .string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))
+                "time": .string(ISO8601.format(milliseconds: reading.time, timeZone: site.options.timeZone))
             ]
             for quantity in Quantity.allCases {
                 if let value = reading[quantity] { latest[quantity.rawValue] = .number(value) }
@@ -27,18 +60,20 @@ extension WebApp {
     }
 
     func apiNodes(_ viewer: Viewer) async throws -> Response {
-        json(.array(try await nodeViews(viewer).map(nodeJSON)))
+        site.json(.array(try await nodes.nodeViews(viewer).map(nodeJSON)))
     }
 
     func apiNode(_ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID, latest: true) else {
-            return jsonError(.notFound, "no such node")
+        guard let view = try await nodes.nodeView(viewer, espID: espID, latest: true) else {
+            return site.jsonError(.notFound, "no such node")
         }
-        return json(nodeJSON(view))
+        return site.json(nodeJSON(view))
     }
 
     func apiReadings(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        guard let view = try await nodes.nodeView(viewer, espID: espID) else {
+            return site.jsonError(.notFound, "no such node")
+        }
         let now = Date()
         let query = request.uri.queryParameters
         let from: Date
@@ -46,13 +81,13 @@ extension WebApp {
         do {
             from = try TimeArgument.option(
                 query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600),
-                timeZone: options.timeZone, now: now)
+                timeZone: site.options.timeZone, now: now)
             to = try TimeArgument.option(
-                query["to"].map(String.init), flag: "to", fallback: now, timeZone: options.timeZone, now: now)
+                query["to"].map(String.init), flag: "to", fallback: now, timeZone: site.options.timeZone, now: now)
         } catch {
-            return jsonError(.badRequest, error.description)
+            return site.jsonError(.badRequest, error.description)
         }
-        guard to > from else { return jsonError(.badRequest, "to must be after from") }
+        guard to > from else { return site.jsonError(.badRequest, "to must be after from") }
         let readings = try await series.readings(
             node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
         // Written directly (keys sorted, as everywhere): a day of readings is thousands of objects.
@@ -73,7 +108,7 @@ extension WebApp {
                 }
             }
             out.raw("\"time\":")
-            out.string(ISO8601.format(milliseconds: reading.time, timeZone: options.timeZone))
+            out.string(ISO8601.format(milliseconds: reading.time, timeZone: site.options.timeZone))
             for quantity in afterTime {
                 if let value = reading[quantity] {
                     out.raw(",\"\(quantity.rawValue)\":")
@@ -85,24 +120,26 @@ extension WebApp {
         out.raw("],\"truncated\":")
         out.bool(readings.count == 10_000)
         out.raw("}")
-        return respond(out.text, type: "application/json")
+        return site.respond(out.text, type: "application/json")
     }
 
     /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup
     /// means of 15 minutes beyond.
     func apiHistory(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        guard let view = try await nodes.nodeView(viewer, espID: espID) else {
+            return site.jsonError(.notFound, "no such node")
+        }
         let query = request.uri.queryParameters
         let ranges: [String: Int64] = [
             "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000,
         ]
         let range = query["range"].map(String.init) ?? "24h"
-        guard let span = ranges[range] else { return jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
+        guard let span = ranges[range] else { return site.jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
         guard
             let quantity = query["quantity"].flatMap({ Quantity(rawValue: String($0)) })
                 ?? (query["quantity"] == nil ? .power : nil)
         else {
-            return jsonError(.badRequest, "unknown quantity")
+            return site.jsonError(.badRequest, "unknown quantity")
         }
         let now = Date().milliseconds
         let from = now - span
@@ -144,7 +181,7 @@ extension WebApp {
         }
         let long = span > 86_400_000
         let rows: [JSONValue] = points.map { time, value in
-            let iso = ISO8601.format(milliseconds: time, timeZone: options.timeZone)
+            let iso = ISO8601.format(milliseconds: time, timeZone: site.options.timeZone)
             let label =
                 long
                 ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
@@ -153,7 +190,7 @@ extension WebApp {
                 "time": .string(iso), "label": .string(label), "value": .number((value * 1000).rounded() / 1000),
             ])
         }
-        return json(
+        return site.json(
             .object([
                 "node": .string(view.node.espID), "quantity": .string(quantity.rawValue),
                 "unit": .string(quantity.unit),
@@ -162,30 +199,33 @@ extension WebApp {
     }
 
     func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
-        guard let view = try await nodeView(viewer, espID: espID) else { return jsonError(.notFound, "no such node") }
+        guard let view = try await nodes.nodeView(viewer, espID: espID) else {
+            return site.jsonError(.notFound, "no such node")
+        }
         let query = request.uri.queryParameters
         guard let unit = PeriodUnit(rawValue: query["by"].map(String.init) ?? "day") else {
-            return jsonError(.badRequest, "by must be hour, day, month or year")
+            return site.jsonError(.badRequest, "by must be hour, day, month or year")
         }
         let now = Date()
         let range: DateInterval
         do {
             range = try ConsumptionReport.range(
                 unit, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
-                timeZone: options.timeZone)
+                timeZone: site.options.timeZone)
         } catch {
-            return jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
+            return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
         let report = try await ConsumptionReport.compute(
-            series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: options.timeZone, now: now)
-        return respond(report.json(), type: "application/json")
+            series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: site.options.timeZone,
+            now: now)
+        return site.respond(report.json(), type: "application/json")
     }
 
     func apiKPI(_ viewer: Viewer) async throws -> Response {
-        let views = try await nodeViews(viewer, latest: true)
-        let kpi = try await kpis(views)
+        let views = try await nodes.nodeViews(viewer, latest: true)
+        let kpi = try await nodes.kpis(views)
         func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null }
-        return json(
+        return site.json(
             .object([
                 "power_w": number(kpi.powerW), "energy_today_kwh": number(kpi.energyTodayKWh),
                 "voltage": number(kpi.voltage),
@@ -203,17 +243,17 @@ extension WebApp {
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {
         let rules = try await directory.alertRules(userID: viewer.user.id)
-        return json(
+        return site.json(
             .array(
                 rules.map { rule in
                     .object([
                         "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW),
                         "state": .string(rule.state.rawValue),
                         "since": rule.since.map {
-                            .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone))
+                            .string(ISO8601.format(milliseconds: $0, timeZone: site.options.timeZone))
                         } ?? .null,
                         "last_notified": rule.lastNotified.map {
-                            .string(ISO8601.format(milliseconds: $0, timeZone: options.timeZone))
+                            .string(ISO8601.format(milliseconds: $0, timeZone: site.options.timeZone))
                         } ?? .null,
                     ])
                 }))
@@ -224,7 +264,7 @@ extension WebApp {
         var seriesOK = true
         do { try await directory.ping() } catch { directoryOK = false }
         do { try await series.check() } catch { seriesOK = false }
-        return json(
+        return site.json(
             .object([
                 "directory": .string(directoryOK ? "ok" : "unavailable"),
                 "series": .string(seriesOK ? "ok" : "unavailable"),

@@ -2,7 +2,12 @@ import EnerTrackCore
 import EnerTrackKit
 import Foundation
 
-extension WebApp {
+/// The viewer's nodes (`NodeViews`) and key figures (`KPIs`), for the controllers that show them.
+struct ViewerNodes: Sendable {
+    let directory: any DirectoryStore
+    let series: any SeriesStore
+    let options: WebOptions
+
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
         try await NodeViews.of(

@@ -4,28 +4,35 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-extension WebApp {
-    /// A hash to check against when the user does not exist, so timing does not tell.
-    static let decoyHash = "scrypt:32768:8:1$decoydecoydecoyd$" + String(repeating: "0", count: 128)
+/// Logging in and out, and open registration.
+struct AuthController: Sendable {
+    let site: Site
+    let directory: any DirectoryStore
 
-    /// Before a session exists, the CSRF token is a random cookie echoed in the form (double submit).
-    func loginToken(_ request: Request) -> String {
-        cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
+    var routes: RouteCollection<WebContext> {
+        let routes = RouteCollection(context: WebContext.self)
+        routes.get("login") { request, _ in self.loginPage(request) }
+        routes.post("login") { request, context in try await self.login(request, context) }
+        routes.post("logout") { request, context in try await self.logout(request, context) }
+        routes.get("register") { request, _ -> Response in
+            guard self.site.options.registrationOpen else { return self.site.notFound(request, nil) }
+            return self.registerPage(request)
+        }
+        routes.post("register") { request, context -> Response in
+            guard self.site.options.registrationOpen else { return self.site.notFound(request, nil) }
+            return try await self.register(request, context)
+        }
+        return routes
     }
+}
 
-    func loginCookie(_ token: String) -> String { setCookie(Self.loginCookie, token, maxAge: 3600) }
-
-    func checkLoginCSRF(_ form: Form, request: Request) -> Bool {
-        guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"] else { return false }
-        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
-    }
-
+extension AuthController {
     func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok)
         -> Response
     {
-        let language = anonymousLanguage(request)
+        let language = site.anonymousLanguage(request)
         let l = Words(language)
-        let token = loginToken(request)
+        let token = site.loginToken(request)
         let next = request.uri.queryParameters["next"].map(String.init) ?? ""
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
@@ -40,54 +47,18 @@ extension WebApp {
                 <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
               <button class="btn btn-primary w-100" type="submit">\(l("Log in"))</button>
             </form>
-            \(HTML.when(options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l("Create an account"))</a></p>"))
+            \(HTML.when(site.options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l("Create an account"))</a></p>"))
             </div></div>
             """
-        return html(
-            layout(request, viewer: nil, language: language, title: l("Log in"), body: body),
-            status: status, cookies: [loginCookie(token)])
-    }
-
-    /// Only paths of this site: never `//host`, a URL, a backslash, or a control character or
-    /// space (browsers drop tabs and newlines from a `Location`, so `/\t/evil.example` would
-    /// become `//evil.example`).
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.utf8.count <= 2_000, next.hasPrefix("/"), !next.hasPrefix("//"),
-            next.unicodeScalars.allSatisfy({
-                $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace
-                    && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
-            })
-        else { return "/" }
-        return next
-    }
-
-    /// Reserves a password attempt for each key (see `SessionStore.reserveAttempt`); the seconds to
-    /// wait when one of them is throttled, nil when the attempt may go ahead.
-    func reserveAttempt(keys: [String]) async throws -> Int64? {
-        let now = Date().milliseconds
-        for attempt in 1...2 {
-            do {
-                try await directory.reserveAttempt(keys: keys, now: now)
-                return nil
-            } catch let throttled as LoginThrottle.Throttled {
-                return (throttled.wait + 999) / 1000
-            } catch  where attempt == 1 {
-                continue  // two first attempts of one key raced to insert its row: the second one now updates it
-            }
-        }
-        return nil
-    }
-
-    func throttled(_ response: Response, seconds: Int64) -> Response {
-        var response = response
-        response.headers[.retryAfter] = String(seconds)
-        return response
+        return site.html(
+            site.layout(request, viewer: nil, language: language, title: l("Log in"), body: body),
+            status: status, cookies: [site.loginCookie(token)])
     }
 
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        let l = Words(anonymousLanguage(request))
-        guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
+        let l = Words(site.anonymousLanguage(request))
+        guard site.checkLoginCSRF(form, request: request) else { return site.csrfRejected(request, nil) }
         let username = form["username"] ?? ""
         let password = form.values["password"] ?? ""
         guard !username.isEmpty, !password.isEmpty else {
@@ -97,58 +68,61 @@ extension WebApp {
         }
         // Names no account can have are refused before any lookup or throttle key is made of them.
         guard DirectoryRules.isLoginName(username) else {
-            logger.notice("refused login name \(LogText.quoted(username)) from \(clientAddress(request, context))")
+            site.logger.notice(
+                "refused login name \(LogText.quoted(username)) from \(site.clientAddress(request, context))")
             return loginPage(
                 request, error: l("Wrong username or password."),
                 status: .unauthorized)
         }
         // Throttling per account and per address; the same answer whether the account exists or not.
         let account = LoginThrottle.accountKey(username)
-        let address = LoginThrottle.addressKey(clientAddress(request, context))
-        if let wait = try await reserveAttempt(keys: [account, address]) {
-            return throttled(
+        let address = LoginThrottle.addressKey(site.clientAddress(request, context))
+        if let wait = try await site.reserveAttempt(keys: [account, address]) {
+            return site.throttled(
                 loginPage(
                     request,
                     error: l("Too many failed attempts. Wait {0} s.", String(wait)),
                     username: username, status: .tooManyRequests), seconds: wait)
         }
         let user = try await directory.user(named: username)
-        let valid = await verify(password, against: user.map(\.passwordHash).flatMap(\.nonEmpty) ?? Self.decoyHash)
+        let valid = await site.verify(password, against: user.map(\.passwordHash).flatMap(\.nonEmpty) ?? Site.decoyHash)
         guard let user, valid, user.isActive, user.removedAt == nil else {
-            logger.notice("failed login for \(LogText.quoted(username)) from \(clientAddress(request, context))")
+            site.logger.notice(
+                "failed login for \(LogText.quoted(username)) from \(site.clientAddress(request, context))")
             return loginPage(
                 request, error: l("Wrong username or password."),
                 username: username, status: .unauthorized)
         }
         // A new session id at every login (any session the browser had is ended).
-        let old = cookie(request, Self.sessionCookie)
+        let old = site.cookie(request, Site.sessionCookie)
         try await directory.attemptSucceeded(account: account, others: [address])
         let session = try await directory.createSession(userID: user.id, replacing: old, now: Date().milliseconds)
-        logger.info("login: \(user.username) from \(clientAddress(request, context))")
-        return redirect(
-            Self.safeNext(form["next"]), cookies: [sessionCookie(session.id), expiredCookie(Self.loginCookie)])
+        site.logger.info("login: \(user.username) from \(site.clientAddress(request, context))")
+        return site.redirect(
+            Site.safeNext(form["next"]),
+            cookies: [site.sessionCookie(session.id), site.expiredCookie(Site.loginCookie)])
     }
 
     func logout(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        guard let viewer = try await viewer(request) else {
-            return redirect("/login", cookies: [expiredCookie(Self.sessionCookie)])
+        guard let viewer = try await site.viewer(request) else {
+            return site.redirect("/login", cookies: [site.expiredCookie(Site.sessionCookie)])
         }
-        guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
-        if let id = cookie(request, Self.sessionCookie) {
+        guard site.checkCSRF(form, viewer: viewer, request: request) else { return site.csrfRejected(request, viewer) }
+        if let id = site.cookie(request, Site.sessionCookie) {
             try await directory.endSession(id: id)
         }
-        return redirect(
+        return site.redirect(
             "/login", flash: viewer.l("You are logged out."),
-            cookies: [expiredCookie(Self.sessionCookie)])
+            cookies: [site.expiredCookie(Site.sessionCookie)])
     }
 
     func registerPage(
         _ request: Request, error: String? = nil, values: Form = Form(""), status: HTTPResponse.Status = .ok
     ) -> Response {
-        let language = anonymousLanguage(request)
+        let language = site.anonymousLanguage(request)
         let l = Words(language)
-        let token = loginToken(request)
+        let token = site.loginToken(request)
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-5">
             <h1 class="h3 mb-3">\(l("Create an account"))</h1>
@@ -168,34 +142,34 @@ extension WebApp {
               <button class="btn btn-primary w-100" type="submit">\(l("Create account"))</button>
             </form></div></div>
             """
-        return html(
-            layout(
+        return site.html(
+            site.layout(
                 request, viewer: nil, language: language, title: l("Create an account"),
-                body: body), status: status, cookies: [loginCookie(token)])
+                body: body), status: status, cookies: [site.loginCookie(token)])
     }
 
     func register(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
-        let l = Words(anonymousLanguage(request))
-        guard checkLoginCSRF(form, request: request) else { return csrfRejected(request, nil) }
+        let l = Words(site.anonymousLanguage(request))
+        guard site.checkLoginCSRF(form, request: request) else { return site.csrfRejected(request, nil) }
         guard form.values["password"] == form.values["repeat"] else {
             return registerPage(
                 request, error: l("The passwords do not match."), values: form,
                 status: .badRequest)
         }
-        let admin = DirectoryAdmin(store: directory, hasher: hasher)
+        let admin = DirectoryAdmin(store: directory, hasher: site.hasher)
         let user: User
         do {
             user = try await admin.addUser(
                 username: form["username"] ?? "", email: form["email"] ?? "",
                 name: (form["name"] ?? "").isEmpty ? nil : form["name"],
-                isAdmin: false, password: form.values["password"] ?? "", hash: { try await self.hash($0) })
+                isAdmin: false, password: form.values["password"] ?? "", hash: { try await self.site.hash($0) })
         } catch let error as DirectoryError {
             return registerPage(request, error: error.message(l), values: form, status: .badRequest)
         }
         let session = try await directory.createSession(userID: user.id, replacing: nil, now: Date().milliseconds)
-        return redirect(
+        return site.redirect(
             "/", flash: l("Account created. Welcome!"),
-            cookies: [sessionCookie(session.id)])
+            cookies: [site.sessionCookie(session.id)])
     }
 }

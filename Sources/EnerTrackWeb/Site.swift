@@ -56,46 +56,25 @@ struct Viewer: Sendable {
     var l: Words { Words(language) }
 }
 
-/// The shared state of the web server: stores, settings, assets.
-public final class WebApp: Sendable {
-    public let directory: any DirectoryStore
-    public let series: any SeriesStore
+/// What every controller shares: settings, who is asking (sessions, tokens, CSRF, throttling),
+/// password checks, cookies, responses and the page frame. Controllers get their stores themselves.
+public final class Site: Sendable {
+    /// Sessions, tokens and throttling live in the directory; nothing else is read through it here.
+    let directory: any DirectoryStore
     public let options: WebOptions
     let hasher: PasswordHasher
-    let bot: BotAPI?
-    let assets: Assets
     let logger: Logger
-    /// Answers webhook updates (when a bot and a webhook secret are configured).
-    let telegram: TelegramBotService?
     private let passwordChecks: Limiter
 
     public static let sessionCookie = "enertrack_session"
     static let loginCookie = "enertrack_login"
 
-    public init(
-        directory: any DirectoryStore, series: any SeriesStore, options: WebOptions, hasher: PasswordHasher,
-        bot: BotAPI?,
-        assetsDirectory: String, logger: Logger
-    ) {
+    init(directory: any DirectoryStore, options: WebOptions, hasher: PasswordHasher, logger: Logger) {
         self.directory = directory
-        self.series = series
         self.options = options
         self.hasher = hasher
-        self.bot = bot
         self.logger = logger
-        assets = Assets(directory: assetsDirectory)
         passwordChecks = Limiter(options.maxConcurrentPasswordChecks)
-        var botOptions = TelegramBotService.Options()
-        botOptions.windowMS = options.windowMS
-        botOptions.inactiveAfter = options.inactiveAfter
-        botOptions.defaultLanguage = options.defaultLanguage
-        botOptions.timeZone = options.timeZone
-        telegram = bot.map {
-            TelegramBotService(directory: directory, series: series, bot: $0, options: botOptions, logger: logger)
-        }
-        for path in assets.missing {
-            logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)")
-        }
     }
 
     // MARK: Who is asking

@@ -1,11 +1,42 @@
 import EnerTrackCore
 import EnerTrackKit
 import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// Admin pages: the same operations as `enertrack user|node|assign`, through `DirectoryAdmin`.
-extension WebApp {
-    var admin: DirectoryAdmin { DirectoryAdmin(store: directory, hasher: hasher) }
+/// Administration: users, nodes and assignments (admins only).
+struct AdminController: Sendable {
+    let site: Site
+    let directory: any DirectoryStore
+
+    var routes: RouteCollection<WebContext> {
+        let routes = RouteCollection(context: WebContext.self)
+        routes.get("admin/users") { request, _ in
+            try await self.site.signedIn(request, admin: true) { try await self.adminUsers(request, $0) }
+        }
+        routes.post("admin/users") { request, context in
+            try await self.site.posted(request, context, admin: true) { try await self.changeUsers(request, $0, $1) }
+        }
+        routes.get("admin/nodes") { request, _ in
+            try await self.site.signedIn(request, admin: true) { try await self.adminNodes(request, $0) }
+        }
+        routes.post("admin/nodes") { request, context in
+            try await self.site.posted(request, context, admin: true) { try await self.changeNodes(request, $0, $1) }
+        }
+        routes.get("admin/assignments") { request, _ in
+            try await self.site.signedIn(request, admin: true) { try await self.adminAssignments(request, $0) }
+        }
+        routes.post("admin/assignments") { request, context in
+            try await self.site.posted(request, context, admin: true) {
+                try await self.changeAssignments(request, $0, $1)
+            }
+        }
+        return routes
+    }
+}
+
+extension AdminController {
+    var admin: DirectoryAdmin { DirectoryAdmin(store: directory, hasher: site.hasher) }
 
     func adminUsers(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l
@@ -35,7 +66,7 @@ extension WebApp {
             <h1 class="h3 mb-3">\(l("Users"))</h1>
             <div class="table-responsive"><table class="table"><thead><tr><th>\(l("Username"))</th><th class="d-none d-md-table-cell">\(l("Email"))</th><th class="d-none d-md-table-cell">\(l("Name"))</th><th>\(l("State"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
             <h2 class="h5 mt-4">\(l("New user"))</h2>
-            <form method="post" action="/admin/users" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="create">
+            <form method="post" action="/admin/users" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="create">
               <div class="col-12 col-md-3"><input class="form-control" name="username" placeholder="\(l("Username"))" required maxlength="64" aria-label="\(l("Username"))"></div>
               <div class="col-12 col-md-3"><input class="form-control" name="email" type="email" placeholder="\(l("Email"))" required aria-label="\(l("Email"))"></div>
               <div class="col-12 col-md-2"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
@@ -44,7 +75,7 @@ extension WebApp {
               <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">\(l("Create"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l("Users"), active: "users", body: body)
+        return site.page(request, viewer, title: l("Users"), active: "users", body: body)
     }
 
     func changeUsers(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -56,7 +87,7 @@ extension WebApp {
                 let user = try await admin.addUser(
                     username: username, email: form["email"] ?? "", name: (form["name"] ?? "").nonEmpty,
                     isAdmin: form["admin"] == "1",
-                    password: form.values["password"] ?? "", hash: { try await self.hash($0) })
+                    password: form.values["password"] ?? "", hash: { try await self.site.hash($0) })
                 return l("User {0} created.", user.username)
             case "disable", "enable":
                 let user = try await admin.setUserActive(form["action"] == "enable", username: username)
@@ -76,7 +107,7 @@ extension WebApp {
         let l = viewer.l
         let nodes = try await admin.nodes(includeInactive: true)
         let rows: [HTML] = nodes.map { node in
-            let status = NodeStatus(node: node, now: Date(), inactiveAfter: options.inactiveAfter)
+            let status = NodeStatus(node: node, now: Date(), inactiveAfter: site.options.inactiveAfter)
             let toggle =
                 node.isActive
                 ? action(
@@ -87,20 +118,20 @@ extension WebApp {
                     "/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l("Restore"),
                     viewer: viewer, style: "outline-success")
             return
-                "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, options.timeZone))</td><td>\(toggle)</td></tr>"
+                "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(site.badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, site.options.timeZone))</td><td>\(toggle)</td></tr>"
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Meters"))</h1>
             <div class="table-responsive"><table class="table"><thead><tr><th>ESP id</th><th>\(l("Name"))</th><th class="d-none d-md-table-cell">\(l("Description"))</th><th>\(l("Status"))</th><th class="d-none d-sm-table-cell">\(l("Last seen"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
             <h2 class="h5 mt-4">\(l("New meter"))</h2>
-            <form method="post" action="/admin/nodes" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="add">
+            <form method="post" action="/admin/nodes" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="add">
               <div class="col-12 col-md-3"><input class="form-control" name="esp_id" placeholder="ESP32_COCINA" required maxlength="64" pattern="[A-Za-z0-9_-]{1,64}" aria-label="ESP id"></div>
               <div class="col-12 col-md-3"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
               <div class="col-12 col-md-4"><input class="form-control" name="description" placeholder="\(l("Description"))" maxlength="255" aria-label="\(l("Description"))"></div>
               <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Add"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l("Meters"), active: "nodes", body: body)
+        return site.page(request, viewer, title: l("Meters"), active: "nodes", body: body)
     }
 
     func changeNodes(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -140,20 +171,20 @@ extension WebApp {
             <h1 class="h3 mb-3">\(l("Assignments"))</h1>
             <div class="table-responsive"><table class="table"><thead><tr><th>\(l("User"))</th><th>\(l("Meter"))</th><th class="d-none d-md-table-cell">\(l("Location"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
             <h2 class="h5 mt-4">\(l("Assign"))</h2>
-            <form method="post" action="/admin/assignments" class="row g-2">\(csrfField(viewer))<input type="hidden" name="action" value="add">
+            <form method="post" action="/admin/assignments" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="add">
               <div class="col-12 col-md-3"><select class="form-select" name="username" required aria-label="\(l("User"))">\(userOptions)</select></div>
               <div class="col-12 col-md-3"><select class="form-select" name="esp_id" required aria-label="\(l("Meter"))">\(nodeOptions)</select></div>
               <div class="col-12 col-md-4"><input class="form-control" name="location" placeholder="\(l("Location"))" maxlength="100" aria-label="\(l("Location"))"></div>
               <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Assign"))</button></div>
             </form>
             """
-        return page(request, viewer, title: l("Assignments"), active: "assignments", body: body)
+        return site.page(request, viewer, title: l("Assignments"), active: "assignments", body: body)
     }
 
     private func removeAssignment(_ item: Assignment, _ viewer: Viewer) -> HTML {
         let l = viewer.l
         return """
-            <form method="post" action="/admin/assignments">\(csrfField(viewer))<input type="hidden" name="action" value="remove">
+            <form method="post" action="/admin/assignments">\(site.csrfField(viewer))<input type="hidden" name="action" value="remove">
             <input type="hidden" name="username" value="\(item.username)"><input type="hidden" name="esp_id" value="\(item.espID)">
             <button class="btn btn-sm btn-outline-danger" type="submit">\(l("Unassign"))</button></form>
             """
@@ -183,11 +214,11 @@ extension WebApp {
     func adminAction(_ path: String, _ l: Words, _ body: () async throws -> String?) async throws -> Response {
         do {
             guard let done = try await body() else {
-                return redirect(path, flash: l("Unknown action."), kind: "danger")
+                return site.redirect(path, flash: l("Unknown action."), kind: "danger")
             }
-            return redirect(path, flash: done)
+            return site.redirect(path, flash: done)
         } catch let error as DirectoryError {
-            return redirect(path, flash: error.message(l), kind: "danger")
+            return site.redirect(path, flash: error.message(l), kind: "danger")
         }
     }
 
@@ -197,7 +228,7 @@ extension WebApp {
         confirm: String? = nil
     ) -> HTML {
         """
-        <form method="post" action="\(path)"\(HTML.when(confirm != nil, " data-confirm=\"\(confirm ?? "")\""))>\(csrfField(viewer))<input type="hidden" name="action" value="\(action)"><input type="hidden" name="\(key)" value="\(value)"><button class="btn btn-sm btn-\(style)" type="submit">\(label)</button></form>
+        <form method="post" action="\(path)"\(HTML.when(confirm != nil, " data-confirm=\"\(confirm ?? "")\""))>\(site.csrfField(viewer))<input type="hidden" name="action" value="\(action)"><input type="hidden" name="\(key)" value="\(value)"><button class="btn btn-sm btn-\(style)" type="submit">\(label)</button></form>
         """
     }
 }

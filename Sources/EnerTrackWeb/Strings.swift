@@ -1,0 +1,3 @@
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
