@@ -179,18 +179,21 @@ public final class Site: Sendable {
 
     // MARK: Cookies
 
-    /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure unless insecure cookies were asked for.
-    func setCookie(_ name: String, _ value: String, maxAge: Int64) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(options.secureCookies ? "; Secure" : "")"
+    /// A cookie of this site (Hummingbird's `Cookie`): HttpOnly, SameSite=Lax, path /, Secure
+    /// unless insecure cookies were asked for.
+    func setCookie(_ name: String, _ value: String, maxAge: Int64) -> Cookie {
+        Cookie(
+            name: name, value: value, maxAge: Int(maxAge), path: "/", secure: options.secureCookies, httpOnly: true,
+            sameSite: .lax)
     }
 
-    func sessionCookie(_ id: String) -> String {
+    func sessionCookie(_ id: String) -> Cookie {
         setCookie(Self.sessionCookie, id, maxAge: SessionRules.absoluteTimeout / 1000)
     }
 
-    func expiredCookie(_ name: String) -> String { setCookie(name, "", maxAge: 0) }
+    func expiredCookie(_ name: String) -> Cookie { setCookie(name, "", maxAge: 0) }
 
-    func flashCookie(_ text: String, kind: String) -> String {
+    func flashCookie(_ text: String, kind: String) -> Cookie {
         let value = RandomToken.base64url(Data("\(kind)|\(text)".utf8))
         return setCookie("flash", value, maxAge: 60)
     }
@@ -213,29 +216,29 @@ public final class Site: Sendable {
 
     /// A response that is never cached (every page and API answer is about one user's data).
     func respond(
-        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [String] = [],
+        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = [],
         headers extra: HTTPFields = [:]
     ) -> Response {
-        var headers = extra
-        headers[.contentType] = type
-        headers[.cacheControl] = "no-store"
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        var response = Response(status: status, headers: extra, body: .init(byteBuffer: ByteBuffer(string: body)))
+        response.headers[.contentType] = type
+        response.headers[.cacheControl] = "no-store"
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
     }
 
-    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
         respond(body.text, type: "text/html; charset=utf-8", status: status, cookies: cookies)
     }
 
-    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [String] = [])
+    /// 303 See Other (Hummingbird's redirect), with a flash message for the next page.
+    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [Cookie] = [])
         -> Response
     {
-        var headers = HTTPFields()
-        headers[.location] = location
-        headers[.cacheControl] = "no-store"
-        if let flash { headers.append(HTTPField(name: .setCookie, value: flashCookie(flash, kind: kind))) }
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: .seeOther, headers: headers)
+        var response = Response.redirect(to: location, type: .normal)
+        response.headers[.cacheControl] = "no-store"
+        if let flash { response.setCookie(flashCookie(flash, kind: kind)) }
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
     }
 
     func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
@@ -280,20 +283,14 @@ actor Limiter {
     }
 }
 
-/// A decoded `application/x-www-form-urlencoded` body (or query string).
+/// A decoded `application/x-www-form-urlencoded` body, through Hummingbird's
+/// `URLEncodedFormDecoder`. A body it cannot read (a repeated field, broken percent-encoding)
+/// is an empty form: every check that needs a field then refuses it.
 struct Form: Sendable {
     var values: [String: String] = [:]
 
     init(_ text: String) {
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let key = parts.first.map(Self.decode) else { continue }
-            values[key] = parts.count > 1 ? Self.decode(parts[1]) : ""
-        }
-    }
-
-    static func decode(_ text: String) -> String {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
+        values = (try? URLEncodedFormDecoder().decode([String: String].self, from: text)) ?? [:]
     }
 
     subscript(_ key: String) -> String? {

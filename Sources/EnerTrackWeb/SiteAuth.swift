@@ -13,7 +13,7 @@ extension Site {
         cookie(request, Self.loginCookie).flatMap { $0.count >= 32 ? $0 : nil } ?? RandomToken.make()
     }
 
-    func loginCookie(_ token: String) -> String { setCookie(Self.loginCookie, token, maxAge: 3600) }
+    func loginCookie(_ token: String) -> Cookie { setCookie(Self.loginCookie, token, maxAge: 3600) }
 
     func checkLoginCSRF(_ form: Form, request: Request) -> Bool {
         guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"] else { return false }

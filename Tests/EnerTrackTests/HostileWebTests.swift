@@ -91,6 +91,30 @@ struct HostileWebTests {
         }
     }
 
+    @Test("form bodies Hummingbird's decoder cannot read are empty forms: refused, never a 500")
+    func oddFormBodies() async throws {
+        let site = try await WebSite()
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let token = try #require(Browser.csrf(try await ana.get("/alerts")))
+            let bodies = [
+                "csrf=\(token)&csrf=\(token)&node=\(WebSite.anaOnly)&kw=3", "csrf=\(token)&node%zz=1&kw=%",
+                "csrf[a]=\(token)&node[]=x&kw=3", "csrf=\(token)&" + String(repeating: "&", count: 5000), "=&==&&=",
+            ]
+            for body in bodies {
+                let response = try await client.execute(
+                    uri: "/alerts", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: ana.cookieHeader],
+                    body: ByteBuffer(string: body))
+                #expect(response.status.code < 500, "\(body.prefix(80)): \(response.status)")
+            }
+            // A well-formed form still works after all that.
+            let fields = ["csrf": token, "node": WebSite.anaOnly, "kw": "3"]
+            #expect(try await ana.post("/alerts", fields).status == .seeOther)
+        }
+    }
+
     @Test("form posts need this site's scheme, host and port; --hsts adds Strict-Transport-Security")
     func originAndHSTS() async throws {
         var options = WebOptions()
