@@ -41,7 +41,11 @@ extension AdminController {
     func adminUsers(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l
         let users = try await admin.users(includeRemoved: true)
-        let rows: [HTML] = users.map { user in
+        let columns: [Component.Column] = [
+            .init(l("Username")), .init(l("Email"), from: "md"), .init(l("Name"), from: "md"), .init(l("State")),
+            .init(""),
+        ]
+        let rows: [[HTML]] = users.map { user in
             let state =
                 user.removedAt != nil
                 ? l("removed")
@@ -59,20 +63,24 @@ extension AdminController {
                         label: l("Remove"), viewer: viewer, style: "outline-danger",
                         confirm: l("Remove {0}?", user.username)))
             }
-            return
-                "<tr><td>\(user.username)\(HTML.when(user.isAdmin, " <span class=\"badge text-bg-info\">admin</span>"))</td><td class=\"d-none d-md-table-cell\">\(user.email)</td><td class=\"d-none d-md-table-cell\">\(user.name)</td><td>\(state)</td><td><div class=\"d-flex gap-1\">\(actions)</div></td></tr>"
+            let badge = HTML.when(user.isAdmin, " <span class=\"badge text-bg-info\">admin</span>")
+            return [
+                "\(user.username)\(badge)", "\(user.email)", "\(user.name)", "\(state)",
+                "<div class=\"d-flex gap-1\">\(actions)</div>",
+            ]
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Users"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>\(l("Username"))</th><th class="d-none d-md-table-cell">\(l("Email"))</th><th class="d-none d-md-table-cell">\(l("Name"))</th><th>\(l("State"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            \(Component.table(columns, rows: rows))
             <h2 class="h5 mt-4">\(l("New user"))</h2>
             <form method="post" action="/admin/users" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="create">
-              <div class="col-12 col-md-3"><input class="form-control" name="username" placeholder="\(l("Username"))" required maxlength="64" aria-label="\(l("Username"))"></div>
-              <div class="col-12 col-md-3"><input class="form-control" name="email" type="email" placeholder="\(l("Email"))" required aria-label="\(l("Email"))"></div>
-              <div class="col-12 col-md-2"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
-              <div class="col-12 col-md-2"><input class="form-control" name="password" type="password" placeholder="\(l("Password"))" required minlength="\(DirectoryRules.minPasswordLength)" autocomplete="new-password" aria-label="\(l("Password"))"></div>
+              \(Component.input("username", placeholder: l("Username"), width: 3, required: true, attributes: "maxlength=\"64\""))
+              \(Component.input("email", placeholder: l("Email"), width: 3, type: "email", required: true))
+              \(Component.input("name", placeholder: l("Name"), width: 2, attributes: "maxlength=\"100\""))
+              \(Component.input("password", placeholder: l("Password"), width: 2, type: "password", required: true,
+                attributes: "minlength=\"\(DirectoryRules.minPasswordLength)\" autocomplete=\"new-password\""))
               <div class="col-6 col-md-1 form-check pt-2"><input class="form-check-input" type="checkbox" name="admin" value="1" id="admin"><label class="form-check-label" for="admin">admin</label></div>
-              <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">\(l("Create"))</button></div>
+              \(Component.submit(l("Create"), width: 1))
             </form>
             """
         return site.page(request, viewer, title: l("Users"), active: "users", body: body)
@@ -106,7 +114,11 @@ extension AdminController {
     func adminNodes(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l
         let nodes = try await admin.nodes(includeInactive: true)
-        let rows: [HTML] = nodes.map { node in
+        let columns: [Component.Column] = [
+            .init("ESP id"), .init(l("Name")), .init(l("Description"), from: "md"), .init(l("Status")),
+            .init(l("Last seen"), from: "sm"), .init(""),
+        ]
+        let rows: [[HTML]] = nodes.map { node in
             let status = NodeStatus(node: node, now: Date(), inactiveAfter: site.options.inactiveAfter)
             let toggle =
                 node.isActive
@@ -117,18 +129,22 @@ extension AdminController {
                 : action(
                     "/admin/nodes", "restore", key: "esp_id", value: node.espID, label: l("Restore"),
                     viewer: viewer, style: "outline-success")
-            return
-                "<tr><td class=\"esp\">\(node.espID)</td><td>\(node.name)</td><td class=\"d-none d-md-table-cell\">\(node.description)</td><td>\(site.badge(status, l))</td><td class=\"d-none d-sm-table-cell small\">\(l.time(node.lastSeen, site.options.timeZone))</td><td>\(toggle)</td></tr>"
+            return [
+                "<span class=\"esp\">\(node.espID)</span>", "\(node.name)", "\(node.description)",
+                site.badge(status, l),
+                "<small>\(l.time(node.lastSeen, site.options.timeZone))</small>", toggle,
+            ]
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Meters"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>ESP id</th><th>\(l("Name"))</th><th class="d-none d-md-table-cell">\(l("Description"))</th><th>\(l("Status"))</th><th class="d-none d-sm-table-cell">\(l("Last seen"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            \(Component.table(columns, rows: rows))
             <h2 class="h5 mt-4">\(l("New meter"))</h2>
             <form method="post" action="/admin/nodes" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="add">
-              <div class="col-12 col-md-3"><input class="form-control" name="esp_id" placeholder="ESP32_COCINA" required maxlength="64" pattern="[A-Za-z0-9_-]{1,64}" aria-label="ESP id"></div>
-              <div class="col-12 col-md-3"><input class="form-control" name="name" placeholder="\(l("Name"))" maxlength="100" aria-label="\(l("Name"))"></div>
-              <div class="col-12 col-md-4"><input class="form-control" name="description" placeholder="\(l("Description"))" maxlength="255" aria-label="\(l("Description"))"></div>
-              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Add"))</button></div>
+              \(Component.input("esp_id", placeholder: "ESP32_COCINA", width: 3, required: true,
+                attributes: "maxlength=\"64\" pattern=\"[A-Za-z0-9_-]{1,64}\""))
+              \(Component.input("name", placeholder: l("Name"), width: 3, attributes: "maxlength=\"100\""))
+              \(Component.input("description", placeholder: l("Description"), width: 4, attributes: "maxlength=\"255\""))
+              \(Component.submit(l("Add"), width: 2))
             </form>
             """
         return site.page(request, viewer, title: l("Meters"), active: "nodes", body: body)
@@ -160,22 +176,26 @@ extension AdminController {
         let assignments = try await admin.assignments(AssignmentFilter(includeInactive: false))
         let users = try await admin.users(includeRemoved: false)
         let nodes = try await admin.nodes(includeInactive: false)
-        let rows: [HTML] = assignments.map { item in
-            "<tr><td>\(item.username)</td><td><span class=\"esp\">\(item.espID)</span> \(item.nodeName)</td><td class=\"d-none d-md-table-cell\">\(item.location)</td><td>\(removeAssignment(item, viewer))</td></tr>"
+        let columns: [Component.Column] = [
+            .init(l("User")), .init(l("Meter")), .init(l("Location"), from: "md"), .init(""),
+        ]
+        let rows: [[HTML]] = assignments.map { item in
+            [
+                "\(item.username)", "<span class=\"esp\">\(item.espID)</span> \(item.nodeName)", "\(item.location)",
+                removeAssignment(item, viewer),
+            ]
         }
-        let userOptions: [HTML] = users.map { "<option value=\"\($0.username)\">\($0.username)</option>" }
-        let nodeOptions: [HTML] = nodes.map {
-            "<option value=\"\($0.espID)\">\($0.espID)\($0.name.map { " · \($0)" } ?? "")</option>"
-        }
+        let userOptions = users.map { (value: $0.username, text: $0.username) }
+        let nodeOptions = nodes.map { (value: $0.espID, text: $0.espID + ($0.name.map { " · \($0)" } ?? "")) }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Assignments"))</h1>
-            <div class="table-responsive"><table class="table"><thead><tr><th>\(l("User"))</th><th>\(l("Meter"))</th><th class="d-none d-md-table-cell">\(l("Location"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            \(Component.table(columns, rows: rows))
             <h2 class="h5 mt-4">\(l("Assign"))</h2>
             <form method="post" action="/admin/assignments" class="row g-2">\(site.csrfField(viewer))<input type="hidden" name="action" value="add">
-              <div class="col-12 col-md-3"><select class="form-select" name="username" required aria-label="\(l("User"))">\(userOptions)</select></div>
-              <div class="col-12 col-md-3"><select class="form-select" name="esp_id" required aria-label="\(l("Meter"))">\(nodeOptions)</select></div>
-              <div class="col-12 col-md-4"><input class="form-control" name="location" placeholder="\(l("Location"))" maxlength="100" aria-label="\(l("Location"))"></div>
-              <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">\(l("Assign"))</button></div>
+              \(Component.select("username", label: l("User"), width: 3, options: userOptions))
+              \(Component.select("esp_id", label: l("Meter"), width: 3, options: nodeOptions))
+              \(Component.input("location", placeholder: l("Location"), width: 4, attributes: "maxlength=\"100\""))
+              \(Component.submit(l("Assign"), width: 2))
             </form>
             """
         return site.page(request, viewer, title: l("Assignments"), active: "assignments", body: body)

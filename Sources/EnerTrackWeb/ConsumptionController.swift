@@ -82,8 +82,12 @@ extension ConsumptionController {
         let chartData = JSONValue.array(
             totals.map { .object(["label": .string($0.label), "kwh": .number(ConsumptionReport.rounded($0.kwh))]) }
         ).rendered()
-        let rows: [HTML] = report.rows.map { row in
-            "<tr><td>\(labels[row.node] ?? row.node)</td><td>\(periodLabel(row.start, query.unit))</td><td class=\"text-end\">\(l.number(row.kwh, decimals: 3))</td><td>\(row.complete ? "" : l("incomplete"))</td></tr>"
+        let columns: [Component.Column] = [.init(l("Meter")), .init(l("Period")), .init("kWh", end: true), .init("")]
+        let rows: [[HTML]] = report.rows.map { row in
+            [
+                "\(labels[row.node] ?? row.node)", "\(periodLabel(row.start, query.unit))",
+                "\(l.number(row.kwh, decimals: 3))", "\(row.complete ? "" : l("incomplete"))",
+            ]
         }
         let units: [HTML] = PeriodUnit.allCases.map { unit in
             let label =
@@ -117,9 +121,7 @@ extension ConsumptionController {
             </form>
             <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong></p>
             <div class="chart-box mb-3"><canvas id="consumption-chart" data-rows="\(chartData)"></canvas></div>
-            <div class="table-responsive"><table class="table table-sm">
-            <thead><tr><th>\(l("Meter"))</th><th>\(l("Period"))</th><th class="text-end">kWh</th><th></th></tr></thead>
-            <tbody>\(rows)</tbody></table></div>
+            \(Component.table(columns, rows: rows))
             """
         return site.page(request, viewer, title: l("Consumption"), active: "consumption", body: body)
     }

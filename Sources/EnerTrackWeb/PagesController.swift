@@ -28,7 +28,7 @@ extension PagesController {
         let views = try await nodes.nodeViews(viewer, latest: true)
         let kpi = try await nodes.kpis(views)
         func card(_ label: String, _ value: String, _ unit: String) -> HTML {
-            "<div class=\"col-6 col-md-4 col-xl\"><div class=\"card kpi h-100\"><div class=\"card-body\"><div class=\"label\">\(label)</div><div class=\"value\">\(value) <small class=\"fs-6\">\(unit)</small></div></div></div></div>"
+            Component.figure(label, value, unit: unit, columns: "col-6 col-md-4 col-xl")
         }
         let cards: [HTML] = [
             card(l("Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW"),
@@ -77,7 +77,7 @@ extension PagesController {
             (l("Frequency"), l.number(reading?.frequency, decimals: 2) + " Hz"),
         ]
         let items: [HTML] = values.map {
-            "<div class=\"col-6 col-md-4 col-xl-2\"><div class=\"card kpi\"><div class=\"card-body\"><div class=\"label\">\($0.0)</div><div class=\"value fs-5\">\($0.1)</div></div></div></div>"
+            Component.figure($0.0, $0.1, columns: "col-6 col-md-4 col-xl-2", size: "fs-5")
         }
         let ranges: [HTML] = ["1h", "24h", "7d", "30d"].map { range in
             "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(range == "24h" ? " active" : "")\" data-set-range=\"\(range)\">\(range)</button>"

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Small page fragments the pages are built from; each escapes what it is given (`HTML`).
+enum Component {
+    /// A column of a table; `from` hides it below a Bootstrap breakpoint (`sm`, `md`).
+    struct Column {
+        var title: String
+        var from: String?
+        var end = false
+
+        init(_ title: String, from: String? = nil, end: Bool = false) {
+            self.title = title
+            self.from = from
+            self.end = end
+        }
+
+        var classes: String {
+            [from.map { "d-none d-\($0)-table-cell" }, end ? "text-end" : nil].compactMap { $0 }.joined(separator: " ")
+        }
+    }
+
+    /// A cell of a row, hidden like its column.
+    static func cell(_ content: HTML, _ column: Column) -> HTML {
+        column.classes.isEmpty ? "<td>\(content)</td>" : "<td class=\"\(column.classes)\">\(content)</td>"
+    }
+
+    /// A responsive table: a header of `columns`, one row of cells per item.
+    static func table(_ columns: [Column], rows: [[HTML]]) -> HTML {
+        let head: [HTML] = columns.map {
+            $0.classes.isEmpty ? "<th>\($0.title)</th>" : "<th class=\"\($0.classes)\">\($0.title)</th>"
+        }
+        let body: [HTML] = rows.map { cells in
+            "<tr>\(zip(cells, columns).map { cell($0, $1) })</tr>"
+        }
+        return """
+            <div class="table-responsive"><table class="table"><thead><tr>\(head)</tr></thead>
+            <tbody>\(body)</tbody></table></div>
+            """
+    }
+
+    /// A text input of a form row, labelled for screen readers by its placeholder.
+    static func input(
+        _ name: String, placeholder: String, width: Int, type: String = "text", required: Bool = false,
+        attributes: HTML = ""
+    ) -> HTML {
+        """
+        <div class="col-12 col-md-\(width)"><input class="form-control" name="\(name)" type="\(type)" \
+        placeholder="\(placeholder)" aria-label="\(placeholder)"\(HTML.when(required, " required")) \(attributes)></div>
+        """
+    }
+
+    /// A select of a form row.
+    static func select(_ name: String, label: String, width: Int, options: [(value: String, text: String)]) -> HTML {
+        let items: [HTML] = options.map { "<option value=\"\($0.value)\">\($0.text)</option>" }
+        return """
+            <div class="col-12 col-md-\(width)"><select class="form-select" name="\(name)" required \
+            aria-label="\(label)">\(items)</select></div>
+            """
+    }
+
+    /// A form's submit button filling its column.
+    static func submit(_ label: String, width: Int) -> HTML {
+        "<div class=\"col-6 col-md-\(width)\"><button class=\"btn btn-primary w-100\" type=\"submit\">\(label)</button></div>"
+    }
+
+    /// A figure with its label and unit (the dashboard's and node page's cards).
+    static func figure(_ label: String, _ value: String, unit: String = "", columns: String, size: String = "") -> HTML
+    {
+        """
+        <div class="\(columns)"><div class="card kpi h-100"><div class="card-body"><div class="label">\(label)</div>\
+        <div class="value\(size.isEmpty ? "" : " " + size)">\(value)\(HTML.when(!unit.isEmpty, " <small class=\"fs-6\">\(unit)</small>"))</div>\
+        </div></div></div>
+        """
+    }
+}
