@@ -1,10 +1,13 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Layers, dependencies pointing down only:
-//   enertrack (executable) -> EnerTrackCLI (commands) -> EnerTrackKit (services, store selection, output)
-//   -> store implementations (EnerTrackSQLite, EnerTrackMariaDB, EnerTrackInflux) -> EnerTrackSQL (the directory
-//   SQL both drivers share) -> EnerTrackCore (domain, configuration, errors, store protocols; no I/O, no SQL)
+// Layers, dependencies pointing down only (README "Development" draws the graph):
+//   enertrack (executable) -> EnerTrackCLI (commands; the one place that reads configuration and builds stores and
+//   services) -> EnerTrackWeb, EnerTrackIngest, EnerTrackTelegram (front ends and services) -> EnerTrackKit (the
+//   services every front end calls, store selection, output) -> store implementations (EnerTrackSQLite,
+//   EnerTrackMariaDB, EnerTrackInflux) -> EnerTrackSQL (the directory SQL both drivers share) -> EnerTrackCore
+//   (domain, rules, words, errors, store protocols; no I/O, no SQL). EnerTrackRuntime (systemd notify, logging,
+//   running services, blocking calls) and EnerTrackHTTP (libcurl) sit beside, used where needed.
 // Our own targets build with warnings as errors (dependencies keep their warnings).
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
