@@ -135,10 +135,9 @@ extension AuthController {
                 <input class="form-control" id="email" name="email" type="email" required value="\(values["email"])"></div>
               <div class="mb-3"><label class="form-label" for="name">\(l("Name"))</label>
                 <input class="form-control" id="name" name="name" maxlength="100" value="\(values["name"])"></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l("Password ({0} characters or more)", String(DirectoryRules.minPasswordLength)))</label>
-                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
-              <div class="mb-3"><label class="form-label" for="repeat">\(l("Repeat the password"))</label>
-                <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
+              \(Component.newPassword(
+                label: l("Password ({0} characters or more)", String(DirectoryRules.minPasswordLength)),
+                repeatLabel: l("Repeat the password")))
               <button class="btn btn-primary w-100" type="submit">\(l("Create account"))</button>
             </form></div></div>
             """

@@ -1,3 +1,4 @@
+import EnerTrackCore
 import Foundation
 
 /// Small page fragments the pages are built from; each escapes what it is given (`HTML`).
@@ -61,6 +62,18 @@ enum Component {
     /// A form's submit button filling its column.
     static func submit(_ label: String, width: Int) -> HTML {
         "<div class=\"col-6 col-md-\(width)\"><button class=\"btn btn-primary w-100\" type=\"submit\">\(label)</button></div>"
+    }
+
+    /// A new password and its repetition (`password`, `repeat`), with the rule's minimum length.
+    static func newPassword(label: String, repeatLabel: String) -> HTML {
+        let min = DirectoryRules.minPasswordLength
+        return """
+            <div class="mb-3"><label class="form-label" for="password">\(label)</label>
+              <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" \
+            required minlength="\(min)"></div>
+            <div class="mb-3"><label class="form-label" for="repeat">\(repeatLabel)</label>
+              <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
+            """
     }
 
     /// A figure with its label and unit (the dashboard's and node page's cards).

@@ -45,10 +45,9 @@ extension ProfileController {
             <form method="post" action="/profile/password" class="card card-body">\(site.csrfField(viewer))
               <div class="mb-3"><label class="form-label" for="current">\(l("Current password"))</label>
                 <input class="form-control" id="current" name="current" type="password" autocomplete="current-password" required></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l("New password ({0} characters or more)", String(DirectoryRules.minPasswordLength)))</label>
-                <input class="form-control" id="password" name="password" type="password" autocomplete="new-password" required minlength="\(DirectoryRules.minPasswordLength)"></div>
-              <div class="mb-3"><label class="form-label" for="repeat">\(l("Repeat the new password"))</label>
-                <input class="form-control" id="repeat" name="repeat" type="password" autocomplete="new-password" required></div>
+              \(Component.newPassword(
+                label: l("New password ({0} characters or more)", String(DirectoryRules.minPasswordLength)),
+                repeatLabel: l("Repeat the new password")))
               <button class="btn btn-primary" type="submit">\(l("Change password"))</button>
             </form></div></div>
             """
