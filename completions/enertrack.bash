@@ -893,7 +893,7 @@ _enertrack_report() {
 
 _enertrack_report_consumption() {
     repeating_flags=()
-    non_repeating_flags=(--total --version -h --help)
+    non_repeating_flags=(--total --json --version -h --help)
     repeating_options=(--node)
     non_repeating_options=(--config --data-dir --by --user --from --to --tz --format)
     __enertrack_offer_flags_options 0
@@ -988,7 +988,7 @@ _enertrack_report_status() {
 
 _enertrack_report_readings() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir --node --from --to --format)
     __enertrack_offer_flags_options 0

@@ -40,6 +40,20 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// `--format table|csv|json` and `--json` (the same as `--format json`, as on every read command).
+struct FormatOptions: ParsableArguments {
+    @Option(help: "table, csv or json.") var format: ReadingFormatter.Format?
+    @Flag(name: .long, help: "Print JSON (the same as --format json).") var json = false
+
+    func validate() throws {
+        if json, let format, format != .json {
+            throw ValidationError("give --json or --format \(format.rawValue), not both")
+        }
+    }
+
+    var chosen: ReadingFormatter.Format { json ? .json : format ?? .table }
+}
+
 /// Printing helpers shared by the commands.
 enum Print {
     static func out(_ text: String) { CommandContext.current.writeOutput(text) }

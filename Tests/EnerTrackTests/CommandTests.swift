@@ -122,6 +122,8 @@ struct CommandTests {
         (["simulate", "--nodes", "0"], 64, "--nodes must be 1 to 100000"),
         (["simulate"], 78, "DOMINIO is not set"),
         (["import", "--format", "xml", "f"], 64, "--format"),
+        (["report", "readings", "--node", "X", "--json", "--format", "csv"], 64, "give --json or --format csv"),
+        (["report", "consumption", "--json", "--format", "table"], 64, "give --json or --format table"),
         (["serve", "--port", "0"], 64, "--port must be 1 to 65535"),
         (["alerts", "set", "ana", "ESP32_NONE", "--kw", "2"], 67, "unknown node 'ESP32_NONE'"),
         (["alerts", "set", "ana", "ESP32_A", "--kw", "0"], 64, "--kw must be a number of kW above 0"),

@@ -56,6 +56,16 @@ struct ConsumptionReportTests {
             rows[2]["start"] as? String == "2026-10-25T02:00:00+02:00"
                 && rows[3]["start"] as? String == "2026-10-25T02:00:00+01:00")
         #expect(abs((report["total_kwh"] as? Double ?? 0) - 25) < 0.025)
+        // --json is --format json, as on every read command.
+        let flag = await harness.run([
+            "report", "consumption", "--by", "hour", "--from", "2026-10-25", "--to", "2026-10-26", "--json",
+        ])
+        #expect(flag.status == 0 && flag.stdout == hourly.stdout, "\(flag.stderr)")
+        let readings = await harness.run([
+            "report", "readings", "--node", "DST_A", "--from", "2026-10-25", "--to",
+            "2026-10-25T01:00", "--json",
+        ])
+        #expect(readings.status == 0 && ((try? readings.json()) as? [Any])?.isEmpty == false, "\(readings.stderr)")
 
         let daily = await harness.run([
             "report", "consumption", "--by", "day", "--node", "dst_a", "--from", "2026-10-25", "--to", "2026-10-26",

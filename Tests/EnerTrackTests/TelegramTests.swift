@@ -100,7 +100,8 @@ struct AlertSite {
     func actions(_ report: [String: Any]) -> [String: String] {
         var actions: [String: String] = [:]
         for rule in report["rules"] as? [[String: Any]] ?? [] {
-            actions["\(rule["user"] ?? "")/\(rule["node"] ?? "")"] = "\(rule["action"] ?? "")/\(rule["delivery"] ?? "")"
+            actions["\(rule["username"] ?? "")/\(rule["esp_id"] ?? "")"] =
+                "\(rule["action"] ?? "")/\(rule["delivery"] ?? "")"
         }
         return actions
     }

@@ -102,7 +102,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let rules = try await directory.alertRules(userID: userID)
             let records = rules.map { rule in
                 Record([
-                    "user": .text(rule.username), "node": .text(rule.espID),
+                    "username": .text(rule.username), "esp_id": .text(rule.espID),
                     "threshold_kw": .number(rule.thresholdKW, decimals: 3),
                     "state": .text(rule.state.rawValue), "since": .time(rule.since.map(Date.init(milliseconds:))),
                     "last_notified": .time(rule.lastNotified.map(Date.init(milliseconds:))),
@@ -169,7 +169,7 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             let records = report.evaluations.map { evaluation in
                 Record([
-                    "user": .text(evaluation.rule.username), "node": .text(evaluation.rule.espID),
+                    "username": .text(evaluation.rule.username), "esp_id": .text(evaluation.rule.espID),
                     "threshold_kw": .number(evaluation.rule.thresholdKW, decimals: 3),
                     "mean_kw": .number(evaluation.meanKW, decimals: 3),
                     "state": .text(evaluation.state.rawValue), "action": .text(evaluation.action.rawValue),

@@ -194,7 +194,8 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Time zone of the periods (default: TZ, else the system zone).", valueName: "ZONE"))
         var tz: String?
         @Flag(help: "Add the total over all rows (tables; JSON always has total_kwh).") var total = false
-        @Option(help: "table, csv or json.") var format: ReadingFormatter.Format = .table
+        @OptionGroup var output: FormatOptions
+        var format: ReadingFormatter.Format { output.chosen }
 
         func validate() throws {
             if let tz, SiteTimeZone.parse(tz) == nil {
@@ -247,7 +248,8 @@ struct ReportCommand: AsyncParsableCommand {
             help: ArgumentHelp("Start, inclusive (default: 24 hours ago): \(TimeArgument.help).", valueName: "TIME"))
         var from: String?
         @Option(help: ArgumentHelp("End, exclusive (default: now).", valueName: "TIME")) var to: String?
-        @Option(help: "table, csv or json.") var format: ReadingFormatter.Format = .table
+        @OptionGroup var output: FormatOptions
+        var format: ReadingFormatter.Format { output.chosen }
 
         func run() async throws {
             let configuration = try global.configuration()

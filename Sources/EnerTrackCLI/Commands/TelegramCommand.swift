@@ -36,7 +36,7 @@ struct TelegramCommand: AsyncParsableCommand {
             if json {
                 Print.out(
                     JSONValue.object([
-                        "user": .string(user.username), "url": .string(link.url), "expires": .string(expires),
+                        "username": .string(user.username), "url": .string(link.url), "expires": .string(expires),
                     ]).rendered() + "\n")
             } else {
                 Print.out("\(link.url)\n")
@@ -82,7 +82,7 @@ struct TelegramCommand: AsyncParsableCommand {
             let records = users.map { user in
                 let link = links.first { $0.userID == user.id }
                 return Record([
-                    "user": .text(user.username), "linked": .flag(link != nil),
+                    "username": .text(user.username), "linked": .flag(link != nil),
                     "since": .time(link.map { Date(milliseconds: $0.linkedAt) }),
                 ])
             }
