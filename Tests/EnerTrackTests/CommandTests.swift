@@ -131,6 +131,23 @@ struct CommandTests {
         (["telegram", "link", "nobody"], 67, "unknown user 'nobody'"),
     ]
 
+    @Test("every status a rejection exits with is listed on that command's man page")
+    func manPagesListTheStatuses() throws {
+        var missing: [String] = []
+        for (arguments, status, _) in Self.rejections {
+            let pages = packageRoot.appendingPathComponent("man")
+            let two = pages.appendingPathComponent("enertrack-\(arguments.prefix(2).joined(separator: "-")).1")
+            let one = pages.appendingPathComponent("enertrack-\(arguments[0]).1")
+            let page = FileManager.default.fileExists(atPath: two.path) ? two : one
+            let text = try String(contentsOf: page, encoding: .utf8)
+            let section = text.components(separatedBy: ".SH EXIT STATUS").last ?? ""
+            if !section.contains(".B \(status)\n") { missing.append("\(page.lastPathComponent): \(status)") }
+        }
+        #expect(
+            missing.isEmpty,
+            "statuses a command returns but its page does not list:\n\(missing.joined(separator: "\n"))")
+    }
+
     @Test("each rejection exits with its status, says why on stderr, and changes nothing", arguments: rejections)
     func rejection(_ arguments: [String], _ status: Int32, _ message: String) async throws {
         let harness = try Harness()
