@@ -59,7 +59,7 @@ public struct PasswordHasher: Sendable {
             computed = nil
         }
         guard let computed else { return false }
-        return Self.constantTimeEquals(computed, expected)
+        return RandomToken.constantTimeEqual(computed, expected)
     }
 
     static func scrypt(_ password: String, salt: String, n: Int, r: Int, p: Int) throws -> String {
@@ -68,7 +68,7 @@ public struct PasswordHasher: Sendable {
         let key = try KDF.Scrypt.deriveKey(
             from: Array(password.utf8), salt: Array(salt.utf8), outputByteCount: 64,
             rounds: n, blockSize: r, parallelism: p, maxMemory: memory)
-        return key.withUnsafeBytes { hex($0) }
+        return key.withUnsafeBytes { RandomToken.hex($0) }
     }
 
     static func pbkdf2(_ password: String, salt: String, hashName: String, iterations: Int) throws -> String? {
@@ -84,28 +84,6 @@ public struct PasswordHasher: Sendable {
         let key = try KDF.Insecure.PBKDF2.deriveKey(
             from: Array(password.utf8), salt: Array(salt.utf8), using: function,
             outputByteCount: length, unsafeUncheckedRounds: iterations)
-        return key.withUnsafeBytes { hex($0) }
-    }
-
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Compares without an early exit, so timing does not reveal how much of a hash matched.
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for index in 0..<max(x.count, y.count) {
-            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
-        }
-        return difference == 0
+        return key.withUnsafeBytes { RandomToken.hex($0) }
     }
 }

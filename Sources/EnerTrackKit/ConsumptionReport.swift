@@ -45,12 +45,7 @@ public struct ConsumptionReport: Sendable {
     {
         let defaults = defaultRange(unit, now: now, timeZone: timeZone)
         func read(_ text: String?, _ bound: RangeError.Bound, fallback: Date) throws(RangeError) -> Date {
-            guard let text else { return fallback }
-            switch TimeArgument.read(text, timeZone: timeZone, now: now) {
-            case .success(let date): return date
-            case .failure(.unreadable): throw .unreadable(bound, String(text.prefix(64)))
-            case .failure(.outOfRange): throw .outOfRange(bound, String(text.prefix(64)))
-            }
+            try RangeError.time(text, bound, fallback: fallback, timeZone: timeZone, now: now)
         }
         let start = try read(from, .from, fallback: defaults.start)
         let end = try read(to, .to, fallback: from == nil ? defaults.end : max(defaults.end, start))
@@ -199,6 +194,18 @@ public enum RangeError: Error, Equatable, Sendable {
         }
     }
 
+    /// A time option of a range (`TimeArgument`): `fallback` when absent.
+    static func time(_ text: String?, _ bound: Bound, fallback: Date, timeZone: TimeZone, now: Date)
+        throws(RangeError) -> Date
+    {
+        guard let text else { return fallback }
+        switch TimeArgument.read(text, timeZone: timeZone, now: now) {
+        case .success(let date): return date
+        case .failure(.unreadable): throw .unreadable(bound, String(text.prefix(64)))
+        case .failure(.outOfRange): throw .outOfRange(bound, String(text.prefix(64)))
+        }
+    }
+
     /// The usage error of a command line or API with these option names.
     public func failure(from: String, to: String) -> Failure {
         Failure(.usage, message(Words(.en), from: from, to: to))
@@ -214,5 +221,19 @@ extension PeriodUnit {
         case .month: words("month")
         case .year: words("year")
         }
+    }
+}
+
+/// The range of a raw-readings query (`report readings`, `GET /api/v1/nodes/:esp/readings`): the
+/// last `span` by default, `to` after `from`; the same rule and errors as the consumption range.
+public enum ReadingsRange {
+    public static func resolve(
+        from: String?, to: String?, defaultSpan: TimeInterval, now: Date, timeZone: TimeZone
+    ) throws(RangeError) -> (from: Int64, to: Int64) {
+        let start = try RangeError.time(
+            from, .from, fallback: now.addingTimeInterval(-defaultSpan), timeZone: timeZone, now: now)
+        let end = try RangeError.time(to, .to, fallback: now, timeZone: timeZone, now: now)
+        guard end > start else { throw .endBeforeStart }
+        return (start.milliseconds, end.milliseconds)
     }
 }

@@ -76,20 +76,15 @@ extension APIController {
         }
         let now = Date()
         let query = request.uri.queryParameters
-        let from: Date
-        let to: Date
+        let range: (from: Int64, to: Int64)
         do {
-            from = try TimeArgument.option(
-                query["from"].map(String.init), flag: "from", fallback: now.addingTimeInterval(-3600),
-                timeZone: site.options.timeZone, now: now)
-            to = try TimeArgument.option(
-                query["to"].map(String.init), flag: "to", fallback: now, timeZone: site.options.timeZone, now: now)
+            range = try ReadingsRange.resolve(
+                from: query["from"].map(String.init), to: query["to"].map(String.init), defaultSpan: 3600, now: now,
+                timeZone: site.options.timeZone)
         } catch {
-            return site.jsonError(.badRequest, error.description)
+            return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
-        guard to > from else { return site.jsonError(.badRequest, "to must be after from") }
-        let readings = try await series.readings(
-            node: view.node.espID, from: from.milliseconds, to: to.milliseconds, limit: 10_000)
+        let readings = try await series.readings(node: view.node.espID, from: range.from, to: range.to, limit: 10_000)
         // Written directly (keys sorted, as everywhere): a day of readings is thousands of objects.
         let quantities = Quantity.allCases.sorted { $0.rawValue < $1.rawValue }
         let beforeTime = quantities.filter { $0.rawValue < "time" }

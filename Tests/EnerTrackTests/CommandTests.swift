@@ -123,6 +123,10 @@ struct CommandTests {
         (["simulate"], 78, "DOMINIO is not set"),
         (["import", "--format", "xml", "f"], 64, "--format"),
         (["report", "readings", "--node", "X", "--json", "--format", "csv"], 64, "give --json or --format csv"),
+        (
+            ["report", "readings", "--node", "X", "--from", "2026-02-01", "--to", "2026-01-01"], 64,
+            "--to must be after --from"
+        ),
         (["report", "consumption", "--json", "--format", "table"], 64, "give --json or --format table"),
         (["serve", "--port", "0"], 64, "--port must be 1 to 65535"),
         (["alerts", "set", "ana", "ESP32_NONE", "--kw", "2"], 67, "unknown node 'ESP32_NONE'"),

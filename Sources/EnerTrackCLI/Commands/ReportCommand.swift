@@ -255,10 +255,13 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = configuration.timeZone
             let now = Date()
-            let start = try TimeArgument.option(
-                from, flag: "--from", fallback: now.addingTimeInterval(-86_400), timeZone: zone, now: now
-            ).milliseconds
-            let end = try TimeArgument.option(to, flag: "--to", fallback: now, timeZone: zone, now: now).milliseconds
+            let range: (from: Int64, to: Int64)
+            do {
+                range = try ReadingsRange.resolve(from: from, to: to, defaultSpan: 86_400, now: now, timeZone: zone)
+            } catch {
+                throw error.failure(from: "--from", to: "--to")
+            }
+            let (start, end) = range
             let directory = try Stores.directory(configuration)
             let espID = try await directory.node(espID: node)?.espID ?? node
             let series = try Stores.series(configuration)
