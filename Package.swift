@@ -128,6 +128,7 @@ let package = Package(
                 "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram", "EnerTrackWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -697,7 +697,7 @@ _enertrack_db() {
 
 _enertrack_db_migrate() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --version -h --help)
+    non_repeating_flags=(--dry-run --to-original-ddl --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir)
     __enertrack_offer_flags_options 0

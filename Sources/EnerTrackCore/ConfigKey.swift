@@ -58,6 +58,10 @@ extension ConfigKey {
     public static let mysqlPassword = ConfigKey("MYSQL_PASSWORD", secret: true, "MariaDB password")
     public static let mysqlDatabase = ConfigKey(
         "MYSQL_DB", default: "medidoresEnergia", "MariaDB database (the earlier deployment's default)")
+    public static let mysqlColumnMap = ConfigKey(
+        "MYSQL_COLUMN_MAP",
+        "Columns of an earlier Usuarios/Nodos, over detection: Usuarios.username=login,Nodos.esp_id=chip (see db status)"
+    )
     public static let mysqlSSLCA = ConfigKey("MYSQL_SSL_CA", kind: .path, "CA file for TLS to MariaDB")
 
     public static let influxURL = ConfigKey(
@@ -125,7 +129,7 @@ extension ConfigKey {
     /// Every key, in the order `config show` lists them.
     public static let all: [ConfigKey] = [
         dataDirectory, timeZone, language,
-        mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA,
+        mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA, mysqlColumnMap,
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
         influxMeasurement, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,

@@ -18,6 +18,10 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
 
     /// Applies pending migrations (or, with `dryRun`, only reports them).
     func migrate(dryRun: Bool) async throws -> SchemaStatus
+    /// Converts a database keyed as version 0.1 made it (`usuario_id`/`nodo_id`) to the original
+    /// layout (`id INT(10) UNSIGNED`, `UsuariosNodos` exactly the original DDL); the notes are
+    /// the statements, run or (with `dryRun`) to run.
+    func convertToOriginalLayout(dryRun: Bool) async throws -> SchemaStatus
     func schemaStatus() async throws -> SchemaStatus
 
     func addUser(_ user: NewUser) async throws -> User
@@ -144,13 +148,19 @@ public struct SchemaStatus: Sendable, Equatable {
     public var pending: [String]
     /// Notes about what was found (for example tables adopted from the earlier deployment).
     public var notes: [String]
+    /// Which column holds what in `Usuarios` and `Nodos`: `Usuarios.username = usuario (detected)`.
+    public var mapping: [String]
 
-    public init(store: String, location: String, applied: [String], pending: [String], notes: [String] = []) {
+    public init(
+        store: String, location: String, applied: [String], pending: [String], notes: [String] = [],
+        mapping: [String] = []
+    ) {
         self.store = store
         self.location = location
         self.applied = applied
         self.pending = pending
         self.notes = notes
+        self.mapping = mapping
     }
 
     public var isCurrent: Bool { pending.isEmpty }

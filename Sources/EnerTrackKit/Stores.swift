@@ -40,11 +40,13 @@ public enum Stores {
     }
 
     public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {
-        MariaDBSettings(
+        var settings = MariaDBSettings(
             host: configuration[.mysqlHost], port: UInt32(configuration[.mysqlPort] ?? "3306") ?? 3306,
             socket: configuration[.mysqlSocket], user: configuration[.mysqlUser] ?? "root",
             password: configuration[.mysqlPassword], database: configuration[.mysqlDatabase] ?? "medidoresEnergia",
             sslCA: configuration[.mysqlSSLCA])
+        settings.columnMap = configuration[.mysqlColumnMap]
+        return settings
     }
 
     /// Creates the data directory (mode 0750) when missing; says clearly why it cannot.

@@ -33,6 +33,9 @@ public struct MariaDBSettings: Sendable, Equatable {
     public var connectTimeout: UInt32 = 5
     public var readTimeout: UInt32 = 30
     public var writeTimeout: UInt32 = 30
+    /// `MYSQL_COLUMN_MAP`: which columns of an adopted `Usuarios`/`Nodos` hold what
+    /// (`Usuarios.username=login,Nodos.esp_id=chip`), over detection by name.
+    public var columnMap: String?
 
     public init(
         host: String?, port: UInt32, socket: String?, user: String, password: String?, database: String, sslCA: String?

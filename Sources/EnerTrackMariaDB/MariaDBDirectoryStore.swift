@@ -2,6 +2,7 @@ import EnerTrackCore
 import EnerTrackRuntime
 import EnerTrackSQL
 import Foundation
+import Synchronization
 
 /// The directory store on MariaDB (libmariadb), compatible with the earlier Flask deployment's
 /// `Usuarios`, `Nodos` and `UsuariosNodos`.
@@ -13,6 +14,7 @@ import Foundation
 public final class MariaDBDirectoryStore: DirectoryStore {
     public let settings: MariaDBSettings
     private let pool: MariaDBPool
+    private let resolved = Mutex<DirectoryColumns?>(nil)
 
     public var location: String { "mariadb://\(settings.endpoint)/\(settings.database)" }
 
@@ -93,40 +95,150 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 
     // MARK: Schema
 
-    public func schemaStatus() async throws -> SchemaStatus {
-        try await transaction { connection in try self.status(connection) }
+    /// `MYSQL_COLUMN_MAP`, parsed.
+    func explicitColumns() throws -> [DirectoryColumn: String] {
+        guard let text = settings.columnMap, !text.isEmpty else { return [:] }
+        do { return try ColumnMappingError.parseSetting(text) } catch { throw DirectoryError.schema(error.description) }
     }
 
-    private func status(_ connection: MariaDBConnection) throws -> SchemaStatus {
-        let hasTable = try !connection.query(
-            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-            [.text(MariaDBSchema.migrationsTable)]
-        ).isEmpty
-        let applied =
-            hasTable
-            ? Set(
-                try connection.query("SELECT id FROM `\(MariaDBSchema.migrationsTable)`").compactMap { $0.string("id") }
-            )
-            : []
-        var notes: [String] = []
-        var pending: [String] = []
-        for migration in MariaDBSchema.migrations where !applied.contains(migration.id) {
-            pending.append(migration.id)
-            let steps = try MariaDBSchema.plan(migration.tables, on: connection)
-            notes += steps.map { "\(migration.id): \($0.note)" }
-            if steps.isEmpty { notes.append("\(migration.id): tables already complete; will be recorded") }
+    /// The columns every operation uses: the recorded mapping, `MYSQL_COLUMN_MAP` over it, found
+    /// once per store. A needed column that is not there yet means `db migrate` has not run.
+    func columns() async throws -> DirectoryColumns {
+        if let known = resolved.withLock({ $0 }) { return known }
+        let explicit = try explicitColumns()
+        let columns = try await transaction { connection in
+            let inspection = try SchemaInspection.read(connection)
+            for table in ["Usuarios", "Nodos", "UsuariosNodos"] where !inspection.has(table) {
+                throw DirectoryError.schema(
+                    "MariaDB database '\(self.settings.database)' has no table \(table); run 'enertrack db migrate'")
+            }
+            let (columns, sources) = try MigrationPlanner.mapping(inspection, explicit: explicit)
+            if let missing = DirectoryColumn.allCases.first(where: { sources[$0] == .added }) {
+                throw DirectoryError.schema(
+                    "\(missing.table) has no column for \(missing.rawValue) yet; run 'enertrack db migrate' (see 'enertrack db status')"
+                )
+            }
+            return columns
         }
-        return SchemaStatus(
-            store: "mariadb", location: location,
-            applied: MariaDBSchema.migrations.map(\.id).filter(applied.contains), pending: pending, notes: notes)
+        resolved.withLock { $0 = columns }
+        return columns
+    }
+
+    public func schemaStatus() async throws -> SchemaStatus {
+        let explicit = try explicitColumns()
+        return try await transaction { connection in try self.status(connection, explicit: explicit).status }
+    }
+
+    private func status(_ connection: MariaDBConnection, explicit: [DirectoryColumn: String]) throws -> (
+        status: SchemaStatus, plan: MigrationPlan, inspection: SchemaInspection
+    ) {
+        let inspection = try SchemaInspection.read(connection)
+        let plan = try MigrationPlanner.plan(inspection, explicit: explicit) { table, column in
+            try connection.query(
+                """
+                SELECT `\(column)` AS v FROM `\(table)` WHERE `\(column)` IS NOT NULL GROUP BY `\(column)`
+                HAVING COUNT(*) > 1 LIMIT 5
+                """
+            ).compactMap { $0.string("v").map { "'\($0)'" } }
+        }
+        var notes = plan.steps.map { "\($0.migration): \($0.note)" }
+        for id in plan.pending where !plan.steps.contains(where: { $0.migration == id }) {
+            notes.append("\(id): tables already complete; will be recorded")
+        }
+        let applied = MariaDBSchema.migrations.map(\.id).filter(inspection.applied.contains)
+        let status = SchemaStatus(
+            store: "mariadb", location: location, applied: applied, pending: plan.pending, notes: notes,
+            mapping: plan.mappingLines)
+        return (status, plan, inspection)
     }
 
     public func migrate(dryRun: Bool) async throws -> SchemaStatus {
         if dryRun { return try await plannedStatus() }
         try await createDatabaseIfMissing()
+        let explicit = try explicitColumns()
+        let status = try await locked { connection in
+            // Everything is planned and checked first; only then does the first statement run.
+            let before = try self.status(connection, explicit: explicit)
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS `\(MariaDBSchema.migrationsTable)` (
+                  `id` VARCHAR(100) NOT NULL,
+                  `applied_at` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                  PRIMARY KEY (`id`)
+                ) \(MariaDBSchema.tableOptions)
+                """)
+            for id in before.plan.pending {
+                for step in before.plan.steps where step.migration == id { try connection.execute(step.sql) }
+                try connection.query("INSERT INTO `\(MariaDBSchema.migrationsTable)` (id) VALUES (?)", [.text(id)])
+            }
+            try self.record(before.plan.columns, on: connection)
+            var after = try self.status(connection, explicit: explicit).status
+            after.notes = before.status.notes
+            after.pending = before.status.pending
+            return after
+        }
+        resolved.withLock { $0 = nil }
+        return status
+    }
+
+    public func convertToOriginalLayout(dryRun: Bool) async throws -> SchemaStatus {
+        let explicit = try explicitColumns()
+        let status = try await locked { connection in
+            let inspection = try SchemaInspection.read(connection)
+            let (columns, _) = try MigrationPlanner.mapping(inspection, explicit: explicit)
+            let steps = try MigrationPlanner.conversion(inspection, columns: columns)
+            if !dryRun && !steps.isEmpty {
+                try self.checkConvertible(inspection, columns, on: connection)
+                for step in steps { try connection.execute(step.0) }
+                var converted = columns.names
+                converted[.userID] = "id"
+                converted[.nodeID] = "id"
+                try self.record(DirectoryColumns(converted), on: connection)
+            }
+            var status = try self.status(connection, explicit: explicit).status
+            status.notes =
+                steps.isEmpty ? ["already in the original layout; nothing to convert"] : steps.map { "\($0.0);" }
+            return status
+        }
+        resolved.withLock { $0 = nil }
+        return status
+    }
+
+    /// What a conversion cannot survive, found before it starts: ids that do not fit INT(10) UNSIGNED.
+    private func checkConvertible(
+        _ inspection: SchemaInspection, _ columns: DirectoryColumns, on connection: MariaDBConnection
+    ) throws {
+        for (table, key) in [("Usuarios", columns.name(.userID)), ("Nodos", columns.name(.nodeID))] {
+            let row = try connection.query("SELECT MIN(`\(key)`) AS low, MAX(`\(key)`) AS high FROM `\(table)`").first
+            if let low = row?.int("low"), let high = row?.int("high"), low < 0 || high > 4_294_967_295 {
+                throw DirectoryError.conflict(
+                    "\(table).\(key) holds ids from \(low) to \(high), which INT(10) UNSIGNED cannot hold; nothing was changed"
+                )
+            }
+        }
+    }
+
+    /// Writes the mapping in use, so later runs read the same columns.
+    private func record(_ columns: DirectoryColumns, on connection: MariaDBConnection) throws {
+        try connection.execute("START TRANSACTION")
+        do {
+            try connection.query("DELETE FROM `\(MariaDBSchema.columnsTable)`")
+            for role in DirectoryColumn.allCases {
+                try connection.query(
+                    "INSERT INTO `\(MariaDBSchema.columnsTable)` (role, column_name) VALUES (?, ?)",
+                    [.text(role.rawValue), .text(columns.name(role))])
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs schema changes on a connection of their own (DDL commits implicitly, so not in a
+    /// transaction), under a named lock that keeps two concurrent runs from interleaving.
+    private func locked<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         let settings = self.settings
-        // DDL commits implicitly, so migrations run outside a transaction, under a named lock
-        // that keeps two concurrent `db migrate` runs from interleaving.
         do {
             return try await Blocking.run {
                 let connection = try MariaDBConnection(settings: settings)
@@ -137,26 +249,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
                         "another 'enertrack db migrate' holds the migration lock; try again")
                 }
                 defer { _ = try? connection.query("SELECT RELEASE_LOCK('enertrack.migrate')") }
-                let before = try self.status(connection)
-                try connection.execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS `\(MariaDBSchema.migrationsTable)` (
-                      `id` VARCHAR(100) NOT NULL,
-                      `applied_at` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                      PRIMARY KEY (`id`)
-                    ) \(MariaDBSchema.tableOptions)
-                    """)
-                for migration in MariaDBSchema.migrations where before.pending.contains(migration.id) {
-                    for step in try MariaDBSchema.plan(migration.tables, on: connection) {
-                        try connection.execute(step.sql)
-                    }
-                    try connection.query(
-                        "INSERT INTO `\(MariaDBSchema.migrationsTable)` (id) VALUES (?)", [.text(migration.id)])
-                }
-                var after = try self.status(connection)
-                after.notes = before.notes
-                after.pending = before.pending
-                return after
+                return try body(connection)
             }
         } catch { throw map(error) }
     }
@@ -164,13 +257,17 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     /// The status as `db migrate --dry-run` reports it, including a database that does not exist yet.
     private func plannedStatus() async throws -> SchemaStatus {
         let settings = self.settings
+        let explicit = try explicitColumns()
         do {
-            return try await Blocking.run { try self.status(MariaDBConnection(settings: settings)) }
+            return try await Blocking.run {
+                try self.status(MariaDBConnection(settings: settings), explicit: explicit).status
+            }
         } catch let error as MariaDBError where error.code == 1049 {
             let all = MariaDBSchema.migrations.map(\.id)
             return SchemaStatus(
                 store: "mariadb", location: location, applied: [], pending: all,
-                notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" })
+                notes: ["create database \(settings.database)"] + all.map { "\($0): create its tables" },
+                mapping: DirectoryColumn.allCases.map { "\($0.rawValue) = \($0.standardName) (created)" })
         } catch {
             throw map(error)
         }
@@ -196,6 +293,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 /// Portable SQL on one MariaDB transaction.
 struct MariaDBTransaction: SQLTransaction {
     let connection: MariaDBConnection
+    let columns: DirectoryColumns
 
     func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
         try connection.query(sql, arguments)
@@ -217,6 +315,9 @@ extension MariaDBDirectoryStore: SQLDirectoryBackend {
     public func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws
         -> T
     {
-        try await transaction { connection in try body(MariaDBTransaction(connection: connection)) }
+        let columns = try await columns()
+        return try await transaction { connection in
+            try body(MariaDBTransaction(connection: connection, columns: columns))
+        }
     }
 }

@@ -1,236 +1,331 @@
 import EnerTrackCore
+import EnerTrackSQL
+import Foundation
 
 /// The directory schema on MariaDB: the earlier deployment's tables, created when missing and
-/// adopted when present (only missing columns and indexes are added; nothing is dropped or rewritten).
+/// adopted when present.
+///
+/// Adoption maps each column EnerTrack needs to what `Usuarios` and `Nodos` have (by name, or by
+/// `MYSQL_COLUMN_MAP`), adds only what has no match, and never renames, drops or retypes a column.
+/// MariaDB DDL is not transactional, so the whole migration is planned and checked against the
+/// database before its first statement runs: a migration that cannot complete changes nothing.
 enum MariaDBSchema {
     static let migrationsTable = "enertrack_schema_migrations"
+    static let columnsTable = "enertrack_columns"
     static let tableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci"
 
-    /// `UsuariosNodos` exactly as the earlier deployment defined it; never edited, only added to by later migrations.
-    static let usuariosNodosDDL = """
+    /// `UsuariosNodos` verbatim from the earlier deployment's specification; never edited.
+    static let originalUsuariosNodos = """
         CREATE TABLE `UsuariosNodos` (
-          `usuario_id` INT NOT NULL,
-          `nodo_id` INT NOT NULL,
-          `activo` TINYINT(1) NOT NULL DEFAULT 1,
-          `ubicacion` VARCHAR(100) DEFAULT NULL,
-          `fecha_asignacion` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-          `ultimo_acceso` TIMESTAMP NULL DEFAULT NULL,
+          `usuario_id`      INT(10) UNSIGNED NOT NULL,
+          `nodo_id`         INT(10) UNSIGNED NOT NULL,
+          `activo`          TINYINT(1) NOT NULL DEFAULT 1,
+          `ubicacion`       VARCHAR(100) DEFAULT NULL,
+          `fecha_asignacion` DATETIME DEFAULT CURRENT_TIMESTAMP(),
+          `ultimo_acceso`   DATETIME DEFAULT NULL,
           PRIMARY KEY (`usuario_id`, `nodo_id`),
-          CONSTRAINT `fk_un_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE,
-          CONSTRAINT `fk_un_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE
-        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci
+          FOREIGN KEY (`usuario_id`) REFERENCES Usuarios(id),
+          FOREIGN KEY (`nodo_id`)   REFERENCES Nodos(id)
+        ) ENGINE=InnoDB
+          DEFAULT CHARSET=utf8mb4
+          COLLATE=utf8mb4_uca1400_ai_ci
         """
+    static let usuariosNodosColumns = [
+        "usuario_id", "nodo_id", "activo", "ubicacion", "fecha_asignacion", "ultimo_acceso",
+    ]
 
-    /// A table this version needs: how to create it, and the columns to add when adopting an older one.
-    struct Table {
-        let name: String
-        let create: String
-        /// Column name → definition, added with ALTER TABLE when an adopted table lacks them.
-        let columns: [(String, String)]
-        /// Unique indexes (name, column) added when no unique index covers the column.
-        let uniqueIndexes: [(String, String)]
+    /// The keys other tables reference: `id INT(10) UNSIGNED` on a new database, whatever an
+    /// adopted one has (version 0.1 created `usuario_id`/`nodo_id INT`).
+    struct Keys: Equatable {
+        var user: String
+        var userType: String
+        var node: String
+        var nodeType: String
+
+        static let original = Keys(user: "id", userType: "INT(10) UNSIGNED", node: "id", nodeType: "INT(10) UNSIGNED")
     }
 
-    static let usuarios = Table(
-        name: "Usuarios",
-        create: """
-            CREATE TABLE `Usuarios` (
-              `usuario_id` INT NOT NULL AUTO_INCREMENT,
-              `nombreUsuario` VARCHAR(64) NOT NULL,
-              `password_hash` VARCHAR(255) NOT NULL DEFAULT '',
-              `email` VARCHAR(254) DEFAULT NULL,
-              `nombre` VARCHAR(100) DEFAULT NULL,
-              `es_admin` TINYINT(1) NOT NULL DEFAULT 0,
-              `activo` TINYINT(1) NOT NULL DEFAULT 1,
-              `eliminado_en` TIMESTAMP NULL DEFAULT NULL,
-              `fecha_creacion` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-              PRIMARY KEY (`usuario_id`),
-              UNIQUE KEY `Usuarios_nombreUsuario` (`nombreUsuario`),
-              UNIQUE KEY `Usuarios_email` (`email`)
-            ) \(tableOptions)
-            """,
-        columns: [
-            ("password_hash", "VARCHAR(255) NOT NULL DEFAULT ''"), ("email", "VARCHAR(254) DEFAULT NULL"),
-            ("nombre", "VARCHAR(100) DEFAULT NULL"), ("es_admin", "TINYINT(1) NOT NULL DEFAULT 0"),
-            ("activo", "TINYINT(1) NOT NULL DEFAULT 1"), ("eliminado_en", "TIMESTAMP NULL DEFAULT NULL"),
-            ("fecha_creacion", "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"),
-        ],
-        uniqueIndexes: [("Usuarios_nombreUsuario", "nombreUsuario"), ("Usuarios_email", "email")])
+    /// The MariaDB definition of a column `db migrate` creates or adds under its standard name.
+    static func definition(_ column: DirectoryColumn) -> String {
+        switch column {
+        case .userID, .nodeID: "INT(10) UNSIGNED NOT NULL AUTO_INCREMENT"
+        case .username: "VARCHAR(64) NOT NULL"
+        case .passwordHash: "VARCHAR(255) NOT NULL DEFAULT ''"
+        case .email: "VARCHAR(254) DEFAULT NULL"
+        case .fullName, .nodeName: "VARCHAR(100) DEFAULT NULL"
+        case .isAdmin: "TINYINT(1) NOT NULL DEFAULT 0"
+        case .userActive, .nodeActive: "TINYINT(1) NOT NULL DEFAULT 1"
+        case .removedAt, .lastSeen: "DATETIME DEFAULT NULL"
+        case .userCreatedAt, .nodeCreatedAt: "DATETIME DEFAULT CURRENT_TIMESTAMP()"
+        case .espID: "VARCHAR(64) NOT NULL"
+        case .nodeDescription: "VARCHAR(255) DEFAULT NULL"
+        }
+    }
 
-    static let nodos = Table(
-        name: "Nodos",
-        create: """
-            CREATE TABLE `Nodos` (
-              `nodo_id` INT NOT NULL AUTO_INCREMENT,
-              `esp_id` VARCHAR(64) NOT NULL,
-              `nombre` VARCHAR(100) DEFAULT NULL,
-              `descripcion` VARCHAR(255) DEFAULT NULL,
-              `activo` TINYINT(1) NOT NULL DEFAULT 1,
-              `fecha_creacion` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-              `ultima_conexion` TIMESTAMP NULL DEFAULT NULL,
-              PRIMARY KEY (`nodo_id`),
-              UNIQUE KEY `Nodos_esp_id` (`esp_id`)
-            ) \(tableOptions)
-            """,
-        columns: [
-            ("nombre", "VARCHAR(100) DEFAULT NULL"), ("descripcion", "VARCHAR(255) DEFAULT NULL"),
-            ("activo", "TINYINT(1) NOT NULL DEFAULT 1"),
-            ("fecha_creacion", "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"),
-            ("ultima_conexion", "TIMESTAMP NULL DEFAULT NULL"),
-        ],
-        uniqueIndexes: [("Nodos_esp_id", "esp_id")])
+    /// Columns that must be unique on their own (lookups by them return one row).
+    static let uniqueColumns: [DirectoryColumn] = [.username, .email, .espID]
 
-    static let usuariosNodos = Table(
-        name: "UsuariosNodos", create: usuariosNodosDDL, columns: [], uniqueIndexes: [])
+    static func createDirectoryTable(_ table: String) -> String {
+        let roles = DirectoryColumn.of(table: table)
+        let key = roles.first(where: \.isKey)!
+        var lines = roles.map { "  `\($0.standardName)` \(definition($0))" }
+        lines.append("  PRIMARY KEY (`\(key.standardName)`)")
+        for unique in uniqueColumns where unique.table == table {
+            lines.append("  UNIQUE KEY `\(table)_\(unique.standardName)` (`\(unique.standardName)`)")
+        }
+        return "CREATE TABLE `\(table)` (\n\(lines.joined(separator: ",\n"))\n) \(tableOptions)"
+    }
 
-    static func table(_ name: String, _ body: String) -> Table {
-        Table(
-            name: name, create: "CREATE TABLE `\(name)` (\n\(body)\n) \(tableOptions)", columns: [], uniqueIndexes: [])
+    /// `UsuariosNodos` for keys: the original DDL, or (on a 0.1 database that lost it) the same
+    /// table referencing the keys that are there.
+    static func createUsuariosNodos(_ keys: Keys) -> String {
+        guard keys != .original else { return originalUsuariosNodos }
+        return
+            originalUsuariosNodos
+            .replacingOccurrences(
+                of: "`usuario_id`      INT(10) UNSIGNED", with: "`usuario_id`      \(keys.userType.uppercased())"
+            )
+            .replacingOccurrences(
+                of: "`nodo_id`         INT(10) UNSIGNED", with: "`nodo_id`         \(keys.nodeType.uppercased())"
+            )
+            .replacingOccurrences(of: "Usuarios(id)", with: "Usuarios(`\(keys.user)`)")
+            .replacingOccurrences(of: "Nodos(id)", with: "Nodos(`\(keys.node)`)")
+    }
+
+    /// One of EnerTrack's own tables: `body` with `{user}`/`{node}` for the referencing
+    /// column definitions and `{users}`/`{nodes}` for the referenced keys.
+    struct OwnTable {
+        let name: String
+        let body: String
+
+        func create(_ keys: Keys) -> String {
+            let text =
+                body
+                .replacingOccurrences(of: "{user}", with: "\(keys.userType.uppercased()) NOT NULL")
+                .replacingOccurrences(of: "{node}", with: "\(keys.nodeType.uppercased()) NOT NULL")
+                .replacingOccurrences(of: "{users}", with: "`Usuarios` (`\(keys.user)`)")
+                .replacingOccurrences(of: "{nodes}", with: "`Nodos` (`\(keys.node)`)")
+            return "CREATE TABLE `\(name)` (\n\(text)\n) \(tableOptions)"
+        }
+
+        /// (constraint, column, referenced table) of each foreign key to `Usuarios`/`Nodos`.
+        var references: [(constraint: String, column: String, table: String)] {
+            body.split(separator: "\n").compactMap { line in
+                guard let start = line.range(of: "CONSTRAINT `"), line.contains("FOREIGN KEY") else { return nil }
+                let name = line[start.upperBound...].prefix { $0 != "`" }
+                let column = line.split(separator: "`")[3]
+                return (String(name), String(column), line.contains("{users}") ? "Usuarios" : "Nodos")
+            }
+        }
     }
 
     /// Thresholds and their state, queued notifications, Telegram links and one-time codes,
     /// per-user language, and named values (leases, the bot's update offset). Times are ms.
     static let alertsTelegram = [
-        table(
-            "alert_rules",
-            """
-              `usuario_id` INT NOT NULL,
-              `nodo_id` INT NOT NULL,
-              `threshold_kw` DOUBLE NOT NULL,
-              `state` VARCHAR(16) NOT NULL DEFAULT 'ok',
-              `since` BIGINT NULL,
-              `last_notified` BIGINT NULL,
-              `silent_since` BIGINT NULL,
-              PRIMARY KEY (`usuario_id`, `nodo_id`),
-              CONSTRAINT `fk_ar_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE,
-              CONSTRAINT `fk_ar_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE
-            """),
-        table(
-            "alert_outbox",
-            """
-              `id` BIGINT NOT NULL AUTO_INCREMENT,
-              `usuario_id` INT NOT NULL,
-              `text` TEXT NOT NULL,
-              `created_at` BIGINT NOT NULL,
-              `attempts` INT NOT NULL DEFAULT 0,
-              `last_error` VARCHAR(255) NULL,
-              PRIMARY KEY (`id`),
-              CONSTRAINT `fk_ao_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "telegram_links",
-            """
-              `usuario_id` INT NOT NULL,
-              `chat_id` BIGINT NOT NULL,
-              `linked_at` BIGINT NOT NULL,
-              PRIMARY KEY (`usuario_id`),
-              UNIQUE KEY `telegram_links_chat` (`chat_id`),
-              CONSTRAINT `fk_tl_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "telegram_codes",
-            """
-              `usuario_id` INT NOT NULL,
-              `code_hash` CHAR(64) NOT NULL,
-              `expires_at` BIGINT NOT NULL,
-              PRIMARY KEY (`usuario_id`),
-              UNIQUE KEY `telegram_codes_hash` (`code_hash`),
-              CONSTRAINT `fk_tc_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "user_settings",
-            """
-              `usuario_id` INT NOT NULL,
-              `language` CHAR(2) NOT NULL,
-              PRIMARY KEY (`usuario_id`),
-              CONSTRAINT `fk_us_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "enertrack_state",
-            """
-              `name` VARCHAR(64) NOT NULL,
-              `value` VARCHAR(255) NOT NULL,
-              PRIMARY KEY (`name`)
-            """),
+        OwnTable(
+            name: "alert_rules",
+            body: """
+                  `usuario_id` {user},
+                  `nodo_id` {node},
+                  `threshold_kw` DOUBLE NOT NULL,
+                  `state` VARCHAR(16) NOT NULL DEFAULT 'ok',
+                  `since` BIGINT NULL,
+                  `last_notified` BIGINT NULL,
+                  `silent_since` BIGINT NULL,
+                  PRIMARY KEY (`usuario_id`, `nodo_id`),
+                  CONSTRAINT `fk_ar_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE,
+                  CONSTRAINT `fk_ar_nodo` FOREIGN KEY (`nodo_id`) REFERENCES {nodes} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "alert_outbox",
+            body: """
+                  `id` BIGINT NOT NULL AUTO_INCREMENT,
+                  `usuario_id` {user},
+                  `text` TEXT NOT NULL,
+                  `created_at` BIGINT NOT NULL,
+                  `attempts` INT NOT NULL DEFAULT 0,
+                  `last_error` VARCHAR(255) NULL,
+                  PRIMARY KEY (`id`),
+                  CONSTRAINT `fk_ao_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "telegram_links",
+            body: """
+                  `usuario_id` {user},
+                  `chat_id` BIGINT NOT NULL,
+                  `linked_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`usuario_id`),
+                  UNIQUE KEY `telegram_links_chat` (`chat_id`),
+                  CONSTRAINT `fk_tl_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "telegram_codes",
+            body: """
+                  `usuario_id` {user},
+                  `code_hash` CHAR(64) NOT NULL,
+                  `expires_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`usuario_id`),
+                  UNIQUE KEY `telegram_codes_hash` (`code_hash`),
+                  CONSTRAINT `fk_tc_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "user_settings",
+            body: """
+                  `usuario_id` {user},
+                  `language` CHAR(2) NOT NULL,
+                  PRIMARY KEY (`usuario_id`),
+                  CONSTRAINT `fk_us_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "enertrack_state",
+            body: """
+                  `name` VARCHAR(64) NOT NULL,
+                  `value` VARCHAR(255) NOT NULL,
+                  PRIMARY KEY (`name`)
+                """),
     ]
 
     /// Browser sessions (shared by every serve instance), API tokens, login failures for
     /// throttling. Ids and tokens are stored as SHA-256 hashes.
     static let web = [
-        table(
-            "web_sessions",
-            """
-              `id_hash` CHAR(64) NOT NULL,
-              `usuario_id` INT NOT NULL,
-              `csrf_token` VARCHAR(64) NOT NULL,
-              `created_at` BIGINT NOT NULL,
-              `last_seen` BIGINT NOT NULL,
-              PRIMARY KEY (`id_hash`),
-              KEY `web_sessions_user` (`usuario_id`),
-              CONSTRAINT `fk_ws_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "api_tokens",
-            """
-              `token_hash` CHAR(64) NOT NULL,
-              `usuario_id` INT NOT NULL,
-              `name` VARCHAR(100) NOT NULL,
-              `created_at` BIGINT NOT NULL,
-              PRIMARY KEY (`token_hash`),
-              CONSTRAINT `fk_at_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
-            """),
-        table(
-            "login_throttle",
-            """
-              `throttle_key` VARCHAR(255) NOT NULL,
-              `failures` INT NOT NULL,
-              `last_failure` BIGINT NOT NULL,
-              PRIMARY KEY (`throttle_key`)
-            """),
+        OwnTable(
+            name: "web_sessions",
+            body: """
+                  `id_hash` CHAR(64) NOT NULL,
+                  `usuario_id` {user},
+                  `csrf_token` VARCHAR(64) NOT NULL,
+                  `created_at` BIGINT NOT NULL,
+                  `last_seen` BIGINT NOT NULL,
+                  PRIMARY KEY (`id_hash`),
+                  KEY `web_sessions_user` (`usuario_id`),
+                  CONSTRAINT `fk_ws_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "api_tokens",
+            body: """
+                  `token_hash` CHAR(64) NOT NULL,
+                  `usuario_id` {user},
+                  `name` VARCHAR(100) NOT NULL,
+                  `created_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`token_hash`),
+                  CONSTRAINT `fk_at_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE
+                """),
+        OwnTable(
+            name: "login_throttle",
+            body: """
+                  `throttle_key` VARCHAR(255) NOT NULL,
+                  `failures` INT NOT NULL,
+                  `last_failure` BIGINT NOT NULL,
+                  PRIMARY KEY (`throttle_key`)
+                """),
     ]
+
+    /// The mapping `db migrate` found, so later runs read the same columns.
+    static let columns = OwnTable(
+        name: columnsTable,
+        body: """
+              `role` VARCHAR(64) NOT NULL,
+              `column_name` VARCHAR(64) NOT NULL,
+              PRIMARY KEY (`role`)
+            """)
+
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
-    static let migrations: [(id: String, tables: [Table])] = [
-        ("0001_directory", [usuarios, nodos, usuariosNodos]),
-        ("0002_alerts_telegram", alertsTelegram),
-        ("0003_web", web),
+    static let migrations: [(id: String, tables: [String])] = [
+        ("0001_directory", ["Usuarios", "Nodos", "UsuariosNodos"]),
+        ("0002_alerts_telegram", alertsTelegram.map(\.name)),
+        ("0003_web", web.map(\.name)),
+        ("0004_column_map", [columnsTable]),
     ]
+}
 
-    /// What one migration would do on this database: SQL to run and a sentence for each.
-    static func plan(_ tables: [Table], on connection: MariaDBConnection) throws -> [(sql: String, note: String)] {
-        var steps: [(String, String)] = []
-        for table in tables {
-            let existing = try connection.query(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                [.text(table.name)]
-            ).compactMap { $0.string("column_name") }
-            if existing.isEmpty {
-                steps.append((table.create, "create table \(table.name)"))
-                continue
-            }
-            let present = Set(existing.map { $0.lowercased() })
-            for (column, definition) in table.columns where !present.contains(column.lowercased()) {
-                steps.append(
-                    (
-                        "ALTER TABLE `\(table.name)` ADD COLUMN `\(column)` \(definition)",
-                        "add column \(table.name).\(column) (table found from an earlier deployment)"
-                    ))
-            }
-            let unique = Set(
-                try connection.query(
-                    """
-                    SELECT COLUMN_NAME FROM information_schema.STATISTICS
-                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND SEQ_IN_INDEX = 1
-                    """, [.text(table.name)]
-                ).compactMap { $0.string("column_name")?.lowercased() })
-            for (index, column) in table.uniqueIndexes where !unique.contains(column.lowercased()) {
-                steps.append(
-                    (
-                        "ALTER TABLE `\(table.name)` ADD UNIQUE KEY `\(index)` (`\(column)`)",
-                        "add unique index \(table.name).\(column)"
-                    ))
+// MARK: What the database has
+
+/// What information_schema says about the database, read in a few queries.
+struct SchemaInspection {
+    /// Table → its columns in order; only tables that exist.
+    var tables: [String: [ExistingColumn]] = [:]
+    /// Table → its unique indexes' column lists.
+    var uniqueIndexes: [String: [[String]]] = [:]
+    /// Foreign keys into `Usuarios` and `Nodos`: (table, constraint, column, referenced table, referenced column).
+    var references: [(table: String, constraint: String, column: String, to: String, toColumn: String)] = []
+    /// Table → index name → its columns.
+    var indexes: [String: [String: [String]]] = [:]
+    var applied: Set<String> = []
+    var recorded: [DirectoryColumn: String] = [:]
+
+    func has(_ table: String) -> Bool { tables[table] != nil }
+
+    func column(_ table: String, _ name: String) -> ExistingColumn? {
+        tables[table]?.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    static func read(_ connection: MariaDBConnection) throws -> SchemaInspection {
+        var inspection = SchemaInspection()
+        for row in try connection.query(
+            """
+            SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION
+            """)
+        {
+            guard let table = row.string("table_name"), let name = row.string("column_name") else { continue }
+            inspection.tables[table, default: []].append(
+                ExistingColumn(
+                    name: name, type: row.string("column_type") ?? "",
+                    isAutoIncrement: (row.string("extra") ?? "").lowercased().contains("auto_increment")))
+        }
+        for row in try connection.query(
+            """
+            SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+            """)
+        {
+            guard let table = row.string("table_name"), let index = row.string("index_name"),
+                let column = row.string("column_name")
+            else { continue }
+            inspection.indexes[table, default: [:]][index, default: []].append(column)
+        }
+        for row in try connection.query(
+            """
+            SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0
+            """)
+        {
+            guard let table = row.string("table_name"), let index = row.string("index_name"),
+                let columns = inspection.indexes[table]?[index]
+            else { continue }
+            inspection.uniqueIndexes[table, default: []].append(columns)
+        }
+        for row in try connection.query(
+            """
+            SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+            FROM information_schema.KEY_COLUMN_USAGE
+            WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE()
+              AND REFERENCED_TABLE_NAME IN ('Usuarios', 'Nodos')
+            """)
+        {
+            guard let table = row.string("table_name"), let constraint = row.string("constraint_name"),
+                let column = row.string("column_name"), let to = row.string("referenced_table_name"),
+                let toColumn = row.string("referenced_column_name")
+            else { continue }
+            inspection.references.append((table, constraint, column, to, toColumn))
+        }
+        if inspection.has(MariaDBSchema.migrationsTable) {
+            inspection.applied = Set(
+                try connection.query("SELECT id FROM `\(MariaDBSchema.migrationsTable)`").compactMap {
+                    $0.string("id")
+                })
+        }
+        if inspection.has(MariaDBSchema.columnsTable) {
+            for row in try connection.query("SELECT role, column_name FROM `\(MariaDBSchema.columnsTable)`") {
+                if let role = row.string("role").flatMap(DirectoryColumn.init(rawValue:)),
+                    let name = row.string("column_name")
+                {
+                    inspection.recorded[role] = name
+                }
             }
         }
-        return steps
+        return inspection
     }
 }

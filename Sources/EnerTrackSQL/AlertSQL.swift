@@ -4,24 +4,27 @@ import Foundation
 /// The alert, Telegram and lease tables in portable SQL, shared by both directory stores.
 /// Times are ms since the epoch.
 public enum AlertSQL {
-    static let rules = """
-        SELECT r.usuario_id, u.nombreUsuario AS username, r.nodo_id, n.esp_id, n.nombre, r.threshold_kw, r.state, r.since,
-               r.last_notified, r.silent_since, l.chat_id, s.language
+    static func rules(_ c: DirectoryColumns) -> String {
+        """
+        SELECT r.usuario_id, u.\(c[.username]) AS username, r.nodo_id, n.\(c[.espID]) AS esp_id, n.\(c[.nodeName]) AS nombre,
+               r.threshold_kw, r.state, r.since, r.last_notified, r.silent_since, l.chat_id, s.language
         FROM alert_rules r
         JOIN UsuariosNodos un ON un.usuario_id = r.usuario_id AND un.nodo_id = r.nodo_id AND un.activo = 1
-        JOIN Usuarios u ON u.usuario_id = r.usuario_id AND u.activo = 1
-        JOIN Nodos n ON n.nodo_id = r.nodo_id AND n.activo = 1
+        JOIN Usuarios u ON u.\(c[.userID]) = r.usuario_id AND u.\(c[.userActive]) = 1
+        JOIN Nodos n ON n.\(c[.nodeID]) = r.nodo_id AND n.\(c[.nodeActive]) = 1
         LEFT JOIN telegram_links l ON l.usuario_id = r.usuario_id
         LEFT JOIN user_settings s ON s.usuario_id = r.usuario_id
         """
+    }
 
     /// Rules of active users on their actively assigned, active nodes.
     public static func rules(_ sql: any SQLTransaction, userID: Int64? = nil) throws -> [AlertRule] {
+        let c = sql.columns
         let rows =
             if let userID {
-                try sql.rows(rules + " WHERE r.usuario_id = ? ORDER BY n.esp_id", .int(userID))
+                try sql.rows(rules(c) + " WHERE r.usuario_id = ? ORDER BY n.\(c[.espID])", .int(userID))
             } else {
-                try sql.rows(rules + " ORDER BY u.nombreUsuario, n.esp_id")
+                try sql.rows(rules(c) + " ORDER BY u.\(c[.username]), n.\(c[.espID])")
             }
         return rows.map { row in
             AlertRule(
@@ -80,8 +83,8 @@ public enum AlertSQL {
     public static func outbox(_ sql: any SQLTransaction) throws -> [OutboxMessage] {
         try sql.rows(
             """
-            SELECT o.id, o.usuario_id, u.nombreUsuario AS username, l.chat_id, o.text, o.attempts FROM alert_outbox o
-            JOIN Usuarios u ON u.usuario_id = o.usuario_id
+            SELECT o.id, o.usuario_id, u.\(sql.columns[.username]) AS username, l.chat_id, o.text, o.attempts
+            FROM alert_outbox o JOIN Usuarios u ON u.\(sql.columns[.userID]) = o.usuario_id
             LEFT JOIN telegram_links l ON l.usuario_id = o.usuario_id ORDER BY o.id
             """
         ).map { row in

@@ -23,17 +23,21 @@ public struct SQLDialect: Sendable {
 
 /// Users, nodes and assignments in the SQL both drivers share, over one transaction.
 public enum DirectorySQL {
-    public static let nodeColumns = "nodo_id, esp_id, nombre, descripcion, activo, fecha_creacion, ultima_conexion"
-    static let userColumns =
-        "usuario_id, nombreUsuario, email, nombre, es_admin, activo, eliminado_en, fecha_creacion, password_hash"
+    /// `SELECT … FROM Usuarios u`, labelled for `user(_:)`.
+    static func selectUsers(_ c: DirectoryColumns) -> String { "SELECT \(c.select("Usuarios", "u")) FROM Usuarios u" }
+    /// `SELECT … FROM Nodos n`, labelled for `node(_:)`.
+    static func selectNodes(_ c: DirectoryColumns) -> String { "SELECT \(c.select("Nodos", "n")) FROM Nodos n" }
 
     /// Assignments with their user's and node's names; callers add WHERE and ORDER BY.
-    public static let assignments = """
-        SELECT u.nombreUsuario, n.esp_id, n.nombre, un.activo, un.ubicacion, un.fecha_asignacion, un.ultimo_acceso
-        FROM UsuariosNodos un
-        JOIN Usuarios u ON u.usuario_id = un.usuario_id
-        JOIN Nodos n ON n.nodo_id = un.nodo_id
+    static func assignments(_ c: DirectoryColumns) -> String {
         """
+        SELECT u.\(c[.username]) AS nombreusuario, n.\(c[.espID]) AS esp_id, n.\(c[.nodeName]) AS nombre, un.activo,
+               un.ubicacion, un.fecha_asignacion, un.ultimo_acceso
+        FROM UsuariosNodos un
+        JOIN Usuarios u ON u.\(c[.userID]) = un.usuario_id
+        JOIN Nodos n ON n.\(c[.nodeID]) = un.nodo_id
+        """
+    }
 
     static func date(_ row: SQLResultRow, _ name: String) -> Date? { row.string(name).flatMap(ISO8601.parse) }
     static let epoch = Date(timeIntervalSince1970: 0)
@@ -51,15 +55,16 @@ public enum DirectorySQL {
 
     /// The user whose username or email matches (the username first).
     static func user(_ sql: any SQLTransaction, _ dialect: SQLDialect, named name: String) throws -> User? {
+        let c = sql.columns
         if dialect.foldedKeys {
             let key = DirectoryRules.lookupKey(name)
             return try sql.rows(
-                "SELECT \(userColumns) FROM Usuarios WHERE usuario_clave = ? OR email_clave = ? ORDER BY usuario_clave = ? DESC LIMIT 1",
+                "\(selectUsers(c)) WHERE u.usuario_clave = ? OR u.email_clave = ? ORDER BY u.usuario_clave = ? DESC LIMIT 1",
                 .text(key), .text(key), .text(key)
             ).first.map(user)
         }
         return try sql.rows(
-            "SELECT \(userColumns) FROM Usuarios WHERE nombreUsuario = ? OR email = ? ORDER BY nombreUsuario = ? DESC LIMIT 1",
+            "\(selectUsers(c)) WHERE u.\(c[.username]) = ? OR u.\(c[.email]) = ? ORDER BY u.\(c[.username]) = ? DESC LIMIT 1",
             .text(name), .text(name), .text(name)
         ).first.map(user)
     }
@@ -70,7 +75,8 @@ public enum DirectorySQL {
     }
 
     static func emailTaken(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ email: String) throws -> Bool {
-        let (column, value) = dialect.foldedKeys ? ("email_clave", DirectoryRules.lookupKey(email)) : ("email", email)
+        let (column, value) =
+            dialect.foldedKeys ? ("email_clave", DirectoryRules.lookupKey(email)) : (sql.columns[.email], email)
         return try !sql.rows("SELECT 1 AS one FROM Usuarios WHERE \(column) = ?", .text(value)).isEmpty
     }
 
@@ -79,7 +85,10 @@ public enum DirectorySQL {
             throw DirectoryError.duplicate(what: .user, value: new.username)
         }
         if try emailTaken(sql, dialect, new.email) { throw DirectoryError.duplicate(what: .email, value: new.email) }
-        var columns = ["nombreUsuario", "password_hash", "email", "nombre", "es_admin", "activo", "fecha_creacion"]
+        let c = sql.columns
+        var columns = [
+            c[.username], c[.passwordHash], c[.email], c[.fullName], c[.isAdmin], c[.userActive], c[.userCreatedAt],
+        ]
         var values: [SQLArgument] = [
             .text(new.username), .text(new.passwordHash), .text(new.email), new.name.map(SQLArgument.text) ?? .null,
             .int(new.isAdmin ? 1 : 0), .int(1), dialect.time(now),
@@ -95,8 +104,9 @@ public enum DirectorySQL {
     }
 
     static func users(_ sql: any SQLTransaction, includeRemoved: Bool) throws -> [User] {
-        try sql.rows(
-            "SELECT \(userColumns) FROM Usuarios \(includeRemoved ? "" : "WHERE eliminado_en IS NULL") ORDER BY usuario_id"
+        let c = sql.columns
+        return try sql.rows(
+            "\(selectUsers(c)) \(includeRemoved ? "" : "WHERE u.\(c[.removedAt]) IS NULL") ORDER BY u.\(c[.userID])"
         ).map(user)
     }
 
@@ -104,7 +114,8 @@ public enum DirectorySQL {
         throws
     {
         let user = try requireUser(sql, dialect, username)
-        try sql.run("UPDATE Usuarios SET password_hash = ? WHERE usuario_id = ?", .text(hash), .int(user.id))
+        let c = sql.columns
+        try sql.run("UPDATE Usuarios SET \(c[.passwordHash]) = ? WHERE \(c[.userID]) = ?", .text(hash), .int(user.id))
     }
 
     /// Enabling a removed user brings it back; its assignments stay inactive until re-added.
@@ -112,8 +123,9 @@ public enum DirectorySQL {
         -> User
     {
         let user = try requireUser(sql, dialect, username)
+        let c = sql.columns
         try sql.run(
-            "UPDATE Usuarios SET activo = ?, eliminado_en = CASE WHEN ? = 1 THEN NULL ELSE eliminado_en END WHERE usuario_id = ?",
+            "UPDATE Usuarios SET \(c[.userActive]) = ?, \(c[.removedAt]) = CASE WHEN ? = 1 THEN NULL ELSE \(c[.removedAt]) END WHERE \(c[.userID]) = ?",
             .int(active ? 1 : 0), .int(active ? 1 : 0), .int(user.id))
         return try requireUser(sql, dialect, username)
     }
@@ -122,8 +134,10 @@ public enum DirectorySQL {
     {
         let user = try requireUser(sql, dialect, username)
         if user.removedAt == nil {
+            let c = sql.columns
             try sql.run(
-                "UPDATE Usuarios SET activo = 0, eliminado_en = ? WHERE usuario_id = ?", dialect.time(now),
+                "UPDATE Usuarios SET \(c[.userActive]) = 0, \(c[.removedAt]) = ? WHERE \(c[.userID]) = ?",
+                dialect.time(now),
                 .int(user.id))
         }
         try sql.run("UPDATE UsuariosNodos SET activo = 0 WHERE usuario_id = ?", .int(user.id))
@@ -140,7 +154,8 @@ public enum DirectorySQL {
     }
 
     static func node(_ sql: any SQLTransaction, espID: String) throws -> Node? {
-        try sql.rows("SELECT \(nodeColumns) FROM Nodos WHERE esp_id = ?", .text(espID)).first.map(node)
+        let c = sql.columns
+        return try sql.rows("\(selectNodes(c)) WHERE n.\(c[.espID]) = ?", .text(espID)).first.map(node)
     }
 
     static func requireNode(_ sql: any SQLTransaction, _ espID: String) throws -> Node {
@@ -153,8 +168,9 @@ public enum DirectorySQL {
         active: Bool, now: Date
     ) throws -> Node {
         try DirectoryRules.checkNewNode(existing: try node(sql, espID: espID))
+        let c = sql.columns
         try sql.run(
-            "INSERT INTO Nodos (esp_id, nombre, descripcion, activo, fecha_creacion) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO Nodos (\(c[.espID]), \(c[.nodeName]), \(c[.nodeDescription]), \(c[.nodeActive]), \(c[.nodeCreatedAt])) VALUES (?, ?, ?, ?, ?)",
             .text(espID), name.map(SQLArgument.text) ?? .null, description.map(SQLArgument.text) ?? .null,
             .int(active ? 1 : 0),
             dialect.time(now))
@@ -165,50 +181,55 @@ public enum DirectorySQL {
         _ sql: any SQLTransaction, _ dialect: SQLDialect, _ espIDs: [String], register: Bool, now: Date
     ) throws -> SeenNodes {
         var resolved = SeenNodes()
+        let c = sql.columns
+        let find = "SELECT \(c[.espID]) AS esp_id FROM Nodos WHERE \(c[.espID]) = ?"
         for espID in Set(espIDs) {
-            if let known = try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string(
-                "esp_id")
-            {
+            if let known = try sql.rows(find, .text(espID)).first?.string("esp_id") {
                 resolved.canonical[espID] = known
             } else if register {
                 // Ignored on a conflict: another ingest worker may register the same id at the same moment.
                 try sql.run(
-                    "\(dialect.insertIgnore) INTO Nodos (esp_id, activo, fecha_creacion) VALUES (?, 0, ?)",
+                    "\(dialect.insertIgnore) INTO Nodos (\(c[.espID]), \(c[.nodeActive]), \(c[.nodeCreatedAt])) VALUES (?, 0, ?)",
                     .text(espID), dialect.time(now))
                 resolved.registered.append(espID)
-                resolved.canonical[espID] =
-                    try sql.rows("SELECT esp_id FROM Nodos WHERE esp_id = ?", .text(espID)).first?.string("esp_id")
-                    ?? espID
+                resolved.canonical[espID] = try sql.rows(find, .text(espID)).first?.string("esp_id") ?? espID
             }
         }
         return resolved
     }
 
     static func recordLastSeen(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ times: [String: Date]) throws {
+        let c = sql.columns
+        let seen = c[.lastSeen]
         for (espID, time) in times {
             try sql.run(
-                "UPDATE Nodos SET ultima_conexion = ? WHERE esp_id = ? AND (ultima_conexion IS NULL OR ultima_conexion < ?)",
+                "UPDATE Nodos SET \(seen) = ? WHERE \(c[.espID]) = ? AND (\(seen) IS NULL OR \(seen) < ?)",
                 dialect.time(time), .text(espID), dialect.time(time))
         }
     }
 
     static func editNode(_ sql: any SQLTransaction, espID: String, changes: NodeChanges) throws -> Node {
         let node = try requireNode(sql, espID)
+        let (c, name, description) = (sql.columns, sql.columns[.nodeName], sql.columns[.nodeDescription])
         try sql.run(
-            "UPDATE Nodos SET nombre = COALESCE(?, nombre), descripcion = COALESCE(?, descripcion) WHERE nodo_id = ?",
+            "UPDATE Nodos SET \(name) = COALESCE(?, \(name)), \(description) = COALESCE(?, \(description)) WHERE \(c[.nodeID]) = ?",
             changes.name.map(SQLArgument.text) ?? .null, changes.description.map(SQLArgument.text) ?? .null,
             .int(node.id))
         return try requireNode(sql, espID)
     }
 
     static func nodes(_ sql: any SQLTransaction, includeInactive: Bool) throws -> [Node] {
-        try sql.rows("SELECT \(nodeColumns) FROM Nodos \(includeInactive ? "" : "WHERE activo = 1") ORDER BY esp_id")
-            .map(node)
+        let c = sql.columns
+        return try sql.rows(
+            "\(selectNodes(c)) \(includeInactive ? "" : "WHERE n.\(c[.nodeActive]) = 1") ORDER BY n.\(c[.espID])"
+        ).map(node)
     }
 
     static func setNodeActive(_ sql: any SQLTransaction, _ active: Bool, espID: String) throws -> Node {
         let node = try requireNode(sql, espID)
-        try sql.run("UPDATE Nodos SET activo = ? WHERE nodo_id = ?", .int(active ? 1 : 0), .int(node.id))
+        let c = sql.columns
+        try sql.run(
+            "UPDATE Nodos SET \(c[.nodeActive]) = ? WHERE \(c[.nodeID]) = ?", .int(active ? 1 : 0), .int(node.id))
         return try requireNode(sql, espID)
     }
 
@@ -223,8 +244,10 @@ public enum DirectorySQL {
     }
 
     static func assignment(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64) throws -> Assignment? {
-        try sql.rows("\(assignments) WHERE un.usuario_id = ? AND un.nodo_id = ?", .int(userID), .int(nodeID)).first.map(
-            assignment)
+        try sql.rows(
+            "\(assignments(sql.columns)) WHERE un.usuario_id = ? AND un.nodo_id = ?", .int(userID), .int(nodeID)
+        )
+        .first.map(assignment)
     }
 
     static func requireAssignment(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64) throws -> Assignment {
@@ -284,7 +307,10 @@ public enum DirectorySQL {
         }
         if !filter.includeInactive { conditions.append("un.activo = 1") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try sql.rows("\(assignments) \(whereClause) ORDER BY u.usuario_id, n.esp_id", arguments).map(assignment)
+        let c = sql.columns
+        return try sql.rows(
+            "\(assignments(c)) \(whereClause) ORDER BY u.\(c[.userID]), n.\(c[.espID])", arguments
+        ).map(assignment)
     }
 }
 

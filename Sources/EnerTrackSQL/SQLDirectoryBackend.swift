@@ -207,8 +207,8 @@ extension SQLDirectoryBackend {
     public func setProfile(userID: Int64, name: String?, language: Language) async throws {
         try await sqlTransaction { sql in
             try sql.run(
-                "UPDATE Usuarios SET nombre = ? WHERE usuario_id = ?", name.map(SQLArgument.text) ?? .null, .int(userID)
-            )
+                "UPDATE Usuarios SET \(sql.columns[.fullName]) = ? WHERE \(sql.columns[.userID]) = ?",
+                name.map(SQLArgument.text) ?? .null, .int(userID))
             try AlertSQL.setLanguage(sql, userID: userID, language)
         }
     }

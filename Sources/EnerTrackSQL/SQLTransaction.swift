@@ -29,9 +29,13 @@ public protocol SQLTransaction {
     /// Runs a write; returns the number of rows it changed.
     @discardableResult
     func run(_ sql: String, _ arguments: [SQLArgument]) throws -> Int
+    /// Which columns of `Usuarios` and `Nodos` hold what (MariaDB adopts earlier tables as they are).
+    var columns: DirectoryColumns { get }
 }
 
 extension SQLTransaction {
+    public var columns: DirectoryColumns { .standard }
+
     public func rows(_ sql: String, _ arguments: SQLArgument...) throws -> [SQLResultRow] { try rows(sql, arguments) }
 
     @discardableResult

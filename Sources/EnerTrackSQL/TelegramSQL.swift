@@ -16,8 +16,9 @@ public enum TelegramSQL {
         guard
             let row = try sql.rows(
                 """
-                SELECT c.usuario_id, c.expires_at, u.nombreUsuario AS username FROM telegram_codes c
-                JOIN Usuarios u ON u.usuario_id = c.usuario_id AND u.activo = 1 WHERE c.code_hash = ?
+                SELECT c.usuario_id, c.expires_at, u.\(sql.columns[.username]) AS username FROM telegram_codes c
+                JOIN Usuarios u ON u.\(sql.columns[.userID]) = c.usuario_id AND u.\(sql.columns[.userActive]) = 1
+                WHERE c.code_hash = ?
                 """, .text(hash)
             ).first,
             let userID = row.int("usuario_id"), let expiresAt = row.int("expires_at")
@@ -32,11 +33,13 @@ public enum TelegramSQL {
         return .linked(userID: userID, username: row.string("username") ?? "")
     }
 
-    static let links = """
-        SELECT l.usuario_id, u.nombreUsuario AS username, l.chat_id, l.linked_at, s.language FROM telegram_links l
-        JOIN Usuarios u ON u.usuario_id = l.usuario_id
+    static func links(_ c: DirectoryColumns) -> String {
+        """
+        SELECT l.usuario_id, u.\(c[.username]) AS username, l.chat_id, l.linked_at, s.language FROM telegram_links l
+        JOIN Usuarios u ON u.\(c[.userID]) = l.usuario_id
         LEFT JOIN user_settings s ON s.usuario_id = l.usuario_id
         """
+    }
 
     private static func link(_ row: SQLResultRow) -> TelegramLink {
         TelegramLink(
@@ -45,16 +48,17 @@ public enum TelegramSQL {
     }
 
     public static func link(_ sql: any SQLTransaction, userID: Int64) throws -> TelegramLink? {
-        try sql.rows(links + " WHERE l.usuario_id = ?", .int(userID)).first.map(link)
+        try sql.rows(links(sql.columns) + " WHERE l.usuario_id = ?", .int(userID)).first.map(link)
     }
 
     /// The active user linked to a chat.
     public static func link(_ sql: any SQLTransaction, chatID: Int64) throws -> TelegramLink? {
-        try sql.rows(links + " WHERE l.chat_id = ? AND u.activo = 1", .int(chatID)).first.map(link)
+        try sql.rows(links(sql.columns) + " WHERE l.chat_id = ? AND u.\(sql.columns[.userActive]) = 1", .int(chatID))
+            .first.map(link)
     }
 
     public static func allLinks(_ sql: any SQLTransaction) throws -> [TelegramLink] {
-        try sql.rows(links + " ORDER BY u.nombreUsuario").map(link)
+        try sql.rows(links(sql.columns) + " ORDER BY u.\(sql.columns[.username])").map(link)
     }
 
     @discardableResult

@@ -102,28 +102,17 @@ public enum WebSQL {
 }
 
 extension WebSQL {
-    static let userColumns = """
-        u.usuario_id, u.nombreUsuario AS username, u.email, u.nombre, u.es_admin, u.activo, u.eliminado_en, u.fecha_creacion,
-        u.password_hash, s.language
-        """
+    static func userColumns(_ c: DirectoryColumns) -> String { "\(c.select("Usuarios", "u")), s.language" }
 
-    static func user(_ row: SQLResultRow) -> User {
-        User(
-            id: row.int("usuario_id") ?? 0, username: row.string("username") ?? "", email: row.string("email"),
-            name: row.string("nombre"),
-            isAdmin: (row.int("es_admin") ?? 0) != 0, isActive: (row.int("activo") ?? 0) != 0,
-            removedAt: row.string("eliminado_en").flatMap(ISO8601.parse),
-            createdAt: row.string("fecha_creacion").flatMap(ISO8601.parse) ?? Date(timeIntervalSince1970: 0),
-            passwordHash: row.string("password_hash") ?? "")
-    }
+    static func user(_ row: SQLResultRow) -> User { DirectorySQL.user(row) }
 
     /// The session of an id with its active user, read only (the hot path of every request).
     public static func sessionUser(_ sql: any SQLTransaction, id: String, now: Int64) throws -> SessionUser? {
         guard
             let row = try sql.rows(
                 """
-                SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns) FROM web_sessions w
-                JOIN Usuarios u ON u.usuario_id = w.usuario_id
+                SELECT w.csrf_token, w.created_at, w.last_seen, \(userColumns(sql.columns)) FROM web_sessions w
+                JOIN Usuarios u ON u.\(sql.columns[.userID]) = w.usuario_id
                 LEFT JOIN user_settings s ON s.usuario_id = w.usuario_id
                 WHERE w.id_hash = ?
                 """, .text(RandomToken.hash(id))
@@ -145,7 +134,7 @@ extension WebSQL {
         guard
             let row = try sql.rows(
                 """
-                SELECT \(userColumns) FROM api_tokens t JOIN Usuarios u ON u.usuario_id = t.usuario_id
+                SELECT \(userColumns(sql.columns)) FROM api_tokens t JOIN Usuarios u ON u.\(sql.columns[.userID]) = t.usuario_id
                 LEFT JOIN user_settings s ON s.usuario_id = t.usuario_id WHERE t.token_hash = ?
                 """, .text(RandomToken.hash(token))
             ).first
@@ -161,12 +150,12 @@ extension WebSQL {
     public static func userNodes(_ sql: any SQLTransaction, userID: Int64, username: String) throws -> [(
         assignment: Assignment, node: Node
     )] {
-        try sql.rows(
+        let c = sql.columns
+        return try sql.rows(
             """
-            SELECT n.nodo_id, n.esp_id, n.nombre, n.descripcion, n.fecha_creacion, n.ultima_conexion, un.ubicacion,
-                   un.fecha_asignacion, un.ultimo_acceso
-            FROM UsuariosNodos un JOIN Nodos n ON n.nodo_id = un.nodo_id
-            WHERE un.usuario_id = ? AND un.activo = 1 AND n.activo = 1 ORDER BY n.esp_id
+            SELECT \(c.select("Nodos", "n")), un.ubicacion, un.fecha_asignacion, un.ultimo_acceso
+            FROM UsuariosNodos un JOIN Nodos n ON n.\(c[.nodeID]) = un.nodo_id
+            WHERE un.usuario_id = ? AND un.activo = 1 AND n.\(c[.nodeActive]) = 1 ORDER BY n.\(c[.espID])
             """, .int(userID)
         ).map { row in
             let node = Node(

@@ -135,6 +135,15 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     );
                     """)
         }
+        migrator.registerMigration("0004_original_keys") { db in
+            // The earlier deployment keys Usuarios and Nodos by `id`; SQLite renames the
+            // references in the other tables with the column.
+            try db.execute(
+                sql: """
+                    ALTER TABLE Usuarios RENAME COLUMN usuario_id TO id;
+                    ALTER TABLE Nodos RENAME COLUMN nodo_id TO id;
+                    """)
+        }
         return migrator
     }()
 
@@ -147,13 +156,21 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         return after
     }
 
+    /// The embedded store has had the original column names since its migration 0004.
+    public func convertToOriginalLayout(dryRun: Bool) async throws -> SchemaStatus {
+        var status = try await migrate(dryRun: dryRun)
+        status.notes.append("the embedded store uses the original column names once migrated; nothing else to convert")
+        return status
+    }
+
     public func schemaStatus() async throws -> SchemaStatus {
         try await read { db in
             let applied = try Self.migrator.appliedIdentifiers(db)
             let known = Self.migrator.migrations
             return SchemaStatus(
                 store: "sqlite", location: self.path,
-                applied: known.filter(applied.contains), pending: known.filter { !applied.contains($0) })
+                applied: known.filter(applied.contains), pending: known.filter { !applied.contains($0) },
+                mapping: DirectoryColumn.allCases.map { "\($0.rawValue) = \($0.standardName) (created)" })
         }
     }
 

@@ -262,7 +262,9 @@ struct CommandTests {
         let harness = try Harness()
         let fresh = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(
-            fresh["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"]
+            fresh["pending"] as? [String] == [
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys",
+            ]
                 && fresh["current"] as? Bool == false)
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
         #expect(dryRun.status == 0 && dryRun.stdout.contains("would apply: 0001_directory"), "\(dryRun.stdout)")
@@ -272,7 +274,10 @@ struct CommandTests {
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(status["store"] as? String == "sqlite")
         #expect(status["current"] as? Bool == true)
-        #expect(status["applied"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"])
+        #expect(
+            status["applied"] as? [String] == [
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys",
+            ])
         let migrate = await harness.run(["db", "migrate", "--dry-run"])
         #expect(migrate.status == 0 && migrate.stdout.contains("nothing pending"))
     }

@@ -23,7 +23,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     }
 
     /// Every implementation the contract runs against.
-    static let all: [StoreFactory] = [.sqlite, .mariadb]
+    static let all: [StoreFactory] = [.sqlite, .mariadb, .adopted, .converted]
 }
 
 /// The directory store contract: every implementation must behave the same.

@@ -9,18 +9,18 @@ import Testing
 /// Serialized: one test restarts the server.
 @Suite("MariaDB directory store", .serialized)
 struct MariaDBTests {
-    static let expectedUsuariosNodos = """
+    /// `UsuariosNodos` as version 0.1 created it (a database of that version is adopted as it is).
+    static let version01UsuariosNodos = """
         CREATE TABLE `UsuariosNodos` (
-          `usuario_id` int(11) NOT NULL,
-          `nodo_id` int(11) NOT NULL,
-          `activo` tinyint(1) NOT NULL DEFAULT 1,
-          `ubicacion` varchar(100) DEFAULT NULL,
-          `fecha_asignacion` timestamp NOT NULL DEFAULT current_timestamp(),
-          `ultimo_acceso` timestamp NULL DEFAULT NULL,
-          PRIMARY KEY (`usuario_id`,`nodo_id`),
-          KEY `fk_un_nodo` (`nodo_id`),
-          CONSTRAINT `fk_un_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE,
-          CONSTRAINT `fk_un_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE
+          `usuario_id` INT NOT NULL,
+          `nodo_id` INT NOT NULL,
+          `activo` TINYINT(1) NOT NULL DEFAULT 1,
+          `ubicacion` VARCHAR(100) DEFAULT NULL,
+          `fecha_asignacion` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+          `ultimo_acceso` TIMESTAMP NULL DEFAULT NULL,
+          PRIMARY KEY (`usuario_id`, `nodo_id`),
+          CONSTRAINT `fk_un_usuario` FOREIGN KEY (`usuario_id`) REFERENCES `Usuarios` (`usuario_id`) ON DELETE CASCADE,
+          CONSTRAINT `fk_un_nodo` FOREIGN KEY (`nodo_id`) REFERENCES `Nodos` (`nodo_id`) ON DELETE CASCADE
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci
         """
 
@@ -34,7 +34,7 @@ struct MariaDBTests {
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let connection = try TestServers.adminConnection(database: database)
         let rows = try connection.query("SHOW CREATE TABLE `\(database)`.`UsuariosNodos`")
-        #expect(rows.first?.string("create table") == Self.expectedUsuariosNodos)
+        #expect(rows.first?.string("create table") == DropInTests.originalShowCreate)
         let again = await harness.run(["db", "migrate"])
         #expect(again.status == 0 && again.stdout.contains("nothing pending"))
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
@@ -59,7 +59,8 @@ struct MariaDBTests {
             CREATE TABLE Nodos (nodo_id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, esp_id VARCHAR(64) NOT NULL UNIQUE,
               descripcion VARCHAR(255)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci
             """)
-        try connection.execute(MariaDBTests.expectedUsuariosNodos)
+        try connection.execute(MariaDBTests.version01UsuariosNodos)
+        let legacyDDL = try connection.query("SHOW CREATE TABLE UsuariosNodos").first?.string("create table")
         try connection.query(
             "INSERT INTO Usuarios (nombreUsuario, password_hash) VALUES (?, ?)",
             [.text("José"), .text(legacyHash.hash)])
@@ -70,10 +71,13 @@ struct MariaDBTests {
         let harness = try Harness(environment: TestServers.mariaDBEnvironment(database: database))
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
         let notes = status["notes"] as? [String] ?? []
-        #expect(status["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"])
-        #expect(notes.contains("0001_directory: add column Usuarios.email (table found from an earlier deployment)"))
         #expect(
-            notes.contains("0001_directory: add column Nodos.ultima_conexion (table found from an earlier deployment)"))
+            status["pending"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map"])
+        #expect(
+            notes.contains("0001_directory: add column Usuarios.email for Usuarios.email (the earlier table has none)"))
+        #expect(
+            notes.contains(
+                "0001_directory: add column Nodos.ultima_conexion for Nodos.last_seen (the earlier table has none)"))
         #expect(!notes.contains { $0.contains("UsuariosNodos") }, "UsuariosNodos is complete: \(notes)")
 
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
@@ -86,7 +90,7 @@ struct MariaDBTests {
         let migrated = await harness.run(["db", "migrate"])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let created = try connection.query("SHOW CREATE TABLE UsuariosNodos").first?.string("create table")
-        #expect(created == Self.expectedUsuariosNodos, "adoption must not touch UsuariosNodos")
+        #expect(created == legacyDDL, "adoption must not touch UsuariosNodos")
         let users = try await harness.run(["user", "list", "--json"]).objects()
         #expect(users.count == 1 && users[0]["username"] as? String == "José" && users[0]["email"] is NSNull)
         let assignments = try await harness.run(["assign", "list", "--user", "jose", "--json"]).objects()
@@ -110,12 +114,12 @@ struct MariaDBTests {
         #expect(results.map(\.status) == [0, 0], "\(results.map(\.stderr))")
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(
-            status["applied"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web"]
+            status["applied"] as? [String] == ["0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map"]
                 && status["current"] as? Bool == true)
         let connection = try TestServers.adminConnection(database: database)
         let recorded = try connection.query("SELECT COUNT(*) AS n FROM `\(database)`.enertrack_schema_migrations")
             .first?.int("n")
-        #expect(recorded == 3, "each migration recorded once")
+        #expect(recorded == 4, "each migration recorded once")
     }
 
     @Test("a long-running user of the store heals after a server restart, and loses nothing")

@@ -59,18 +59,44 @@ struct DBCommand: AsyncParsableCommand {
                 at once are serialised. The embedded store also migrates itself on first use; MariaDB \
                 is changed only by this command (the database is created when missing).
 
-                Example:
+                An earlier deployment's database is adopted as it is: each column EnerTrack needs in \
+                Usuarios and Nodos is found by its name (see 'enertrack db status' for the mapping, and \
+                MYSQL_COLUMN_MAP="Usuarios.username=login" to name one yourself); only columns with no \
+                match are added, and nothing is renamed, dropped or retyped. The whole migration is \
+                planned and checked before its first statement: one that cannot complete (a needed \
+                column with no match: exit 78; duplicate usernames: exit 65) changes nothing.
+
+                --to-original-ddl converts a database created by EnerTrack 0.1 (Usuarios and Nodos keyed \
+                by usuario_id and nodo_id INT, UsuariosNodos with TIMESTAMPs) to the original layout: \
+                keys named id of type INT(10) UNSIGNED and UsuariosNodos exactly the original DDL. Each \
+                table changes in one ALTER, which MariaDB applies atomically; an interrupted conversion \
+                is completed by running it again. Take a backup first (mariadb-dump).
+
+                Examples:
                   enertrack db migrate --dry-run
                   enertrack db migrate
+                  enertrack db migrate --to-original-ddl --dry-run
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Flag(name: .long, help: "Report what would be applied without changing anything.")
+        @Flag(
+            name: .long,
+            help: "Report what would be applied (with --to-original-ddl: the statements) and change nothing.")
         var dryRun = false
+        @Flag(
+            name: .customLong("to-original-ddl"),
+            help: "Convert a 0.1 database to the original keys and UsuariosNodos DDL.")
+        var toOriginalDDL = false
 
         func run() async throws {
             let configuration = try global.configuration()
             let store = try Stores.directory(configuration, migrate: false)
+            if toOriginalDDL {
+                let status = try await store.convertToOriginalLayout(dryRun: dryRun)
+                Print.out("\(status.store) \(status.location): \(dryRun ? "would run" : "converted"):\n")
+                for note in status.notes { Print.out("  \(note)\n") }
+                return
+            }
             let status = try await store.migrate(dryRun: dryRun)
             let verb = dryRun ? "would apply" : "applied"
             let pending =
@@ -82,8 +108,13 @@ struct DBCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the schema version, applied and pending migrations.",
+            abstract: "Show the schema version, applied and pending migrations, and the column mapping.",
             discussion: """
+                The mapping says which column of Usuarios and Nodos holds each thing EnerTrack reads, \
+                and where that came from: created (a table this tool made), detected (found by its \
+                name on an earlier table), recorded (by an earlier 'db migrate'), setting \
+                (MYSQL_COLUMN_MAP), or added (missing: 'db migrate' adds it).
+
                 Example:
                   enertrack db status --json
                 """)
@@ -97,7 +128,7 @@ struct DBCommand: AsyncParsableCommand {
             let record = Record([
                 "store": .text(status.store), "location": .text(status.location),
                 "version": .text(status.applied.last), "applied": .list(status.applied),
-                "pending": .list(status.pending), "notes": .list(status.notes),
+                "pending": .list(status.pending), "notes": .list(status.notes), "mapping": .list(status.mapping),
                 "current": .flag(status.isCurrent),
             ])
             Print.record(record, json: output.json, configuration: configuration)
