@@ -74,6 +74,12 @@ extension ConfigKey {
     public static let influxPassword = ConfigKey("INFLUX_PASSWORD", secret: true, "InfluxDB 1.x password")
     public static let influxMeasurement = ConfigKey(
         "INFLUX_MEASUREMENT", default: "energy", "InfluxDB measurement of the readings")
+    public static let influxNodeTag = ConfigKey(
+        "INFLUX_NODE_TAG",
+        "Tag naming the meter (default: found in the measurement among node, esp_id, espid, nodo, device; else node)")
+    public static let influxFields = ConfigKey(
+        "INFLUX_FIELDS",
+        "Field of each quantity, e.g. power=potencia,energy=energia (default: found by English or Spanish name)")
     public static let influxGzip = ConfigKey(
         "INFLUX_GZIP", kind: .choice(["auto", "always", "never"]), default: "auto",
         "gzip InfluxDB writes: auto = bodies over 1 KiB to a server that is not on loopback")
@@ -131,7 +137,7 @@ extension ConfigKey {
         dataDirectory, timeZone, language,
         mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA, mysqlColumnMap,
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
-        influxMeasurement, influxGzip,
+        influxMeasurement, influxNodeTag, influxFields, influxGzip,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
         publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes,

@@ -6,21 +6,20 @@ public enum LineProtocol {
     /// Tags that name the meter in files of the earlier deployment, ours first.
     public static let nodeTags = ["node", "esp_id", "espid", "nodo", "device"]
 
-    private static let nodeTag = Array(",node=".utf8)
-    private static let fieldNames = Quantity.allCases.map { Array($0.rawValue.utf8) + [0x3D] }
-
-    /// One line, ms timestamp; the node is a tag, each present quantity a float field.
-    /// Written byte by byte into `out`: ingest encodes tens of thousands of lines a second.
-    public static func append(_ reading: Reading, measurement: String, to out: inout [UInt8]) {
+    /// One line, ms timestamp; the node is a tag, each present quantity a float field, named as
+    /// `layout` says. Written byte by byte into `out`: ingest encodes tens of thousands of lines a second.
+    public static func append(
+        _ reading: Reading, measurement: String, layout: InfluxLayout = .standard, to out: inout [UInt8]
+    ) {
         escape(measurement, specials: [0x2C, 0x20], into: &out)
-        out.append(contentsOf: nodeTag)
+        out.append(contentsOf: layout.nodeTagBytes)
         escape(reading.node, specials: [0x2C, 0x20, 0x3D], into: &out)
         var first = true
         for (index, quantity) in Quantity.allCases.enumerated() {
             guard let value = reading[quantity] else { continue }
             out.append(first ? 0x20 : 0x2C)
             first = false
-            out.append(contentsOf: fieldNames[index])
+            out.append(contentsOf: layout.fieldBytes[index])
             appendFloat(value, to: &out)
         }
         out.append(0x20)

@@ -14,6 +14,9 @@ public protocol SeriesStore: Sendable {
     var limits: PowerLimits { get }
 
     /// Answers when the store is reachable and ready (creating what it needs); throws `SeriesError` otherwise.
+    /// What `db status` says of where the readings are: InfluxDB lists its measurements with
+    /// their tags and fields, and which it reads and writes.
+    func layoutReport() async throws -> [String]
     func check() async throws
 
     /// Stores a batch; returns only when the store confirmed all of it.
@@ -71,4 +74,8 @@ public enum SeriesError: ExitStatusError, Equatable {
         case .cannotWrite(let store, let reason): "series store \(store) cannot be written: \(reason)"
         }
     }
+}
+
+extension SeriesStore {
+    public func layoutReport() async throws -> [String] { [] }
 }

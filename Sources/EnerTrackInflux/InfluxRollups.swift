@@ -100,9 +100,10 @@ extension InfluxSeriesStore {
 
     /// The counting readings of context before `time` (zeros after a counter are missing values).
     private func context(node: String, before time: Int64) async throws -> [Reading] {
+        let layout = try await layout()
         let query =
-            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
-        let recent = try await series(query).flatMap { $0.readings(defaultNode: node) }
+            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter([node], layout)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
+        let recent = try await series(query).flatMap { $0.readings(defaultNode: node, tag: layout.nodeTag) }
         return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(EnergyBuckets.contextReadings).reversed())
     }
 
@@ -224,7 +225,8 @@ extension InfluxSeriesStore {
 
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
     public func rebuildRollups(from: Int64?) async throws {
-        let tagQuery = "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \"node\""
+        let tagQuery =
+            "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \(Self.identifier(try await layout().nodeTag))"
         let nodes = try await series(tagQuery).flatMap { series in
             series.values.compactMap { $0.count > 1 ? $0[1].string : nil }
         }

@@ -1,6 +1,7 @@
 import EnerTrackCore
 import EnerTrackHTTP
 import Foundation
+import Synchronization
 
 /// How to reach InfluxDB. A token selects the 2.x/3.x API; otherwise the 1.x API.
 public struct InfluxSettings: Sendable {
@@ -23,6 +24,10 @@ public struct InfluxSettings: Sendable {
     public var timeout: TimeInterval
     /// Decides which counter rises are spikes when rollups are computed.
     public var limits = PowerLimits()
+    /// `INFLUX_NODE_TAG`: the tag naming the meter; nil finds it in the measurement (default `node`).
+    public var nodeTag: String?
+    /// `INFLUX_FIELDS`: field names of quantities; the others are found in the measurement.
+    public var fields: [Quantity: String] = [:]
 
     public init(
         url: URL, database: String = "enertrack", user: String? = nil, password: String? = nil,
@@ -59,6 +64,7 @@ public final class InfluxSeriesStore: SeriesStore {
     /// Tags this process's dirty marks (see `InfluxRollups.swift`).
     let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let markClock = MarkClock()
+    private let foundLayout = Mutex<InfluxLayout?>(nil)
 
     public var limits: PowerLimits { settings.limits }
 
@@ -68,6 +74,56 @@ public final class InfluxSeriesStore: SeriesStore {
     public init(settings: InfluxSettings) {
         self.settings = settings
         http = CurlHTTPClient(connectTimeout: min(settings.timeout, 5))
+    }
+
+    // MARK: Layout
+
+    /// The measurement's tag and field names: the settings, else what the measurement has
+    /// (found once it has data), else ours.
+    func layout() async throws -> InfluxLayout {
+        if let known = foundLayout.withLock({ $0 }) { return known }
+        if let tag = settings.nodeTag, settings.fields.count == Quantity.allCases.count {
+            let layout = InfluxLayout(nodeTag: tag, fields: settings.fields)
+            foundLayout.withLock { $0 = layout }
+            return layout
+        }
+        let (tags, fields) = try await keys(of: settings.measurement)
+        let layout = InfluxLayout.detect(
+            tags: tags, fields: fields, nodeTag: settings.nodeTag, fields: settings.fields)
+        if !fields.isEmpty { foundLayout.withLock { $0 = layout } }
+        return layout
+    }
+
+    /// The tag and field keys of a measurement (none for one that does not exist yet).
+    func keys(of measurement: String) async throws -> (tags: [String], fields: [String]) {
+        let name = Self.identifier(measurement)
+        do {
+            let tags = try await series("SHOW TAG KEYS FROM \(name)").flatMap {
+                $0.values.compactMap { $0.first?.string }
+            }
+            let fields = try await series("SHOW FIELD KEYS FROM \(name)").flatMap {
+                $0.values.compactMap { $0.first?.string }
+            }
+            return (tags, fields)
+        } catch SeriesError.failed(_, let reason) where reason.contains("database not found") {
+            return ([], [])
+        }
+    }
+
+    /// What `db status` says of the series store: the measurements, their tags and fields, and
+    /// which of them readings are read from and written to.
+    public func layoutReport() async throws -> [String] {
+        let measurements = try await series("SHOW MEASUREMENTS").flatMap { $0.values.compactMap { $0.first?.string } }
+        var lines = ["measurements: \(measurements.isEmpty ? "none yet" : measurements.joined(separator: ", "))"]
+        for measurement in measurements where !measurement.hasSuffix("_rollup") && !measurement.hasSuffix("_dirty") {
+            let (tags, fields) = try await keys(of: measurement)
+            lines.append(
+                "\(measurement): tags \(tags.joined(separator: ", ")); fields \(fields.joined(separator: ", "))")
+        }
+        let layout = try await self.layout()
+        let fields = Quantity.allCases.map { "\($0.rawValue)=\(layout.field($0))" }.joined(separator: ", ")
+        lines.append("uses: measurement \(settings.measurement), node tag \(layout.nodeTag), fields \(fields)")
+        return lines
     }
 
     // MARK: SeriesStore
@@ -84,7 +140,7 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public func write(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
-        let request = writeRequest(readings)
+        let request = writeRequest(readings, layout: try await layout())
         do {
             _ = try await send(request)
         } catch SeriesError.failed(_, let reason) where !settings.usesV2 && reason.contains("database not found") {
@@ -96,11 +152,11 @@ public final class InfluxSeriesStore: SeriesStore {
 
     /// The write of a batch: `/write` (1.x) or `/api/v2/write` with the token (2.x/3.x).
     /// The batch carries the dirty marks of its nodes, so rollups learn of it even after a crash.
-    func writeRequest(_ readings: [Reading]) -> Request {
+    func writeRequest(_ readings: [Reading], layout: InfluxLayout = .standard) -> Request {
         var body: [UInt8] = []
         body.reserveCapacity(readings.count * 110)
         for reading in readings where !reading.isEmpty {
-            LineProtocol.append(reading, measurement: settings.measurement, to: &body)
+            LineProtocol.append(reading, measurement: settings.measurement, layout: layout, to: &body)
         }
         appendDirtyMarks(readings, to: &body)
         return writeRequest(body: body)
@@ -129,33 +185,38 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     public func readings(node: String, from: Int64?, to: Int64?, limit: Int?) async throws -> [Reading] {
+        let layout = try await layout()
         var query =
-            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE node = \(Self.literal(node))"
+            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter([node], layout))"
         if let from { query += " AND time >= \(from)ms" }
         if let to { query += " AND time < \(to)ms" }
         query += " ORDER BY time ASC"
         if let limit { query += " LIMIT \(limit)" }
-        return try await series(query).flatMap { $0.readings(defaultNode: node) }
+        return try await series(query).flatMap { $0.readings(defaultNode: node, tag: layout.nodeTag) }
     }
 
     public func latest(nodes: [String]) async throws -> [String: Reading] {
         guard !nodes.isEmpty else { return [:] }
+        let layout = try await layout()
         let query =
-            "SELECT \(Self.fieldList) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes)) GROUP BY node ORDER BY time DESC LIMIT 1"
+            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time DESC LIMIT 1"
         var latest: [String: Reading] = [:]
         for series in try await series(query) {
-            if let reading = series.readings(defaultNode: nil).first { latest[reading.node] = reading }
+            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first {
+                latest[reading.node] = reading
+            }
         }
         return latest
     }
 
     public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
         guard !nodes.isEmpty else { return [:] }
+        let layout = try await layout()
         let query =
-            "SELECT mean(power) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes))) AND time >= \(from)ms AND time < \(to)ms GROUP BY node"
+            "SELECT mean(\(Self.identifier(layout.field(.power)))) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes, layout))) AND time >= \(from)ms AND time < \(to)ms GROUP BY \(Self.identifier(layout.nodeTag))"
         var means: [String: Double] = [:]
         for series in try await series(query) {
-            guard let node = series.tags["node"], let row = series.values.first, row.count > 1,
+            guard let node = series.tags[layout.nodeTag], let row = series.values.first, row.count > 1,
                 let mean = row[1].double
             else { continue }
             means[node] = mean
@@ -165,7 +226,13 @@ public final class InfluxSeriesStore: SeriesStore {
 
     // MARK: InfluxQL
 
-    static let fieldList = Quantity.allCases.map(\.rawValue).joined(separator: ",")
+    /// Each quantity's field, labelled with our name (`"voltaje" AS "voltage"`).
+    static func fieldList(_ layout: InfluxLayout) -> String {
+        Quantity.allCases.map { quantity in
+            let field = layout.field(quantity)
+            return field == quantity.rawValue ? field : "\(identifier(field)) AS \(identifier(quantity.rawValue))"
+        }.joined(separator: ",")
+    }
 
     /// One series of a `/query` answer.
     struct Series {
@@ -173,8 +240,8 @@ public final class InfluxSeriesStore: SeriesStore {
         var columns: [String]
         var values: [[InfluxValue]]
 
-        func readings(defaultNode: String?) -> [Reading] {
-            let node = tags["node"] ?? defaultNode ?? ""
+        func readings(defaultNode: String?, tag: String = "node") -> [Reading] {
+            let node = tags[tag] ?? defaultNode ?? ""
             let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) }
             }
             return values.compactMap { row in
@@ -224,8 +291,9 @@ public final class InfluxSeriesStore: SeriesStore {
         "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
-    private static func nodeFilter(_ nodes: [String]) -> String {
-        Set(nodes).sorted().map { "node = \(literal($0))" }.joined(separator: " OR ")
+    static func nodeFilter(_ nodes: [String], _ layout: InfluxLayout) -> String {
+        let tag = identifier(layout.nodeTag)
+        return Set(nodes).sorted().map { "\(tag) = \(literal($0))" }.joined(separator: " OR ")
     }
 
     // MARK: HTTP

@@ -140,7 +140,12 @@ public struct RecordRenderer: Sendable {
     public func details(_ record: Record) -> String {
         let width = record.fields.map(\.key.count).max() ?? 0
         return record.fields.map { field in
-            (field.key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + " " + text(field.cell)
+            var value = text(field.cell)
+            // A long list (a column mapping, a layout) reads better one item a line.
+            if case .list(let values) = field.cell, values.count > 1, value.count > 100 {
+                value = values.joined(separator: "\n" + String(repeating: " ", count: width + 2))
+            }
+            return (field.key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + " " + value
         }.joined(separator: "\n") + "\n"
     }
 

@@ -22,7 +22,10 @@ public enum Stores {
 
     /// InfluxDB when `INFLUX_URL` is set, else `series.sqlite` in the data directory.
     public static func series(_ configuration: Configuration) throws -> any SeriesStore {
-        if let settings = influxSettings(configuration) { return InfluxSeriesStore(settings: settings) }
+        if var settings = influxSettings(configuration) {
+            settings.fields = try configuration[.influxFields].map(InfluxLayout.parseFields) ?? [:]
+            return InfluxSeriesStore(settings: settings)
+        }
         let directory = try ensureDataDirectory(configuration.dataDirectory)
         return try SQLiteSeriesStore(path: directory + "/series.sqlite", limits: configuration.powerLimits)
     }
@@ -36,6 +39,7 @@ public enum Stores {
             measurement: configuration[.influxMeasurement] ?? "energy",
             compression: InfluxSettings.Compression(rawValue: configuration[.influxGzip] ?? "auto") ?? .auto)
         settings.limits = configuration.powerLimits
+        settings.nodeTag = configuration[.influxNodeTag]
         return settings
     }
 

@@ -115,6 +115,11 @@ struct DBCommand: AsyncParsableCommand {
                 name on an earlier table), recorded (by an earlier 'db migrate'), setting \
                 (MYSQL_COLUMN_MAP), or added (missing: 'db migrate' adds it).
 
+                On InfluxDB it also lists the measurements with their tags and fields, and which \
+                tag and fields readings are read from and written to: a measurement the earlier \
+                deployment filled is read where it is (INFLUX_MEASUREMENT, INFLUX_NODE_TAG and \
+                INFLUX_FIELDS name them when detection does not).
+
                 Example:
                   enertrack db status --json
                 """)
@@ -125,7 +130,11 @@ struct DBCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.configuration()
             let status = try await Stores.directory(configuration, migrate: false).schemaStatus()
+            let series = try Stores.series(configuration)
+            let layout: [String]
+            do { layout = try await series.layoutReport() } catch { layout = ["not reachable: \(error)"] }
             let record = Record([
+                "series": .text(series.location), "series_layout": .list(layout),
                 "store": .text(status.store), "location": .text(status.location),
                 "version": .text(status.applied.last), "applied": .list(status.applied),
                 "pending": .list(status.pending), "notes": .list(status.notes), "mapping": .list(status.mapping),
