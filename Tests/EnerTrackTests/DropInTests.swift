@@ -135,6 +135,12 @@ struct DropInTests {
         let after = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect((after["mapping"] as? [String])?.contains("Usuarios.username = usuario (recorded)") == true)
 
+        // Both earlier hash formats verify, from whatever column holds them.
+        let store = MariaDBDirectoryStore(settings: try TestServers.mariaDB(database: database))
+        let admin = DirectoryAdmin(store: store)
+        #expect(try await admin.verifyPassword(username: "JOSE", password: scrypt.password)?.username == "José")
+        #expect(try await admin.verifyPassword(username: "marta", password: pbkdf2.password)?.username == "marta")
+
         // Every admin command on the adopted tables.
         let users = try await harness.run(["user", "list", "--json"]).objects()
         #expect(users.map { $0["username"] as? String } == ["José", "marta"])
@@ -148,7 +154,9 @@ struct DropInTests {
             ["assign", "add", "nuria", "ESP32_OLD", "--location", "Salón"], ["assign", "add", "marta", "ESP32_NEW"],
             ["assign", "set", "nuria", "ESP32_OLD", "--location", "Comedor"],
             ["assign", "remove", "marta", "ESP32_NEW"],
-            ["node", "remove", "ESP32_NEW"], ["user", "remove", "nuria"], ["user", "list"], ["node", "list", "--all"],
+            ["node", "remove", "ESP32_NEW"], ["node", "restore", "ESP32_NEW"], ["node", "show", "ESP32_OLD"],
+            ["user", "show", "José"], ["user", "edit", "marta", "--lang", "en"], ["user", "remove", "nuria"],
+            ["user", "list"], ["node", "list", "--all"],
             ["assign", "list", "--all"],
         ] {
             let result = await harness.run(arguments, stdin: ["a-new-long-password"])
@@ -166,10 +174,7 @@ struct DropInTests {
         #expect(rows == ["José ESP32_OLD 1 Sótano", "marta ESP32_NEW 0 -", "nuria ESP32_OLD 0 Comedor"], "\(rows)")
         #expect(try Self.showCreate(connection, "UsuariosNodos") == ddlBefore, "byte for byte, after every command")
 
-        // The earlier hashes log in on the web (scrypt), and through the store (pbkdf2 was just changed).
-        let store = MariaDBDirectoryStore(settings: try TestServers.mariaDB(database: database))
-        let admin = DirectoryAdmin(store: store)
-        #expect(try await admin.verifyPassword(username: "JOSE", password: scrypt.password)?.username == "José")
+        // The earlier scrypt hash logs in on the web.
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         let app = WebApp(
             directory: store, series: series, options: WebOptions(), hasher: harness.hasher, bot: nil,
