@@ -70,7 +70,8 @@ struct DBCommand: AsyncParsableCommand {
                 by usuario_id and nodo_id INT, UsuariosNodos with TIMESTAMPs) to the original layout: \
                 keys named id of type INT(10) UNSIGNED and UsuariosNodos exactly the original DDL. Each \
                 table changes in one ALTER, which MariaDB applies atomically; an interrupted conversion \
-                is completed by running it again. Take a backup first (mariadb-dump).
+                is completed by running it again. Take a backup first (mariadb-dump), and stop serve, \
+                ingest and the bot while it runs: they read the new key names when started again.
 
                 Examples:
                   enertrack db migrate --dry-run
