@@ -16,10 +16,7 @@ public struct InfluxLayout: Sendable, Equatable {
     public init(nodeTag: String = "node", fields: [Quantity: String] = [:]) {
         self.nodeTag = nodeTag
         self.fields = Dictionary(uniqueKeysWithValues: Quantity.allCases.map { ($0, fields[$0] ?? $0.rawValue) })
-        var tag: [UInt8] = [0x2C]
-        LineProtocol.escapeTag(nodeTag).utf8.forEach { tag.append($0) }
-        tag.append(0x3D)
-        nodeTagBytes = tag
+        nodeTagBytes = [0x2C] + Array(LineProtocol.escapeTag(nodeTag).utf8) + [0x3D]
         fieldBytes = Quantity.allCases.map { quantity in
             Array(LineProtocol.escapeTag(fields[quantity] ?? quantity.rawValue).utf8) + [0x3D]
         }
