@@ -1102,7 +1102,7 @@ _enertrack_alerts_list() {
 
 _enertrack_alerts_run() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --json --version -h --help)
+    non_repeating_flags=(--dry-run --json --if-configured --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir --window --cooldown --silent-after)
     __enertrack_offer_flags_options 0

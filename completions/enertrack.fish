@@ -118,7 +118,7 @@ function __enertrack_parse_tokens -S
             case 'list'
                 __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'user=' 'json' 'version' 'h/help'
             case 'run'
-                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'dry-run' 'window=' 'cooldown=' 'silent-after=' 'json' 'version' 'h/help'
+                __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'dry-run' 'window=' 'cooldown=' 'silent-after=' 'json' 'if-configured' 'version' 'h/help'
             end
         case 'telegram'
             __enertrack_parse_subcommand 0 'version' 'h/help'
@@ -485,6 +485,7 @@ complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_op
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" cooldown' -l 'cooldown' -d 'Time before a rule still firing is notified again.' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" silent-after' -l 'silent-after' -d 'Also send one message when a meter has sent nothing for this long.' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" json' -l 'json' -d 'Print JSON instead of a table.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" if-configured' -l 'if-configured' -d 'Without enertrackBotToken, print one line and exit 0 instead of evaluating (the timer\'s way).'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" version' -l 'version' -d 'Show the version.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack alerts run" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack telegram" version' -l 'version' -d 'Show the version.'

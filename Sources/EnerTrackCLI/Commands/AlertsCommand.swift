@@ -138,6 +138,11 @@ struct AlertsCommand: AsyncParsableCommand {
             help: ArgumentHelp("Also send one message when a meter has sent nothing for this long.", valueName: "AGE"))
         var silentAfter: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
+        @Flag(
+            help: ArgumentHelp(
+                "Without enertrackBotToken, print one line and exit 0 instead of evaluating (the timer's way).",
+                visibility: .default))
+        var ifConfigured = false
 
         func validate() throws {
             for (flag, value) in [
@@ -151,6 +156,10 @@ struct AlertsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.configuration()
+            if ifConfigured, BotAPI.configured(configuration) == nil {
+                Print.out("alerts: enertrackBotToken is not set; nothing to do\n")
+                return
+            }
             var options = AlertRunner.Options()
             options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
             options.cooldownMS = Int64((TimeArgument.duration(cooldown) ?? 3600) * 1000)
