@@ -58,7 +58,9 @@ extension AuthController {
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let l = Words(site.anonymousLanguage(request))
-        guard site.checkLoginCSRF(form, request: request) else { return site.csrfRejected(request, nil) }
+        guard site.checkLoginCSRF(form, request: request, context: context) else {
+            return site.csrfRejected(request, nil)
+        }
         let username = form["username"] ?? ""
         let password = form.values["password"] ?? ""
         guard !username.isEmpty, !password.isEmpty else {
@@ -108,7 +110,9 @@ extension AuthController {
         guard let viewer = try await site.viewer(request) else {
             return site.redirect("/login", cookies: [site.expiredCookie(Site.sessionCookie)])
         }
-        guard site.checkCSRF(form, viewer: viewer, request: request) else { return site.csrfRejected(request, viewer) }
+        guard site.checkCSRF(form, viewer: viewer, request: request, context: context) else {
+            return site.csrfRejected(request, viewer)
+        }
         if let id = site.cookie(request, Site.sessionCookie) {
             try await directory.endSession(id: id)
         }
@@ -150,7 +154,9 @@ extension AuthController {
     func register(_ request: Request, _ context: WebContext) async throws -> Response {
         let form = try await Form.read(request, context)
         let l = Words(site.anonymousLanguage(request))
-        guard site.checkLoginCSRF(form, request: request) else { return site.csrfRejected(request, nil) }
+        guard site.checkLoginCSRF(form, request: request, context: context) else {
+            return site.csrfRejected(request, nil)
+        }
         guard form.values["password"] == form.values["repeat"] else {
             return registerPage(
                 request, error: l("The passwords do not match."), values: form,

@@ -141,7 +141,9 @@ extension Site {
     ) async throws -> Response {
         let form = try await Form.read(request, context)
         guard let viewer = try await viewer(request) else { return redirect("/login") }
-        guard checkCSRF(form, viewer: viewer, request: request) else { return csrfRejected(request, viewer) }
+        guard checkCSRF(form, viewer: viewer, request: request, context: context) else {
+            return csrfRejected(request, viewer)
+        }
         if admin, !viewer.user.isAdmin { return forbidden(request, viewer) }
         return try await body(viewer, form)
     }

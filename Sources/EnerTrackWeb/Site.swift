@@ -138,30 +138,67 @@ public final class Site: Sendable {
 
     /// A POST is accepted only with the right CSRF token and, when the browser says where it
     /// comes from (Origin, else Referer), from this site: the same scheme, host and port.
-    func checkSameOrigin(_ request: Request) -> Bool {
+    func checkSameOrigin(_ request: Request, _ context: WebContext) -> Bool {
         let source = request.headers[.origin] ?? request.headers[.referer]
         guard let source, source != "null" else { return request.headers[.origin] == nil }
-        guard let expected = expectedOrigin(request), let sent = URL(string: source).flatMap(Origin.init) else {
-            return false
-        }
-        return sent == expected
+        guard let sent = URL(string: source).flatMap(Origin.init) else { return false }
+        return expectedOrigins(request, context).contains(sent)
     }
 
-    /// This site's origin for `request`: `ENERTRACK_PUBLIC_URL`, else the Host it names, over
-    /// https when cookies are Secure (a browser holding a Secure cookie reached the site over
-    /// https: such cookies travel over nothing else).
-    func expectedOrigin(_ request: Request) -> Origin? {
-        if let publicURL = options.publicURL { return Origin(publicURL) }
-        let scheme = options.secureCookies ? "https" : "http"
-        guard let authority = request.head.authority, let url = URL(string: "\(scheme)://\(authority)") else {
-            return nil
+    /// This site's origins for `request`: `ENERTRACK_PUBLIC_URL`; else, from a trusted proxy,
+    /// the scheme and host it says the browser used (`X-Forwarded-Proto`/`X-Forwarded-Host`, or
+    /// `Forwarded: proto=…;host=…`); else the Host the request names, over http (serve itself
+    /// speaks plain HTTP; not with `--hsts`) or, when cookies are Secure, https (a TLS proxy
+    /// that keeps Host).
+    func expectedOrigins(_ request: Request, _ context: WebContext) -> [Origin] {
+        if let publicURL = options.publicURL { return Origin(publicURL).map { [$0] } ?? [] }
+        let peer = context.remoteAddress?.ipAddress ?? ""
+        if options.trustedProxies.contains(peer), let forwarded = Self.forwarded(request) {
+            let authority = forwarded.host ?? request.head.authority ?? ""
+            let scheme = forwarded.proto ?? (options.secureCookies ? "https" : "http")
+            return URL(string: "\(scheme)://\(authority)").flatMap(Origin.init).map { [$0] } ?? []
         }
-        return Origin(url)
+        guard let authority = request.head.authority else { return [] }
+        // With --hsts the site says it is HTTPS only: a plain-HTTP origin is then refused.
+        let schemes = options.hsts ? ["https"] : options.secureCookies ? ["http", "https"] : ["http"]
+        return schemes.compactMap { URL(string: "\($0)://\(authority)").flatMap(Origin.init) }
     }
 
-    func checkCSRF(_ form: Form, viewer: Viewer, request: Request) -> Bool {
+    /// What a proxy says of the browser's request: `Forwarded` (RFC 7239, its first element),
+    /// else `X-Forwarded-Proto` and `X-Forwarded-Host` (their first values); nil when it says nothing.
+    static func forwarded(_ request: Request) -> (proto: String?, host: String?)? {
+        func first(_ name: String) -> String? {
+            request.headers[HTTPField.Name(name)!]?.split(separator: ",").first
+                .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var proto: String?
+        var host: String?
+        if let element = first("Forwarded") {
+            for pair in element.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
+                guard parts.count == 2 else { continue }
+                switch parts[0].lowercased() {
+                case "proto": proto = parts[1].lowercased()
+                case "host": host = parts[1]
+                default: break
+                }
+            }
+        } else {
+            proto = first("X-Forwarded-Proto")?.lowercased()
+            host = first("X-Forwarded-Host")
+        }
+        if let scheme = proto, scheme != "http", scheme != "https" { proto = nil }
+        if let name = host, name.contains(where: { $0 == "/" || $0 == "@" || $0 == "\\" || $0.isWhitespace }) {
+            host = nil
+        }
+        return proto == nil && host == nil ? nil : (proto, host)
+    }
+
+    func checkCSRF(_ form: Form, viewer: Viewer, request: Request, context: WebContext) -> Bool {
         guard let expected = viewer.csrf, let sent = form["csrf"] else { return false }
-        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
+        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request, context)
     }
 
     // MARK: Passwords

@@ -15,9 +15,9 @@ extension Site {
 
     func loginCookie(_ token: String) -> Cookie { setCookie(Self.loginCookie, token, maxAge: 3600) }
 
-    func checkLoginCSRF(_ form: Form, request: Request) -> Bool {
+    func checkLoginCSRF(_ form: Form, request: Request, context: WebContext) -> Bool {
         guard let expected = cookie(request, Self.loginCookie), let sent = form["csrf"] else { return false }
-        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request)
+        return RandomToken.constantTimeEqual(expected, sent) && checkSameOrigin(request, context)
     }
 
     /// Only paths of this site: never `//host`, a URL, a backslash, or a control character or

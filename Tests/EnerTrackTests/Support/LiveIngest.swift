@@ -15,11 +15,13 @@ final class LiveProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
-    init(_ arguments: [String], environment: [String: String], logPath: String) throws {
+    init(
+        _ arguments: [String], environment: [String: String], logPath: String, executable: String = EndToEndTests.binary
+    ) throws {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        ChildProcess.prepare(process, executable: EndToEndTests.binary, arguments: arguments, environment: environment)
+        ChildProcess.prepare(process, executable: executable, arguments: arguments, environment: environment)
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

@@ -120,8 +120,10 @@ final class Browser: @unchecked Sendable {
     }
 
     /// The CSRF token in the last page's forms.
-    static func csrf(_ response: TestResponse) -> String? {
-        let text = String(buffer: response.body)
+    static func csrf(_ response: TestResponse) -> String? { csrf(String(buffer: response.body)) }
+
+    /// The CSRF token in a page's forms.
+    static func csrf(_ text: String) -> String? {
         guard let range = text.range(of: "name=\"csrf\" value=\"") else { return nil }
         return String(text[range.upperBound...].prefix { $0 != "\"" })
     }

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// `serve` behind Debian's nginx terminating TLS on loopback, configured as the README says
+/// (nginx's default `Host $proxy_host`, plus X-Forwarded-Proto/-Host): logins and form posts
+/// pass the Origin check, cookies are Secure, redirects stay on the proxy's origin.
+@Suite("serve behind nginx with TLS")
+struct ReverseProxyTests {
+    /// The server block of the README, with this test's ports and files.
+    static func configuration(directory: String, tlsPort: Int, servePort: Int) -> String {
+        """
+        daemon off;
+        user root;
+        worker_processes 1;
+        pid \(directory)/nginx.pid;
+        error_log \(directory)/error.log;
+        events { worker_connections 64; }
+        http {
+            access_log off;
+            client_body_temp_path \(directory)/body;
+            proxy_temp_path \(directory)/proxy;
+            fastcgi_temp_path \(directory)/fastcgi;
+            uwsgi_temp_path \(directory)/uwsgi;
+            scgi_temp_path \(directory)/scgi;
+            server {
+                listen 127.0.0.1:\(tlsPort) ssl;
+                server_name localhost;
+                ssl_certificate \(directory)/cert.pem;
+                ssl_certificate_key \(directory)/key.pem;
+                location / {
+                    proxy_pass http://127.0.0.1:\(servePort);
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_set_header X-Forwarded-Host $http_host;
+                }
+            }
+        }
+        """
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: String
+        var body: String
+        var cookies: String {
+            headers.split(separator: "\r\n").compactMap { line -> String? in
+                guard line.lowercased().hasPrefix("set-cookie:") else { return nil }
+                return line.dropFirst(11).split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            }.joined(separator: "; ")
+        }
+        func header(_ name: String) -> String? {
+            headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
+                .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    @Test("login and a form post through nginx: Origin accepted, Secure cookies, redirects on the proxy's origin")
+    func behindNginx() async throws {
+        let nginx = "/usr/sbin/nginx"
+        #expect(FileManager.default.isExecutableFile(atPath: nginx), "nginx is missing: scripts/install-deps --test")
+        let harness = try Harness()
+        #expect(await harness.addUser("ana").status == 0)
+        #expect(await harness.run(["node", "add", "ESP_PROXY"]).status == 0)
+        #expect(await harness.run(["assign", "add", "ana", "ESP_PROXY"]).status == 0)
+        let directory = harness.dataDirectory + "/nginx"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try shell(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out",
+                directory + "/cert.pem",
+            ])
+        let (servePort, tlsPort) = (freePort(), freePort())
+        try Self.configuration(directory: directory, tlsPort: tlsPort, servePort: servePort).write(
+            toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
+        let environment = ProcessInfo.processInfo.environment.merging(harness.environment) { $1 }
+        let serve = try LiveProcess(
+            ["serve", "--port", String(servePort), "--trusted-proxy", "127.0.0.1"], environment: environment,
+            logPath: harness.dataDirectory + "/serve.log")
+        let proxy = try LiveProcess(
+            ["-p", directory, "-c", directory + "/nginx.conf"], environment: environment,
+            logPath: directory + "/stdout.log", executable: nginx)
+        let origin = "https://localhost:\(tlsPort)"
+
+        @Sendable func request(_ path: String, _ extra: [String] = []) throws -> Answer {
+            let head = directory + "/head"
+            let body = directory + "/body.html"
+            let status = try shell(
+                "/usr/bin/curl",
+                ["-s", "--cacert", directory + "/cert.pem", "-o", body, "-D", head, "-w", "%{http_code}"] + extra
+                    + [origin + path])
+            return Answer(
+                status: Int(status) ?? 0, headers: (try? String(contentsOfFile: head, encoding: .utf8)) ?? "",
+                body: (try? String(contentsOfFile: body, encoding: .utf8)) ?? "")
+        }
+        #expect(
+            await eventually(timeout: 20) { (try? request("/healthz").status) == 200 },
+            "serve: \(serve.log)\nnginx: \((try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? "")"
+        )
+
+        let page = try request("/login")
+        let csrf = try #require(Browser.csrf(page.body))
+        let login = try request(
+            "/login",
+            [
+                "-H", "Cookie: \(page.cookies)", "-H", "Origin: \(origin)", "--data-urlencode", "csrf=\(csrf)",
+                "--data-urlencode", "username=ana", "--data-urlencode", "password=\(WebSite.password)",
+            ])
+        #expect(login.status == 303, "login through the proxy: \(login.status) \(login.body.prefix(200))")
+        let location = login.header("Location") ?? ""
+        #expect(location.hasPrefix("/") || location.hasPrefix(origin), "redirect off the proxy's origin: \(location)")
+        let setCookie = login.headers.lowercased()
+        #expect(setCookie.contains("set-cookie:") && setCookie.contains("secure") && setCookie.contains("httponly"))
+
+        let session = login.cookies
+        let alerts = try request("/alerts", ["-H", "Cookie: \(session)"])
+        #expect(alerts.status == 200 && alerts.body.contains("ESP_PROXY"))
+        let token = try #require(Browser.csrf(alerts.body))
+        let form = [
+            "--data-urlencode", "csrf=\(token)", "--data-urlencode", "node=ESP_PROXY", "--data-urlencode", "kw=2.5",
+        ]
+        let posted = try request("/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: \(origin)"] + form)
+        #expect(posted.status == 303, "a form post through the proxy: \(posted.status)")
+        let foreign = try request("/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: https://evil.example"] + form)
+        #expect(foreign.status == 403)
+        let plain = try request(
+            "/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: http://localhost:\(tlsPort)"] + form)
+        #expect(plain.status == 403, "the proxy says https: an http origin is another site")
+        let rules = try await harness.run(["alerts", "list", "--json"]).objects()
+        #expect(rules.first?["threshold_kw"] as? Double == 2.5)
+
+        await serve.expectCleanStop("serve")
+        proxy.signal(SIGQUIT)
+        _ = await proxy.waitForExit(timeout: 10)
+    }
+}
