@@ -407,7 +407,7 @@ complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_op
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" listen' -l 'listen' -d 'Address to listen on (0.0.0.0 for every interface).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" port' -l 'port' -d 'TCP port.' -rfka ''
-complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve"' -l 'trusted-proxy' -d 'A reverse proxy whose X-Forwarded-For is believed (repeatable).' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve"' -l 'trusted-proxy' -d 'A reverse proxy whose X-Forwarded-For/-Proto/-Host (or Forwarded) are believed (repeatable).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" hsts' -l 'hsts' -d 'Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" version' -l 'version' -d 'Show the version.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" h help' -s 'h' -l 'help' -d 'Show help information.'

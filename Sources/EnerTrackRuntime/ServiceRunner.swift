@@ -18,3 +18,15 @@ public enum ServiceRunner {
         try await group.run()
     }
 }
+
+extension WatchdogService: Service {
+    public func run() async throws {
+        // Cancelled at shutdown: that is the normal end, not an error of the group.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if await healthy() { notifier.notify("WATCHDOG=1") }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}

@@ -47,3 +47,17 @@ public struct SystemdNotifier: Sendable {
         }
     }
 }
+
+/// Sends `WATCHDOG=1` every `interval` while `healthy` answers true: a wedged process stops
+/// answering and systemd restarts it (`WatchdogSec=`). Ends with the service group.
+public struct WatchdogService: Sendable {
+    public let interval: Duration
+    public let notifier: SystemdNotifier
+    public let healthy: @Sendable () async -> Bool
+
+    public init(interval: Duration, notifier: SystemdNotifier, healthy: @escaping @Sendable () async -> Bool) {
+        self.interval = interval
+        self.notifier = notifier
+        self.healthy = healthy
+    }
+}

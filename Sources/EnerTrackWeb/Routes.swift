@@ -6,7 +6,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 enum SecurityHeaderFields {
     static let csp =
@@ -162,9 +164,27 @@ extension Site {
 /// The HTTP servers, as services for `ServiceRunner` (the command line runs them).
 public enum WebServer {
     /// `enertrack serve`: the dashboard, the API and the webhook.
-    public static func service(app: WebApp, host: String, port: Int, logger: Logger) -> any Service {
-        Application(
+    /// The dashboard's HTTP server. Under systemd (`Type=notify`) it says READY=1 once the port is
+    /// bound, and WATCHDOG=1 while its event loop still runs work given to it.
+    public static func service(
+        app: WebApp, host: String, port: Int, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()
+    ) -> any Service {
+        let loop = Mutex<(any EventLoop)?>(nil)
+        var services: [any Service] = []
+        if let interval = notifier.watchdogInterval {
+            services.append(
+                WatchdogService(interval: interval, notifier: notifier) {
+                    guard let eventLoop = loop.withLock({ $0 }) else { return false }
+                    return (try? await eventLoop.submit {}.get()) != nil
+                })
+        }
+        return Application(
             router: app.router(), configuration: .init(address: .hostname(host, port: port), serverName: "enertrack"),
+            services: services,
+            onServerRunning: { channel in
+                loop.withLock { $0 = channel.eventLoop }
+                notifier.notify("READY=1\nSTATUS=serving")
+            },
             logger: StderrLogHandler.quiet(logger))
     }
 

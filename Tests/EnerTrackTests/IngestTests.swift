@@ -318,15 +318,15 @@ struct IngestTests {
     }
 }
 
-/// systemd's side of `Type=notify`: a datagram socket that collects what ingest sends.
-@Suite("ingest under systemd's notify protocol", .serialized)
-struct SystemdNotifyTests {
-    @Test("READY=1 after the subscription, WATCHDOG=1 while running, STOPPING=1 at SIGTERM")
-    func notify() async throws {
-        let directory = try temporaryDirectory("enertrack-notify")
-        let path = directory + "/notify.sock"
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(descriptor) }
+/// systemd's side of `Type=notify`: a datagram socket that collects what a service sends.
+final class NotifySocket {
+    let path: String
+    private let descriptor: Int32
+    private(set) var messages: [String] = []
+
+    init() throws {
+        path = try temporaryDirectory("enertrack-notify") + "/notify.sock"
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
@@ -335,28 +335,59 @@ struct SystemdNotifyTests {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        #expect(bound == 0)
+        guard bound == 0 else { throw HarnessError("cannot bind \(path)") }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
 
-        let site = try IngestSite(extra: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"])
-        let ingest = try site.ingest()
-        var messages: [String] = []
-        func receive(until: String, seconds: Double) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            var buffer = [UInt8](repeating: 0, count: 512)
-            while Date() < deadline {
-                let count = recv(descriptor, &buffer, buffer.count, 0)
-                if count > 0 { messages.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
-                if messages.contains(where: { $0.contains(until) }) { return true }
-            }
-            return false
+    deinit { close(descriptor) }
+
+    /// What a unit with `WatchdogSec=` gives its service (a short watchdog, for the test).
+    var environment: [String: String] { ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"] }
+
+    /// Collects messages until one contains `until`; false after `seconds`.
+    func receive(until: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while Date() < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 { messages.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
+            if messages.contains(where: { $0.contains(until) }) { return true }
         }
-        #expect(receive(until: "READY=1", seconds: 15), "\(messages) \(ingest.log)")
+        return false
+    }
+}
+
+@Suite("services under systemd's notify protocol", .serialized)
+struct SystemdNotifyTests {
+    @Test("ingest: READY=1 after the subscription, WATCHDOG=1 while running, STOPPING=1 at SIGTERM")
+    func notify() async throws {
+        let socket = try NotifySocket()
+        let site = try IngestSite(extra: socket.environment)
+        let ingest = try site.ingest()
+        #expect(socket.receive(until: "READY=1", seconds: 15), "\(socket.messages) \(ingest.log)")
         #expect(ingest.log.contains("subscribed to"), "READY comes after the subscription is acknowledged")
-        #expect(receive(until: "WATCHDOG=1", seconds: 3), "\(messages)")
+        #expect(socket.receive(until: "WATCHDOG=1", seconds: 3), "\(socket.messages)")
         ingest.signal(SIGTERM)
-        #expect(receive(until: "STOPPING=1", seconds: 10), "\(messages)")
+        #expect(socket.receive(until: "STOPPING=1", seconds: 10), "\(socket.messages)")
         #expect(await ingest.waitForExit(timeout: 10) == 0)
+    }
+
+    @Test("serve: READY=1 once the port answers, WATCHDOG=1 while the event loop runs, a clean stop")
+    func serve() async throws {
+        let socket = try NotifySocket()
+        let harness = try Harness()
+        let port = freePort()
+        let serve = try LiveProcess(
+            ["serve", "--port", String(port)],
+            environment: ProcessInfo.processInfo.environment.merging(harness.environment) { $1 }.merging(
+                socket.environment
+            ) { $1 }, logPath: harness.dataDirectory + "/serve.log")
+        #expect(socket.receive(until: "READY=1", seconds: 20), "\(socket.messages) \(serve.log)")
+        let health = try shell(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
+        #expect(health == "200", "READY=1 means the port answers")
+        #expect(socket.receive(until: "WATCHDOG=1", seconds: 3), "\(socket.messages)")
+        await serve.expectCleanStop("serve")
     }
 }

@@ -18,14 +18,15 @@ struct ServeCommand: AsyncParsableCommand {
             token'); GET /healthz answers 200 when both stores answer, 503 otherwise.
 
             Session cookies are Secure: serve behind HTTPS (a reverse proxy such as nginx, with \
-            --trusted-proxy for X-Forwarded-For), or set ENERTRACK_INSECURE_COOKIES=1 for plain \
+            --trusted-proxy ADDR so that its X-Forwarded-For, X-Forwarded-Proto and \
+            X-Forwarded-Host, or Forwarded, are believed), or set ENERTRACK_INSECURE_COOKIES=1 for plain \
             HTTP on a trusted network. Bootstrap and Chart.js come from Debian's libjs-bootstrap5 \
             and libjs-chart.js (ENERTRACK_ASSETS_DIR, default /usr/share/javascript); nothing \
             from a CDN. ENERTRACK_REGISTRATION=open lets visitors create accounts.
 
             Form posts must come from this site: the browser's Origin (scheme, host and port) must \
-            be ENERTRACK_PUBLIC_URL when set, else the Host the request names, over https when \
-            cookies are Secure. Behind a proxy that rewrites Host, set ENERTRACK_PUBLIC_URL. \
+            be ENERTRACK_PUBLIC_URL when set; else, from a trusted proxy, the scheme and host it \
+            forwards; else the Host the request names, over http or (cookies Secure) https. \
             --hsts (or ENERTRACK_HSTS=1) adds Strict-Transport-Security for a site only ever \
             served over HTTPS.
 
@@ -39,7 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on (0.0.0.0 for every interface).", valueName: "ADDR")) var listen =
         "127.0.0.1"
     @Option(help: "TCP port.") var port = 8006
-    @Option(help: ArgumentHelp("A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "ADDR"))
+    @Option(
+        help: ArgumentHelp(
+            "A reverse proxy whose X-Forwarded-For/-Proto/-Host (or Forwarded) are believed (repeatable).",
+            valueName: "ADDR"))
     var trustedProxy: [String] = []
     @Flag(help: "Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.")
     var hsts = false
