@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -65,7 +66,10 @@ let package = Package(
         ),
         .target(
             name: "EnerTrackKit",
-            dependencies: ["EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux"],
+            dependencies: [
+                "EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strict
         ),
         // What every process needs around its work: systemd notify, journald-friendly logging, running

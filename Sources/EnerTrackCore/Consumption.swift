@@ -212,7 +212,7 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     public static func floor(_ time: Int64) -> Int64 { time - floorMod(time, bucket) }
 
-    static func floorMod(_ value: Int64, _ modulus: Int64) -> Int64 {
+    public static func floorMod(_ value: Int64, _ modulus: Int64) -> Int64 {
         let remainder = value % modulus
         return remainder < 0 ? remainder + modulus : remainder
     }

@@ -10,7 +10,9 @@ import Foundation
 /// `DirectoryError`; field formats are checked by `DirectoryAdmin` before a call reaches here.
 /// Lookups by username, email and ESP id are case-insensitive (and accent-insensitive for
 /// names), as MariaDB's `utf8mb4_uca1400_ai_ci` compares.
-public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore, SiteStateStore, UserSettingsStore {
+public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore, SiteStateStore, UserSettingsStore,
+    TariffStore
+{
     /// A description of where the store is, for messages (`sqlite:/var/lib/enertrack/directory.sqlite`).
     var location: String { get }
     /// Answers when the store can be reached (`/healthz`, `serve` at start).

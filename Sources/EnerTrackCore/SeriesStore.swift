@@ -39,6 +39,12 @@ public protocol SeriesStore: Sendable {
     /// The rollup rows of one node in `[from, to)`, bucket order (long chart ranges); nil when
     /// the store keeps none.
     func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]?
+    /// The energy of each node's buckets in `[from, to)` (on bucket boundaries), ascending, empty
+    /// buckets left out: 15-minute buckets, or with `step` an hour, hours (four buckets summed,
+    /// on UTC hours). A node is absent when the store keeps no rollups for it (costs then come
+    /// from raw readings). What cost reports multiply by prices.
+    func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.
     func refreshRollups() async throws
@@ -78,4 +84,6 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+    { [:] }
 }

@@ -223,7 +223,9 @@ enum MigrationPlanner {
             }
             guard !stale.isEmpty else { continue }
             let columnsToRetype = Set(stale.map(\.column)).sorted()
-            var clauses = columnsToRetype.map { "MODIFY `\($0)` INT(10) UNSIGNED NOT NULL" }
+            var clauses = columnsToRetype.map {
+                "MODIFY `\($0)` INT(10) UNSIGNED \(own.isNullable($0) ? "NULL" : "NOT NULL")"
+            }
             clauses += stale.map {
                 "ADD CONSTRAINT `\($0.constraint)` FOREIGN KEY (`\($0.column)`) REFERENCES `\($0.table)` (`id`) ON DELETE CASCADE"
             }

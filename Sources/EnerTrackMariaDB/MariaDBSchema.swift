@@ -103,15 +103,21 @@ enum MariaDBSchema {
                 body
                 .replacingOccurrences(of: "{user}", with: "\(keys.userType.uppercased()) NOT NULL")
                 .replacingOccurrences(of: "{node}", with: "\(keys.nodeType.uppercased()) NOT NULL")
+                .replacingOccurrences(of: "{node?}", with: "\(keys.nodeType.uppercased()) NULL")
                 .replacingOccurrences(of: "{users}", with: "`Usuarios` (`\(keys.user)`)")
                 .replacingOccurrences(of: "{nodes}", with: "`Nodos` (`\(keys.node)`)")
             return "CREATE TABLE `\(name)` (\n\(text)\n) \(tableOptions)"
         }
 
+        /// Whether a referencing column may be NULL (`{node?}`).
+        func isNullable(_ column: String) -> Bool { body.contains("`\(column)` {node?}") }
+
         /// (constraint, column, referenced table) of each foreign key to `Usuarios`/`Nodos`.
         var references: [(constraint: String, column: String, table: String)] {
             body.split(separator: "\n").compactMap { line in
-                guard let start = line.range(of: "CONSTRAINT `"), line.contains("FOREIGN KEY") else { return nil }
+                guard let start = line.range(of: "CONSTRAINT `"), line.contains("FOREIGN KEY"),
+                    line.contains("{users}") || line.contains("{nodes}")
+                else { return nil }
                 let name = line[start.upperBound...].prefix { $0 != "`" }
                 let column = line.split(separator: "`")[3]
                 return (String(name), String(column), line.contains("{users}") ? "Usuarios" : "Nodos")
@@ -229,7 +235,68 @@ enum MariaDBSchema {
               PRIMARY KEY (`role`)
             """)
 
-    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] }
+    /// Tariffs (their canonical file text), who has which from which local day, dynamic prices
+    /// per hour or 15 minutes, and monthly budgets (a NULL node: all the user's meters).
+    static let money = [
+        OwnTable(
+            name: "tariffs",
+            body: """
+                  `name` VARCHAR(64) NOT NULL,
+                  `currency` CHAR(3) NOT NULL,
+                  `definition` MEDIUMTEXT NOT NULL,
+                  `updated_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`name`)
+                """),
+        OwnTable(
+            name: "tariff_node_assignments",
+            body: """
+                  `nodo_id` {node},
+                  `from_day` CHAR(10) NOT NULL,
+                  `tariff` VARCHAR(64) NOT NULL,
+                  PRIMARY KEY (`nodo_id`, `from_day`),
+                  KEY `tna_tariff` (`tariff`),
+                  CONSTRAINT `fk_tna_nodo` FOREIGN KEY (`nodo_id`) REFERENCES {nodes} ON DELETE CASCADE,
+                  CONSTRAINT `fk_tna_tariff` FOREIGN KEY (`tariff`) REFERENCES `tariffs` (`name`)
+                """),
+        OwnTable(
+            name: "tariff_user_assignments",
+            body: """
+                  `usuario_id` {user},
+                  `from_day` CHAR(10) NOT NULL,
+                  `tariff` VARCHAR(64) NOT NULL,
+                  PRIMARY KEY (`usuario_id`, `from_day`),
+                  KEY `tua_tariff` (`tariff`),
+                  CONSTRAINT `fk_tua_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE,
+                  CONSTRAINT `fk_tua_tariff` FOREIGN KEY (`tariff`) REFERENCES `tariffs` (`name`)
+                """),
+        OwnTable(
+            name: "tariff_prices",
+            body: """
+                  `tariff` VARCHAR(64) NOT NULL,
+                  `time` BIGINT NOT NULL,
+                  `duration` INT NOT NULL,
+                  `price` DOUBLE NOT NULL,
+                  PRIMARY KEY (`tariff`, `time`),
+                  CONSTRAINT `fk_tp_tariff` FOREIGN KEY (`tariff`) REFERENCES `tariffs` (`name`)
+                """),
+        OwnTable(
+            name: "budget_rules",
+            body: """
+                  `id` BIGINT NOT NULL AUTO_INCREMENT,
+                  `usuario_id` {user},
+                  `nodo_id` {node?},
+                  `scope` BIGINT NOT NULL,
+                  `monthly` VARCHAR(32) NOT NULL,
+                  `notified_month` CHAR(7) NULL,
+                  `created_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`id`),
+                  UNIQUE KEY `budget_rules_scope` (`usuario_id`, `scope`),
+                  CONSTRAINT `fk_br_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE,
+                  CONSTRAINT `fk_br_nodo` FOREIGN KEY (`nodo_id`) REFERENCES {nodes} ON DELETE CASCADE
+                """),
+    ]
+
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [String])] = [
@@ -237,6 +304,7 @@ enum MariaDBSchema {
         ("0002_alerts_telegram", alertsTelegram.map(\.name)),
         ("0003_web", web.map(\.name)),
         ("0004_column_map", [columnsTable]),
+        ("0005_money", money.map(\.name)),
     ]
 }
 

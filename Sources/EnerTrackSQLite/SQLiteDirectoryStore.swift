@@ -144,6 +144,49 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     ALTER TABLE Nodos RENAME COLUMN nodo_id TO id;
                     """)
         }
+        migrator.registerMigration("0005_money") { db in
+            // Tariffs (their canonical file text), who has which from which local day, dynamic
+            // prices per hour or 15 minutes, and monthly budgets (a NULL node: all the user's
+            // meters; `notified_month` makes the alert once per month).
+            try db.execute(
+                sql: """
+                    CREATE TABLE tariffs (
+                        name TEXT PRIMARY KEY,
+                        currency TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE tariff_node_assignments (
+                        nodo_id INTEGER NOT NULL REFERENCES Nodos (id) ON DELETE CASCADE,
+                        from_day TEXT NOT NULL,
+                        tariff TEXT NOT NULL REFERENCES tariffs (name),
+                        PRIMARY KEY (nodo_id, from_day)
+                    );
+                    CREATE TABLE tariff_user_assignments (
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (id) ON DELETE CASCADE,
+                        from_day TEXT NOT NULL,
+                        tariff TEXT NOT NULL REFERENCES tariffs (name),
+                        PRIMARY KEY (usuario_id, from_day)
+                    );
+                    CREATE TABLE tariff_prices (
+                        tariff TEXT NOT NULL REFERENCES tariffs (name),
+                        time INTEGER NOT NULL,
+                        duration INTEGER NOT NULL,
+                        price REAL NOT NULL,
+                        PRIMARY KEY (tariff, time)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE budget_rules (
+                        id INTEGER PRIMARY KEY,
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (id) ON DELETE CASCADE,
+                        nodo_id INTEGER NULL REFERENCES Nodos (id) ON DELETE CASCADE,
+                        scope INTEGER NOT NULL,
+                        monthly TEXT NOT NULL,
+                        notified_month TEXT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (usuario_id, scope)
+                    );
+                    """)
+        }
         return migrator
     }()
 

@@ -40,6 +40,45 @@ extension SQLiteSeriesStore {
         }
     }
 
+    /// Energy per bucket from the rollups (always kept here): one index range scan per node.
+    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+    {
+        for node in nodes { try await refreshDirty(node: node) }
+        return try await read { db in
+            let handle = try db.cachedStatement(
+                sql: "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
+            ).sqliteStatement
+            defer { sqlite3_reset(handle) }
+            var answer: [String: [BucketEnergy]] = [:]
+            for node in nodes {
+                sqlite3_reset(handle)
+                _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+                sqlite3_bind_int64(handle, 2, from)
+                sqlite3_bind_int64(handle, 3, to)
+                var rows: [BucketEnergy] = []
+                while true {
+                    let code = sqlite3_step(handle)
+                    if code == SQLITE_DONE { break }
+                    guard code == SQLITE_ROW else { throw Self.error(code, db) }
+                    let bucket = sqlite3_column_int64(handle, 0)
+                    let kwh = sqlite3_column_double(handle, 1)
+                    if step > EnergyBuckets.bucket {
+                        let start = bucket - EnergyBuckets.floorMod(bucket, step)
+                        if rows.last?.bucket == start {
+                            rows[rows.count - 1].kwh += kwh
+                            continue
+                        }
+                        rows.append(BucketEnergy(bucket: start, kwh: kwh))
+                    } else {
+                        rows.append(BucketEnergy(bucket: bucket, kwh: kwh))
+                    }
+                }
+                answer[node] = rows
+            }
+            return answer
+        }
+    }
+
     /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).
     public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
         try await refreshDirty(node: node)

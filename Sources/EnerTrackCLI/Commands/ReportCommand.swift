@@ -5,12 +5,13 @@ import EnerTrackKit
 import Foundation
 
 extension PeriodUnit: ExpressibleByArgument {}
+extension CostReport.Grouping: ExpressibleByArgument {}
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Readings, consumption, KPIs and node status as a table, CSV or JSON.",
-        subcommands: [Consumption.self, KPI.self, Status.self, Readings.self])
+        subcommands: [Consumption.self, Cost.self, KPI.self, Status.self, Readings.self])
 
     struct KPI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -224,6 +225,66 @@ struct ReportCommand: AsyncParsableCommand {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())
             case .table: Print.out(report.rows.isEmpty ? "no meters to report\n" : report.table(total: total))
+            }
+        }
+    }
+
+    struct Cost: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What the energy cost per day, month or year, per meter, or as one bill.",
+            discussion: """
+                Each meter's tariff (tariff assign) prices every 15-minute bucket of its \
+                consumption at the price of the period that bucket falls in, on the version in \
+                force that day; the power term (contracted kW × price per kW and day), fixed \
+                charges per day and per month (prorated by days) and taxes (in order, each on the \
+                rounded parts it names) are added per row. Every line is rounded to the cent, half \
+                away from zero; a row's total is the sum of its rounded lines. A running period \
+                is priced up to now; future ones are not listed. --by bill prints one bill for the \
+                range with a real bill's lines (energy per period, power, fixed, each tax).
+
+                Without --node or --user: every active meter. Default range: today (--by hour), \
+                this month (day and bill), this year (month), the last five years (year).
+
+                Examples:
+                  enertrack report cost --by month
+                  enertrack report cost --by bill --node ESP32_COCINA --from 2026-03-01 --to 2026-04-01
+                  enertrack report cost --by day --user ana --format csv
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "hour, day, month, year or bill.") var by: CostReport.Grouping = .month
+        @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
+        @Option(help: "The meters actively assigned to this user (and the user's tariff for those without their own).")
+        var user: String?
+        @Option(help: ArgumentHelp("Start: \(TimeArgument.help).", valueName: "TIME")) var from: String?
+        @Option(help: ArgumentHelp("End, exclusive.", valueName: "TIME")) var to: String?
+        @OptionGroup var output: FormatOptions
+
+        func validate() throws {
+            if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let zone = configuration.timeZone
+            let now = Date()
+            let range: DateInterval
+            do {
+                range = try ConsumptionReport.range(by.unit, from: from, to: to, now: now, timeZone: zone)
+            } catch {
+                throw error.failure(from: "--from", to: "--to")
+            }
+            let directory = try Stores.directory(configuration)
+            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            let meters = try await CostReport.meters(directory: directory, espIDs: nodes, user: user)
+            let report = try await CostReport.compute(
+                book: try await TariffBook.load(directory), tariffs: directory,
+                series: try Stores.series(configuration), meters: meters, grouping: by, range: range, timeZone: zone,
+                now: now)
+            switch output.chosen {
+            case .json: Print.out(report.json())
+            case .csv: Print.out(report.csv())
+            case .table: Print.out(report.table())
             }
         }
     }

@@ -1,0 +1,363 @@
+import EnerTrackCore
+import Foundation
+
+/// The tariffs of a directory store, read once for a report: each stored definition parsed, and
+/// each meter's timeline (its own assignments, before them its user's).
+public struct TariffBook: Sendable {
+    public var tariffs: [String: Tariff]
+    public var assignments: [TariffAssignment]
+
+    public static func load(_ store: any TariffStore) async throws -> TariffBook {
+        var tariffs: [String: Tariff] = [:]
+        for stored in try await store.storedTariffs() {
+            do {
+                tariffs[stored.name] = try TariffFile.parse(stored.definition, source: "stored tariff \(stored.name)")
+            } catch {
+                throw TariffError("\(error.description) (re-import it with tariff import)", status: .software)
+            }
+        }
+        return TariffBook(tariffs: tariffs, assignments: try await store.tariffAssignments())
+    }
+
+    /// The timeline of a meter: the user's assignments (the given user's, else those of the
+    /// first user, by name, that has one among `users`) until the meter's own first one.
+    public func timeline(node: String, users: [String]) -> TariffTimeline? {
+        func entries(_ target: TariffAssignment.Target) -> [(from: CalendarDay, tariff: Tariff)] {
+            assignments.filter { $0.target == target }.compactMap { assignment in
+                tariffs[assignment.tariff].map { (assignment.from, $0) }
+            }
+        }
+        let own = entries(.node(node))
+        let inherited = users.sorted().lazy.map { entries(.user($0)) }.first { !$0.isEmpty } ?? []
+        let first = own.map(\.from).min()
+        let combined = inherited.filter { entry in first.map { entry.from < $0 } ?? true } + own
+        guard !combined.isEmpty else { return nil }
+        return TariffTimeline(assignments: combined)
+    }
+}
+
+/// `report cost`: what each meter's energy cost per day, month or year, or as one bill.
+public struct CostReport: Sendable {
+    public enum Grouping: String, Sendable, CaseIterable {
+        case hour, day, month, year, bill
+
+        public var unit: PeriodUnit {
+            switch self {
+            case .hour: .hour
+            case .day, .bill: .day
+            case .month: .month
+            case .year: .year
+            }
+        }
+    }
+
+    public struct Row: Sendable {
+        public var node: String
+        public var start: Date
+        public var end: Date
+        public var bill: Bill
+        /// The row ends in the past (a running period is cut at now).
+        public var complete: Bool
+    }
+
+    public var grouping: Grouping
+    public var timeZone: TimeZone
+    public var currency: String
+    public var from: Date
+    public var to: Date
+    public var rows: [Row]
+    /// `--by bill`: every meter's lines as one bill.
+    public var bill: Bill?
+
+    public var total: Decimal { rows.reduce(0) { $0 + $1.bill.total } }
+
+    /// A meter the report cannot price.
+    public static func noTariff(_ nodes: [String]) -> TariffError {
+        TariffError(
+            "no tariff for \(nodes.joined(separator: ", ")): give one with enertrack tariff assign \(nodes[0]) TARIFF (or --user USER TARIFF)",
+            status: .configuration)
+    }
+
+    /// Meters with the users they are assigned to (for inherited tariffs).
+    public struct Meter: Sendable {
+        public var espID: String
+        public var users: [String]
+
+        public init(espID: String, users: [String]) {
+            self.espID = espID
+            self.users = users
+        }
+    }
+
+    /// The meters of `espIDs` with their users: `user` alone when given, else every user
+    /// actively assigned to each.
+    public static func meters(directory: any DirectoryStore, espIDs: [String], user: String?) async throws -> [Meter] {
+        if let user {
+            let name = try await directory.existingUser(named: user).username
+            return espIDs.map { Meter(espID: $0, users: [name]) }
+        }
+        var users: [String: [String]] = [:]
+        for assignment in try await directory.assignments(AssignmentFilter()) where assignment.isActive {
+            users[assignment.espID, default: []].append(assignment.username)
+        }
+        return espIDs.map { Meter(espID: $0, users: users[$0] ?? []) }
+    }
+
+    /// Computes the report over `range` (cut at `now`: charges accrue day by day, so a running
+    /// period is priced so far and a future one is not listed).
+    public static func compute(
+        book: TariffBook, tariffs store: any TariffStore, series: any SeriesStore, meters: [Meter],
+        grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date()
+    ) async throws -> CostReport {
+        let from = EnergyBuckets.floor(range.start.milliseconds)
+        let nowBucket = EnergyBuckets.floor(now.milliseconds) + EnergyBuckets.bucket
+        let to = min(EnergyBuckets.floor(range.end.milliseconds + EnergyBuckets.bucket - 1), nowBucket)
+        var timelines: [(meter: Meter, timeline: TariffTimeline)] = []
+        var missing: [String] = []
+        for meter in meters {
+            if let timeline = book.timeline(node: meter.espID, users: meter.users) {
+                timelines.append((meter, timeline))
+            } else {
+                missing.append(meter.espID)
+            }
+        }
+        guard missing.isEmpty else { throw noTariff(missing) }
+        let currencies = Set(timelines.flatMap { $0.timeline.segments.map(\.currency) })
+        guard currencies.count <= 1 else {
+            throw TariffError(
+                "the meters' tariffs are in different currencies (\(currencies.sorted().joined(separator: ", "))): report them separately",
+                status: .usage)
+        }
+        let currency = currencies.first ?? book.tariffs.values.first?.currency ?? "EUR"
+        var report = CostReport(
+            grouping: grouping, timeZone: timeZone, currency: currency, from: Date(milliseconds: from),
+            to: Date(milliseconds: max(to, from)), rows: [], bill: nil)
+        guard to > from, !timelines.isEmpty else { return report }
+
+        // The rows: calendar periods cut to the range, or the whole range as one bill.
+        let rows: [Range<Int64>]
+        if grouping == .bill {
+            rows = [from..<to]
+        } else {
+            rows = grouping.unit.periods(from: Date(milliseconds: from), to: Date(milliseconds: to), in: timeZone)
+                .map { max($0.start.milliseconds, from)..<min($0.end.milliseconds, to) }.filter { !$0.isEmpty }
+        }
+        guard let first = rows.first?.lowerBound, let last = rows.last?.upperBound else { return report }
+
+        // One schedule per distinct timeline, with the dynamic prices it needs.
+        var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)] = []
+        for entry in timelines where !schedules.contains(where: { $0.timeline == entry.timeline }) {
+            var prices: [String: [PricePoint]] = [:]
+            for segment in entry.timeline.segments where segment.version.energy == .series && prices[segment.tariff] == nil {
+                prices[segment.tariff] = try await store.prices(tariff: segment.tariff, from: first, to: last)
+            }
+            let schedule = try CostSchedule(
+                timeline: entry.timeline, from: first, to: last, timeZone: timeZone, prices: prices)
+            schedules.append((entry.timeline, schedule))
+        }
+        let hourly = schedules.allSatisfy(\.schedule.hourly) && rows.allSatisfy { $0.lowerBound % 3_600_000 == 0 }
+        let step = hourly ? 3_600_000 : EnergyBuckets.bucket
+        let espIDs = timelines.map(\.meter.espID)
+        var energy = try await series.bucketEnergy(nodes: espIDs, from: first, to: last, step: step)
+        for node in espIDs where energy[node] == nil {
+            // No rollups for this meter here: its buckets from the raw readings.
+            let buckets = try await ConsumptionReport.rawBuckets(
+                series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
+            energy[node] = buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
+                .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
+        }
+
+        var bills: [(node: String, bill: Bill)] = []
+        for (meter, timeline) in timelines {
+            guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
+            let usages = schedule.usage(rows: rows, energy: energy[meter.espID] ?? [])
+            for usage in usages {
+                let bill = schedule.bill(usage)
+                if let missing = bill.missingPrice {
+                    throw TariffError(
+                        "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (meter \(meter.espID) used energy then): import them with enertrack tariff prices import",
+                        status: .dataError)
+                }
+                report.rows.append(
+                    Row(
+                        node: meter.espID, start: Date(milliseconds: usage.range.lowerBound),
+                        end: Date(milliseconds: usage.range.upperBound), bill: bill,
+                        complete: usage.range.upperBound <= now.milliseconds))
+                if grouping == .bill { bills.append((meter.espID, bill)) }
+            }
+        }
+        if grouping == .bill { report.bill = Bill.combined(bills, currency: currency) }
+        return report
+    }
+
+    // MARK: Output
+
+    func label(_ row: Row) -> String {
+        let day = ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)
+        switch grouping {
+        case .hour: return String(day.prefix(16))
+        case .day, .bill: return String(day.prefix(10))
+        case .month: return String(day.prefix(7))
+        case .year: return String(day.prefix(4))
+        }
+    }
+
+    static func money(_ value: Decimal) -> JSONValue { .number(value.double) }
+
+    public func json() -> String {
+        if let bill { return billJSON(bill).rendered() }
+        let rows: [JSONValue] = rows.map { row in
+            var bands: [String: JSONValue] = [:]
+            for band in row.bill.bands {
+                bands[band.period] = .object(["kwh": .number(band.kwh.double), "cost": Self.money(band.cost)])
+            }
+            var taxes: [String: JSONValue] = [:]
+            for tax in row.bill.taxes { taxes[tax.name] = Self.money(tax.amount) }
+            var object: [String: JSONValue] = [
+                "node": .string(row.node), "period": .string(label(row)),
+                "start": .string(ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)),
+                "end": .string(ISO8601.format(milliseconds: row.end.milliseconds, timeZone: timeZone)),
+                "kwh": .number(Decimal(figure: row.bill.kwh, scale: 3).double),
+                "energy": Self.money(row.bill.sum(part: "energy")), "power": Self.money(row.bill.sum(part: "power")),
+                "fixed": Self.money(row.bill.sum(part: "fixed")), "taxes": .object(taxes),
+                "total": Self.money(row.bill.total), "bands": .object(bands), "complete": .bool(row.complete),
+            ]
+            if row.bill.unpricedKWh != 0 {
+                object["unpriced_kwh"] = .number(Decimal(figure: row.bill.unpricedKWh, scale: 3).double)
+            }
+            return .object(object)
+        }
+        return JSONValue.object([
+            "currency": .string(currency), "by": .string(grouping.rawValue), "from": .string(iso(from)),
+            "to": .string(iso(to)), "rows": .array(rows), "total": Self.money(total),
+        ]).rendered()
+    }
+
+    func iso(_ date: Date) -> String { ISO8601.format(milliseconds: date.milliseconds, timeZone: timeZone) }
+
+    public func billJSON(_ bill: Bill) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "currency": .string(currency), "from": .string(iso(from)), "to": .string(iso(to)),
+            "kwh": .number(Decimal(figure: bill.kwh, scale: 3).double),
+            "lines": .array(
+                bill.lines.map { line in
+                    var object: [String: JSONValue] = [
+                        "label": .string(line.label), "quantity": .number(line.quantity.double),
+                        "unit": .string(line.unit), "price": .number(line.price.double), "amount": Self.money(line.amount),
+                        "part": .string(line.part),
+                    ]
+                    if let node = line.node { object["node"] = .string(node) }
+                    if let period = line.period { object["period"] = .string(period) }
+                    return .object(object)
+                }),
+            "total": Self.money(bill.total),
+        ]
+        if bill.unpricedKWh != 0 { object["unpriced_kwh"] = .number(Decimal(figure: bill.unpricedKWh, scale: 3).double) }
+        return .object(object)
+    }
+
+    /// The band names in the order the rows first use them (columns of tables and CSV).
+    var bandNames: [String] {
+        var names: [String] = []
+        for row in rows {
+            for band in row.bill.bands where !names.contains(band.period) { names.append(band.period) }
+        }
+        return names
+    }
+
+    var taxNames: [String] {
+        var names: [String] = []
+        for row in rows {
+            for tax in row.bill.taxes where !names.contains(tax.name) { names.append(tax.name) }
+        }
+        return names
+    }
+
+    /// Rows as cells: node, period, kWh, per band kWh and cost, energy, power, fixed, each tax, total.
+    func cells() -> (header: [String], rows: [[String]]) {
+        let bands = bandNames
+        let taxes = taxNames
+        var header = ["node", "period", "kwh"]
+        for band in bands { header += ["\(band)_kwh", "\(band)_cost"] }
+        header += ["energy", "power", "fixed"] + taxes + ["total"]
+        let lines = rows.map { row -> [String] in
+            var cells = [row.node, label(row), String(format: "%.3f", row.bill.kwh)]
+            let rowBands = row.bill.bands
+            for band in bands {
+                let found = rowBands.first { $0.period == band }
+                cells += [found.map { "\($0.kwh)" } ?? "0", found.map { Self.text($0.cost) } ?? "0.00"]
+            }
+            cells += [
+                Self.text(row.bill.sum(part: "energy")), Self.text(row.bill.sum(part: "power")),
+                Self.text(row.bill.sum(part: "fixed")),
+            ]
+            let rowTaxes = row.bill.taxes
+            for tax in taxes { cells.append(Self.text(rowTaxes.first { $0.name == tax }?.amount ?? 0)) }
+            cells.append(Self.text(row.bill.total))
+            return cells
+        }
+        return (header, lines)
+    }
+
+    /// Two decimals, always (`12.30`).
+    static func text(_ amount: Decimal) -> String {
+        let rounded = amount.rounded(2)
+        var text = "\(rounded)"
+        if !text.contains(".") { text += ".00" } else if text.split(separator: ".").last?.count == 1 { text += "0" }
+        return text
+    }
+
+    /// A CSV field, quoted when it holds a comma, a quote or a line break.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public func csv() -> String {
+        if let bill {
+            var out = "node,label,quantity,unit,price,amount\n"
+            for line in bill.lines {
+                out +=
+                    [line.node ?? "", line.label, "\(line.quantity)", line.unit, "\(line.price)", Self.text(line.amount)]
+                    .map(Self.csvField).joined(separator: ",") + "\n"
+            }
+            return out + ",total,,,,\(Self.text(bill.total))\n"
+        }
+        let (header, rows) = cells()
+        return ([header] + rows).map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\n")
+            + "\n"
+    }
+
+    public func table() -> String {
+        if let bill {
+            var lines = [["", "QUANTITY", "UNIT", "PRICE", "AMOUNT"]]
+            for line in bill.lines {
+                lines.append([line.label, "\(line.quantity)", line.unit, "\(line.price)", Self.text(line.amount)])
+            }
+            lines.append(["Total (\(currency))", "", "", "", Self.text(bill.total)])
+            let title = "Bill \(iso(from)) to \(iso(to)), \(Decimal(figure: bill.kwh, scale: 3)) kWh\n"
+            return title + Self.aligned(lines, rightFrom: 1)
+        }
+        let (header, rows) = cells()
+        guard !rows.isEmpty else { return "no costs to report\n" }
+        let footer = Array(repeating: "", count: header.count - 2) + ["TOTAL \(currency)", Self.text(total)]
+        return Self.aligned([header.map { $0.uppercased() }] + rows + [footer], rightFrom: 2)
+    }
+
+    /// Columns aligned, numbers (from column `rightFrom` on) to the right.
+    static func aligned(_ lines: [[String]], rightFrom: Int) -> String {
+        var widths: [Int] = []
+        for line in lines {
+            for (index, cell) in line.enumerated() {
+                if index >= widths.count { widths.append(0) }
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        return lines.map { line in
+            line.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                return index >= rightFrom ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n"
+    }
+}

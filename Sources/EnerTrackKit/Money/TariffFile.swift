@@ -1,0 +1,61 @@
+import EnerTrackCore
+import Foundation
+import TOMLKit
+
+/// Tariff files: TOML read by TOMLKit (toml++), turned into plain values for `Tariff(document:)`,
+/// which checks every key.
+public enum TariffFile {
+    /// The largest tariff file read (a real one is a few kB).
+    public static let maxBytes = 1 << 20
+
+    /// Parses a tariff file's text; syntax errors name the line and column, content errors the key.
+    public static func parse(_ text: String, source: String = "the tariff file") throws(TariffError) -> Tariff {
+        guard text.utf8.count <= maxBytes else { throw TariffError("\(source) is over \(maxBytes / 1024) KiB") }
+        guard !text.utf8.contains(0) else { throw TariffError("\(source) contains a NUL byte: not a text file") }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw TariffError(
+                "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        } catch {
+            throw TariffError("\(source): \(error)")
+        }
+        do {
+            return try Tariff(document: document(table))
+        } catch {
+            throw TariffError("\(source): \(error.description)")
+        }
+    }
+
+    /// Reads a file (`-` is standard input).
+    public static func read(path: String) throws -> Tariff {
+        try parse(try FileInput.text(path: path, maxBytes: maxBytes, what: "tariff file"), source: path)
+    }
+
+    static func document(_ table: TOMLTable) -> [String: DocumentValue] {
+        var values: [String: DocumentValue] = [:]
+        for key in table.keys {
+            if let value = table[key] { values[key] = convert(value) }
+        }
+        return values
+    }
+
+    static func convert(_ value: TOMLValueConvertible) -> DocumentValue {
+        switch value.type {
+        case .table: return value.table.map { .table(document($0)) } ?? .other("a table")
+        case .array:
+            guard let array = value.array else { return .other("an array") }
+            return .array(array.map { convert($0) })
+        case .string: return value.string.map(DocumentValue.string) ?? .other("a string")
+        case .int: return value.int.map(DocumentValue.integer) ?? .other("an integer")
+        case .double: return value.double.map(DocumentValue.number) ?? .other("a number")
+        case .bool: return value.bool.map(DocumentValue.bool) ?? .other("a boolean")
+        case .date:
+            guard let date = value.date else { return .other("a date") }
+            return .date(CalendarDay(year: date.year, month: date.month, day: date.day))
+        case .time: return .other("a time")
+        case .dateTime: return .other("a date-time")
+        }
+    }
+}
