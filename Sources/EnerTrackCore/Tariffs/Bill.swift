@@ -106,7 +106,8 @@ extension Decimal {
         self = Decimal(string: String(format: "%.\(scale)f", figure), locale: Locale(identifier: "en_US_POSIX")) ?? 0
     }
 
-    public var double: Double { NSDecimalNumber(decimal: self).doubleValue }
+    /// The nearest double to the decimal as written (`2.64`, not NSDecimalNumber's 2.6399999…).
+    public var double: Double { Double("\(self)") ?? NSDecimalNumber(decimal: self).doubleValue }
 }
 
 extension CostSchedule {

@@ -184,6 +184,10 @@ public struct CostSchedule: Sendable {
             seriesPrices[segment.tariff] = table
         }
 
+        var periodPrices: [Int: [String: Double]] = [:]
+        for (index, segment) in timeline.segments.enumerated() {
+            if case .periods(let prices) = segment.version.energy { periodPrices[index] = prices.mapValues(\.double) }
+        }
         var bandOf = [Int32](repeating: -1, count: count)
         var priceOf = [Double](repeating: 0, count: count)
         for day in days {
@@ -209,7 +213,7 @@ public struct CostSchedule: Sendable {
                 let index = Int((bucket - from) / EnergyBuckets.bucket)
                 bandOf[index] = bandIndex[segmentIndex]?[period] ?? -1
                 switch version.energy {
-                case .periods(let prices): priceOf[index] = prices[period].map { NSDecimalNumber(decimal: $0).doubleValue } ?? 0
+                case .periods: priceOf[index] = periodPrices[segmentIndex]?[period] ?? 0
                 case .series: priceOf[index] = seriesPrices[segment.tariff]?[index] ?? .nan
                 }
                 bucket += EnergyBuckets.bucket

@@ -285,7 +285,7 @@ public struct CostReport: Sendable {
             let rowBands = row.bill.bands
             for band in bands {
                 let found = rowBands.first { $0.period == band }
-                cells += [found.map { "\($0.kwh)" } ?? "0", found.map { Self.text($0.cost) } ?? "0.00"]
+                cells += [String(format: "%.3f", found?.kwh.double ?? 0), found.map { Self.text($0.cost) } ?? "0.00"]
             }
             cells += [
                 Self.text(row.bill.sum(part: "energy")), Self.text(row.bill.sum(part: "power")),
