@@ -173,13 +173,13 @@ _enertrack() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|demo|help)
+    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|demo|help)
         # Offer subcommand argument completions
         "_enertrack_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -880,13 +880,13 @@ _enertrack_report() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    consumption|kpi|status|readings)
+    consumption|cost|kpi|status|readings)
         # Offer subcommand argument completions
         "_enertrack_report_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'consumption kpi status readings' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'consumption cost kpi status readings' -- "${cur}"))
         ;;
     esac
 }
@@ -923,6 +923,44 @@ _enertrack_report_consumption() {
         return
         ;;
     '--tz')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_enertrack_report_cost() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--node)
+    non_repeating_options=(--config --data-dir --by --user --from --to --format)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--by')
+        __enertrack_add_completions -W 'hour'$'\n''day'$'\n''month'$'\n''year'$'\n''bill'
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
         return
         ;;
     '--format')
@@ -1249,6 +1287,226 @@ _enertrack_telegram_bot() {
 _enertrack_telegram_webhook() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    import|list|show|export|assign|unassign|assignments|remove|prices)
+        # Offer subcommand argument completions
+        "_enertrack_tariff_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'import list show export assign unassign assignments remove prices' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_tariff_import() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_show() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_export() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_assign() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --user --from)
+    __enertrack_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_unassign() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --user --from)
+    __enertrack_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_assignments() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_tariff_prices() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    import)
+        # Offer subcommand argument completions
+        "_enertrack_tariff_prices_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'import' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_tariff_prices_import() {
+    repeating_flags=()
+    non_repeating_flags=(--per-mwh --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir)
     __enertrack_offer_flags_options 2

@@ -84,6 +84,7 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
-    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
+        [BucketEnergy]]
     { [:] }
 }

@@ -193,7 +193,8 @@ extension InfluxSeriesStore {
     }
 
     /// Energy per bucket (or per hour, summed by InfluxDB) of every node in one query.
-    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
+        [BucketEnergy]]
     {
         guard !nodes.isEmpty else { return [:] }
         let wanted = Set(nodes)

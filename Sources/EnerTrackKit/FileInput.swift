@@ -21,7 +21,9 @@ public enum FileInput {
             data = handle.readData(ofLength: maxBytes + 1)
         }
         let name = path == "-" ? "standard input" : path
-        guard data.count <= maxBytes else { throw Failure(.dataError, "\(what) \(name) is over \(maxBytes / 1024) KiB") }
+        guard data.count <= maxBytes else {
+            throw Failure(.dataError, "\(what) \(name) is over \(maxBytes / 1024) KiB")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw Failure(.dataError, "\(what) \(name) is not UTF-8 text")
         }

@@ -48,10 +48,12 @@ public enum TariffSQL {
 
     public static func assign(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ assignment: TariffAssignment) throws {
         guard try named(sql, assignment.tariff) != nil else {
-            throw TariffError("no tariff named '\(assignment.tariff)' (tariff list; tariff import FILE)", status: .noUser)
+            throw TariffError(
+                "no tariff named '\(assignment.tariff)' (tariff list; tariff import FILE)", status: .noUser)
         }
         let (table, column, key) = try target(sql, dialect, assignment.target)
-        try sql.run("DELETE FROM \(table) WHERE \(column) = ? AND from_day = ?", .int(key), .text(assignment.from.description))
+        try sql.run(
+            "DELETE FROM \(table) WHERE \(column) = ? AND from_day = ?", .int(key), .text(assignment.from.description))
         try sql.run(
             "INSERT INTO \(table) (\(column), from_day, tariff) VALUES (?, ?, ?)", .int(key),
             .text(assignment.from.description), .text(assignment.tariff))
@@ -61,7 +63,8 @@ public enum TariffSQL {
         _ sql: any SQLTransaction, _ dialect: SQLDialect, _ target: TariffAssignment.Target, from day: CalendarDay
     ) throws -> Bool {
         let (table, column, key) = try self.target(sql, dialect, target)
-        return try sql.run("DELETE FROM \(table) WHERE \(column) = ? AND from_day = ?", .int(key), .text(day.description))
+        return try sql.run(
+            "DELETE FROM \(table) WHERE \(column) = ? AND from_day = ?", .int(key), .text(day.description))
             > 0
     }
 
@@ -70,7 +73,8 @@ public enum TariffSQL {
     ) {
         switch target {
         case .node(let espID): ("tariff_node_assignments", "nodo_id", try DirectorySQL.requireNode(sql, espID).id)
-        case .user(let name): ("tariff_user_assignments", "usuario_id", try DirectorySQL.requireUser(sql, dialect, name).id)
+        case .user(let name):
+            ("tariff_user_assignments", "usuario_id", try DirectorySQL.requireUser(sql, dialect, name).id)
         }
     }
 
@@ -123,7 +127,8 @@ public enum TariffSQL {
         return points.count
     }
 
-    public static func prices(_ sql: any SQLTransaction, tariff: String, from: Int64, to: Int64) throws -> [PricePoint] {
+    public static func prices(_ sql: any SQLTransaction, tariff: String, from: Int64, to: Int64) throws -> [PricePoint]
+    {
         // A price starts at most an hour before the range and still covers its start.
         try sql.rows(
             "SELECT time, duration, price FROM tariff_prices WHERE tariff = ? AND time >= ? AND time < ? ORDER BY time",

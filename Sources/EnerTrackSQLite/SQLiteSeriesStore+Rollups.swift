@@ -41,12 +41,14 @@ extension SQLiteSeriesStore {
     }
 
     /// Energy per bucket from the rollups (always kept here): one index range scan per node.
-    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
+    public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
+        [BucketEnergy]]
     {
         for node in nodes { try await refreshDirty(node: node) }
         return try await read { db in
             let handle = try db.cachedStatement(
-                sql: "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
+                sql:
+                    "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
             ).sqliteStatement
             defer { sqlite3_reset(handle) }
             var answer: [String: [BucketEnergy]] = [:]

@@ -163,7 +163,9 @@ struct CostTests {
 
     /// 1 kW through January 2026: the 15 days before the change at 0.20 (360 kWh, 72.00), the 16
     /// from it at 0.30 (384 kWh, 115.20): 187.20.
-    @Test("a price change in the middle of a month keeps the old price on the old days", arguments: SeriesFactory.allCases)
+    @Test(
+        "a price change in the middle of a month keeps the old price on the old days", arguments: SeriesFactory.allCases
+    )
     func priceChangeMidMonth(_ factory: SeriesFactory) async throws {
         let readings = try Self.readingsCSV(node: "PISO", from: "2026-01-01T00:00", to: "2026-02-01T00:00") { _ in 1 }
         let harness = try await Self.prepared(factory, tariff: Self.priceChange, node: "PISO", readings: readings)
@@ -180,7 +182,9 @@ struct CostTests {
                 == "node,period,kwh,flat_kwh,flat_cost,energy,power,fixed,total\nPISO,2026-01-15,24.000,24.000,4.80,4.80,0.00,0.00,4.80\nPISO,2026-01-16,24.000,24.000,7.20,7.20,0.00,0.00,7.20\n",
             "\(daily.stdout)\(daily.stderr)")
         // Importing a changed file again replaces the tariff: the new prices apply at once.
-        let monthly = await harness.run(["report", "cost", "--by", "month", "--from", "2026-01-01", "--to", "2026-02-01", "--json"])
+        let monthly = await harness.run([
+            "report", "cost", "--by", "month", "--from", "2026-01-01", "--to", "2026-02-01", "--json",
+        ])
         let report = try #require(try monthly.json() as? [String: Any])
         #expect(report["total"] as? Double == 187.20)
     }
@@ -241,13 +245,19 @@ struct CostTests {
         let harness = try await Self.prepared(factory, tariff: Self.dynamic, node: "ESTUDIO", readings: readings)
         // Before any price: a clear error naming the first hour without one.
         let early = await harness.run(["report", "cost", "--by", "bill", "--from", "2026-05-05", "--to", "2026-05-06"])
-        #expect(early.status == 65 && early.stderr.contains("no dynamic price for 2026-05-05T00:00:00+02:00"), "\(early.stderr)")
+        #expect(
+            early.status == 65 && early.stderr.contains("no dynamic price for 2026-05-05T00:00:00+02:00"),
+            "\(early.stderr)")
         var csv = "time,price\n"
-        for hour in 0..<24 { csv += String(format: "2026-05-05T%02d:00:00+02:00,%.2f\n", hour, 0.01 * Double(hour + 1)) }
+        for hour in 0..<24 {
+            csv += String(format: "2026-05-05T%02d:00:00+02:00,%.2f\n", hour, 0.01 * Double(hour + 1))
+        }
         let file = harness.dataDirectory + "/prices.csv"
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
         let stored = await harness.run(["tariff", "prices", "import", "pvpc", file])
-        #expect(stored.status == 0 && stored.stdout.contains("stored 24 prices for pvpc (hourly)"), "\(stored.stdout)\(stored.stderr)")
+        #expect(
+            stored.status == 0 && stored.stdout.contains("stored 24 prices for pvpc (hourly)"),
+            "\(stored.stdout)\(stored.stderr)")
         let bill = try await Self.bill(harness, ["--from", "2026-05-05", "--to", "2026-05-06"])
         #expect(Self.amounts(bill) == ["Energy flat": 3.78], "\(bill)")
         let lines = try #require(bill["lines"] as? [[String: Any]])
@@ -255,12 +265,18 @@ struct CostTests {
         // The same prices per 15 minutes (each hour's price four times) give the same bill.
         var quarters = "time;price\n"
         for quarter in 0..<96 {
-            quarters += String(format: "2026-05-05T%02d:%02d:00+02:00;%@\n", quarter / 4, quarter % 4 * 15,
+            quarters += String(
+                format: "2026-05-05T%02d:%02d:00+02:00;%@\n", quarter / 4, quarter % 4 * 15,
                 String(format: "%.2f", 0.01 * Double(quarter / 4 + 1)).replacingOccurrences(of: ".", with: ","))
         }
         try quarters.write(toFile: file, atomically: true, encoding: .utf8)
         let replaced = await harness.run(["tariff", "prices", "import", "pvpc", file])
-        #expect(replaced.status == 0 && replaced.stdout.contains("96 prices") && replaced.stdout.contains("15-minute"), "\(replaced.stderr)")
-        #expect(Self.amounts(try await Self.bill(harness, ["--from", "2026-05-05", "--to", "2026-05-06"])) == ["Energy flat": 3.78])
+        #expect(
+            replaced.status == 0 && replaced.stdout.contains("96 prices") && replaced.stdout.contains("15-minute"),
+            "\(replaced.stderr)")
+        #expect(
+            Self.amounts(try await Self.bill(harness, ["--from", "2026-05-05", "--to", "2026-05-06"])) == [
+                "Energy flat": 3.78
+            ])
     }
 }

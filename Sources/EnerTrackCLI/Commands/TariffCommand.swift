@@ -19,12 +19,16 @@ struct TariffCommand: AsyncParsableCommand {
               enertrack tariff assign --user ana hogar --from 2026-01-01
               enertrack tariff export hogar > hogar.toml
             """,
-        subcommands: [Import.self, List.self, Show.self, Export.self, Assign.self, Unassign.self, Assignments.self,
-            Remove.self, Prices.self])
+        subcommands: [
+            Import.self, List.self, Show.self, Export.self, Assign.self, Unassign.self, Assignments.self,
+            Remove.self, Prices.self,
+        ])
 
     static func admin(_ global: GlobalOptions) throws -> (TariffAdmin, Configuration) {
         let configuration = try global.configuration()
-        return (TariffAdmin(store: try Stores.directory(configuration), timeZone: configuration.timeZone), configuration)
+        return (
+            TariffAdmin(store: try Stores.directory(configuration), timeZone: configuration.timeZone), configuration
+        )
     }
 
     /// A file's text, `-` being standard input.
@@ -34,7 +38,9 @@ struct TariffCommand: AsyncParsableCommand {
         var size = 0
         while let line = CommandContext.current.readInputLine() {
             size += line.utf8.count + 1
-            guard size <= maxBytes else { throw Failure(.dataError, "\(what) on standard input is over \(maxBytes / 1024) KiB") }
+            guard size <= maxBytes else {
+                throw Failure(.dataError, "\(what) on standard input is over \(maxBytes / 1024) KiB")
+            }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
@@ -86,7 +92,8 @@ struct TariffCommand: AsyncParsableCommand {
             } else {
                 let verb = dryRun ? (replaced ? "would replace" : "would add") : (replaced ? "replaced" : "added")
                 Print.out(
-                    "\(verb) tariff \(tariff.name) (\(tariff.currency), \(tariff.versions.count) version(s) from \(tariff.versions[0].from))\n")
+                    "\(verb) tariff \(tariff.name) (\(tariff.currency), \(tariff.versions.count) version(s) from \(tariff.versions[0].from))\n"
+                )
             }
         }
     }
@@ -103,7 +110,8 @@ struct TariffCommand: AsyncParsableCommand {
             let (admin, configuration) = try TariffCommand.admin(global)
             let book = try await TariffBook.load(admin.store)
             let records = book.tariffs.values.sorted { $0.name < $1.name }.map(TariffCommand.summary)
-            Print.records(records, json: output.json, configuration: configuration, empty: "no tariffs (tariff import FILE)")
+            Print.records(
+                records, json: output.json, configuration: configuration, empty: "no tariffs (tariff import FILE)")
         }
     }
 
@@ -127,23 +135,28 @@ struct TariffCommand: AsyncParsableCommand {
                 if !version.chargedPowerPeriods.isEmpty {
                     text +=
                         "; power "
-                        + version.chargedPowerPeriods.map { "\($0) \(version.contractedKW[$0] ?? 0) kW × \(version.power[$0] ?? 0)/kW·day" }
+                        + version.chargedPowerPeriods.map {
+                            "\($0) \(version.contractedKW[$0] ?? 0) kW × \(version.power[$0] ?? 0)/kW·day"
+                        }
                         .joined(separator: ", ")
                 }
                 if version.fixedPerDay != 0 { text += "; \(version.fixedPerDay)/day" }
                 if version.fixedPerMonth != 0 { text += "; \(version.fixedPerMonth)/month" }
-                if !version.taxes.isEmpty { text += "; taxes " + version.taxes.map { "\($0.name) \($0.percent)%" }.joined(separator: ", ") }
+                if !version.taxes.isEmpty {
+                    text += "; taxes " + version.taxes.map { "\($0.name) \($0.percent)%" }.joined(separator: ", ")
+                }
                 versions.append(text)
             }
             let renderer = RecordRenderer(timeZone: configuration.timeZone)
             let record = Record([
                 "name": .text(tariff.name), "currency": .text(tariff.currency), "versions": .list(versions),
-                "assigned": .list(assignments.map { assignment in
-                    switch assignment.target {
-                    case .node(let espID): "\(espID) from \(assignment.from)"
-                    case .user(let user): "user \(user) from \(assignment.from)"
-                    }
-                }),
+                "assigned": .list(
+                    assignments.map { assignment in
+                        switch assignment.target {
+                        case .node(let espID): "\(espID) from \(assignment.from)"
+                        case .user(let user): "user \(user) from \(assignment.from)"
+                        }
+                    }),
                 "prices": .text(
                     span.map {
                         "\($0.count) from \(renderer.iso8601(Date(milliseconds: $0.first))) to \(renderer.iso8601(Date(milliseconds: $0.last)))"
@@ -178,7 +191,9 @@ struct TariffCommand: AsyncParsableCommand {
         return day
     }
 
-    static func target(_ arguments: [String], user: String?, expecting: Int) throws -> (TariffAssignment.Target, [String]) {
+    static func target(_ arguments: [String], user: String?, expecting: Int) throws -> (
+        TariffAssignment.Target, [String]
+    ) {
         if let user {
             guard arguments.count == expecting - 1 else {
                 throw ValidationError("with --user give only \(expecting == 2 ? "the tariff" : "no meter")")
@@ -186,7 +201,8 @@ struct TariffCommand: AsyncParsableCommand {
             return (.user(user), arguments)
         }
         guard arguments.count == expecting, let node = arguments.first else {
-            throw ValidationError(expecting == 2 ? "give NODE TARIFF, or --user USER TARIFF" : "give NODE, or --user USER")
+            throw ValidationError(
+                expecting == 2 ? "give NODE TARIFF, or --user USER TARIFF" : "give NODE, or --user USER")
         }
         return (.node(node), Array(arguments.dropFirst()))
     }
@@ -210,7 +226,8 @@ struct TariffCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("NODE TARIFF, or with --user just TARIFF.", valueName: "NODE TARIFF"))
         var arguments: [String] = []
         @Option(help: "Assign to all the meters of this user (username or email).") var user: String?
-        @Option(help: ArgumentHelp("First local day (YYYY-MM-DD) the tariff applies.", valueName: "DATE")) var from: String?
+        @Option(help: ArgumentHelp("First local day (YYYY-MM-DD) the tariff applies.", valueName: "DATE")) var from:
+            String?
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -221,7 +238,8 @@ struct TariffCommand: AsyncParsableCommand {
         func run() async throws {
             let (admin, configuration) = try TariffCommand.admin(global)
             let (target, rest) = try TariffCommand.target(arguments, user: user, expecting: 2)
-            let assignment = try await admin.assign(tariff: rest[0], to: target, from: try TariffCommand.day(from, flag: "--from"))
+            let assignment = try await admin.assign(
+                tariff: rest[0], to: target, from: try TariffCommand.day(from, flag: "--from"))
             Print.record(assignment.record, json: output.json, configuration: configuration)
         }
     }
@@ -232,7 +250,8 @@ struct TariffCommand: AsyncParsableCommand {
             discussion: "Example:\n  enertrack tariff unassign ESP32_COCINA --from 2026-06-01")
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: ArgumentHelp("The meter (or none, with --user).", valueName: "NODE")) var arguments: [String] = []
+        @Argument(help: ArgumentHelp("The meter (or none, with --user).", valueName: "NODE")) var arguments: [String] =
+            []
         @Option(help: "The user whose assignment it is.") var user: String?
         @Option(help: ArgumentHelp("The day the assignment starts (tariff assignments lists them).", valueName: "DATE"))
         var from: String
@@ -247,7 +266,9 @@ struct TariffCommand: AsyncParsableCommand {
             let (target, _) = try TariffCommand.target(arguments, user: user, expecting: 1)
             guard let day = try TariffCommand.day(from, flag: "--from") else { return }
             guard try await admin.store.unassignTariff(target: target, from: day) else {
-                throw TariffError("no tariff assignment of \(target.text) starts on \(day) (tariff assignments lists them)", status: .noUser)
+                throw TariffError(
+                    "no tariff assignment of \(target.text) starts on \(day) (tariff assignments lists them)",
+                    status: .noUser)
             }
             Print.out("removed the assignment of \(target.text) from \(day)\n")
         }
@@ -317,13 +338,15 @@ struct TariffCommand: AsyncParsableCommand {
             do {
                 points = try await admin.importPrices(tariff: name, text: text, perMWh: perMwh)
             } catch let error as TariffError {
-                throw TariffError("\(file == "-" ? "standard input" : file): \(error.description)", status: error.exitStatus)
+                throw TariffError(
+                    "\(file == "-" ? "standard input" : file): \(error.description)", status: error.exitStatus)
             }
             let renderer = RecordRenderer(timeZone: configuration.timeZone)
             let first = points.first.map { renderer.iso8601(Date(milliseconds: $0.time)) } ?? "-"
             let last = points.last.map { renderer.iso8601(Date(milliseconds: $0.time + $0.duration)) } ?? "-"
             Print.out(
-                "stored \(points.count) prices for \(name) (\(points.first?.duration == 3_600_000 ? "hourly" : "15-minute")) from \(first) to \(last)\n")
+                "stored \(points.count) prices for \(name) (\(points.first?.duration == 3_600_000 ? "hourly" : "15-minute")) from \(first) to \(last)\n"
+            )
         }
     }
 }

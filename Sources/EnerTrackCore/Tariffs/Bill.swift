@@ -86,7 +86,9 @@ public struct Bill: Sendable, Equatable {
             }
             combined.kwh += bill.kwh
             combined.unpricedKWh += bill.unpricedKWh
-            if let missing = bill.missingPrice { combined.missingPrice = min(combined.missingPrice ?? missing, missing) }
+            if let missing = bill.missingPrice {
+                combined.missingPrice = min(combined.missingPrice ?? missing, missing)
+            }
         }
         return combined
     }

@@ -152,7 +152,8 @@ public struct CostSchedule: Sendable {
             guard let next = calendar.date(byAdding: .day, value: 1, to: start), next > start else { break }
             let parts = calendar.dateComponents([.year, .month, .day], from: start)
             let day = CalendarDay(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
-            days.append(Day(day: day, start: start.milliseconds, end: next.milliseconds, segment: timeline.segment(on: day)))
+            days.append(
+                Day(day: day, start: start.milliseconds, end: next.milliseconds, segment: timeline.segment(on: day)))
             start = next
         }
         self.days = days

@@ -12,7 +12,8 @@ public enum PriceSeries {
 
     /// Prices per kWh (`perMWh`: the file gives them per MWh), ascending, each for its step: the
     /// smallest gap between rows, which must be 15 minutes or an hour.
-    public static func parse(_ text: String, timeZone: TimeZone, perMWh: Bool = false) throws(TariffError) -> [PricePoint]
+    public static func parse(_ text: String, timeZone: TimeZone, perMWh: Bool = false) throws(TariffError)
+        -> [PricePoint]
     {
         var rows: [(line: Int, time: Int64, price: Double)] = []
         var lineNumber = 0
@@ -62,7 +63,9 @@ public enum PriceSeries {
             step = min(step, b.time - a.time)
         }
         guard step == 3_600_000 || step == EnergyBuckets.bucket else {
-            throw TariffError("prices must be one per hour or per 15 minutes; the smallest step in the file is \(step / 60_000) minutes")
+            throw TariffError(
+                "prices must be one per hour or per 15 minutes; the smallest step in the file is \(step / 60_000) minutes"
+            )
         }
         if step == 3_600_000, let odd = rows.first(where: { ($0.time - rows[0].time) % 3_600_000 != 0 }) {
             throw TariffError("line \(odd.line): hourly prices must all start on the same minute of the hour")

@@ -62,7 +62,8 @@ extension Tariff {
         for (index, table) in versionValues.enumerated() {
             let version = try TariffVersion(table, path: "version[\(index + 1)]")
             if let other = versions.first(where: { $0.from == version.from }) {
-                throw TariffError("version[\(index + 1)].from \(version.from): another version starts that day too (\(other.from))")
+                throw TariffError(
+                    "version[\(index + 1)].from \(version.from): another version starts that day too (\(other.from))")
             }
             versions.append(version)
         }
@@ -105,7 +106,8 @@ extension TariffVersion {
             var map: [String: Decimal] = [:]
             for (key, value) in prices {
                 guard names.contains(key) else {
-                    throw TariffError("\(path).energy.\(key): no such period (the periods are \(names.joined(separator: ", ")))")
+                    throw TariffError(
+                        "\(path).energy.\(key): no such period (the periods are \(names.joined(separator: ", ")))")
                 }
                 map[key] = try KeyReader.amount(value, path: "\(path).energy.\(key)", signed: true)
             }
@@ -181,7 +183,8 @@ extension PeriodScheme {
             var weekdays: Set<Int> = []
             for day in days ?? PeriodRule.dayNames {
                 guard let number = PeriodRule.dayNames.firstIndex(of: day.lowercased()) else {
-                    throw TariffError("\(here).days: '\(day)' is not a day (\(PeriodRule.dayNames.joined(separator: ", ")))")
+                    throw TariffError(
+                        "\(here).days: '\(day)' is not a day (\(PeriodRule.dayNames.joined(separator: ", ")))")
                 }
                 weekdays.insert(number + 1)
             }
@@ -209,13 +212,17 @@ extension PeriodScheme {
     /// Period and tax names are bare TOML keys and words on a bill.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 32
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_")
+            }
     }
 
     /// `HH:MM-HH:MM` on quarter hours, start before end, 24:00 at most.
     public static func minutes(_ text: String) -> Range<Int>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = minute(parts[0]), let end = minute(parts[1]), start < end else { return nil }
+        guard parts.count == 2, let start = minute(parts[0]), let end = minute(parts[1]), start < end else {
+            return nil
+        }
         return start..<end
     }
 
@@ -385,12 +392,18 @@ struct KeyReader {
         switch value {
         case .integer(let number): amount = Decimal(number)
         case .number(let number):
-            guard number.isFinite, let decimal = Decimal(string: "\(number)", locale: Locale(identifier: "en_US_POSIX"))
+            guard number.isFinite else { throw TariffError("\(path) is not a finite number") }
+            guard abs(number) <= 1e9 else {
+                throw TariffError("\(path) \(number) is out of range (±\(Tariff.maxAmount))")
+            }
+            guard let decimal = Decimal(string: "\(number)", locale: Locale(identifier: "en_US_POSIX"))
             else { throw TariffError("\(path) is not a finite number") }
             amount = decimal
         default: throw TariffError("\(path) is \(value.typeName): expected a number")
         }
-        guard abs(amount) <= Tariff.maxAmount else { throw TariffError("\(path) \(amount) is out of range (±\(Tariff.maxAmount))") }
+        guard abs(amount) <= Tariff.maxAmount else {
+            throw TariffError("\(path) \(amount) is out of range (±\(Tariff.maxAmount))")
+        }
         guard signed || amount >= 0 else { throw TariffError("\(path) \(amount) cannot be negative") }
         return amount
     }
@@ -420,25 +433,34 @@ struct KeyReader {
         switch take(key) {
         case nil: return []
         case .array(let items)?:
-            guard items.count <= Tariff.maxTaxes else { throw TariffError("\(name(key)): at most \(Tariff.maxTaxes) taxes") }
+            guard items.count <= Tariff.maxTaxes else {
+                throw TariffError("\(name(key)): at most \(Tariff.maxTaxes) taxes")
+            }
             var taxes: [Tax] = []
             for (index, item) in items.enumerated() {
                 let here = "\(name(key))[\(index + 1)]"
-                guard case .table(let table) = item else { throw TariffError("\(here) is \(item.typeName): expected { name, percent, on }") }
+                guard case .table(let table) = item else {
+                    throw TariffError("\(here) is \(item.typeName): expected { name, percent, on }")
+                }
                 var reader = KeyReader(table, path: here)
                 let taxName = try reader.string("name")
                 guard PeriodScheme.isValidName(taxName), !Tax.parts.contains(taxName) else {
-                    throw TariffError("\(here).name '\(taxName)' must be 1 to 32 letters, digits, '-' or '_', and not a part's name")
+                    throw TariffError(
+                        "\(here).name '\(taxName)' must be 1 to 32 letters, digits, '-' or '_', and not a part's name")
                 }
-                guard !taxes.contains(where: { $0.name == taxName }) else { throw TariffError("\(here): a second tax named \(taxName)") }
+                guard !taxes.contains(where: { $0.name == taxName }) else {
+                    throw TariffError("\(here): a second tax named \(taxName)")
+                }
                 guard let percentValue = reader.take("percent") else { throw TariffError("\(here).percent is missing") }
                 let percent = try Self.amount(percentValue, path: "\(here).percent")
                 guard percent <= 100 else { throw TariffError("\(here).percent \(percent) is over 100") }
                 guard let on = try reader.optionalStrings("on"), !on.isEmpty else {
-                    throw TariffError("\(here).on is missing: the parts it applies to (energy, power, fixed, earlier taxes)")
+                    throw TariffError(
+                        "\(here).on is missing: the parts it applies to (energy, power, fixed, earlier taxes)")
                 }
                 for part in on where !Tax.parts.contains(part) && !taxes.contains(where: { $0.name == part }) {
-                    throw TariffError("\(here).on: '\(part)' is neither a part (energy, power, fixed) nor an earlier tax")
+                    throw TariffError(
+                        "\(here).on: '\(part)' is neither a part (energy, power, fixed) nor an earlier tax")
                 }
                 try reader.finish()
                 taxes.append(Tax(name: taxName, percent: percent, on: on))
@@ -456,7 +478,8 @@ extension CalendarDay {
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (2000...2199).contains(year), (1...12).contains(month), (1...CalendarDay.days(year: year, month: month)).contains(day)
+            (2000...2199).contains(year), (1...12).contains(month),
+            (1...CalendarDay.days(year: year, month: month)).contains(day)
         else { return nil }
         self.init(year: year, month: month, day: day)
     }

@@ -12,11 +12,13 @@ extension Tariff {
             switch version.energy {
             case .series: out += "energy = \"series\"\n"
             case .periods(let prices):
-                out += "energy = \(Self.inline(version.periods.names.compactMap { name in prices[name].map { (name, $0) } }))\n"
+                out +=
+                    "energy = \(Self.inline(version.periods.names.compactMap { name in prices[name].map { (name, $0) } }))\n"
             }
             if let power = version.powerPeriods, let preset = power.preset {
                 out += "power_periods = \(Self.quoted(preset))\n"
-                out += "power = \(Self.inline(power.names.compactMap { name in version.power[name].map { (name, $0) } }))\n"
+                out +=
+                    "power = \(Self.inline(power.names.compactMap { name in version.power[name].map { (name, $0) } }))\n"
                 out +=
                     "contracted_kw = \(Self.inline(power.names.compactMap { name in version.contractedKW[name].map { (name, $0) } }))\n"
             }
@@ -79,6 +81,8 @@ extension Tariff {
     }
 
     static func hours(_ range: Range<Int>) -> String {
-        String(format: "%02d:%02d-%02d:%02d", range.lowerBound / 60, range.lowerBound % 60, range.upperBound / 60, range.upperBound % 60)
+        String(
+            format: "%02d:%02d-%02d:%02d", range.lowerBound / 60, range.lowerBound % 60, range.upperBound / 60,
+            range.upperBound % 60)
     }
 }

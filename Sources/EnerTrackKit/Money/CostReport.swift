@@ -148,7 +148,8 @@ public struct CostReport: Sendable {
         var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)] = []
         for entry in timelines where !schedules.contains(where: { $0.timeline == entry.timeline }) {
             var prices: [String: [PricePoint]] = [:]
-            for segment in entry.timeline.segments where segment.version.energy == .series && prices[segment.tariff] == nil {
+            for segment in entry.timeline.segments
+            where segment.version.energy == .series && prices[segment.tariff] == nil {
                 prices[segment.tariff] = try await store.prices(tariff: segment.tariff, from: first, to: last)
             }
             let schedule = try CostSchedule(
@@ -243,7 +244,8 @@ public struct CostReport: Sendable {
                 bill.lines.map { line in
                     var object: [String: JSONValue] = [
                         "label": .string(line.label), "quantity": .number(line.quantity.double),
-                        "unit": .string(line.unit), "price": .number(line.price.double), "amount": Self.money(line.amount),
+                        "unit": .string(line.unit), "price": .number(line.price.double),
+                        "amount": Self.money(line.amount),
                         "part": .string(line.part),
                     ]
                     if let node = line.node { object["node"] = .string(node) }
@@ -252,7 +254,9 @@ public struct CostReport: Sendable {
                 }),
             "total": Self.money(bill.total),
         ]
-        if bill.unpricedKWh != 0 { object["unpriced_kwh"] = .number(Decimal(figure: bill.unpricedKWh, scale: 3).double) }
+        if bill.unpricedKWh != 0 {
+            object["unpriced_kwh"] = .number(Decimal(figure: bill.unpricedKWh, scale: 3).double)
+        }
         return .object(object)
     }
 
@@ -318,7 +322,10 @@ public struct CostReport: Sendable {
             var out = "node,label,quantity,unit,price,amount\n"
             for line in bill.lines {
                 out +=
-                    [line.node ?? "", line.label, "\(line.quantity)", line.unit, "\(line.price)", Self.text(line.amount)]
+                    [
+                        line.node ?? "", line.label, "\(line.quantity)", line.unit, "\(line.price)",
+                        Self.text(line.amount),
+                    ]
                     .map(Self.csvField).joined(separator: ",") + "\n"
             }
             return out + ",total,,,,\(Self.text(bill.total))\n"

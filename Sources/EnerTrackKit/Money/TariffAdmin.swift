@@ -20,11 +20,13 @@ public struct TariffAdmin: Sendable {
         // The canonical text must read back as the same tariff: what is stored is what bills use.
         let canonical = tariff.toml
         guard (try? TariffFile.parse(canonical)) == tariff else {
-            throw TariffError("internal error: tariff \(tariff.name) does not survive being written back", status: .software)
+            throw TariffError(
+                "internal error: tariff \(tariff.name) does not survive being written back", status: .software)
         }
         if dryRun { return (tariff, try await store.storedTariff(named: tariff.name) != nil) }
         let replaced = try await store.saveTariff(
-            StoredTariff(name: tariff.name, currency: tariff.currency, definition: canonical, updatedAt: now.milliseconds))
+            StoredTariff(
+                name: tariff.name, currency: tariff.currency, definition: canonical, updatedAt: now.milliseconds))
         return (tariff, replaced)
     }
 
@@ -63,7 +65,8 @@ public struct TariffAdmin: Sendable {
         let tariff = try await tariff(named: name)
         guard tariff.usesSeries else {
             throw TariffError(
-                "tariff \(name) has no version with energy = \"series\": its prices come from its file, not from a price series")
+                "tariff \(name) has no version with energy = \"series\": its prices come from its file, not from a price series"
+            )
         }
         let points = try PriceSeries.parse(text, timeZone: timeZone, perMWh: perMWh)
         try await store.replacePrices(tariff: name, points)
@@ -80,5 +83,7 @@ extension CalendarDay {
         self.init(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 
-    public static func today(now: Date = Date(), timeZone: TimeZone) -> CalendarDay { CalendarDay(now, timeZone: timeZone) }
+    public static func today(now: Date = Date(), timeZone: TimeZone) -> CalendarDay {
+        CalendarDay(now, timeZone: timeZone)
+    }
 }

@@ -12,6 +12,10 @@ public enum TariffFile {
     public static func parse(_ text: String, source: String = "the tariff file") throws(TariffError) -> Tariff {
         guard text.utf8.count <= maxBytes else { throw TariffError("\(source) is over \(maxBytes / 1024) KiB") }
         guard !text.utf8.contains(0) else { throw TariffError("\(source) contains a NUL byte: not a text file") }
+        if let line = malformedHeader(text) {
+            throw TariffError(
+                "\(source): line \(line): a table header needs a name, like [[version]] or [[version.period]]")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -31,6 +35,34 @@ public enum TariffFile {
     /// Reads a file (`-` is standard input).
     public static func read(path: String) throws -> Tariff {
         try parse(try FileInput.text(path: path, maxBytes: maxBytes, what: "tariff file"), source: path)
+    }
+
+    /// The first line whose table header has no key after its brackets (`[[[`, `[[=`, `[ ]`).
+    /// toml++ 3.4 asserts on these instead of reporting them (a precondition of `parse_key`,
+    /// marzer/tomlplusplus#301; in a release build an assumption, so undefined behaviour):
+    /// they are refused before the parser sees them.
+    static func malformedHeader(_ text: String) -> Int? {
+        func isKeyStart(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""),
+                UInt8(ascii: "'"):
+                true
+            default: false
+            }
+        }
+        var lineNumber = 0
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var bytes = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            guard bytes.first == UInt8(ascii: "[") else { continue }
+            bytes = bytes.dropFirst().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            if bytes.first == UInt8(ascii: "[") {
+                bytes = bytes.dropFirst().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            }
+            guard let first = bytes.first, isKeyStart(first) else { return lineNumber }
+        }
+        return nil
     }
 
     static func document(_ table: TOMLTable) -> [String: DocumentValue] {
