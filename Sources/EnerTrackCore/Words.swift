@@ -49,6 +49,13 @@ public struct Words: Sendable {
         return language.decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
     }
 
+    /// An amount of money to the cent with its currency (`12,34 €`, `12.34 USD`).
+    public func money(_ amount: Decimal?, currency: String) -> String {
+        guard let amount else { return "–" }
+        let symbol = currency == "EUR" ? "€" : currency
+        return number(Double("\(amount.rounded(2))"), decimals: 2) + " " + symbol
+    }
+
     public func status(_ status: NodeStatus) -> String {
         switch status {
         case .active: self("active")

@@ -14,22 +14,33 @@ public struct ConsumptionReport: Sendable {
     public var unit: PeriodUnit
     public var timeZone: TimeZone
     public var rows: [Row]
+    /// The meters asked for, in order (a pivot's columns, even those without rows).
+    public var meters: [String] = []
     public var totalKWh: Double { rows.reduce(0) { $0 + $1.kwh } }
 
-    /// The default range: today by hour, this month by day, this year by month, five years by year.
+    /// The default range, the same on every front end: the last 24 hours by hour, the last 30
+    /// days by day, the last 12 months by month, and by year every year since 2000 (years before
+    /// a meter's first reading are omitted from the rows, so that is every year with data).
     public static func defaultRange(_ unit: PeriodUnit, now: Date, timeZone: TimeZone) -> DateInterval {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let component: Calendar.Component =
+        let (component, back): (Calendar.Component, Int) =
             switch unit {
-            case .hour: .day
-            case .day: .month
-            case .month, .year: .year
+            case .hour: (.hour, 23)
+            case .day: (.day, 29)
+            case .month: (.month, 11)
+            case .year: (.year, max(calendar.component(.year, from: now) - 2000, 0))
             }
         let current = calendar.dateInterval(of: component, for: now) ?? DateInterval(start: now, duration: 0)
-        guard unit == .year else { return current }
-        let start = calendar.date(byAdding: .year, value: -4, to: current.start) ?? current.start
+        let start = calendar.date(byAdding: component, value: -back, to: current.start) ?? current.start
         return DateInterval(start: start, end: current.end)
+    }
+
+    /// Today in the zone, midnight to midnight.
+    public static func today(now: Date, timeZone: TimeZone) -> DateInterval {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.dateInterval(of: .day, for: now) ?? DateInterval(start: now, duration: 0)
     }
 
     /// At most this many periods in one report, on every front end: a report by day over a
@@ -71,27 +82,31 @@ public struct ConsumptionReport: Sendable {
     ) async throws -> ConsumptionReport {
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
         guard let first = periods.first, let last = periods.last else {
-            return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [])
+            return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [], meters: nodes)
         }
         let spans = periods.map { $0.start.milliseconds..<$0.end.milliseconds }
         let nowMS = now.milliseconds
         var rows: [Row] = []
         rows.reserveCapacity(nodes.count * periods.count)
         for node in nodes {
+            // Periods in the future, and before the meter's first reading, are not listed.
+            guard let firstReading = try await series.readings(node: node, from: nil, to: nil, limit: 1).first?.time
+            else { continue }
             var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)
             if energy == nil {
                 let from = first.start.milliseconds - 6 * 3_600_000
                 let to = last.end.milliseconds + EnergyBuckets.maxGap
                 energy = try await rawBuckets(series: series, node: node, from: from, to: to).totals(spans)
             }
-            for (period, (span, total)) in zip(periods, zip(spans, energy ?? [])) {
+            for (period, (span, total)) in zip(periods, zip(spans, energy ?? []))
+            where span.lowerBound < nowMS && span.upperBound > firstReading {
                 rows.append(
                     Row(
                         node: node, start: period.start, end: period.end, kwh: total.kwh,
                         complete: total.complete && span.upperBound <= nowMS))
             }
         }
-        return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows)
+        return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows, meters: nodes)
     }
 
     /// Buckets computed from raw readings (stores without rollups).
@@ -129,6 +144,49 @@ public struct ConsumptionReport: Sendable {
             out += "\(row.node),\(iso(row.start)),\(iso(row.end)),\(Self.rounded(row.kwh)),\(row.complete)\n"
         }
         return out
+    }
+
+    /// The periods of the rows, in order, each with its meters' kWh (a meter absent where its
+    /// row was omitted).
+    public var pivot: [(start: Date, kwh: [String: Double])] {
+        var periods: [(start: Date, kwh: [String: Double])] = []
+        var index: [Date: Int] = [:]
+        for row in rows {
+            if let at = index[row.start] {
+                periods[at].kwh[row.node] = row.kwh
+            } else {
+                index[row.start] = periods.count
+                periods.append((row.start, [row.node: row.kwh]))
+            }
+        }
+        return periods.sorted { $0.start < $1.start }
+    }
+
+    /// The meters asked for, then any other with rows, in order.
+    public var nodes: [String] {
+        var nodes = meters
+        for row in rows where !nodes.contains(row.node) { nodes.append(row.node) }
+        return nodes
+    }
+
+    /// Periods × meters with totals (`report consumption --pivot`, the consumption page's CSV):
+    /// `start,<meter>…,total`, then a `total` row. A meter's cell is empty before its first reading.
+    public func pivotCSV() -> String {
+        let nodes = nodes
+        var out = "start," + nodes.map(Self.csvHeader).joined(separator: ",") + ",total\n"
+        var totals = [String: Double]()
+        for period in pivot {
+            let cells = nodes.map { node in period.kwh[node].map { "\(Self.rounded($0))" } ?? "" }
+            for (node, kwh) in period.kwh { totals[node, default: 0] += kwh }
+            out += iso(period.start) + "," + cells.joined(separator: ",") + ",\(Self.rounded(period.kwh.values.reduce(0, +)))\n"
+        }
+        out += "total," + nodes.map { "\(Self.rounded(totals[$0] ?? 0))" }.joined(separator: ",") + ",\(Self.rounded(totalKWh))\n"
+        return out
+    }
+
+    /// ESP ids are safe in CSV; anything else is quoted.
+    static func csvHeader(_ text: String) -> String {
+        text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } ? text : "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Aligned columns and a bar scaled to the largest row, so the shape shows at a glance.

@@ -44,7 +44,7 @@ public struct KPIs: Sendable {
         let nowMS = now.milliseconds
         var means: [String: Double]?
         if let window { means = try await series.meanPower(nodes: ids, from: nowMS - window, to: nowMS + 1) }
-        let today = ConsumptionReport.defaultRange(.hour, now: now, timeZone: timeZone)
+        let today = ConsumptionReport.today(now: now, timeZone: timeZone)
         let energy = try await ConsumptionReport.compute(
             series: series, nodes: ids, unit: .day, range: today, timeZone: timeZone, now: now)
         var todayByNode: [String: Double] = [:]

@@ -31,6 +31,13 @@ struct APIController: Sendable {
             let espID = context.parameters.get("esp") ?? ""
             return try await self.site.api(request) { try await self.apiConsumption(request, $0, espID: espID) }
         }
+        routes.get("api/v1/nodes/:esp/cost") { request, context in
+            let espID = context.parameters.get("esp") ?? ""
+            return try await self.site.api(request) { try await self.apiCost(request, $0, espID: espID) }
+        }
+        routes.get("api/v1/cost") { request, _ in
+            try await self.site.api(request) { try await self.apiCost(request, $0, espID: nil) }
+        }
         routes.get("api/v1/kpi") { request, _ in try await self.site.api(request) { try await self.apiKPI($0) } }
         routes.get("api/v1/alerts") { request, _ in try await self.site.api(request) { try await self.apiAlerts($0) } }
         return routes
@@ -214,6 +221,41 @@ extension APIController {
             series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: site.options.timeZone,
             now: now)
         return site.respond(report.json(), type: "application/json")
+    }
+
+    /// The JSON of `report cost --user <viewer>` (for one meter, or all the viewer's): by, from, to.
+    func apiCost(_ request: Request, _ viewer: Viewer, espID: String?) async throws -> Response {
+        var espIDs: [String]
+        if let espID {
+            guard let view = try await nodes.nodeView(viewer, espID: espID) else {
+                return site.jsonError(.notFound, "no such node")
+            }
+            espIDs = [view.node.espID]
+        } else {
+            espIDs = try await nodes.nodeViews(viewer).map(\.node.espID)
+        }
+        let query = request.uri.queryParameters
+        guard let grouping = CostReport.Grouping(rawValue: query["by"].map(String.init) ?? "month") else {
+            return site.jsonError(.badRequest, "by must be hour, day, month, year or bill")
+        }
+        let now = Date()
+        let range: DateInterval
+        do {
+            range = try CostReport.range(
+                grouping, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
+                timeZone: site.options.timeZone)
+        } catch {
+            return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
+        }
+        do {
+            let report = try await CostReport.query(
+                directory: directory, series: series, espIDs: espIDs, user: viewer.user.username, grouping: grouping,
+                range: range, timeZone: site.options.timeZone, now: now)
+            return site.respond(report.json(), type: "application/json")
+        } catch let error as TariffError {
+            let status: HTTPResponse.Status = error.exitStatus == .usage ? .badRequest : .conflict
+            return site.jsonError(status, error.description)
+        }
     }
 
     func apiKPI(_ viewer: Viewer) async throws -> Response {

@@ -37,9 +37,9 @@ extension AlertsController {
                 }
             return """
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
-                <td><form method="post" action="/alerts" class="d-flex gap-2">\(site.csrfField(viewer))
+                <td><form method="post" action="/alerts" class="d-flex flex-wrap gap-2">\(site.csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
-                  <input class="form-control form-control-sm" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
+                  <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
                   <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form></td>
                 <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), site.options.timeZone))</small>"))</td>
                 <td>\(rule == nil ? "" as HTML : """

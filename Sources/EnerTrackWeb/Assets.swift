@@ -50,6 +50,8 @@ struct Assets: Sendable {
         .table td, .table th { vertical-align: middle; }
         .esp { font-family: var(--bs-font-monospace); font-size: .9em; }
         .deep-link { word-break: break-all; }
+        .threshold { flex: 1 1 6rem; min-width: 6rem; }
+        .pivot td, .pivot th { white-space: nowrap; }
         @media (max-width: 576px) { .kpi .value { font-size: 1.25rem; } .chart-box { height: 240px; } }
         /* Dark theme: Debian's Bootstrap 5.2 has no colour modes, so ours sets the variables. */
         [data-bs-theme="dark"] { color-scheme: dark; --bs-body-bg: #16181b; --bs-body-color: #dee2e6; --bs-border-color: #3a3f44;
@@ -142,16 +144,19 @@ struct Assets: Sendable {
           }
 
           // Consumption page: bars of the figures the table shows.
-          const bars = document.getElementById('consumption-chart');
-          if (bars) {
-            const rows = JSON.parse(bars.getAttribute('data-rows') || '[]');
-            new Chart(bars, {
+          // Bars stacked by meter (kWh) or by tariff period (cost), with a legend.
+          const palette = ['#0d6efd', '#fd7e14', '#20c997', '#d63384', '#6f42c1', '#ffc107', '#198754', '#0dcaf0', '#dc3545', '#6c757d'];
+          document.querySelectorAll('canvas[data-stacked]').forEach(function (canvas) {
+            const chart = JSON.parse(canvas.getAttribute('data-stacked') || '{"labels":[],"series":[]}');
+            new Chart(canvas, {
               type: 'bar',
-              data: { labels: rows.map(function (r) { return r.label; }),
-                      datasets: [{ label: 'kWh', data: rows.map(function (r) { return r.kwh; }), backgroundColor: color }] },
-              options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } }
+              data: { labels: chart.labels, datasets: chart.series.map(function (s, i) {
+                return { label: s.label, data: s.values, backgroundColor: palette[i % palette.length], stack: 'all' }; }) },
+              options: { animation: false, responsive: true, maintainAspectRatio: false,
+                         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: chart.unit } } },
+                         plugins: { legend: { display: true, position: 'bottom' } } }
             });
-          }
+          });
         })();
         """#
 }

@@ -9,6 +9,7 @@ struct ConsumptionController: Sendable {
     let site: Site
     let nodes: ViewerNodes
     let series: any SeriesStore
+    let directory: any DirectoryStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
@@ -64,30 +65,73 @@ extension ConsumptionController {
             series: series, nodes: query.nodes, unit: query.unit, range: query.range, timeZone: site.options.timeZone)
         if csv {
             return site.respond(
-                report.csv(), type: "text/csv; charset=utf-8",
+                report.pivotCSV(), type: "text/csv; charset=utf-8",
                 headers: [.contentDisposition: "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""])
         }
-        let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
-        // Totals per period for the chart.
-        var totals: [(label: String, kwh: Double)] = []
-        var index: [Date: Int] = [:]
-        for row in report.rows {
-            if let at = index[row.start] {
-                totals[at].kwh += row.kwh
-            } else {
-                index[row.start] = totals.count
-                totals.append((periodLabel(row.start, query.unit), row.kwh))
-            }
+        // Cost beside kWh, for the meters with a tariff (the user's own where a meter has none).
+        var cost: CostReport?
+        var costError: String?
+        do {
+            let priced = try await CostReport.query(
+                directory: directory, series: series, espIDs: query.nodes, user: viewer.user.username,
+                grouping: CostReport.Grouping(rawValue: query.unit.rawValue) ?? .day, range: query.range,
+                timeZone: site.options.timeZone, pricedOnly: true)
+            if !priced.rows.isEmpty { cost = priced }
+        } catch let error as ExitStatusError {
+            costError = error.description
         }
-        let chartData = JSONValue.array(
-            totals.map { .object(["label": .string($0.label), "kwh": .number(ConsumptionReport.rounded($0.kwh))]) }
-        ).rendered()
-        let columns: [Component.Column] = [.init(l("Meter")), .init(l("Period")), .init("kWh", end: true), .init("")]
-        let rows: [[HTML]] = report.rows.map { row in
-            [
-                "\(labels[row.node] ?? row.node)", "\(periodLabel(row.start, query.unit))",
-                "\(l.number(row.kwh, decimals: 3))", "\(row.complete ? "" : l("incomplete"))",
-            ]
+        let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
+        let pivot = report.pivot
+        let meters = report.nodes
+        // Cost per period and per tariff period (band), summed over the meters.
+        var costByPeriod: [Date: (total: Decimal, bands: [String: Decimal])] = [:]
+        var bandNames: [String] = []
+        for row in cost?.rows ?? [] {
+            var entry = costByPeriod[row.start] ?? (0, [:])
+            entry.total += row.bill.total
+            for band in row.bill.bands {
+                entry.bands[band.period, default: 0] += band.cost
+                if !bandNames.contains(band.period) { bandNames.append(band.period) }
+            }
+            costByPeriod[row.start] = entry
+        }
+        let currency = cost?.currency ?? "EUR"
+        func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
+            JSONValue.object([
+                "unit": .string(unit), "labels": .array(pivot.map { .string(periodLabel($0.start, query.unit)) }),
+                "series": .array(
+                    series.map { .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))]) }),
+            ]).rendered()
+        }
+        let kwhChart = stacked(
+            "kWh",
+            meters.map { node in
+                (labels[node] ?? node, pivot.map { ConsumptionReport.rounded($0.kwh[node] ?? 0) })
+            })
+        let costChart = stacked(
+            currency,
+            bandNames.map { band in
+                (band, pivot.map { (costByPeriod[$0.start]?.bands[band] ?? 0).double })
+            })
+        var columns: [Component.Column] = [.init(l("Period"))]
+        columns += meters.map { Component.Column(labels[$0] ?? $0, end: true) }
+        columns.append(.init(l("Total") + " kWh", end: true))
+        if cost != nil { columns.append(.init(l("Cost"), end: true)) }
+        var rows: [[HTML]] = pivot.map { period in
+            var cells: [HTML] = ["\(periodLabel(period.start, query.unit))"]
+            cells += meters.map { node in "\(l.number(period.kwh[node], decimals: 3))" }
+            cells.append("<strong>\(l.number(period.kwh.values.reduce(0, +), decimals: 3))</strong>")
+            if cost != nil { cells.append("\(l.money(costByPeriod[period.start]?.total, currency: currency))") }
+            return cells
+        }
+        if !pivot.isEmpty {
+            var totals: [HTML] = ["<strong>\(l("Total"))</strong>"]
+            totals += meters.map { node in
+                "<strong>\(l.number(report.rows.filter { $0.node == node }.reduce(0) { $0 + $1.kwh }, decimals: 3))</strong>"
+            }
+            totals.append("<strong>\(l.number(report.totalKWh, decimals: 3))</strong>")
+            if let cost { totals.append("<strong>\(l.money(cost.total, currency: currency))</strong>") }
+            rows.append(totals)
         }
         let units: [HTML] = PeriodUnit.allCases.map { unit in
             let label =
@@ -108,9 +152,18 @@ extension ConsumptionController {
         let to = String(
             ISO8601.format(milliseconds: query.range.end.milliseconds, timeZone: site.options.timeZone).prefix(10))
         let queryString = request.uri.query.map { "?" + $0 } ?? ""
+        let tariffs = Set((cost?.rows ?? []).flatMap { $0.bill.lines.isEmpty ? [] : [$0.node] })
+        let summary: HTML =
+            cost.map { cost in
+                let note = HTML.when(
+                    tariffs.count < meters.count,
+                    " <span class=\"text-body-secondary\">(\(l("meters without a tariff are not priced")))</span>")
+                return " · \(l("Cost")): <strong>\(l.money(cost.total, currency: cost.currency))</strong>\(note)"
+            } ?? ""
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Consumption"))</h1>
             \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
+            \(HTML.when(costError != nil, "<div class=\"alert alert-warning\">\(costError ?? "")</div>"))
             <form class="row g-2 align-items-end mb-3" method="get" action="/consumption">
               <div class="col-6 col-md-2"><label class="form-label" for="by">\(l("By"))</label><select class="form-select" id="by" name="by">\(units)</select></div>
               <div class="col-6 col-md-3"><label class="form-label" for="node">\(l("Meter"))</label><select class="form-select" id="node" name="node"><option value="">\(l("All"))</option>\(nodeOptions)</select></div>
@@ -119,9 +172,12 @@ extension ConsumptionController {
               <div class="col-12 col-md-3 d-flex gap-2"><button class="btn btn-primary" type="submit">\(l("Show"))</button>
                 <a class="btn btn-outline-secondary" href="/consumption.csv\(queryString)">CSV</a></div>
             </form>
-            <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong></p>
-            <div class="chart-box mb-3"><canvas id="consumption-chart" data-rows="\(chartData)"></canvas></div>
-            \(Component.table(columns, rows: rows))
+            <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong>\(summary)</p>
+            \(pivot.isEmpty ? "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>" as HTML : """
+            <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
+            \(HTML.when(cost != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
+            <div class="pivot">\(Component.table(columns, rows: rows))</div>
+            """ as HTML)
             """
         return site.page(request, viewer, title: l("Consumption"), active: "consumption", body: body)
     }

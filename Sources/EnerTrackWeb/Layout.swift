@@ -22,6 +22,7 @@ extension Site {
                     ("/admin/users", "users", l("Users")),
                     ("/admin/nodes", "nodes", l("Meters")),
                     ("/admin/assignments", "assignments", l("Assignments")),
+                    ("/admin/tariffs", "tariffs", l("Tariffs")),
                 ]
             }
             let items = links.map { href, key, label -> HTML in

@@ -30,13 +30,26 @@ extension PagesController {
         func card(_ label: String, _ value: String, _ unit: String) -> HTML {
             Component.figure(label, value, unit: unit, columns: "col-6 col-md-4 col-xl")
         }
-        let cards: [HTML] = [
+        var cards: [HTML] = [
             card(l("Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW"),
             card(l("Energy today"), l.number(kpi.energyTodayKWh, decimals: 2), "kWh"),
             card(l("Mean voltage"), l.number(kpi.voltage, decimals: 1), "V"),
             card(l("Frequency"), l.number(kpi.frequency, decimals: 2), "Hz"),
             card(l("Power factor"), l.number(kpi.pf, decimals: 2), ""),
         ]
+        // This month's cost so far and projected, when the meters have a tariff.
+        if let outlook = try? await CostOutlook.month(
+            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID), user: viewer.user.username,
+            timeZone: site.options.timeZone)
+        {
+            cards.append(
+                """
+                <div class="col-12 col-md-8 col-xl-4"><div class="card kpi h-100" id="cost-card"><div class="card-body">\
+                <div class="label">\(l("This month so far / projected"))</div>\
+                <div class="value">\(l.money(outlook.soFar, currency: outlook.currency)) <small class="fs-6">/ \(l.money(outlook.projected, currency: outlook.currency))</small></div>\
+                </div></div></div>
+                """)
+        }
         let rows: [HTML] = views.map { view in
             """
             <tr><td><a href="/nodes/\(view.node.espID)">\(view.label)</a><div class="esp text-body-secondary">\(view.node.espID)</div></td>
@@ -76,8 +89,19 @@ extension PagesController {
             (l("Power factor"), l.number(reading?.pf, decimals: 2)),
             (l("Frequency"), l.number(reading?.frequency, decimals: 2) + " Hz"),
         ]
-        let items: [HTML] = values.map {
+        var items: [HTML] = values.map {
             Component.figure($0.0, $0.1, columns: "col-6 col-md-4 col-xl-2", size: "fs-5")
+        }
+        // Today's cost of this meter, when it has a tariff.
+        if let today = try? await CostReport.query(
+            directory: directory, series: nodes.series, espIDs: [view.node.espID], user: viewer.user.username,
+            grouping: .bill, range: ConsumptionReport.today(now: Date(), timeZone: site.options.timeZone),
+            timeZone: site.options.timeZone, pricedOnly: true), let bill = today.bill, !bill.lines.isEmpty
+        {
+            items.append(
+                Component.figure(
+                    l("Cost today"), l.money(bill.total, currency: today.currency), columns: "col-6 col-md-4 col-xl-2",
+                    size: "fs-5"))
         }
         let ranges: [HTML] = ["1h", "24h", "7d", "30d"].map { range in
             "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(range == "24h" ? " active" : "")\" data-set-range=\"\(range)\">\(range)</button>"

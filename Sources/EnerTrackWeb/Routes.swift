@@ -83,11 +83,12 @@ public final class WebApp: Sendable {
             [
                 AuthController(site: site, directory: directory).routes,
                 PagesController(site: site, nodes: nodes, directory: directory).routes,
-                ConsumptionController(site: site, nodes: nodes, series: series).routes,
+                ConsumptionController(site: site, nodes: nodes, series: series, directory: directory).routes,
                 AlertsController(site: site, nodes: nodes, directory: directory).routes,
                 TelegramController(site: site, directory: directory, bot: bot, telegram: telegram).routes,
                 ProfileController(site: site, directory: directory).routes,
                 AdminController(site: site, directory: directory).routes,
+                TariffsController(site: site, directory: directory).routes,
                 APIController(site: site, nodes: nodes, directory: directory, series: series).routes,
             ]
         }

@@ -268,7 +268,7 @@ struct WebTests {
             let csv = try await carla.get("/consumption.csv?by=day&node=ESP_NEW")
             #expect(
                 csv.headers[.contentType]?.hasPrefix("text/csv") == true
-                    && String(buffer: csv.body).hasPrefix("node,start,end,kwh,complete"))
+                    && String(buffer: csv.body).hasPrefix("start,ESP_NEW,total"))
         }
     }
 }

@@ -15,7 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Creates everything in DIR (default: a new temporary directory) on the embedded stores: \
             a demo administrator with a random password (printed once), five simulated meters with \
-            90 days of readings every 5 minutes, thresholds set so that one alert fires, then \
+            90 days of readings every 5 minutes on a 2.0TD tariff, thresholds set so that one alert fires, then \
             serves the dashboard on http://127.0.0.1:PORT while the meters keep sending a reading \
             every 5 seconds and the alert check runs every minute. Ctrl-C stops it; nothing \
             outside DIR is touched. The demo's cookies work over plain HTTP.
@@ -38,6 +38,25 @@ struct DemoCommand: AsyncParsableCommand {
         ("ESP32_TALLER", "Taller", "Garaje"), ("ESP32_AULA1", "Aula 1", "Escuela, ala norte"),
         ("ESP32_SOLAR", "Inversor solar", "Tejado"),
     ]
+
+    /// examples/tariff-2.0TD.toml's current prices.
+    static let tariff = """
+        name = "demo-2.0TD"
+        currency = "EUR"
+
+        [[version]]
+        from = 2000-01-01
+        periods = "es-2.0TD"
+        energy = { P1 = 0.2250, P2 = 0.1590, P3 = 0.1050 }
+        power_periods = "es-2.0TD"
+        power = { P1 = 0.0821, P2 = 0.0037 }
+        contracted_kw = { P1 = 4.6, P2 = 4.6 }
+        fixed_per_day = 0.0266
+        taxes = [
+          { name = "IEE", percent = 5.11269632, on = ["energy", "power"] },
+          { name = "IVA", percent = 21, on = ["energy", "power", "fixed", "IEE"] },
+        ]
+        """
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
@@ -72,6 +91,10 @@ struct DemoCommand: AsyncParsableCommand {
             try await store.setThreshold(
                 userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
         }
+        // The demo user's meters on a Spanish 2.0TD household tariff, so costs show everywhere.
+        let tariffs = TariffAdmin(store: store, timeZone: configuration.timeZone)
+        _ = try await tariffs.importTariff(text: Self.tariff, source: "the demo tariff")
+        _ = try await tariffs.assign(tariff: "demo-2.0TD", to: .user("demo"), from: nil)
         let series = try Stores.series(configuration)
         var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
         Print.err("backfilling \(days) days of readings for \(Self.meters.count) meters…\n")

@@ -177,13 +177,17 @@ struct ReportCommand: AsyncParsableCommand {
                 day has 23 hours, an autumn one 25. A period that is still running or has gaps in \
                 its data is marked incomplete.
 
-                Without --node or --user: every active meter. Default range: today (--by hour), \
-                this month (day), this year (month), the last five years (year).
+                Without --node or --user: every active meter. Default range, as on the consumption \
+                page: the last 24 hours (--by hour), the last 30 days (day), the last 12 months \
+                (month), every year (year). Periods in the future and before a meter's first \
+                reading are not listed. --pivot prints periods × meters with totals, as the \
+                page's CSV download.
 
                 Examples:
                   enertrack report consumption --by day
                   enertrack report consumption --by hour --node ESP32_COCINA --from 2026-03-29 --to 2026-03-30 --tz Europe/Madrid
                   enertrack report consumption --by month --user ana --total --format json
+                  enertrack report consumption --by day --pivot > last-30-days.csv
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -195,10 +199,14 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Time zone of the periods (default: TZ, else the system zone).", valueName: "ZONE"))
         var tz: String?
         @Flag(help: "Add the total over all rows (tables; JSON always has total_kwh).") var total = false
+        @Flag(help: "CSV of periods × meters with totals (what the consumption page downloads).") var pivot = false
         @OptionGroup var output: FormatOptions
         var format: ReadingFormatter.Format { output.chosen }
 
         func validate() throws {
+            if pivot, output.json || (output.format != nil && output.format != .csv) {
+                throw ValidationError("--pivot prints CSV: give it without --json or another --format")
+            }
             if let tz, SiteTimeZone.parse(tz) == nil {
                 throw ValidationError("--tz '\(tz)' is not a time zone (for example Europe/Madrid)")
             }
@@ -221,6 +229,7 @@ struct ReportCommand: AsyncParsableCommand {
             let report = try await ConsumptionReport.compute(
                 series: try Stores.series(configuration), nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
+            if pivot { return Print.out(report.pivotCSV()) }
             switch format {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())
@@ -242,8 +251,10 @@ struct ReportCommand: AsyncParsableCommand {
                 is priced up to now; future ones are not listed. --by bill prints one bill for the \
                 range with a real bill's lines (energy per period, power, fixed, each tax).
 
-                Without --node or --user: every active meter. Default range: today (--by hour), \
-                this month (day and bill), this year (month), the last five years (year).
+                Without --node or --user: every active meter. Default range: this month so far \
+                (--by bill), else as report consumption: the last 24 hours (hour), 30 days (day), \
+                12 months (month), every year (year). Rows before a meter's first reading are \
+                not listed.
 
                 Examples:
                   enertrack report cost --by month
@@ -270,17 +281,15 @@ struct ReportCommand: AsyncParsableCommand {
             let now = Date()
             let range: DateInterval
             do {
-                range = try ConsumptionReport.range(by.unit, from: from, to: to, now: now, timeZone: zone)
+                range = try CostReport.range(by, from: from, to: to, now: now, timeZone: zone)
             } catch {
                 throw error.failure(from: "--from", to: "--to")
             }
             let directory = try Stores.directory(configuration)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
-            let meters = try await CostReport.meters(directory: directory, espIDs: nodes, user: user)
-            let report = try await CostReport.compute(
-                book: try await TariffBook.load(directory), tariffs: directory,
-                series: try Stores.series(configuration), meters: meters, grouping: by, range: range, timeZone: zone,
-                now: now)
+            let report = try await CostReport.query(
+                directory: directory, series: try Stores.series(configuration), espIDs: nodes, user: user,
+                grouping: by, range: range, timeZone: zone, now: now)
             switch output.chosen {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())

@@ -71,6 +71,20 @@ public struct CostReport: Sendable {
 
     public var total: Decimal { rows.reduce(0) { $0 + $1.bill.total } }
 
+    /// The range of a cost report: `--by bill` defaults to this month so far, the others to the
+    /// consumption report's ranges (the same rule on every front end).
+    public static func range(_ grouping: Grouping, from: String?, to: String?, now: Date, timeZone: TimeZone)
+        throws(RangeError) -> DateInterval
+    {
+        guard grouping == .bill, from == nil, to == nil else {
+            return try ConsumptionReport.range(grouping.unit, from: from, to: to, now: now, timeZone: timeZone)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let month = calendar.dateInterval(of: .month, for: now) ?? DateInterval(start: now, duration: 0)
+        return DateInterval(start: month.start, end: max(now, month.start))
+    }
+
     /// A meter the report cannot price.
     public static func noTariff(_ nodes: [String]) -> TariffError {
         TariffError(
@@ -172,7 +186,10 @@ public struct CostReport: Sendable {
         for (meter, timeline) in timelines {
             guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
             let usages = schedule.usage(rows: rows, energy: energy[meter.espID] ?? [])
-            for usage in usages {
+            // Rows before the meter's first reading are not listed (a bill covers its range whole).
+            let firstReading =
+                try await series.readings(node: meter.espID, from: nil, to: nil, limit: 1).first?.time ?? Int64.max
+            for usage in usages where grouping == .bill || usage.range.upperBound > firstReading {
                 let bill = schedule.bill(usage)
                 if let missing = bill.missingPrice {
                     throw TariffError(
@@ -366,5 +383,65 @@ public struct CostReport: Sendable {
                 return index >= rightFrom ? pad + cell : cell + pad
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension CostReport {
+    /// The report every front end asks for: the given meters (`user`: that user's, priced with
+    /// their tariff where a meter has none of its own), tariffs read from the directory.
+    /// With `pricedOnly`, meters without a tariff are left out (pages price what they can).
+    public static func query(
+        directory: any DirectoryStore, series: any SeriesStore, espIDs: [String], user: String?, grouping: Grouping,
+        range: DateInterval, timeZone: TimeZone, now: Date = Date(), pricedOnly: Bool = false
+    ) async throws -> CostReport {
+        var meters = try await meters(directory: directory, espIDs: espIDs, user: user)
+        let book = try await TariffBook.load(directory)
+        if pricedOnly { meters = meters.filter { book.timeline(node: $0.espID, users: $0.users) != nil } }
+        return try await compute(
+            book: book, tariffs: directory, series: series, meters: meters, grouping: grouping, range: range,
+            timeZone: timeZone, now: now)
+    }
+}
+
+/// This month's cost so far and where it is heading: so far + the mean of the last 7 days × the
+/// days left (the rule budget alerts, the dashboard card and the bot's /cost share).
+public struct CostOutlook: Sendable, Equatable {
+    public var currency: String
+    /// `YYYY-MM`, local.
+    public var month: String
+    public var soFar: Decimal
+    public var projected: Decimal
+    public var today: Decimal
+    public var kwhSoFar: Double
+
+    /// Nil when none of the meters has a tariff (nothing to price, not an error for a page).
+    public static func month(
+        directory: any DirectoryStore, series: any SeriesStore, espIDs: [String], user: String?, timeZone: TimeZone,
+        now: Date = Date()
+    ) async throws -> CostOutlook? {
+        guard !espIDs.isEmpty else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        guard let month = calendar.dateInterval(of: .month, for: now), let day = calendar.dateInterval(of: .day, for: now)
+        else { return nil }
+        let meters = try await CostReport.meters(directory: directory, espIDs: espIDs, user: user)
+        let book = try await TariffBook.load(directory)
+        let priced = meters.filter { book.timeline(node: $0.espID, users: $0.users) != nil }
+        guard !priced.isEmpty else { return nil }
+        func total(_ range: DateInterval) async throws -> (Decimal, Double, String) {
+            let report = try await CostReport.compute(
+                book: book, tariffs: directory, series: series, meters: priced, grouping: .bill, range: range,
+                timeZone: timeZone, now: now)
+            return (report.total, report.bill?.kwh ?? 0, report.currency)
+        }
+        let (soFar, kwh, currency) = try await total(DateInterval(start: month.start, end: now))
+        let (today, _, _) = try await total(DateInterval(start: day.start, end: now))
+        let weekStart = now.addingTimeInterval(-7 * 86_400)
+        let (week, _, _) = try await total(DateInterval(start: weekStart, end: now))
+        let daysLeft = max(month.end.timeIntervalSince(now), 0) / 86_400
+        let projected = (soFar + week / 7 * Decimal(figure: daysLeft, scale: 6)).rounded(2)
+        let label = String(ISO8601.format(milliseconds: month.start.milliseconds, timeZone: timeZone).prefix(7))
+        return CostOutlook(
+            currency: currency, month: label, soFar: soFar, projected: projected, today: today, kwhSoFar: kwh)
     }
 }

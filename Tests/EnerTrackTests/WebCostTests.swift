@@ -1,0 +1,109 @@
+import EnerTrackCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Costs on the web: the consumption page, the dashboard card, the node page, the API, and the
+/// admin page's tariffs; the same figures as the command line.
+@Suite("web: cost and the consumption page")
+struct WebCostTests {
+    static let flat = """
+        name = "plana"
+        currency = "EUR"
+
+        [[version]]
+        from = 2020-01-01
+        periods = "flat"
+        energy = { flat = 0.25 }
+        """
+
+    /// The site with ana's meters on a flat tariff (no fixed charges, so figures do not move
+    /// between two requests).
+    static func site() async throws -> WebSite {
+        let site = try await WebSite()
+        let file = site.harness.dataDirectory + "/plana.toml"
+        try flat.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await site.harness.run(["tariff", "import", file]).status == 0)
+        #expect(await site.harness.run(["tariff", "assign", "--user", "ana", "plana"]).status == 0)
+        return site
+    }
+
+    @Test("the consumption page: no future periods, none before the first reading, a pivot with totals, cost")
+    func consumptionPage() async throws {
+        let site = try await Self.site()
+        let pivot = await site.harness.run(["report", "consumption", "--user", "ana", "--by", "day", "--pivot"])
+        #expect(pivot.status == 0, "\(pivot.stderr)")
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            // Readings are from the last 30 minutes: from 2020 by day lists today only.
+            let page = String(buffer: try await ana.get("/consumption?by=day&from=2020-01-01").body)
+            let rows = page.components(separatedBy: "<tr>").count - 2  // header and total rows aside
+            #expect(rows == 2, "one period row and the total row:\n\(page)")
+            #expect(page.contains("data-stacked") && page.contains("Cocina"), "stacked by meter, named")
+            #expect(page.contains("cost-chart") && page.contains("€"), "cost beside kWh")
+            // By hour (the last 24 hours by default): no hour after the current one.
+            let hourly = String(buffer: try await ana.get("/consumption?by=hour").body)
+            let hours = hourly.components(separatedBy: "<tr>").count - 2
+            #expect((1...3).contains(hours), "only the hours with readings, none in the future: \(hours)")
+            // The CSV is the pivot, as the command line prints it.
+            let csv = String(buffer: try await ana.get("/consumption.csv?by=day").body)
+            #expect(csv == pivot.stdout, "web:\n\(csv)\ncli:\n\(pivot.stdout)")
+            let header = csv.split(separator: "\n").first.map { Set($0.split(separator: ",").map(String.init)) }
+            #expect(header == ["start", WebSite.shared, WebSite.anaOnly, "total"] && csv.contains("\ntotal,"), "\(csv)")
+        }
+    }
+
+    @Test("the API's cost is report cost --user, for all meters and for one; others' meters are 404")
+    func apiCost() async throws {
+        let site = try await Self.site()
+        let cli = await site.harness.run(["report", "cost", "--user", "ana", "--by", "month", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
+        let expectedTotal = expected["total"] as? Double
+        let expectedRows = (expected["rows"] as? [Any])?.count
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let all = try await ana.get("/api/v1/cost?by=month")
+            #expect(all.status == .ok)
+            let web = try #require(
+                try JSONSerialization.jsonObject(with: Data(String(buffer: all.body).utf8)) as? [String: Any])
+            #expect(web["total"] as? Double == expectedTotal)
+            #expect((web["rows"] as? [Any])?.count == expectedRows)
+            #expect((web["total"] as? Double ?? 0) > 0)
+            let one = try await ana.get("/api/v1/nodes/\(WebSite.anaOnly)/cost?by=bill")
+            let bill = try #require(
+                try JSONSerialization.jsonObject(with: Data(String(buffer: one.body).utf8)) as? [String: Any])
+            #expect((bill["lines"] as? [[String: Any]])?.first?["label"] as? String == "Energy flat", "\(bill)")
+            #expect(try await ana.get("/api/v1/nodes/\(WebSite.bobOnly)/cost").status == .notFound)
+            #expect(try await ana.get("/api/v1/cost?by=week").status == .badRequest)
+            #expect(try await ana.get("/api/v1/cost?by=day&from=2026-13-45").status == .badRequest)
+            // bob has no tariff: a clear conflict, not a crash.
+            let bob = Browser(client)
+            #expect(try await bob.login("bob").status == .seeOther)
+            let none = try await bob.get("/api/v1/nodes/\(WebSite.bobOnly)/cost")
+            #expect(none.status == .conflict && String(buffer: none.body).contains("no tariff"))
+            // Pages price what they can: bob's dashboard has no cost card and still loads.
+            let dashboard = try await bob.get("/")
+            #expect(dashboard.status == .ok && !String(buffer: dashboard.body).contains("cost-card"))
+            // ana's dashboard has this month so far / projected; the node page today's cost.
+            #expect(String(buffer: try await ana.get("/").body).contains("cost-card"))
+            #expect(String(buffer: try await ana.get("/nodes/\(WebSite.anaOnly)").body).contains("Cost today"))
+        }
+    }
+
+    @Test("the alerts page's threshold inputs keep a width (no squeezing at 375 px)")
+    func alertsMarkup() async throws {
+        let site = try await Self.site()
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let page = String(buffer: try await ana.get("/alerts").body)
+            #expect(page.contains("class=\"d-flex flex-wrap gap-2\"") && page.contains("threshold"))
+            let css = String(buffer: try await ana.get("/static/app.css").body)
+            #expect(css.contains(".threshold { flex: 1 1 6rem; min-width: 6rem; }"))
+        }
+    }
+}
