@@ -11,7 +11,7 @@ import Foundation
 /// Lookups by username, email and ESP id are case-insensitive (and accent-insensitive for
 /// names), as MariaDB's `utf8mb4_uca1400_ai_ci` compares.
 public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore, SiteStateStore, UserSettingsStore,
-    TariffStore
+    TariffStore, BudgetStore
 {
     /// A description of where the store is, for messages (`sqlite:/var/lib/enertrack/directory.sqlite`).
     var location: String { get }

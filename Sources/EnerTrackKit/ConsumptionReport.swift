@@ -178,15 +178,20 @@ public struct ConsumptionReport: Sendable {
         for period in pivot {
             let cells = nodes.map { node in period.kwh[node].map { "\(Self.rounded($0))" } ?? "" }
             for (node, kwh) in period.kwh { totals[node, default: 0] += kwh }
-            out += iso(period.start) + "," + cells.joined(separator: ",") + ",\(Self.rounded(period.kwh.values.reduce(0, +)))\n"
+            out +=
+                iso(period.start) + "," + cells.joined(separator: ",")
+                + ",\(Self.rounded(period.kwh.values.reduce(0, +)))\n"
         }
-        out += "total," + nodes.map { "\(Self.rounded(totals[$0] ?? 0))" }.joined(separator: ",") + ",\(Self.rounded(totalKWh))\n"
+        out +=
+            "total," + nodes.map { "\(Self.rounded(totals[$0] ?? 0))" }.joined(separator: ",")
+            + ",\(Self.rounded(totalKWh))\n"
         return out
     }
 
     /// ESP ids are safe in CSV; anything else is quoted.
     static func csvHeader(_ text: String) -> String {
-        text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } ? text : "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+            ? text : "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Aligned columns and a bar scaled to the largest row, so the shape shows at a glance.

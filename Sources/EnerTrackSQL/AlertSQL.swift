@@ -71,12 +71,16 @@ public enum AlertSQL {
             .int(rule.lastNotified ?? -1), .int(rule.silentSince ?? -1))
         guard changed == 1 else { return (false, nil) }
         guard let text else { return (true, nil) }
+        return (true, try queue(sql, userID: rule.userID, text: text, now: now))
+    }
+
+    /// Queues a message for a user (in the caller's transaction); its id.
+    static func queue(_ sql: any SQLTransaction, userID: Int64, text: String, now: Int64) throws -> Int64? {
         try sql.run(
             "INSERT INTO alert_outbox (usuario_id, text, created_at, attempts) VALUES (?, ?, ?, 0)",
-            .int(rule.userID), .text(text), .int(now))
-        let id = try sql.rows("SELECT max(id) AS id FROM alert_outbox WHERE usuario_id = ?", .int(rule.userID)).first?
-            .int("id")
-        return (true, id)
+            .int(userID), .text(text), .int(now))
+        return try sql.rows("SELECT max(id) AS id FROM alert_outbox WHERE usuario_id = ?", .int(userID)).first?.int(
+            "id")
     }
 
     /// Messages waiting for delivery, oldest first, with the user's current chat (nil: unlinked since).

@@ -199,3 +199,85 @@ extension SQLDirectoryBackend {
         try await sqlRead { sql in try TariffSQL.span(sql, tariff: tariff) }
     }
 }
+
+/// Budget rules in portable SQL (`scope` is the node's key, 0 for all the user's meters).
+public enum BudgetSQL {
+    public static func set(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64?, monthly: Decimal, now: Int64)
+        throws
+    {
+        try sql.run("DELETE FROM budget_rules WHERE usuario_id = ? AND scope = ?", .int(userID), .int(nodeID ?? 0))
+        try sql.run(
+            "INSERT INTO budget_rules (usuario_id, nodo_id, scope, monthly, created_at) VALUES (?, ?, ?, ?, ?)",
+            .int(userID), nodeID.map(SQLArgument.int) ?? .null, .int(nodeID ?? 0), .text("\(monthly)"), .int(now))
+    }
+
+    public static func clear(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64?) throws -> Bool {
+        try sql.run("DELETE FROM budget_rules WHERE usuario_id = ? AND scope = ?", .int(userID), .int(nodeID ?? 0)) > 0
+    }
+
+    public static func rules(_ sql: any SQLTransaction, userID: Int64?) throws -> [BudgetRule] {
+        let c = sql.columns
+        var query = """
+            SELECT b.id, b.usuario_id, u.\(c[.username]) AS username, b.nodo_id, n.\(c[.espID]) AS esp_id, b.monthly,
+                   b.notified_month, l.chat_id, s.language
+            FROM budget_rules b
+            JOIN Usuarios u ON u.\(c[.userID]) = b.usuario_id AND u.\(c[.userActive]) = 1
+            LEFT JOIN Nodos n ON n.\(c[.nodeID]) = b.nodo_id
+            LEFT JOIN UsuariosNodos un ON un.usuario_id = b.usuario_id AND un.nodo_id = b.nodo_id
+            LEFT JOIN telegram_links l ON l.usuario_id = b.usuario_id
+            LEFT JOIN user_settings s ON s.usuario_id = b.usuario_id
+            WHERE (b.nodo_id IS NULL OR (un.activo = 1 AND n.\(c[.nodeActive]) = 1))
+            """
+        var arguments: [SQLArgument] = []
+        if let userID {
+            query += " AND b.usuario_id = ?"
+            arguments.append(.int(userID))
+        }
+        query += " ORDER BY u.\(c[.username]), b.scope"
+        return try sql.rows(query, arguments).compactMap { row in
+            guard let id = row.int("id"), let user = row.int("usuario_id"),
+                let monthly = row.string("monthly").flatMap({
+                    Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX"))
+                })
+            else { return nil }
+            return BudgetRule(
+                id: id, userID: user, username: row.string("username") ?? "", nodeID: row.int("nodo_id"),
+                espID: row.string("esp_id"), monthly: monthly, notifiedMonth: row.string("notified_month"),
+                chatID: row.int("chat_id"), language: row.string("language").flatMap(Language.init(rawValue:)))
+        }
+    }
+
+    public static func notified(_ sql: any SQLTransaction, rule: BudgetRule, month: String, text: String?, now: Int64)
+        throws -> (changed: Bool, queued: Int64?)
+    {
+        let changed = try sql.run(
+            "UPDATE budget_rules SET notified_month = ? WHERE id = ? AND coalesce(notified_month, '') = ?",
+            .text(month), .int(rule.id), .text(rule.notifiedMonth ?? ""))
+        guard changed == 1 else { return (false, nil) }
+        guard let text else { return (true, nil) }
+        return (true, try AlertSQL.queue(sql, userID: rule.userID, text: text, now: now))
+    }
+}
+
+extension SQLDirectoryBackend {
+    public func setBudget(userID: Int64, nodeID: Int64?, monthly: Decimal, now: Int64) async throws {
+        try await sqlTransaction { sql in
+            try BudgetSQL.set(sql, userID: userID, nodeID: nodeID, monthly: monthly, now: now)
+        }
+    }
+
+    @discardableResult
+    public func clearBudget(userID: Int64, nodeID: Int64?) async throws -> Bool {
+        try await sqlTransaction { sql in try BudgetSQL.clear(sql, userID: userID, nodeID: nodeID) }
+    }
+
+    public func budgetRules(userID: Int64?) async throws -> [BudgetRule] {
+        try await sqlRead { sql in try BudgetSQL.rules(sql, userID: userID) }
+    }
+
+    public func budgetNotified(rule: BudgetRule, month: String, text: String?, now: Int64) async throws -> (
+        changed: Bool, queued: Int64?
+    ) {
+        try await sqlTransaction { sql in try BudgetSQL.notified(sql, rule: rule, month: month, text: text, now: now) }
+    }
+}

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import Foundation
 import Logging
 
@@ -40,8 +41,19 @@ public struct AlertRunner: Sendable {
         var queued: Int64?
     }
 
+    /// A budget rule's check: this month's outlook and whether it crossed the budget now.
+    public struct BudgetEvaluation: Sendable {
+        public var rule: BudgetRule
+        public var outlook: CostOutlook?
+        /// The message went out (or is queued) in this run.
+        public var exceeded: Bool
+        public var delivery: Delivery
+        var queued: Int64?
+    }
+
     public struct Report: Sendable {
         public var evaluations: [Evaluation] = []
+        public var budgets: [BudgetEvaluation] = []
         public var sent = 0
         /// Messages still waiting (the Bot API is down or slow), from this run and earlier ones.
         public var pending = 0
@@ -149,7 +161,54 @@ public struct AlertRunner: Sendable {
                 Evaluation(
                     rule: rule, meanKW: meanKW, state: state, action: action, delivery: delivery, queued: queuedID))
         }
+        report.budgets = try await evaluateBudgets(options, nowMS: nowMS)
         return report
+    }
+
+    /// Each budget rule: the month's projected cost (so far + the mean of the last 7 days × the
+    /// days left) against the budget; crossing it sends one message per month per rule, marked
+    /// and queued in one transaction conditional on the mark read (no duplicates).
+    private func evaluateBudgets(_ options: Options, nowMS: Int64) async throws -> [BudgetEvaluation] {
+        var evaluations: [BudgetEvaluation] = []
+        for rule in try await directory.budgetRules(userID: nil) {
+            let espIDs: [String]
+            if let espID = rule.espID {
+                espIDs = [espID]
+            } else {
+                espIDs = try await directory.assignments(AssignmentFilter(username: rule.username)).filter(\.isActive)
+                    .map(\.espID)
+            }
+            let outlook: CostOutlook?
+            do {
+                outlook = try await CostOutlook.month(
+                    directory: directory, series: series, espIDs: espIDs, user: rule.username,
+                    timeZone: options.timeZone, now: Date(milliseconds: nowMS))
+            } catch let error as TariffError {
+                logger.warning("budget of \(rule.username): \(error.description)")
+                outlook = nil
+            }
+            var evaluation = BudgetEvaluation(rule: rule, outlook: outlook, exceeded: false, delivery: .none)
+            if let outlook, outlook.projected > rule.monthly, rule.notifiedMonth != outlook.month {
+                let messages = Messages(rule.language ?? options.defaultLanguage)
+                let text = messages.budgetExceeded(node: rule.espID, outlook: outlook, budget: rule.monthly)
+                if options.dryRun {
+                    (evaluation.exceeded, evaluation.delivery) = (true, .dryRun)
+                } else {
+                    let (changed, id) = try await directory.budgetNotified(
+                        rule: rule, month: outlook.month, text: rule.chatID == nil ? nil : text, now: nowMS)
+                    if changed {
+                        evaluation.exceeded = true
+                        evaluation.delivery = rule.chatID == nil ? .notLinked : .pending
+                        evaluation.queued = id
+                        logger.info(
+                            "budget exceeded: \(rule.username) \(rule.espID ?? "all meters") projected \(outlook.projected) > \(rule.monthly) (\(evaluation.delivery.rawValue))"
+                        )
+                    }
+                }
+            }
+            evaluations.append(evaluation)
+        }
+        return evaluations
     }
 
     /// Sends every queued message, oldest first. A message is deleted once Telegram accepted it;
@@ -200,6 +259,11 @@ public struct AlertRunner: Sendable {
             guard let id = report.evaluations[index].queued else { continue }
             if delivered.contains(id) { report.evaluations[index].delivery = .sent }
             if unlinked.contains(id) { report.evaluations[index].delivery = .unlinked }
+        }
+        for index in report.budgets.indices {
+            guard let id = report.budgets[index].queued else { continue }
+            if delivered.contains(id) { report.budgets[index].delivery = .sent }
+            if unlinked.contains(id) { report.budgets[index].delivery = .unlinked }
         }
     }
 }

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import Foundation
 
 /// Every text the bot and the alerts send, in Spanish and English. Dynamic values are escaped
@@ -39,6 +40,31 @@ public struct Messages: Sendable {
         return words("🔇 <b>{0}</b> has never sent a reading.", e(node))
     }
 
+    private func money(_ amount: Decimal, _ currency: String) -> String { words.money(amount, currency: currency) }
+
+    public func budgetExceeded(node: String?, outlook: CostOutlook, budget: Decimal) -> String {
+        let (projected, limit, soFar) = (
+            money(outlook.projected, outlook.currency), money(budget, outlook.currency),
+            money(outlook.soFar, outlook.currency)
+        )
+        if let node {
+            return words(
+                "💶 <b>{0}</b>: this month's projected cost is {1}, above your budget of {2} ({3} so far).", e(node),
+                projected, limit, soFar)
+        }
+        return words(
+            "💶 This month's projected cost is {0}, above your budget of {1} ({2} so far).", projected, limit, soFar)
+    }
+
+    public func cost(_ outlook: CostOutlook) -> String {
+        words(
+            "💶 {0}: {1} so far this month, {2} projected; {3} today.", outlook.month,
+            money(outlook.soFar, outlook.currency), money(outlook.projected, outlook.currency),
+            money(outlook.today, outlook.currency))
+    }
+
+    public var noTariff: String { words("No tariff is assigned to your meters yet: ask your administrator.") }
+
     public func linked(username: String) -> String {
         words(
             "✅ This chat is now linked to EnerTrack user <b>{0}</b>. Alerts will arrive here. /status shows your meters.",
@@ -65,7 +91,7 @@ public struct Messages: Sendable {
 
     public func help(username: String) -> String {
         words(
-            "Linked as <b>{0}</b>.\n/status: current power, mean and threshold of each meter\n/nodes: your meters and their status\n/unlink: unlink this chat",
+            "Linked as <b>{0}</b>.\n/status: current power, mean and threshold of each meter\n/nodes: your meters and their status\n/cost: this month's cost so far and projected\n/unlink: unlink this chat",
             e(username))
     }
 

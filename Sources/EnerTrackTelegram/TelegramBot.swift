@@ -135,6 +135,7 @@ public struct TelegramBotService: Service {
         switch command {
         case "/status": return try await status(link, messages)
         case "/nodes": return try await nodes(link, messages)
+        case "/cost", "/coste": return try await cost(link, messages)
         case "/unlink":
             try await directory.unlinkTelegram(userID: link.userID)
             logger.info("chat \(chatID) unlinked user \(link.username)")
@@ -166,6 +167,22 @@ public struct TelegramBotService: Service {
                 meanKW: means[view.node.espID].map { $0 / 1000 },
                 thresholdKW: rule?.thresholdKW, state: rule?.state, windowMS: options.windowMS)
         }.joined(separator: "\n")
+    }
+
+    /// This month so far and projected, as the dashboard's card (`CostOutlook`).
+    private func cost(_ link: TelegramLink, _ messages: Messages) async throws -> String {
+        let views = try await views(link, latest: false)
+        guard !views.isEmpty else { return messages.noNodes }
+        do {
+            guard
+                let outlook = try await CostOutlook.month(
+                    directory: directory, series: series, espIDs: views.map(\.node.espID), user: link.username,
+                    timeZone: options.timeZone)
+            else { return messages.noTariff }
+            return messages.cost(outlook)
+        } catch let error as TariffError {
+            return TelegramText.escape(error.description)
+        }
     }
 
     private func nodes(_ link: TelegramLink, _ messages: Messages) async throws -> String {

@@ -82,6 +82,7 @@ extension ConsumptionController {
         }
         let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
         let pivot = report.pivot
+        let incomplete = Set(report.rows.filter { !$0.complete }.map(\.start))
         let meters = report.nodes
         // Cost per period and per tariff period (band), summed over the meters.
         var costByPeriod: [Date: (total: Decimal, bands: [String: Decimal])] = [:]
@@ -100,7 +101,9 @@ extension ConsumptionController {
             JSONValue.object([
                 "unit": .string(unit), "labels": .array(pivot.map { .string(periodLabel($0.start, query.unit)) }),
                 "series": .array(
-                    series.map { .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))]) }),
+                    series.map {
+                        .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))])
+                    }),
             ]).rendered()
         }
         let kwhChart = stacked(
@@ -118,7 +121,10 @@ extension ConsumptionController {
         columns.append(.init(l("Total") + " kWh", end: true))
         if cost != nil { columns.append(.init(l("Cost"), end: true)) }
         var rows: [[HTML]] = pivot.map { period in
-            var cells: [HTML] = ["\(periodLabel(period.start, query.unit))"]
+            let running = incomplete.contains(period.start)
+            var cells: [HTML] = [
+                "\(periodLabel(period.start, query.unit))\(HTML.when(running, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))"
+            ]
             cells += meters.map { node in "\(l.number(period.kwh[node], decimals: 3))" }
             cells.append("<strong>\(l.number(period.kwh.values.reduce(0, +), decimals: 3))</strong>")
             if cost != nil { cells.append("\(l.money(costByPeriod[period.start]?.total, currency: currency))") }

@@ -35,7 +35,8 @@ extension TariffsController {
         let today = CalendarDay.today(timeZone: site.options.timeZone)
         let tariffs = book.tariffs.values.sorted { $0.name < $1.name }
         let columns: [Component.Column] = [
-            .init(l("Tariff")), .init(l("Versions"), from: "md"), .init(l("Energy")), .init(l("Assigned to"), from: "sm"),
+            .init(l("Tariff")), .init(l("Versions"), from: "md"), .init(l("Energy")),
+            .init(l("Assigned to"), from: "sm"),
             .init(""),
         ]
         let rows: [[HTML]] = tariffs.map { tariff in
@@ -79,7 +80,9 @@ extension TariffsController {
         let nodes = try await directory.nodes(includeInactive: false)
         let users = try await directory.users(includeRemoved: false)
         let targets: [HTML] =
-            nodes.map { "<option value=\"node:\($0.espID)\">\(l("Meter")) \($0.espID)\(HTML.when($0.name != nil, " – \($0.name ?? "")"))</option>" }
+            nodes.map {
+                "<option value=\"node:\($0.espID)\">\(l("Meter")) \($0.espID)\(HTML.when($0.name != nil, " – \($0.name ?? "")"))</option>"
+            }
             + users.map { "<option value=\"user:\($0.username)\">\(l("User")) \($0.username)</option>" }
         let names: [HTML] = tariffs.map { "<option value=\"\($0.name)\">\($0.name)</option>" }
         let body: HTML = """
@@ -112,7 +115,9 @@ extension TariffsController {
             case "import":
                 let (tariff, replaced) = try await admin.importTariff(
                     text: form.values["definition"] ?? "", source: l("the tariff"))
-                return site.redirect(path, flash: replaced ? l("Tariff {0} replaced.", tariff.name) : l("Tariff {0} added.", tariff.name))
+                return site.redirect(
+                    path, flash: replaced ? l("Tariff {0} replaced.", tariff.name) : l("Tariff {0} added.", tariff.name)
+                )
             case "assign", "unassign":
                 let parts = (form["target"] ?? "").split(separator: ":", maxSplits: 1).map(String.init)
                 guard parts.count == 2, parts[0] == "node" || parts[0] == "user" else {
@@ -122,7 +127,8 @@ extension TariffsController {
                 var day: CalendarDay?
                 if let text = form["from"]?.nonEmpty {
                     guard let parsed = CalendarDay(checking: text) else {
-                        return site.redirect(path, flash: l("'{0}' is not a date from 2000 to 2199.", text), kind: "danger")
+                        return site.redirect(
+                            path, flash: l("'{0}' is not a date from 2000 to 2199.", text), kind: "danger")
                     }
                     day = parsed
                 }
@@ -133,7 +139,8 @@ extension TariffsController {
                     return site.redirect(path, flash: l("Assignment removed."))
                 }
                 let assignment = try await admin.assign(tariff: form["tariff"] ?? "", to: target, from: day)
-                return site.redirect(path, flash: l("Tariff {0} applies from {1}.", assignment.tariff, assignment.from.description))
+                return site.redirect(
+                    path, flash: l("Tariff {0} applies from {1}.", assignment.tariff, assignment.from.description))
             case "remove":
                 try await directory.removeTariff(named: form["name"] ?? "")
                 return site.redirect(path, flash: l("{0} removed.", form["name"] ?? ""))

@@ -51,7 +51,8 @@ struct WebCostTests {
             let csv = String(buffer: try await ana.get("/consumption.csv?by=day").body)
             #expect(csv == pivot.stdout, "web:\n\(csv)\ncli:\n\(pivot.stdout)")
             let header = csv.split(separator: "\n").first.map { Set($0.split(separator: ",").map(String.init)) }
-            #expect(header == ["start", WebSite.shared, WebSite.anaOnly, "total"] && csv.contains("\ntotal,"), "\(csv)")
+            #expect(
+                header == ["start", WebSite.shared, WebSite.anaOnly, "total"] && csv.contains("\ntotal,"), "\(csv)")
         }
     }
 

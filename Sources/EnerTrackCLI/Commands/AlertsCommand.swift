@@ -15,9 +15,103 @@ struct AlertsCommand: AsyncParsableCommand {
             'alerts run' (cron, every minute) fires a rule when the meter's mean power over the \
             last 15 minutes exceeds the threshold and sends its user one Telegram message; while \
             it stays above, again only after the cooldown; once it drops below 90% of the \
-            threshold, one "resolved" message.
+            threshold, one "resolved" message. A budget (alerts budget) sends one message a month \
+            when the month's projected cost crosses it.
             """,
-        subcommands: [Set.self, Clear.self, List.self, Run.self])
+        subcommands: [Set.self, Clear.self, List.self, Budget.self, Run.self])
+
+    struct Budget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A monthly cost budget for a user (all their meters, or one): set, clear or show.",
+            discussion: """
+                'alerts run' sends the user one Telegram message in a month when the month's \
+                projected cost crosses the budget: the cost so far plus the mean daily cost of the \
+                last 7 days times the days left (the dashboard's projection). The meters are priced \
+                with their tariff (tariff assign); changing a budget lets it notify again this \
+                month. Without --monthly or --clear it shows the user's budgets with this month's \
+                figures.
+
+                Examples:
+                  enertrack alerts budget ana --monthly 60
+                  enertrack alerts budget ana ESP32_COCINA --monthly 25.50
+                  enertrack alerts budget ana --clear
+                  enertrack alerts budget ana --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Username or email.") var username: String
+        @Argument(help: "ESP id of one meter (default: all the user's meters).") var espID: String?
+        @Option(help: ArgumentHelp("Budget per month, in the tariff's currency.", valueName: "AMOUNT"))
+        var monthly: String?
+        @Flag(help: "Remove the budget.") var clear = false
+        @OptionGroup var output: OutputOptions
+
+        var amount: Decimal? {
+            monthly.flatMap {
+                Decimal(string: $0.replacingOccurrences(of: ",", with: "."), locale: Locale(identifier: "en_US_POSIX"))
+            }
+        }
+
+        func validate() throws {
+            if clear, monthly != nil { throw ValidationError("give --monthly or --clear, not both") }
+            if let monthly {
+                guard let amount, amount > 0, amount <= BudgetRule.maxMonthly,
+                    monthly.allSatisfy({ $0.isNumber || $0 == "." || $0 == "," })
+                else {
+                    throw ValidationError(
+                        "--monthly '\(monthly)' must be an amount above 0 (at most \(BudgetRule.maxMonthly))")
+                }
+            }
+        }
+
+        func run() async throws {
+            let configuration = try global.configuration()
+            let directory = try Stores.directory(configuration)
+            let user = try await directory.existingUser(named: username)
+            var nodeID: Int64?
+            if let espID {
+                let (_, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
+                nodeID = node.id
+            }
+            let scope = espID.map { "on \($0)" } ?? "on all meters"
+            if let amount {
+                try await directory.setBudget(
+                    userID: user.id, nodeID: nodeID, monthly: amount, now: Date().milliseconds)
+                Print.err("budget of '\(user.username)' \(scope): \(amount) a month\n")
+                return
+            }
+            if clear {
+                let removed = try await directory.clearBudget(userID: user.id, nodeID: nodeID)
+                Print.err(
+                    removed
+                        ? "budget of '\(user.username)' \(scope) removed\n"
+                        : "'\(user.username)' had no budget \(scope)\n")
+                return
+            }
+            let series = try Stores.series(configuration)
+            var records: [Record] = []
+            for rule in try await directory.budgetRules(userID: user.id) where espID == nil || rule.nodeID == nodeID {
+                let espIDs =
+                    if let espID = rule.espID { [espID] } else {
+                        try await directory.assignments(AssignmentFilter(username: user.username)).filter(\.isActive)
+                            .map(\.espID)
+                    }
+                let outlook = try await CostOutlook.month(
+                    directory: directory, series: series, espIDs: espIDs, user: user.username,
+                    timeZone: configuration.timeZone)
+                records.append(
+                    Record([
+                        "username": .text(rule.username), "esp_id": .text(rule.espID),
+                        "monthly": .number(rule.monthly.double, decimals: 2),
+                        "month": .text(outlook?.month), "so_far": .number(outlook?.soFar.double, decimals: 2),
+                        "projected": .number(outlook?.projected.double, decimals: 2),
+                        "currency": .text(outlook?.currency), "notified_month": .text(rule.notifiedMonth),
+                    ]))
+            }
+            Print.records(
+                records, json: output.json, configuration: configuration, empty: "no budgets for \(user.username)")
+        }
+    }
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -185,16 +279,28 @@ struct AlertsCommand: AsyncParsableCommand {
                     "delivery": .text(evaluation.delivery.rawValue),
                 ])
             }
+            let budgets = report.budgets.map { evaluation in
+                Record([
+                    "username": .text(evaluation.rule.username), "esp_id": .text(evaluation.rule.espID),
+                    "monthly": .number(evaluation.rule.monthly.double, decimals: 2),
+                    "projected": .number(evaluation.outlook?.projected.double, decimals: 2),
+                    "so_far": .number(evaluation.outlook?.soFar.double, decimals: 2),
+                    "action": .text(evaluation.exceeded ? "exceeded" : "none"),
+                    "delivery": .text(evaluation.delivery.rawValue),
+                ])
+            }
             let renderer = RecordRenderer(timeZone: configuration.timeZone)
             if json {
                 Print.out(
                     JSONValue.object([
                         "dry_run": .bool(dryRun), "rules": .array(records.map(renderer.jsonObject)),
+                        "budgets": .array(budgets.map(renderer.jsonObject)),
                         "sent": .int(Int64(report.sent)), "pending": .int(Int64(report.pending)),
                         "delivery_error": report.deliveryError.map(JSONValue.string) ?? .null,
                     ]).rendered() + "\n")
             } else {
                 Print.out(renderer.table(records, empty: "no alert rules"))
+                if !budgets.isEmpty { Print.out(renderer.table(budgets, empty: "")) }
                 Print.out(
                     "sent \(report.sent), pending \(report.pending)\(dryRun ? " (dry run: nothing sent or changed)" : "")\n"
                 )

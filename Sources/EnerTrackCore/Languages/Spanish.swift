@@ -4,6 +4,42 @@
 /// `{0}`, `{1}`… stand for the same values as in English, in whatever order Spanish needs.
 enum Spanish {
     static let texts: [String: String] = [
+        "No tariff is assigned to your meters yet: ask your administrator.":
+            "Tus medidores aún no tienen tarifa: pídesela a tu administrador.",
+        "💶 <b>{0}</b>: this month's projected cost is {1}, above your budget of {2} ({3} so far).":
+            "💶 <b>{0}</b>: el coste previsto de este mes es {1}, por encima de tu presupuesto de {2} (llevas {3}).",
+        "💶 This month's projected cost is {0}, above your budget of {1} ({2} so far).":
+            "💶 El coste previsto de este mes es {0}, por encima de tu presupuesto de {1} (llevas {2}).",
+        "💶 {0}: {1} so far this month, {2} projected; {3} today.":
+            "💶 {0}: {1} en lo que va de mes, {2} previstos; {3} hoy.",
+        "Cost": "Coste",
+        "Cost by tariff period": "Coste por periodo tarifario",
+        "No readings in this range.": "No hay lecturas en este intervalo.",
+        "meters without a tariff are not priced": "los medidores sin tarifa no se valoran",
+        "Tariffs": "Tarifas",
+        "Cost today": "Coste hoy",
+        "This month so far / projected": "Este mes hasta hoy / previsto",
+        "'{0}' is not a date from 2000 to 2199.": "'{0}' no es una fecha entre 2000 y 2199.",
+        "A meter's own tariff wins over its user's; each applies from its day until the next.":
+            "La tarifa propia de un medidor prevalece sobre la de su usuario; cada una rige desde su día hasta la siguiente.",
+        "Assigned to": "Asignada a",
+        "Assignment removed.": "Asignación eliminada.",
+        "Choose a meter or a user.": "Elige un medidor o un usuario.",
+        "Import": "Importar",
+        "Import a tariff": "Importar una tarifa",
+        "No such assignment.": "No existe esa asignación.",
+        "No tariffs yet: import one below.": "Aún no hay tarifas: importa una abajo.",
+        "Tariff": "Tarifa",
+        "Tariff {0} added.": "Tarifa {0} añadida.",
+        "Tariff {0} applies from {1}.": "La tarifa {0} rige desde el {1}.",
+        "Tariff {0} replaced.": "Tarifa {0} reemplazada.",
+        "The TOML format of examples/tariff-2.0TD.toml; a tariff of the same name is replaced.":
+            "El formato TOML de examples/tariff-2.0TD.toml; una tarifa con el mismo nombre se reemplaza.",
+        "Versions": "Versiones",
+        "Who": "Quién",
+        "price series": "serie de precios",
+        "the tariff": "la tarifa",
+        "user": "usuario",
         " ⚠️ exceeded": " ⚠️ superado",
         "'{0}' is not an email address": "'{0}' no es una dirección de correo",
         "'{0}' may hold only letters, digits, '.', '_', '-' and '@'":
@@ -73,8 +109,8 @@ enum Spanish {
         "Light or dark theme": "Tema claro u oscuro",
         "Link Telegram": "Vincular Telegram",
         "Link your account to get alerts on Telegram.": "Vincula tu cuenta para recibir las alertas en Telegram.",
-        "Linked as <b>{0}</b>.\n/status: current power, mean and threshold of each meter\n/nodes: your meters and their status\n/unlink: unlink this chat":
-            "Vinculado como <b>{0}</b>.\n/status: potencia actual, media y umbral de cada medidor\n/nodes: tus medidores y su estado\n/unlink: desvincular este chat",
+        "Linked as <b>{0}</b>.\n/status: current power, mean and threshold of each meter\n/nodes: your meters and their status\n/cost: this month's cost so far and projected\n/unlink: unlink this chat":
+            "Vinculado como <b>{0}</b>.\n/status: potencia actual, media y umbral de cada medidor\n/nodes: tus medidores y su estado\n/cost: el coste de este mes hasta hoy y el previsto\n/unlink: desvincular este chat",
         "Location": "Ubicación",
         "location": "ubicación",
         "Log in": "Entrar",

@@ -51,3 +51,51 @@ public protocol TariffStore: Sendable {
     func prices(tariff: String, from: Int64, to: Int64) async throws -> [PricePoint]
     func priceSpan(tariff: String) async throws -> PriceSpan?
 }
+
+/// A monthly budget: a message when the month's projected cost crosses it, once per month.
+public struct BudgetRule: Sendable, Equatable {
+    public var id: Int64
+    public var userID: Int64
+    public var username: String
+    /// Nil: all the user's meters.
+    public var nodeID: Int64?
+    public var espID: String?
+    public var monthly: Decimal
+    /// The month (`YYYY-MM`) the rule last sent its message.
+    public var notifiedMonth: String?
+    public var chatID: Int64?
+    public var language: Language?
+
+    public init(
+        id: Int64, userID: Int64, username: String, nodeID: Int64?, espID: String?, monthly: Decimal,
+        notifiedMonth: String?, chatID: Int64?, language: Language?
+    ) {
+        self.id = id
+        self.userID = userID
+        self.username = username
+        self.nodeID = nodeID
+        self.espID = espID
+        self.monthly = monthly
+        self.notifiedMonth = notifiedMonth
+        self.chatID = chatID
+        self.language = language
+    }
+
+    /// The largest budget accepted (a typo guard, not a policy).
+    public static let maxMonthly: Decimal = 1_000_000
+}
+
+/// Budget rules and their once-a-month state, kept by the directory store.
+public protocol BudgetStore: Sendable {
+    /// Sets (or changes) a user's budget for one meter or all; the rule may notify again this month.
+    func setBudget(userID: Int64, nodeID: Int64?, monthly: Decimal, now: Int64) async throws
+    @discardableResult
+    func clearBudget(userID: Int64, nodeID: Int64?) async throws -> Bool
+    /// Rules of active users (a meter's rule only while it is actively assigned to them).
+    func budgetRules(userID: Int64?) async throws -> [BudgetRule]
+    /// Marks the rule notified for `month` and queues `text`, at once; false when another run
+    /// marked it first (then nothing is queued).
+    func budgetNotified(rule: BudgetRule, month: String, text: String?, now: Int64) async throws -> (
+        changed: Bool, queued: Int64?
+    )
+}

@@ -422,7 +422,8 @@ public struct CostOutlook: Sendable, Equatable {
         guard !espIDs.isEmpty else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        guard let month = calendar.dateInterval(of: .month, for: now), let day = calendar.dateInterval(of: .day, for: now)
+        guard let month = calendar.dateInterval(of: .month, for: now),
+            let day = calendar.dateInterval(of: .day, for: now)
         else { return nil }
         let meters = try await CostReport.meters(directory: directory, espIDs: espIDs, user: user)
         let book = try await TariffBook.load(directory)
