@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "EnerTrackKit",
             dependencies: [
-                "EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux",
+                "EnerTrackCore", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux", "EnerTrackRuntime",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
@@ -124,7 +124,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"], swiftSettings: strict),
+        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI", "EnerTrackKit"], swiftSettings: strict),
         .testTarget(
             name: "EnerTrackTests",
             dependencies: [

@@ -1,5 +1,6 @@
 // libFuzzer harnesses for the parsers that read outside input: MQTT payloads and topics, import
-// files (CSV, line protocol), env files, and time arguments (TimeArgument, ISO 8601).
+// files (CSV, line protocol), env files, time arguments (TimeArgument, ISO 8601), dynamic price
+// files, and tariff definitions (as the plain values the TOML parser hands over, with bills).
 //
 // Built by `scripts/fuzz` with `swiftc -sanitize=fuzzer,address` together with the sources of
 // EnerTrackCore (as one module, so internal helpers are reachable). One binary holds every
@@ -10,7 +11,7 @@ import Foundation
 enum FuzzTarget: String, CaseIterable {
     case payload, topic, csv
     case lineProtocol = "line-protocol"
-    case envfile, time
+    case envfile, time, prices, tariff
 }
 
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.payload
@@ -39,6 +40,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .lineProtocol: fuzzImport(bytes, format: .lineProtocol)
     case .envfile: fuzzEnvFile(bytes)
     case .time: fuzzTime(bytes)
+    case .prices: fuzzPrices(bytes)
+    case .tariff: fuzzTariff(bytes)
     }
     return 0
 }
@@ -134,5 +137,70 @@ func fuzzTime(_ bytes: UnsafeRawBufferPointer) {
         }
         _ = ReadingRules.time(fromText: text)
         _ = try? TimeArgument.durationMS(text, flag: "--window")
+    }
+}
+
+/// A price file: every stored price is finite and in range, one step, times strictly ascending.
+func fuzzPrices(_ bytes: UnsafeRawBufferPointer) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    for perMWh in [false, true] {
+        guard let points = try? PriceSeries.parse(text, timeZone: fuzzZone, perMWh: perMWh) else { continue }
+        precondition(!points.isEmpty, "an empty price series")
+        for (a, b) in zip(points, points.dropFirst()) { precondition(a.time < b.time, "prices out of order") }
+        for point in points {
+            precondition(point.price.isFinite && abs(point.price) <= PriceSeries.maxPrice, "price \(point.price)")
+            precondition(point.duration == 3_600_000 || point.duration == 900_000, "step \(point.duration)")
+            precondition(point.time % EnergyBuckets.bucket == 0, "price off the quarter hour")
+        }
+    }
+}
+
+/// JSON as a parsed tariff file (objects are tables; strings of dates are dates): a tariff that
+/// is accepted writes back as text, and prices a DST week of readings without trapping, each
+/// bill's total the sum of its lines.
+func fuzzTariff(_ bytes: UnsafeRawBufferPointer) {
+    guard let json = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
+        let root = json as? [String: Any]
+    else { return }
+    func value(_ any: Any, depth: Int) -> DocumentValue {
+        guard depth < 32 else { return .other("deep") }
+        switch any {
+        case let table as [String: Any]: return .table(table.mapValues { value($0, depth: depth + 1) })
+        case let array as [Any]: return .array(array.map { value($0, depth: depth + 1) })
+        case let text as String:
+            if text.hasPrefix("d:"), let day = CalendarDay(checking: String(text.dropFirst(2))) { return .date(day) }
+            return .string(text)
+        case let flag as Bool where "\(type(of: any))".contains("Bool"):
+            return .bool(flag)
+        case let number as NSNumber:
+            if let integer = Int(exactly: number.doubleValue), !"\(number)".contains(".") { return .integer(integer) }
+            return .number(number.doubleValue)
+        default: return .other("null")
+        }
+    }
+    let document = root.mapValues { value($0, depth: 0) }
+    guard let tariff = try? Tariff(document: document) else { return }
+    precondition(!tariff.versions.isEmpty, "a tariff without versions")
+    for (a, b) in zip(tariff.versions, tariff.versions.dropFirst()) {
+        precondition(a.from < b.from, "versions unordered")
+    }
+    _ = tariff.toml
+    let timeline = TariffTimeline(assignments: [(CalendarDay(year: 2026, month: 1, day: 1), tariff)])
+    let from: Int64 = 1_792_274_400_000  // 2026-10-19T00:00:00+02:00, a week with the autumn DST change
+    let to = from + 8 * 86_400_000
+    guard let schedule = try? CostSchedule(timeline: timeline, from: from, to: to, timeZone: fuzzZone) else { return }
+    var energy: [BucketEnergy] = []
+    var bucket = from
+    while bucket < to {
+        energy.append(BucketEnergy(bucket: bucket, kwh: Double(bucket / EnergyBuckets.bucket % 7) * 0.05))
+        bucket += EnergyBuckets.bucket
+    }
+    let rows = [from..<(from + 86_400_000), (from + 86_400_000)..<to]
+    for var usage in schedule.usage(rows: rows, energy: energy) {
+        usage.exported = usage.kwh.map { $0 / 3 }
+        let bill = schedule.bill(usage)
+        let sum = bill.lines.reduce(Decimal(0)) { $0 + $1.amount }
+        precondition(sum == bill.total, "a total that is not the sum of its lines")
+        for line in bill.lines { precondition(line.amount == line.amount.rounded(2), "a line not rounded to the cent") }
     }
 }

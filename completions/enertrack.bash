@@ -893,7 +893,7 @@ _enertrack_report() {
 
 _enertrack_report_consumption() {
     repeating_flags=()
-    non_repeating_flags=(--total --json --version -h --help)
+    non_repeating_flags=(--total --pivot --json --version -h --help)
     repeating_options=(--node)
     non_repeating_options=(--config --data-dir --by --user --from --to --tz --format)
     __enertrack_offer_flags_options 0
@@ -1067,13 +1067,13 @@ _enertrack_alerts() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    set|clear|list|run)
+    set|clear|list|budget|run)
         # Offer subcommand argument completions
         "_enertrack_alerts_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'set clear list run' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'set clear list budget run' -- "${cur}"))
         ;;
     esac
 }
@@ -1133,6 +1133,27 @@ _enertrack_alerts_list() {
         return
         ;;
     '--user')
+        return
+        ;;
+    esac
+}
+
+_enertrack_alerts_budget() {
+    repeating_flags=()
+    non_repeating_flags=(--clear --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --monthly)
+    __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--monthly')
         return
         ;;
     esac

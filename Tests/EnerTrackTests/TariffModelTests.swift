@@ -118,11 +118,36 @@ struct TariffModelTests {
             ("[[]]", "line 1"),
             ("[ ]", "line 1"),
             ("name = \"t\"\u{0}", "NUL"),
+            (
+                "name = \"t\"\ncurrency = \"EUR\"\nx = [1, 2 × 3]",
+                "line 3: non-ASCII characters may only be in strings and comments"
+            ),
+            ("name = é", "line 1: non-ASCII"),
         ]
         for (text, expected) in cases {
             let message = Self.error(text)
             #expect(message.contains(expected), "\(expected) ← \(message)")
         }
+    }
+
+    @Test("the screen lets non-ASCII text through in strings and comments, headers with names")
+    func screen() throws {
+        let text = #"""
+            # Tarifa de la escuela: “punta” × 2 €
+            name = "t"   # nombre único
+            currency = "EUR"
+            note = """
+            [[ línea ]] dentro de un texto"""
+            other = '''
+            é'''
+            [[version]]
+            from = 2026-01-01
+            periods = "flat"
+            energy = { flat = 0.1 }
+            """#
+        #expect(TariffFile.screen(text) == nil)
+        #expect(TariffFile.screen(#"a = "\"" é"#)?.line == 1, "an escaped quote does not end the string")
+        #expect(TariffFile.screen("a = 'x' é")?.line == 1)
     }
 
     @Test("the 2.0TD preset, holidays and DST: every bucket of a DST week in its period")
@@ -285,6 +310,52 @@ struct TariffModelTests {
             } catch {
                 #expect(error.description.contains(expected), "\(expected) ← \(error.description)")
             }
+        }
+    }
+}
+
+/// Files from outside are parsed by a child enertrack: a file the TOML parser aborts on ends the
+/// child, with a clear message and exit 65, never the command or `serve`.
+@Suite("tariff import: the parser in a child process")
+struct TariffImportIsolationTests {
+    @Test("a file toml++ aborts on: exit 65 with a message, nothing stored; the web admin page survives it")
+    func parserAbort() async throws {
+        let fixture = packageRoot.appendingPathComponent("Tests/EnerTrackTests/Fixtures/tariff-parser-abort.toml").path
+        let site = try await WebSite()
+        let imported = await site.harness.run(["tariff", "import", fixture])
+        #expect(
+            imported.status == 65 && imported.stderr.contains("the TOML parser stopped on this file"),
+            "\(imported.stderr)")
+        #expect(try await site.harness.run(["tariff", "list", "--json"]).objects().isEmpty, "nothing stored")
+        let text = try String(contentsOfFile: fixture, encoding: .utf8)
+        try await site.test { client async throws in
+            let root = Browser(client)
+            #expect(try await root.login("root").status == .seeOther)
+            let posted = try await root.submit(
+                from: "/admin/tariffs", to: "/admin/tariffs", ["action": "import", "definition": text])
+            #expect(posted.status == .seeOther)
+            let page = String(buffer: try await root.get("/admin/tariffs").body)
+            #expect(page.contains("the TOML parser stopped"), "the refusal is the page's flash")
+            let good = try String(
+                contentsOfFile: packageRoot.appendingPathComponent("examples/tariff-2.0TD.toml").path, encoding: .utf8)
+            #expect(
+                try await root.submit(
+                    from: "/admin/tariffs", to: "/admin/tariffs", ["action": "import", "definition": good]
+                ).status == .seeOther)
+            #expect(String(buffer: try await root.get("/admin/tariffs").body).contains("hogar"))
+            #expect(
+                try await root.submit(
+                    from: "/admin/tariffs", to: "/admin/tariffs",
+                    ["action": "assign", "target": "node:\(WebSite.anaOnly)", "tariff": "hogar", "from": "2026-01-01"]
+                ).status == .seeOther)
+            #expect(
+                String(buffer: try await root.get("/admin/tariffs").body).contains("\(WebSite.anaOnly) (2026-01-01)"))
+            let export = try await root.get("/admin/tariffs/hogar")
+            #expect(String(buffer: export.body).hasPrefix("name = \"hogar\""))
+            #expect(try await root.get("/admin/tariffs/..%2Fetc").status == .notFound)
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            #expect(try await ana.get("/admin/tariffs").status == .forbidden)
         }
     }
 }

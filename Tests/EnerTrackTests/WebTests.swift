@@ -29,6 +29,7 @@ struct WebTests {
         ("/telegram", [303, 200, 200, 200]),
         ("/profile", [303, 200, 200, 200]),
         ("/admin/users", [303, 403, 403, 200]),
+        ("/admin/tariffs", [303, 403, 403, 200]),
         ("/admin/nodes", [303, 403, 403, 200]),
         ("/admin/assignments", [303, 403, 403, 200]),
         ("/register", [404, 404, 404, 404]),

@@ -21,7 +21,7 @@ struct TariffCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Import.self, List.self, Show.self, Export.self, Assign.self, Unassign.self, Assignments.self,
-            Remove.self, Prices.self,
+            Remove.self, Prices.self, CheckSyntax.self,
         ])
 
     static func admin(_ global: GlobalOptions) throws -> (TariffAdmin, Configuration) {
@@ -94,6 +94,28 @@ struct TariffCommand: AsyncParsableCommand {
                 Print.out(
                     "\(verb) tariff \(tariff.name) (\(tariff.currency), \(tariff.versions.count) version(s) from \(tariff.versions[0].from))\n"
                 )
+            }
+        }
+    }
+
+    /// The child that parses an untrusted file (`TariffFile.parseUntrusted`): text on standard
+    /// input, the plain values as JSON on standard output, or the error and exit 65.
+    struct CheckSyntax: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-syntax", abstract: "Parse a tariff file's TOML (used by tariff import).",
+            shouldDisplay: false)
+
+        @Option(help: "The file's name, for messages.") var source = "the tariff file"
+
+        func run() async throws {
+            let data = FileHandle.standardInput.readData(ofLength: TariffFile.maxBytes + 1)
+            do {
+                let values = try TariffFile.syntax(String(decoding: data, as: UTF8.self), source: source)
+                let encoder = JSONEncoder()
+                Print.out(String(decoding: try encoder.encode(values), as: UTF8.self))
+            } catch let error as TariffError {
+                Print.out(error.description + "\n")
+                throw ExitCode(65)
             }
         }
     }

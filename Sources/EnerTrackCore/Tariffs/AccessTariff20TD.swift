@@ -1,7 +1,7 @@
 import Foundation
 
 /// A day of the year on the wall calendar.
-public struct CalendarDay: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct CalendarDay: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public var year: Int
     public var month: Int
     public var day: Int

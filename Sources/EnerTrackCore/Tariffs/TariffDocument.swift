@@ -3,7 +3,7 @@ import Foundation
 /// A parsed tariff file as plain values: what a TOML parser (TOMLKit, in EnerTrackKit) hands
 /// over. Turning it into a `Tariff` checks every key here, without I/O, so the rules are tested
 /// (and fuzzed) apart from the parser.
-public indirect enum DocumentValue: Sendable, Equatable {
+public indirect enum DocumentValue: Sendable, Equatable, Codable {
     case table([String: DocumentValue])
     case array([DocumentValue])
     case string(String)

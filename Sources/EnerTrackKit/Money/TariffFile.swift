@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 import TOMLKit
 
@@ -10,23 +11,79 @@ public enum TariffFile {
 
     /// Parses a tariff file's text; syntax errors name the line and column, content errors the key.
     public static func parse(_ text: String, source: String = "the tariff file") throws(TariffError) -> Tariff {
+        let values = try syntax(text, source: source)
+        do {
+            return try Tariff(document: values)
+        } catch {
+            throw TariffError("\(source): \(error.description)")
+        }
+    }
+
+    /// The executable that parses untrusted files in a child process (`enertrack tariff
+    /// check-syntax`): set by the `enertrack` binary at start; nil parses in this process.
+    nonisolated(unsafe) public static var parserExecutable: String?
+
+    /// The plain values of a file's text, or the error naming its line: what the child prints.
+    public static func syntax(_ text: String, source: String) throws(TariffError) -> [String: DocumentValue] {
         guard text.utf8.count <= maxBytes else { throw TariffError("\(source) is over \(maxBytes / 1024) KiB") }
         guard !text.utf8.contains(0) else { throw TariffError("\(source) contains a NUL byte: not a text file") }
-        if let line = malformedHeader(text) {
-            throw TariffError(
-                "\(source): line \(line): a table header needs a name, like [[version]] or [[version.period]]")
-        }
-        let table: TOMLTable
+        if let (line, problem) = screen(text) { throw TariffError("\(source): line \(line): \(problem)") }
         do {
-            table = try TOMLTable(string: text)
+            return document(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
             throw TariffError(
                 "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
         } catch {
             throw TariffError("\(source): \(error)")
         }
+    }
+
+    /// Parses text from outside (a file to import, a form) in a child process: toml++ asserts
+    /// on some malformed input it does not report (see `screen`), and an abort there must end
+    /// the child, never `serve`. The child has 10 s; its answer is the plain values as JSON.
+    public static func parseUntrusted(_ text: String, source: String) async throws -> Tariff {
+        guard let executable = parserExecutable else { return try parse(text, source: source) }
+        let document = try await Blocking.run { () throws -> [String: DocumentValue] in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["tariff", "check-syntax", "--source", source]
+            process.environment = ["PATH": "/usr/bin:/bin", "ENERTRACK_CONFIG": "/dev/null"]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch {
+                throw TariffError("cannot start the tariff parser \(executable): \(error)", status: .software)
+            }
+            let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: timer)
+            defer { timer.cancel() }
+            let writer = Thread {
+                input.fileHandleForWriting.write(Data(text.utf8))
+                try? input.fileHandleForWriting.close()
+            }
+            writer.start()
+            let answer = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationReason == .exit else {
+                throw TariffError(
+                    "\(source): the TOML parser stopped on this file (signal \(process.terminationStatus)) without saying where: it is malformed; check the syntax of what changed last"
+                )
+            }
+            if process.terminationStatus != 0 {
+                let message = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw TariffError(message.isEmpty ? "\(source): the TOML parser failed" : message)
+            }
+            do {
+                return try JSONDecoder().decode([String: DocumentValue].self, from: answer)
+            } catch {
+                throw TariffError(
+                    "\(source): the TOML parser answered what cannot be read: \(error)", status: .software)
+            }
+        }
         do {
-            return try Tariff(document: document(table))
+            return try Tariff(document: document)
         } catch {
             throw TariffError("\(source): \(error.description)")
         }
@@ -37,30 +94,89 @@ public enum TariffFile {
         try parse(try FileInput.text(path: path, maxBytes: maxBytes, what: "tariff file"), source: path)
     }
 
-    /// The first line whose table header has no key after its brackets (`[[[`, `[[=`, `[ ]`).
-    /// toml++ 3.4 asserts on these instead of reporting them (a precondition of `parse_key`,
-    /// marzer/tomlplusplus#301; in a release build an assumption, so undefined behaviour):
-    /// they are refused before the parser sees them.
-    static func malformedHeader(_ text: String) -> Int? {
+    /// What toml++ 3.4 (inside TOMLKit 0.6) must not see, with the line it is on: it checks
+    /// these with assertions that a release build turns into assumptions, so they would be
+    /// undefined behaviour rather than parse errors (found by fuzzing it, scripts/fuzz-toml):
+    /// - a table header with no key after its brackets (`[[[`, `[[=`, `[ ]`: a precondition of
+    ///   `parse_key`, marzer/tomlplusplus#301);
+    /// - a non-ASCII character outside strings and comments (`is_non_ascii_horizontal_whitespace`
+    ///   reaches `TOML_UNREACHABLE` for most of U+00A1…U+03F9, `×` and `é` among them).
+    /// Strings and comments are tracked (basic, literal and multi-line), so text in them is free.
+    static func screen(_ text: String) -> (line: Int, problem: String)? {
+        let bytes = Array(text.utf8)
+        enum State { case normal, comment, basic, literal, multiBasic, multiLiteral }
+        let (quote, apostrophe, backslash, newline) = (
+            UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\"), UInt8(ascii: "\n")
+        )
+        var state = State.normal
+        var line = 1
+        var lineStart = true
+        var index = 0
+        func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         func isKeyStart(_ byte: UInt8) -> Bool {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""),
-                UInt8(ascii: "'"):
-                true
-            default: false
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), quote, apostrophe:
+                return true
+            default: return false
             }
         }
-        var lineNumber = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var bytes = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            guard bytes.first == UInt8(ascii: "[") else { continue }
-            bytes = bytes.dropFirst().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            if bytes.first == UInt8(ascii: "[") {
-                bytes = bytes.dropFirst().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        /// After `[` (and a second `[`), blanks allowed, a key must start.
+        func headerHasKey(from start: Int) -> Bool {
+            var look = start + 1
+            while look < bytes.count, isBlank(bytes[look]) { look += 1 }
+            if look < bytes.count, bytes[look] == UInt8(ascii: "[") {
+                look += 1
+                while look < bytes.count, isBlank(bytes[look]) { look += 1 }
             }
-            guard let first = bytes.first, isKeyStart(first) else { return lineNumber }
+            return look < bytes.count && isKeyStart(bytes[look])
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == newline {
+                line += 1
+                if state == .comment || state == .basic || state == .literal { state = .normal }
+                lineStart = state == .normal
+                index += 1
+                continue
+            }
+            switch state {
+            case .normal:
+                if lineStart, !isBlank(byte) {
+                    lineStart = false
+                    if byte == UInt8(ascii: "["), !headerHasKey(from: index) {
+                        return (line, "a table header needs a name, like [[version]] or [[version.period]]")
+                    }
+                }
+                if byte >= 0x80 {
+                    return (line, "non-ASCII characters may only be in strings and comments")
+                } else if byte == UInt8(ascii: "#") {
+                    state = .comment
+                } else if byte == quote || byte == apostrophe {
+                    let triple = at(1) == byte && at(2) == byte
+                    state = byte == quote ? (triple ? .multiBasic : .basic) : (triple ? .multiLiteral : .literal)
+                    if triple { index += 2 }
+                }
+            case .comment: break
+            case .basic:
+                if byte == backslash {
+                    index += 1
+                } else if byte == quote {
+                    state = .normal
+                }
+            case .literal:
+                if byte == apostrophe { state = .normal }
+            case .multiBasic, .multiLiteral:
+                let closing = state == .multiBasic ? quote : apostrophe
+                if state == .multiBasic, byte == backslash, at(1) != newline {
+                    index += 1
+                } else if byte == closing, at(1) == closing, at(2) == closing {
+                    state = .normal
+                    index += 2
+                }
+            }
+            index += 1
         }
         return nil
     }

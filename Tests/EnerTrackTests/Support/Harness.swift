@@ -42,6 +42,10 @@ final class Harness: Sendable {
         environment.merge(extra) { _, new in new }
         self.environment = environment
         self.hasher = hasher
+        // Untrusted tariff files are parsed by a child enertrack, as the real binary does.
+        if let binary = ProcessInfo.processInfo.environment["ENERTRACK_BIN"] {
+            TariffFile.parserExecutable = binary
+        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dataDirectory) }
