@@ -28,6 +28,9 @@ public protocol SeriesStore: Sendable {
     /// The newest reading of each node that has any (only the quantities that newest row carries).
     func latest(nodes: [String]) async throws -> [String: Reading]
 
+    /// The time of each node's first reading (nodes without readings are absent).
+    func firstReadings(nodes: [String]) async throws -> [String: Int64]
+
     /// Mean power (W) per node over `from <= time < to`; nodes without power readings there are absent.
     func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double]
 
@@ -84,6 +87,16 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+
+    public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
+        var first: [String: Int64] = [:]
+        for node in nodes {
+            if let time = try await readings(node: node, from: nil, to: nil, limit: 1).first?.time {
+                first[node] = time
+            }
+        }
+        return first
+    }
     public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
         [BucketEnergy]]
     { [:] }

@@ -65,6 +65,8 @@ public final class InfluxSeriesStore: SeriesStore {
     let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let markClock = MarkClock()
     private let foundLayout = Mutex<InfluxLayout?>(nil)
+    /// Whether the hourly rollups cover everything the 15-minute ones do (nil: not asked yet).
+    let hourlyReady = Mutex<Bool?>(nil)
 
     public var limits: PowerLimits { settings.limits }
 
@@ -209,6 +211,21 @@ public final class InfluxSeriesStore: SeriesStore {
         return latest
     }
 
+    /// One query: the first point of each node's series.
+    public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
+        guard !nodes.isEmpty else { return [:] }
+        let layout = try await layout()
+        let query =
+            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time ASC LIMIT 1"
+        var first: [String: Int64] = [:]
+        for series in try await series(query) {
+            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first {
+                first[reading.node] = reading.time
+            }
+        }
+        return first
+    }
+
     public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
         guard !nodes.isEmpty else { return [:] }
         let layout = try await layout()
@@ -257,6 +274,10 @@ public final class InfluxSeriesStore: SeriesStore {
 
     func series(_ query: String) async throws -> [Series] {
         let data = try await influxQL(query)
+        if let (series, error) = InfluxAnswerReader.read(data) {
+            if let error { throw SeriesError.failed(store: location, reason: error) }
+            return series.map { Series(tags: $0.tags, columns: $0.columns, values: $0.values) }
+        }
         guard let answer = try? JSONDecoder().decode(InfluxAnswer.self, from: data) else {
             throw SeriesError.failed(
                 store: location, reason: "InfluxDB answered a query with something that is not InfluxQL JSON")

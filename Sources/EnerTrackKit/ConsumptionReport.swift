@@ -88,10 +88,10 @@ public struct ConsumptionReport: Sendable {
         let nowMS = now.milliseconds
         var rows: [Row] = []
         rows.reserveCapacity(nodes.count * periods.count)
+        // Periods in the future, and before a meter's first reading, are not listed.
+        let firstReadings = try await series.firstReadings(nodes: nodes)
         for node in nodes {
-            // Periods in the future, and before the meter's first reading, are not listed.
-            guard let firstReading = try await series.readings(node: node, from: nil, to: nil, limit: 1).first?.time
-            else { continue }
+            guard let firstReading = firstReadings[node] else { continue }
             var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)
             if energy == nil {
                 let from = first.start.milliseconds - 6 * 3_600_000

@@ -280,3 +280,40 @@ struct CostTests {
             ])
     }
 }
+
+extension CostTests {
+    /// InfluxDB keeps hourly rollups for cost reports once they are complete; a database whose
+    /// rollups predate them (no marker) is priced from the 15-minute points, the same to the cent,
+    /// until `db rollup --rebuild` completes them.
+    @Test("InfluxDB: hourly rollups and the 15-minute fallback give the same bill")
+    func hourlyRollups() async throws {
+        let readings = try Self.readingsCSV(node: "CASA", from: "2026-03-28T00:00", to: "2026-04-04T00:00") { hour in
+            hour == 21 ? 3 : 1
+        }
+        let harness = try await Self.prepared(.influx, tariff: Self.es20TD, node: "CASA", readings: readings)
+        let arguments = ["--from", "2026-03-28", "--to", "2026-04-04"]
+        let hourly = try await Self.bill(harness, arguments)
+        let url = try #require(harness.environment["INFLUX_URL"])
+        let database = try #require(harness.environment["INFLUX_DB"])
+        func influx(_ query: String) throws -> String {
+            try shell(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-XPOST", "-G", url + "/query", "--data-urlencode", "db=" + database, "--data-urlencode",
+                    "q=" + query,
+                ])
+        }
+        #expect(try influx("SELECT count(kwh) FROM energy_rollup_h").contains("168"), "7 days × 24 hours − 1 (DST) + 1")
+        _ = try influx("DROP MEASUREMENT energy_rollup_meta")
+        _ = try influx("DROP MEASUREMENT energy_rollup_h")
+        let fallback = try await Self.bill(harness, arguments)
+        #expect(
+            fallback["total"] as? Double == hourly["total"] as? Double && Self.amounts(fallback) == Self.amounts(hourly)
+        )
+        #expect(await harness.run(["db", "rollup", "--rebuild"]).status == 0)
+        #expect(try influx("SELECT * FROM energy_rollup_meta").contains("hourly"))
+        let rebuilt = try await Self.bill(harness, arguments)
+        #expect(
+            Self.amounts(rebuilt) == Self.amounts(hourly) && rebuilt["total"] as? Double == hourly["total"] as? Double)
+    }
+}

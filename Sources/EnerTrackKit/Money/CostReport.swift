@@ -182,13 +182,13 @@ public struct CostReport: Sendable {
                 .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
         }
 
+        let firstReadings = try await series.firstReadings(nodes: espIDs)
         var bills: [(node: String, bill: Bill)] = []
         for (meter, timeline) in timelines {
             guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
             let usages = schedule.usage(rows: rows, energy: energy[meter.espID] ?? [])
             // Rows before the meter's first reading are not listed (a bill covers its range whole).
-            let firstReading =
-                try await series.readings(node: meter.espID, from: nil, to: nil, limit: 1).first?.time ?? Int64.max
+            let firstReading = firstReadings[meter.espID] ?? Int64.max
             for usage in usages where grouping == .bill || usage.range.upperBound > firstReading {
                 let bill = schedule.bill(usage)
                 if let missing = bill.missingPrice {
