@@ -33,7 +33,7 @@ public enum TariffSQL {
     }
 
     public static func remove(_ sql: any SQLTransaction, _ name: String) throws {
-        guard try named(sql, name) != nil else { throw TariffError("no tariff named '\(name)'", status: .noUser) }
+        guard try named(sql, name) != nil else { throw TariffError.unknown(name) }
         let users = try sql.rows("SELECT count(*) AS n FROM tariff_user_assignments WHERE tariff = ?", .text(name))
         let nodes = try sql.rows("SELECT count(*) AS n FROM tariff_node_assignments WHERE tariff = ?", .text(name))
         let count = (users.first?.int("n") ?? 0) + (nodes.first?.int("n") ?? 0)
@@ -48,8 +48,7 @@ public enum TariffSQL {
 
     public static func assign(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ assignment: TariffAssignment) throws {
         guard try named(sql, assignment.tariff) != nil else {
-            throw TariffError(
-                "no tariff named '\(assignment.tariff)' (tariff list; tariff import FILE)", status: .noUser)
+            throw TariffError.unknown(assignment.tariff)
         }
         let (table, column, key) = try target(sql, dialect, assignment.target)
         try sql.run(
@@ -106,7 +105,7 @@ public enum TariffSQL {
 
     public static func replacePrices(_ sql: any SQLTransaction, tariff: String, _ points: [PricePoint]) throws -> Int {
         guard try named(sql, tariff) != nil else {
-            throw TariffError("no tariff named '\(tariff)' (tariff list; tariff import FILE)", status: .noUser)
+            throw TariffError.unknown(tariff)
         }
         guard let first = points.first, let last = points.last else { return 0 }
         try sql.run(

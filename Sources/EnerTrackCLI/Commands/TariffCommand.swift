@@ -199,7 +199,7 @@ struct TariffCommand: AsyncParsableCommand {
         func run() async throws {
             let (admin, _) = try TariffCommand.admin(global)
             guard let stored = try await admin.store.storedTariff(named: name) else {
-                throw TariffError("no tariff named '\(name)' (tariff list shows them)", status: .noUser)
+                throw TariffError.unknown(name)
             }
             Print.out(stored.definition)
         }

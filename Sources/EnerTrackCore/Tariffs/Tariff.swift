@@ -219,4 +219,9 @@ public struct TariffError: ExitStatusError, Equatable {
         self.exitStatus = status
         self.description = description
     }
+
+    /// A name no stored tariff has (exit 67, as an unknown user or meter).
+    public static func unknown(_ name: String) -> TariffError {
+        TariffError("no tariff named '\(name)' (tariff list shows them; tariff import FILE adds one)", status: .noUser)
+    }
 }

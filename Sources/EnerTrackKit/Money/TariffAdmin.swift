@@ -32,7 +32,7 @@ public struct TariffAdmin: Sendable {
 
     public func tariff(named name: String) async throws -> Tariff {
         guard let stored = try await store.storedTariff(named: name) else {
-            throw TariffError("no tariff named '\(name)' (tariff list shows them)", status: .noUser)
+            throw TariffError.unknown(name)
         }
         return try TariffFile.parse(stored.definition, source: "stored tariff \(name)")
     }
