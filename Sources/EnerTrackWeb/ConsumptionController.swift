@@ -81,6 +81,23 @@ extension ConsumptionController {
             costError = error.description
         }
         let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
+        // The viewer's tariffs today, by meter: name and energy prices.
+        let book = try await TariffBook.load(directory)
+        let today = CalendarDay.today(timeZone: site.options.timeZone)
+        var tariffLines: [String] = []
+        for node in query.nodes {
+            guard let timeline = book.timeline(node: node, users: [viewer.user.username]),
+                let index = timeline.segment(on: today)
+            else { continue }
+            let segment = timeline.segments[index]
+            let prices: String =
+                switch segment.version.energy {
+                case .series: l("price series")
+                case .periods(let table):
+                    segment.version.periods.names.map { "\($0) \(table[$0] ?? 0)" }.joined(separator: " · ")
+                }
+            tariffLines.append("\(labels[node] ?? node): \(segment.tariff) (\(prices) \(segment.currency)/kWh)")
+        }
         let pivot = report.pivot
         let incomplete = Set(report.rows.filter { !$0.complete }.map(\.start))
         let meters = report.nodes
@@ -179,6 +196,7 @@ extension ConsumptionController {
                 <a class="btn btn-outline-secondary" href="/consumption.csv\(queryString)">CSV</a></div>
             </form>
             <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong>\(summary)</p>
+            \(HTML.when(!tariffLines.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffLines.joined(separator: "; "))</p>"))
             \(pivot.isEmpty ? "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>" as HTML : """
             <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
             \(HTML.when(cost != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))

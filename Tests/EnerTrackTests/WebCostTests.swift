@@ -43,6 +43,9 @@ struct WebCostTests {
             #expect(rows == 2, "one period row and the total row:\n\(page)")
             #expect(page.contains("data-stacked") && page.contains("Cocina"), "stacked by meter, named")
             #expect(page.contains("cost-chart") && page.contains("€"), "cost beside kWh")
+            #expect(
+                page.contains("id=\"tariffs\"") && page.contains("plana (flat 0.25 EUR/kWh)"),
+                "the user sees their tariff")
             // By hour (the last 24 hours by default): no hour after the current one.
             let hourly = String(buffer: try await ana.get("/consumption?by=hour").body)
             let hours = hourly.components(separatedBy: "<tr>").count - 2

@@ -4,6 +4,7 @@
 /// `{0}`, `{1}`… stand for the same values as in English, in whatever order Spanish needs.
 enum Spanish {
     static let texts: [String: String] = [
+        "Your tariff": "Tu tarifa",
         "No tariff is assigned to your meters yet: ask your administrator.":
             "Tus medidores aún no tienen tarifa: pídesela a tu administrador.",
         "💶 <b>{0}</b>: this month's projected cost is {1}, above your budget of {2} ({3} so far).":
