@@ -262,6 +262,10 @@ struct CostTests {
         #expect(Self.amounts(bill) == ["Energy flat": 3.78], "\(bill)")
         let lines = try #require(bill["lines"] as? [[String: Any]])
         #expect(lines.first?["quantity"] as? Double == 28 && bill["total"] as? Double == 3.78)
+        // A range that ends inside an hour: 18 hours at 1 kW (1.71) and a quarter at 3 kW × 0.19
+        // (0.1425): 18.75 kWh, 1.85 — not the whole hour an hourly sum would hold.
+        let partial = try await Self.bill(harness, ["--from", "2026-05-05", "--to", "2026-05-05T18:15"])
+        #expect(partial["kwh"] as? Double == 18.75 && partial["total"] as? Double == 1.85, "\(partial)")
         // The same prices per 15 minutes (each hour's price four times) give the same bill.
         var quarters = "time;price\n"
         for quarter in 0..<96 {

@@ -170,7 +170,12 @@ public struct CostReport: Sendable {
                 timeline: entry.timeline, from: first, to: last, timeZone: timeZone, prices: prices)
             schedules.append((entry.timeline, schedule))
         }
-        let hourly = schedules.allSatisfy(\.schedule.hourly) && rows.allSatisfy { $0.lowerBound % 3_600_000 == 0 }
+        // Hourly sums need rows of whole hours (the last may end at now: nothing is stored after it).
+        let hourly =
+            schedules.allSatisfy(\.schedule.hourly)
+            && rows.allSatisfy {
+                $0.lowerBound % 3_600_000 == 0 && ($0.upperBound % 3_600_000 == 0 || $0.upperBound >= nowBucket)
+            }
         let step = hourly ? 3_600_000 : EnergyBuckets.bucket
         let espIDs = timelines.map(\.meter.espID)
         var energy = try await series.bucketEnergy(nodes: espIDs, from: first, to: last, step: step)
