@@ -211,15 +211,27 @@ public final class InfluxSeriesStore: SeriesStore {
         return latest
     }
 
-    /// One query: the first point of each node's series.
+    /// The first point of each node's series. Where the rollups are complete (the hourly marker
+    /// says so), the first bucket with samples: InfluxDB 1.x needs 50 ms per meter to find the
+    /// first of a year of raw points, and 4 for the rollups (on quarter hours, as every period
+    /// boundary is, so "before the first reading" means the same).
     public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
         guard !nodes.isEmpty else { return [:] }
+        var first: [String: Int64] = [:]
+        if try await hourlyRollupsReady() {
+            let filter = Set(nodes).sorted().map { "node = \(Self.literal($0))" }.joined(separator: " OR ")
+            let query =
+                "SELECT samples FROM \(Self.identifier(rollupMeasurement)) WHERE (\(filter)) AND samples > 0 GROUP BY node LIMIT 1"
+            for series in try await series(query) {
+                if let node = series.tags["node"], let time = series.values.first?.first?.int64 { first[node] = time }
+            }
+            if first.count == Set(nodes).count { return first }
+        }
         let layout = try await layout()
         let query =
             "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time ASC LIMIT 1"
-        var first: [String: Int64] = [:]
         for series in try await series(query) {
-            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first {
+            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first, first[reading.node] == nil {
                 first[reading.node] = reading.time
             }
         }
