@@ -69,20 +69,20 @@ extension ConsumptionController {
                 headers: [.contentDisposition: "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""])
         }
         // Cost beside kWh, for the meters with a tariff (the user's own where a meter has none).
+        let book = try await TariffBook.load(directory)
         var cost: CostReport?
         var costError: String?
         do {
             let priced = try await CostReport.query(
                 directory: directory, series: series, espIDs: query.nodes, user: viewer.user.username,
                 grouping: CostReport.Grouping(rawValue: query.unit.rawValue) ?? .day, range: query.range,
-                timeZone: site.options.timeZone, pricedOnly: true)
+                timeZone: site.options.timeZone, pricedOnly: true, book: book)
             if !priced.rows.isEmpty { cost = priced }
         } catch let error as ExitStatusError {
             costError = error.description
         }
         let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
         // The viewer's tariffs today, by meter: name and energy prices.
-        let book = try await TariffBook.load(directory)
         let today = CalendarDay.today(timeZone: site.options.timeZone)
         var tariffLines: [String] = []
         for node in query.nodes {

@@ -397,10 +397,12 @@ extension CostReport {
     /// With `pricedOnly`, meters without a tariff are left out (pages price what they can).
     public static func query(
         directory: any DirectoryStore, series: any SeriesStore, espIDs: [String], user: String?, grouping: Grouping,
-        range: DateInterval, timeZone: TimeZone, now: Date = Date(), pricedOnly: Bool = false
+        range: DateInterval, timeZone: TimeZone, now: Date = Date(), pricedOnly: Bool = false,
+        book given: TariffBook? = nil
     ) async throws -> CostReport {
         var meters = try await meters(directory: directory, espIDs: espIDs, user: user)
-        let book = try await TariffBook.load(directory)
+        let book: TariffBook
+        if let given { book = given } else { book = try await TariffBook.load(directory) }
         if pricedOnly { meters = meters.filter { book.timeline(node: $0.espID, users: $0.users) != nil } }
         return try await compute(
             book: book, tariffs: directory, series: series, meters: meters, grouping: grouping, range: range,

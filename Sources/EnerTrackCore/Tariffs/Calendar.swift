@@ -62,37 +62,3 @@ public enum SpanishHolidays {
         day == goodFriday(year: day.year) || fixed.contains { $0.month == day.month && $0.day == day.day }
     }
 }
-
-/// The energy periods of an access tariff: P1 punta, P2 llano, P3 valle.
-public enum EnergyPeriod: String, Sendable, CaseIterable, Codable {
-    case p1 = "P1"
-    case p2 = "P2"
-    case p3 = "P3"
-}
-
-/// Spain's 2.0TD access tariff (households and small businesses, up to 15 kW): on working days
-/// P1 from 10 to 14 and 18 to 22, P2 from 8 to 10, 14 to 18 and 22 to 24, P3 from 0 to 8; all
-/// day P3 on Saturdays, Sundays and national holidays. Hours are the site's wall clock, so a
-/// DST day has its 23 or 25 hours (the repeated 02:00–03:00 is valle both times).
-public enum AccessTariff20TD {
-    /// The period of an hour of the wall clock on a day.
-    public static func period(weekday: Int, hour: Int, holiday: Bool) -> EnergyPeriod {
-        // `weekday` as Foundation numbers it: 1 Sunday … 7 Saturday.
-        if holiday || weekday == 1 || weekday == 7 { return .p3 }
-        switch hour {
-        case 10..<14, 18..<22: return .p1
-        case 8..<10, 14..<18, 22..<24: return .p2
-        default: return .p3
-        }
-    }
-
-    /// The period of an instant (ms since the epoch) in the site's zone.
-    public static func period(at milliseconds: Int64, timeZone: TimeZone) -> EnergyPeriod {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .weekday], from: date)
-        let day = CalendarDay(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
-        return period(weekday: parts.weekday ?? 2, hour: parts.hour ?? 0, holiday: SpanishHolidays.contains(day))
-    }
-}
