@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "EnerTrackSQLite",
             dependencies: [
-                "EnerTrackCore", "EnerTrackSQL", .product(name: "GRDB", package: "GRDB.swift"),
+                "EnerTrackCore", "EnerTrackSQL", "EnerTrackRuntime", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "EnerTrackCore", "EnerTrackKit", "EnerTrackRuntime", "EnerTrackTelegram",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

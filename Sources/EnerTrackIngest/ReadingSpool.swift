@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 import Synchronization
 
@@ -187,7 +188,9 @@ public final class ReadingSpool: Sendable {
                 break
             }
         }
-        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | (reused ? 0 : O_TRUNC) | O_CLOEXEC, 0o640)
+        // Never through a link: root running ingest on the service user's spool must not truncate
+        // or write whatever file that user pointed a segment name at.
+        let descriptor = OwnedFile.openRegular(path, O_RDWR | O_CREAT | (reused ? 0 : O_TRUNC), mode: 0o640)
         guard descriptor >= 0 else {
             throw Failure(.cannotCreate, "cannot create spool segment \(path): \(String(cString: strerror(errno)))")
         }
@@ -243,7 +246,7 @@ public final class ReadingSpool: Sendable {
 
     /// The header and the committed records of a segment file, not the unused rest.
     private static func committedBytes(of path: String) throws -> [UInt8] {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = OwnedFile.openRegular(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw Failure(.ioError, "cannot read spool segment \(path): \(String(cString: strerror(errno)))")
         }

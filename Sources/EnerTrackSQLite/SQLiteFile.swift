@@ -1,3 +1,4 @@
+import EnerTrackRuntime
 import Foundation
 import GRDB
 
@@ -29,14 +30,18 @@ enum SQLiteFile {
     /// Root running a command (`sudo enertrack user add …`) on a data directory that belongs to
     /// the service user leaves the files it created that user's, so the services can still
     /// write them: the database and its -wal/-shm get the directory's owner.
+    ///
+    /// That user can rename anything into the directory at any moment, so nothing here follows
+    /// a name: the directory is opened once without following a link, each file is opened
+    /// relative to it with `O_NOFOLLOW`, and only a regular file with one link that root owns is
+    /// changed, through its descriptor (`fchown`). A link swapped in makes the open fail; a
+    /// hard link to another file (where the kernel allows one) is refused by its link count.
     static func keepOwner(_ path: String) {
         guard getuid() == 0 else { return }
-        var directory = stat()
         let parent = (path as NSString).deletingLastPathComponent
-        guard stat(parent.isEmpty ? "." : parent, &directory) == 0, directory.st_uid != 0 else { return }
-        for file in [path, path + "-wal", path + "-shm"] {
-            var info = stat()
-            if stat(file, &info) == 0, info.st_uid == 0 { _ = chown(file, directory.st_uid, directory.st_gid) }
+        let name = (path as NSString).lastPathComponent
+        for file in [name, name + "-wal", name + "-shm"] {
+            OwnedFile.giveToDirectoryOwner(directory: parent.isEmpty ? "." : parent, name: file)
         }
     }
 }
