@@ -136,7 +136,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         let plan = try MigrationPlanner.plan(inspection, explicit: explicit) { table, column in
             try connection.query(
                 """
-                SELECT `\(column)` AS v FROM `\(table)` WHERE `\(column)` IS NOT NULL GROUP BY `\(column)`
+                SELECT \(SQLName.quote(column)) AS v FROM \(SQLName.quote(table)) WHERE \(SQLName.quote(column)) IS NOT NULL
+                GROUP BY \(SQLName.quote(column))
                 HAVING COUNT(*) > 1 LIMIT 5
                 """
             ).compactMap { $0.string("v").map { "'\($0)'" } }
@@ -161,7 +162,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
             let before = try self.status(connection, explicit: explicit)
             try connection.execute(
                 """
-                CREATE TABLE IF NOT EXISTS `\(MariaDBSchema.migrationsTable)` (
+                CREATE TABLE IF NOT EXISTS \(SQLName.quote(MariaDBSchema.migrationsTable)) (
                   `id` VARCHAR(100) NOT NULL,
                   `applied_at` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
                   PRIMARY KEY (`id`)
@@ -169,7 +170,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
                 """)
             for id in before.plan.pending {
                 for step in before.plan.steps where step.migration == id { try connection.execute(step.sql) }
-                try connection.query("INSERT INTO `\(MariaDBSchema.migrationsTable)` (id) VALUES (?)", [.text(id)])
+                try connection.query(
+                    "INSERT INTO \(SQLName.quote(MariaDBSchema.migrationsTable)) (id) VALUES (?)", [.text(id)])
             }
             try self.record(before.plan.columns, on: connection)
             var after = try self.status(connection, explicit: explicit).status
@@ -209,7 +211,9 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         _ inspection: SchemaInspection, _ columns: DirectoryColumns, on connection: MariaDBConnection
     ) throws {
         for (table, key) in [("Usuarios", columns.name(.userID)), ("Nodos", columns.name(.nodeID))] {
-            let row = try connection.query("SELECT MIN(`\(key)`) AS low, MAX(`\(key)`) AS high FROM `\(table)`").first
+            let row = try connection.query(
+                "SELECT MIN(\(SQLName.quote(key))) AS low, MAX(\(SQLName.quote(key))) AS high FROM \(SQLName.quote(table))"
+            ).first
             if let low = row?.int("low"), let high = row?.int("high"), low < 0 || high > 4_294_967_295 {
                 throw DirectoryError.conflict(
                     "\(table).\(key) holds ids from \(low) to \(high), which INT(10) UNSIGNED cannot hold; nothing was changed"
@@ -222,10 +226,10 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     private func record(_ columns: DirectoryColumns, on connection: MariaDBConnection) throws {
         try connection.execute("START TRANSACTION")
         do {
-            try connection.query("DELETE FROM `\(MariaDBSchema.columnsTable)`")
+            try connection.query("DELETE FROM \(SQLName.quote(MariaDBSchema.columnsTable))")
             for role in DirectoryColumn.allCases {
                 try connection.query(
-                    "INSERT INTO `\(MariaDBSchema.columnsTable)` (role, column_name) VALUES (?, ?)",
+                    "INSERT INTO \(SQLName.quote(MariaDBSchema.columnsTable)) (role, column_name) VALUES (?, ?)",
                     [.text(role.rawValue), .text(columns.name(role))])
             }
             try connection.execute("COMMIT")
@@ -275,7 +279,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
 
     private func createDatabaseIfMissing() async throws {
         let name = settings.database
-        guard name.range(of: "^[A-Za-z0-9_$]{1,64}$", options: .regularExpression) != nil else {
+        guard SQLName.isPlain(name), name.allSatisfy(\.isASCII) else {
             throw ConfigError(
                 "MYSQL_DB '\(name)' is not a database name this tool will create (letters, digits, _ and $)")
         }
@@ -284,7 +288,8 @@ public final class MariaDBDirectoryStore: DirectoryStore {
             try await Blocking.run {
                 let connection = try MariaDBConnection(settings: settings, useDatabase: false)
                 try connection.execute(
-                    "CREATE DATABASE IF NOT EXISTS `\(name)` CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci")
+                    "CREATE DATABASE IF NOT EXISTS \(SQLName.quote(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci"
+                )
             }
         } catch { throw map(error) }
     }

@@ -41,6 +41,8 @@ enum MigrationPlanner {
                 throw DirectoryError.schema(error.description)
             }
         }
+        // Every column name goes into SQL from here on: a name that is not plain stops here.
+        for (role, name) in names { _ = try SQLName.checked(name, "column for \(role.rawValue)") }
         return (DirectoryColumns(names), sources)
     }
 
@@ -85,7 +87,7 @@ enum MigrationPlanner {
             for role in DirectoryColumn.of(table: table) where plan.sources[role] == .added {
                 steps.append(
                     (
-                        "ALTER TABLE `\(table)` ADD COLUMN `\(role.standardName)` \(MariaDBSchema.definition(role))",
+                        "ALTER TABLE \(SQLName.quote(table)) ADD COLUMN \(SQLName.quote(role.standardName)) \(MariaDBSchema.definition(role))",
                         "add column \(table).\(role.standardName) for \(role.rawValue) (the earlier table has none)"
                     ))
             }
@@ -113,7 +115,7 @@ enum MigrationPlanner {
                 if inspection.indexes[table]?[index] != nil { index += "_unique" }
                 steps.append(
                     (
-                        "ALTER TABLE `\(table)` ADD UNIQUE KEY `\(index)` (`\(column)`)",
+                        "ALTER TABLE \(SQLName.quote(table)) ADD UNIQUE KEY \(SQLName.quote(index)) (\(try SQLName.checked(column, "column")))",
                         "add unique index \(table).\(column)"
                     ))
             }
@@ -168,17 +170,19 @@ enum MigrationPlanner {
                 && (reference.table != "UsuariosNodos" || reference.constraint.hasPrefix("UsuariosNodos_ibfk_")))
         }
         for table in Set(references.map(\.table)).sorted() {
-            var clauses = references.filter { $0.table == table }.map { "DROP FOREIGN KEY `\($0.constraint)`" }
+            var clauses = try references.filter { $0.table == table }.map {
+                "DROP FOREIGN KEY \(try SQLName.checked($0.constraint, "constraint"))"
+            }
             if table == "UsuariosNodos" {
                 // The index of 0.1's nodo_id constraint; the original DDL's constraint brings its own.
                 for (index, indexColumns) in inspection.indexes[table] ?? [:]
                 where index != "PRIMARY" && index != "nodo_id" && indexColumns == ["nodo_id"] {
-                    clauses.append("DROP KEY `\(index)`")
+                    clauses.append("DROP KEY \(try SQLName.checked(index, "index"))")
                 }
             }
             steps.append(
                 (
-                    "ALTER TABLE `\(table)` \(clauses.joined(separator: ", "))",
+                    "ALTER TABLE \(try SQLName.checked(table, "table")) \(clauses.joined(separator: ", "))",
                     "drop the foreign keys of \(table) into Usuarios/Nodos (added back below)"
                 ))
         }
@@ -187,7 +191,7 @@ enum MigrationPlanner {
         where !(key.lowercased() == "id" && isOriginal(table, key)) {
             steps.append(
                 (
-                    "ALTER TABLE `\(table)` CHANGE `\(key)` `id` INT(10) UNSIGNED NOT NULL AUTO_INCREMENT",
+                    "ALTER TABLE \(SQLName.quote(table)) CHANGE \(try SQLName.checked(key, "column")) `id` INT(10) UNSIGNED NOT NULL AUTO_INCREMENT",
                     "key \(table) by id INT(10) UNSIGNED (was \(key))"
                 ))
         }
@@ -224,14 +228,14 @@ enum MigrationPlanner {
             guard !stale.isEmpty else { continue }
             let columnsToRetype = Set(stale.map(\.column)).sorted()
             var clauses = columnsToRetype.map {
-                "MODIFY `\($0)` INT(10) UNSIGNED \(own.isNullable($0) ? "NULL" : "NOT NULL")"
+                "MODIFY \(SQLName.quote($0)) INT(10) UNSIGNED \(own.isNullable($0) ? "NULL" : "NOT NULL")"
             }
             clauses += stale.map {
-                "ADD CONSTRAINT `\($0.constraint)` FOREIGN KEY (`\($0.column)`) REFERENCES `\($0.table)` (`id`) ON DELETE CASCADE"
+                "ADD CONSTRAINT \(SQLName.quote($0.constraint)) FOREIGN KEY (\(SQLName.quote($0.column))) REFERENCES \(SQLName.quote($0.table)) (`id`) ON DELETE CASCADE"
             }
             steps.append(
                 (
-                    "ALTER TABLE `\(own.name)` \(clauses.joined(separator: ", "))",
+                    "ALTER TABLE \(SQLName.quote(own.name)) \(clauses.joined(separator: ", "))",
                     "make \(own.name) reference id INT(10) UNSIGNED"
                 ))
         }

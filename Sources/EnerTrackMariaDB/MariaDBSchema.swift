@@ -68,12 +68,14 @@ enum MariaDBSchema {
     static func createDirectoryTable(_ table: String) -> String {
         let roles = DirectoryColumn.of(table: table)
         let key = roles.first(where: \.isKey)!
-        var lines = roles.map { "  `\($0.standardName)` \(definition($0))" }
-        lines.append("  PRIMARY KEY (`\(key.standardName)`)")
+        var lines = roles.map { "  \(SQLName.quote($0.standardName)) \(definition($0))" }
+        lines.append("  PRIMARY KEY (\(SQLName.quote(key.standardName)))")
         for unique in uniqueColumns where unique.table == table {
-            lines.append("  UNIQUE KEY `\(table)_\(unique.standardName)` (`\(unique.standardName)`)")
+            lines.append(
+                "  UNIQUE KEY \(SQLName.quote("\(table)_\(unique.standardName)")) (\(SQLName.quote(unique.standardName)))"
+            )
         }
-        return "CREATE TABLE `\(table)` (\n\(lines.joined(separator: ",\n"))\n) \(tableOptions)"
+        return "CREATE TABLE \(SQLName.quote(table)) (\n\(lines.joined(separator: ",\n"))\n) \(tableOptions)"
     }
 
     /// `UsuariosNodos` for keys: the original DDL, or (on a 0.1 database that lost it) the same
@@ -88,8 +90,8 @@ enum MariaDBSchema {
             .replacingOccurrences(
                 of: "`nodo_id`         INT(10) UNSIGNED", with: "`nodo_id`         \(keys.nodeType.uppercased())"
             )
-            .replacingOccurrences(of: "Usuarios(id)", with: "Usuarios(`\(keys.user)`)")
-            .replacingOccurrences(of: "Nodos(id)", with: "Nodos(`\(keys.node)`)")
+            .replacingOccurrences(of: "Usuarios(id)", with: "Usuarios(\(SQLName.quote(keys.user)))")
+            .replacingOccurrences(of: "Nodos(id)", with: "Nodos(\(SQLName.quote(keys.node)))")
     }
 
     /// One of EnerTrack's own tables: `body` with `{user}`/`{node}` for the referencing
@@ -104,13 +106,13 @@ enum MariaDBSchema {
                 .replacingOccurrences(of: "{user}", with: "\(keys.userType.uppercased()) NOT NULL")
                 .replacingOccurrences(of: "{node}", with: "\(keys.nodeType.uppercased()) NOT NULL")
                 .replacingOccurrences(of: "{node?}", with: "\(keys.nodeType.uppercased()) NULL")
-                .replacingOccurrences(of: "{users}", with: "`Usuarios` (`\(keys.user)`)")
-                .replacingOccurrences(of: "{nodes}", with: "`Nodos` (`\(keys.node)`)")
-            return "CREATE TABLE `\(name)` (\n\(text)\n) \(tableOptions)"
+                .replacingOccurrences(of: "{users}", with: "`Usuarios` (\(SQLName.quote(keys.user)))")
+                .replacingOccurrences(of: "{nodes}", with: "`Nodos` (\(SQLName.quote(keys.node)))")
+            return "CREATE TABLE \(SQLName.quote(name)) (\n\(text)\n) \(tableOptions)"
         }
 
         /// Whether a referencing column may be NULL (`{node?}`).
-        func isNullable(_ column: String) -> Bool { body.contains("`\(column)` {node?}") }
+        func isNullable(_ column: String) -> Bool { body.contains("\(SQLName.quote(column)) {node?}") }
 
         /// (constraint, column, referenced table) of each foreign key to `Usuarios`/`Nodos`.
         var references: [(constraint: String, column: String, table: String)] {
@@ -381,12 +383,14 @@ struct SchemaInspection {
         }
         if inspection.has(MariaDBSchema.migrationsTable) {
             inspection.applied = Set(
-                try connection.query("SELECT id FROM `\(MariaDBSchema.migrationsTable)`").compactMap {
+                try connection.query("SELECT id FROM \(SQLName.quote(MariaDBSchema.migrationsTable))").compactMap {
                     $0.string("id")
                 })
         }
         if inspection.has(MariaDBSchema.columnsTable) {
-            for row in try connection.query("SELECT role, column_name FROM `\(MariaDBSchema.columnsTable)`") {
+            for row in try connection.query(
+                "SELECT role, column_name FROM \(SQLName.quote(MariaDBSchema.columnsTable))")
+            {
                 if let role = row.string("role").flatMap(DirectoryColumn.init(rawValue:)),
                     let name = row.string("column_name")
                 {

@@ -71,7 +71,7 @@ public struct DirectoryColumns: Sendable, Equatable {
     public func name(_ column: DirectoryColumn) -> String { names[column] ?? column.standardName }
 
     /// The column's name quoted for SQL (both SQLite and MariaDB take backticks).
-    public subscript(_ column: DirectoryColumn) -> String { "`\(name(column))`" }
+    public subscript(_ column: DirectoryColumn) -> String { SQLName.quote(name(column)) }
 
     /// `alias.column AS label` for each column of a table, labelled as the row readers expect:
     /// the standard names, lower-cased (`usuario_id`/`nodo_id` for the keys, as elsewhere).
@@ -87,13 +87,6 @@ public struct DirectoryColumns: Sendable, Equatable {
         }
     }
 
-    /// A column name this tool puts in SQL: letters (any script), digits, `_` and `$`, at most 64.
-    public static func isPlainIdentifier(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64
-            && name.unicodeScalars.allSatisfy {
-                $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "$"
-            }
-    }
 }
 
 /// A column of an existing table, as information_schema describes it.
@@ -244,7 +237,7 @@ public enum ColumnMappingError: Error, Equatable, CustomStringConvertible {
                     "unknown role '\(parts[0])'; the roles are \(DirectoryColumn.allCases.map(\.rawValue).joined(separator: ", "))",
                     setting: setting)
             }
-            guard DirectoryColumns.isPlainIdentifier(parts[1]) else {
+            guard SQLName.isPlain(parts[1]) else {
                 throw .badSetting("'\(parts[1])' is not a column name (letters, digits, _)", setting: setting)
             }
             guard map[role] == nil else { throw .badSetting("\(role.rawValue) is given twice", setting: setting) }
