@@ -47,12 +47,22 @@ public enum LoginThrottle {
     /// Failures allowed before attempts are spaced out.
     public static let freeAttempts: Int64 = 5
 
-    /// The key of an account: a fixed-length hash of the folded name, whatever its length.
+    /// The key of a name no account has: a fixed-length hash of the folded name, whatever its length.
     public static func accountKey(_ name: String) -> String {
         "user:" + RandomToken.hash(DirectoryRules.lookupKey(name))
     }
+    /// The key of an existing account, whichever of its names (username or e-mail) was typed:
+    /// guesses against one account count together.
+    public static func accountKey(userID: Int64) -> String { "user:#\(userID)" }
+    /// The key for a login typed as `name`: the account's own when `userID` is known.
+    public static func accountKey(_ name: String, userID: Int64?) -> String {
+        userID.map { accountKey(userID: $0) } ?? accountKey(name)
+    }
     /// The key of a client address.
     public static func addressKey(_ address: String) -> String { "ip:" + RandomToken.hash(address) }
+    /// The key of accounts created from a client address (open registration): every account
+    /// counts as an attempt, so one address gets a few, then ever longer waits.
+    public static func registrationKey(_ address: String) -> String { "register:" + RandomToken.hash(address) }
 
     /// How long after the last of `failures` failures the next attempt may come (ms): none
     /// for the first five, then 2, 4, 8 … seconds, at most 300.

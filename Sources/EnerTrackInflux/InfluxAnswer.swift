@@ -1,3 +1,4 @@
+import EnerTrackCore
 import Foundation
 
 /// An InfluxQL answer (`/query`, 1.x and the 2.x/3.x compatibility API), read through Codable.
@@ -55,6 +56,13 @@ enum InfluxValue: Decodable, Equatable {
         default: nil
         }
     }
+
+    /// A time (ms) as a store may hold it, 1970 to 9999 (`TimeArgument.range`); nil for anything
+    /// else, so a hostile or broken answer never reaches arithmetic that would trap.
+    var time: Int64? { int64.flatMap { TimeArgument.range.contains($0) ? $0 : nil } }
+
+    /// A count (samples, covered milliseconds of a bucket): 0 to 2^40; nil for anything else.
+    var count: Int64? { int64.flatMap { (0...(Int64(1) << 40)).contains($0) ? $0 : nil } }
 
     var string: String? {
         if case .string(let value) = self { return value }

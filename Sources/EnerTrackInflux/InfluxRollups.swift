@@ -67,7 +67,7 @@ extension InfluxSeriesStore {
         for series in try await series(query) {
             guard let node = series.tags["node"] else { continue }
             for row in series.values where row.count >= 3 {
-                guard let time = row[0].int64, let start = row[1].int64, let finish = row[2].int64 else { continue }
+                guard let time = row[0].time, let start = row[1].time, let finish = row[2].time else { continue }
                 marks[node, default: ([], Int64.min)].spans.append((start, finish))
                 marks[node]!.newest = max(marks[node]!.newest, time)
             }
@@ -209,8 +209,8 @@ extension InfluxSeriesStore {
         var sums: [(time: Int64, kwh: Double, full: Int64)] = []
         for series in try await series(query) {
             for row in series.values where row.count >= 3 {
-                guard let time = row[0].int64 else { continue }
-                sums.append((time, row[1].double ?? 0, row[2].int64 ?? 0))
+                guard let time = row[0].time else { continue }
+                sums.append((time, row[1].double ?? 0, row[2].count ?? 0))
             }
         }
         if sums.isEmpty, try await !readings(node: node, from: start, to: last.upperBound, limit: 1).isEmpty {
@@ -265,7 +265,7 @@ extension InfluxSeriesStore {
                     for series in try await self.series(query(node)) {
                         rows.reserveCapacity(series.values.count)
                         for row in series.values where row.count >= 2 {
-                            guard let time = row[0].int64, let kwh = row[1].double, kwh != 0 else { continue }
+                            guard let time = row[0].time, let kwh = row[1].double, kwh != 0 else { continue }
                             rows.append(BucketEnergy(bucket: time, kwh: kwh))
                         }
                     }
@@ -297,19 +297,21 @@ extension InfluxSeriesStore {
                 func double(_ name: String) -> Double? {
                     index[name].flatMap { $0 < values.count ? values[$0].double : nil }
                 }
-                func integer(_ name: String) -> Int64? {
-                    index[name].flatMap { $0 < values.count ? values[$0].int64 : nil }
+                func value(_ name: String) -> InfluxValue? {
+                    index[name].flatMap { $0 < values.count ? values[$0] : nil }
                 }
-                guard let bucket = integer("time") else { continue }
+                func time(_ name: String) -> Int64? { value(name)?.time }
+                func count(_ name: String) -> Int64? { value(name)?.count }
+                guard let bucket = time("time") else { continue }
                 rows.append(
                     RollupRow(
-                        bucket: bucket, kwh: double("kwh") ?? 0, covered: integer("covered") ?? 0,
-                        samples: integer("samples") ?? 0,
+                        bucket: bucket, kwh: double("kwh") ?? 0, covered: count("covered") ?? 0,
+                        samples: count("samples") ?? 0,
                         voltage: double("voltage"), current: double("current"), power: double("power"),
                         pf: double("pf"),
                         frequency: double("frequency"), powerMin: double("power_min"), powerMax: double("power_max"),
-                        firstTime: integer("first_time"), firstEnergy: double("first_energy"),
-                        lastTime: integer("last_time"),
+                        firstTime: time("first_time"), firstEnergy: double("first_energy"),
+                        lastTime: time("last_time"),
                         lastEnergy: double("last_energy")))
             }
         }

@@ -223,7 +223,7 @@ public final class InfluxSeriesStore: SeriesStore {
             let query =
                 "SELECT samples FROM \(Self.identifier(rollupMeasurement)) WHERE (\(filter)) AND samples > 0 GROUP BY node LIMIT 1"
             for series in try await series(query) {
-                if let node = series.tags["node"], let time = series.values.first?.first?.int64 { first[node] = time }
+                if let node = series.tags["node"], let time = series.values.first?.first?.time { first[node] = time }
             }
             if first.count == Set(nodes).count { return first }
         }
@@ -274,7 +274,7 @@ public final class InfluxSeriesStore: SeriesStore {
             let indices = columns.enumerated().compactMap { index, name in Quantity(rawValue: name).map { (index, $0) }
             }
             return values.compactMap { row in
-                guard let time = row.first?.int64 else { return nil }
+                guard let time = row.first?.time else { return nil }
                 var reading = Reading(node: node, time: time)
                 for (index, quantity) in indices where index < row.count {
                     reading[quantity] = row[index].double

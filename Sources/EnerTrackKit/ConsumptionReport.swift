@@ -43,17 +43,22 @@ public struct ConsumptionReport: Sendable {
         return calendar.dateInterval(of: .day, for: now) ?? DateInterval(start: now, duration: 0)
     }
 
-    /// At most this many periods in one report, on every front end: a report by day over a
-    /// thousand years is a mistake (or an attack), not a request.
-    public static let maxPeriods = 5_000
+    /// At most this many rows (periods × meters) in one report, on every front end: a report by
+    /// hour over months for twenty meters is a mistake (or an attack), not a request, and its
+    /// rows are what a report holds in memory and writes out.
+    public static let maxRows = 10_000
+
+    /// The most periods a report over `meters` meters may hold (`maxRows` shared among them).
+    public static func maxPeriods(meters: Int) -> Int { maxRows / max(meters, 1) }
 
     /// The range a report covers, from optional `from`/`to` texts (`TimeArgument`) and the
     /// unit's default range; a `RangeError` when a time is unreadable or out of range, when `to`
-    /// is not after `from`, or when the range holds more than `maxPeriods`. The CLI, the
-    /// consumption page and the API all resolve their ranges here (and word the error their way).
-    public static func range(_ unit: PeriodUnit, from: String?, to: String?, now: Date, timeZone: TimeZone)
-        throws(RangeError) -> DateInterval
-    {
+    /// is not after `from`, or when the range holds more periods than `maxPeriods(meters:)`. The
+    /// CLI, the consumption page and the API all resolve their ranges here (and word the error
+    /// their way).
+    public static func range(
+        _ unit: PeriodUnit, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int
+    ) throws(RangeError) -> DateInterval {
         let defaults = defaultRange(unit, now: now, timeZone: timeZone)
         func read(_ text: String?, _ bound: RangeError.Bound, fallback: Date) throws(RangeError) -> Date {
             try RangeError.time(text, bound, fallback: fallback, timeZone: timeZone, now: now)
@@ -70,7 +75,8 @@ public struct ConsumptionReport: Sendable {
             case .month: calendar.dateComponents([.month], from: start, to: end).month
             case .year: calendar.dateComponents([.year], from: start, to: end).year
             }
-        guard let count, count < maxPeriods else { throw .tooManyPeriods(unit, max: maxPeriods) }
+        let limit = maxPeriods(meters: meters)
+        guard let count, count < limit else { throw .tooManyPeriods(unit, max: limit, meters: max(meters, 1)) }
         return DateInterval(start: start, end: end)
     }
 
@@ -126,16 +132,27 @@ public struct ConsumptionReport: Sendable {
     // MARK: Output
 
     public func json() -> String {
-        let rows: [JSONValue] = rows.map { row in
-            .object([
-                "node": .string(row.node), "start": .string(iso(row.start)), "end": .string(iso(row.end)),
-                "kwh": .number(Self.rounded(row.kwh)), "complete": .bool(row.complete),
-            ])
-        }
-        return JSONValue.object([
+        JSONValue.object(fields.merging(["rows": .array(rows.map(rowJSON))]) { $1 }).rendered() + "\n"
+    }
+
+    /// The same JSON in compact pieces, rendered a few rows at a time (what the API sends).
+    public func jsonChunks() -> JSONChunks {
+        let rows = rows
+        return JSONChunks(fields: fields, arrayKey: "rows", count: rows.count) { rowJSON(rows[$0]) }
+    }
+
+    private var fields: [String: JSONValue] {
+        [
             "by": .string(unit.rawValue), "tz": .string(timeZone.identifier), "unit": .string("kWh"),
-            "rows": .array(rows), "total_kwh": .number(Self.rounded(totalKWh)),
-        ]).rendered() + "\n"
+            "total_kwh": .number(Self.rounded(totalKWh)),
+        ]
+    }
+
+    private func rowJSON(_ row: Row) -> JSONValue {
+        .object([
+            "node": .string(row.node), "start": .string(iso(row.start)), "end": .string(iso(row.end)),
+            "kwh": .number(Self.rounded(row.kwh)), "complete": .bool(row.complete),
+        ])
     }
 
     public func csv() -> String {
@@ -237,7 +254,8 @@ public enum RangeError: Error, Equatable, Sendable {
     case unreadable(Bound, String)
     case outOfRange(Bound, String)
     case endBeforeStart
-    case tooManyPeriods(PeriodUnit, max: Int)
+    /// More periods than `max` for `meters` meters (`ConsumptionReport.maxRows` rows in all).
+    case tooManyPeriods(PeriodUnit, max: Int, meters: Int)
 
     /// The error in `words`' language, naming the bounds as `from` and `to`.
     public func message(_ words: Words, from: String, to: String) -> String {
@@ -250,7 +268,11 @@ public enum RangeError: Error, Equatable, Sendable {
                 "{0} '{1}' is out of range: times from {2}, durations up to 100 years", name(bound), text,
                 TimeArgument.rangeText)
         case .endBeforeStart: words("{0} must be after {1}", to, from)
-        case .tooManyPeriods(let unit, let max):
+        case .tooManyPeriods(let unit, let max, let meters) where meters > 1:
+            words(
+                "at most {0} periods of one {1} at a time for {2} meters ({3} rows in all): narrow {4}/{5}, choose fewer meters or use a longer unit",
+                String(max), unit.name(words), String(meters), String(ConsumptionReport.maxRows), from, to)
+        case .tooManyPeriods(let unit, let max, _):
             words(
                 "at most {0} periods of one {1} at a time: narrow {2}/{3} or use a longer unit", String(max),
                 unit.name(words), from, to)

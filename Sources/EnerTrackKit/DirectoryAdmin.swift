@@ -60,7 +60,7 @@ public struct DirectoryAdmin: Sendable {
         try await changePassword(username: username, password: password) { [hasher] in try hasher.hash($0) }
     }
 
-    /// A new password ends every web session and API token of the user, whoever changes it
+    /// A new password ends every web session, API token and Telegram link of the user, whoever changes it
     /// (`user passwd`, the profile page); `hash` lets the web server hash off its executor.
     public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String)
         async throws
@@ -79,7 +79,7 @@ public struct DirectoryAdmin: Sendable {
         return user
     }
 
-    /// Disabling a user ends their sessions and tokens; enabling does not bring them back.
+    /// Disabling a user ends their sessions, tokens and Telegram link; enabling does not bring them back.
     public func setUserActive(_ active: Bool, username: String) async throws -> User {
         let user = try await store.setUserActive(active, username: username)
         if !active { try await endAccess(user) }
@@ -92,7 +92,8 @@ public struct DirectoryAdmin: Sendable {
         return user
     }
 
-    /// The one rule for ending access: every web session and API token of the user goes.
+    /// The one rule for ending access: every web session, API token, Telegram link and pending
+    /// link code of the user goes.
     func endAccess(_ user: User) async throws {
         try await store.endAccess(userID: user.id)
     }

@@ -194,3 +194,83 @@ extension Assignment {
         ])
     }
 }
+
+/// A large JSON object written in pieces (compact, sorted keys, as `JSONValue.compact()`): its
+/// small fields as they are, and the array under `arrayKey` made one element at a time,
+/// `perChunk` elements to a piece. A report of thousands of rows is sent as it is rendered,
+/// never held as one tree of values.
+public struct JSONChunks: Sequence, Sendable {
+    let head: String
+    let tail: String
+    let count: Int
+    let perChunk: Int
+    let element: @Sendable (Int) -> JSONValue
+
+    public init(
+        fields: [String: JSONValue], arrayKey: String, count: Int, perChunk: Int = 256,
+        element: @escaping @Sendable (Int) -> JSONValue
+    ) {
+        var head = JSONWriter()
+        var tail = JSONWriter()
+        head.raw("{")
+        var beforeArray = true
+        for (index, key) in (Array(fields.keys) + [arrayKey]).sorted().enumerated() {
+            if key == arrayKey {
+                if index > 0 { head.raw(",") }
+                head.key(key)
+                head.raw("[")
+                tail.raw("]")
+                beforeArray = false
+            } else if beforeArray {
+                if index > 0 { head.raw(",") }
+                head.key(key)
+                fields[key]?.write(to: &head)
+            } else {
+                tail.raw(",")
+                tail.key(key)
+                fields[key]?.write(to: &tail)
+            }
+        }
+        tail.raw("}")
+        self.head = head.text
+        self.tail = tail.text
+        self.count = count
+        self.perChunk = Swift.max(perChunk, 1)
+        self.element = element
+    }
+
+    /// A small answer in one piece.
+    public init(whole text: String) {
+        head = text
+        tail = ""
+        count = 0
+        perChunk = 1
+        element = { _ in .null }
+    }
+
+    public func makeIterator() -> AnyIterator<String> {
+        var next = -1
+        return AnyIterator {
+            if next == -1 {
+                next = 0
+                return head
+            }
+            guard next <= count else { return nil }
+            guard next < count else {
+                next += 1
+                return tail
+            }
+            var writer = JSONWriter()
+            let end = Swift.min(next + perChunk, count)
+            for index in next..<end {
+                if index > 0 { writer.raw(",") }
+                element(index).write(to: &writer)
+            }
+            next = end
+            return writer.text
+        }
+    }
+
+    /// The whole text at once (for a small answer, or a test).
+    public var text: String { joined() }
+}

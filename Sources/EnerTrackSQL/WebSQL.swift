@@ -23,11 +23,14 @@ public enum WebSQL {
         try sql.run("DELETE FROM web_sessions WHERE id_hash = ?", .text(RandomToken.hash(id)))
     }
 
-    /// Ends every session of a user and revokes their API tokens: what a password change,
-    /// disabling and removing a user all mean (`DirectoryAdmin` calls it for the CLI and the web).
+    /// Ends every way in a user has: web sessions, API tokens, the linked Telegram chat and any
+    /// pending link code. What a password change, disabling and removing a user all mean
+    /// (`DirectoryAdmin` calls it for the CLI and the web); enabling the user again brings none
+    /// of it back, so a chat linked with a stolen password stays out.
     public static func endAccess(_ sql: any SQLTransaction, userID: Int64) throws {
         try sql.run("DELETE FROM web_sessions WHERE usuario_id = ?", .int(userID))
         try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
+        try TelegramSQL.unlink(sql, userID: userID)
     }
 
     // MARK: API tokens

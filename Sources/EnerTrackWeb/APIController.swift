@@ -213,14 +213,14 @@ extension APIController {
         do {
             range = try ConsumptionReport.range(
                 unit, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
-                timeZone: site.options.timeZone)
+                timeZone: site.options.timeZone, meters: 1)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: [view.node.espID], unit: unit, range: range, timeZone: site.options.timeZone,
             now: now)
-        return site.respond(report.json(), type: "application/json")
+        return site.stream(report.jsonChunks())
     }
 
     /// The JSON of `report cost --user <viewer>` (for one meter, or all the viewer's): by, from, to.
@@ -243,7 +243,7 @@ extension APIController {
         do {
             range = try CostReport.range(
                 grouping, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
-                timeZone: site.options.timeZone)
+                timeZone: site.options.timeZone, meters: espIDs.count)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
@@ -251,7 +251,7 @@ extension APIController {
             let report = try await CostReport.query(
                 directory: directory, series: series, espIDs: espIDs, user: viewer.user.username, grouping: grouping,
                 range: range, timeZone: site.options.timeZone, now: now)
-            return site.respond(report.json(), type: "application/json")
+            return site.stream(report.jsonChunks())
         } catch let error as TariffError {
             let status: HTTPResponse.Status = error.exitStatus == .usage ? .badRequest : .conflict
             return site.jsonError(status, error.description)

@@ -76,8 +76,10 @@ extension AuthController {
                 request, error: l("Wrong username or password."),
                 status: .unauthorized)
         }
-        // Throttling per account and per address; the same answer whether the account exists or not.
-        let account = LoginThrottle.accountKey(username)
+        // Throttling per account (whichever of its names was typed) and per address; the same
+        // answer whether the account exists or not.
+        let user = try await directory.user(named: username)
+        let account = LoginThrottle.accountKey(username, userID: user?.id)
         let address = LoginThrottle.addressKey(site.clientAddress(request, context))
         if let wait = try await site.reserveAttempt(keys: [account, address]) {
             return site.throttled(
@@ -86,7 +88,6 @@ extension AuthController {
                     error: l("Too many failed attempts. Wait {0} s.", String(wait)),
                     username: username, status: .tooManyRequests), seconds: wait)
         }
-        let user = try await directory.user(named: username)
         let valid = await site.verify(password, against: user.map(\.passwordHash).flatMap(\.nonEmpty) ?? Site.decoyHash)
         guard let user, valid, user.isActive, user.removedAt == nil else {
             site.logger.notice(
@@ -161,6 +162,15 @@ extension AuthController {
             return registerPage(
                 request, error: l("The passwords do not match."), values: form,
                 status: .badRequest)
+        }
+        // Each account costs a scrypt hash and a row: one address gets five, then waits that grow.
+        if let wait = try await site.reserveAttempt(
+            keys: [LoginThrottle.registrationKey(site.clientAddress(request, context))])
+        {
+            return site.throttled(
+                registerPage(
+                    request, error: l("Too many accounts from this address. Wait {0} s.", String(wait)), values: form,
+                    status: .tooManyRequests), seconds: wait)
         }
         let admin = DirectoryAdmin(store: directory, hasher: site.hasher)
         let user: User

@@ -39,17 +39,17 @@ extension ConsumptionController {
         var error: String?
         let from = query["from"].map(String.init).flatMap(\.nonEmpty)
         let to = query["to"].map(String.init).flatMap(\.nonEmpty)
+        var nodes = views.map(\.node.espID)
+        if let node = query["node"].map(String.init), !node.isEmpty {
+            nodes = nodes.filter { $0.lowercased() == node.lowercased() }
+        }
         do {
             range = try ConsumptionReport.range(
-                unit, from: from, to: to, now: now, timeZone: site.options.timeZone)
+                unit, from: from, to: to, now: now, timeZone: site.options.timeZone, meters: nodes.count)
         } catch let failure {
             // The rule's facts in the page's words (its field names), on the default range.
             let l = viewer.l
             error = l("Invalid range: ") + failure.message(l, from: l("From"), to: l("To"))
-        }
-        var nodes = views.map(\.node.espID)
-        if let node = query["node"].map(String.init), !node.isEmpty {
-            nodes = nodes.filter { $0.lowercased() == node.lowercased() }
         }
         return ConsumptionQuery(unit: unit, range: range, nodes: nodes, error: error)
     }
@@ -60,6 +60,10 @@ extension ConsumptionController {
         let query = consumptionQuery(request, viewer, views: views)
         if let node = request.uri.queryParameters["node"], !node.isEmpty, query.nodes.isEmpty {
             return site.notFound(request, viewer)
+        }
+        // A download says what is wrong with its range; the page shows the default range beside the error.
+        if csv, let error = query.error {
+            return site.respond(error + "\n", type: "text/plain; charset=utf-8", status: .badRequest)
         }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: query.nodes, unit: query.unit, range: query.range, timeZone: site.options.timeZone)

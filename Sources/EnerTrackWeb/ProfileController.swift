@@ -68,7 +68,7 @@ extension ProfileController {
     func changePassword(_ request: Request, _ viewer: Viewer, _ form: Form, address: String) async throws -> Response {
         let l = viewer.l
         // The current password is a password guess like a login's: throttled the same way.
-        let account = LoginThrottle.accountKey(viewer.user.username)
+        let account = LoginThrottle.accountKey(userID: viewer.user.id)
         let client = LoginThrottle.addressKey(address)
         if let wait = try await site.reserveAttempt(keys: [account, client]) {
             return site.throttled(
@@ -103,6 +103,8 @@ extension ProfileController {
         let session = try await directory.createSession(
             userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
         return site.redirect(
-            "/profile", flash: l("Password changed."), cookies: [site.sessionCookie(session.id)])
+            "/profile",
+            flash: l("Password changed. Your other sessions, API tokens and Telegram link have ended."),
+            cookies: [site.sessionCookie(session.id)])
     }
 }

@@ -5,6 +5,7 @@ import EnerTrackTelegram
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -179,8 +180,16 @@ public enum WebServer {
                     return (try? await eventLoop.submit {}.get()) != nil
                 })
         }
+        // A client that connects and then dribbles (or sends nothing) is closed after idleTimeout;
+        // at most maxConnections are open at once, well under the descriptors the process has.
+        Descriptors.raiseLimit()
         return Application(
-            router: app.router(), configuration: .init(address: .hostname(host, port: port), serverName: "enertrack"),
+            router: app.router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(app.options.idleTimeout)))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "enertrack", backlog: 1_024,
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    max(16, min(app.options.maxConnections, Descriptors.limit() - 64)), logger: logger)),
             services: services,
             onServerRunning: { channel in
                 loop.withLock { $0 = channel.eventLoop }

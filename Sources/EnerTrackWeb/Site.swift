@@ -42,6 +42,12 @@ public struct WebOptions: Sendable {
     /// The site's origin as browsers see it (`ENERTRACK_PUBLIC_URL`); else the request's Host,
     /// with https when cookies are Secure.
     public var publicURL: URL?
+    /// Seconds a connection may go without sending a complete request head (from connecting, or
+    /// from its previous response), or a part of a request body: then it is closed. Slow clients
+    /// cannot hold connections open.
+    public var idleTimeout = 10
+    /// Connections open at once; past it, new ones wait in the listen backlog.
+    public var maxConnections = 2_048
 
     public init() {}
 }
@@ -128,9 +134,10 @@ public final class Site: Sendable {
     /// `X-Forwarded-For` hop.
     func clientAddress(_ request: Request, _ context: WebContext) -> String {
         let peer = context.remoteAddress?.ipAddress ?? "unknown"
-        guard options.trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]
-        else { return peer }
-        let hops = forwarded.split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
+        guard options.trustedProxies.contains(peer) else { return peer }
+        // Every X-Forwarded-For line, in order: the client may send one of its own before the proxy's.
+        let hops = request.headers[values: HTTPField.Name("X-Forwarded-For")!].flatMap { $0.split(separator: ",") }
+            .map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
         return hops.last { !options.trustedProxies.contains($0) } ?? peer
     }
 
@@ -164,16 +171,19 @@ public final class Site: Sendable {
         return schemes.compactMap { URL(string: "\($0)://\(authority)").flatMap(Origin.init) }
     }
 
-    /// What a proxy says of the browser's request: `Forwarded` (RFC 7239, its first element),
-    /// else `X-Forwarded-Proto` and `X-Forwarded-Host` (their first values); nil when it says nothing.
+    /// What the trusted proxy says of the browser's request: `X-Forwarded-Proto` and
+    /// `X-Forwarded-Host`, else `Forwarded` (RFC 7239); nil when it says nothing. Only the last
+    /// value of each counts, the one the proxy itself set or appended: anything before it came
+    /// from the client, which can send these headers too. A proxy that only appends to
+    /// `Forwarded` still cannot be fooled, since `X-Forwarded-*` win when present.
     static func forwarded(_ request: Request) -> (proto: String?, host: String?)? {
-        func first(_ name: String) -> String? {
-            request.headers[HTTPField.Name(name)!]?.split(separator: ",").first
-                .map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        func last(_ name: String) -> String? {
+            let values = request.headers[values: HTTPField.Name(name)!].flatMap { $0.split(separator: ",") }
+            return values.last.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
-        var proto: String?
-        var host: String?
-        if let element = first("Forwarded") {
+        var proto = last("X-Forwarded-Proto")?.lowercased()
+        var host = last("X-Forwarded-Host")
+        if proto == nil, host == nil, let element = last("Forwarded") {
             for pair in element.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map {
                     $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
@@ -185,9 +195,6 @@ public final class Site: Sendable {
                 default: break
                 }
             }
-        } else {
-            proto = first("X-Forwarded-Proto")?.lowercased()
-            host = first("X-Forwarded-Host")
         }
         if let scheme = proto, scheme != "http", scheme != "https" { proto = nil }
         if let name = host, name.contains(where: { $0 == "/" || $0 == "@" || $0 == "\\" || $0.isWhitespace }) {
@@ -261,6 +268,15 @@ public final class Site: Sendable {
         response.headers[.cacheControl] = "no-store"
         for cookie in cookies { response.setCookie(cookie) }
         return response
+    }
+
+    /// A large answer sent as it is rendered, a few rows at a time, never held whole.
+    func stream(_ chunks: JSONChunks, type: String = "application/json") -> Response {
+        let body = ResponseBody { writer in
+            for chunk in chunks where !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"], body: body)
     }
 
     func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {

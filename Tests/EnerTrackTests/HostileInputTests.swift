@@ -179,22 +179,27 @@ struct HostileParserTests {
     func consumptionRange() throws {
         let zone = TimeZone(identifier: "Europe/Madrid")!
         let now = Date(milliseconds: now)
-        #expect(throws: RangeError.tooManyPeriods(.day, max: 5000)) {
-            try ConsumptionReport.range(.day, from: "1990-01-01", to: "2990-01-01", now: now, timeZone: zone)
+        #expect(throws: RangeError.tooManyPeriods(.day, max: 10_000, meters: 1)) {
+            try ConsumptionReport.range(.day, from: "1990-01-01", to: "2990-01-01", now: now, timeZone: zone, meters: 1)
         }
-        #expect(throws: RangeError.tooManyPeriods(.hour, max: 5000)) {
-            try ConsumptionReport.range(.hour, from: "2026-01-01", to: "2026-12-01", now: now, timeZone: zone)
+        #expect(throws: RangeError.tooManyPeriods(.hour, max: 500, meters: 20)) {
+            try ConsumptionReport.range(
+                .hour, from: "2026-01-01", to: "2026-02-01", now: now, timeZone: zone, meters: 20)
         }
         #expect(throws: RangeError.endBeforeStart) {
-            try ConsumptionReport.range(.day, from: "2026-02-01", to: "2026-01-01", now: now, timeZone: zone)
+            try ConsumptionReport.range(.day, from: "2026-02-01", to: "2026-01-01", now: now, timeZone: zone, meters: 1)
         }
         #expect(throws: RangeError.self) {
-            try ConsumptionReport.range(.day, from: "99999999999999999999", to: nil, now: now, timeZone: zone)
+            try ConsumptionReport.range(
+                .day, from: "99999999999999999999", to: nil, now: now, timeZone: zone, meters: 1)
         }
-        let year = try ConsumptionReport.range(.day, from: "2025-01-01", to: "2026-01-01", now: now, timeZone: zone)
+        let year = try ConsumptionReport.range(
+            .day, from: "2025-01-01", to: "2026-01-01", now: now, timeZone: zone, meters: 1)
         #expect(year.duration == 365 * 86_400)
         #expect(
-            try ConsumptionReport.range(.month, from: "1990-01-01", to: "2290-01-01", now: now, timeZone: zone).duration
+            try ConsumptionReport.range(
+                .month, from: "1990-01-01", to: "2290-01-01", now: now, timeZone: zone, meters: 1
+            ).duration
                 > 0)
     }
 

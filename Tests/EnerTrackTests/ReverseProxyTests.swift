@@ -32,6 +32,7 @@ struct ReverseProxyTests {
                     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                     proxy_set_header X-Forwarded-Proto $scheme;
                     proxy_set_header X-Forwarded-Host $http_host;
+                    proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$http_host\\"";
                 }
             }
         }
@@ -127,6 +128,27 @@ struct ReverseProxyTests {
         let plain = try request(
             "/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: http://localhost:\(tlsPort)"] + form)
         #expect(plain.status == 403, "the proxy says https: an http origin is another site")
+        // The client's own Forwarded header names its site: the proxy overwrites it.
+        let spoofed = try request(
+            "/alerts",
+            [
+                "-H", "Cookie: \(session)", "-H", "Origin: https://evil.example", "-H",
+                "Forwarded: proto=https;host=evil.example",
+            ] + form)
+        #expect(spoofed.status == 403, "a client's Forwarded header was believed through nginx")
+        // A proxy that sets X-Forwarded-* but passes the client's Forwarded on (as the README's
+        // block once did): only what the proxy set counts. Sent straight to serve from 127.0.0.1,
+        // the trusted proxy's address.
+        let head = directory + "/direct-head"
+        let direct = try shell(
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-D", head, "-w", "%{http_code}", "-H", "Cookie: \(session)", "-H",
+                "Origin: https://evil.example", "-H", "X-Forwarded-Proto: https", "-H",
+                "X-Forwarded-Host: localhost:\(tlsPort)", "-H", "X-Forwarded-For: 198.51.100.7", "-H",
+                "Forwarded: for=203.0.113.9;proto=https;host=evil.example",
+            ] + form + ["http://127.0.0.1:\(servePort)/alerts"])
+        #expect(direct == "403", "the client's Forwarded won over the proxy's X-Forwarded-Host")
         let rules = try await harness.run(["alerts", "list", "--json"]).objects()
         #expect(rules.first?["threshold_kw"] as? Double == 2.5)
 

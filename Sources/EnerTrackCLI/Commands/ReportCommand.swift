@@ -217,15 +217,16 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
             let now = Date()
+            let directory = try Stores.directory(configuration)
+            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
-                range = try ConsumptionReport.range(by, from: from, to: to, now: now, timeZone: zone)
+                range = try ConsumptionReport.range(
+                    by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count)
             } catch {
                 throw error.failure(from: "--from", to: "--to")
             }
 
-            let directory = try Stores.directory(configuration)
-            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let report = try await ConsumptionReport.compute(
                 series: try Stores.series(configuration), nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
@@ -279,14 +280,14 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try global.configuration()
             let zone = configuration.timeZone
             let now = Date()
+            let directory = try Stores.directory(configuration)
+            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
-                range = try CostReport.range(by, from: from, to: to, now: now, timeZone: zone)
+                range = try CostReport.range(by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count)
             } catch {
                 throw error.failure(from: "--from", to: "--to")
             }
-            let directory = try Stores.directory(configuration)
-            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let report = try await CostReport.query(
                 directory: directory, series: try Stores.series(configuration), espIDs: nodes, user: user,
                 grouping: by, range: range, timeZone: zone, now: now)

@@ -47,15 +47,32 @@ struct ServeCommand: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Flag(help: "Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.")
     var hsts = false
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection that sends no complete request head (or no part of a body) for this long: slow clients cannot hold connections.",
+            valueName: "SECONDS"))
+    var idleTimeout = 10
+    @Option(
+        help: ArgumentHelp(
+            "Connections open at once; more wait to be accepted (bounded by the descriptor limit).", valueName: "N"))
+    var maxConnections = 2_048
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard (1...3_600).contains(idleTimeout) else {
+            throw ValidationError("--idle-timeout must be 1 to 3600 seconds")
+        }
+        guard (16...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be 16 to 1000000")
+        }
     }
 
     func run() async throws {
         let configuration = try global.configuration()
         let logger = StderrLogHandler.logger(label: "serve", level: .info)
-        let app = try Self.app(configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, logger: logger)
+        let app = try Self.app(
+            configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout,
+            maxConnections: maxConnections, logger: logger)
         try await app.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
             logger.warning(
@@ -69,9 +86,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func app(
         configuration: Configuration, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
-        logger: Logger
+        idleTimeout: Int = WebOptions().idleTimeout, maxConnections: Int = WebOptions().maxConnections, logger: Logger
     ) throws -> WebApp {
         var options = WebOptions()
+        options.idleTimeout = idleTimeout
+        options.maxConnections = maxConnections
         options.secureCookies = !(insecure || configuration[.insecureCookies] == "1")
         options.registrationOpen = configuration[.registration] == "open"
         options.trustedProxies = Set(trustedProxies)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import Foundation
 
 struct TariffCommand: AsyncParsableCommand {
@@ -108,6 +109,9 @@ struct TariffCommand: AsyncParsableCommand {
         @Option(help: "The file's name, for messages.") var source = "the tariff file"
 
         func run() async throws {
+            // This child parses files from outside: it bounds itself before reading a byte.
+            ProcessLimits.confine(
+                dataBytes: TariffFile.ParserLimits.memoryBytes, cpuSeconds: TariffFile.ParserLimits.cpuSeconds)
             let data = FileHandle.standardInput.readData(ofLength: TariffFile.maxBytes + 1)
             do {
                 let values = try TariffFile.syntax(String(decoding: data, as: UTF8.self), source: source)

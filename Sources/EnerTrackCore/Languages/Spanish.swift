@@ -61,6 +61,8 @@ enum Spanish {
         "Assignments": "Asignaciones",
         "at most {0} periods of one {1} at a time: narrow {2}/{3} or use a longer unit":
             "como mucho {0} periodos de un {1} a la vez: acorta {2}/{3} o usa una unidad mayor",
+        "at most {0} periods of one {1} at a time for {2} meters ({3} rows in all): narrow {4}/{5}, choose fewer meters or use a longer unit":
+            "como mucho {0} periodos de un {1} a la vez para {2} medidores ({3} filas en total): acorta {4}/{5}, elige menos medidores o usa una unidad mayor",
         "Back to the dashboard": "Volver al panel",
         "By": "Por",
         "Cannot make a link now: the Telegram bot is not configured or does not answer.":
@@ -146,7 +148,9 @@ enum Spanish {
         "Password": "Contraseña",
         "password": "contraseña",
         "Password ({0} characters or more)": "Contraseña ({0} caracteres o más)",
-        "Password changed.": "Contraseña cambiada.",
+        "Too many accounts from this address. Wait {0} s.": "Demasiadas cuentas desde esta dirección. Espera {0} s.",
+        "Password changed. Your other sessions, API tokens and Telegram link have ended.":
+            "Contraseña cambiada. Se han cerrado tus otras sesiones, tus tokens de API y el enlace con Telegram.",
         "Period": "Periodo",
         "Power": "Potencia",
         "Power factor": "Factor de potencia",

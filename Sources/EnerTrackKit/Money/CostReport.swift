@@ -73,11 +73,12 @@ public struct CostReport: Sendable {
 
     /// The range of a cost report: `--by bill` defaults to this month so far, the others to the
     /// consumption report's ranges (the same rule on every front end).
-    public static func range(_ grouping: Grouping, from: String?, to: String?, now: Date, timeZone: TimeZone)
-        throws(RangeError) -> DateInterval
-    {
+    public static func range(
+        _ grouping: Grouping, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int
+    ) throws(RangeError) -> DateInterval {
         guard grouping == .bill, from == nil, to == nil else {
-            return try ConsumptionReport.range(grouping.unit, from: from, to: to, now: now, timeZone: timeZone)
+            return try ConsumptionReport.range(
+                grouping.unit, from: from, to: to, now: now, timeZone: timeZone, meters: meters)
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -229,31 +230,46 @@ public struct CostReport: Sendable {
 
     public func json() -> String {
         if let bill { return billJSON(bill).rendered() }
-        let rows: [JSONValue] = rows.map { row in
-            var bands: [String: JSONValue] = [:]
-            for band in row.bill.bands {
-                bands[band.period] = .object(["kwh": .number(band.kwh.double), "cost": Self.money(band.cost)])
-            }
-            var taxes: [String: JSONValue] = [:]
-            for tax in row.bill.taxes { taxes[tax.name] = Self.money(tax.amount) }
-            var object: [String: JSONValue] = [
-                "node": .string(row.node), "period": .string(label(row)),
-                "start": .string(ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)),
-                "end": .string(ISO8601.format(milliseconds: row.end.milliseconds, timeZone: timeZone)),
-                "kwh": .number(Decimal(figure: row.bill.kwh, scale: 3).double),
-                "energy": Self.money(row.bill.sum(part: "energy")), "power": Self.money(row.bill.sum(part: "power")),
-                "fixed": Self.money(row.bill.sum(part: "fixed")), "taxes": .object(taxes),
-                "total": Self.money(row.bill.total), "bands": .object(bands), "complete": .bool(row.complete),
-            ]
-            if row.bill.unpricedKWh != 0 {
-                object["unpriced_kwh"] = .number(Decimal(figure: row.bill.unpricedKWh, scale: 3).double)
-            }
-            return .object(object)
+        return JSONValue.object(fields.merging(["rows": .array(rows.map(rowJSON))]) { $1 }).rendered()
+    }
+
+    /// The same JSON in compact pieces, rendered a few rows at a time (what the API sends).
+    public func jsonChunks() -> JSONChunks {
+        if let bill {
+            return JSONChunks(whole: billJSON(bill).compact())
         }
-        return JSONValue.object([
+        let rows = rows
+        return JSONChunks(fields: fields, arrayKey: "rows", count: rows.count) { rowJSON(rows[$0]) }
+    }
+
+    /// Every field of the report's JSON but its rows.
+    private var fields: [String: JSONValue] {
+        [
             "currency": .string(currency), "by": .string(grouping.rawValue), "from": .string(iso(from)),
-            "to": .string(iso(to)), "rows": .array(rows), "total": Self.money(total),
-        ]).rendered()
+            "to": .string(iso(to)), "total": Self.money(total),
+        ]
+    }
+
+    private func rowJSON(_ row: Row) -> JSONValue {
+        var bands: [String: JSONValue] = [:]
+        for band in row.bill.bands {
+            bands[band.period] = .object(["kwh": .number(band.kwh.double), "cost": Self.money(band.cost)])
+        }
+        var taxes: [String: JSONValue] = [:]
+        for tax in row.bill.taxes { taxes[tax.name] = Self.money(tax.amount) }
+        var object: [String: JSONValue] = [
+            "node": .string(row.node), "period": .string(label(row)),
+            "start": .string(ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)),
+            "end": .string(ISO8601.format(milliseconds: row.end.milliseconds, timeZone: timeZone)),
+            "kwh": .number(Decimal(figure: row.bill.kwh, scale: 3).double),
+            "energy": Self.money(row.bill.sum(part: "energy")), "power": Self.money(row.bill.sum(part: "power")),
+            "fixed": Self.money(row.bill.sum(part: "fixed")), "taxes": .object(taxes),
+            "total": Self.money(row.bill.total), "bands": .object(bands), "complete": .bool(row.complete),
+        ]
+        if row.bill.unpricedKWh != 0 {
+            object["unpriced_kwh"] = .number(Decimal(figure: row.bill.unpricedKWh, scale: 3).double)
+        }
+        return .object(object)
     }
 
     func iso(_ date: Date) -> String { ISO8601.format(milliseconds: date.milliseconds, timeZone: timeZone) }

@@ -8,6 +8,14 @@ import TOMLKit
 public enum TariffFile {
     /// The largest tariff file read (a real one is a few kB).
     public static let maxBytes = 1 << 20
+    /// The largest answer read from the parser child (the plain values of a file as JSON).
+    static let maxAnswerBytes = 16 << 20
+
+    /// What the parser child (`tariff check-syntax`) may use; it sets these on itself first.
+    public enum ParserLimits {
+        public static let memoryBytes = 256 << 20
+        public static let cpuSeconds = 10
+    }
 
     /// Parses a tariff file's text; syntax errors name the line and column, content errors the key.
     public static func parse(_ text: String, source: String = "the tariff file") throws(TariffError) -> Tariff {
@@ -46,7 +54,8 @@ public enum TariffFile {
         let document = try await Blocking.run { () throws -> [String: DocumentValue] in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["tariff", "check-syntax", "--source", source]
+            // `--source=NAME` in one word: a name starting with `-` is then a value, never an option.
+            process.arguments = ["tariff", "check-syntax", "--source=\(source)"]
             process.environment = ["PATH": "/usr/bin:/bin", "ENERTRACK_CONFIG": "/dev/null"]
             let input = Pipe()
             let output = Pipe()
@@ -59,16 +68,33 @@ public enum TariffFile {
             let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
             DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: timer)
             defer { timer.cancel() }
+            // A child that exits without reading all of it must not end this process with SIGPIPE:
+            // the write fails with EPIPE instead, and the child's own answer says why.
+            signal(SIGPIPE, SIG_IGN)
             let writer = Thread {
-                input.fileHandleForWriting.write(Data(text.utf8))
+                try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
                 try? input.fileHandleForWriting.close()
             }
             writer.start()
-            let answer = output.fileHandleForReading.readDataToEndOfFile()
+            // The answer is read up to a bound: a child that writes more is ended, not buffered.
+            var answer = Data()
+            while true {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                answer.append(chunk)
+                if answer.count > maxAnswerBytes {
+                    process.terminate()
+                    break
+                }
+            }
             process.waitUntilExit()
+            guard answer.count <= maxAnswerBytes else {
+                throw TariffError(
+                    "\(source): the TOML parser's answer is over \(maxAnswerBytes >> 20) MiB: the file is too large")
+            }
             guard process.terminationReason == .exit else {
                 throw TariffError(
-                    "\(source): the TOML parser stopped on this file (signal \(process.terminationStatus)) without saying where: it is malformed; check the syntax of what changed last"
+                    "\(source): the TOML parser stopped on this file (signal \(process.terminationStatus)) without saying where: it is malformed, or needs more than \(ParserLimits.memoryBytes >> 20) MiB or \(ParserLimits.cpuSeconds) s; check what changed last"
                 )
             }
             if process.terminationStatus != 0 {
