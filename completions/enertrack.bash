@@ -845,7 +845,7 @@ _enertrack_serve() {
     repeating_flags=()
     non_repeating_flags=(--hsts --version -h --help)
     repeating_options=(--trusted-proxy)
-    non_repeating_options=(--config --data-dir --listen --port)
+    non_repeating_options=(--config --data-dir --listen --port --idle-timeout --max-connections)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -863,6 +863,12 @@ _enertrack_serve() {
         return
         ;;
     '--trusted-proxy')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--max-connections')
         return
         ;;
     esac

@@ -95,7 +95,7 @@ function __enertrack_parse_tokens -S
         case 'simulate'
             __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'nodes=' 'rate=' 'duration=' 'format=' 'qos=' 'node-prefix=' 'version' 'h/help'
         case 'serve'
-            __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'listen=' 'port=' 'trusted-proxy=+' 'hsts' 'version' 'h/help'
+            __enertrack_parse_subcommand 0 'config=' 'data-dir=' 'listen=' 'port=' 'trusted-proxy=+' 'hsts' 'idle-timeout=' 'max-connections=' 'version' 'h/help'
         case 'report'
             __enertrack_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -440,6 +440,8 @@ complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_op
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" port' -l 'port' -d 'TCP port.' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve"' -l 'trusted-proxy' -d 'A reverse proxy whose X-Forwarded-For/-Proto/-Host (or Forwarded) are believed (repeatable).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" hsts' -l 'hsts' -d 'Send Strict-Transport-Security (max-age one year): only for a site served over HTTPS alone.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" idle-timeout' -l 'idle-timeout' -d 'Close a connection that sends no complete request head (or no part of a body) for this long: slow clients cannot hold connections.' -rfka ''
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" max-connections' -l 'max-connections' -d 'Connections open at once; more wait to be accepted (bounded by the descriptor limit).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" version' -l 'version' -d 'Show the version.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack report" version' -l 'version' -d 'Show the version.'
