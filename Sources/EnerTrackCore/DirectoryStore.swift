@@ -80,6 +80,13 @@ public protocol SessionStore: Sendable {
     /// Reserves a password attempt under every key before the password is checked; throws
     /// `LoginThrottle.Throttled` (reserving nothing) when a key must wait.
     func reserveAttempt(keys: [String], now: Int64) async throws
+    /// A login attempt typed as `name`: in one transaction, finds the account it names (by
+    /// username or e-mail) and reserves the attempt under that account's key (the typed name's
+    /// when no account has it) and under `others`. Returns the account key and the user; throws
+    /// `LoginThrottle.Throttled` (reserving nothing) when a key must wait.
+    func reserveLoginAttempt(name: String, others: [String], now: Int64) async throws -> (
+        account: String, user: User?
+    )
     /// After a right password: the account's failures are forgotten, the other keys get their slot back.
     func attemptSucceeded(account: String, others: [String]) async throws
 }

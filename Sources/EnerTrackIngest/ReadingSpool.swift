@@ -66,6 +66,14 @@ public final class ReadingSpool: Sendable {
         self.directory = directory
         self.capacity = capacity
         self.segmentBytes = max(segmentBytes, 4096)
+        // Root running ingest on the service user's data directory must not write its segments
+        // wherever that user pointed a link named like the spool.
+        if let owner = OwnedFile.foreignLinkOwner(directory) {
+            throw Failure(
+                .noPermission,
+                "the spool directory \(directory) is a link that another user (uid \(owner)) made: not followed; remove it, or run ingest as that user"
+            )
+        }
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])

@@ -29,6 +29,14 @@ public enum OwnedFile {
         _ = fchown(fd, owner.st_uid, owner.st_gid)
     }
 
+    /// The owner of `path` when it is a symbolic link that another user made (nil otherwise):
+    /// such a link inside a directory that user owns must not lead this process elsewhere.
+    public static func foreignLinkOwner(_ path: String) -> uid_t? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, info.st_uid != geteuid() else { return nil }
+        return info.st_uid
+    }
+
     /// `open(2)` that never follows a link at `path` and accepts only a regular file: the
     /// descriptor, or -1 with `errno` set (`ELOOP` for a link, `EINVAL` for anything else that is
     /// not a regular file).

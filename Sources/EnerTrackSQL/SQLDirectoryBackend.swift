@@ -58,6 +58,18 @@ extension SQLDirectoryBackend {
         try await sqlTransaction { sql in try WebSQL.reserveAttempt(sql, keys: keys, now: now) }
     }
 
+    public func reserveLoginAttempt(name: String, others: [String], now: Int64) async throws -> (
+        account: String, user: User?
+    ) {
+        let dialect = self.dialect
+        return try await sqlTransaction { sql in
+            let user = try DirectorySQL.user(sql, dialect, named: name)
+            let account = LoginThrottle.accountKey(name, userID: user?.id)
+            try WebSQL.reserveAttempt(sql, keys: [account] + others, now: now)
+            return (account, user)
+        }
+    }
+
     public func attemptSucceeded(account: String, others: [String]) async throws {
         try await sqlTransaction { sql in try WebSQL.attemptSucceeded(sql, account: account, others: others) }
     }

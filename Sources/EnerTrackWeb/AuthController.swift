@@ -78,10 +78,12 @@ extension AuthController {
         }
         // Throttling per account (whichever of its names was typed) and per address; the same
         // answer whether the account exists or not.
-        let user = try await directory.user(named: username)
-        let account = LoginThrottle.accountKey(username, userID: user?.id)
         let address = LoginThrottle.addressKey(site.clientAddress(request, context))
-        if let wait = try await site.reserveAttempt(keys: [account, address]) {
+        let account: String
+        let user: User?
+        switch try await site.reserveLoginAttempt(name: username, others: [address]) {
+        case .reserved(let reserved): (account, user) = reserved
+        case .throttled(let wait):
             return site.throttled(
                 loginPage(
                     request,

@@ -36,18 +36,42 @@ extension Site {
     /// Reserves a password attempt for each key (see `SessionStore.reserveAttempt`); the seconds to
     /// wait when one of them is throttled, nil when the attempt may go ahead.
     func reserveAttempt(keys: [String]) async throws -> Int64? {
+        switch try await reserving({ now in try await self.directory.reserveAttempt(keys: keys, now: now) }) {
+        case .reserved: nil
+        case .throttled(let wait): wait
+        }
+    }
+
+    /// A login attempt typed as `name` (see `SessionStore.reserveLoginAttempt`): the account key
+    /// and user, or the seconds to wait.
+    func reserveLoginAttempt(name: String, others: [String]) async throws -> Reservation<
+        (
+            account: String, user: User?
+        )
+    > {
+        try await reserving { now in try await self.directory.reserveLoginAttempt(name: name, others: others, now: now)
+        }
+    }
+
+    enum Reservation<Value> {
+        case reserved(Value)
+        case throttled(seconds: Int64)
+    }
+
+    private func reserving<Value>(_ reserve: (Int64) async throws -> Value) async throws -> Reservation<Value> {
         let now = Date().milliseconds
-        for attempt in 1...2 {
+        do {
+            return .reserved(try await reserve(now))
+        } catch let throttled as LoginThrottle.Throttled {
+            return .throttled(seconds: (throttled.wait + 999) / 1000)
+        } catch {
+            // Two first attempts of one key raced to insert its row: the second one now updates it.
             do {
-                try await directory.reserveAttempt(keys: keys, now: now)
-                return nil
+                return .reserved(try await reserve(now))
             } catch let throttled as LoginThrottle.Throttled {
-                return (throttled.wait + 999) / 1000
-            } catch  where attempt == 1 {
-                continue  // two first attempts of one key raced to insert its row: the second one now updates it
+                return .throttled(seconds: (throttled.wait + 999) / 1000)
             }
         }
-        return nil
     }
 
     func throttled(_ response: Response, seconds: Int64) -> Response {
