@@ -230,6 +230,13 @@ public enum ReadingRules {
         }
     }
 
+    /// A time (ms) read back from a series store, when it is one a store may hold (1970 to 9999):
+    /// a damaged file or a hostile server answers anything, and times meet arithmetic next.
+    public static func storedTime(_ raw: Int64) -> Int64? { TimeArgument.range.contains(raw) ? raw : nil }
+
+    /// A count read back from a series store (samples, covered ms of a bucket): 0 to 2^40.
+    public static func storedCount(_ raw: Int64) -> Int64? { (0...(Int64(1) << 40)).contains(raw) ? raw : nil }
+
     public static func checkNode(_ node: String) throws(Rejection) {
         guard DirectoryRules.isESPID(node) else {
             throw Rejection(.badNode, node: nil, "\(LogText.quoted(node)) is not an ESP id (1-64 of A-Z a-z 0-9 _ -)")

@@ -59,10 +59,10 @@ enum InfluxValue: Decodable, Equatable {
 
     /// A time (ms) as a store may hold it, 1970 to 9999 (`TimeArgument.range`); nil for anything
     /// else, so a hostile or broken answer never reaches arithmetic that would trap.
-    var time: Int64? { int64.flatMap { TimeArgument.range.contains($0) ? $0 : nil } }
+    var time: Int64? { int64.flatMap(ReadingRules.storedTime) }
 
     /// A count (samples, covered milliseconds of a bucket): 0 to 2^40; nil for anything else.
-    var count: Int64? { int64.flatMap { (0...(Int64(1) << 40)).contains($0) ? $0 : nil } }
+    var count: Int64? { int64.flatMap(ReadingRules.storedCount) }
 
     var string: String? {
         if case .string(let value) = self { return value }

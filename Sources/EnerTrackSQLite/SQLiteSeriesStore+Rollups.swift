@@ -24,7 +24,9 @@ extension SQLiteSeriesStore {
                 var sum = (kwh: 0.0, full: Int64(0))
                 let code = sqlite3_step(handle)
                 if code == SQLITE_ROW {
-                    sum = (sqlite3_column_double(handle, 0), sqlite3_column_int64(handle, 1))
+                    sum = (
+                        sqlite3_column_double(handle, 0), ReadingRules.storedCount(sqlite3_column_int64(handle, 1)) ?? 0
+                    )
                 } else if code != SQLITE_DONE {
                     throw Self.error(code, db)
                 }
@@ -62,7 +64,7 @@ extension SQLiteSeriesStore {
                     let code = sqlite3_step(handle)
                     if code == SQLITE_DONE { break }
                     guard code == SQLITE_ROW else { throw Self.error(code, db) }
-                    let bucket = sqlite3_column_int64(handle, 0)
+                    guard let bucket = ReadingRules.storedTime(sqlite3_column_int64(handle, 0)) else { continue }
                     let kwh = sqlite3_column_double(handle, 1)
                     if step > EnergyBuckets.bucket {
                         let start = bucket - EnergyBuckets.floorMod(bucket, step)
@@ -105,16 +107,20 @@ extension SQLiteSeriesStore {
                 func double(_ column: Int32) -> Double? {
                     sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
                 }
-                func integer(_ column: Int32) -> Int64? {
-                    sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+                func time(_ column: Int32) -> Int64? {
+                    sqlite3_column_type(handle, column) == SQLITE_NULL
+                        ? nil : ReadingRules.storedTime(sqlite3_column_int64(handle, column))
                 }
+                func count(_ column: Int32) -> Int64 {
+                    ReadingRules.storedCount(sqlite3_column_int64(handle, column)) ?? 0
+                }
+                guard let bucket = time(0) else { continue }
                 rows.append(
                     RollupRow(
-                        bucket: sqlite3_column_int64(handle, 0), kwh: sqlite3_column_double(handle, 1),
-                        covered: sqlite3_column_int64(handle, 2), samples: sqlite3_column_int64(handle, 3),
+                        bucket: bucket, kwh: sqlite3_column_double(handle, 1), covered: count(2), samples: count(3),
                         voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
-                        powerMin: double(9), powerMax: double(10), firstTime: integer(11), firstEnergy: double(12),
-                        lastTime: integer(13), lastEnergy: double(14)))
+                        powerMin: double(9), powerMax: double(10), firstTime: time(11), firstEnergy: double(12),
+                        lastTime: time(13), lastEnergy: double(14)))
             }
             return rows
         }
@@ -143,7 +149,12 @@ extension SQLiteSeriesStore {
             let spans = try Row.fetchAll(
                 db, sql: "SELECT start, finish FROM rollup_dirty WHERE node = ? ORDER BY start", arguments: [node]
             )
-            .map { (start: $0[0] as Int64, finish: $0[1] as Int64) }
+            .compactMap { row -> (start: Int64, finish: Int64)? in
+                guard let start = ReadingRules.storedTime(row[0]), let finish = ReadingRules.storedTime(row[1]) else {
+                    return nil
+                }
+                return (start, finish)
+            }
             for span in EnergyBuckets.mergedSpans(spans) {
                 try Self.refreshAround(db, node: node, from: span.start, to: span.finish, limits: limits)
             }
@@ -163,12 +174,14 @@ extension SQLiteSeriesStore {
             db,
             sql:
                 "SELECT time FROM readings WHERE node = ? AND time < ? AND \(Self.counts) ORDER BY time DESC LIMIT \(EnergyBuckets.contextReadings)",
-            arguments: [node, from])
+            arguments: [node, from]
+        ).compactMap(ReadingRules.storedTime)
         let after = try Int64.fetchAll(
             db,
             sql:
                 "SELECT time FROM readings WHERE node = ? AND time > ? ORDER BY time LIMIT \(EnergyBuckets.contextReadings)",
-            arguments: [node, to])
+            arguments: [node, to]
+        ).compactMap(ReadingRules.storedTime)
         let start = EnergyBuckets.floor(before.last ?? from)
         let end = EnergyBuckets.floor(after.last ?? to) + EnergyBuckets.bucket
         try recompute(db, node: node, from: start, to: end, limits: limits)
@@ -255,9 +268,11 @@ extension SQLiteSeriesStore {
         for node in nodes {
             guard
                 let first = try Int64.fetchOne(
-                    db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]),
+                    db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]
+                ).flatMap(ReadingRules.storedTime),
                 let last = try Int64.fetchOne(
-                    db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node])
+                    db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node]
+                ).flatMap(ReadingRules.storedTime)
             else { continue }
             let start = EnergyBuckets.floor(max(first, from ?? first))
             // Later buckets go first, so recomputing does not move running sums that are about to be replaced.

@@ -169,9 +169,11 @@ public final class SQLiteSeriesStore: SeriesStore {
             func double(_ column: Int32) -> Double? {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
             }
+            // Bytes on disk: a time no store may hold is skipped, never taken into arithmetic.
+            guard let time = ReadingRules.storedTime(sqlite3_column_int64(handle, 1)) else { continue }
             readings.append(
                 Reading(
-                    node: node, time: sqlite3_column_int64(handle, 1), voltage: double(2), current: double(3),
+                    node: node, time: time, voltage: double(2), current: double(3),
                     power: double(4),
                     energy: double(5), pf: double(6), frequency: double(7)))
         }
@@ -209,7 +211,9 @@ public final class SQLiteSeriesStore: SeriesStore {
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Self.columns) FROM readings WHERE node = ? ORDER BY time DESC LIMIT 1")
             for node in Set(nodes) {
-                if let row = try Row.fetchOne(statement, arguments: [node]) { latest[node] = Self.reading(from: row) }
+                if let row = try Row.fetchOne(statement, arguments: [node]), let reading = Self.reading(from: row) {
+                    latest[node] = reading
+                }
             }
             return latest
         }
@@ -227,9 +231,10 @@ public final class SQLiteSeriesStore: SeriesStore {
         }
     }
 
-    private static func reading(from row: Row) -> Reading {
-        Reading(
-            node: row[0], time: row[1], voltage: row[2], current: row[3], power: row[4], energy: row[5],
+    private static func reading(from row: Row) -> Reading? {
+        guard let time = ReadingRules.storedTime(row[1]) else { return nil }
+        return Reading(
+            node: row[0], time: time, voltage: row[2], current: row[3], power: row[4], energy: row[5],
             pf: row[6], frequency: row[7])
     }
 

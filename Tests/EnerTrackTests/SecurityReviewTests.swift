@@ -252,20 +252,9 @@ struct SecurityReviewTests {
         "a password change, disabling or removing a user ends the Telegram link and pending codes too",
         arguments: DirectoryKind.allCases)
     func telegramAccessEnds(kind: DirectoryKind) async throws {
-        var environment: [String: String] = [:]
-        var settings: MariaDBSettings?
-        if kind == .mariadb {
-            let database = TestServers.freshDatabaseName()
-            environment = try TestServers.mariaDBEnvironment(database: database)
-            settings = try TestServers.mariaDB(database: database)
-        }
-        let harness = try Harness(environment: environment)
-        #expect(await harness.run(["db", "migrate"]).status == 0)
+        let site = try await AlertSite(kind)
+        let (harness, store) = (site.harness, site.directory)
         for name in ["ana", "bob", "eva"] { #expect(await harness.addUser(name).status == 0) }
-        let store: any DirectoryStore =
-            if let settings { MariaDBDirectoryStore(settings: settings) } else {
-                try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
-            }
         let now = Date().milliseconds
         let changes: [(String, [String])] = [
             ("ana", ["user", "passwd", "ana", "--password-stdin"]), ("bob", ["user", "disable", "bob"]),
@@ -418,6 +407,36 @@ struct SecurityReviewTests {
         ] {
             let run = try binary.run(command, environment: environment)
             // A trap is a signal: 128 + 4/5 (SIGILL/SIGTRAP) from a shell, or the raw signal here.
+            #expect(run.status < 128 && ![4, 5, 6, 11].contains(run.status), "\(command) died: \(run.stderr)")
+        }
+    }
+
+    /// The embedded series store's file changed behind EnerTrack's back: a reading, a dirty span
+    /// and a rollup bucket at times no store may hold. Reports and a rebuild skip them.
+    @Test("times no store may hold in the embedded series file never trap a command")
+    func hostileSeriesFile() async throws {
+        let harness = try Harness()
+        #expect(await harness.run(["node", "add", "ESP_H"]).status == 0)
+        let now = Date().milliseconds
+        let file = harness.dataDirectory + "/readings.csv"
+        try "time,node,power,energy\n\(now - 3_600_000),ESP_H,100,1\n\(now),ESP_H,100,1.1\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        #expect(await harness.run(["import", file]).status == 0)
+        let hostile = "9223372036854775000"
+        _ = try shell(
+            "/usr/bin/sqlite3",
+            [
+                harness.dataDirectory + "/series.sqlite",
+                "INSERT INTO readings (node, time, power, energy) VALUES ('ESP_H', \(hostile), 1, 2); INSERT INTO readings (node, time, power, energy) VALUES ('ESP_H', -\(hostile), 1, 0.5); INSERT INTO rollup_dirty (node, start, finish) VALUES ('ESP_H', -\(hostile), \(hostile));",
+            ])
+        let environment = harness.environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        let binary = EndToEndTests()
+        for command in [
+            ["report", "consumption", "--node", "ESP_H", "--by", "hour"], ["report", "kpi", "--node", "ESP_H"],
+            ["report", "readings", "ESP_H"], ["report", "status"], ["db", "rollup", "--rebuild"],
+            ["report", "consumption", "--node", "ESP_H", "--by", "day"],
+        ] {
+            let run = try binary.run(command, environment: environment)
             #expect(run.status < 128 && ![4, 5, 6, 11].contains(run.status), "\(command) died: \(run.stderr)")
         }
     }
