@@ -205,7 +205,10 @@ public enum WebServer {
         let router = Router()
         router.get("metrics") { _, _ in text() }
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "enertrack-ingest"),
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(10))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "enertrack-ingest",
+                availableConnectionsDelegate: MaximumAvailableConnections(64, logger: logger)),
             logger: StderrLogHandler.quiet(logger))
     }
 }

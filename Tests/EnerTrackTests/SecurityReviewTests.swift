@@ -35,22 +35,65 @@ struct SecurityReviewTests {
         try "root's own\n".write(toFile: target, atomically: true, encoding: .utf8)
         chmod(outside, 0o755)
         chmod(target, 0o644)
-        let names = ["directory.sqlite-wal", "directory.sqlite-shm", "series.sqlite-wal", "series.sqlite-shm"]
-        let script =
-            "while :; do for f in \(names.joined(separator: " ")); do ln -sfn '\(target)' '\(data)/.swap' 2>/dev/null; mv -fT '\(data)/.swap' \"\(data)/$f\" 2>/dev/null; done; done"
-        let racer = Process()
+        let racer = outside + "/racer.py"
+        try Self.racer.write(toFile: racer, atomically: true, encoding: .utf8)
+        chmod(racer, 0o644)
+        let process = Process()
+        // Debian's python3: the unprivileged user cannot reach a pyenv under /root.
         ChildProcess.prepare(
-            racer, executable: "/usr/bin/setpriv",
-            arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c", script])
-        try racer.run()
+            process, executable: "/usr/bin/setpriv",
+            arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", racer, data, target])
+        try process.run()
+        defer { ChildProcess.stop(process, grace: 1) }
+        usleep(300_000)
+        let environment = harness.environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        let binary = EndToEndTests()
+        var succeeded = 0
         for round in 0..<60 {
-            _ = await harness.run(round % 2 == 0 ? ["node", "list"] : ["report", "status"])
+            let run = try binary.run(
+                round % 2 == 0 ? ["node", "list"] : ["report", "status"], environment: environment)
+            if run.status == 0 { succeeded += 1 }
         }
-        ChildProcess.stop(racer, grace: 1)
+        ChildProcess.stop(process, grace: 1)
         var info = stat()
         #expect(stat(target, &info) == 0)
         #expect(info.st_uid == 0, "root's chown followed a link: the target now belongs to uid \(info.st_uid)")
+        print(
+            "symlink race: the target's owner is uid \(info.st_uid); \(succeeded) of 60 commands ran while links were swapped in"
+        )
     }
+
+    /// The attacker: the moment SQLite has made a -wal or -shm file, a link to the target takes
+    /// its name; a few ms later the link goes again, so the next command's SQLite can open.
+    static let racer = #"""
+        import os, stat, sys, time
+        directory, target = sys.argv[1], sys.argv[2]
+        names = ("directory.sqlite-wal", "directory.sqlite-shm", "series.sqlite-wal", "series.sqlite-shm")
+        paths = [os.path.join(directory, name) for name in names]
+        swap = os.path.join(directory, ".swap")
+        swapped = {}
+        while True:
+            for path in paths:
+                try:
+                    info = os.lstat(path)
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    try:
+                        os.symlink(target, swap)
+                    except FileExistsError:
+                        pass
+                    try:
+                        os.rename(swap, path)
+                        swapped[path] = time.monotonic()
+                    except OSError:
+                        pass
+                elif stat.S_ISLNK(info.st_mode) and time.monotonic() - swapped.get(path, 0) > 0.005:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
+        """#
 
     /// A spool segment's name swapped for a link (root running `ingest` on the service user's
     /// spool): the file it points at is neither truncated nor written.
@@ -120,7 +163,9 @@ struct SecurityReviewTests {
         let closed = await eventually(timeout: 30) { flood.allSatisfy(Self.isClosedByPeer) }
         let open = flood.filter { !Self.isClosedByPeer($0) }.count
         #expect(closed, "\(open) of 1,100 slow connections still open")
-        print("slow clients: every half-head connection closed by serve; \(Self.openDescriptors(pid)) descriptors left")
+        print(
+            "slow clients: \(open) of 1,100 half-head connections still open; serve holds \(Self.openDescriptors(pid)) descriptors"
+        )
         await serve.expectCleanStop("serve")
     }
 
