@@ -48,6 +48,9 @@ public struct WebOptions: Sendable {
     public var idleTimeout = 10
     /// Connections open at once; past it, new ones wait in the listen backlog.
     public var maxConnections = 2_048
+    /// The time (ms) the login throttle reads: tests stop it, so that no delay runs out while a
+    /// loaded machine is slow between two attempts.
+    public var throttleClock: @Sendable () -> Int64 = { Date().milliseconds }
 
     public init() {}
 }

@@ -59,7 +59,7 @@ extension Site {
     }
 
     private func reserving<Value>(_ reserve: (Int64) async throws -> Value) async throws -> Reservation<Value> {
-        let now = Date().milliseconds
+        let now = options.throttleClock()
         do {
             return .reserved(try await reserve(now))
         } catch let throttled as LoginThrottle.Throttled {
