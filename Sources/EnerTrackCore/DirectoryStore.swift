@@ -30,9 +30,13 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
     func users(includeRemoved: Bool) async throws -> [User]
     /// The user whose username or email matches.
     func user(named: String) async throws -> User?
+    /// A new password hash; in the same transaction every session, API token, Telegram link and
+    /// pending link code of the user ends.
     func setPasswordHash(_ hash: String, username: String) async throws
+    /// Disabling ends the user's access in the same transaction; enabling brings none of it back.
     func setUserActive(_ active: Bool, username: String) async throws -> User
-    /// Logical removal: the user is disabled and marked removed, its assignments become inactive.
+    /// Logical removal: the user is disabled and marked removed, its assignments become inactive,
+    /// and its access ends, in one transaction.
     func removeUser(username: String) async throws -> User
 
     func addNode(espID: String, name: String?, description: String?, active: Bool) async throws -> Node

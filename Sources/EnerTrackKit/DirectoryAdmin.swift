@@ -60,15 +60,15 @@ public struct DirectoryAdmin: Sendable {
         try await changePassword(username: username, password: password) { [hasher] in try hasher.hash($0) }
     }
 
-    /// A new password ends every web session, API token and Telegram link of the user, whoever changes it
-    /// (`user passwd`, the profile page); `hash` lets the web server hash off its executor.
+    /// A new password ends every web session, API token and Telegram link of the user, whoever
+    /// changes it (`user passwd`, the profile page), in the store's one transaction; `hash` lets
+    /// the web server hash off its executor.
     public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String)
         async throws
     {
         let user = try await user(username)
         try DirectoryRules.checkPassword(password)
         try await store.setPasswordHash(try await hash(password), username: user.username)
-        try await endAccess(user)
     }
 
     /// Checks a password against the stored hash; false for unknown, disabled or removed users.
@@ -81,21 +81,11 @@ public struct DirectoryAdmin: Sendable {
 
     /// Disabling a user ends their sessions, tokens and Telegram link; enabling does not bring them back.
     public func setUserActive(_ active: Bool, username: String) async throws -> User {
-        let user = try await store.setUserActive(active, username: username)
-        if !active { try await endAccess(user) }
-        return user
+        try await store.setUserActive(active, username: username)
     }
 
     public func removeUser(username: String) async throws -> User {
-        let user = try await store.removeUser(username: username)
-        try await endAccess(user)
-        return user
-    }
-
-    /// The one rule for ending access: every web session, API token, Telegram link and pending
-    /// link code of the user goes.
-    func endAccess(_ user: User) async throws {
-        try await store.endAccess(userID: user.id)
+        try await store.removeUser(username: username)
     }
 
     // MARK: Nodes

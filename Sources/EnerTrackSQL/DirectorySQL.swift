@@ -116,6 +116,8 @@ public enum DirectorySQL {
         let user = try requireUser(sql, dialect, username)
         let c = sql.columns
         try sql.run("UPDATE Usuarios SET \(c[.passwordHash]) = ? WHERE \(c[.userID]) = ?", .text(hash), .int(user.id))
+        // The same transaction ends every way in the old password opened: never one without the other.
+        try WebSQL.endAccess(sql, userID: user.id)
     }
 
     /// Enabling a removed user brings it back; its assignments stay inactive until re-added.
@@ -127,6 +129,7 @@ public enum DirectorySQL {
         try sql.run(
             "UPDATE Usuarios SET \(c[.userActive]) = ?, \(c[.removedAt]) = CASE WHEN ? = 1 THEN NULL ELSE \(c[.removedAt]) END WHERE \(c[.userID]) = ?",
             .int(active ? 1 : 0), .int(active ? 1 : 0), .int(user.id))
+        if !active { try WebSQL.endAccess(sql, userID: user.id) }
         return try requireUser(sql, dialect, username)
     }
 
@@ -141,6 +144,7 @@ public enum DirectorySQL {
                 .int(user.id))
         }
         try sql.run("UPDATE UsuariosNodos SET activo = 0 WHERE usuario_id = ?", .int(user.id))
+        try WebSQL.endAccess(sql, userID: user.id)
         return try requireUser(sql, dialect, username)
     }
 

@@ -24,9 +24,10 @@ public enum WebSQL {
     }
 
     /// Ends every way in a user has: web sessions, API tokens, the linked Telegram chat and any
-    /// pending link code. What a password change, disabling and removing a user all mean
-    /// (`DirectoryAdmin` calls it for the CLI and the web); enabling the user again brings none
-    /// of it back, so a chat linked with a stolen password stays out.
+    /// pending link code. What a password change, disabling and removing a user all mean: each of
+    /// those store operations runs it in its own transaction, for the CLI and the web alike;
+    /// enabling the user again brings none of it back, so a chat linked with a stolen password
+    /// stays out.
     public static func endAccess(_ sql: any SQLTransaction, userID: Int64) throws {
         try sql.run("DELETE FROM web_sessions WHERE usuario_id = ?", .int(userID))
         try sql.run("DELETE FROM api_tokens WHERE usuario_id = ?", .int(userID))
