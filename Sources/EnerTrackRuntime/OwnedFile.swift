@@ -41,10 +41,13 @@ public enum OwnedFile {
     /// descriptor, or -1 with `errno` set (`ELOOP` for a link, `EINVAL` for anything else that is
     /// not a regular file).
     public static func openRegular(_ path: String, _ flags: Int32, mode: mode_t = 0o640) -> Int32 {
-        let fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode)
+        // O_TRUNC only after the check: never truncate what turns out not to be ours to use.
+        let fd = open(path, (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode)
         guard fd >= 0 else { return -1 }
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1,
+            flags & O_TRUNC == 0 || ftruncate(fd, 0) == 0
+        else {
             close(fd)
             errno = EINVAL
             return -1
