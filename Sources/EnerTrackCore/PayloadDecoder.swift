@@ -3,7 +3,8 @@ import Foundation
 /// Turns one MQTT message into a reading, or says why not (DESIGN.md's MQTT contract):
 ///
 /// - `<prefix>/<ESPID>/<quantity>` with a plain number; quantity names in English or Spanish.
-///   Messages of one node within the same second share a timestamp, so they merge into one row.
+///   A burst of them (each quantity once, within a second of the first) shares the first's
+///   timestamp, its whole second, so they merge into one row (`QuantityBursts`).
 /// - `<prefix>/<ESPID>/<anything>` with a JSON object of quantity keys and an optional `ts`
 ///   (unix s or ms, or ISO 8601); without `ts` the arrival time counts.
 /// - with `tasmota`, `tele/<device>/SENSOR` with Tasmota's `ENERGY` object.
@@ -46,9 +47,20 @@ public struct PayloadDecoder: Sendable {
         return try result.get()
     }
 
+    /// Per-quantity messages each take their own arrival second (no burst is remembered).
     public func decode(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64)
         throws(Rejection) -> Reading
     {
+        var bursts = QuantityBursts(capacity: 0)
+        return try decode(topic: topic, payload: payload, receivedAt: receivedAt, bursts: &bursts)
+    }
+
+    /// `bursts` remembers each node's open burst of per-quantity messages (ingest keeps one per
+    /// MQTT thread).
+    public func decode(
+        topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
+        bursts: inout QuantityBursts
+    ) throws(Rejection) -> Reading {
         let slash = UInt8(ascii: "/")
         if tasmota, let device = Self.tasmotaDevice(topic) {
             let node = String(decoding: device, as: UTF8.self)
@@ -87,7 +99,7 @@ public struct PayloadDecoder: Sendable {
             )
         }
         try ReadingRules.check(value: value, of: quantity, node: node)
-        var reading = Reading(node: node, time: receivedAt - receivedAt % 1000)
+        var reading = Reading(node: node, time: bursts.stamp(node: node, quantity: quantity, at: receivedAt))
         reading[quantity] = value
         return reading
     }
@@ -387,5 +399,50 @@ enum FlatJSON {
             skipSpace()
             return at == end
         }
+    }
+}
+
+/// The timestamps of per-quantity messages. A meter publishes its quantities one topic after
+/// another; cutting them by the clock's second would split a burst that straddles a second
+/// boundary into two half rows. So a node's burst opens with a message of a quantity it has not
+/// carried yet and takes that arrival's second; the node's next messages join it while each
+/// brings a new quantity and arrives within `window` ms of the opening one. A repeated quantity
+/// or a later message opens the next burst.
+///
+/// Node ids come from the network: the map is pruned of closed bursts when it reaches
+/// `capacity`, and beyond that messages take their own arrival second.
+public struct QuantityBursts: Sendable {
+    public static let window: Int64 = 1000
+
+    private struct Burst {
+        var stamp: Int64
+        var opened: Int64
+        var quantities: UInt8
+    }
+
+    private var open: [String: Burst] = [:]
+    public let capacity: Int
+
+    public init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
+
+    /// The time of a message of `quantity` from `node` that arrived at `arrival` (ms).
+    public mutating func stamp(node: String, quantity: Quantity, at arrival: Int64) -> Int64 {
+        let bit = UInt8(1) << UInt8(Quantity.allCases.firstIndex(of: quantity) ?? 0)
+        if var burst = open[node], arrival >= burst.opened, arrival - burst.opened < Self.window,
+            burst.quantities & bit == 0
+        {
+            burst.quantities |= bit
+            open[node] = burst
+            return burst.stamp
+        }
+        let stamp = arrival - ((arrival % 1000) + 1000) % 1000
+        if open[node] == nil, open.count >= capacity {
+            open = open.filter { arrival - $0.value.opened < Self.window && arrival >= $0.value.opened }
+            guard open.count < capacity else { return stamp }
+        }
+        open[node] = Burst(stamp: stamp, opened: arrival, quantities: bit)
+        return stamp
     }
 }

@@ -47,6 +47,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     private let events: AsyncStream<Event>
     private let emit: AsyncStream<Event>.Continuation
     private let rejectionLog = Mutex<[String: Date]>([:])
+    /// Open bursts of per-quantity messages; only the MQTT thread takes it (uncontended).
+    private let bursts = Mutex(QuantityBursts())
     private let stopping = Atomic<Bool>(false)
     private let drainerHeartbeat = Atomic<Int64>(0)
 
@@ -175,8 +177,11 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
         let reading: Reading
         do {
-            reading = try decoder.decode(
-                topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now)
+            reading = try bursts.withLock { bursts throws(Rejection) in
+                try decoder.decode(
+                    topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload,
+                    receivedAt: now, bursts: &bursts)
+            }
         } catch {
             metrics.reject(error.reason)
             logRejection(error, topic: String(cString: topic))

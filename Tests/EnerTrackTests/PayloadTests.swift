@@ -45,6 +45,36 @@ struct PayloadTests {
         }
     }
 
+    @Test("a burst of per-quantity messages keeps its first second across a second boundary; a repeat opens the next")
+    func bursts() throws {
+        var bursts = QuantityBursts()
+        func stamp(_ node: String, _ topic: String, _ at: Int64) throws -> Int64 {
+            let bytes = Array("1".utf8)
+            let topicBytes = Array("enertrack/\(node)/\(topic)".utf8)
+            return try bytes.withUnsafeBytes { payload in
+                try topicBytes.withUnsafeBytes { topic in
+                    try decoder.decode(topic: topic, payload: payload, receivedAt: at, bursts: &bursts).time
+                }
+            }
+        }
+        let second: Int64 = 1_795_773_600_000
+        #expect(try stamp("A", "tension", second + 900) == second)
+        #expect(try stamp("A", "potencia", second + 1_050) == second, "straddles the boundary: same row")
+        #expect(try stamp("B", "power", second + 1_060) == second + 1_000, "another node has its own burst")
+        #expect(try stamp("A", "energia", second + 1_200) == second)
+        #expect(try stamp("A", "voltage", second + 1_300) == second + 1_000, "a repeated quantity opens the next")
+        #expect(try stamp("A", "power", second + 2_350) == second + 2_000, "a second after the opening: the next")
+        #expect(try stamp("A", "pf", second + 1_900) == second + 1_000, "a clock step back opens a new burst")
+        // A flood of invented node ids cannot grow the map past its capacity: the ones beyond
+        // it take their arrival second; closed bursts make room again.
+        var small = QuantityBursts(capacity: 4)
+        for index in 0..<100 { _ = small.stamp(node: "N\(index)", quantity: .power, at: second + 900 + Int64(index)) }
+        #expect(small.stamp(node: "N2", quantity: .energy, at: second + 1_100) == second, "remembered")
+        #expect(small.stamp(node: "N50", quantity: .energy, at: second + 1_100) == second + 1_000, "beyond capacity")
+        #expect(small.stamp(node: "late", quantity: .energy, at: second + 5_900) == second + 5_000)
+        #expect(small.stamp(node: "late", quantity: .power, at: second + 6_100) == second + 5_000, "room again")
+    }
+
     @Test("JSON objects: any subtopic, Spanish keys, ts in s, ms or ISO 8601, extra keys ignored")
     func json() throws {
         let plain = try decode(
