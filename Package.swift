@@ -130,7 +130,7 @@ let package = Package(
             name: "EnerTrackTests",
             dependencies: [
                 "EnerTrackCLI", "EnerTrackKit", "EnerTrackSQL", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackCore",
-                "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram", "EnerTrackWeb",
+                "EnerTrackHTTP", "EnerTrackInflux", "EnerTrackIngest", "EnerTrackTelegram", "EnerTrackWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

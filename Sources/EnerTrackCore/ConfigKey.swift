@@ -83,6 +83,9 @@ extension ConfigKey {
     public static let influxGzip = ConfigKey(
         "INFLUX_GZIP", kind: .choice(["auto", "always", "never"]), default: "auto",
         "gzip InfluxDB writes: auto = bodies over 1 KiB to a server that is not on loopback")
+    public static let influxConnections = ConfigKey(
+        "INFLUX_CONNECTIONS", kind: .number(1...64), default: "8",
+        "Connections to InfluxDB for reads, used in parallel by serve's requests (writes have one of their own)")
 
     public static let mqttHost = ConfigKey("DOMINIO", "MQTT broker host name (TLS)")
     public static let mqttPort = ConfigKey("PUERTO_MQTTS", kind: .port, default: "8883", "MQTT broker TLS port")
@@ -137,7 +140,7 @@ extension ConfigKey {
         dataDirectory, timeZone, language,
         mysqlHost, mysqlPort, mysqlSocket, mysqlUser, mysqlPassword, mysqlDatabase, mysqlSSLCA, mysqlColumnMap,
         influxURL, influxToken, influxOrg, influxBucket, influxDatabase, influxUser, influxPassword,
-        influxMeasurement, influxNodeTag, influxFields, influxGzip,
+        influxMeasurement, influxNodeTag, influxFields, influxGzip, influxConnections,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
         publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes,

@@ -24,6 +24,8 @@ public struct InfluxSettings: Sendable {
     public var timeout: TimeInterval
     /// Decides which counter rises are spikes when rollups are computed.
     public var limits = PowerLimits()
+    /// Kept-alive connections for reads (`CurlHTTPPool`); writes have one more of their own.
+    public var connections = 8
     /// `INFLUX_NODE_TAG`: the tag naming the meter; nil finds it in the measurement (default `node`).
     public var nodeTag: String?
     /// `INFLUX_FIELDS`: field names of quantities; the others are found in the measurement.
@@ -56,11 +58,12 @@ public struct InfluxSettings: Sendable {
 /// through `/query`. Measurement `energy`, tag `node`, one float field per quantity; InfluxDB
 /// itself makes writes idempotent (same series and time → fields overwritten).
 ///
-/// HTTP goes through libcurl (`CurlHTTPClient`): a kept-alive connection, timeouts and TLS
+/// HTTP goes through libcurl (`CurlHTTPPool`): kept-alive connections, reads in parallel on
+/// `settings.connections` of them and changes in order on one more, timeouts and TLS
 /// verification against the system trust store.
 public final class InfluxSeriesStore: SeriesStore {
     public let settings: InfluxSettings
-    private let http: CurlHTTPClient
+    private let http: CurlHTTPPool
     /// Tags this process's dirty marks (see `InfluxRollups.swift`).
     let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let markClock = MarkClock()
@@ -75,7 +78,7 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public init(settings: InfluxSettings) {
         self.settings = settings
-        http = CurlHTTPClient(connectTimeout: min(settings.timeout, 5))
+        http = CurlHTTPPool(size: settings.connections, connectTimeout: min(settings.timeout, 5))
     }
 
     // MARK: Layout
@@ -375,7 +378,7 @@ public final class InfluxSeriesStore: SeriesStore {
         do {
             response = try await http.send(
                 method: request.method, url: request.url, headers: request.headers, body: request.body,
-                timeout: request.timeout)
+                timeout: request.timeout, ordered: request.method != "GET")
         } catch CurlHTTPClient.TransportError.failed(_, let reason) {
             throw SeriesError.unavailable(store: location, reason: scrubbed(reason))
         }

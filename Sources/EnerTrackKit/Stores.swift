@@ -40,6 +40,7 @@ public enum Stores {
             compression: InfluxSettings.Compression(rawValue: configuration[.influxGzip] ?? "auto") ?? .auto)
         settings.limits = configuration.powerLimits
         settings.nodeTag = configuration[.influxNodeTag]
+        settings.connections = configuration[.influxConnections].flatMap(Double.init).map { Int($0) } ?? 8
         return settings
     }
 
