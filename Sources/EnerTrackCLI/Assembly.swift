@@ -4,32 +4,31 @@ import EnerTrackKit
 import EnerTrackTelegram
 import Foundation
 
-// Where the command line turns configuration into the settings of the services it builds.
+// Where the command line turns settings into the settings of the services it builds.
 
 extension BotAPI {
-    /// The bot of the configuration, or nil without `enertrackBotToken`.
-    static func configured(_ configuration: Configuration) -> BotAPI? {
-        guard let token = configuration[.botToken], !token.isEmpty else { return nil }
-        let base = configuration[.telegramAPIURL].flatMap(URL.init(string:)) ?? URL(string: "https://api.telegram.org")!
-        return BotAPI(token: token, baseURL: base)
+    /// The bot of the settings, or nil without `enertrackBotToken`.
+    static func configured(_ settings: Settings) -> BotAPI? {
+        guard let token = settings.telegram.token else { return nil }
+        return BotAPI(token: token, baseURL: settings.telegram.apiURL)
     }
 }
 
 enum IngestAssembly {
-    /// MQTT settings from `DOMINIO`, `PUERTO_MQTTS`, `MQTT_USR`, `MQTT_PASS`, `MQTT_CAFILE`, `MQTT_CLIENT_ID`.
+    /// MQTT settings of the configured broker (`DOMINIO`, `PUERTO_MQTTS`, …).
     static func mqttSettings(
-        _ configuration: Configuration, clientID: String?, purpose: String, cleanSession: Bool
+        _ settings: Settings, clientID: String?, purpose: String, cleanSession: Bool
     ) throws -> MQTTSettings {
-        guard let host = configuration[.mqttHost] else {
+        let broker = settings.broker
+        guard let host = broker.host else {
             throw Failure(
                 .configuration,
                 "DOMINIO is not set: it names the MQTT broker (TLS); set it in the env file or the environment")
         }
-        let port = Int32(configuration[.mqttPort] ?? "8883") ?? 8883
         return MQTTSettings(
-            host: host, port: port, username: configuration[.mqttUser], password: configuration[.mqttPassword],
-            caFile: configuration[.mqttCAFile],
-            clientID: clientID ?? configuration[.mqttClientID] ?? MQTTSettings.defaultClientID(purpose: purpose),
+            host: host, port: Int32(broker.port), username: broker.user, password: broker.password,
+            caFile: broker.caFile,
+            clientID: clientID ?? broker.clientID ?? MQTTSettings.defaultClientID(purpose: purpose),
             cleanSession: cleanSession)
     }
 

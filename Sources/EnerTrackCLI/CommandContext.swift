@@ -20,13 +20,16 @@ public struct CommandContext: Sendable {
     /// Asks for a secret on the terminal without echo; nil when there is no terminal.
     public var promptSecret: @Sendable (String) -> String?
     public var passwordHasher: PasswordHasher
+    /// Who parses tariff files from outside: a child of this binary in the real process.
+    public var tariffParser: TariffParser
 
     public init(
         environment: [String: String], currentDirectory: String,
         systemEnvFile: String = ConfigurationLoader.systemEnvFile,
         writeOutput: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void,
         readInputLine: @escaping @Sendable () -> String?, inputIsTerminal: Bool,
-        promptSecret: @escaping @Sendable (String) -> String?, passwordHasher: PasswordHasher = .standard
+        promptSecret: @escaping @Sendable (String) -> String?, passwordHasher: PasswordHasher = .standard,
+        tariffParser: TariffParser = .inProcess
     ) {
         self.environment = environment
         self.currentDirectory = currentDirectory
@@ -37,6 +40,7 @@ public struct CommandContext: Sendable {
         self.inputIsTerminal = inputIsTerminal
         self.promptSecret = promptSecret
         self.passwordHasher = passwordHasher
+        self.tariffParser = tariffParser
     }
 
     /// The real process: its environment, stdout/stderr, stdin and controlling terminal.
@@ -48,7 +52,9 @@ public struct CommandContext: Sendable {
             writeError: { FileHandle.standardError.write(Data($0.utf8)) },
             readInputLine: { readLine(strippingNewline: true) },
             inputIsTerminal: isatty(STDIN_FILENO) == 1,
-            promptSecret: Terminal.readSecret(prompt:))
+            promptSecret: Terminal.readSecret(prompt:),
+            // toml++ may abort on some malformed files: they are parsed by a child of this binary.
+            tariffParser: .thisBinary)
     }
 
     /// The context commands run against; set by `Enertrack.execute`.

@@ -26,11 +26,16 @@ struct GlobalOptions: ParsableArguments {
         return try loader.load(configFile: config, flags: flags)
     }
 
+    /// The typed settings of that configuration: what every command reads.
+    func settings() throws -> Settings {
+        try Settings(configuration())
+    }
+
     /// The administration service over the configured directory store.
-    func directoryAdmin() throws -> (DirectoryAdmin, Configuration) {
-        let configuration = try configuration()
-        let store = try Stores.directory(configuration)
-        return (DirectoryAdmin(store: store, hasher: CommandContext.current.passwordHasher), configuration)
+    func directoryAdmin() throws -> (DirectoryAdmin, Settings) {
+        let settings = try settings()
+        let store = try Stores.directory(settings)
+        return (DirectoryAdmin(store: store, hasher: CommandContext.current.passwordHasher), settings)
     }
 }
 
@@ -60,14 +65,14 @@ enum Print {
     static func err(_ text: String) { CommandContext.current.writeError(text) }
 
     /// A list as a table or JSON array.
-    static func records(_ records: [Record], json: Bool, configuration: Configuration, empty: String) {
-        let renderer = RecordRenderer(timeZone: configuration.timeZone)
+    static func records(_ records: [Record], json: Bool, settings: Settings, empty: String) {
+        let renderer = RecordRenderer(timeZone: settings.timeZone)
         out(json ? renderer.json(records) : renderer.table(records, empty: empty))
     }
 
     /// One record as `key: value` lines or a one-element JSON array.
-    static func record(_ record: Record, json: Bool, configuration: Configuration) {
-        let renderer = RecordRenderer(timeZone: configuration.timeZone)
+    static func record(_ record: Record, json: Bool, settings: Settings) {
+        let renderer = RecordRenderer(timeZone: settings.timeZone)
         out(json ? renderer.json([record]) : renderer.details(record))
     }
 }

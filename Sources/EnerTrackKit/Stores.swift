@@ -8,50 +8,30 @@ import Foundation
     import Glibc
 #endif
 
-/// Opens the stores the configuration selects: MariaDB or embedded SQLite for the directory.
+/// Opens the stores the settings select: MariaDB or embedded SQLite for the directory,
+/// InfluxDB or embedded SQLite for the readings.
 public enum Stores {
     /// `migrate: false` opens the embedded store without applying migrations (status, dry runs);
     /// MariaDB never migrates on its own.
-    public static func directory(_ configuration: Configuration, migrate: Bool = true) throws -> any DirectoryStore {
-        if configuration.usesMariaDB {
-            return MariaDBDirectoryStore(settings: mariaDBSettings(configuration))
+    public static func directory(_ settings: Settings, migrate: Bool = true) throws -> any DirectoryStore {
+        switch settings.directory {
+        case .mariaDB(let maria):
+            return MariaDBDirectoryStore(settings: maria)
+        case .sqlite(let path):
+            try ensureDataDirectory(settings.dataDirectory)
+            return try SQLiteDirectoryStore(path: path, migrate: migrate)
         }
-        let directory = try ensureDataDirectory(configuration.dataDirectory)
-        return try SQLiteDirectoryStore(path: directory + "/directory.sqlite", migrate: migrate)
     }
 
     /// InfluxDB when `INFLUX_URL` is set, else `series.sqlite` in the data directory.
-    public static func series(_ configuration: Configuration) throws -> any SeriesStore {
-        if var settings = influxSettings(configuration) {
-            settings.fields = try configuration[.influxFields].map(InfluxLayout.parseFields) ?? [:]
-            return InfluxSeriesStore(settings: settings)
+    public static func series(_ settings: Settings) throws -> any SeriesStore {
+        switch settings.series {
+        case .influx(let influx):
+            return InfluxSeriesStore(settings: influx)
+        case .sqlite(let path):
+            try ensureDataDirectory(settings.dataDirectory)
+            return try SQLiteSeriesStore(path: path, limits: settings.readings.limits)
         }
-        let directory = try ensureDataDirectory(configuration.dataDirectory)
-        return try SQLiteSeriesStore(path: directory + "/series.sqlite", limits: configuration.powerLimits)
-    }
-
-    public static func influxSettings(_ configuration: Configuration) -> InfluxSettings? {
-        guard let text = configuration[.influxURL], let url = URL(string: text) else { return nil }
-        var settings = InfluxSettings(
-            url: url, database: configuration[.influxDatabase] ?? "enertrack", user: configuration[.influxUser],
-            password: configuration[.influxPassword], token: configuration[.influxToken],
-            organization: configuration[.influxOrg], bucket: configuration[.influxBucket],
-            measurement: configuration[.influxMeasurement] ?? "energy",
-            compression: InfluxSettings.Compression(rawValue: configuration[.influxGzip] ?? "auto") ?? .auto)
-        settings.limits = configuration.powerLimits
-        settings.nodeTag = configuration[.influxNodeTag]
-        settings.connections = configuration[.influxConnections].flatMap(Double.init).map { Int($0) } ?? 8
-        return settings
-    }
-
-    public static func mariaDBSettings(_ configuration: Configuration) -> MariaDBSettings {
-        var settings = MariaDBSettings(
-            host: configuration[.mysqlHost], port: UInt32(configuration[.mysqlPort] ?? "3306") ?? 3306,
-            socket: configuration[.mysqlSocket], user: configuration[.mysqlUser] ?? "root",
-            password: configuration[.mysqlPassword], database: configuration[.mysqlDatabase] ?? "medidoresEnergia",
-            sslCA: configuration[.mysqlSSLCA])
-        settings.columnMap = configuration[.mysqlColumnMap]
-        return settings
     }
 
     /// Creates the data directory (mode 0750) when missing; says clearly why it cannot.

@@ -51,6 +51,8 @@ public struct WebOptions: Sendable {
     /// The time (ms) the login throttle reads: tests stop it, so that no delay runs out while a
     /// loaded machine is slow between two attempts.
     public var throttleClock: @Sendable () -> Int64 = { Date().milliseconds }
+    /// Who parses uploaded tariff files (`serve` sets a child of its binary).
+    public var tariffParser: TariffParser = .inProcess
 
     public init() {}
 }

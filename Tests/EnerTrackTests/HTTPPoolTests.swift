@@ -5,12 +5,13 @@ import Testing
 
 /// A loopback HTTP/1.1 server (Debian's python3) whose answers wait for each other: `/barrier`
 /// answers only once four requests are in it at the same time, `/hold` only after `POST
-/// /release`; `/held` counts the requests holding.
+/// /release`; `/held` counts the requests holding. The waits give up after 300 s (503): long
+/// enough for a loaded machine, since the tests themselves release them.
 private final class WaitingServer: @unchecked Sendable {
     static let script = #"""
         import sys, threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        barrier = threading.Barrier(4, timeout=20)
+        barrier = threading.Barrier(4, timeout=300)
         released = threading.Event()
         held = [0]
         class Handler(BaseHTTPRequestHandler):
@@ -30,7 +31,7 @@ private final class WaitingServer: @unchecked Sendable {
                         self.answer(503, "alone")
                 elif self.path == "/hold":
                     held[0] += 1
-                    self.answer(200 if released.wait(20) else 503, "held")
+                    self.answer(200 if released.wait(300) else 503, "held")
                 elif self.path == "/held":
                     self.answer(200, str(held[0]))
                 else:
@@ -44,7 +45,12 @@ private final class WaitingServer: @unchecked Sendable {
     let process = Process()
     let url: URL
 
-    init() throws {
+    /// Started off Swift's cooperative threads: reading the port blocks.
+    static func start() async throws -> WaitingServer {
+        try await Blocking.run { try WaitingServer() }
+    }
+
+    private init() throws {
         let output = Pipe()
         ChildProcess.prepare(process, executable: "/usr/bin/python3", arguments: ["-c", Self.script])
         process.standardOutput = output
@@ -64,7 +70,7 @@ private final class WaitingServer: @unchecked Sendable {
 struct HTTPPoolTests {
     @Test("four concurrent reads are in the server at the same time, each on its own connection")
     func parallel() async throws {
-        let server = try WaitingServer()
+        let server = try await WaitingServer.start()
         let pool = CurlHTTPPool(size: 4, connectTimeout: 5)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<4 {
@@ -77,12 +83,12 @@ struct HTTPPoolTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(statuses == [200, 200, 200, 200], "one connection would have answered 503 after 20 s")
+        #expect(statuses == [200, 200, 200, 200], "one connection would have answered 503 after 300 s")
     }
 
     @Test("a read waiting for a connection gives up when cancelled; a change has a connection of its own")
     func waitingAndOrdered() async throws {
-        let server = try WaitingServer()
+        let server = try await WaitingServer.start()
         let pool = CurlHTTPPool(size: 1, connectTimeout: 5)
         @Sendable func send(_ path: String, method: String = "GET", ordered: Bool) async throws
             -> CurlHTTPClient.Response

@@ -65,8 +65,8 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let user = try await directory.existingUser(named: username)
             var nodeID: Int64?
             if let espID {
@@ -88,7 +88,7 @@ struct AlertsCommand: AsyncParsableCommand {
                         : "'\(user.username)' had no budget \(scope)\n")
                 return
             }
-            let series = try Stores.series(configuration)
+            let series = try Stores.series(settings)
             var records: [Record] = []
             for rule in try await directory.budgetRules(userID: user.id) where espID == nil || rule.nodeID == nodeID {
                 let espIDs =
@@ -98,7 +98,7 @@ struct AlertsCommand: AsyncParsableCommand {
                     }
                 let outlook = try await CostOutlook.month(
                     directory: directory, series: series, espIDs: espIDs, user: user.username,
-                    timeZone: configuration.timeZone)
+                    timeZone: settings.timeZone)
                 records.append(
                     Record([
                         "username": .text(rule.username), "esp_id": .text(rule.espID),
@@ -109,7 +109,7 @@ struct AlertsCommand: AsyncParsableCommand {
                     ]))
             }
             Print.records(
-                records, json: output.json, configuration: configuration, empty: "no budgets for \(user.username)")
+                records, json: output.json, settings: settings, empty: "no budgets for \(user.username)")
         }
     }
 
@@ -138,8 +138,8 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let (user, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
             let now = Date().milliseconds
             try await directory.setThreshold(userID: user.id, nodeID: node.id, kw: kw, now: now)
@@ -157,8 +157,8 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "ESP id of the meter.") var espID: String
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let user = try await directory.existingUser(named: username)
             let node = try await directory.existingNode(espID: espID)
             let removed = try await directory.clearThreshold(userID: user.id, nodeID: node.id)
@@ -186,8 +186,8 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             var userID: Int64?
             if let user {
                 let found = try await directory.existingUser(named: user)
@@ -203,7 +203,7 @@ struct AlertsCommand: AsyncParsableCommand {
                     "telegram": .flag(rule.chatID != nil),
                 ])
             }
-            Print.records(records, json: output.json, configuration: configuration, empty: "no alert rules")
+            Print.records(records, json: output.json, settings: settings, empty: "no alert rules")
         }
     }
 
@@ -249,8 +249,8 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            if ifConfigured, BotAPI.configured(configuration) == nil {
+            let settings = try global.settings()
+            if ifConfigured, BotAPI.configured(settings) == nil {
                 Print.out("alerts: enertrackBotToken is not set; nothing to do\n")
                 return
             }
@@ -259,11 +259,11 @@ struct AlertsCommand: AsyncParsableCommand {
             options.cooldownMS = Int64((TimeArgument.duration(cooldown) ?? 3600) * 1000)
             options.silentAfterMS = silentAfter.flatMap { TimeArgument.duration($0) }.map { Int64($0 * 1000) }
             options.dryRun = dryRun
-            options.defaultLanguage = configuration.defaultLanguage
-            options.timeZone = configuration.timeZone
+            options.defaultLanguage = settings.language
+            options.timeZone = settings.timeZone
             let runner = AlertRunner(
-                directory: try Stores.directory(configuration), series: try Stores.series(configuration),
-                bot: BotAPI.configured(configuration), logger: StderrLogHandler.logger(label: "alerts", level: .warning)
+                directory: try Stores.directory(settings), series: try Stores.series(settings),
+                bot: BotAPI.configured(settings), logger: StderrLogHandler.logger(label: "alerts", level: .warning)
             )
             let report = try await runner.run(options)
             if report.skipped {
@@ -289,7 +289,7 @@ struct AlertsCommand: AsyncParsableCommand {
                     "delivery": .text(evaluation.delivery.rawValue),
                 ])
             }
-            let renderer = RecordRenderer(timeZone: configuration.timeZone)
+            let renderer = RecordRenderer(timeZone: settings.timeZone)
             if json {
                 Print.out(
                     JSONValue.object([

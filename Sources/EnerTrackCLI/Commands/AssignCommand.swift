@@ -25,9 +25,9 @@ struct AssignCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let assignment = try await admin.assign(username: username, espID: espID, location: location)
-            Print.record(assignment.record, json: output.json, configuration: configuration)
+            Print.record(assignment.record, json: output.json, settings: settings)
         }
     }
 
@@ -42,9 +42,9 @@ struct AssignCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let assignment = try await admin.unassign(username: username, espID: espID)
-            Print.record(assignment.record, json: output.json, configuration: configuration)
+            Print.record(assignment.record, json: output.json, settings: settings)
         }
     }
 
@@ -60,9 +60,9 @@ struct AssignCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let assignment = try await admin.setLocation(location, username: username, espID: espID)
-            Print.record(assignment.record, json: output.json, configuration: configuration)
+            Print.record(assignment.record, json: output.json, settings: settings)
         }
     }
 
@@ -82,11 +82,11 @@ struct AssignCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let assignments = try await admin.assignments(
                 AssignmentFilter(username: user, espID: node, includeInactive: all))
             Print.records(
-                assignments.map(\.record), json: output.json, configuration: configuration, empty: "no assignments")
+                assignments.map(\.record), json: output.json, settings: settings, empty: "no assignments")
         }
     }
 }

@@ -5,7 +5,7 @@ import EnerTrackKit
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the effective configuration.",
+        abstract: "Show the effective settings.",
         subcommands: [Show.self])
 
     struct Show: AsyncParsableCommand {
@@ -25,9 +25,9 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let configuration = try global.configuration()
+            let settings = try global.settings()
             var records = ConfigKey.all.map { key in
-                let value = configuration.values[key.name]
+                let value = settings.configuration.values[key.name]
                 let shown = value.map { key.isSecret ? "********" : key.kind == .url ? Redact.url($0.value) : $0.value }
                 return Record([
                     "key": .text(key.name), "value": .text(shown),
@@ -35,8 +35,8 @@ struct ConfigCommand: AsyncParsableCommand {
                     "secret": .flag(key.isSecret), "summary": .text(key.summary),
                 ])
             }
-            let directory = configuration.usesMariaDB ? "mariadb" : "sqlite"
-            let series = configuration.usesInflux ? "influxdb" : "sqlite"
+            let directory = settings.usesMariaDB ? "mariadb" : "sqlite"
+            let series = settings.usesInflux ? "influxdb" : "sqlite"
             records.append(
                 Record([
                     "key": .text("directory_store"), "value": .text(directory),
@@ -56,7 +56,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     return narrow
                 }
             }
-            Print.records(records, json: output.json, configuration: configuration, empty: "")
+            Print.records(records, json: output.json, settings: settings, empty: "")
         }
     }
 }

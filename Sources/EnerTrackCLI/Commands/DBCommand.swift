@@ -35,12 +35,12 @@ struct DBCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
+            let settings = try global.settings()
             let start = try from.map {
-                try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: configuration.timeZone)
+                try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: settings.timeZone)
                     .milliseconds
             }
-            let series = try Stores.series(configuration)
+            let series = try Stores.series(settings)
             try await series.check()
             let started = Date()
             try await series.rebuildRollups(from: start)
@@ -90,8 +90,8 @@ struct DBCommand: AsyncParsableCommand {
         var toOriginalDDL = false
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let store = try Stores.directory(configuration, migrate: false)
+            let settings = try global.settings()
+            let store = try Stores.directory(settings, migrate: false)
             if toOriginalDDL {
                 let status = try await store.convertToOriginalLayout(dryRun: dryRun)
                 Print.out("\(status.store) \(status.location): \(dryRun ? "would run" : "converted"):\n")
@@ -129,9 +129,9 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let status = try await Stores.directory(configuration, migrate: false).schemaStatus()
-            let series = try Stores.series(configuration)
+            let settings = try global.settings()
+            let status = try await Stores.directory(settings, migrate: false).schemaStatus()
+            let series = try Stores.series(settings)
             let layout: [String]
             do { layout = try await series.layoutReport() } catch { layout = ["not reachable: \(error)"] }
             let record = Record([
@@ -141,7 +141,7 @@ struct DBCommand: AsyncParsableCommand {
                 "pending": .list(status.pending), "notes": .list(status.notes), "mapping": .list(status.mapping),
                 "current": .flag(status.isCurrent),
             ])
-            Print.record(record, json: output.json, configuration: configuration)
+            Print.record(record, json: output.json, settings: settings)
         }
     }
 }

@@ -69,10 +69,11 @@ struct DemoCommand: AsyncParsableCommand {
         var environment = context.environment
         environment[ConfigKey.dataDirectory.name] = directory
         for key in [ConfigKey.mysqlHost, .mysqlSocket, .influxURL] { environment[key.name] = nil }
-        let configuration = try ConfigurationLoader(
-            environment: environment, systemEnvFile: "/nonexistent", currentDirectory: context.currentDirectory
-        ).load(configFile: nil)
-        let store = try Stores.directory(configuration)
+        let settings = try Settings(
+            ConfigurationLoader(
+                environment: environment, systemEnvFile: "/nonexistent", currentDirectory: context.currentDirectory
+            ).load(configFile: nil))
+        let store = try Stores.directory(settings)
         guard try await store.users(includeRemoved: true).isEmpty else {
             throw Failure(.cannotCreate, "\(directory) already holds an EnerTrack directory; give an empty --dir")
         }
@@ -92,10 +93,10 @@ struct DemoCommand: AsyncParsableCommand {
                 userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
         }
         // The demo user's meters on a Spanish 2.0TD household tariff, so costs show everywhere.
-        let tariffs = TariffAdmin(store: store, timeZone: configuration.timeZone)
+        let tariffs = TariffAdmin(store: store, timeZone: settings.timeZone, parser: context.tariffParser)
         _ = try await tariffs.importTariff(text: Self.tariff, source: "the demo tariff")
         _ = try await tariffs.assign(tariff: "demo-2.0TD", to: .user("demo"), from: nil)
-        let series = try Stores.series(configuration)
+        let series = try Stores.series(settings)
         var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
         Print.err("backfilling \(days) days of readings for \(Self.meters.count) meters…\n")
         let step: Int64 = 300_000
@@ -103,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
         var batch: [Reading] = []
         while time <= now {
             for index in Self.meters.indices {
-                var reading = simulator.reading(meter: index, time: time, timeZone: configuration.timeZone)
+                var reading = simulator.reading(meter: index, time: time, timeZone: settings.timeZone)
                 reading.node = Self.meters[index].0
                 batch.append(reading)
             }
@@ -134,7 +135,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard !setupOnly else { return }
 
         let logger = StderrLogHandler.logger(label: "demo", level: .info)
-        let app = try ServeCommand.app(configuration: configuration, trustedProxies: [], insecure: true, logger: logger)
+        let app = try ServeCommand.app(settings: settings, trustedProxies: [], insecure: true, logger: logger)
         let live = Task { [simulator] in
             var simulator = simulator
             var lastCheck = Date.distantPast
@@ -145,7 +146,7 @@ struct DemoCommand: AsyncParsableCommand {
                 var readings: [Reading] = []
                 for index in Self.meters.indices {
                     var reading = simulator.reading(
-                        meter: index, time: now.milliseconds, timeZone: configuration.timeZone)
+                        meter: index, time: now.milliseconds, timeZone: settings.timeZone)
                     reading.node = Self.meters[index].0
                     readings.append(reading)
                 }
@@ -155,7 +156,7 @@ struct DemoCommand: AsyncParsableCommand {
                     if now.timeIntervalSince(lastCheck) >= 60 {
                         lastCheck = now
                         var options = AlertRunner.Options()
-                        options.timeZone = configuration.timeZone
+                        options.timeZone = settings.timeZone
                         _ = try await runner.run(options)
                     }
                 } catch {

@@ -36,11 +36,11 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("File to read, or - for standard input.", valueName: "FILE")) var file: String
 
     func run() async throws {
-        let configuration = try global.configuration()
+        let settings = try global.settings()
         let sink = ReadingSink(
-            series: try Stores.series(configuration), directory: try Stores.directory(configuration),
+            series: try Stores.series(settings), directory: try Stores.directory(settings),
             knownOnly: knownOnly)
-        let importer = ReadingImporter(sink: sink, maxAhead: configuration.maxClockAhead)
+        let importer = ReadingImporter(sink: sink, maxAhead: settings.readings.maxClockAhead)
         let context = CommandContext.current
         let summary: ImportSummary
         if file == "-" {

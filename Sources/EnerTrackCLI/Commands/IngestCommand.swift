@@ -25,7 +25,7 @@ struct IngestCommand: AsyncParsableCommand {
             unregistered ESP ids are stored and the id is registered inactive (see 'node list --all').
 
             Exit status: 0 after SIGTERM/SIGINT (stops consuming, drains up to 9 s), 69 broker TLS \
-            failure, 77 broker refused the login, 78 bad configuration.
+            failure, 77 broker refused the login, 78 bad settings.
 
             Examples:
               enertrack ingest
@@ -69,25 +69,25 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try global.configuration()
+        let settings = try global.settings()
         var options = IngestOptions()
         options.shareGroup = shareGroup
         options.tasmota = tasmota
         options.knownOnly = knownOnly
         options.spoolCapacity = spoolMax
         options.statsInterval = .seconds(max(statsInterval, 1))
-        options.maxClockAhead = configuration.maxClockAhead
-        options.maxNewNodesPerHour = configuration[.maxNewNodes].flatMap(Double.init).map { Int($0) } ?? 100
+        options.maxClockAhead = settings.readings.maxClockAhead
+        options.maxNewNodesPerHour = settings.readings.maxNewNodesPerHour
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
         IngestService.limitMallocArenas()
         let listen = try metricsListen.map(IngestAssembly.parseListen)
         let mqtt = try IngestAssembly.mqttSettings(
-            configuration, clientID: clientID, purpose: "ingest", cleanSession: false)
-        let dataDirectory = try Stores.ensureDataDirectory(configuration.dataDirectory)
+            settings, clientID: clientID, purpose: "ingest", cleanSession: false)
+        let dataDirectory = try Stores.ensureDataDirectory(settings.dataDirectory)
         let service = try IngestService(
-            mqtt: mqtt, series: try Stores.series(configuration), directory: try Stores.directory(configuration),
+            mqtt: mqtt, series: try Stores.series(settings), directory: try Stores.directory(settings),
             spoolDirectory: IngestAssembly.spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
-            prefix: configuration[.mqttTopicPrefix] ?? "enertrack", logger: logger)
+            prefix: settings.broker.topicPrefix, logger: logger)
         var services: [any Service] = [service]
         if let listen {
             let metrics = service.metrics

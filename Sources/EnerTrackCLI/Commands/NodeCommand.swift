@@ -25,9 +25,9 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let node = try await admin.addNode(espID: espID, name: name, description: description)
-            Print.record(node.record, json: output.json, configuration: configuration)
+            Print.record(node.record, json: output.json, settings: settings)
         }
     }
 
@@ -49,10 +49,10 @@ struct NodeCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let node = try await admin.editNode(
                 espID: espID, changes: NodeChanges(name: name, description: description))
-            Print.record(node.record, json: output.json, configuration: configuration)
+            Print.record(node.record, json: output.json, settings: settings)
         }
     }
 
@@ -73,9 +73,9 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let nodes = try await admin.nodes(includeInactive: all)
-            Print.records(nodes.map(\.record), json: output.json, configuration: configuration, empty: "no nodes")
+            Print.records(nodes.map(\.record), json: output.json, settings: settings, empty: "no nodes")
         }
     }
 
@@ -89,8 +89,8 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
-            Print.record(try await admin.node(espID).record, json: output.json, configuration: configuration)
+            let (admin, settings) = try global.directoryAdmin()
+            Print.record(try await admin.node(espID).record, json: output.json, settings: settings)
         }
     }
 
@@ -104,9 +104,9 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let node = try await admin.setNodeActive(false, espID: espID)
-            Print.record(node.record, json: output.json, configuration: configuration)
+            Print.record(node.record, json: output.json, settings: settings)
         }
     }
 
@@ -120,9 +120,9 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let node = try await admin.setNodeActive(true, espID: espID)
-            Print.record(node.record, json: output.json, configuration: configuration)
+            Print.record(node.record, json: output.json, settings: settings)
         }
     }
 }

@@ -53,16 +53,16 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let known = Dictionary(
                 try await directory.nodes(includeInactive: true).map { ($0.espID, $0) }, uniquingKeysWith: { a, _ in a }
             )
             let kpi = try await KPIs.compute(
-                series: try Stores.series(configuration), nodes: nodes.compactMap { known[$0] },
+                series: try Stores.series(settings), nodes: nodes.compactMap { known[$0] },
                 window: try TimeArgument.durationMS(window, flag: "--window"), inactiveAfter: inactiveAfterSeconds,
-                timeZone: configuration.timeZone)
+                timeZone: settings.timeZone)
             var records: [Record] = kpi.meters.map { meter in
                 let reading = meter.latest
                 return Record([
@@ -85,7 +85,7 @@ struct ReportCommand: AsyncParsableCommand {
                     "mean_power": .number(kpi.meanPowerW, decimals: 1),
                     "today_kwh": .number(kpi.energyTodayKWh, decimals: 3),
                 ]))
-            Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
+            Print.records(records, json: output.json, settings: settings, empty: "no meters")
         }
     }
 
@@ -135,8 +135,8 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             var nodes = try await directory.nodes(includeInactive: all || user != nil)
             if let user {
                 _ = try await directory.existingUser(named: user)
@@ -161,7 +161,7 @@ struct ReportCommand: AsyncParsableCommand {
                         node.lastSeen.map { Int64(saturating: now.timeIntervalSince($0).rounded()) }),
                 ])
             }
-            Print.records(records, json: output.json, configuration: configuration, empty: "no meters")
+            Print.records(records, json: output.json, settings: settings, empty: "no meters")
         }
     }
 
@@ -214,10 +214,10 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let zone = tz.flatMap(SiteTimeZone.parse) ?? configuration.timeZone
+            let settings = try global.settings()
+            let zone = tz.flatMap(SiteTimeZone.parse) ?? settings.timeZone
             let now = Date()
-            let directory = try Stores.directory(configuration)
+            let directory = try Stores.directory(settings)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
@@ -228,7 +228,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
 
             let report = try await ConsumptionReport.compute(
-                series: try Stores.series(configuration), nodes: nodes, unit: by, range: range,
+                series: try Stores.series(settings), nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
             if pivot { return Print.out(report.pivotCSV()) }
             switch format {
@@ -277,10 +277,10 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let zone = configuration.timeZone
+            let settings = try global.settings()
+            let zone = settings.timeZone
             let now = Date()
-            let directory = try Stores.directory(configuration)
+            let directory = try Stores.directory(settings)
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
@@ -289,7 +289,7 @@ struct ReportCommand: AsyncParsableCommand {
                 throw error.failure(from: "--from", to: "--to")
             }
             let report = try await CostReport.query(
-                directory: directory, series: try Stores.series(configuration), espIDs: nodes, user: user,
+                directory: directory, series: try Stores.series(settings), espIDs: nodes, user: user,
                 grouping: by, range: range, timeZone: zone, now: now)
             switch output.chosen {
             case .json: Print.out(report.json())
@@ -323,8 +323,8 @@ struct ReportCommand: AsyncParsableCommand {
         var format: ReadingFormatter.Format { output.chosen }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let zone = configuration.timeZone
+            let settings = try global.settings()
+            let zone = settings.timeZone
             let now = Date()
             let range: (from: Int64, to: Int64)
             do {
@@ -333,9 +333,9 @@ struct ReportCommand: AsyncParsableCommand {
                 throw error.failure(from: "--from", to: "--to")
             }
             let (start, end) = range
-            let directory = try Stores.directory(configuration)
+            let directory = try Stores.directory(settings)
             let espID = try await directory.node(espID: node)?.espID ?? node
-            let series = try Stores.series(configuration)
+            let series = try Stores.series(settings)
             let formatter = ReadingFormatter(format: format, timeZone: zone)
             Print.out(formatter.header())
             var cursor = start

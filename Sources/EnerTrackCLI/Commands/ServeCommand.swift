@@ -68,10 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try global.configuration()
+        let settings = try global.settings()
         let logger = StderrLogHandler.logger(label: "serve", level: .info)
         let app = try Self.app(
-            configuration: configuration, trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout,
+            settings: settings, trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout,
             maxConnections: maxConnections, logger: logger)
         try await app.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
@@ -85,23 +85,24 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     static func app(
-        configuration: Configuration, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
+        settings: Settings, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
         idleTimeout: Int = WebOptions().idleTimeout, maxConnections: Int = WebOptions().maxConnections, logger: Logger
     ) throws -> WebApp {
         var options = WebOptions()
         options.idleTimeout = idleTimeout
         options.maxConnections = maxConnections
-        options.secureCookies = !(insecure || configuration[.insecureCookies] == "1")
-        options.registrationOpen = configuration[.registration] == "open"
+        options.secureCookies = !(insecure || settings.web.insecureCookies)
+        options.registrationOpen = settings.web.registrationOpen
         options.trustedProxies = Set(trustedProxies)
-        options.timeZone = configuration.timeZone
-        options.defaultLanguage = configuration.defaultLanguage
-        options.webhookSecret = configuration[.telegramWebhookSecret].flatMap { $0.isEmpty ? nil : $0 }
-        options.hsts = hsts || configuration[.hsts] == "1"
-        options.publicURL = configuration[.publicURL].flatMap(URL.init(string:))
+        options.timeZone = settings.timeZone
+        options.defaultLanguage = settings.language
+        options.webhookSecret = settings.telegram.webhookSecret
+        options.hsts = hsts || settings.web.hsts
+        options.publicURL = settings.web.publicURL
+        options.tariffParser = CommandContext.current.tariffParser
         return WebApp(
-            directory: try Stores.directory(configuration), series: try Stores.series(configuration), options: options,
-            hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(configuration),
-            assetsDirectory: configuration[.assetsDirectory] ?? "/usr/share/javascript", logger: logger)
+            directory: try Stores.directory(settings), series: try Stores.series(settings), options: options,
+            hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(settings),
+            assetsDirectory: settings.web.assetsDirectory, logger: logger)
     }
 }

@@ -51,7 +51,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try global.configuration()
+        let settings = try global.settings()
         var options = SimulateRunner.Options()
         options.nodes = nodes
         options.rate = rate ?? max(Double(nodes) / 10, 0.1)
@@ -59,12 +59,12 @@ struct SimulateCommand: AsyncParsableCommand {
         options.json = format == .json
         options.qos = qos
         options.nodePrefix = nodePrefix
-        let settings = try IngestAssembly.mqttSettings(
-            configuration, clientID: options.clientID ?? "enertrack-simulate-\(getpid())", purpose: "simulate",
+        let mqtt = try IngestAssembly.mqttSettings(
+            settings, clientID: options.clientID ?? "enertrack-simulate-\(getpid())", purpose: "simulate",
             cleanSession: true)
         let summary = try await SimulateRunner.run(
-            settings: settings, prefix: configuration[.mqttTopicPrefix] ?? "enertrack",
-            timeZone: configuration.timeZone, options: options
+            settings: mqtt, prefix: settings.broker.topicPrefix,
+            timeZone: settings.timeZone, options: options
         ) {
             Print.err($0 + "\n")
         }

@@ -25,10 +25,12 @@ struct TariffCommand: AsyncParsableCommand {
             Remove.self, Prices.self, CheckSyntax.self,
         ])
 
-    static func admin(_ global: GlobalOptions) throws -> (TariffAdmin, Configuration) {
-        let configuration = try global.configuration()
+    static func admin(_ global: GlobalOptions) throws -> (TariffAdmin, Settings) {
+        let settings = try global.settings()
         return (
-            TariffAdmin(store: try Stores.directory(configuration), timeZone: configuration.timeZone), configuration
+            TariffAdmin(
+                store: try Stores.directory(settings), timeZone: settings.timeZone,
+                parser: CommandContext.current.tariffParser), settings
         )
     }
 
@@ -84,12 +86,12 @@ struct TariffCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let text = try TariffCommand.text(file, maxBytes: TariffFile.maxBytes, what: "tariff file")
             let (tariff, replaced) = try await admin.importTariff(
                 text: text, source: file == "-" ? "standard input" : file, dryRun: dryRun)
             if output.json {
-                Print.record(TariffCommand.summary(tariff), json: true, configuration: configuration)
+                Print.record(TariffCommand.summary(tariff), json: true, settings: settings)
             } else {
                 let verb = dryRun ? (replaced ? "would replace" : "would add") : (replaced ? "replaced" : "added")
                 Print.out(
@@ -133,11 +135,11 @@ struct TariffCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let book = try await TariffBook.load(admin.store)
             let records = book.tariffs.values.sorted { $0.name < $1.name }.map(TariffCommand.summary)
             Print.records(
-                records, json: output.json, configuration: configuration, empty: "no tariffs (tariff import FILE)")
+                records, json: output.json, settings: settings, empty: "no tariffs (tariff import FILE)")
         }
     }
 
@@ -151,7 +153,7 @@ struct TariffCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let tariff = try await admin.tariff(named: name)
             let assignments = try await admin.store.tariffAssignments().filter { $0.tariff == tariff.name }
             let span = try await admin.store.priceSpan(tariff: tariff.name)
@@ -173,7 +175,7 @@ struct TariffCommand: AsyncParsableCommand {
                 }
                 versions.append(text)
             }
-            let renderer = RecordRenderer(timeZone: configuration.timeZone)
+            let renderer = RecordRenderer(timeZone: settings.timeZone)
             let record = Record([
                 "name": .text(tariff.name), "currency": .text(tariff.currency), "versions": .list(versions),
                 "assigned": .list(
@@ -188,7 +190,7 @@ struct TariffCommand: AsyncParsableCommand {
                         "\($0.count) from \(renderer.iso8601(Date(milliseconds: $0.first))) to \(renderer.iso8601(Date(milliseconds: $0.last)))"
                     } ?? (tariff.usesSeries ? "none yet (tariff prices import \(tariff.name) FILE)" : nil)),
             ])
-            Print.record(record, json: output.json, configuration: configuration)
+            Print.record(record, json: output.json, settings: settings)
         }
     }
 
@@ -262,11 +264,11 @@ struct TariffCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let (target, rest) = try TariffCommand.target(arguments, user: user, expecting: 2)
             let assignment = try await admin.assign(
                 tariff: rest[0], to: target, from: try TariffCommand.day(from, flag: "--from"))
-            Print.record(assignment.record, json: output.json, configuration: configuration)
+            Print.record(assignment.record, json: output.json, settings: settings)
         }
     }
 
@@ -309,9 +311,9 @@ struct TariffCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let records = try await admin.store.tariffAssignments().map(\.record)
-            Print.records(records, json: output.json, configuration: configuration, empty: "no tariff assignments")
+            Print.records(records, json: output.json, settings: settings, empty: "no tariff assignments")
         }
     }
 
@@ -358,7 +360,7 @@ struct TariffCommand: AsyncParsableCommand {
         @Flag(help: "Prices are per MWh (divided by 1000).") var perMwh = false
 
         func run() async throws {
-            let (admin, configuration) = try TariffCommand.admin(global)
+            let (admin, settings) = try TariffCommand.admin(global)
             let text = try TariffCommand.text(file, maxBytes: 32 << 20, what: "price file")
             let points: [PricePoint]
             do {
@@ -367,7 +369,7 @@ struct TariffCommand: AsyncParsableCommand {
                 throw TariffError(
                     "\(file == "-" ? "standard input" : file): \(error.description)", status: error.exitStatus)
             }
-            let renderer = RecordRenderer(timeZone: configuration.timeZone)
+            let renderer = RecordRenderer(timeZone: settings.timeZone)
             let first = points.first.map { renderer.iso8601(Date(milliseconds: $0.time)) } ?? "-"
             let last = points.last.map { renderer.iso8601(Date(milliseconds: $0.time + $0.duration)) } ?? "-"
             Print.out(

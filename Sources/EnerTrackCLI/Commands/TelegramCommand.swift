@@ -27,12 +27,12 @@ struct TelegramCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let user = try await directory.existingUser(named: username)
-            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(configuration)).link(
+            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(settings)).link(
                 userID: user.id)
-            let expires = RecordRenderer(timeZone: configuration.timeZone).iso8601(link.expiresAt)
+            let expires = RecordRenderer(timeZone: settings.timeZone).iso8601(link.expiresAt)
             if json {
                 Print.out(
                     JSONValue.object([
@@ -54,7 +54,7 @@ struct TelegramCommand: AsyncParsableCommand {
         @Argument(help: "Username or email.") var username: String
 
         func run() async throws {
-            let directory = try Stores.directory(try global.configuration())
+            let directory = try Stores.directory(try global.settings())
             let user = try await directory.existingUser(named: username)
             let removed = try await directory.unlinkTelegram(userID: user.id)
             Print.err(
@@ -72,8 +72,8 @@ struct TelegramCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let users =
                 if let username { [try await directory.existingUser(named: username)] } else {
                     try await directory.users(includeRemoved: false)
@@ -86,7 +86,7 @@ struct TelegramCommand: AsyncParsableCommand {
                     "since": .time(link.map { Date(milliseconds: $0.linkedAt) }),
                 ])
             }
-            Print.records(records, json: output.json, configuration: configuration, empty: "no users")
+            Print.records(records, json: output.json, settings: settings, empty: "no users")
         }
     }
 
@@ -101,10 +101,10 @@ struct TelegramCommand: AsyncParsableCommand {
         @Argument(help: "Username or email.") var username: String
 
         func run() async throws {
-            let configuration = try global.configuration()
-            let directory = try Stores.directory(configuration)
+            let settings = try global.settings()
+            let directory = try Stores.directory(settings)
             let user = try await directory.existingUser(named: username)
-            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
             guard let link = try await directory.telegramLink(userID: user.id) else {
                 throw Failure(
                     .dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
@@ -112,7 +112,7 @@ struct TelegramCommand: AsyncParsableCommand {
             do {
                 try await bot.send(
                     chatID: link.chatID,
-                    html: Messages(link.language ?? configuration.defaultLanguage).test(username: user.username))
+                    html: Messages(link.language ?? settings.language).test(username: user.username))
             } catch BotAPIError.blocked(_, let reason) {
                 try await directory.unlinkTelegram(chatID: link.chatID)
                 throw Failure(
@@ -152,14 +152,14 @@ struct TelegramCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
-            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            let settings = try global.settings()
+            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
             if action == "delete" {
                 try await bot.deleteWebhook()
                 Print.err("webhook deleted; 'telegram bot' can poll again\n")
                 return
             }
-            guard let secret = configuration[.telegramWebhookSecret], !secret.isEmpty else {
+            guard let secret = settings.telegram.webhookSecret else {
                 throw Failure(
                     .configuration,
                     "set TELEGRAM_WEBHOOK_SECRET first (the same value for serve): 1-256 characters A-Z a-z 0-9 _ -")
@@ -195,16 +195,16 @@ struct TelegramCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration = try global.configuration()
+            let settings = try global.settings()
             var options = TelegramBotService.Options()
             options.pollTimeout = pollTimeout
             options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
-            options.defaultLanguage = configuration.defaultLanguage
-            options.timeZone = configuration.timeZone
-            guard let bot = BotAPI.configured(configuration) else { throw BotAPIError.notConfigured }
+            options.defaultLanguage = settings.language
+            options.timeZone = settings.timeZone
+            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
             let logger = StderrLogHandler.logger(label: "telegram", level: .info)
             let service = TelegramBotService(
-                directory: try Stores.directory(configuration), series: try Stores.series(configuration), bot: bot,
+                directory: try Stores.directory(settings), series: try Stores.series(settings), bot: bot,
                 options: options, logger: logger)
             try await ServiceRunner.run([service], logger: logger)
         }

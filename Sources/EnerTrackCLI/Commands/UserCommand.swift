@@ -33,12 +33,12 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             try await admin.checkNewUser(username: username, email: email, name: name)
             let password = try PasswordInput.read(fromStandardInput: passwordStdin)
             let user = try await admin.addUser(
                 username: username, email: email, name: name, isAdmin: self.admin, password: password)
-            Print.record(user.record, json: output.json, configuration: configuration)
+            Print.record(user.record, json: output.json, settings: settings)
         }
     }
 
@@ -56,9 +56,9 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let users = try await admin.users(includeRemoved: all)
-            Print.records(users.map(\.record), json: output.json, configuration: configuration, empty: "no users")
+            Print.records(users.map(\.record), json: output.json, settings: settings, empty: "no users")
         }
     }
 
@@ -72,8 +72,8 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
-            Print.record(try await admin.user(username).record, json: output.json, configuration: configuration)
+            let (admin, settings) = try global.directoryAdmin()
+            Print.record(try await admin.user(username).record, json: output.json, settings: settings)
         }
     }
 
@@ -98,7 +98,7 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let directory = try Stores.directory(try global.configuration())
+            let directory = try Stores.directory(try global.settings())
             let user = try await directory.existingUser(named: username)
             guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
             try await directory.setLanguage(language, userID: user.id)
@@ -125,7 +125,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Revoke every token of the user instead.") var revoke = false
 
         func run() async throws {
-            let directory = try Stores.directory(try global.configuration())
+            let directory = try Stores.directory(try global.settings())
             let user = try await directory.existingUser(named: username)
             if revoke {
                 let count = try await directory.revokeTokens(userID: user.id)
@@ -172,9 +172,9 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let user = try await admin.setUserActive(false, username: username)
-            Print.record(user.record, json: output.json, configuration: configuration)
+            Print.record(user.record, json: output.json, settings: settings)
         }
     }
 
@@ -193,9 +193,9 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let user = try await admin.setUserActive(true, username: username)
-            Print.record(user.record, json: output.json, configuration: configuration)
+            Print.record(user.record, json: output.json, settings: settings)
         }
     }
 
@@ -214,9 +214,9 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, configuration) = try global.directoryAdmin()
+            let (admin, settings) = try global.directoryAdmin()
             let user = try await admin.removeUser(username: username)
-            Print.record(user.record, json: output.json, configuration: configuration)
+            Print.record(user.record, json: output.json, settings: settings)
         }
     }
 }

@@ -6,17 +6,19 @@ import Foundation
 public struct TariffAdmin: Sendable {
     public let store: any DirectoryStore
     public let timeZone: TimeZone
+    public let parser: TariffParser
 
-    public init(store: any DirectoryStore, timeZone: TimeZone) {
+    public init(store: any DirectoryStore, timeZone: TimeZone, parser: TariffParser) {
         self.store = store
         self.timeZone = timeZone
+        self.parser = parser
     }
 
     /// Checks a tariff file and stores it (replacing one of the same name); with `dryRun` only checks.
     public func importTariff(text: String, source: String, dryRun: Bool = false, now: Date = Date()) async throws -> (
         tariff: Tariff, replaced: Bool
     ) {
-        let tariff = try await TariffFile.parseUntrusted(text, source: source)
+        let tariff = try await parser.parse(text, source: source)
         // The canonical text must read back as the same tariff: what is stored is what bills use.
         let canonical = tariff.toml
         guard (try? TariffFile.parse(canonical)) == tariff else {

@@ -27,10 +27,6 @@ public enum TariffFile {
         }
     }
 
-    /// The executable that parses untrusted files in a child process (`enertrack tariff
-    /// check-syntax`): set by the `enertrack` binary at start; nil parses in this process.
-    nonisolated(unsafe) public static var parserExecutable: String?
-
     /// The plain values of a file's text, or the error naming its line: what the child prints.
     public static func syntax(_ text: String, source: String) throws(TariffError) -> [String: DocumentValue] {
         guard text.utf8.count <= maxBytes else { throw TariffError("\(source) is over \(maxBytes / 1024) KiB") }
@@ -49,8 +45,10 @@ public enum TariffFile {
     /// Parses text from outside (a file to import, a form) in a child process: toml++ asserts
     /// on some malformed input it does not report (see `screen`), and an abort there must end
     /// the child, never `serve`. The child has 10 s; its answer is the plain values as JSON.
-    public static func parseUntrusted(_ text: String, source: String) async throws -> Tariff {
-        guard let executable = parserExecutable else { return try parse(text, source: source) }
+    /// `executable` is the `enertrack` binary that parses in a child (`TariffParser`); nil parses
+    /// in this process.
+    public static func parseUntrusted(_ text: String, source: String, executable: String?) async throws -> Tariff {
+        guard let executable else { return try parse(text, source: source) }
         let document = try await Blocking.run { () throws -> [String: DocumentValue] in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
@@ -231,5 +229,28 @@ public enum TariffFile {
         case .time: return .other("a time")
         case .dateTime: return .other("a date-time")
         }
+    }
+}
+
+/// Who parses tariff text from outside: a child `enertrack tariff check-syntax` (what the
+/// binary does, `TariffParser.child(of:)`), or this process (`inProcess`, for tests of the rules).
+/// The composition root chooses; nothing global is set.
+public struct TariffParser: Sendable {
+    /// The `enertrack` binary the child runs; nil parses in this process.
+    public var executable: String?
+
+    public static let inProcess = TariffParser(executable: nil)
+
+    /// The running `enertrack` binary, as the kernel knows it.
+    public static var thisBinary: TariffParser {
+        TariffParser(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+    }
+
+    public init(executable: String?) {
+        self.executable = executable
+    }
+
+    public func parse(_ text: String, source: String) async throws -> Tariff {
+        try await TariffFile.parseUntrusted(text, source: source, executable: executable)
     }
 }

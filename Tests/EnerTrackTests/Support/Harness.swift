@@ -42,10 +42,6 @@ final class Harness: Sendable {
         environment.merge(extra) { _, new in new }
         self.environment = environment
         self.hasher = hasher
-        // Untrusted tariff files are parsed by a child enertrack, as the real binary does.
-        if let binary = ProcessInfo.processInfo.environment["ENERTRACK_BIN"] {
-            TariffFile.parserExecutable = binary
-        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dataDirectory) }
@@ -68,7 +64,7 @@ final class Harness: Sendable {
             readInputLine: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
             inputIsTerminal: terminal != nil,
             promptSecret: { _ in prompts.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
-            passwordHasher: hasher)
+            passwordHasher: hasher, tariffParser: .testBinary)
         let status = await Enertrack.execute(arguments, context: context)
         return CommandResult(status: status, stdout: out.withLock { $0 }, stderr: err.withLock { $0 })
     }
@@ -143,5 +139,13 @@ enum ChildProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+extension TariffParser {
+    /// Untrusted tariff files are parsed by a child enertrack, as the real binary does (in this
+    /// process without `ENERTRACK_BIN`).
+    static var testBinary: TariffParser {
+        TariffParser(executable: ProcessInfo.processInfo.environment["ENERTRACK_BIN"])
     }
 }

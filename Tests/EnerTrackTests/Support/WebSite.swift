@@ -63,6 +63,7 @@ struct WebSite {
         // slow a loaded machine is (no test waits one out).
         let frozen = now
         options.throttleClock = { frozen }
+        options.tariffParser = .testBinary
         app = WebApp(
             directory: directory, series: series, options: options, hasher: harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
