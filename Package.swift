@@ -125,7 +125,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI", "EnerTrackKit"], swiftSettings: strict),
+        .executableTarget(name: "enertrack", dependencies: ["EnerTrackCLI"], swiftSettings: strict),
         .testTarget(
             name: "EnerTrackTests",
             dependencies: [

@@ -137,7 +137,8 @@ public struct Settings: Sendable {
         }
 
         func invalid(_ key: ConfigKey) -> ConfigError {
-            ConfigError("invalid \(key.name) (\(configuration.source(of: key).map(String.init(describing:)) ?? "unset"))")
+            ConfigError(
+                "invalid \(key.name) (\(configuration.source(of: key).map(String.init(describing:)) ?? "unset"))")
         }
 
         func required(_ key: ConfigKey) throws -> String {

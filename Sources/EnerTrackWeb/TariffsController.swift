@@ -27,7 +27,9 @@ struct TariffsController: Sendable {
 }
 
 extension TariffsController {
-    var admin: TariffAdmin { TariffAdmin(store: directory, timeZone: site.options.timeZone, parser: site.options.tariffParser) }
+    var admin: TariffAdmin {
+        TariffAdmin(store: directory, timeZone: site.options.timeZone, parser: site.options.tariffParser)
+    }
 
     func page(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l

@@ -29,6 +29,34 @@ struct ArchitectureTests {
         }
         #expect(offenders.isEmpty, "SQL outside the store modules:\n\(offenders.joined(separator: "\n"))")
     }
+
+    /// Where configuration text becomes typed settings: nothing else reads a key's string.
+    static let compositionRoot: Set<String> = [
+        "EnerTrackCore/Configuration.swift", "EnerTrackKit/ConfigurationLoader.swift", "EnerTrackKit/Settings.swift",
+    ]
+
+    @Test("settings are read as strings only in the composition root; no mutable globals")
+    func typedSettings() throws {
+        let sources = packageRoot.appendingPathComponent("Sources").path
+        // `configuration[.key]`, `self[.key]` on a Configuration, or a `Configuration` passed on.
+        let stringRead = try Regex(#"[cC]onfiguration\[\.|:\s*Configuration\b|-> Configuration\b"#)
+        let global = try Regex(#"nonisolated\(unsafe\)\s+(public\s+)?static\s+var"#)
+        var offenders: [String] = []
+        guard let files = FileManager.default.enumerator(atPath: sources) else { return }
+        for case let file as String in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: "\(sources)/\(file)", encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                guard !code.hasPrefix("//") else { continue }
+                if line.contains(global) || (!Self.compositionRoot.contains(file) && line.contains(stringRead)) {
+                    offenders.append("\(file):\(number + 1): \(code.prefix(120))")
+                }
+            }
+        }
+        // The one place the command line turns flags into a Configuration, and hands on Settings.
+        offenders.removeAll { $0.hasPrefix("EnerTrackCLI/Options.swift") && $0.contains("func configuration()") }
+        #expect(offenders.isEmpty, "string settings or mutable globals:\n\(offenders.joined(separator: "\n"))")
+    }
 }
 
 extension ArchitectureTests {
@@ -76,5 +104,33 @@ extension ArchitectureTests {
             }
         }
         #expect(dead.isEmpty, "declared but never imported:\n\(dead.joined(separator: "\n"))")
+
+        // The README's table of targets says exactly what Package.swift declares (our targets
+        // without their `EnerTrack` prefix, products and C modules by name).
+        let readme = try String(
+            contentsOfFile: packageRoot.appendingPathComponent("README.md").path, encoding: .utf8)
+        var documented: [String: Set<String>] = [:]
+        for line in readme.split(separator: "\n") where line.hasPrefix("  | `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 3 else { continue }
+            let names = cells[1].split(separator: ",").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " `"))
+            }
+            let dependencies = Set(cells[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            for name in names { documented[name] = dependencies }
+        }
+        func short(_ name: String) -> String {
+            name.hasPrefix("EnerTrack") && name != "EnerTrack" ? String(name.dropFirst("EnerTrack".count)) : name
+        }
+        var mismatches: [String] = []
+        for target in manifest.targets where ["regular", "executable"].contains(target.type) {
+            let declared = Set(target.dependencies.compactMap { $0.values.first?.first ?? nil }.map(short))
+            if documented[target.name] != declared {
+                mismatches.append(
+                    "\(target.name): Package.swift \(declared.sorted()), README \(documented[target.name]?.sorted() ?? [])"
+                )
+            }
+        }
+        #expect(mismatches.isEmpty, "README's target table is stale:\n\(mismatches.joined(separator: "\n"))")
     }
 }
