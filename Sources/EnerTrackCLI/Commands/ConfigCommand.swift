@@ -5,7 +5,7 @@ import EnerTrackKit
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the effective settings.",
+        abstract: "Show the effective configuration.",
         subcommands: [Show.self])
 
     struct Show: AsyncParsableCommand {

@@ -25,7 +25,7 @@ struct IngestCommand: AsyncParsableCommand {
             unregistered ESP ids are stored and the id is registered inactive (see 'node list --all').
 
             Exit status: 0 after SIGTERM/SIGINT (stops consuming, drains up to 9 s), 69 broker TLS \
-            failure, 77 broker refused the login, 78 bad settings.
+            failure, 77 broker refused the login, 78 bad configuration.
 
             Examples:
               enertrack ingest
