@@ -4,10 +4,10 @@ import EnerTrackKit
 import EnerTrackTelegram
 import Foundation
 
-// Where the command line turns settings into the settings of the services it builds.
+// Where the command line turns the typed settings into those of the services it builds.
 
 extension BotAPI {
-    /// The bot of the settings, or nil without `enertrackBotToken`.
+    /// The configured bot, or nil without `enertrackBotToken`.
     static func configured(_ settings: Settings) -> BotAPI? {
         guard let token = settings.telegram.token else { return nil }
         return BotAPI(token: token, baseURL: settings.telegram.apiURL)
