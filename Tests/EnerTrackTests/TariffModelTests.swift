@@ -22,6 +22,26 @@ struct TariffModelTests {
         }
     }
 
+    @Test("a figure becomes the decimal printf writes, however it is computed")
+    func figures() {
+        var generator = SystemRandomNumberGenerator()
+        let posix = Locale(identifier: "en_US_POSIX")
+        var mismatches: [String] = []
+        // Random sums of kWh, exact ties of every scale, and values at the fast path's edges.
+        var figures: [Double] = (0..<50_000).map { _ in
+            Double.random(in: -2_000...20_000, using: &generator) * (Bool.random(using: &generator) ? 1 : 1e-3)
+        }
+        figures += [0, -0.0, 0.5, 1.5, 2.5, 0.0005, 0.0015, 0.125, 2.675, 1.005, 999_999.9995, 1e9, -1e9, 12_345_678.5]
+        figures += (0..<2_000).map { Double($0) / 8 + 0.0625 }
+        for figure in figures {
+            for scale in [0, 2, 3, 4, 6] {
+                let printed = Decimal(string: String(format: "%.\(scale)f", figure), locale: posix) ?? 0
+                if Decimal(figure: figure, scale: scale) != printed { mismatches.append("\(figure) at \(scale)") }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
+    }
+
     static let base = """
         name = "t"
         currency = "EUR"

@@ -103,10 +103,31 @@ extension Decimal {
         return result
     }
 
-    /// A binary floating-point figure (a sum of kWh) as a decimal of `scale` places.
+    /// A binary floating-point figure (a sum of kWh) as a decimal of `scale` places: what
+    /// `printf("%.*f")` writes, which rounds the exact binary value.
+    ///
+    /// Bills make thousands of these, so the figure is scaled and rounded in binary when that
+    /// gives the same digits: `figure × 10^scale` is off by at most 2^-53 of itself (under 1e-7
+    /// below 1e9), so unless it lies within 1e-6 of a half, its nearest integer is printf's.
+    /// Near a half, and for large figures, printf itself decides.
     public init(figure: Double, scale: Int) {
+        if (0...9).contains(scale), figure.isFinite {
+            let scaled = figure * Self.powersOfTen[scale]
+            if abs(scaled) < 1e9 {
+                let floor = scaled.rounded(.down)
+                if abs(scaled - floor - 0.5) > 1e-6 {
+                    let digits = UInt64(abs(scaled.rounded()))
+                    self = Decimal(
+                        sign: scaled < 0 && digits != 0 ? .minus : .plus, exponent: -scale,
+                        significand: Decimal(digits))
+                    return
+                }
+            }
+        }
         self = Decimal(string: String(format: "%.\(scale)f", figure), locale: Locale(identifier: "en_US_POSIX")) ?? 0
     }
+
+    private static let powersOfTen: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
 
     /// The nearest double to the decimal as written (`2.64`, not NSDecimalNumber's 2.6399999…).
     public var double: Double { Double("\(self)") ?? NSDecimalNumber(decimal: self).doubleValue }

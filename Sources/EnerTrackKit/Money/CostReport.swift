@@ -1,41 +1,6 @@
 import EnerTrackCore
 import Foundation
 
-/// The tariffs of a directory store, read once for a report: each stored definition parsed, and
-/// each meter's timeline (its own assignments, before them its user's).
-public struct TariffBook: Sendable {
-    public var tariffs: [String: Tariff]
-    public var assignments: [TariffAssignment]
-
-    public static func load(_ store: any TariffStore) async throws -> TariffBook {
-        var tariffs: [String: Tariff] = [:]
-        for stored in try await store.storedTariffs() {
-            do {
-                tariffs[stored.name] = try TariffFile.parse(stored.definition, source: "stored tariff \(stored.name)")
-            } catch {
-                throw TariffError("\(error.description) (re-import it with tariff import)", status: .software)
-            }
-        }
-        return TariffBook(tariffs: tariffs, assignments: try await store.tariffAssignments())
-    }
-
-    /// The timeline of a meter: the user's assignments (the given user's, else those of the
-    /// first user, by name, that has one among `users`) until the meter's own first one.
-    public func timeline(node: String, users: [String]) -> TariffTimeline? {
-        func entries(_ target: TariffAssignment.Target) -> [(from: CalendarDay, tariff: Tariff)] {
-            assignments.filter { $0.target == target }.compactMap { assignment in
-                tariffs[assignment.tariff].map { (assignment.from, $0) }
-            }
-        }
-        let own = entries(.node(node))
-        let inherited = users.sorted().lazy.map { entries(.user($0)) }.first { !$0.isEmpty } ?? []
-        let first = own.map(\.from).min()
-        let combined = inherited.filter { entry in first.map { entry.from < $0 } ?? true } + own
-        guard !combined.isEmpty else { return nil }
-        return TariffTimeline(assignments: combined)
-    }
-}
-
 /// `report cost`: what each meter's energy cost per day, month or year, or as one bill.
 public struct CostReport: Sendable {
     public enum Grouping: String, Sendable, CaseIterable {
