@@ -47,8 +47,18 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public func send(method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval)
         async throws -> Response
     {
+        try await send(method: method, url: url, headers: headers, body: body, timeout: timeout) { $0 }
+    }
+
+    /// The response turned into `T` by `read` on this connection's thread, right after the
+    /// transfer: decoding a large answer then takes a thread the kernel schedules beside the
+    /// others, not one of Swift's few cooperative threads, which serve every other request.
+    public func send<T: Sendable>(
+        method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval,
+        read: @escaping @Sendable (Response) throws -> T
+    ) async throws -> T {
         try await Blocking.run(on: queue) {
-            try self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout)
+            try read(self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout))
         }
     }
 

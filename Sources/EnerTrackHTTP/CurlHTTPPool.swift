@@ -43,12 +43,25 @@ public final class CurlHTTPPool: Sendable {
     public func send(
         method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval, ordered: Bool
     ) async throws -> CurlHTTPClient.Response {
+        try await send(method: method, url: url, headers: headers, body: body, timeout: timeout, ordered: ordered) {
+            $0
+        }
+    }
+
+    /// The same, with the response read into `T` on the connection's thread
+    /// (`CurlHTTPClient.send(…read:)`): decoding is bounded by the pool too.
+    public func send<T: Sendable>(
+        method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval, ordered: Bool,
+        read: @escaping @Sendable (CurlHTTPClient.Response) throws -> T
+    ) async throws -> T {
         if ordered {
-            return try await writer.send(method: method, url: url, headers: headers, body: body, timeout: timeout)
+            return try await writer.send(
+                method: method, url: url, headers: headers, body: body, timeout: timeout, read: read)
         }
         let index = try await acquire()
         defer { release(index) }
-        return try await readers[index].send(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        return try await readers[index].send(
+            method: method, url: url, headers: headers, body: body, timeout: timeout, read: read)
     }
 
     private func acquire() async throws -> Int {

@@ -197,7 +197,10 @@ public final class InfluxSeriesStore: SeriesStore {
         if let to { query += " AND time < \(to)ms" }
         query += " ORDER BY time ASC"
         if let limit { query += " LIMIT \(limit)" }
-        return try await series(query).flatMap { $0.readings(defaultNode: node, tag: layout.nodeTag) }
+        let tag = layout.nodeTag
+        return try await send(queryRequest(query)) { data in
+            try self.series(answer: data).flatMap { $0.readings(defaultNode: node, tag: tag) }
+        }
     }
 
     public func latest(nodes: [String]) async throws -> [String: Reading] {
@@ -288,7 +291,11 @@ public final class InfluxSeriesStore: SeriesStore {
     }
 
     func series(_ query: String) async throws -> [Series] {
-        let data = try await influxQL(query)
+        try await send(queryRequest(query)) { data in try self.series(answer: data) }
+    }
+
+    /// The series of a `/query` answer, or InfluxDB's error.
+    private func series(answer data: Data) throws -> [Series] {
         if let (series, error) = InfluxAnswerReader.read(data) {
             if let error { throw SeriesError.failed(store: location, reason: error) }
             return series.map { Series(tags: $0.tags, columns: $0.columns, values: $0.values) }
@@ -374,14 +381,22 @@ public final class InfluxSeriesStore: SeriesStore {
     /// 401/403 `unauthorized`, other 4xx `failed` with InfluxDB's own message. URLs are never
     /// part of a message: 1.x credentials could be in them.
     func send(_ request: Request) async throws -> Data {
-        let response: CurlHTTPClient.Response
+        try await send(request) { $0 }
+    }
+
+    /// The same, with the answer read into `T` on the connection's thread (`CurlHTTPPool`).
+    func send<T: Sendable>(_ request: Request, read: @escaping @Sendable (Data) throws -> T) async throws -> T {
         do {
-            response = try await http.send(
+            return try await http.send(
                 method: request.method, url: request.url, headers: request.headers, body: request.body,
-                timeout: request.timeout, ordered: request.method != "GET")
+                timeout: request.timeout, ordered: request.method != "GET"
+            ) { response in try read(self.checked(response)) }
         } catch CurlHTTPClient.TransportError.failed(_, let reason) {
             throw SeriesError.unavailable(store: location, reason: scrubbed(reason))
         }
+    }
+
+    private func checked(_ response: CurlHTTPClient.Response) throws -> Data {
         let data = response.body
         switch response.status {
         case 200..<300:
