@@ -104,124 +104,17 @@ extension Decimal {
     }
 
     /// A binary floating-point figure (a sum of kWh) as a decimal of `scale` places: what
-    /// `printf("%.*f")` writes, which rounds the exact binary value.
-    ///
-    /// Bills make thousands of these, so the figure is scaled and rounded in binary when that
-    /// gives the same digits: `figure × 10^scale` is off by at most 2^-53 of itself (under 1e-7
-    /// below 1e9), so unless it lies within 1e-6 of a half, its nearest integer is printf's.
-    /// Near a half, and for large figures, printf itself decides.
+    /// `printf("%.*f")` writes, which rounds the exact binary value (by binary scaling where that
+    /// provably gives the same digits, `scaledFigure`).
     public init(figure: Double, scale: Int) {
-        if (0...9).contains(scale), figure.isFinite {
-            let scaled = figure * Self.powersOfTen[scale]
-            if abs(scaled) < 1e9 {
-                let floor = scaled.rounded(.down)
-                if abs(scaled - floor - 0.5) > 1e-6 {
-                    let digits = UInt64(abs(scaled.rounded()))
-                    self = Decimal(
-                        sign: scaled < 0 && digits != 0 ? .minus : .plus, exponent: -scale,
-                        significand: Decimal(digits))
-                    return
-                }
-            }
+        if let units = Decimal.scaledFigure(figure, scale: scale) {
+            self = Decimal(
+                sign: units < 0 ? .minus : .plus, exponent: -scale, significand: Decimal(units.magnitude))
+            return
         }
         self = Decimal(string: String(format: "%.\(scale)f", figure), locale: Locale(identifier: "en_US_POSIX")) ?? 0
     }
 
-    private static let powersOfTen: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
-
     /// The nearest double to the decimal as written (`2.64`, not NSDecimalNumber's 2.6399999…).
     public var double: Double { Double("\(self)") ?? NSDecimalNumber(decimal: self).doubleValue }
-}
-
-extension CostSchedule {
-    /// The bill of one meter's use in one row of the schedule.
-    public func bill(_ usage: Usage) -> Bill {
-        let shares = dayShares(usage.range)
-        var involved = Set(shares.keys)
-        for (band, kwh) in usage.kwh.enumerated() where kwh != 0 { involved.insert(bands[band].segment) }
-        let segments = involved.sorted()
-        let currency = segments.first.map { timeline.segments[$0].currency } ?? timeline.segments.first?.currency ?? ""
-        var lines: [BillLine] = []
-        let rowDay = days.first { $0.end > usage.range.lowerBound }?.day
-        for index in segments {
-            let segment = timeline.segments[index]
-            let version = segment.version
-            var suffix = ""
-            if segments.count > 1 {
-                let from = max(segment.from, rowDay ?? segment.from)
-                let tariffs = Set(segments.map { timeline.segments[$0].tariff })
-                suffix = tariffs.count > 1 ? " (\(segment.tariff) from \(from))" : " (from \(from))"
-            }
-            var segmentLines: [BillLine] = []
-            // Energy, per period.
-            for (band, info) in bands.enumerated() where info.segment == index {
-                let quantity = Decimal(figure: usage.kwh[band], scale: 3)
-                let amount: Decimal
-                let price: Decimal
-                switch version.energy {
-                case .periods(let prices):
-                    price = prices[info.period] ?? 0
-                    amount = (quantity * price).rounded(2)
-                case .series:
-                    amount = Decimal(figure: usage.cost[band], scale: 6).rounded(2)
-                    price = usage.kwh[band] != 0 ? Decimal(figure: usage.cost[band] / usage.kwh[band], scale: 6) : 0
-                }
-                segmentLines.append(
-                    BillLine(
-                        label: "Energy \(info.period)\(suffix)", quantity: quantity, unit: "kWh", price: price,
-                        amount: amount, part: "energy", period: info.period))
-            }
-            // Export compensation: never more than the energy it offsets.
-            let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
-            if let price = version.export, exported > 0 {
-                let quantity = Decimal(figure: exported, scale: 3)
-                let energy = segmentLines.reduce(Decimal(0)) { $0 + $1.amount }
-                let amount = min((quantity * price).rounded(2), max(energy, 0))
-                segmentLines.append(
-                    BillLine(
-                        label: "Export compensation\(suffix)", quantity: quantity, unit: "kWh", price: -price,
-                        amount: -amount, part: "energy"))
-            }
-            let share = shares[index] ?? (0, 0)
-            let days = Decimal(figure: share.days, scale: 6)
-            // Power, per power period: contracted kW × days × price per kW and day.
-            for period in version.chargedPowerPeriods {
-                guard let kw = version.contractedKW[period], let price = version.power[period], share.days > 0 else {
-                    continue
-                }
-                let quantity = (kw * days).rounded(3)
-                segmentLines.append(
-                    BillLine(
-                        label: "Power \(period) \(kw) kW\(suffix)", quantity: quantity, unit: "kW·day", price: price,
-                        amount: (quantity * price).rounded(2), part: "power"))
-            }
-            if version.fixedPerDay != 0, share.days > 0 {
-                let quantity = days.rounded(3)
-                segmentLines.append(
-                    BillLine(
-                        label: "Fixed per day\(suffix)", quantity: quantity, unit: "day", price: version.fixedPerDay,
-                        amount: (quantity * version.fixedPerDay).rounded(2), part: "fixed"))
-            }
-            if version.fixedPerMonth != 0, share.months > 0 {
-                let quantity = Decimal(figure: share.months, scale: 4)
-                segmentLines.append(
-                    BillLine(
-                        label: "Fixed per month\(suffix)", quantity: quantity, unit: "month",
-                        price: version.fixedPerMonth, amount: (quantity * version.fixedPerMonth).rounded(2),
-                        part: "fixed"))
-            }
-            // Taxes in order, each on the rounded lines of the parts it names.
-            for tax in version.taxes {
-                let base = segmentLines.filter { tax.on.contains($0.part) }.reduce(Decimal(0)) { $0 + $1.amount }
-                segmentLines.append(
-                    BillLine(
-                        label: "\(tax.name) \(tax.percent) %\(suffix)", quantity: base, unit: currency,
-                        price: tax.percent, amount: (base * tax.percent / 100).rounded(2), part: tax.name))
-            }
-            lines += segmentLines
-        }
-        return Bill(
-            currency: currency, lines: lines, kwh: usage.kwh.reduce(0, +) + usage.unpricedKWh,
-            unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice)
-    }
 }

@@ -124,6 +124,8 @@ public struct CostSchedule: Sendable {
     /// Whether the period and price are the same in all four quarters of every hour, so stores
     /// may sum energy per hour.
     public let hourly: Bool
+    /// Each segment's prices as exact decimals and the words of its lines (`bill`).
+    let terms: [SegmentTerms]
 
     /// The longest range one schedule covers (25 years of buckets).
     public static let maxBuckets = 25 * 366 * 96
@@ -140,6 +142,7 @@ public struct CostSchedule: Sendable {
             throw TariffError("a cost range may span 25 years at most", status: .usage)
         }
         self.timeline = timeline
+        self.terms = timeline.segments.map { SegmentTerms($0.version) }
         self.from = from
         self.to = to
         var calendar = Calendar(identifier: .gregorian)
