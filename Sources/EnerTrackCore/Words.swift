@@ -45,8 +45,19 @@ public struct Words: Sendable {
     /// A number with this language's decimal mark; "–" for none.
     public func number(_ value: Double?, decimals: Int = 2) -> String {
         guard let value, value.isFinite else { return "–" }
-        let text = String(format: "%.\(decimals)f", value)
-        return language.decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
+        let point: Character = language.decimalComma ? "," : "."
+        // printf's digits, written without printf where binary scaling gives them (`scaledFigure`):
+        // pages write thousands of figures.
+        guard let units = Decimal.scaledFigure(value, scale: decimals) else {
+            let text = String(format: "%.\(decimals)f", value)
+            return language.decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
+        }
+        var digits = String(units.magnitude)
+        if decimals > 0 {
+            if digits.count <= decimals { digits = String(repeating: "0", count: decimals - digits.count + 1) + digits }
+            digits.insert(point, at: digits.index(digits.endIndex, offsetBy: -decimals))
+        }
+        return value.sign == .minus ? "-" + digits : digits
     }
 
     /// An amount of money to the cent with its currency (`12,34 €`, `12.34 USD`).

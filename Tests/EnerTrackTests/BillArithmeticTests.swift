@@ -96,6 +96,25 @@ struct BillArithmeticTests {
         #expect(checked > 1_000)
     }
 
+    @Test("numbers on pages are printf's digits, with the language's decimal mark")
+    func numbers() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = (0..<20_000).map { _ in Double.random(in: -5_000...50_000, using: &generator) }
+        values += [0, -0.0, -0.001, 0.005, 0.015, 2.675, 1e12, -1e12, 0.5, 1.5, 123_456_789.125]
+        var mismatches: [String] = []
+        for value in values {
+            for decimals in [0, 1, 2, 3] {
+                let printed = String(format: "%.\(decimals)f", value)
+                if Words(.en).number(value, decimals: decimals) != printed { mismatches.append("\(value) \(decimals)") }
+                if Words(.es).number(value, decimals: decimals) != printed.replacingOccurrences(of: ".", with: ",") {
+                    mismatches.append("es \(value) \(decimals)")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
+        #expect(Words(.es).number(nil) == "–" && Words(.es).number(.nan) == "–")
+    }
+
     @Test("exact decimals: parsing, products, sums and rounding half away from zero")
     func exact() {
         #expect(ExactDecimal.parse("-12.345") == ExactDecimal(units: -12_345, scale: 3))

@@ -33,14 +33,27 @@ public struct BillLine: Sendable, Equatable {
 /// sum of the rounded lines.
 public struct Bill: Sendable, Equatable {
     public var currency: String
-    public var lines: [BillLine]
+    /// The lines; `total` is their sum, kept beside them (reports read it for every row).
+    public private(set) var lines: [BillLine]
+    public private(set) var total: Decimal
     public var kwh: Double
     /// kWh with no tariff in force (before the first assignment or version) or no dynamic price.
     public var unpricedKWh: Double
     /// The first bucket with energy but no dynamic price.
     public var missingPrice: Int64?
 
-    public var total: Decimal { lines.reduce(0) { $0 + $1.amount } }
+    /// `total`, when given, is the sum of the lines' amounts (the caller summed them already).
+    public init(
+        currency: String, lines: [BillLine], kwh: Double, unpricedKWh: Double, missingPrice: Int64?,
+        total: Decimal? = nil
+    ) {
+        self.currency = currency
+        self.lines = lines
+        self.total = total ?? lines.reduce(0) { $0 + $1.amount }
+        self.kwh = kwh
+        self.unpricedKWh = unpricedKWh
+        self.missingPrice = missingPrice
+    }
 
     public func sum(part: String) -> Decimal {
         lines.filter { $0.part == part }.reduce(0) { $0 + $1.amount }
@@ -84,6 +97,7 @@ public struct Bill: Sendable, Equatable {
                 if bills.count > 1 { line.label = "\(node) · \(line.label)" }
                 return line
             }
+            combined.total += bill.total
             combined.kwh += bill.kwh
             combined.unpricedKWh += bill.unpricedKWh
             if let missing = bill.missingPrice {

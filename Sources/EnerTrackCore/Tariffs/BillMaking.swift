@@ -45,6 +45,7 @@ extension CostSchedule {
         let segments = involved.sorted()
         let currency = segments.first.map { timeline.segments[$0].currency } ?? timeline.segments.first?.currency ?? ""
         var lines: [BillLine] = []
+        var total = ExactDecimal.zero
         let rowDay = days.first { $0.end > usage.range.lowerBound }?.day
         for index in segments {
             let segment = timeline.segments[index]
@@ -130,9 +131,10 @@ extension CostSchedule {
                     tax.name)
             }
             lines += segmentLines.map(\.line)
+            total = segmentLines.reduce(total) { $0 + $1.amount }
         }
         return Bill(
             currency: currency, lines: lines, kwh: usage.kwh.reduce(0, +) + usage.unpricedKWh,
-            unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice)
+            unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice, total: total.decimal)
     }
 }
