@@ -20,6 +20,12 @@ public struct JSONWriter: Sendable {
     /// A quoted string: `"`, `\` and control characters escaped; everything else as it is.
     public mutating func string(_ value: String) {
         text += "\""
+        // Most strings need no escape: appended whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

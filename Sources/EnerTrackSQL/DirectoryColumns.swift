@@ -60,9 +60,25 @@ public enum DirectoryColumn: String, CaseIterable, Sendable, Hashable {
 /// Which column of the database holds each `DirectoryColumn`: the standard names on a new
 /// database, what detection (and `MYSQL_COLUMN_MAP`) found on an adopted one.
 public struct DirectoryColumns: Sendable, Equatable {
-    public private(set) var names: [DirectoryColumn: String]
+    public let names: [DirectoryColumn: String]
+    /// Each column quoted, and the select list of each table under the aliases the shared SQL
+    /// uses: worked out once, since every request's queries are built from them.
+    private let quoted: [DirectoryColumn: String]
+    private let selects: [String: String]
 
-    public init(_ names: [DirectoryColumn: String]) { self.names = names }
+    public init(_ names: [DirectoryColumn: String]) {
+        self.names = names
+        let quoted = Dictionary(
+            uniqueKeysWithValues: DirectoryColumn.allCases.map { ($0, SQLName.quote(names[$0] ?? $0.standardName)) })
+        self.quoted = quoted
+        var selects: [String: String] = [:]
+        for (table, alias) in [("Usuarios", "u"), ("Nodos", "n")] {
+            selects[table + " " + alias] = DirectoryColumn.of(table: table).map {
+                "\(alias).\(quoted[$0] ?? "") AS \(Self.label($0))"
+            }.joined(separator: ", ")
+        }
+        self.selects = selects
+    }
 
     public static let standard = DirectoryColumns(
         Dictionary(uniqueKeysWithValues: DirectoryColumn.allCases.map { ($0, $0.standardName) }))
@@ -71,12 +87,14 @@ public struct DirectoryColumns: Sendable, Equatable {
     public func name(_ column: DirectoryColumn) -> String { names[column] ?? column.standardName }
 
     /// The column's name quoted for SQL (both SQLite and MariaDB take backticks).
-    public subscript(_ column: DirectoryColumn) -> String { SQLName.quote(name(column)) }
+    public subscript(_ column: DirectoryColumn) -> String { quoted[column] ?? SQLName.quote(name(column)) }
 
     /// `alias.column AS label` for each column of a table, labelled as the row readers expect:
     /// the standard names, lower-cased (`usuario_id`/`nodo_id` for the keys, as elsewhere).
     func select(_ table: String, _ alias: String) -> String {
-        DirectoryColumn.of(table: table).map { "\(alias).\(self[$0]) AS \(Self.label($0))" }.joined(separator: ", ")
+        if let known = selects[table + " " + alias] { return known }
+        return DirectoryColumn.of(table: table).map { "\(alias).\(self[$0]) AS \(Self.label($0))" }.joined(
+            separator: ", ")
     }
 
     static func label(_ column: DirectoryColumn) -> String {

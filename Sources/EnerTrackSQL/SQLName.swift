@@ -8,7 +8,8 @@ import EnerTrackCore
 public enum SQLName {
     /// `name` quoted as an identifier.
     public static func quote(_ name: String) -> String {
-        "`" + name.replacingOccurrences(of: "`", with: "``") + "`"
+        guard name.utf8.contains(UInt8(ascii: "`")) else { return "`" + name + "`" }
+        return "`" + name.replacingOccurrences(of: "`", with: "``") + "`"
     }
 
     /// Letters (any script), digits, `_` and `$`, 1 to 64 characters: what MariaDB takes unquoted.

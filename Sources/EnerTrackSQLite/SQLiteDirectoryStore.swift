@@ -267,10 +267,12 @@ struct GRDBTransaction: SQLTransaction {
             row in
             var columns: [String: String] = [:]
             for (name, value) in row {
+                // The shared SQL labels its columns in lower case already: no copy for those.
+                let key = name.utf8.contains(where: { (65...90).contains($0) }) ? name.lowercased() : name
                 switch value.storage {
-                case .int64(let number): columns[name.lowercased()] = String(number)
-                case .double(let number): columns[name.lowercased()] = String(number)
-                case .string(let text): columns[name.lowercased()] = text
+                case .int64(let number): columns[key] = String(number)
+                case .double(let number): columns[key] = String(number)
+                case .string(let text): columns[key] = text
                 case .blob, .null: break
                 }
             }
