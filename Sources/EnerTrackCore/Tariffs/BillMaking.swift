@@ -34,6 +34,24 @@ struct SegmentTerms: Sendable {
     }
 }
 
+/// The lines of one segment of a bill as they are made: each with its exact amount.
+struct SegmentLines {
+    var suffix: String
+    var lines: [(line: BillLine, amount: ExactDecimal)] = []
+
+    var total: ExactDecimal { lines.reduce(ExactDecimal.zero) { $0 + $1.amount } }
+
+    mutating func add(
+        _ label: String, _ quantity: ExactDecimal, _ unit: String, _ price: Decimal, _ amount: ExactDecimal,
+        _ part: String, period: String? = nil
+    ) {
+        let line = BillLine(
+            label: suffix.isEmpty ? label : label + suffix, quantity: quantity.decimal, unit: unit, price: price,
+            amount: amount.decimal, part: part, period: period)
+        lines.append((line, amount))
+    }
+}
+
 extension CostSchedule {
     /// The bill of one meter's use in one row of the schedule: DESIGN.md's money rules (each line
     /// to the cent, half away from zero; taxes on the rounded lines they name), in exact decimal
@@ -49,92 +67,90 @@ extension CostSchedule {
         let rowDay = days.first { $0.end > usage.range.lowerBound }?.day
         for index in segments {
             let segment = timeline.segments[index]
-            let version = segment.version
-            let terms = self.terms[index]
             var suffix = ""
             if segments.count > 1 {
                 let from = max(segment.from, rowDay ?? segment.from)
                 let tariffs = Set(segments.map { timeline.segments[$0].tariff })
                 suffix = tariffs.count > 1 ? " (\(segment.tariff) from \(from))" : " (from \(from))"
             }
-            var segmentLines: [(line: BillLine, amount: ExactDecimal)] = []
-            func add(
-                _ label: String, _ quantity: ExactDecimal, _ unit: String, _ price: Decimal, _ amount: ExactDecimal,
-                _ part: String, period: String? = nil
-            ) {
-                segmentLines.append(
-                    (
-                        BillLine(
-                            label: suffix.isEmpty ? label : label + suffix, quantity: quantity.decimal, unit: unit,
-                            price: price, amount: amount.decimal, part: part, period: period),
-                        amount
-                    ))
-            }
-            // Energy, per period.
-            for (band, info) in bands.enumerated() where info.segment == index {
-                switch version.energy {
-                case .periods(let prices):
-                    let quantity = ExactDecimal(figure: usage.kwh[band], scale: 3)
-                    let amount = (quantity * (terms.energy[info.period] ?? .zero)).rounded(2)
-                    add(
-                        "Energy \(info.period)", quantity, "kWh", prices[info.period] ?? 0, amount, "energy",
-                        period: info.period)
-                case .series:
-                    let quantity = ExactDecimal(figure: usage.kwh[band], scale: 3)
-                    let amount = ExactDecimal(figure: usage.cost[band], scale: 6).rounded(2)
-                    let price = usage.kwh[band] != 0 ? Decimal(figure: usage.cost[band] / usage.kwh[band], scale: 6) : 0
-                    add("Energy \(info.period)", quantity, "kWh", price, amount, "energy", period: info.period)
-                }
-            }
-            // Export compensation: never more than the energy it offsets.
-            let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
-            if let price = terms.export, let written = version.export, exported > 0 {
-                let quantity = ExactDecimal(figure: exported, scale: 3)
-                let energy = segmentLines.reduce(ExactDecimal.zero) { $0 + $1.amount }
-                let offset = (quantity * price).rounded(2)
-                let cap = energy < .zero ? .zero : energy
-                let amount = offset < cap ? offset : cap
-                add("Export compensation", quantity, "kWh", -written, -amount, "energy")
-            }
-            let share = shares[index] ?? (0, 0)
-            let days = ExactDecimal(figure: share.days, scale: 6)
-            // Power, per power period: contracted kW × days × price per kW and day.
-            for period in version.chargedPowerPeriods {
-                guard let kw = terms.contractedKW[period], let price = terms.power[period],
-                    let written = version.power[period], share.days > 0
-                else { continue }
-                let quantity = (kw * days).rounded(3)
-                add(
-                    terms.powerLabels[period] ?? "Power \(period)", quantity, "kW·day", written,
-                    (quantity * price).rounded(2), "power")
-            }
-            if version.fixedPerDay != 0, share.days > 0 {
-                let quantity = days.rounded(3)
-                add(
-                    "Fixed per day", quantity, "day", version.fixedPerDay, (quantity * terms.fixedPerDay).rounded(2),
-                    "fixed")
-            }
-            if version.fixedPerMonth != 0, share.months > 0 {
-                let quantity = ExactDecimal(figure: share.months, scale: 4)
-                add(
-                    "Fixed per month", quantity, "month", version.fixedPerMonth,
-                    (quantity * terms.fixedPerMonth).rounded(2), "fixed")
-            }
-            // Taxes in order, each on the rounded lines of the parts it names.
-            for (position, tax) in terms.taxes.enumerated() {
-                let base = segmentLines.filter { tax.on.contains($0.line.part) }.reduce(ExactDecimal.zero) {
-                    $0 + $1.amount
-                }
-                add(
-                    tax.label, base, currency, version.taxes[position].percent,
-                    (base * tax.percent).shifted(2).rounded(2),
-                    tax.name)
-            }
-            lines += segmentLines.map(\.line)
-            total = segmentLines.reduce(total) { $0 + $1.amount }
+            var made = SegmentLines(suffix: suffix)
+            energyLines(usage, segment: index, into: &made)
+            chargeLines(share: shares[index] ?? (0, 0), segment: index, into: &made)
+            taxLines(segment: index, currency: currency, into: &made)
+            lines += made.lines.map(\.line)
+            total = total + made.total
         }
         return Bill(
             currency: currency, lines: lines, kwh: usage.kwh.reduce(0, +) + usage.unpricedKWh,
             unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice, total: total.decimal)
+    }
+
+    /// Energy per period, then the export compensation (never more than the energy it offsets).
+    private func energyLines(_ usage: Usage, segment index: Int, into made: inout SegmentLines) {
+        let version = timeline.segments[index].version
+        let terms = self.terms[index]
+        for (band, info) in bands.enumerated() where info.segment == index {
+            let quantity = ExactDecimal(figure: usage.kwh[band], scale: 3)
+            switch version.energy {
+            case .periods(let prices):
+                let amount = (quantity * (terms.energy[info.period] ?? .zero)).rounded(2)
+                made.add(
+                    "Energy \(info.period)", quantity, "kWh", prices[info.period] ?? 0, amount, "energy",
+                    period: info.period)
+            case .series:
+                let amount = ExactDecimal(figure: usage.cost[band], scale: 6).rounded(2)
+                let price = usage.kwh[band] != 0 ? Decimal(figure: usage.cost[band] / usage.kwh[band], scale: 6) : 0
+                made.add("Energy \(info.period)", quantity, "kWh", price, amount, "energy", period: info.period)
+            }
+        }
+        let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
+        if let price = terms.export, let written = version.export, exported > 0 {
+            let quantity = ExactDecimal(figure: exported, scale: 3)
+            let energy = made.total
+            let offset = (quantity * price).rounded(2)
+            let cap = energy < .zero ? .zero : energy
+            let amount = offset < cap ? offset : cap
+            made.add("Export compensation", quantity, "kWh", -written, -amount, "energy")
+        }
+    }
+
+    /// Power per power period (contracted kW × days × price per kW and day), fixed charges per
+    /// day and per month (by the days of the row in the segment).
+    private func chargeLines(share: (days: Double, months: Double), segment index: Int, into made: inout SegmentLines) {
+        let version = timeline.segments[index].version
+        let terms = self.terms[index]
+        let days = ExactDecimal(figure: share.days, scale: 6)
+        for period in version.chargedPowerPeriods {
+            guard let kw = terms.contractedKW[period], let price = terms.power[period],
+                let written = version.power[period], share.days > 0
+            else { continue }
+            let quantity = (kw * days).rounded(3)
+            made.add(
+                terms.powerLabels[period] ?? "Power \(period)", quantity, "kW·day", written,
+                (quantity * price).rounded(2), "power")
+        }
+        if version.fixedPerDay != 0, share.days > 0 {
+            let quantity = days.rounded(3)
+            made.add(
+                "Fixed per day", quantity, "day", version.fixedPerDay, (quantity * terms.fixedPerDay).rounded(2),
+                "fixed")
+        }
+        if version.fixedPerMonth != 0, share.months > 0 {
+            let quantity = ExactDecimal(figure: share.months, scale: 4)
+            made.add(
+                "Fixed per month", quantity, "month", version.fixedPerMonth,
+                (quantity * terms.fixedPerMonth).rounded(2), "fixed")
+        }
+    }
+
+    /// Taxes in order, each on the rounded lines of the parts it names (earlier taxes included).
+    private func taxLines(segment index: Int, currency: String, into made: inout SegmentLines) {
+        let version = timeline.segments[index].version
+        for (position, tax) in terms[index].taxes.enumerated() {
+            let base = made.lines.filter { tax.on.contains($0.line.part) }.reduce(ExactDecimal.zero) { $0 + $1.amount }
+            made.add(
+                tax.label, base, currency, version.taxes[position].percent, (base * tax.percent).shifted(2).rounded(2),
+                tax.name)
+        }
     }
 }
