@@ -1,7 +1,82 @@
+import EnerTrackCore
+
 /// The rules of alert thresholds, the same for `alerts set` and the alerts page.
 public enum AlertRules {
     /// Thresholds are mean power in kW: above 0, at most this.
     public static let maxThresholdKW = 10_000.0
 
     public static func isThreshold(_ kw: Double) -> Bool { kw.isFinite && kw > 0 && kw <= maxThresholdKW }
+}
+
+/// The threshold alert's state machine, pure: a rule's stored state, the window's mean power and
+/// the node's last reading in, the next state and what to tell the user out. `alerts run`
+/// stores the step (conditionally, one transaction) and words the message; nothing here does I/O.
+///
+/// - `ok` → `firing` when the mean exceeds the threshold (`entered`);
+/// - while firing and still above it, `repeated` once the cooldown has passed since the last
+///   message;
+/// - `firing` → `ok` when the mean falls below `resolveFraction` of the threshold (`resolved`):
+///   between the two it stays as it is, so a mean hovering at the threshold does not flap;
+/// - a window without readings is no breach; with `silentAfterMS`, a node whose last reading is
+///   older than that is reported `silent` once, until readings come again.
+public enum AlertEvaluator {
+    /// Below this share of the threshold a firing rule resolves.
+    public static let resolveFraction = 0.9
+
+    public struct Settings: Sendable, Equatable {
+        public var windowMS: Int64 = 15 * 60_000
+        public var cooldownMS: Int64 = 60 * 60_000
+        public var silentAfterMS: Int64?
+
+        public init() {}
+    }
+
+    /// A rule after one evaluation.
+    public struct Step: Sendable, Equatable {
+        public var state: AlertState
+        public var since: Int64?
+        public var lastNotified: Int64?
+        public var silentSince: Int64?
+        public var action: AlertAction
+
+        public init(
+            state: AlertState, since: Int64?, lastNotified: Int64?, silentSince: Int64?, action: AlertAction
+        ) {
+            self.state = state
+            self.since = since
+            self.lastNotified = lastNotified
+            self.silentSince = silentSince
+            self.action = action
+        }
+
+        /// Whether anything must be stored: a message to send, or a silence that ended.
+        public func changes(_ rule: AlertRule) -> Bool { action != .none || silentSince != rule.silentSince }
+    }
+
+    /// `meanKW`: the window's mean power (nil: no readings in it); `lastReading`: the node's
+    /// newest reading time (only read with `silentAfterMS`).
+    public static func step(
+        _ rule: AlertRule, meanKW: Double?, lastReading: Int64?, now: Int64, settings: Settings
+    ) -> Step {
+        var step = Step(
+            state: rule.state, since: rule.since, lastNotified: rule.lastNotified, silentSince: rule.silentSince,
+            action: .none)
+        if let meanKW {
+            step.silentSince = nil  // readings again: a later silence is a new one
+            if rule.state == .ok, meanKW > rule.thresholdKW {
+                (step.state, step.since, step.lastNotified, step.action) = (.firing, now, now, .entered)
+            } else if rule.state == .firing, meanKW < rule.thresholdKW * resolveFraction {
+                (step.state, step.since, step.lastNotified, step.action) = (.ok, now, now, .resolved)
+            } else if rule.state == .firing, meanKW > rule.thresholdKW,
+                now - (rule.lastNotified ?? 0) >= settings.cooldownMS
+            {
+                (step.lastNotified, step.action) = (now, .repeated)
+            }
+        } else if let silentAfter = settings.silentAfterMS, rule.silentSince == nil,
+            now - (lastReading ?? Int64.min / 2) > silentAfter
+        {
+            (step.silentSince, step.action) = (now, .silent)
+        }
+        return step
+    }
 }

@@ -6,9 +6,9 @@ import Logging
 /// `enertrack alerts run`: evaluates every rule against the mean power of its node, moves rule
 /// states, queues notifications and delivers what is queued.
 ///
-/// - `ok` → `firing` when the mean over the window exceeds the threshold (notify);
-///   while firing, notify again only after the cooldown; `firing` → `ok` below 90% of the
-///   threshold (notify "resolved" once). A window without readings is no breach.
+/// - The state machine is Kit's `AlertEvaluator` (enter above the threshold, repeat after the
+///   cooldown, resolve below 90 % of it, one message per silence); this runner reads, stores and
+///   words it.
 /// - Each state change and its message are one transaction, conditional on the state read,
 ///   so two runs can never both send it. A lease keeps a second overlapping run out entirely.
 /// - Messages wait in `alert_outbox` until the Bot API accepted them: a Bot API that is down
@@ -99,50 +99,43 @@ public struct AlertRunner: Sendable {
         let means = try await series.meanPower(nodes: nodes, from: nowMS - options.windowMS, to: nowMS)
         let latest = options.silentAfterMS == nil ? [:] : try await series.latest(nodes: nodes)
         var report = Report()
+        var settings = AlertEvaluator.Settings()
+        (settings.windowMS, settings.cooldownMS, settings.silentAfterMS) =
+            (options.windowMS, options.cooldownMS, options.silentAfterMS)
         for rule in rules {
             let meanKW = means[rule.espID].map { $0 / 1000 }
             let messages = Messages(rule.language ?? options.defaultLanguage)
-            var state = rule.state
-            var since = rule.since
-            var lastNotified = rule.lastNotified
-            var silentSince = rule.silentSince
-            var action = AlertAction.none
-            var text: String?
-            if let meanKW {
-                silentSince = nil  // readings again: a later silence is a new one
-                if rule.state == .ok, meanKW > rule.thresholdKW {
-                    (state, since, lastNotified, action) = (.firing, nowMS, nowMS, .entered)
-                    text = messages.alertEntered(
-                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW, windowMS: options.windowMS)
-                } else if rule.state == .firing, meanKW < rule.thresholdKW * 0.9 {
-                    (state, since, lastNotified, action) = (.ok, nowMS, nowMS, .resolved)
-                    text = messages.alertResolved(node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW)
-                } else if rule.state == .firing, meanKW > rule.thresholdKW,
-                    nowMS - (rule.lastNotified ?? 0) >= options.cooldownMS
-                {
-                    (lastNotified, action) = (nowMS, .repeated)
-                    text = messages.alertRepeated(
-                        node: rule.nodeLabel, meanKW: meanKW, thresholdKW: rule.thresholdKW,
+            let last = latest[rule.espID]?.time
+            let step = AlertEvaluator.step(rule, meanKW: meanKW, lastReading: last, now: nowMS, settings: settings)
+            var (state, action) = (step.state, step.action)
+            let text: String? =
+                switch action {
+                case .none: nil
+                case .entered:
+                    messages.alertEntered(
+                        node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW,
+                        windowMS: options.windowMS)
+                case .resolved:
+                    messages.alertResolved(node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW)
+                case .repeated:
+                    messages.alertRepeated(
+                        node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW,
                         sinceMinutes: (nowMS - (rule.since ?? nowMS)) / 60_000)
+                case .silent:
+                    messages.nodeSilent(
+                        node: rule.nodeLabel,
+                        lastSeen: last.map { ISO8601.format(milliseconds: $0, timeZone: options.timeZone) })
                 }
-            } else if let silentAfter = options.silentAfterMS, rule.silentSince == nil {
-                let last = latest[rule.espID]?.time
-                if nowMS - (last ?? Int64.min / 2) > silentAfter {
-                    (silentSince, action) = (nowMS, .silent)
-                    let seen = last.map { ISO8601.format(milliseconds: $0, timeZone: options.timeZone) }
-                    text = messages.nodeSilent(node: rule.nodeLabel, lastSeen: seen)
-                }
-            }
             var delivery = Delivery.none
             var queuedID: Int64?
-            if action != .none || silentSince != rule.silentSince {
+            if step.changes(rule) {
                 if options.dryRun {
                     delivery = text == nil ? .none : .dryRun
                 } else {
                     let queued = rule.chatID == nil ? nil : text
                     let (changed, id) = try await directory.transition(
-                        rule: rule, to: state, since: since, lastNotified: lastNotified, silentSince: silentSince,
-                        text: queued, now: nowMS)
+                        rule: rule, to: step.state, since: step.since, lastNotified: step.lastNotified,
+                        silentSince: step.silentSince, text: queued, now: nowMS)
                     queuedID = id
                     if !changed {
                         // Another run moved this rule first and sent what was due.
