@@ -74,6 +74,11 @@ public protocol SessionStore: Sendable {
     func touchSession(id: String, now: Int64) async throws
     /// The session of an id with its user, read only (the hot path of every request).
     func sessionUser(id: String, now: Int64) async throws -> SessionUser?
+    /// The same, and the user's actively assigned, active nodes (`userNodes`), in one read: what
+    /// the API's busiest request needs. The nodes are read only for an active user's live session.
+    func sessionUserNodes(id: String, now: Int64) async throws -> (
+        found: SessionUser, nodes: [(assignment: Assignment, node: Node)]
+    )?
     func tokenUser(token: String) async throws -> (user: User, language: Language?)?
     func createToken(userID: Int64, name: String, now: Int64) async throws -> String
     @discardableResult

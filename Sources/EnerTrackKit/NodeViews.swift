@@ -23,7 +23,15 @@ public enum NodeViews {
         let rows = try await directory.userNodes(userID: userID, username: username)
         guard !rows.isEmpty else { return [] }
         let latest = withLatest ? try await series.latest(nodes: rows.map(\.node.espID)) : [:]
-        return rows.map { row in
+        return of(rows: rows, inactiveAfter: inactiveAfter, latest: latest, now: now)
+    }
+
+    /// The views of rows already read (`DirectoryStore.userNodes`, `sessionUserNodes`).
+    public static func of(
+        rows: [(assignment: Assignment, node: Node)], inactiveAfter: TimeInterval, latest: [String: Reading] = [:],
+        now: Date = Date()
+    ) -> [NodeView] {
+        rows.map { row in
             NodeView(
                 assignment: row.assignment, node: row.node,
                 status: NodeStatus(node: row.node, now: now, inactiveAfter: inactiveAfter),

@@ -37,6 +37,16 @@ extension SQLDirectoryBackend {
         try await sqlRead { sql in try WebSQL.sessionUser(sql, id: id, now: now) }
     }
 
+    public func sessionUserNodes(id: String, now: Int64) async throws -> (
+        found: SessionUser, nodes: [(assignment: Assignment, node: Node)]
+    )? {
+        try await sqlRead { sql in
+            guard let found = try WebSQL.sessionUser(sql, id: id, now: now) else { return nil }
+            guard !found.expired, found.user.isActive, found.user.removedAt == nil else { return (found, []) }
+            return (found, try WebSQL.userNodes(sql, userID: found.user.id, username: found.user.username))
+        }
+    }
+
     public func tokenUser(token: String) async throws -> (user: User, language: Language?)? {
         try await sqlRead { sql in try WebSQL.tokenUser(sql, token: token) }
     }

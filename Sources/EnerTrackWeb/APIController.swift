@@ -14,7 +14,9 @@ struct APIController: Sendable {
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
         routes.get("healthz") { _, _ in await self.healthz() }
-        routes.get("api/v1/nodes") { request, _ in try await self.site.api(request) { try await self.apiNodes($0) } }
+        routes.get("api/v1/nodes") { request, _ in
+            try await self.site.api(request) { _, views in self.site.json(.array(views.map(self.nodeJSON))) }
+        }
         routes.get("api/v1/nodes/:esp") { request, context in
             let espID = context.parameters.get("esp") ?? ""
             return try await self.site.api(request) { try await self.apiNode($0, espID: espID) }
@@ -64,10 +66,6 @@ extension APIController {
             object["latest"] = .object(latest)
         }
         return .object(object)
-    }
-
-    func apiNodes(_ viewer: Viewer) async throws -> Response {
-        site.json(.array(try await nodes.nodeViews(viewer).map(nodeJSON)))
     }
 
     func apiNode(_ viewer: Viewer, espID: String) async throws -> Response {

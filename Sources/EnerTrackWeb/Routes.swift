@@ -153,13 +153,23 @@ extension Site {
     }
 
     func api(_ request: Request, _ body: (Viewer) async throws -> Response) async throws -> Response {
-        guard let viewer = try await viewer(request) else {
-            var response = jsonError(
-                .unauthorized, "log in, or send Authorization: Bearer <token> (enertrack user token USERNAME)")
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"enertrack\""
-            return response
-        }
+        guard let viewer = try await viewer(request) else { return apiUnauthorized() }
         return try await body(viewer)
+    }
+
+    /// `api` for a request about the viewer's nodes: the session and the nodes in one store read.
+    func api(_ request: Request, nodes body: (Viewer, [NodeView]) async throws -> Response) async throws
+        -> Response
+    {
+        guard let (viewer, views) = try await viewerNodes(request) else { return apiUnauthorized() }
+        return try await body(viewer, views)
+    }
+
+    private func apiUnauthorized() -> Response {
+        var response = jsonError(
+            .unauthorized, "log in, or send Authorization: Bearer <token> (enertrack user token USERNAME)")
+        response.headers[.wwwAuthenticate] = "Bearer realm=\"enertrack\""
+        return response
     }
 }
 

@@ -107,6 +107,29 @@ public final class Site: Sendable {
         guard let id = cookie(request, Self.sessionCookie), !id.isEmpty else { return nil }
         let now = Date().milliseconds
         guard let found = try await directory.sessionUser(id: id, now: now) else { return nil }
+        return try await viewer(found, id: id, theme: theme, now: now)
+    }
+
+    /// The viewer and their nodes (`NodeViews`, without readings): a browser session and its
+    /// nodes in one store read; an API token in two.
+    func viewerNodes(_ request: Request) async throws -> (viewer: Viewer, views: [NodeView])? {
+        let id = cookie(request, Self.sessionCookie) ?? ""
+        guard request.headers[.authorization]?.hasPrefix("Bearer ") != true, !id.isEmpty else {
+            guard let viewer = try await viewer(request) else { return nil }
+            let rows = try await directory.userNodes(userID: viewer.user.id, username: viewer.user.username)
+            return (viewer, NodeViews.of(rows: rows, inactiveAfter: options.inactiveAfter))
+        }
+        let now = Date().milliseconds
+        guard let (found, rows) = try await directory.sessionUserNodes(id: id, now: now),
+            let viewer = try await viewer(
+                found, id: id, theme: cookie(request, "theme") == "dark" ? "dark" : "light", now: now)
+        else { return nil }
+        return (viewer, NodeViews.of(rows: rows, inactiveAfter: options.inactiveAfter))
+    }
+
+    /// A session's viewer: nil for an expired session or a disabled or removed user (the session
+    /// ends here, never refreshed); a stale one is touched.
+    private func viewer(_ found: SessionUser, id: String, theme: String, now: Int64) async throws -> Viewer? {
         if found.expired {
             try await directory.endSession(id: id)
             return nil

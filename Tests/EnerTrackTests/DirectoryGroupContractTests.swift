@@ -35,6 +35,15 @@ struct DirectoryGroupContractTests {
         let second = try await store.createSession(userID: ana.id, replacing: first.id, now: now)
         #expect(try await store.sessionUser(id: first.id, now: now) == nil, "the replaced session ended")
         #expect(try await store.sessionUser(id: "not-a-session", now: now) == nil)
+        // The session and the user's nodes in one read: the same as the two reads apart.
+        let both = try #require(try await store.sessionUserNodes(id: second.id, now: now + 1000))
+        #expect(both.found.user.id == ana.id && both.found.session.csrfToken == second.csrf)
+        let apart = try await store.userNodes(userID: ana.id, username: "ana")
+        #expect(both.nodes.map(\.node) == apart.map(\.node) && both.nodes.map(\.node.espID) == ["ESP_A"])
+        #expect(both.nodes.map(\.assignment) == apart.map(\.assignment))
+        #expect(try await store.sessionUserNodes(id: "not-a-session", now: now) == nil)
+        let late = try #require(try await store.sessionUserNodes(id: second.id, now: now + 400 * 86_400_000))
+        #expect(late.found.expired && late.nodes.isEmpty, "an expired session reads no nodes")
 
         let token = try await store.createToken(userID: ana.id, name: "script", now: now)
         #expect(try await store.tokenUser(token: token)?.user.id == ana.id)
