@@ -125,7 +125,7 @@ extension ConsumptionController {
                     series.map {
                         .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))])
                     }),
-            ]).rendered()
+            ]).compact()  // read by JSON.parse: no need for JSONEncoder's pretty print
         }
         let kwhChart = stacked(
             "kWh",
