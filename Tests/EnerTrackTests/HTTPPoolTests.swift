@@ -100,7 +100,7 @@ struct HTTPPoolTests {
         let holding = Task { try await send("hold", ordered: false) }
         // The only reading connection is held; the writer's still answers.
         #expect(
-            await eventually(timeout: 10) {
+            await eventually(timeout: 60) {
                 String(decoding: try await send("held", ordered: true).body, as: UTF8.self) == "1"
             })
         let waiting = Task { try await send("other", ordered: false) }
