@@ -151,19 +151,7 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// The site time zone: `TZ` when set and valid, else the system zone.
-    public var timeZone: TimeZone {
-        self[.timeZone].flatMap(SiteTimeZone.parse) ?? .current
-    }
-
-    /// `ENERTRACK_LANG`, else Spanish.
-    public var defaultLanguage: Language { self[.language].flatMap(Language.init(rawValue:)) ?? .es }
-
-    /// Whether the directory store is MariaDB (`MYSQL_HOST` or `MYSQL_SOCKET` set) or embedded SQLite.
-    public var usesMariaDB: Bool { self[.mysqlHost] != nil || self[.mysqlSocket] != nil }
-
-    /// Whether readings go to InfluxDB (`INFLUX_URL` set) or the embedded store.
-    public var usesInflux: Bool { self[.influxURL] != nil }
+    // Typed values (time zone, language, which stores) are read in one place: Kit's `Settings`.
 
     /// The plausible maximum power of the site and of each named node (values already checked).
     public var powerLimits: PowerLimits {

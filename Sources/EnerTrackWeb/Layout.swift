@@ -8,7 +8,7 @@ extension Site {
         _ request: Request, viewer: Viewer?, language: Language, title: String, active: String = "", body: HTML
     ) -> HTML {
         let l = Words(language)
-        let theme = viewer?.theme ?? (cookie(request, "theme") == "dark" ? "dark" : "light")
+        let theme = viewer?.theme ?? self.theme(request)
         var nav: HTML = ""
         if let viewer {
             var links: [(String, String, String)] = [

@@ -95,7 +95,7 @@ public final class Site: Sendable {
     /// The session's (or API token's) viewer, or nil: one read on the hot path; a write only
     /// when the session's last-seen time is over a minute old, or it expired.
     func viewer(_ request: Request) async throws -> Viewer? {
-        let theme = cookie(request, "theme") == "dark" ? "dark" : "light"
+        let theme = theme(request)
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let found = try await directory.tokenUser(token: token),
@@ -121,11 +121,13 @@ public final class Site: Sendable {
         }
         let now = Date().milliseconds
         guard let (found, rows) = try await directory.sessionUserNodes(id: id, now: now),
-            let viewer = try await viewer(
-                found, id: id, theme: cookie(request, "theme") == "dark" ? "dark" : "light", now: now)
+            let viewer = try await viewer(found, id: id, theme: theme(request), now: now)
         else { return nil }
         return (viewer, NodeViews.of(rows: rows, inactiveAfter: options.inactiveAfter))
     }
+
+    /// The page theme the browser chose (`theme` cookie): dark or light.
+    func theme(_ request: Request) -> String { cookie(request, "theme") == "dark" ? "dark" : "light" }
 
     /// A session's viewer: nil for an expired session or a disabled or removed user (the session
     /// ends here, never refreshed); a stale one is touched.
