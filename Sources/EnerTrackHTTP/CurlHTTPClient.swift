@@ -4,7 +4,7 @@ import Foundation
 
 /// A small HTTP/1.1 client over one libcurl easy handle: the connection is kept alive between
 /// requests, TLS peers and host names are verified (system trust store), and every request has
-/// connect and total timeouts. Requests run one at a time on a dedicated queue, because the
+/// connect and total timeouts. Requests run one at a time on a thread of their own (a `BlockingPool` of one), because the
 /// handle is not thread-safe and blocking C calls must not occupy Swift's cooperative threads.
 ///
 /// Why not URLSession: on Linux it feeds the body to libcurl through libdispatch in small
@@ -20,7 +20,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
     }
 
     private let handle: UnsafeMutableRawPointer
-    private let queue = DispatchQueue(label: "enertrack.http")
+    private let line = BlockingPool(threads: 1, name: "enertrack.http")
     private let connectTimeout: TimeInterval
     /// Set by `abort()`; libcurl's progress callback reads it and ends the transfer in flight.
     private let aborted = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
@@ -57,7 +57,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
         method: String, url: URL, headers: [String: String], body: [UInt8]?, timeout: TimeInterval,
         read: @escaping @Sendable (Response) throws -> T
     ) async throws -> T {
-        try await Blocking.run(on: queue) {
+        try await line.run {
             try read(self.perform(method: method, url: url, headers: headers, body: body, timeout: timeout))
         }
     }

@@ -35,7 +35,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
             let connection: MariaDBConnection
             do { connection = try await pool.acquire() } catch { throw map(error) }
             do {
-                let value = try await Blocking.run {
+                let value = try await BlockingPool.shared.run {
                     try connection.execute("START TRANSACTION")
                     do {
                         let value = try body(connection)
@@ -244,7 +244,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     private func locked<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         let settings = self.settings
         do {
-            return try await Blocking.run {
+            return try await BlockingPool.shared.run {
                 let connection = try MariaDBConnection(settings: settings)
                 let locked = try connection.query("SELECT GET_LOCK('enertrack.migrate', 60) AS locked").first?.int(
                     "locked")
@@ -263,7 +263,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         let settings = self.settings
         let explicit = try explicitColumns()
         do {
-            return try await Blocking.run {
+            return try await BlockingPool.shared.run {
                 try self.status(MariaDBConnection(settings: settings), explicit: explicit).status
             }
         } catch let error as MariaDBError where error.code == 1049 {
@@ -285,7 +285,7 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         }
         let settings = self.settings
         do {
-            try await Blocking.run {
+            try await BlockingPool.shared.run {
                 let connection = try MariaDBConnection(settings: settings, useDatabase: false)
                 try connection.execute(
                     "CREATE DATABASE IF NOT EXISTS \(SQLName.quote(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci"

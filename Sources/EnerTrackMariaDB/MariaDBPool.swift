@@ -22,7 +22,7 @@ actor MariaDBPool {
                 open += 1
                 let settings = self.settings
                 do {
-                    return try await Blocking.run { try MariaDBConnection(settings: settings) }
+                    return try await BlockingPool.shared.run { try MariaDBConnection(settings: settings) }
                 } catch {
                     open -= 1
                     wakeOne()

@@ -75,7 +75,7 @@ public final class Site: Sendable {
     public let options: WebOptions
     let hasher: PasswordHasher
     let logger: Logger
-    private let passwordChecks: Limiter
+    private let passwordChecks: BlockingPool
 
     public static let sessionCookie = "enertrack_session"
     static let loginCookie = "enertrack_login"
@@ -85,7 +85,7 @@ public final class Site: Sendable {
         self.options = options
         self.hasher = hasher
         self.logger = logger
-        passwordChecks = Limiter(options.maxConcurrentPasswordChecks)
+        passwordChecks = BlockingPool(threads: options.maxConcurrentPasswordChecks, name: "enertrack.scrypt")
     }
 
     // MARK: Who is asking
@@ -240,15 +240,17 @@ public final class Site: Sendable {
 
     // MARK: Passwords
 
-    /// scrypt off the request's executor, at most a few at a time.
+    /// scrypt off the request's executor, at most a few at a time (a pool of its own, so a burst
+    /// of logins cannot hold up the store's work).
     func verify(_ password: String, against hash: String) async -> Bool {
         let hasher = self.hasher
-        return await passwordChecks.run { await Blocking.run { hasher.verify(password, against: hash) } }
+        // A request that went away while waiting for a thread: no check, no login.
+        return (try? await passwordChecks.run { hasher.verify(password, against: hash) }) ?? false
     }
 
     func hash(_ password: String) async throws -> String {
         let hasher = self.hasher
-        return try await passwordChecks.run { try await Blocking.run { try hasher.hash(password) } }
+        return try await passwordChecks.run { try hasher.hash(password) }
     }
 
     // MARK: Cookies
@@ -346,23 +348,6 @@ struct Origin: Equatable {
         self.scheme = scheme
         self.host = host
         port = url.port ?? (scheme == "https" ? 443 : 80)
-    }
-}
-
-/// Runs at most `limit` bodies at once; the others wait their turn.
-actor Limiter {
-    private let limit: Int
-    private var running = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(_ limit: Int) { self.limit = limit }
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-        if running >= limit { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
-        defer {
-            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
-        }
-        return try await body()
     }
 }
 

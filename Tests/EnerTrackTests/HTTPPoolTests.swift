@@ -47,7 +47,7 @@ private final class WaitingServer: @unchecked Sendable {
 
     /// Started off Swift's cooperative threads: reading the port blocks.
     static func start() async throws -> WaitingServer {
-        try await Blocking.run { try WaitingServer() }
+        try await BlockingPool.shared.run { try WaitingServer() }
     }
 
     private init() throws {
