@@ -345,8 +345,20 @@ public struct RollupRow: Sendable, Equatable {
 
 /// Calendar periods in a time zone: hours, days, months, years, DST-correct (a spring-forward
 /// day has 23 hours, an autumn one 25).
-public enum PeriodUnit: String, Sendable, CaseIterable {
+public enum PeriodUnit: String, Sendable, CaseIterable, Codable {
     case hour, day, month, year
+
+    /// The one way every front end names a period by its start, in local time:
+    /// `2026-12-04 10:00` by hour, `2026-12-04` by day, `2026-12` by month, `2026` by year.
+    public func label(_ start: Date, timeZone: TimeZone) -> String {
+        let iso = ISO8601.format(milliseconds: start.milliseconds, timeZone: timeZone)
+        return switch self {
+        case .hour: String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5))
+        case .day: String(iso.prefix(10))
+        case .month: String(iso.prefix(7))
+        case .year: String(iso.prefix(4))
+        }
+    }
 
     var component: Calendar.Component {
         switch self {

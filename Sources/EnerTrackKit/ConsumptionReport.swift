@@ -82,9 +82,10 @@ public struct ConsumptionReport: Sendable {
 
     /// Computes the report from raw readings. Readings are fetched from a little before the range,
     /// so the interval that crosses its start is counted in proportion.
+    /// `firstReadings`, when the caller read them already, saves reading them again.
     public static func compute(
         series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
-        now: Date = Date()
+        now: Date = Date(), firstReadings known: [String: Int64]? = nil
     ) async throws -> ConsumptionReport {
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
         guard let first = periods.first, let last = periods.last else {
@@ -95,7 +96,8 @@ public struct ConsumptionReport: Sendable {
         var rows: [Row] = []
         rows.reserveCapacity(nodes.count * periods.count)
         // Periods in the future, and before a meter's first reading, are not listed.
-        let firstReadings = try await series.firstReadings(nodes: nodes)
+        let firstReadings: [String: Int64]
+        if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: nodes) }
         for node in nodes {
             guard let firstReading = firstReadings[node] else { continue }
             var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)

@@ -55,111 +55,43 @@ extension ConsumptionController {
     }
 
     func consumptionPage(_ request: Request, _ viewer: Viewer, csv: Bool) async throws -> Response {
-        let l = viewer.l
         let views = try await nodes.nodeViews(viewer)
         let query = consumptionQuery(request, viewer, views: views)
         if let node = request.uri.queryParameters["node"], !node.isEmpty, query.nodes.isEmpty {
             return site.notFound(request, viewer)
         }
-        // A download says what is wrong with its range; the page shows the default range beside the error.
-        if csv, let error = query.error {
+        if csv { return try await consumptionCSV(query) }
+        let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
+        let view = try await ConsumptionView.build(
+            series: series, tariffs: directory, user: viewer.user.username,
+            meters: query.nodes.map { ($0, labels[$0] ?? $0) }, unit: query.unit, range: query.range,
+            timeZone: site.options.timeZone)
+        let body: HTML = """
+            <h1 class="h3 mb-3">\(viewer.l("Consumption"))</h1>
+            \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
+            \(HTML.when(view.costProblem != nil, "<div class=\"alert alert-warning\">\(view.costProblem ?? "")</div>"))
+            \(form(request, viewer, query, views: views))
+            \(summary(view, viewer.l))
+            \(figures(view, viewer.l))
+            """
+        return site.page(request, viewer, title: viewer.l("Consumption"), active: "consumption", body: body)
+    }
+
+    /// The download: the periods × meters pivot; a range it cannot give is a 400 with the reason.
+    func consumptionCSV(_ query: ConsumptionQuery) async throws -> Response {
+        if let error = query.error {
             return site.respond(error + "\n", type: "text/plain; charset=utf-8", status: .badRequest)
         }
         let report = try await ConsumptionReport.compute(
             series: series, nodes: query.nodes, unit: query.unit, range: query.range, timeZone: site.options.timeZone)
-        if csv {
-            return site.respond(
-                report.pivotCSV(), type: "text/csv; charset=utf-8",
-                headers: [.contentDisposition: "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""])
-        }
-        // Cost beside kWh, for the meters with a tariff (the user's own where a meter has none).
-        let book = try await TariffBook.load(directory)
-        var cost: CostReport?
-        var costError: String?
-        do {
-            let priced = try await CostReport.query(
-                directory: directory, series: series, espIDs: query.nodes, user: viewer.user.username,
-                grouping: CostReport.Grouping(rawValue: query.unit.rawValue) ?? .day, range: query.range,
-                timeZone: site.options.timeZone, pricedOnly: true, book: book)
-            if !priced.rows.isEmpty { cost = priced }
-        } catch let error as ExitStatusError {
-            costError = error.description
-        }
-        let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
-        // The viewer's tariffs today, by meter: name and energy prices.
-        let today = CalendarDay.today(timeZone: site.options.timeZone)
-        var tariffLines: [String] = []
-        for node in query.nodes {
-            guard let timeline = book.timeline(node: node, users: [viewer.user.username]),
-                let index = timeline.segment(on: today)
-            else { continue }
-            let segment = timeline.segments[index]
-            let prices: String =
-                switch segment.version.energy {
-                case .series: l("price series")
-                case .periods(let table):
-                    segment.version.periods.names.map { "\($0) \(table[$0] ?? 0)" }.joined(separator: " · ")
-                }
-            tariffLines.append("\(labels[node] ?? node): \(segment.tariff) (\(prices) \(segment.currency)/kWh)")
-        }
-        let pivot = report.pivot
-        let incomplete = Set(report.rows.filter { !$0.complete }.map(\.start))
-        let meters = report.nodes
-        // Cost per period and per tariff period (band), summed over the meters.
-        var costByPeriod: [Date: (total: Decimal, bands: [String: Decimal])] = [:]
-        var bandNames: [String] = []
-        for row in cost?.rows ?? [] {
-            var entry = costByPeriod[row.start] ?? (0, [:])
-            entry.total += row.bill.total
-            for band in row.bill.bands {
-                entry.bands[band.period, default: 0] += band.cost
-                if !bandNames.contains(band.period) { bandNames.append(band.period) }
-            }
-            costByPeriod[row.start] = entry
-        }
-        let currency = cost?.currency ?? "EUR"
-        func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
-            JSONValue.object([
-                "unit": .string(unit), "labels": .array(pivot.map { .string(periodLabel($0.start, query.unit)) }),
-                "series": .array(
-                    series.map {
-                        .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))])
-                    }),
-            ]).compact()  // read by JSON.parse: no need for JSONEncoder's pretty print
-        }
-        let kwhChart = stacked(
-            "kWh",
-            meters.map { node in
-                (labels[node] ?? node, pivot.map { ConsumptionReport.rounded($0.kwh[node] ?? 0) })
-            })
-        let costChart = stacked(
-            currency,
-            bandNames.map { band in
-                (band, pivot.map { (costByPeriod[$0.start]?.bands[band] ?? 0).double })
-            })
-        var columns: [Component.Column] = [.init(l("Period"))]
-        columns += meters.map { Component.Column(labels[$0] ?? $0, end: true) }
-        columns.append(.init(l("Total") + " kWh", end: true))
-        if cost != nil { columns.append(.init(l("Cost"), end: true)) }
-        var rows: [[HTML]] = pivot.map { period in
-            let running = incomplete.contains(period.start)
-            var cells: [HTML] = [
-                "\(periodLabel(period.start, query.unit))\(HTML.when(running, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))"
-            ]
-            cells += meters.map { node in "\(l.number(period.kwh[node], decimals: 3))" }
-            cells.append("<strong>\(l.number(period.kwh.values.reduce(0, +), decimals: 3))</strong>")
-            if cost != nil { cells.append("\(l.money(costByPeriod[period.start]?.total, currency: currency))") }
-            return cells
-        }
-        if !pivot.isEmpty {
-            var totals: [HTML] = ["<strong>\(l("Total"))</strong>"]
-            totals += meters.map { node in
-                "<strong>\(l.number(report.rows.filter { $0.node == node }.reduce(0) { $0 + $1.kwh }, decimals: 3))</strong>"
-            }
-            totals.append("<strong>\(l.number(report.totalKWh, decimals: 3))</strong>")
-            if let cost { totals.append("<strong>\(l.money(cost.total, currency: currency))</strong>") }
-            rows.append(totals)
-        }
+        return site.respond(
+            report.pivotCSV(), type: "text/csv; charset=utf-8",
+            headers: [.contentDisposition: "attachment; filename=\"consumption-\(query.unit.rawValue).csv\""])
+    }
+
+    /// The range form: unit, meter, from, to, and the CSV of the same query.
+    func form(_ request: Request, _ viewer: Viewer, _ query: ConsumptionQuery, views: [NodeView]) -> HTML {
+        let l = viewer.l
         let units: [HTML] = PeriodUnit.allCases.map { unit in
             let label =
                 switch unit {
@@ -174,23 +106,11 @@ extension ConsumptionController {
         let nodeOptions: [HTML] = views.map {
             "<option value=\"\($0.node.espID)\"\(HTML.when($0.node.espID.lowercased() == selected.lowercased(), " selected"))>\($0.label)</option>"
         }
-        let from = String(
-            ISO8601.format(milliseconds: query.range.start.milliseconds, timeZone: site.options.timeZone).prefix(10))
-        let to = String(
-            ISO8601.format(milliseconds: query.range.end.milliseconds, timeZone: site.options.timeZone).prefix(10))
+        let timeZone = site.options.timeZone
+        let from = PeriodUnit.day.label(query.range.start, timeZone: timeZone)
+        let to = PeriodUnit.day.label(query.range.end, timeZone: timeZone)
         let queryString = request.uri.query.map { "?" + $0 } ?? ""
-        let tariffs = Set((cost?.rows ?? []).flatMap { $0.bill.lines.isEmpty ? [] : [$0.node] })
-        let summary: HTML =
-            cost.map { cost in
-                let note = HTML.when(
-                    tariffs.count < meters.count,
-                    " <span class=\"text-body-secondary\">(\(l("meters without a tariff are not priced")))</span>")
-                return " · \(l("Cost")): <strong>\(l.money(cost.total, currency: cost.currency))</strong>\(note)"
-            } ?? ""
-        let body: HTML = """
-            <h1 class="h3 mb-3">\(l("Consumption"))</h1>
-            \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
-            \(HTML.when(costError != nil, "<div class=\"alert alert-warning\">\(costError ?? "")</div>"))
+        return """
             <form class="row g-2 align-items-end mb-3" method="get" action="/consumption">
               <div class="col-6 col-md-2"><label class="form-label" for="by">\(l("By"))</label><select class="form-select" id="by" name="by">\(units)</select></div>
               <div class="col-6 col-md-3"><label class="form-label" for="node">\(l("Meter"))</label><select class="form-select" id="node" name="node"><option value="">\(l("All"))</option>\(nodeOptions)</select></div>
@@ -199,24 +119,79 @@ extension ConsumptionController {
               <div class="col-12 col-md-3 d-flex gap-2"><button class="btn btn-primary" type="submit">\(l("Show"))</button>
                 <a class="btn btn-outline-secondary" href="/consumption.csv\(queryString)">CSV</a></div>
             </form>
-            <p>\(l("Total")): <strong>\(l.number(report.totalKWh, decimals: 3)) kWh</strong>\(summary)</p>
-            \(HTML.when(!tariffLines.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffLines.joined(separator: "; "))</p>"))
-            \(pivot.isEmpty ? "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>" as HTML : """
-            <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
-            \(HTML.when(cost != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
-            <div class="pivot">\(Component.table(columns, rows: rows))</div>
-            """ as HTML)
             """
-        return site.page(request, viewer, title: l("Consumption"), active: "consumption", body: body)
     }
 
-    func periodLabel(_ date: Date, _ unit: PeriodUnit) -> String {
-        let iso = ISO8601.format(milliseconds: date.milliseconds, timeZone: site.options.timeZone)
-        return switch unit {
-        case .hour: String(iso.prefix(16)).replacingOccurrences(of: "T", with: " ")
-        case .day: String(iso.prefix(10))
-        case .month: String(iso.prefix(7))
-        case .year: String(iso.prefix(4))
+    /// The totals line and the viewer's tariffs today.
+    func summary(_ view: ConsumptionView, _ l: Words) -> HTML {
+        let cost: HTML =
+            view.cost.map { cost in
+                let note = HTML.when(
+                    view.meters.contains { !$0.priced },
+                    " <span class=\"text-body-secondary\">(\(l("meters without a tariff are not priced")))</span>")
+                return " · \(l("Cost")): <strong>\(l.money(cost, currency: view.currency))</strong>\(note)"
+            } ?? ""
+        let tariffs = view.tariffs.map { today in
+            let prices =
+                today.prices.map { $0.map { "\($0.band) \($0.price)" }.joined(separator: " · ") } ?? l("price series")
+            return "\(today.meter): \(today.tariff) (\(prices) \(today.currency)/kWh)"
         }
+        return """
+            <p>\(l("Total")): <strong>\(l.number(view.totalKWh, decimals: 3)) kWh</strong>\(cost)</p>
+            \(HTML.when(!tariffs.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffs.joined(separator: "; "))</p>"))
+            """
+    }
+
+    /// The kWh chart, the cost chart by tariff period and the table, or a word that there is nothing.
+    func figures(_ view: ConsumptionView, _ l: Words) -> HTML {
+        guard !view.periods.isEmpty else {
+            return "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
+        }
+        func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
+            JSONValue.object([
+                "unit": .string(unit), "labels": .array(view.periods.map { .string($0.label) }),
+                "series": .array(
+                    series.map {
+                        .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))])
+                    }),
+            ]).compact()  // read by JSON.parse: no need for JSONEncoder's pretty print
+        }
+        let kwhChart = stacked(
+            "kWh",
+            view.meters.indices.map { index in
+                (view.meters[index].label, view.periods.map { ConsumptionReport.rounded($0.kwh[index] ?? 0) })
+            })
+        let costChart = stacked(
+            view.currency,
+            view.bands.indices.map { index in (view.bands[index], view.periods.map { $0.bandCosts[index].double }) })
+        return """
+            <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
+            \(HTML.when(view.cost != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
+            <div class="pivot">\(table(view, l))</div>
+            """
+    }
+
+    /// Periods × meters, with the total and the cost of each period, then a totals row.
+    func table(_ view: ConsumptionView, _ l: Words) -> HTML {
+        let priced = view.cost != nil
+        var columns: [Component.Column] = [.init(l("Period"))]
+        columns += view.meters.map { Component.Column($0.label, end: true) }
+        columns.append(.init(l("Total") + " kWh", end: true))
+        if priced { columns.append(.init(l("Cost"), end: true)) }
+        var rows: [[HTML]] = view.periods.map { period in
+            var cells: [HTML] = [
+                "\(period.label)\(HTML.when(!period.complete, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))"
+            ]
+            cells += period.kwh.map { "\(l.number($0, decimals: 3))" }
+            cells.append("<strong>\(l.number(period.totalKWh, decimals: 3))</strong>")
+            if priced { cells.append("\(l.money(period.cost, currency: view.currency))") }
+            return cells
+        }
+        var totals: [HTML] = ["<strong>\(l("Total"))</strong>"]
+        totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
+        totals.append("<strong>\(l.number(view.totalKWh, decimals: 3))</strong>")
+        if let cost = view.cost { totals.append("<strong>\(l.money(cost, currency: view.currency))</strong>") }
+        rows.append(totals)
+        return Component.table(columns, rows: rows)
     }
 }

@@ -85,9 +85,11 @@ public struct CostReport: Sendable {
 
     /// Computes the report over `range` (cut at `now`: charges accrue day by day, so a running
     /// period is priced so far and a future one is not listed).
+    /// `firstReadings`, when the caller read them already, saves reading them again.
     public static func compute(
         book: TariffBook, tariffs store: any TariffStore, series: any SeriesStore, meters: [Meter],
-        grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date()
+        grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date(),
+        firstReadings known: [String: Int64]? = nil
     ) async throws -> CostReport {
         let from = EnergyBuckets.floor(range.start.milliseconds)
         let nowBucket = EnergyBuckets.floor(now.milliseconds) + EnergyBuckets.bucket
@@ -124,36 +126,19 @@ public struct CostReport: Sendable {
         }
         guard let first = rows.first?.lowerBound, let last = rows.last?.upperBound else { return report }
 
-        // One schedule per distinct timeline, with the dynamic prices it needs.
-        var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)] = []
-        for entry in timelines where !schedules.contains(where: { $0.timeline == entry.timeline }) {
-            var prices: [String: [PricePoint]] = [:]
-            for segment in entry.timeline.segments
-            where segment.version.energy == .series && prices[segment.tariff] == nil {
-                prices[segment.tariff] = try await store.prices(tariff: segment.tariff, from: first, to: last)
-            }
-            let schedule = try CostSchedule(
-                timeline: entry.timeline, from: first, to: last, timeZone: timeZone, prices: prices)
-            schedules.append((entry.timeline, schedule))
-        }
+        let schedules = try await schedules(
+            timelines.map(\.timeline), store: store, from: first, to: last, timeZone: timeZone)
         // Hourly sums need rows of whole hours (the last may end at now: nothing is stored after it).
         let hourly =
             schedules.allSatisfy(\.schedule.hourly)
             && rows.allSatisfy {
                 $0.lowerBound % 3_600_000 == 0 && ($0.upperBound % 3_600_000 == 0 || $0.upperBound >= nowBucket)
             }
-        let step = hourly ? 3_600_000 : EnergyBuckets.bucket
         let espIDs = timelines.map(\.meter.espID)
-        var energy = try await series.bucketEnergy(nodes: espIDs, from: first, to: last, step: step)
-        for node in espIDs where energy[node] == nil {
-            // No rollups for this meter here: its buckets from the raw readings.
-            let buckets = try await ConsumptionReport.rawBuckets(
-                series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
-            energy[node] = buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
-                .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
-        }
-
-        let firstReadings = try await series.firstReadings(nodes: espIDs)
+        let energy = try await bucketEnergy(
+            series: series, nodes: espIDs, from: first, to: last, step: hourly ? 3_600_000 : EnergyBuckets.bucket)
+        let firstReadings: [String: Int64]
+        if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: espIDs) }
         var bills: [(node: String, bill: Bill)] = []
         for (meter, timeline) in timelines {
             guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
@@ -179,17 +164,42 @@ public struct CostReport: Sendable {
         return report
     }
 
+    /// One schedule per distinct timeline, with the dynamic prices it needs (schedules without
+    /// dynamic prices come from `CostSchedules.shared`).
+    static func schedules(
+        _ timelines: [TariffTimeline], store: any TariffStore, from first: Int64, to last: Int64, timeZone: TimeZone
+    ) async throws -> [(timeline: TariffTimeline, schedule: CostSchedule)] {
+        var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)] = []
+        for timeline in timelines where !schedules.contains(where: { $0.timeline == timeline }) {
+            var prices: [String: [PricePoint]] = [:]
+            for segment in timeline.segments where segment.version.energy == .series && prices[segment.tariff] == nil {
+                prices[segment.tariff] = try await store.prices(tariff: segment.tariff, from: first, to: last)
+            }
+            let schedule = try CostSchedules.shared.schedule(
+                timeline: timeline, from: first, to: last, timeZone: timeZone, prices: prices)
+            schedules.append((timeline, schedule))
+        }
+        return schedules
+    }
+
+    /// The energy of each meter's buckets (hours with `step`): from the rollups, else, for a
+    /// meter the store keeps none for, from its raw readings.
+    static func bucketEnergy(series: any SeriesStore, nodes: [String], from first: Int64, to last: Int64, step: Int64)
+        async throws -> [String: [BucketEnergy]]
+    {
+        var energy = try await series.bucketEnergy(nodes: nodes, from: first, to: last, step: step)
+        for node in nodes where energy[node] == nil {
+            let buckets = try await ConsumptionReport.rawBuckets(
+                series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
+            energy[node] = buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
+                .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
+        }
+        return energy
+    }
+
     // MARK: Output
 
-    func label(_ row: Row) -> String {
-        let day = ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)
-        switch grouping {
-        case .hour: return String(day.prefix(16))
-        case .day, .bill: return String(day.prefix(10))
-        case .month: return String(day.prefix(7))
-        case .year: return String(day.prefix(4))
-        }
-    }
+    func label(_ row: Row) -> String { grouping.unit.label(row.start, timeZone: timeZone) }
 
     static func money(_ value: Decimal) -> JSONValue { .number(value.double) }
 

@@ -59,3 +59,39 @@ final class ParsedTariffs: Sendable {
         return tariff
     }
 }
+
+/// Cost schedules (a timeline's days, periods and charges over a range) made once per process
+/// for the ranges pages ask for again and again: the same timeline, range and zone give the same
+/// schedule. Schedules with dynamic prices are made anew each time (their prices may change).
+/// Bounded: the most recent `capacity` are kept.
+final class CostSchedules: Sendable {
+    static let shared = CostSchedules(capacity: 32)
+
+    private struct Key: Equatable {
+        var timeline: TariffTimeline
+        var from: Int64
+        var to: Int64
+        var timeZone: String
+    }
+
+    private let made = Mutex<[(key: Key, schedule: CostSchedule)]>([])
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func schedule(
+        timeline: TariffTimeline, from: Int64, to: Int64, timeZone: TimeZone, prices: [String: [PricePoint]]
+    ) throws -> CostSchedule {
+        guard prices.isEmpty else {
+            return try CostSchedule(timeline: timeline, from: from, to: to, timeZone: timeZone, prices: prices)
+        }
+        let key = Key(timeline: timeline, from: from, to: to, timeZone: timeZone.identifier)
+        if let known = made.withLock({ made in made.first { $0.key == key }?.schedule }) { return known }
+        let schedule = try CostSchedule(timeline: timeline, from: from, to: to, timeZone: timeZone, prices: [:])
+        made.withLock { made in
+            if made.count >= capacity { made.removeFirst() }
+            made.append((key, schedule))
+        }
+        return schedule
+    }
+}

@@ -1,0 +1,147 @@
+import EnerTrackCore
+import Foundation
+
+/// What the consumption page shows: each meter's kWh per calendar period and, for the meters
+/// with a tariff (the user's own where a meter has none), what that energy cost, per period and
+/// per tariff period (band). One value a front end renders, made with one read of each kind: the
+/// meters' first readings once, the period energy, the tariffs (parsed once per process), and
+/// the bucket energy the bills are made of.
+public struct ConsumptionView: Sendable, Codable {
+    public struct Meter: Sendable, Codable, Equatable {
+        public var espID: String
+        public var label: String
+        /// The meter's kWh over the whole range.
+        public var kwh: Double
+        /// Whether its energy is priced (it, or the user, has a tariff).
+        public var priced: Bool
+    }
+
+    public struct Period: Sendable, Codable, Equatable {
+        public var start: Date
+        /// `PeriodUnit.label`: the one way every front end names a period.
+        public var label: String
+        /// By meter, in `meters`' order; nil before a meter's first reading.
+        public var kwh: [Double?]
+        public var totalKWh: Double
+        /// False while the period runs, or where a meter's readings have gaps in it.
+        public var complete: Bool
+        /// The priced meters' cost (nil when no meter is priced, or none has a reading in it yet).
+        public var cost: Decimal?
+        /// By band, in `bands`' order: the energy part of the cost.
+        public var bandCosts: [Decimal]
+    }
+
+    /// A meter's tariff today, for a line under the figures.
+    public struct TariffToday: Sendable, Codable, Equatable {
+        public var meter: String
+        public var tariff: String
+        public var currency: String
+        /// The energy price of each tariff period; nil for a tariff priced by a series.
+        public var prices: [BandPrice]?
+    }
+
+    public struct BandPrice: Sendable, Codable, Equatable {
+        public var band: String
+        public var price: Decimal
+    }
+
+    public var unit: PeriodUnit
+    public var from: Date
+    public var to: Date
+    public var meters: [Meter]
+    public var periods: [Period]
+    public var totalKWh: Double
+    public var currency: String
+    /// Every priced meter's cost over the range (nil when no meter is priced or a price is missing).
+    public var cost: Decimal?
+    /// The tariff periods the costs use, in the order they first appear.
+    public var bands: [String]
+    /// Why no cost is shown although a meter has a tariff (a missing dynamic price, say).
+    public var costProblem: String?
+    public var tariffs: [TariffToday]
+
+    /// The view for `user` of `meters` (ESP id and the label the user knows it by).
+    public static func build(
+        series: any SeriesStore, tariffs store: any TariffStore, user: String,
+        meters: [(espID: String, label: String)], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
+        now: Date = Date()
+    ) async throws -> ConsumptionView {
+        let ids = meters.map(\.espID)
+        let firstReadings = try await series.firstReadings(nodes: ids)
+        let report = try await ConsumptionReport.compute(
+            series: series, nodes: ids, unit: unit, range: range, timeZone: timeZone, now: now,
+            firstReadings: firstReadings)
+        let book = try await TariffBook.load(store)
+        let priced = ids.filter { book.timeline(node: $0, users: [user]) != nil }
+        var cost: CostReport?
+        var problem: String?
+        if !priced.isEmpty {
+            do {
+                cost = try await CostReport.compute(
+                    book: book, tariffs: store, series: series,
+                    meters: priced.map { CostReport.Meter(espID: $0, users: [user]) },
+                    grouping: CostReport.Grouping(rawValue: unit.rawValue) ?? .day, range: range, timeZone: timeZone,
+                    now: now, firstReadings: firstReadings)
+                if cost?.rows.isEmpty == true { cost = nil }  // nothing priced in this range
+            } catch let error as ExitStatusError {
+                problem = error.description
+            }
+        }
+        var view = ConsumptionView(
+            unit: unit, from: range.start, to: range.end, meters: [], periods: [], totalKWh: report.totalKWh,
+            currency: cost?.currency ?? "EUR", cost: cost?.total, bands: cost?.bandNames ?? [], costProblem: problem,
+            tariffs: [])
+        view.meters = meters.map { meter in
+            Meter(
+                espID: meter.espID, label: meter.label,
+                kwh: report.rows.lazy.filter { $0.node == meter.espID }.reduce(0) { $0 + $1.kwh },
+                priced: priced.contains(meter.espID))
+        }
+        view.periods = periods(report, cost: cost, bands: view.bands, ids: ids, timeZone: timeZone)
+        view.tariffs = tariffsToday(book, meters: meters, user: user, timeZone: timeZone, now: now)
+        return view
+    }
+
+    /// The report's periods with their kWh by meter and their cost.
+    static func periods(
+        _ report: ConsumptionReport, cost: CostReport?, bands: [String], ids: [String], timeZone: TimeZone
+    ) -> [Period] {
+        var costs: [Date: (total: Decimal, bands: [Decimal])] = [:]
+        for row in cost?.rows ?? [] {
+            var entry = costs[row.start] ?? (0, Array(repeating: 0, count: bands.count))
+            entry.total += row.bill.total
+            for band in row.bill.bands {
+                if let index = bands.firstIndex(of: band.period) { entry.bands[index] += band.cost }
+            }
+            costs[row.start] = entry
+        }
+        var incomplete: Set<Date> = []
+        for row in report.rows where !row.complete { incomplete.insert(row.start) }
+        return report.pivot.map { period in
+            Period(
+                start: period.start, label: report.unit.label(period.start, timeZone: timeZone),
+                kwh: ids.map { period.kwh[$0] }, totalKWh: period.kwh.values.reduce(0, +),
+                complete: !incomplete.contains(period.start),
+                cost: costs[period.start]?.total,
+                bandCosts: costs[period.start]?.bands ?? Array(repeating: 0, count: bands.count))
+        }
+    }
+
+    /// Each meter's tariff today, with its energy prices.
+    static func tariffsToday(
+        _ book: TariffBook, meters: [(espID: String, label: String)], user: String, timeZone: TimeZone, now: Date
+    ) -> [TariffToday] {
+        let today = CalendarDay(now, timeZone: timeZone)
+        return meters.compactMap { meter in
+            guard let timeline = book.timeline(node: meter.espID, users: [user]),
+                let index = timeline.segment(on: today)
+            else { return nil }
+            let segment = timeline.segments[index]
+            var prices: [BandPrice]?
+            if case .periods(let table) = segment.version.energy {
+                prices = segment.version.periods.names.map { BandPrice(band: $0, price: table[$0] ?? 0) }
+            }
+            return TariffToday(meter: meter.label, tariff: segment.tariff, currency: segment.currency, prices: prices)
+        }
+    }
+}
