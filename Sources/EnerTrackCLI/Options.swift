@@ -33,9 +33,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// The administration service over the configured directory store.
     func directoryAdmin() throws -> (DirectoryAdmin, Settings) {
-        let settings = try settings()
-        let store = try Stores.directory(settings)
-        return (DirectoryAdmin(store: store, hasher: CommandContext.current.passwordHasher), settings)
+        let services = try services()
+        return (try services.admin(), services.settings)
     }
 }
 

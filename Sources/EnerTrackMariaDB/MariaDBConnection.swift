@@ -192,35 +192,8 @@ final class MariaDBStatement {
         precondition(parameters.count == parameterCount, "statement expects \(parameterCount) parameters")
         var buffers: [UnsafeMutableRawPointer] = []
         defer { for buffer in buffers { buffer.deallocate() } }
-        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameterCount, 1))
-        for (index, value) in parameters.enumerated() {
-            switch value {
-            case .null:
-                binds[index].buffer_type = MYSQL_TYPE_NULL
-            case .int(let number):
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
-                buffer.storeBytes(of: number, as: Int64.self)
-                buffers.append(buffer)
-                binds[index].buffer_type = MYSQL_TYPE_LONGLONG
-                binds[index].buffer = buffer
-            case .double(let number):
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
-                buffer.storeBytes(of: number, as: Double.self)
-                buffers.append(buffer)
-                binds[index].buffer_type = MYSQL_TYPE_DOUBLE
-                binds[index].buffer = buffer
-            case .text(let text):
-                let bytes = Array(text.utf8)
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-                bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-                buffers.append(buffer)
-                binds[index].buffer_type = MYSQL_TYPE_STRING
-                binds[index].buffer = buffer
-                binds[index].buffer_length = UInt(bytes.count)
-                binds[index].length_value = UInt(bytes.count)
-            }
-        }
         if parameterCount > 0 {
+            var binds = Self.binds(parameters, buffers: &buffers)
             let failed = binds.withUnsafeMutableBufferPointer { mysql_stmt_bind_param(handle, $0.baseAddress) }
             guard failed == 0 else { throw error() }
         }
@@ -232,6 +205,40 @@ final class MariaDBStatement {
             mysql_stmt_free_result(handle)
         }
         guard mysql_stmt_store_result(handle) == 0 else { throw error() }
+        return try rows(metadata)
+    }
+
+    /// The parameters' binds; their values are copied into `buffers`, which the caller frees.
+    private static func binds(_ parameters: [SQLArgument], buffers: inout [UnsafeMutableRawPointer]) -> [MYSQL_BIND] {
+        var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: max(parameters.count, 1))
+        func store<T>(_ value: T, as type: T.Type, _ index: Int, _ bufferType: enum_field_types) {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+            buffer.storeBytes(of: value, as: type)
+            buffers.append(buffer)
+            binds[index].buffer_type = bufferType
+            binds[index].buffer = buffer
+        }
+        for (index, value) in parameters.enumerated() {
+            switch value {
+            case .null: binds[index].buffer_type = MYSQL_TYPE_NULL
+            case .int(let number): store(number, as: Int64.self, index, MYSQL_TYPE_LONGLONG)
+            case .double(let number): store(number, as: Double.self, index, MYSQL_TYPE_DOUBLE)
+            case .text(let text):
+                let bytes = Array(text.utf8)
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+                bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                buffers.append(buffer)
+                binds[index].buffer_type = MYSQL_TYPE_STRING
+                binds[index].buffer = buffer
+                binds[index].buffer_length = UInt(bytes.count)
+                binds[index].length_value = UInt(bytes.count)
+            }
+        }
+        return binds
+    }
+
+    /// The stored result's rows: column names lower-cased, NULL absent (the row type the shared SQL reads).
+    private func rows(_ metadata: UnsafeMutablePointer<MYSQL_RES>) throws -> [SQLResultRow] {
         let count = Int(mysql_num_fields(metadata))
         guard let fields = mysql_fetch_fields(metadata) else { return [] }
         var names: [String] = []
@@ -243,13 +250,15 @@ final class MariaDBStatement {
         lengths.initialize(repeating: 0, count: count)
         nulls.initialize(repeating: 0, count: count)
         truncations.initialize(repeating: 0, count: count)
+        var buffers: [UnsafeMutableRawPointer] = []
         defer {
             lengths.deallocate()
             nulls.deallocate()
             truncations.deallocate()
+            for buffer in buffers { buffer.deallocate() }
         }
         for column in 0..<count {
-            names.append(String(cString: fields[column].name))
+            names.append(String(cString: fields[column].name).lowercased())
             // max_length is only a hint (not kept for every type): clamp it; longer values are refetched whole.
             let size = Int(min(max(fields[column].max_length, 63), 65_535)) + 1
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 1)
@@ -268,17 +277,15 @@ final class MariaDBStatement {
             let status = mysql_stmt_fetch(handle)
             if status == MYSQL_NO_DATA { break }
             guard status == 0 || status == MYSQL_DATA_TRUNCATED else { throw error() }
-            // Column names lower-cased, NULL absent: the row type the shared SQL reads.
             var columns: [String: String] = [:]
-            for column in 0..<count {
-                if nulls[column] != 0 { continue }
+            for column in 0..<count where nulls[column] == 0 {
                 let length = Int(lengths[column])
                 if length >= Int(results[column].buffer_length) {
                     // Longer than its buffer (max_length is not kept for every type): fetch it whole.
-                    columns[names[column].lowercased()] = try fetchWhole(column: column, length: length)
+                    columns[names[column]] = try fetchWhole(column: column, length: length)
                 } else {
                     let bytes = UnsafeRawBufferPointer(start: results[column].buffer, count: length)
-                    columns[names[column].lowercased()] = String(decoding: bytes, as: UTF8.self)
+                    columns[names[column]] = String(decoding: bytes, as: UTF8.self)
                 }
             }
             rows.append(SQLResultRow(columns))

@@ -219,6 +219,19 @@ enum MigrationPlanner {
                 ))
         }
         // 4. EnerTrack's own tables.
+        steps += ownTableSteps(inspection, staleReferences: references)
+        return steps
+    }
+
+    /// EnerTrack's own tables: their references into Usuarios and Nodos retyped and added back
+    /// where they are not already the original layout's.
+    static func ownTableSteps(_ inspection: SchemaInspection, staleReferences references: [SchemaInspection.Reference])
+        -> [(String, String)]
+    {
+        func isOriginal(_ table: String, _ column: String) -> Bool {
+            inspection.column(table, column)?.type.lowercased() == originalType
+        }
+        var steps: [(String, String)] = []
         for own in MariaDBSchema.ownTables where inspection.has(own.name) && !own.references.isEmpty {
             let stale = own.references.filter { reference in
                 !isOriginal(own.name, reference.column)

@@ -319,7 +319,8 @@ struct SchemaInspection {
     /// Table → its unique indexes' column lists.
     var uniqueIndexes: [String: [[String]]] = [:]
     /// Foreign keys into `Usuarios` and `Nodos`: (table, constraint, column, referenced table, referenced column).
-    var references: [(table: String, constraint: String, column: String, to: String, toColumn: String)] = []
+    typealias Reference = (table: String, constraint: String, column: String, to: String, toColumn: String)
+    var references: [Reference] = []
     /// Table → index name → its columns.
     var indexes: [String: [String: [String]]] = [:]
     var applied: Set<String> = []

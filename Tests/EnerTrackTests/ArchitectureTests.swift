@@ -57,6 +57,24 @@ struct ArchitectureTests {
         offenders.removeAll { $0.hasPrefix("EnerTrackCLI/Options.swift") && $0.contains("func configuration()") }
         #expect(offenders.isEmpty, "string settings or mutable globals:\n\(offenders.joined(separator: "\n"))")
     }
+
+    @Test("the command line assembles stores and services in one place: Services.swift")
+    func oneCompositionRoot() throws {
+        let cli = packageRoot.appendingPathComponent("Sources/EnerTrackCLI").path
+        let assembly = try Regex(
+            #"Stores\.(directory|series)\(|\b(BotAPI|DirectoryAdmin|TariffAdmin|AlertRunner|WebApp|IngestService|TelegramBotService)\("#
+        )
+        var offenders: [String] = []
+        guard let files = FileManager.default.enumerator(atPath: cli) else { return }
+        for case let file as String in files where file.hasSuffix(".swift") && file != "Services.swift" {
+            let text = try String(contentsOfFile: "\(cli)/\(file)", encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(assembly) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                offenders.append("EnerTrackCLI/\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(offenders.isEmpty, "assembly outside Services.swift:\n\(offenders.joined(separator: "\n"))")
+    }
 }
 
 extension ArchitectureTests {
@@ -132,5 +150,87 @@ extension ArchitectureTests {
             }
         }
         #expect(mismatches.isEmpty, "README's target table is stale:\n\(mismatches.joined(separator: "\n"))")
+    }
+}
+
+extension ArchitectureTests {
+    static let maxFileLines = 450
+    static let maxFunctionLines = 80
+
+    @Test("no source file over 450 lines, no function, initialiser or computed property over 80")
+    func shortPaths() throws {
+        let sources = packageRoot.appendingPathComponent("Sources").path
+        var offenders: [String] = []
+        guard let files = FileManager.default.enumerator(atPath: sources) else { return }
+        for case let file as String in files where file.hasSuffix(".swift") {
+            let lines = try String(contentsOfFile: "\(sources)/\(file)", encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines.count > Self.maxFileLines { offenders.append("\(file): \(lines.count) lines") }
+            for body in try Self.bodies(lines) where body.lines > Self.maxFunctionLines {
+                offenders.append("\(file):\(body.start + 1): \(body.lines) lines: \(body.declaration.prefix(80))")
+            }
+        }
+        #expect(offenders.isEmpty, "too long:\n\(offenders.joined(separator: "\n"))")
+    }
+
+    /// Each declaration with a body (`func`, `init`, a computed `var`) and its length in lines,
+    /// counting braces outside strings and comments.
+    static func bodies(_ lines: [String]) throws -> [(start: Int, lines: Int, declaration: String)] {
+        let declaration = try Regex(
+            #"^\s*(@\w+(\([^)]*\))?\s+)*((public|private|fileprivate|internal|package|static|final|override|mutating|nonisolated|convenience|required)\s+)*(func\s|init[?!]?[(<]|var\s+\w+\s*:[^=]*\{\s*$)"#
+        )
+        // Code with string literals (one-line and multi-line) and `//` comments taken out.
+        var code: [String] = []
+        var inMultiline = false
+        for line in lines {
+            if line.components(separatedBy: "\"\"\"").count == 2 {
+                inMultiline.toggle()
+                code.append("")
+                continue
+            }
+            guard !inMultiline else {
+                code.append("")
+                continue
+            }
+            var kept = ""
+            var inString = false
+            var escaped = false
+            var previous: Character = " "
+            for character in line {
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if character == "\\" {
+                        escaped = true
+                    } else if character == "\"" {
+                        inString = false
+                    }
+                } else if character == "\"" {
+                    inString = true
+                } else if character == "/" && previous == "/" {
+                    kept.removeLast()
+                    break
+                } else {
+                    kept.append(character)
+                }
+                previous = character
+            }
+            code.append(kept)
+        }
+        var found: [(start: Int, lines: Int, declaration: String)] = []
+        for (start, line) in lines.enumerated() where line.contains(declaration) && !line.contains("protocol ") {
+            var depth = 0
+            var opened = false
+            for end in start..<lines.count {
+                depth += code[end].filter { $0 == "{" }.count - code[end].filter { $0 == "}" }.count
+                if code[end].contains("{") { opened = true }
+                if opened && depth <= 0 {
+                    found.append((start, end - start + 1, line.trimmingCharacters(in: .whitespaces)))
+                    break
+                }
+                if !opened && end > start + 6 { break }  // a requirement without a body
+            }
+        }
+        return found
     }
 }

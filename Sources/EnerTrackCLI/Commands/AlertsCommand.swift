@@ -65,8 +65,9 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             let user = try await directory.existingUser(named: username)
             var nodeID: Int64?
             if let espID {
@@ -88,7 +89,7 @@ struct AlertsCommand: AsyncParsableCommand {
                         : "'\(user.username)' had no budget \(scope)\n")
                 return
             }
-            let series = try Stores.series(settings)
+            let series = try services.series()
             var records: [Record] = []
             for rule in try await directory.budgetRules(userID: user.id) where espID == nil || rule.nodeID == nodeID {
                 let espIDs =
@@ -138,8 +139,8 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let directory = try services.directory()
             let (user, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
             let now = Date().milliseconds
             try await directory.setThreshold(userID: user.id, nodeID: node.id, kw: kw, now: now)
@@ -157,8 +158,8 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "ESP id of the meter.") var espID: String
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let directory = try services.directory()
             let user = try await directory.existingUser(named: username)
             let node = try await directory.existingNode(espID: espID)
             let removed = try await directory.clearThreshold(userID: user.id, nodeID: node.id)
@@ -186,8 +187,9 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             var userID: Int64?
             if let user {
                 let found = try await directory.existingUser(named: user)
@@ -249,8 +251,9 @@ struct AlertsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            if ifConfigured, BotAPI.configured(settings) == nil {
+            let services = try global.services()
+            let settings = services.settings
+            if ifConfigured, services.bot == nil {
                 Print.out("alerts: enertrackBotToken is not set; nothing to do\n")
                 return
             }
@@ -261,10 +264,8 @@ struct AlertsCommand: AsyncParsableCommand {
             options.dryRun = dryRun
             options.defaultLanguage = settings.language
             options.timeZone = settings.timeZone
-            let runner = AlertRunner(
-                directory: try Stores.directory(settings), series: try Stores.series(settings),
-                bot: BotAPI.configured(settings), logger: StderrLogHandler.logger(label: "alerts", level: .warning)
-            )
+            let runner = try services.alertRunner(
+                bot: services.bot, logger: StderrLogHandler.logger(label: "alerts", level: .warning))
             let report = try await runner.run(options)
             if report.skipped {
                 Print.err("another 'alerts run' is in progress; nothing done\n")

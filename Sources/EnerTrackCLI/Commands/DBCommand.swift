@@ -35,12 +35,13 @@ struct DBCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
+            let services = try global.services()
+            let settings = services.settings
             let start = try from.map {
                 try TimeArgument.option($0, flag: "--from", fallback: Date(), timeZone: settings.timeZone)
                     .milliseconds
             }
-            let series = try Stores.series(settings)
+            let series = try services.series()
             try await series.check()
             let started = Date()
             try await series.rebuildRollups(from: start)
@@ -90,8 +91,8 @@ struct DBCommand: AsyncParsableCommand {
         var toOriginalDDL = false
 
         func run() async throws {
-            let settings = try global.settings()
-            let store = try Stores.directory(settings, migrate: false)
+            let services = try global.services()
+            let store = try services.directory(migrate: false)
             if toOriginalDDL {
                 let status = try await store.convertToOriginalLayout(dryRun: dryRun)
                 Print.out("\(status.store) \(status.location): \(dryRun ? "would run" : "converted"):\n")
@@ -129,9 +130,10 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let settings = try global.settings()
-            let status = try await Stores.directory(settings, migrate: false).schemaStatus()
-            let series = try Stores.series(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let status = try await services.directory(migrate: false).schemaStatus()
+            let series = try services.series()
             let layout: [String]
             do { layout = try await series.layoutReport() } catch { layout = ["not reachable: \(error)"] }
             let record = Record([

@@ -65,57 +65,16 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = try dir ?? Self.temporaryDirectory()
-        let context = CommandContext.current
-        var environment = context.environment
-        environment[ConfigKey.dataDirectory.name] = directory
-        for key in [ConfigKey.mysqlHost, .mysqlSocket, .influxURL] { environment[key.name] = nil }
-        let settings = try Settings(
-            ConfigurationLoader(
-                environment: environment, systemEnvFile: "/nonexistent", currentDirectory: context.currentDirectory
-            ).load(configFile: nil))
-        let store = try Stores.directory(settings)
+        let services = try Self.services(dataDirectory: directory)
+        let store = try services.directory()
         guard try await store.users(includeRemoved: true).isEmpty else {
             throw Failure(.cannotCreate, "\(directory) already holds an EnerTrack directory; give an empty --dir")
         }
-        let admin = DirectoryAdmin(store: store, hasher: context.passwordHasher)
-        let password = Self.randomPassword()
-        let user = try await admin.addUser(
-            username: "demo", email: "demo@enertrack.invalid", name: "Demo", isAdmin: true, password: password)
-        for (espID, name, location) in Self.meters {
-            _ = try await admin.addNode(espID: espID, name: name, description: "Simulated PZEM-004T meter")
-            _ = try await admin.assign(username: "demo", espID: espID, location: location)
-        }
-        // One threshold the workshop exceeds all day, one the kitchen never reaches.
-        let now = Date().milliseconds
-        let nodes = try await store.nodes(includeInactive: false)
-        for node in nodes where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
-            try await store.setThreshold(
-                userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
-        }
-        // The demo user's meters on a Spanish 2.0TD household tariff, so costs show everywhere.
-        let tariffs = TariffAdmin(store: store, timeZone: settings.timeZone, parser: context.tariffParser)
-        _ = try await tariffs.importTariff(text: Self.tariff, source: "the demo tariff")
-        _ = try await tariffs.assign(tariff: "demo-2.0TD", to: .user("demo"), from: nil)
-        let series = try Stores.series(settings)
+        let password = try await Self.setUp(services, store: store)
+        let series = try services.series()
         var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
         Print.err("backfilling \(days) days of readings for \(Self.meters.count) meters…\n")
-        let step: Int64 = 300_000
-        var time = now - Int64(days) * 86_400_000
-        var batch: [Reading] = []
-        while time <= now {
-            for index in Self.meters.indices {
-                var reading = simulator.reading(meter: index, time: time, timeZone: settings.timeZone)
-                reading.node = Self.meters[index].0
-                batch.append(reading)
-            }
-            if batch.count >= 5_000 {
-                try await series.write(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-            time += step
-        }
-        try await series.write(batch)
-        try await series.refreshRollups()
+        try await Self.backfill(&simulator, into: series, days: days, timeZone: services.settings.timeZone)
         try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, Date()) }))
 
         let url = "http://\(listen == "0.0.0.0" ? "127.0.0.1" : listen):\(port)/"
@@ -135,39 +94,108 @@ struct DemoCommand: AsyncParsableCommand {
         guard !setupOnly else { return }
 
         let logger = StderrLogHandler.logger(label: "demo", level: .info)
-        let app = try ServeCommand.app(settings: settings, trustedProxies: [], insecure: true, logger: logger)
+        let app = try services.buildApplication(trustedProxies: [], insecure: true, logger: logger)
+        let runner = try services.alertRunner(bot: nil, logger: logger, directory: store, series: series)
         let live = Task { [simulator] in
-            var simulator = simulator
-            var lastCheck = Date.distantPast
-            let runner = AlertRunner(directory: store, series: series, bot: nil, logger: logger)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(5))
-                let now = Date()
-                var readings: [Reading] = []
-                for index in Self.meters.indices {
-                    var reading = simulator.reading(
-                        meter: index, time: now.milliseconds, timeZone: settings.timeZone)
-                    reading.node = Self.meters[index].0
-                    readings.append(reading)
-                }
-                do {
-                    try await series.write(readings)
-                    try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, now) }))
-                    if now.timeIntervalSince(lastCheck) >= 60 {
-                        lastCheck = now
-                        var options = AlertRunner.Options()
-                        options.timeZone = settings.timeZone
-                        _ = try await runner.run(options)
-                    }
-                } catch {
-                    logger.warning("demo meters: \(error)")
-                }
-            }
+            await Self.live(simulator, series: series, store: store, alerts: runner, services: services, logger: logger)
         }
         defer { live.cancel() }
         logger.notice("serving on http://\(listen.contains(":") ? "[\(listen)]" : listen):\(port)")
         try await ServiceRunner.run(
             [WebServer.service(app: app, host: listen, port: port, logger: logger)], logger: logger)
+    }
+
+    /// The demo's own configuration: the embedded stores in `dataDirectory`, whatever else is set.
+    static func services(dataDirectory: String) throws -> Services {
+        let context = CommandContext.current
+        var environment = context.environment
+        environment[ConfigKey.dataDirectory.name] = dataDirectory
+        for key in [ConfigKey.mysqlHost, .mysqlSocket, .influxURL] { environment[key.name] = nil }
+        let settings = try Settings(
+            ConfigurationLoader(
+                environment: environment, systemEnvFile: "/nonexistent", currentDirectory: context.currentDirectory
+            ).load(configFile: nil))
+        return Services(settings, context: context)
+    }
+
+    /// The demo user (an administrator, with a random password, returned), its five meters, two
+    /// thresholds and a Spanish 2.0TD tariff.
+    static func setUp(_ services: Services, store: any DirectoryStore) async throws -> String {
+        let admin = try services.admin(store)
+        let password = randomPassword()
+        let user = try await admin.addUser(
+            username: "demo", email: "demo@enertrack.invalid", name: "Demo", isAdmin: true, password: password)
+        for (espID, name, location) in meters {
+            _ = try await admin.addNode(espID: espID, name: name, description: "Simulated PZEM-004T meter")
+            _ = try await admin.assign(username: "demo", espID: espID, location: location)
+        }
+        // One threshold the workshop exceeds all day, one the kitchen never reaches.
+        let now = Date().milliseconds
+        for node in try await store.nodes(includeInactive: false)
+        where node.espID == "ESP32_TALLER" || node.espID == "ESP32_COCINA" {
+            try await store.setThreshold(
+                userID: user.id, nodeID: node.id, kw: node.espID == "ESP32_TALLER" ? 0.1 : 20, now: now)
+        }
+        // The demo user's meters on a Spanish 2.0TD household tariff, so costs show everywhere.
+        let tariffs = try services.tariffAdmin(store)
+        _ = try await tariffs.importTariff(text: tariff, source: "the demo tariff")
+        _ = try await tariffs.assign(tariff: "demo-2.0TD", to: .user("demo"), from: nil)
+        return password
+    }
+
+    /// `days` of readings every 5 minutes for every meter, up to now, and their rollups.
+    static func backfill(
+        _ simulator: inout MeterSimulator, into series: any SeriesStore, days: Int, timeZone: TimeZone
+    ) async throws {
+        let now = Date().milliseconds
+        var time = now - Int64(days) * 86_400_000
+        var batch: [Reading] = []
+        while time <= now {
+            for index in meters.indices {
+                var reading = simulator.reading(meter: index, time: time, timeZone: timeZone)
+                reading.node = meters[index].0
+                batch.append(reading)
+            }
+            if batch.count >= 5_000 {
+                try await series.write(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+            time += 300_000
+        }
+        try await series.write(batch)
+        try await series.refreshRollups()
+    }
+
+    /// The meters' readings every 5 s, and the alert rules every minute, until cancelled.
+    static func live(
+        _ simulator: MeterSimulator, series: any SeriesStore, store: any DirectoryStore, alerts: AlertRunner,
+        services: Services, logger: Logger
+    ) async {
+        var simulator = simulator
+        var lastCheck = Date.distantPast
+        let timeZone = services.settings.timeZone
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(5))
+            let now = Date()
+            var readings: [Reading] = []
+            for index in meters.indices {
+                var reading = simulator.reading(meter: index, time: now.milliseconds, timeZone: timeZone)
+                reading.node = meters[index].0
+                readings.append(reading)
+            }
+            do {
+                try await series.write(readings)
+                try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: meters.map { ($0.0, now) }))
+                if now.timeIntervalSince(lastCheck) >= 60 {
+                    lastCheck = now
+                    var options = AlertRunner.Options()
+                    options.timeZone = timeZone
+                    _ = try await alerts.run(options)
+                }
+            } catch {
+                logger.warning("demo meters: \(error)")
+            }
+        }
     }
 
     static func temporaryDirectory() throws -> String {

@@ -36,9 +36,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("File to read, or - for standard input.", valueName: "FILE")) var file: String
 
     func run() async throws {
-        let settings = try global.settings()
+        let services = try global.services()
+        let settings = services.settings
         let sink = ReadingSink(
-            series: try Stores.series(settings), directory: try Stores.directory(settings),
+            series: try services.series(), directory: try services.directory(),
             knownOnly: knownOnly)
         let importer = ReadingImporter(sink: sink, maxAhead: settings.readings.maxClockAhead)
         let context = CommandContext.current

@@ -64,7 +64,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError("--share GROUP must be a non-empty name without '/', '+' or '#'")
         }
         if let metricsListen {
-            do { _ = try IngestAssembly.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
+            do { _ = try Self.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -80,14 +80,10 @@ struct IngestCommand: AsyncParsableCommand {
         options.maxNewNodesPerHour = settings.readings.maxNewNodesPerHour
         let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
         IngestService.limitMallocArenas()
-        let listen = try metricsListen.map(IngestAssembly.parseListen)
-        let mqtt = try IngestAssembly.mqttSettings(
-            settings, clientID: clientID, purpose: "ingest", cleanSession: false)
-        let dataDirectory = try Stores.ensureDataDirectory(settings.dataDirectory)
-        let service = try IngestService(
-            mqtt: mqtt, series: try Stores.series(settings), directory: try Stores.directory(settings),
-            spoolDirectory: IngestAssembly.spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
-            prefix: settings.broker.topicPrefix, logger: logger)
+        let listen = try metricsListen.map(Self.parseListen)
+        let assembly = Services(settings)
+        let mqtt = try assembly.mqttSettings(clientID: clientID, purpose: "ingest", cleanSession: false)
+        let service = try assembly.ingestService(mqtt: mqtt, options: options, logger: logger)
         var services: [any Service] = [service]
         if let listen {
             let metrics = service.metrics
@@ -96,5 +92,15 @@ struct IngestCommand: AsyncParsableCommand {
             logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
         }
         try await ServiceRunner.run(services, logger: logger)
+    }
+
+    /// `HOST:PORT` (`127.0.0.1:9106`, `[::1]:9106`).
+    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { throw Failure(.usage, "--metrics-listen '\(text)' is not HOST:PORT (for example 127.0.0.1:9106)") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 }

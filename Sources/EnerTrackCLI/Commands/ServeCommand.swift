@@ -68,11 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try global.settings()
+        let services = try global.services()
         let logger = StderrLogHandler.logger(label: "serve", level: .info)
-        let app = try Self.app(
-            settings: settings, trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout,
-            maxConnections: maxConnections, logger: logger)
+        let app = try services.buildApplication(
+            trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout, maxConnections: maxConnections,
+            logger: logger)
         try await app.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
             logger.warning(
@@ -82,27 +82,5 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("serving on http://\(listen.contains(":") ? "[\(listen)]" : listen):\(port)")
         try await ServiceRunner.run(
             [WebServer.service(app: app, host: listen, port: port, logger: logger)], logger: logger)
-    }
-
-    static func app(
-        settings: Settings, trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
-        idleTimeout: Int = WebOptions().idleTimeout, maxConnections: Int = WebOptions().maxConnections, logger: Logger
-    ) throws -> WebApp {
-        var options = WebOptions()
-        options.idleTimeout = idleTimeout
-        options.maxConnections = maxConnections
-        options.secureCookies = !(insecure || settings.web.insecureCookies)
-        options.registrationOpen = settings.web.registrationOpen
-        options.trustedProxies = Set(trustedProxies)
-        options.timeZone = settings.timeZone
-        options.defaultLanguage = settings.language
-        options.webhookSecret = settings.telegram.webhookSecret
-        options.hsts = hsts || settings.web.hsts
-        options.publicURL = settings.web.publicURL
-        options.tariffParser = CommandContext.current.tariffParser
-        return WebApp(
-            directory: try Stores.directory(settings), series: try Stores.series(settings), options: options,
-            hasher: CommandContext.current.passwordHasher, bot: BotAPI.configured(settings),
-            assetsDirectory: settings.web.assetsDirectory, logger: logger)
     }
 }

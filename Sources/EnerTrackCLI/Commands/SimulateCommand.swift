@@ -51,7 +51,8 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try global.settings()
+        let services = try global.services()
+        let settings = services.settings
         var options = SimulateRunner.Options()
         options.nodes = nodes
         options.rate = rate ?? max(Double(nodes) / 10, 0.1)
@@ -59,8 +60,8 @@ struct SimulateCommand: AsyncParsableCommand {
         options.json = format == .json
         options.qos = qos
         options.nodePrefix = nodePrefix
-        let mqtt = try IngestAssembly.mqttSettings(
-            settings, clientID: options.clientID ?? "enertrack-simulate-\(getpid())", purpose: "simulate",
+        let mqtt = try services.mqttSettings(
+            clientID: options.clientID ?? "enertrack-simulate-\(getpid())", purpose: "simulate",
             cleanSession: true)
         let summary = try await SimulateRunner.run(
             settings: mqtt, prefix: settings.broker.topicPrefix,

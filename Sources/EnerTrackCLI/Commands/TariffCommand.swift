@@ -26,12 +26,8 @@ struct TariffCommand: AsyncParsableCommand {
         ])
 
     static func admin(_ global: GlobalOptions) throws -> (TariffAdmin, Settings) {
-        let settings = try global.settings()
-        return (
-            TariffAdmin(
-                store: try Stores.directory(settings), timeZone: settings.timeZone,
-                parser: CommandContext.current.tariffParser), settings
-        )
+        let services = try global.services()
+        return (try services.tariffAdmin(), services.settings)
     }
 
     /// A file's text, `-` being standard input.

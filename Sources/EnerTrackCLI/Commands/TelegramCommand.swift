@@ -27,10 +27,11 @@ struct TelegramCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             let user = try await directory.existingUser(named: username)
-            let link = try await TelegramLinker(directory: directory, bot: BotAPI.configured(settings)).link(
+            let link = try await TelegramLinker(directory: directory, bot: services.bot).link(
                 userID: user.id)
             let expires = RecordRenderer(timeZone: settings.timeZone).iso8601(link.expiresAt)
             if json {
@@ -54,7 +55,7 @@ struct TelegramCommand: AsyncParsableCommand {
         @Argument(help: "Username or email.") var username: String
 
         func run() async throws {
-            let directory = try Stores.directory(try global.settings())
+            let directory = try global.services().directory()
             let user = try await directory.existingUser(named: username)
             let removed = try await directory.unlinkTelegram(userID: user.id)
             Print.err(
@@ -72,8 +73,9 @@ struct TelegramCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             let users =
                 if let username { [try await directory.existingUser(named: username)] } else {
                     try await directory.users(includeRemoved: false)
@@ -101,10 +103,11 @@ struct TelegramCommand: AsyncParsableCommand {
         @Argument(help: "Username or email.") var username: String
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             let user = try await directory.existingUser(named: username)
-            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
+            guard let bot = services.bot else { throw BotAPIError.notConfigured }
             guard let link = try await directory.telegramLink(userID: user.id) else {
                 throw Failure(
                     .dataError, "'\(user.username)' has no linked Telegram chat (see 'enertrack telegram link')")
@@ -152,8 +155,9 @@ struct TelegramCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
+            let services = try global.services()
+            let settings = services.settings
+            guard let bot = services.bot else { throw BotAPIError.notConfigured }
             if action == "delete" {
                 try await bot.deleteWebhook()
                 Print.err("webhook deleted; 'telegram bot' can poll again\n")
@@ -195,17 +199,16 @@ struct TelegramCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
+            let services = try global.services()
+            let settings = services.settings
             var options = TelegramBotService.Options()
             options.pollTimeout = pollTimeout
             options.windowMS = Int64((TimeArgument.duration(window) ?? 900) * 1000)
             options.defaultLanguage = settings.language
             options.timeZone = settings.timeZone
-            guard let bot = BotAPI.configured(settings) else { throw BotAPIError.notConfigured }
+            guard let bot = services.bot else { throw BotAPIError.notConfigured }
             let logger = StderrLogHandler.logger(label: "telegram", level: .info)
-            let service = TelegramBotService(
-                directory: try Stores.directory(settings), series: try Stores.series(settings), bot: bot,
-                options: options, logger: logger)
+            let service = try services.telegramBot(bot, options: options, logger: logger)
             try await ServiceRunner.run([service], logger: logger)
         }
     }

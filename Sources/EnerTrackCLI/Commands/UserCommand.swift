@@ -98,7 +98,7 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let directory = try Stores.directory(try global.settings())
+            let directory = try global.services().directory()
             let user = try await directory.existingUser(named: username)
             guard let language = lang.flatMap(Language.init(rawValue:)) else { return }
             try await directory.setLanguage(language, userID: user.id)
@@ -125,7 +125,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Revoke every token of the user instead.") var revoke = false
 
         func run() async throws {
-            let directory = try Stores.directory(try global.settings())
+            let directory = try global.services().directory()
             let user = try await directory.existingUser(named: username)
             if revoke {
                 let count = try await directory.revokeTokens(userID: user.id)

@@ -147,8 +147,17 @@ public struct CostSchedule: Sendable {
         self.to = to
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        days = Self.localDays(timeline: timeline, from: from, to: to, calendar: calendar)
+        bands = Self.bands(timeline).bands
+        let table = Self.bucketTable(
+            timeline: timeline, days: days, from: from, to: to, count: count, calendar: calendar, prices: prices)
+        bandOf = table.bands
+        priceOf = table.prices
+        hourly = Self.isHourly(bandOf: table.bands, priceOf: table.prices, from: from)
+    }
 
-        // The local days.
+    /// The local days that meet `[from, to)`, each with the segment in force.
+    static func localDays(timeline: TariffTimeline, from: Int64, to: Int64, calendar: Calendar) -> [Day] {
         var days: [Day] = []
         var start = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(from) / 1000))
         while start.milliseconds < to {
@@ -159,9 +168,11 @@ public struct CostSchedule: Sendable {
                 Day(day: day, start: start.milliseconds, end: next.milliseconds, segment: timeline.segment(on: day)))
             start = next
         }
-        self.days = days
+        return days
+    }
 
-        // Bands: each segment's energy periods, in order.
+    /// Bands: each segment's energy periods, in order, and each one's index by segment and name.
+    static func bands(_ timeline: TariffTimeline) -> (bands: [Band], bandIndex: [Int: [String: Int32]]) {
         var bands: [Band] = []
         var bandIndex: [Int: [String: Int32]] = [:]
         for (index, segment) in timeline.segments.enumerated() {
@@ -170,9 +181,13 @@ public struct CostSchedule: Sendable {
                 bands.append(Band(segment: index, period: period))
             }
         }
-        self.bands = bands
+        return (bands, bandIndex)
+    }
 
-        // Series prices of the range, per tariff, by bucket.
+    /// Series prices of the range, per tariff, by bucket (NaN where none is known).
+    static func seriesPrices(
+        timeline: TariffTimeline, from: Int64, to: Int64, count: Int, prices: [String: [PricePoint]]
+    ) -> [String: [Double]] {
         var seriesPrices: [String: [Double]] = [:]
         for segment in timeline.segments where segment.version.energy == .series {
             guard seriesPrices[segment.tariff] == nil else { continue }
@@ -187,7 +202,17 @@ public struct CostSchedule: Sendable {
             }
             seriesPrices[segment.tariff] = table
         }
+        return seriesPrices
+    }
 
+    /// The band and the energy price of every bucket.
+    static func bucketTable(
+        timeline: TariffTimeline, days: [Day], from: Int64, to: Int64, count: Int, calendar: Calendar,
+        prices: [String: [PricePoint]]
+    ) -> (bands: [Int32], prices: [Double]) {
+        let timeZone = calendar.timeZone
+        let bandIndex = bands(timeline).bandIndex
+        let seriesPrices = seriesPrices(timeline: timeline, from: from, to: to, count: count, prices: prices)
         var periodPrices: [Int: [String: Double]] = [:]
         for (index, segment) in timeline.segments.enumerated() {
             if case .periods(let prices) = segment.version.energy { periodPrices[index] = prices.mapValues(\.double) }
@@ -223,11 +248,14 @@ public struct CostSchedule: Sendable {
                 bucket += EnergyBuckets.bucket
             }
         }
-        self.bandOf = bandOf
-        self.priceOf = priceOf
+        return (bandOf, priceOf)
+    }
+
+    /// Whether the band and price are the same in all four quarters of every hour.
+    static func isHourly(bandOf: [Int32], priceOf: [Double], from: Int64) -> Bool {
         var hourly = from % 3_600_000 == 0
         var index = 0
-        while hourly, index < count {
+        while hourly, index < bandOf.count {
             let hourStart = index - Int(((from / EnergyBuckets.bucket) + Int64(index)) % 4)
             if hourStart >= 0 {
                 let same = bandOf[index] == bandOf[hourStart]
@@ -236,7 +264,7 @@ public struct CostSchedule: Sendable {
             }
             index += 1
         }
-        self.hourly = hourly
+        return hourly
     }
 
     /// What one meter used in each row range (contiguous, ascending, on bucket boundaries within
