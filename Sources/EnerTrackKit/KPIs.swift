@@ -67,3 +67,58 @@ public struct KPIs: Sendable {
             latestTime: readings.map(\.date).max())
     }
 }
+
+extension KPIs {
+    /// One row of key figures, a meter's or the set's (`node` "ALL"): what `report kpi` prints and
+    /// `/api/v1/kpi` sends, under the same keys. A reading's quantities keep the reading's names
+    /// and units (`power` W, `energy` the counter in kWh, as in `report readings`); `mean_power`
+    /// is W over `--window`, `today_kwh` the energy since local midnight.
+    public struct Row: Sendable, Codable, Equatable {
+        public var node: String
+        public var status: String?
+        public var time: String?
+        public var voltage: Double?
+        public var current: Double?
+        public var power: Double?
+        public var pf: Double?
+        public var frequency: Double?
+        public var energy: Double?
+        public var meanPower: Double?
+        public var todayKWh: Double?
+
+        public enum CodingKeys: String, CodingKey {
+            case node, status, time, voltage, current, power, pf, frequency, energy
+            case meanPower = "mean_power"
+            case todayKWh = "today_kwh"
+        }
+    }
+
+    /// Each meter's row, then the set's: the KPIs' rule (power of the active meters, means of the
+    /// latest readings) under `Row`'s keys, with the decimals a table shows.
+    public var records: [Record] {
+        typealias Key = Row.CodingKeys
+        let meters = meters.map { meter in
+            let reading = meter.latest
+            return Record([
+                Key.node.rawValue: .text(meter.node.espID), Key.status.rawValue: .text(meter.status.rawValue),
+                Key.time.rawValue: .time(reading?.date), Key.voltage.rawValue: .number(reading?.voltage, decimals: 1),
+                Key.current.rawValue: .number(reading?.current, decimals: 3),
+                Key.power.rawValue: .number(reading?.power, decimals: 1),
+                Key.pf.rawValue: .number(reading?.pf, decimals: 2),
+                Key.frequency.rawValue: .number(reading?.frequency, decimals: 2),
+                Key.energy.rawValue: .number(reading?.energy, decimals: 3),
+                Key.meanPower.rawValue: .number(meter.meanPowerW, decimals: 1),
+                Key.todayKWh.rawValue: .number(meter.todayKWh, decimals: 3),
+            ])
+        }
+        let all = Record([
+            Key.node.rawValue: .text("ALL"), Key.status.rawValue: .text(nil), Key.time.rawValue: .time(latestTime),
+            Key.voltage.rawValue: .number(voltage, decimals: 1), Key.current.rawValue: .number(nil, decimals: 3),
+            Key.power.rawValue: .number(powerW, decimals: 1), Key.pf.rawValue: .number(pf, decimals: 2),
+            Key.frequency.rawValue: .number(frequency, decimals: 2), Key.energy.rawValue: .number(nil, decimals: 3),
+            Key.meanPower.rawValue: .number(meanPowerW, decimals: 1),
+            Key.todayKWh.rawValue: .number(energyTodayKWh, decimals: 3),
+        ])
+        return meters + [all]
+    }
+}

@@ -256,24 +256,15 @@ extension APIController {
         }
     }
 
+    /// The set's row (`KPIs.Row`'s keys, `node` "ALL") with each meter's row under `nodes`:
+    /// the same keys and figures as `report kpi`.
     func apiKPI(_ viewer: Viewer) async throws -> Response {
         let views = try await nodes.nodeViews(viewer, latest: true)
-        let kpi = try await nodes.kpis(views)
-        func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null }
-        return site.json(
-            .object([
-                "power_w": number(kpi.powerW), "energy_today_kwh": number(kpi.energyTodayKWh),
-                "voltage": number(kpi.voltage),
-                "frequency": number(kpi.frequency), "pf": number(kpi.pf),
-                "nodes": .array(
-                    views.map { view in
-                        .object([
-                            "esp_id": .string(view.node.espID), "status": .string(view.status.rawValue),
-                            "power_w": number(view.latest?.power),
-                            "energy_today_kwh": number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh),
-                        ])
-                    }),
-            ]))
+        let records = try await nodes.kpis(views).records
+        let renderer = RecordRenderer(timeZone: site.options.timeZone)
+        guard case .object(var all) = renderer.jsonObject(records[records.count - 1]) else { return site.json(.null) }
+        all["nodes"] = .array(records.dropLast().map(renderer.jsonObject))
+        return site.json(.object(all))
     }
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {

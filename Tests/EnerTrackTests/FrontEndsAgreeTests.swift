@@ -28,26 +28,27 @@ struct FrontEndsAgreeTests {
         #expect(await site.harness.run(["import", site.harness.dataDirectory + "/now.csv"]).status == 0)
         let cli = await site.harness.run(["report", "kpi", "--user", "ana", "--json"])
         #expect(cli.status == 0, "\(cli.stderr)")
-        let row = try #require(try cli.objects().last)
-        func value(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
-        let all = [
-            "power": value("power"), "voltage": value("voltage"), "frequency": value("frequency"),
-            "today_kwh": value("today_kwh"),
-        ]
+        // Both front ends decode into the one type that names the keys.
+        let rows = try JSONDecoder().decode([KPIs.Row].self, from: Data(cli.stdout.utf8))
+        let all = try #require(rows.last)
+        #expect(all.node == "ALL" && all.power == 500)
         try await site.test { client async throws in
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
             let response = try await ana.get("/api/v1/kpi")
-            let web = try #require(
-                try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
-            func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
-            #expect(number(web["power_w"]) == 500 && all["power"] == 500, "web \(web) cli \(all)")
-            #expect(
-                number(web["voltage"]) == all["voltage"] && number(web["frequency"]) == all["frequency"],
-                "web \(web) cli \(all)")
-            #expect(
-                abs((number(web["energy_today_kwh"]) ?? -1) - ((all["today_kwh"] ?? nil) ?? -2)) < 0.001,
-                "web \(web) cli \(all)")
+            let body = Data(String(buffer: response.body).utf8)
+            let web = try JSONDecoder().decode(KPIs.Row.self, from: body)
+            // `mean_power` is the CLI's alone (its --window); `today_kwh` is read a moment apart.
+            func same(_ web: KPIs.Row, _ cli: KPIs.Row) -> Bool {
+                web.node == cli.node && web.power == cli.power && web.voltage == cli.voltage
+                    && web.frequency == cli.frequency && web.energy == cli.energy
+                    && abs((web.todayKWh ?? -1) - (cli.todayKWh ?? -2)) < 0.001
+            }
+            #expect(same(web, all), "web \(web) cli \(all)")
+            // The meters under `nodes`, with the same keys and figures as the CLI's rows.
+            struct Nodes: Decodable { var nodes: [KPIs.Row] }
+            let meters = try JSONDecoder().decode(Nodes.self, from: body).nodes
+            #expect(meters.count == rows.count - 1 && zip(meters, rows).allSatisfy(same), "web \(meters) cli \(rows)")
         }
     }
 }

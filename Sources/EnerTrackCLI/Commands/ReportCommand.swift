@@ -53,39 +53,18 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let known = Dictionary(
                 try await directory.nodes(includeInactive: true).map { ($0.espID, $0) }, uniquingKeysWith: { a, _ in a }
             )
             let kpi = try await KPIs.compute(
-                series: try Stores.series(settings), nodes: nodes.compactMap { known[$0] },
+                series: try services.series(), nodes: nodes.compactMap { known[$0] },
                 window: try TimeArgument.durationMS(window, flag: "--window"), inactiveAfter: inactiveAfterSeconds,
                 timeZone: settings.timeZone)
-            var records: [Record] = kpi.meters.map { meter in
-                let reading = meter.latest
-                return Record([
-                    "node": .text(meter.node.espID), "time": .time(reading?.date),
-                    "voltage": .number(reading?.voltage, decimals: 1),
-                    "current": .number(reading?.current, decimals: 3), "power": .number(reading?.power, decimals: 1),
-                    "pf": .number(reading?.pf, decimals: 2), "frequency": .number(reading?.frequency, decimals: 2),
-                    "energy": .number(reading?.energy, decimals: 3),
-                    "mean_power": .number(meter.meanPowerW, decimals: 1),
-                    "today_kwh": .number(meter.todayKWh, decimals: 3),
-                ])
-            }
-            // The ALL row: KPIs' rule (power of the active meters, means of the latest readings).
-            records.append(
-                Record([
-                    "node": .text("ALL"), "time": .time(kpi.latestTime), "voltage": .number(kpi.voltage, decimals: 1),
-                    "current": .number(nil, decimals: 3), "power": .number(kpi.powerW, decimals: 1),
-                    "pf": .number(kpi.pf, decimals: 2),
-                    "frequency": .number(kpi.frequency, decimals: 2), "energy": .number(nil, decimals: 3),
-                    "mean_power": .number(kpi.meanPowerW, decimals: 1),
-                    "today_kwh": .number(kpi.energyTodayKWh, decimals: 3),
-                ]))
-            Print.records(records, json: output.json, settings: settings, empty: "no meters")
+            Print.records(kpi.records, json: output.json, settings: settings, empty: "no meters")
         }
     }
 
@@ -135,8 +114,9 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
-            let directory = try Stores.directory(settings)
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
             var nodes = try await directory.nodes(includeInactive: all || user != nil)
             if let user {
                 _ = try await directory.existingUser(named: user)
@@ -214,10 +194,11 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
+            let services = try global.services()
+            let settings = services.settings
             let zone = tz.flatMap(SiteTimeZone.parse) ?? settings.timeZone
             let now = Date()
-            let directory = try Stores.directory(settings)
+            let directory = try services.directory()
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
@@ -228,7 +209,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
 
             let report = try await ConsumptionReport.compute(
-                series: try Stores.series(settings), nodes: nodes, unit: by, range: range,
+                series: try services.series(), nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
             if pivot { return Print.out(report.pivotCSV()) }
             switch format {
@@ -277,10 +258,11 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings = try global.settings()
+            let services = try global.services()
+            let settings = services.settings
             let zone = settings.timeZone
             let now = Date()
-            let directory = try Stores.directory(settings)
+            let directory = try services.directory()
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let range: DateInterval
             do {
@@ -289,7 +271,7 @@ struct ReportCommand: AsyncParsableCommand {
                 throw error.failure(from: "--from", to: "--to")
             }
             let report = try await CostReport.query(
-                directory: directory, series: try Stores.series(settings), espIDs: nodes, user: user,
+                directory: directory, series: try services.series(), espIDs: nodes, user: user,
                 grouping: by, range: range, timeZone: zone, now: now)
             switch output.chosen {
             case .json: Print.out(report.json())
@@ -323,7 +305,8 @@ struct ReportCommand: AsyncParsableCommand {
         var format: ReadingFormatter.Format { output.chosen }
 
         func run() async throws {
-            let settings = try global.settings()
+            let services = try global.services()
+            let settings = services.settings
             let zone = settings.timeZone
             let now = Date()
             let range: (from: Int64, to: Int64)
@@ -333,9 +316,9 @@ struct ReportCommand: AsyncParsableCommand {
                 throw error.failure(from: "--from", to: "--to")
             }
             let (start, end) = range
-            let directory = try Stores.directory(settings)
+            let directory = try services.directory()
             let espID = try await directory.node(espID: node)?.espID ?? node
-            let series = try Stores.series(settings)
+            let series = try services.series()
             let formatter = ReadingFormatter(format: format, timeZone: zone)
             Print.out(formatter.header())
             var cursor = start
