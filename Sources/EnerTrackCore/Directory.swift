@@ -55,6 +55,15 @@ public struct Node: Sendable, Equatable {
     }
 }
 
+extension Node {
+    /// The one way people see a meter named: its name, else its ESP id (pages, charts, tables).
+    public var label: String { name ?? espID }
+
+    /// The label with the ESP id beside it, where the id is what people type next (the bot's
+    /// commands, a tariff's target): `Cocina (ESP32_COCINA)`, or the id alone.
+    public var labelWithID: String { name.map { "\($0) (\(espID))" } ?? espID }
+}
+
 /// A row of `UsuariosNodos`: a node assigned to a user, with where it is and when it was last opened.
 public struct Assignment: Sendable, Equatable {
     public var username: String

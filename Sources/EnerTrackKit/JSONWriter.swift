@@ -1,4 +1,5 @@
 import EnerTrackCore
+import Foundation
 
 /// The one JSON writer for hot paths (the web API's answers, readings exports): appends to a
 /// string, no intermediate values. JSONEncoder costs more than the rest of a small API request;
@@ -54,5 +55,30 @@ public struct JSONWriter: Sendable {
         guard let value, value.isFinite else { return "null" }
         if value == value.rounded(), value.magnitude < 1e15 { return String(Int64(value)) }
         return "\(value)"
+    }
+}
+
+extension JSONWriter {
+    /// A reading's keys in the order they are written: sorted, as every JSON object here.
+    static let readingKeys: [(key: String, quantity: Quantity?)] =
+        ([("node", nil), ("time", nil)] + Quantity.allCases.map { ($0.rawValue, $0) }).sorted { $0.0 < $1.0 }
+
+    /// A reading as every front end writes it (`report readings --format json`, the API's
+    /// readings): one compact object, keys sorted, `time` ISO 8601 with the zone's offset, every
+    /// quantity present (null where the meter did not report it).
+    public mutating func reading(_ reading: Reading, timeZone: TimeZone) {
+        raw("{")
+        for (index, entry) in Self.readingKeys.enumerated() {
+            if index > 0 { raw(",") }
+            key(entry.key)
+            if let quantity = entry.quantity {
+                number(reading[quantity])
+            } else if entry.key == "node" {
+                string(reading.node)
+            } else {
+                string(ISO8601.format(milliseconds: reading.time, timeZone: timeZone))
+            }
+        }
+        raw("}")
     }
 }

@@ -9,8 +9,8 @@ public struct NodeView: Sendable {
     public var status: NodeStatus
     public var latest: Reading?
 
-    /// The node as users know it: its name, else its ESP id.
-    public var label: String { node.name ?? node.espID }
+    /// The node as users know it (`Node.label`).
+    public var label: String { node.label }
 }
 
 /// Which nodes a user sees, and how: one rule for the dashboard, the API and the bot's /status

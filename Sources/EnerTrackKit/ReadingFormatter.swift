@@ -39,15 +39,8 @@ public struct ReadingFormatter: Sendable {
                     ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(
                         separator: ",") + "\n"
             case .json:
-                json.raw(first && index == 0 ? "\n  {\"time\": " : ",\n  {\"time\": ")
-                json.string(time)
-                json.raw(", \"node\": ")
-                json.string(reading.node)
-                for quantity in Quantity.allCases {
-                    json.raw(", \"\(quantity.rawValue)\": ")
-                    json.number(reading[quantity])
-                }
-                json.raw("}")
+                json.raw(first && index == 0 ? "\n  " : ",\n  ")
+                json.reading(reading, timeZone: timeZone)
             }
         }
         return format == .json ? json.text : out

@@ -151,8 +151,6 @@ public struct TelegramBotService: Service {
             inactiveAfter: options.inactiveAfter, latest: latest)
     }
 
-    private func label(_ node: Node) -> String { node.name.map { "\($0) (\(node.espID))" } ?? node.espID }
-
     private func status(_ link: TelegramLink, _ messages: Messages) async throws -> String {
         let views = try await views(link, latest: true)
         guard !views.isEmpty else { return messages.noNodes }
@@ -163,7 +161,7 @@ public struct TelegramBotService: Service {
         return views.map { view in
             let rule = rules.first { $0.espID == view.node.espID }
             return messages.statusLine(
-                node: label(view.node), powerKW: view.latest?.power.map { $0 / 1000 },
+                node: view.node.labelWithID, powerKW: view.latest?.power.map { $0 / 1000 },
                 meanKW: means[view.node.espID].map { $0 / 1000 },
                 thresholdKW: rule?.thresholdKW, state: rule?.state, windowMS: options.windowMS)
         }.joined(separator: "\n")
@@ -192,7 +190,7 @@ public struct TelegramBotService: Service {
             let seen = view.node.lastSeen.map {
                 ISO8601.format(milliseconds: $0.milliseconds, timeZone: options.timeZone)
             }
-            return messages.nodeLine(node: label(view.node), status: view.status, lastSeen: seen)
+            return messages.nodeLine(node: view.node.labelWithID, status: view.status, lastSeen: seen)
         }.joined(separator: "\n")
     }
 }

@@ -90,32 +90,14 @@ extension APIController {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
         let readings = try await series.readings(node: view.node.espID, from: range.from, to: range.to, limit: 10_000)
-        // Written directly (keys sorted, as everywhere): a day of readings is thousands of objects.
-        let quantities = Quantity.allCases.sorted { $0.rawValue < $1.rawValue }
-        let beforeTime = quantities.filter { $0.rawValue < "time" }
-        let afterTime = quantities.filter { $0.rawValue > "time" }
-        var out = JSONWriter(capacity: readings.count * 140 + 64)
+        // Written directly, each reading as `report readings` writes it: a day is thousands of objects.
+        var out = JSONWriter(capacity: readings.count * 160 + 64)
         out.raw("{\"node\":")
         out.string(view.node.espID)
         out.raw(",\"readings\":[")
         for (index, reading) in readings.enumerated() {
-            out.raw(index == 0 ? "{" : ",{")
-            for quantity in beforeTime {
-                if let value = reading[quantity] {
-                    out.raw("\"\(quantity.rawValue)\":")
-                    out.number(value)
-                    out.raw(",")
-                }
-            }
-            out.raw("\"time\":")
-            out.string(ISO8601.format(milliseconds: reading.time, timeZone: site.options.timeZone))
-            for quantity in afterTime {
-                if let value = reading[quantity] {
-                    out.raw(",\"\(quantity.rawValue)\":")
-                    out.number(value)
-                }
-            }
-            out.raw("}")
+            if index > 0 { out.raw(",") }
+            out.reading(reading, timeZone: site.options.timeZone)
         }
         out.raw("],\"truncated\":")
         out.bool(readings.count == 10_000)

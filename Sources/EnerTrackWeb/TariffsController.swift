@@ -83,7 +83,7 @@ extension TariffsController {
         let users = try await directory.users(includeRemoved: false)
         let targets: [HTML] =
             nodes.map {
-                "<option value=\"node:\($0.espID)\">\(l("Meter")) \($0.espID)\(HTML.when($0.name != nil, " – \($0.name ?? "")"))</option>"
+                "<option value=\"node:\($0.espID)\">\(l("Meter")) \($0.labelWithID)</option>"
             }
             + users.map { "<option value=\"user:\($0.username)\">\(l("User")) \($0.username)</option>" }
         let names: [HTML] = tariffs.map { "<option value=\"\($0.name)\">\($0.name)</option>" }
