@@ -31,8 +31,11 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
     /// The user whose username or email matches.
     func user(named: String) async throws -> User?
     /// A new password hash; in the same transaction every session, API token, Telegram link and
-    /// pending link code of the user ends.
-    func setPasswordHash(_ hash: String, username: String) async throws
+    /// pending link code of the user ends and, with `openSessionAt`, one new web session opens
+    /// (the browser that changed the password stays signed in): all of it, or none.
+    func setPasswordHash(_ hash: String, username: String, openSessionAt now: Int64?) async throws -> (
+        id: String, csrf: String
+    )?
     /// Disabling ends the user's access in the same transaction; enabling brings none of it back.
     func setUserActive(_ active: Bool, username: String) async throws -> User
     /// Logical removal: the user is disabled and marked removed, its assignments become inactive,
@@ -198,6 +201,11 @@ public struct SeenNodes: Sendable, Equatable {
 }
 
 extension DirectoryStore {
+    /// A new password hash, ending the user's every session, token and link (`user passwd`).
+    public func setPasswordHash(_ hash: String, username: String) async throws {
+        _ = try await setPasswordHash(hash, username: username, openSessionAt: nil)
+    }
+
     /// The user whose username or email matches, or `DirectoryError.unknownUser`.
     public func existingUser(named name: String) async throws -> User {
         guard let user = try await user(named: name) else { throw DirectoryError.unknownUser(name) }

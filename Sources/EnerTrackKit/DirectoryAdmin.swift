@@ -61,14 +61,17 @@ public struct DirectoryAdmin: Sendable {
     }
 
     /// A new password ends every web session, API token and Telegram link of the user, whoever
-    /// changes it (`user passwd`, the profile page), in the store's one transaction; `hash` lets
-    /// the web server hash off its executor.
-    public func changePassword(username: String, password: String, hash: @Sendable (String) async throws -> String)
-        async throws
-    {
+    /// changes it (`user passwd`, the profile page), in the store's one transaction, which opens
+    /// the changing browser's new session when `openSessionAt` is given; `hash` lets the web
+    /// server hash off its executor.
+    @discardableResult
+    public func changePassword(
+        username: String, password: String, openSessionAt now: Int64? = nil,
+        hash: @Sendable (String) async throws -> String
+    ) async throws -> (id: String, csrf: String)? {
         let user = try await user(username)
         try DirectoryRules.checkPassword(password)
-        try await store.setPasswordHash(try await hash(password), username: user.username)
+        return try await store.setPasswordHash(try await hash(password), username: user.username, openSessionAt: now)
     }
 
     /// Checks a password against the stored hash; false for unknown, disabled or removed users.

@@ -110,14 +110,15 @@ public enum DirectorySQL {
         ).map(user)
     }
 
-    static func setPasswordHash(_ sql: any SQLTransaction, _ dialect: SQLDialect, _ hash: String, username: String)
-        throws
-    {
+    static func setPasswordHash(
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, _ hash: String, username: String, openSessionAt now: Int64?
+    ) throws -> (id: String, csrf: String)? {
         let user = try requireUser(sql, dialect, username)
         let c = sql.columns
         try sql.run("UPDATE Usuarios SET \(c[.passwordHash]) = ? WHERE \(c[.userID]) = ?", .text(hash), .int(user.id))
         // The same transaction ends every way in the old password opened: never one without the other.
         try WebSQL.endAccess(sql, userID: user.id)
+        return try now.map { try WebSQL.createSession(sql, userID: user.id, now: $0) }
     }
 
     /// Enabling a removed user brings it back; its assignments stay inactive until re-added.
@@ -335,9 +336,13 @@ extension SQLDirectoryBackend {
         return try await sqlRead { sql in try DirectorySQL.user(sql, dialect, named: name) }
     }
 
-    public func setPasswordHash(_ hash: String, username: String) async throws {
+    public func setPasswordHash(_ hash: String, username: String, openSessionAt now: Int64?) async throws -> (
+        id: String, csrf: String
+    )? {
         let dialect = self.dialect
-        try await sqlTransaction { sql in try DirectorySQL.setPasswordHash(sql, dialect, hash, username: username) }
+        return try await sqlTransaction { sql in
+            try DirectorySQL.setPasswordHash(sql, dialect, hash, username: username, openSessionAt: now)
+        }
     }
 
     public func setUserActive(_ active: Bool, username: String) async throws -> User {

@@ -90,18 +90,18 @@ extension ProfileController {
                 "/profile", flash: l("The new passwords do not match."),
                 kind: "danger")
         }
+        // Every session of this user ends and this browser gets a new one, in one transaction.
+        let opened: (id: String, csrf: String)?
         do {
-            try await DirectoryAdmin(store: directory, hasher: site.hasher).changePassword(
-                username: viewer.user.username, password: password
+            opened = try await DirectoryAdmin(store: directory, hasher: site.hasher).changePassword(
+                username: viewer.user.username, password: password, openSessionAt: Date().milliseconds
             ) {
                 try await self.site.hash($0)
             }
         } catch let error as DirectoryError {
             return site.redirect("/profile", flash: error.message(l), kind: "danger")
         }
-        // Every session of this user has ended; this browser gets a new one.
-        let session = try await directory.createSession(
-            userID: viewer.user.id, replacing: nil, now: Date().milliseconds)
+        guard let session = opened else { return site.redirect("/login") }
         return site.redirect(
             "/profile",
             flash: l("Password changed. Your other sessions, API tokens and Telegram link have ended."),

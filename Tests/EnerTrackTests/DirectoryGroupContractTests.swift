@@ -57,6 +57,19 @@ struct DirectoryGroupContractTests {
         #expect(try await store.sessionUser(id: second.id, now: now) == nil)
         #expect(try await store.tokenUser(token: third) == nil)
         try await store.endSession(id: second.id)  // ending an ended session is no error
+
+        // A new password: the old session and token end and the new session opens, in one transaction.
+        let before = try await store.createSession(userID: ana.id, replacing: nil, now: now)
+        let kept = try await store.createToken(userID: ana.id, name: "kept?", now: now)
+        let opened = try #require(try await store.setPasswordHash("new-hash", username: "ana", openSessionAt: now))
+        #expect(try await store.sessionUser(id: before.id, now: now) == nil)
+        #expect(try await store.tokenUser(token: kept) == nil)
+        #expect(try await store.sessionUser(id: opened.id, now: now + 1000)?.user.passwordHash == "new-hash")
+        // An unknown user changes nothing and opens nothing.
+        await #expect(throws: DirectoryError.self) {
+            try await store.setPasswordHash("x", username: "nobody", openSessionAt: now)
+        }
+        #expect(try await store.sessionUser(id: opened.id, now: now + 1000) != nil)
     }
 
     @Test(
