@@ -80,11 +80,11 @@ extension APIController {
             return site.jsonError(.notFound, "no such node")
         }
         let now = Date()
-        let query = request.uri.queryParameters
+        let query = try Query(request)
         let range: (from: Int64, to: Int64)
         do {
             range = try ReadingsRange.resolve(
-                from: query["from"].map(String.init), to: query["to"].map(String.init), defaultSpan: 3600, now: now,
+                from: query.from, to: query.to, defaultSpan: 3600, now: now,
                 timeZone: site.options.timeZone)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
@@ -111,15 +111,14 @@ extension APIController {
         guard let view = try await nodes.nodeView(viewer, espID: espID) else {
             return site.jsonError(.notFound, "no such node")
         }
-        let query = request.uri.queryParameters
+        let query = try Query(request)
         let ranges: [String: Int64] = [
             "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000,
         ]
-        let range = query["range"].map(String.init) ?? "24h"
+        let range = query.range ?? "24h"
         guard let span = ranges[range] else { return site.jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
         guard
-            let quantity = query["quantity"].flatMap({ Quantity(rawValue: String($0)) })
-                ?? (query["quantity"] == nil ? .power : nil)
+            let quantity = query.quantity.flatMap(Quantity.init(rawValue:)) ?? (query.quantity == nil ? .power : nil)
         else {
             return site.jsonError(.badRequest, "unknown quantity")
         }
@@ -184,15 +183,15 @@ extension APIController {
         guard let view = try await nodes.nodeView(viewer, espID: espID) else {
             return site.jsonError(.notFound, "no such node")
         }
-        let query = request.uri.queryParameters
-        guard let unit = PeriodUnit(rawValue: query["by"].map(String.init) ?? "day") else {
+        let query = try Query(request)
+        guard let unit = PeriodUnit(rawValue: query.by ?? "day") else {
             return site.jsonError(.badRequest, "by must be hour, day, month or year")
         }
         let now = Date()
         let range: DateInterval
         do {
             range = try ConsumptionReport.range(
-                unit, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
+                unit, from: query.from, to: query.to, now: now,
                 timeZone: site.options.timeZone, meters: 1)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
@@ -214,15 +213,15 @@ extension APIController {
         } else {
             espIDs = try await nodes.nodeViews(viewer).map(\.node.espID)
         }
-        let query = request.uri.queryParameters
-        guard let grouping = CostReport.Grouping(rawValue: query["by"].map(String.init) ?? "month") else {
+        let query = try Query(request)
+        guard let grouping = CostReport.Grouping(rawValue: query.by ?? "month") else {
             return site.jsonError(.badRequest, "by must be hour, day, month, year or bill")
         }
         let now = Date()
         let range: DateInterval
         do {
             range = try CostReport.range(
-                grouping, from: query["from"].map(String.init), to: query["to"].map(String.init), now: now,
+                grouping, from: query.from, to: query.to, now: now,
                 timeZone: site.options.timeZone, meters: espIDs.count)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))

@@ -33,7 +33,7 @@ extension AuthController {
         let language = site.anonymousLanguage(request)
         let l = Words(language)
         let token = site.loginToken(request)
-        let next = request.uri.queryParameters["next"].map(String.init) ?? ""
+        let next = (try? Query(request))?.next ?? ""
         let body: HTML = """
             <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
             <h1 class="h3 mb-3">\(l("Log in"))</h1>

@@ -31,16 +31,15 @@ extension ConsumptionController {
         var error: String?
     }
 
-    func consumptionQuery(_ request: Request, _ viewer: Viewer, views: [NodeView]) -> ConsumptionQuery {
-        let query = request.uri.queryParameters
-        let unit = query["by"].flatMap { PeriodUnit(rawValue: String($0)) } ?? .day
+    func consumptionQuery(_ query: Query, _ viewer: Viewer, views: [NodeView]) -> ConsumptionQuery {
+        let unit = query.by.flatMap(PeriodUnit.init(rawValue:)) ?? .day
         let now = Date()
         var range = ConsumptionReport.defaultRange(unit, now: now, timeZone: site.options.timeZone)
         var error: String?
-        let from = query["from"].map(String.init).flatMap(\.nonEmpty)
-        let to = query["to"].map(String.init).flatMap(\.nonEmpty)
+        let from = query.from.flatMap(\.nonEmpty)
+        let to = query.to.flatMap(\.nonEmpty)
         var nodes = views.map(\.node.espID)
-        if let node = query["node"].map(String.init), !node.isEmpty {
+        if let node = query.node, !node.isEmpty {
             nodes = nodes.filter { $0.lowercased() == node.lowercased() }
         }
         do {
@@ -56,8 +55,9 @@ extension ConsumptionController {
 
     func consumptionPage(_ request: Request, _ viewer: Viewer, csv: Bool) async throws -> Response {
         let views = try await nodes.nodeViews(viewer)
-        let query = consumptionQuery(request, viewer, views: views)
-        if let node = request.uri.queryParameters["node"], !node.isEmpty, query.nodes.isEmpty {
+        let asked = try Query(request)
+        let query = consumptionQuery(asked, viewer, views: views)
+        if let node = asked.node, !node.isEmpty, query.nodes.isEmpty {
             return site.notFound(request, viewer)
         }
         if csv { return try await consumptionCSV(query) }
@@ -70,7 +70,7 @@ extension ConsumptionController {
             <h1 class="h3 mb-3">\(viewer.l("Consumption"))</h1>
             \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
             \(HTML.when(view.costProblem != nil, "<div class=\"alert alert-warning\">\(view.costProblem ?? "")</div>"))
-            \(form(request, viewer, query, views: views))
+            \(form(request, viewer, query, views: views, selected: asked.node ?? ""))
             \(summary(view, viewer.l))
             \(figures(view, viewer.l))
             """
@@ -90,7 +90,9 @@ extension ConsumptionController {
     }
 
     /// The range form: unit, meter, from, to, and the CSV of the same query.
-    func form(_ request: Request, _ viewer: Viewer, _ query: ConsumptionQuery, views: [NodeView]) -> HTML {
+    func form(_ request: Request, _ viewer: Viewer, _ query: ConsumptionQuery, views: [NodeView], selected: String)
+        -> HTML
+    {
         let l = viewer.l
         let units: [HTML] = PeriodUnit.allCases.map { unit in
             let label =
@@ -102,7 +104,6 @@ extension ConsumptionController {
                 }
             return "<option value=\"\(unit.rawValue)\"\(HTML.when(unit == query.unit, " selected"))>\(label)</option>"
         }
-        let selected = request.uri.queryParameters["node"].map(String.init) ?? ""
         let nodeOptions: [HTML] = views.map {
             "<option value=\"\($0.node.espID)\"\(HTML.when($0.node.espID.lowercased() == selected.lowercased(), " selected"))>\($0.label)</option>"
         }

@@ -370,3 +370,29 @@ struct Form: Sendable {
         return Form(String(buffer: buffer))
     }
 }
+
+/// The query string of a page or an API call, decoded by Hummingbird's `URLEncodedFormDecoder`
+/// into one struct: each parameter text, which Kit's range rules (`ConsumptionReport.range`,
+/// `ReadingsRange`, …) then check and word. A query it cannot read (a repeated parameter, broken
+/// percent-encoding) is a 400 naming why, never a guess at which value was meant.
+struct Query: Decodable, Sendable {
+    var by: String?
+    var from: String?
+    var to: String?
+    var node: String?
+    var range: String?
+    var quantity: String?
+    var next: String?
+
+    init(_ request: Request) throws {
+        do {
+            // A `+` is itself (a time's offset, `from=2026-12-04T10:00+01:00`), as typed by hand:
+            // none of these values holds a space a form would have sent as `+`.
+            let query = (request.uri.query ?? "").replacingOccurrences(of: "+", with: "%2B")
+            self = try URLEncodedFormDecoder().decode(Query.self, from: query)
+        } catch {
+            throw HTTPError(
+                .badRequest, message: "the query string cannot be read: a parameter is repeated or badly encoded")
+        }
+    }
+}

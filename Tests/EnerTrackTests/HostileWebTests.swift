@@ -165,11 +165,16 @@ struct HostileWebTests {
                 ("\(base)/consumption?by=day&from=1990-01-01&to=2990-01-01", "at most 10000"),
                 ("\(base)/consumption?by=hour&from=2020-01-01", "at most 10000"),
                 ("\(base)/consumption?by=year&from=0001-01-01", "from"),
+                // Decoded into one struct: a repeated or badly encoded parameter is refused, not guessed.
+                ("\(base)/readings?from=1h&from=2h", "repeated"), ("\(base)/readings?from=%ZZ", "repeated"),
             ] {
                 let response = try await ana.get(uri)
                 let text = String(buffer: response.body)
                 #expect(response.status == .badRequest && text.contains(names), "\(uri): \(response.status) \(text)")
             }
+            // A time's `+` offset typed by hand is the offset, not a space.
+            let offset = try await ana.get("\(base)/readings?from=2026-01-01T00:00+01:00&to=2026-01-02T00:00%2B01:00")
+            #expect(offset.status == .ok, "\(String(buffer: offset.body))")
             let page = try await ana.get("/consumption?by=day&from=1990-01-01&to=2990-01-01")
             // The page words the rule's facts itself: in the reader's language, naming its own fields.
             let text = String(buffer: page.body)
