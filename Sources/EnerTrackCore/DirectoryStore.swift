@@ -10,9 +10,16 @@ import Foundation
 /// `DirectoryError`; field formats are checked by `DirectoryAdmin` before a call reaches here.
 /// Lookups by username, email and ESP id are case-insensitive (and accent-insensitive for
 /// names), as MariaDB's `utf8mb4_uca1400_ai_ci` compares.
-public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore, SiteStateStore, UserSettingsStore,
-    TariffStore, BudgetStore
-{
+///
+/// All of the directory: each consumer takes the narrowest of its roles it needs (`UserStore`,
+/// `NodeStore`, `AssignmentStore`, `SessionStore`, `AlertRuleStore`, …); the composition root
+/// opens the one store that plays them all.
+public protocol DirectoryStore: SchemaStore, UserStore, NodeStore, AssignmentStore, SessionStore, AlertRuleStore,
+    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore
+{}
+
+/// Where the store is, whether it answers, and its schema (`db`, `/healthz`).
+public protocol SchemaStore: Sendable {
     /// A description of where the store is, for messages (`sqlite:/var/lib/enertrack/directory.sqlite`).
     var location: String { get }
     /// Answers when the store can be reached (`/healthz`, `serve` at start).
@@ -25,7 +32,10 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
     /// the statements, run or (with `dryRun`) to run.
     func convertToOriginalLayout(dryRun: Bool) async throws -> SchemaStatus
     func schemaStatus() async throws -> SchemaStatus
+}
 
+/// Users: accounts, passwords and their life (`user`, login, registration).
+public protocol UserStore: Sendable {
     func addUser(_ user: NewUser) async throws -> User
     func users(includeRemoved: Bool) async throws -> [User]
     /// The user whose username or email matches.
@@ -41,7 +51,10 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
     /// Logical removal: the user is disabled and marked removed, its assignments become inactive,
     /// and its access ends, in one transaction.
     func removeUser(username: String) async throws -> User
+}
 
+/// Nodes: meters, and what `ingest` learns of them.
+public protocol NodeStore: Sendable {
     func addNode(espID: String, name: String?, description: String?, active: Bool) async throws -> Node
     func editNode(espID: String, changes: NodeChanges) async throws -> Node
     func nodes(includeInactive: Bool) async throws -> [Node]
@@ -54,7 +67,10 @@ public protocol DirectoryStore: SessionStore, AlertRuleStore, TelegramLinkStore,
     func resolveSeenNodes(_ espIDs: [String], register: Bool) async throws -> SeenNodes
     /// Moves each node's last-seen time forward (never back).
     func recordLastSeen(_ times: [String: Date]) async throws
+}
 
+/// The many-to-many `UsuariosNodos`: who sees which meter.
+public protocol AssignmentStore: Sendable {
     /// Assigns (or reactivates a removed assignment); a nil location keeps a reactivated one's location.
     func assign(username: String, espID: String, location: String?) async throws -> Assignment
     func unassign(username: String, espID: String) async throws -> Assignment
@@ -200,7 +216,7 @@ public struct SeenNodes: Sendable, Equatable {
     }
 }
 
-extension DirectoryStore {
+extension UserStore {
     /// A new password hash, ending the user's every session, token and link (`user passwd`).
     public func setPasswordHash(_ hash: String, username: String) async throws {
         _ = try await setPasswordHash(hash, username: username, openSessionAt: nil)
@@ -212,6 +228,9 @@ extension DirectoryStore {
         return user
     }
 
+}
+
+extension NodeStore {
     /// The node of an ESP id, or `DirectoryError.unknownNode`.
     public func existingNode(espID: String) async throws -> Node {
         guard let node = try await node(espID: espID) else { throw DirectoryError.unknownNode(espID) }

@@ -58,7 +58,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     }
 
     public init(
-        mqtt: MQTTSettings, series: any SeriesStore, directory: any DirectoryStore, spoolDirectory: String,
+        mqtt: MQTTSettings, series: any SeriesStore, directory: any NodeStore, spoolDirectory: String,
         options: IngestOptions, prefix: String, logger: Logger, metrics: IngestMetrics = IngestMetrics(),
         notifier: SystemdNotifier = SystemdNotifier()
     ) throws {

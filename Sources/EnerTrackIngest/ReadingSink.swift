@@ -19,7 +19,7 @@ public actor ReadingSink {
     }
 
     public let series: any SeriesStore
-    public let directory: any DirectoryStore
+    public let directory: any NodeStore
     public let knownOnly: Bool
     public let batchSize: Int
     public let lastSeenInterval: TimeInterval
@@ -40,7 +40,7 @@ public actor ReadingSink {
     static let maxCachedIDs = 20_000
 
     public init(
-        series: any SeriesStore, directory: any DirectoryStore, knownOnly: Bool, batchSize: Int = 5_000,
+        series: any SeriesStore, directory: any NodeStore, knownOnly: Bool, batchSize: Int = 5_000,
         lastSeenInterval: TimeInterval = 30, maxNewNodesPerHour: Int? = nil
     ) {
         self.series = series

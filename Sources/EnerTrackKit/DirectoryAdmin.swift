@@ -1,15 +1,18 @@
 import EnerTrackCore
 import Foundation
 
+/// What the administration service changes: users, nodes and who sees which.
+public typealias AdminDirectory = UserStore & NodeStore & AssignmentStore
+
 /// The administration of users, nodes and assignments: checks every field, then asks the store.
 ///
 /// All rules live here so both directory stores reject the same input the same way, and a
 /// rejected request changes nothing.
 public struct DirectoryAdmin: Sendable {
-    public let store: any DirectoryStore
+    public let store: any AdminDirectory
     public let hasher: PasswordHasher
 
-    public init(store: any DirectoryStore, hasher: PasswordHasher = .standard) {
+    public init(store: any AdminDirectory, hasher: PasswordHasher = .standard) {
         self.store = store
         self.hasher = hasher
     }

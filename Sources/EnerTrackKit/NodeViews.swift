@@ -17,7 +17,7 @@ public struct NodeView: Sendable {
 /// and /nodes (active assignments of active nodes, status from the last-seen time).
 public enum NodeViews {
     public static func of(
-        userID: Int64, username: String, directory: any DirectoryStore, series: any SeriesStore,
+        userID: Int64, username: String, directory: any AssignmentStore, series: any SeriesStore,
         inactiveAfter: TimeInterval, latest withLatest: Bool = false, now: Date = Date()
     ) async throws -> [NodeView] {
         let rows = try await directory.userNodes(userID: userID, username: username)

@@ -62,12 +62,15 @@ public struct AlertRunner: Sendable {
         public var skipped = false
     }
 
-    public let directory: any DirectoryStore
+    public let directory: any AlertRuleStore & SiteStateStore & BudgetStore & CostDirectory
     public let series: any SeriesStore
     public let bot: BotAPI?
     public let logger: Logger
 
-    public init(directory: any DirectoryStore, series: any SeriesStore, bot: BotAPI?, logger: Logger) {
+    public init(
+        directory: any AlertRuleStore & SiteStateStore & BudgetStore & CostDirectory, series: any SeriesStore,
+        bot: BotAPI?, logger: Logger
+    ) {
         self.directory = directory
         self.series = series
         self.bot = bot

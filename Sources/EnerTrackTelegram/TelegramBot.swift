@@ -24,7 +24,7 @@ public struct TelegramBotService: Service {
         public init() {}
     }
 
-    public let directory: any DirectoryStore
+    public let directory: any BotDirectory
     public let series: any SeriesStore
     public let bot: BotAPI
     public let options: Options
@@ -33,7 +33,7 @@ public struct TelegramBotService: Service {
 
     static let offsetKey = "telegram_update_offset"
 
-    public init(directory: any DirectoryStore, series: any SeriesStore, bot: BotAPI, options: Options, logger: Logger) {
+    public init(directory: any BotDirectory, series: any SeriesStore, bot: BotAPI, options: Options, logger: Logger) {
         self.directory = directory
         self.series = series
         self.bot = bot
@@ -195,14 +195,18 @@ public struct TelegramBotService: Service {
     }
 }
 
+/// What the bot reads and changes of the directory: links, its own state, users' languages, alert
+/// rules, and what `/cost` prices.
+public typealias BotDirectory = TelegramLinkStore & SiteStateStore & UserSettingsStore & AlertRuleStore & CostDirectory
+
 /// `telegram link`: a fresh one-time code and its deep link.
 public struct TelegramLinker: Sendable {
     public static let botUsernameKey = "telegram_bot_username"
 
-    public let directory: any DirectoryStore
+    public let directory: any TelegramLinkStore & SiteStateStore
     public let bot: BotAPI?
 
-    public init(directory: any DirectoryStore, bot: BotAPI?) {
+    public init(directory: any TelegramLinkStore & SiteStateStore, bot: BotAPI?) {
         self.directory = directory
         self.bot = bot
     }

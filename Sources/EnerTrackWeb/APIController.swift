@@ -8,7 +8,7 @@ import Hummingbird
 struct APIController: Sendable {
     let site: Site
     let nodes: ViewerNodes
-    let directory: any DirectoryStore
+    let directory: any AlertRuleStore & SchemaStore & CostDirectory
     let series: any SeriesStore
 
     var routes: RouteCollection<WebContext> {

@@ -7,7 +7,7 @@ import Hummingbird
 /// Administration: users, nodes and assignments (admins only).
 struct AdminController: Sendable {
     let site: Site
-    let directory: any DirectoryStore
+    let directory: any AdminDirectory
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

@@ -7,7 +7,7 @@ import Hummingbird
 /// Logging in and out, and open registration.
 struct AuthController: Sendable {
     let site: Site
-    let directory: any DirectoryStore
+    let directory: any AdminDirectory & SessionStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

@@ -9,7 +9,7 @@ struct ConsumptionController: Sendable {
     let site: Site
     let nodes: ViewerNodes
     let series: any SeriesStore
-    let directory: any DirectoryStore
+    let directory: any TariffStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

@@ -8,7 +8,7 @@ import Hummingbird
 struct PagesController: Sendable {
     let site: Site
     let nodes: ViewerNodes
-    let directory: any DirectoryStore
+    let directory: any CostDirectory
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

@@ -7,7 +7,7 @@ import Hummingbird
 /// The user's own profile and password.
 struct ProfileController: Sendable {
     let site: Site
-    let directory: any DirectoryStore
+    let directory: any AdminDirectory & SessionStore & UserSettingsStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

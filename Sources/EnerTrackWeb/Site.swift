@@ -71,7 +71,7 @@ struct Viewer: Sendable {
 /// password checks, cookies, responses and the page frame. Controllers get their stores themselves.
 public final class Site: Sendable {
     /// Sessions, tokens and throttling live in the directory; nothing else is read through it here.
-    let directory: any DirectoryStore
+    let directory: any SessionStore & AssignmentStore & SchemaStore
     public let options: WebOptions
     let hasher: PasswordHasher
     let logger: Logger
@@ -80,7 +80,10 @@ public final class Site: Sendable {
     public static let sessionCookie = "enertrack_session"
     static let loginCookie = "enertrack_login"
 
-    init(directory: any DirectoryStore, options: WebOptions, hasher: PasswordHasher, logger: Logger) {
+    init(
+        directory: any SessionStore & AssignmentStore & SchemaStore, options: WebOptions, hasher: PasswordHasher,
+        logger: Logger
+    ) {
         self.directory = directory
         self.options = options
         self.hasher = hasher

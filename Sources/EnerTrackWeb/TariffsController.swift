@@ -8,7 +8,7 @@ import Hummingbird
 /// remove; the same rules as `enertrack tariff` (both go through `TariffAdmin`).
 struct TariffsController: Sendable {
     let site: Site
-    let directory: any DirectoryStore
+    let directory: any TariffStore & UserStore & NodeStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)

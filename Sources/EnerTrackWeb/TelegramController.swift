@@ -8,7 +8,7 @@ import Hummingbird
 /// Linking a Telegram chat, and Telegram's webhook (only with the secret Telegram was given).
 struct TelegramController: Sendable {
     let site: Site
-    let directory: any DirectoryStore
+    let directory: any TelegramLinkStore & SiteStateStore
     let bot: BotAPI?
     let telegram: TelegramBotService?
 

@@ -4,7 +4,7 @@ import Foundation
 
 /// The viewer's nodes (`NodeViews`) and key figures (`KPIs`), for the controllers that show them.
 struct ViewerNodes: Sendable {
-    let directory: any DirectoryStore
+    let directory: any AssignmentStore
     let series: any SeriesStore
     let options: WebOptions
 

@@ -8,24 +8,34 @@ struct ArchitectureTests {
     /// the SQL they share.
     static let storeModules: Set<String> = ["EnerTrackSQL", "EnerTrackSQLite", "EnerTrackMariaDB", "EnerTrackInflux"]
 
+    /// `file:line: code` for each line of code (comments skipped) in the Swift files under
+    /// `Sources` (paths relative to it) that `include` admits and `matches` holds for.
+    static func lines(include: (String) -> Bool, matches: (_ file: String, _ code: Substring) -> Bool) throws
+        -> [String]
+    {
+        let sources = packageRoot.appendingPathComponent("Sources").path
+        var found: [String] = []
+        guard let files = FileManager.default.enumerator(atPath: sources) else { return [] }
+        for case let file as String in files where file.hasSuffix(".swift") && include(file) {
+            let text = try String(contentsOfFile: "\(sources)/\(file)", encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let code = line.drop { $0 == " " }
+                guard !code.hasPrefix("//"), matches(file, code) else { continue }
+                found.append("\(file):\(number + 1): \(code.prefix(120))")
+            }
+        }
+        return found
+    }
+
+    static func module(_ file: String) -> String { String(file.prefix { $0 != "/" }) }
+
     @Test("no SQL and no transaction handle outside the store modules")
     func sqlStaysInStores() throws {
-        let sources = packageRoot.appendingPathComponent("Sources").path
         let pattern = try Regex(
             #"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)|sqlTransaction|sqlRead|SQLTransaction\b|WebSQL|AlertSQL|TelegramSQL|DirectorySQL"#
         )
-        var offenders: [String] = []
-        for module in try FileManager.default.contentsOfDirectory(atPath: sources)
-        where !Self.storeModules.contains(module) {
-            guard let files = FileManager.default.enumerator(atPath: sources + "/" + module) else { continue }
-            for case let file as String in files where file.hasSuffix(".swift") {
-                let text = try String(contentsOfFile: "\(sources)/\(module)/\(file)", encoding: .utf8)
-                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                where line.contains(pattern) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
-                    offenders.append(
-                        "\(module)/\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces).prefix(120))")
-                }
-            }
+        let offenders = try Self.lines(include: { !Self.storeModules.contains(Self.module($0)) }) {
+            $1.contains(pattern)
         }
         #expect(offenders.isEmpty, "SQL outside the store modules:\n\(offenders.joined(separator: "\n"))")
     }
@@ -37,21 +47,11 @@ struct ArchitectureTests {
 
     @Test("settings are read as strings only in the composition root; no mutable globals")
     func typedSettings() throws {
-        let sources = packageRoot.appendingPathComponent("Sources").path
         // `configuration[.key]`, `self[.key]` on a Configuration, or a `Configuration` passed on.
         let stringRead = try Regex(#"[cC]onfiguration\[\.|:\s*Configuration\b|-> Configuration\b"#)
         let global = try Regex(#"nonisolated\(unsafe\)\s+(public\s+)?static\s+var"#)
-        var offenders: [String] = []
-        guard let files = FileManager.default.enumerator(atPath: sources) else { return }
-        for case let file as String in files where file.hasSuffix(".swift") {
-            let text = try String(contentsOfFile: "\(sources)/\(file)", encoding: .utf8)
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let code = line.trimmingCharacters(in: .whitespaces)
-                guard !code.hasPrefix("//") else { continue }
-                if line.contains(global) || (!Self.compositionRoot.contains(file) && line.contains(stringRead)) {
-                    offenders.append("\(file):\(number + 1): \(code.prefix(120))")
-                }
-            }
+        var offenders = try Self.lines(include: { _ in true }) { file, code in
+            code.contains(global) || (!Self.compositionRoot.contains(file) && code.contains(stringRead))
         }
         // The one place the command line turns flags into a Configuration, and hands on Settings.
         offenders.removeAll { $0.hasPrefix("EnerTrackCLI/Options.swift") && $0.contains("func configuration()") }
@@ -60,20 +60,24 @@ struct ArchitectureTests {
 
     @Test("the command line assembles stores and services in one place: Services.swift")
     func oneCompositionRoot() throws {
-        let cli = packageRoot.appendingPathComponent("Sources/EnerTrackCLI").path
         let assembly = try Regex(
             #"Stores\.(directory|series)\(|\b(BotAPI|DirectoryAdmin|TariffAdmin|AlertRunner|WebApp|IngestService|TelegramBotService)\("#
         )
-        var offenders: [String] = []
-        guard let files = FileManager.default.enumerator(atPath: cli) else { return }
-        for case let file as String in files where file.hasSuffix(".swift") && file != "Services.swift" {
-            let text = try String(contentsOfFile: "\(cli)/\(file)", encoding: .utf8)
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where line.contains(assembly) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
-                offenders.append("EnerTrackCLI/\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
-            }
-        }
+        let offenders = try Self.lines(
+            include: { $0.hasPrefix("EnerTrackCLI/") && $0 != "EnerTrackCLI/Services.swift" }
+        ) { $1.contains(assembly) }
         #expect(offenders.isEmpty, "assembly outside Services.swift:\n\(offenders.joined(separator: "\n"))")
+    }
+
+    @Test("consumers take the directory's roles they need; only the composition roots hold the whole store")
+    func narrowRoles() throws {
+        // The command line assembles; WebApp hands each controller its roles; Stores opens it.
+        let roots = ["EnerTrackCLI/", "EnerTrackKit/Stores.swift", "EnerTrackWeb/Routes.swift"]
+        let offenders = try Self.lines(
+            include: { file in !Self.storeModules.contains(Self.module(file)) && !roots.contains(where: file.hasPrefix)
+            }
+        ) { $1.contains("any DirectoryStore") }
+        #expect(offenders.isEmpty, "the whole directory store taken:\n\(offenders.joined(separator: "\n"))")
     }
 }
 

@@ -168,7 +168,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The meters' readings every 5 s, and the alert rules every minute, until cancelled.
     static func live(
-        _ simulator: MeterSimulator, series: any SeriesStore, store: any DirectoryStore, alerts: AlertRunner,
+        _ simulator: MeterSimulator, series: any SeriesStore, store: any NodeStore, alerts: AlertRunner,
         services: Services, logger: Logger
     ) async {
         var simulator = simulator

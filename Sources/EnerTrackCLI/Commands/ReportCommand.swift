@@ -69,7 +69,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     /// --node (each must exist), --user (their active assignments) or every active meter.
-    static func selectNodes(directory: any DirectoryStore, nodes: [String], user: String?) async throws -> [String] {
+    static func selectNodes(directory: any AdminDirectory, nodes: [String], user: String?) async throws -> [String] {
         if let user {
             _ = try await directory.existingUser(named: user)
             return try await directory.assignments(AssignmentFilter(username: user)).filter(\.isActive).map(\.espID)

@@ -4,11 +4,11 @@ import Foundation
 /// Managing tariffs, the one place the CLI and the admin page go through: import (checked, then
 /// kept as its canonical text), assignment with its default day, dynamic prices.
 public struct TariffAdmin: Sendable {
-    public let store: any DirectoryStore
+    public let store: any TariffStore & UserStore & NodeStore
     public let timeZone: TimeZone
     public let parser: TariffParser
 
-    public init(store: any DirectoryStore, timeZone: TimeZone, parser: TariffParser) {
+    public init(store: any TariffStore & UserStore & NodeStore, timeZone: TimeZone, parser: TariffParser) {
         self.store = store
         self.timeZone = timeZone
         self.parser = parser
