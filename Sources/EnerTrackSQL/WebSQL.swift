@@ -36,8 +36,23 @@ public enum WebSQL {
 
     // MARK: API tokens
 
+    /// A token for an active user only, checked in the transaction that stores it: a token made
+    /// while the user is being disabled never outlives that (enabling brings no access back).
     public static func createToken(_ sql: any SQLTransaction, userID: Int64, name: String, now: Int64) throws -> String
     {
+        let c = sql.columns
+        guard
+            let row = try sql.rows(
+                """
+                SELECT \(userColumns(c)) FROM Usuarios u
+                LEFT JOIN user_settings s ON s.usuario_id = u.\(c[.userID]) WHERE u.\(c[.userID]) = ?
+                """, .int(userID)
+            ).first
+        else { throw DirectoryError.unknownUser(String(userID)) }
+        let owner = user(row)
+        guard owner.isActive, owner.removedAt == nil else {
+            throw DirectoryError.conflict("'\(owner.username)' is disabled: enable it before making a token")
+        }
         let token = "et_" + RandomToken.make()
         try sql.run(
             "INSERT INTO api_tokens (token_hash, usuario_id, name, created_at) VALUES (?, ?, ?, ?)",

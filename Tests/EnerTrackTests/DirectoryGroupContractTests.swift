@@ -52,6 +52,10 @@ struct DirectoryGroupContractTests {
         #expect(try await store.revokeTokens(userID: ana.id) == 2)
         #expect(try await store.tokenUser(token: other) == nil)
 
+        // A token is made for an active user only, checked in the transaction that stores it.
+        _ = try await store.setUserActive(false, username: "ana")
+        await #expect(throws: DirectoryError.self) { try await store.createToken(userID: ana.id, name: "x", now: now) }
+        _ = try await store.setUserActive(true, username: "ana")
         let third = try await store.createToken(userID: ana.id, name: "again", now: now)
         try await store.endAccess(userID: ana.id)
         #expect(try await store.sessionUser(id: second.id, now: now) == nil)

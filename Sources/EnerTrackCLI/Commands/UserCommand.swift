@@ -111,7 +111,8 @@ struct UserCommand: AsyncParsableCommand {
             abstract: "Create an API token for scripts (sent as 'Authorization: Bearer <token>'), or revoke them all.",
             discussion: """
                 The token is printed once; only its hash is stored. It sees what the user sees in \
-                /api/v1, nothing more.
+                /api/v1, nothing more. A disabled or removed user gets none (exit 65): disabling \
+                ends every token, and enabling brings none back.
 
                 Examples:
                   TOKEN=$(enertrack user token ana --name grafana)
