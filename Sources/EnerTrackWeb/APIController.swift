@@ -13,35 +13,37 @@ struct APIController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("healthz") { _, _ in await self.healthz() }
-        routes.get("api/v1/nodes") { request, _ in
-            try await self.site.api(request) { _, views in self.site.json(.array(views.map(self.nodeJSON))) }
+        routes.get("healthz") { _, context in await self.healthz() }
+        routes.get("api/v1/nodes") { request, context in
+            try await self.site.api(context) { _, views in self.site.json(.array(views.map(self.nodeJSON))) }
         }
         routes.get("api/v1/nodes/:esp") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.api(request) { try await self.apiNode($0, espID: espID) }
+            return try await self.site.api(context) { try await self.apiNode($0, espID: espID) }
         }
         routes.get("api/v1/nodes/:esp/readings") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.api(request) { try await self.apiReadings(request, $0, espID: espID) }
+            return try await self.site.api(context) { try await self.apiReadings(request, $0, espID: espID) }
         }
         routes.get("api/v1/nodes/:esp/history") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.api(request) { try await self.apiHistory(request, $0, espID: espID) }
+            return try await self.site.api(context) { try await self.apiHistory(request, $0, espID: espID) }
         }
         routes.get("api/v1/nodes/:esp/consumption") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.api(request) { try await self.apiConsumption(request, $0, espID: espID) }
+            return try await self.site.api(context) { try await self.apiConsumption(request, $0, espID: espID) }
         }
         routes.get("api/v1/nodes/:esp/cost") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.api(request) { try await self.apiCost(request, $0, espID: espID) }
+            return try await self.site.api(context) { try await self.apiCost(request, $0, espID: espID) }
         }
-        routes.get("api/v1/cost") { request, _ in
-            try await self.site.api(request) { try await self.apiCost(request, $0, espID: nil) }
+        routes.get("api/v1/cost") { request, context in
+            try await self.site.api(context) { try await self.apiCost(request, $0, espID: nil) }
         }
-        routes.get("api/v1/kpi") { request, _ in try await self.site.api(request) { try await self.apiKPI($0) } }
-        routes.get("api/v1/alerts") { request, _ in try await self.site.api(request) { try await self.apiAlerts($0) } }
+        routes.get("api/v1/kpi") { request, context in try await self.site.api(context) { try await self.apiKPI($0) } }
+        routes.get("api/v1/alerts") { request, context in
+            try await self.site.api(context) { try await self.apiAlerts($0) }
+        }
         return routes
     }
 }

@@ -11,20 +11,20 @@ struct AdminController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("admin/users") { request, _ in
-            try await self.site.signedIn(request, admin: true) { try await self.adminUsers(request, $0) }
+        routes.get("admin/users") { request, context in
+            try await self.site.signedIn(request, context, admin: true) { try await self.adminUsers(request, $0) }
         }
         routes.post("admin/users") { request, context in
             try await self.site.posted(request, context, admin: true) { try await self.changeUsers(request, $0, $1) }
         }
-        routes.get("admin/nodes") { request, _ in
-            try await self.site.signedIn(request, admin: true) { try await self.adminNodes(request, $0) }
+        routes.get("admin/nodes") { request, context in
+            try await self.site.signedIn(request, context, admin: true) { try await self.adminNodes(request, $0) }
         }
         routes.post("admin/nodes") { request, context in
             try await self.site.posted(request, context, admin: true) { try await self.changeNodes(request, $0, $1) }
         }
-        routes.get("admin/assignments") { request, _ in
-            try await self.site.signedIn(request, admin: true) { try await self.adminAssignments(request, $0) }
+        routes.get("admin/assignments") { request, context in
+            try await self.site.signedIn(request, context, admin: true) { try await self.adminAssignments(request, $0) }
         }
         routes.post("admin/assignments") { request, context in
             try await self.site.posted(request, context, admin: true) {

@@ -12,8 +12,8 @@ struct AlertsController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("alerts") { request, _ in
-            try await self.site.signedIn(request) { try await self.alertsPage(request, $0) }
+        routes.get("alerts") { request, context in
+            try await self.site.signedIn(request, context) { try await self.alertsPage(request, $0) }
         }
         routes.post("alerts") { request, context in
             try await self.site.posted(request, context) { try await self.changeAlert(request, $0, $1) }

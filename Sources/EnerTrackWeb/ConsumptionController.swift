@@ -13,11 +13,11 @@ struct ConsumptionController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("consumption") { request, _ in
-            try await self.site.signedIn(request) { try await self.consumptionPage(request, $0, csv: false) }
+        routes.get("consumption") { request, context in
+            try await self.site.signedIn(request, context) { try await self.consumptionPage(request, $0, csv: false) }
         }
-        routes.get("consumption.csv") { request, _ in
-            try await self.site.signedIn(request) { try await self.consumptionPage(request, $0, csv: true) }
+        routes.get("consumption.csv") { request, context in
+            try await self.site.signedIn(request, context) { try await self.consumptionPage(request, $0, csv: true) }
         }
         return routes
     }

@@ -12,11 +12,12 @@ struct PagesController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("/") { request, _ in try await self.site.signedIn(request) { try await self.dashboard(request, $0) }
+        routes.get("/") { request, context in
+            try await self.site.signedIn(request, context) { try await self.dashboard(request, $0) }
         }
         routes.get("nodes/:esp") { request, context in
             let espID = context.parameters.get("esp") ?? ""
-            return try await self.site.signedIn(request) { try await self.nodePage(request, $0, espID: espID) }
+            return try await self.site.signedIn(request, context) { try await self.nodePage(request, $0, espID: espID) }
         }
         return routes
     }

@@ -11,7 +11,9 @@ struct ProfileController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("profile") { request, _ in try await self.site.signedIn(request) { self.profilePage(request, $0) } }
+        routes.get("profile") { request, context in
+            try await self.site.signedIn(request, context) { self.profilePage(request, $0) }
+        }
         routes.post("profile") { request, context in
             try await self.site.posted(request, context) { try await self.saveProfile(request, $0, $1) }
         }

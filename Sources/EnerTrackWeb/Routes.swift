@@ -50,6 +50,29 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Puts who is asking in the request context, with their nodes, from one store read (a
+/// session and its nodes together; an API token and its nodes in two): every handler after it
+/// reads `context.viewer` and the viewer's `nodes` instead of asking the store again. Requests
+/// without credentials, static files and `/healthz` read nothing.
+struct ViewerMiddleware: RouterMiddleware {
+    let site: Site
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
+        async throws -> Response
+    {
+        let path = request.uri.path
+        guard !path.hasPrefix("/static/"), path != "/healthz", site.hasCredentials(request) else {
+            return try await next(request, context)
+        }
+        var context = context
+        if let (viewer, views) = try await site.viewerNodes(request) {
+            context.viewer = viewer
+            context.viewer?.nodes = views
+        }
+        return try await next(request, context)
+    }
+}
+
 /// The web server: the site's shared parts and one controller per area, assembled into one
 /// router (like Hummingbird's `buildApplication`/`buildRouter`; tests run the router without a socket).
 public final class WebApp: Sendable {
@@ -106,6 +129,7 @@ public final class WebApp: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
+        router.add(middleware: ViewerMiddleware(site: site))
         for (path, file) in assets.files {
             router.get(RouterPath("static/" + path)) { _, _ -> Response in
                 var headers = HTTPFields()
@@ -123,10 +147,10 @@ public final class WebApp: Sendable {
 
 extension Site {
     /// A page for a logged-in user (admins only with `admin`); others go to the login page.
-    func signedIn(_ request: Request, admin: Bool = false, _ body: (Viewer) async throws -> Response) async throws
-        -> Response
-    {
-        guard let viewer = try await viewer(request) else {
+    func signedIn(
+        _ request: Request, _ context: WebContext, admin: Bool = false, _ body: (Viewer) async throws -> Response
+    ) async throws -> Response {
+        guard let viewer = context.viewer else {
             let next =
                 request.uri.path == "/"
                 ? ""
@@ -144,7 +168,7 @@ extension Site {
         _ request: Request, _ context: WebContext, admin: Bool = false, _ body: (Viewer, Form) async throws -> Response
     ) async throws -> Response {
         let form = try await Form.read(request, context)
-        guard let viewer = try await viewer(request) else { return redirect("/login") }
+        guard let viewer = context.viewer else { return redirect("/login") }
         guard checkCSRF(form, viewer: viewer, request: request, context: context) else {
             return csrfRejected(request, viewer)
         }
@@ -152,16 +176,16 @@ extension Site {
         return try await body(viewer, form)
     }
 
-    func api(_ request: Request, _ body: (Viewer) async throws -> Response) async throws -> Response {
-        guard let viewer = try await viewer(request) else { return apiUnauthorized() }
+    func api(_ context: WebContext, _ body: (Viewer) async throws -> Response) async throws -> Response {
+        guard let viewer = context.viewer else { return apiUnauthorized() }
         return try await body(viewer)
     }
 
     /// `api` for a request about the viewer's nodes: the session and the nodes in one store read.
-    func api(_ request: Request, nodes body: (Viewer, [NodeView]) async throws -> Response) async throws
+    func api(_ context: WebContext, nodes body: (Viewer, [NodeView]) async throws -> Response) async throws
         -> Response
     {
-        guard let (viewer, views) = try await viewerNodes(request) else { return apiUnauthorized() }
+        guard let viewer = context.viewer, let views = viewer.nodes else { return apiUnauthorized() }
         return try await body(viewer, views)
     }
 

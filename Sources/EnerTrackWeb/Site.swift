@@ -13,6 +13,8 @@ import NIOCore
 public struct WebContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// Who is asking, with their nodes: put here once per request by `ViewerMiddleware`.
+    var viewer: Viewer?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -64,6 +66,8 @@ struct Viewer: Sendable {
     var csrf: String?
     var language: Language
     var theme: String
+    /// The viewer's nodes (without readings), read with the session in one store read.
+    var nodes: [NodeView]?
     var l: Words { Words(language) }
 }
 
@@ -111,6 +115,12 @@ public final class Site: Sendable {
         let now = Date().milliseconds
         guard let found = try await directory.sessionUser(id: id, now: now) else { return nil }
         return try await viewer(found, id: id, theme: theme, now: now)
+    }
+
+    /// Whether the request carries a session cookie or an API token (`ViewerMiddleware`).
+    func hasCredentials(_ request: Request) -> Bool {
+        request.headers[.authorization]?.hasPrefix("Bearer ") == true
+            || !(cookie(request, Self.sessionCookie) ?? "").isEmpty
     }
 
     /// The viewer and their nodes (`NodeViews`, without readings): a browser session and its

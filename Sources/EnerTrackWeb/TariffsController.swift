@@ -12,15 +12,15 @@ struct TariffsController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("admin/tariffs") { request, _ in
-            try await self.site.signedIn(request, admin: true) { try await self.page(request, $0) }
+        routes.get("admin/tariffs") { request, context in
+            try await self.site.signedIn(request, context, admin: true) { try await self.page(request, $0) }
         }
         routes.post("admin/tariffs") { request, context in
             try await self.site.posted(request, context, admin: true) { try await self.change(request, $0, $1) }
         }
         routes.get("admin/tariffs/:name") { request, context in
             let name = context.parameters.get("name") ?? ""
-            return try await self.site.signedIn(request, admin: true) { _ in try await self.export(name) }
+            return try await self.site.signedIn(request, context, admin: true) { _ in try await self.export(name) }
         }
         return routes
     }

@@ -14,8 +14,8 @@ struct TelegramController: Sendable {
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
-        routes.get("telegram") { request, _ in
-            try await self.site.signedIn(request) { try await self.telegramPage(request, $0) }
+        routes.get("telegram") { request, context in
+            try await self.site.signedIn(request, context) { try await self.telegramPage(request, $0) }
         }
         routes.post("telegram/link") { request, context in
             try await self.site.posted(request, context) { viewer, _ in try await self.telegramLink(request, viewer) }

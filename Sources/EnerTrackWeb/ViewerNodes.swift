@@ -10,7 +10,14 @@ struct ViewerNodes: Sendable {
 
     /// The nodes actively assigned to the viewer, with status; `latest` adds each newest reading.
     func nodeViews(_ viewer: Viewer, latest withLatest: Bool = false) async throws -> [NodeView] {
-        try await NodeViews.of(
+        // Read with the session already (`ViewerMiddleware`): only the readings are left to add.
+        if var views = viewer.nodes {
+            guard withLatest, !views.isEmpty else { return views }
+            let latest = try await series.latest(nodes: views.map(\.node.espID))
+            for index in views.indices { views[index].latest = latest[views[index].node.espID] }
+            return views
+        }
+        return try await NodeViews.of(
             userID: viewer.user.id, username: viewer.user.username, directory: directory, series: series,
             inactiveAfter: options.inactiveAfter, latest: withLatest)
     }
