@@ -34,9 +34,8 @@ struct ArchitectureTests {
         let pattern = try Regex(
             #"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)|sqlTransaction|sqlRead|SQLTransaction\b|WebSQL|AlertSQL|TelegramSQL|DirectorySQL"#
         )
-        let offenders = try Self.lines(include: { !Self.storeModules.contains(Self.module($0)) }) {
-            $1.contains(pattern)
-        }
+        let offenders = try Self.lines(
+            include: { !Self.storeModules.contains(Self.module($0)) }, matches: { $1.contains(pattern) })
         #expect(offenders.isEmpty, "SQL outside the store modules:\n\(offenders.joined(separator: "\n"))")
     }
 
@@ -50,9 +49,11 @@ struct ArchitectureTests {
         // `configuration[.key]`, `self[.key]` on a Configuration, or a `Configuration` passed on.
         let stringRead = try Regex(#"[cC]onfiguration\[\.|:\s*Configuration\b|-> Configuration\b"#)
         let global = try Regex(#"nonisolated\(unsafe\)\s+(public\s+)?static\s+var"#)
-        var offenders = try Self.lines(include: { _ in true }) { file, code in
-            code.contains(global) || (!Self.compositionRoot.contains(file) && code.contains(stringRead))
-        }
+        var offenders = try Self.lines(
+            include: { _ in true },
+            matches: { file, code in
+                code.contains(global) || (!Self.compositionRoot.contains(file) && code.contains(stringRead))
+            })
         // The one place the command line turns flags into a Configuration, and hands on Settings.
         offenders.removeAll { $0.hasPrefix("EnerTrackCLI/Options.swift") && $0.contains("func configuration()") }
         #expect(offenders.isEmpty, "string settings or mutable globals:\n\(offenders.joined(separator: "\n"))")
@@ -64,8 +65,8 @@ struct ArchitectureTests {
             #"Stores\.(directory|series)\(|\b(BotAPI|DirectoryAdmin|TariffAdmin|AlertRunner|WebApp|IngestService|TelegramBotService)\("#
         )
         let offenders = try Self.lines(
-            include: { $0.hasPrefix("EnerTrackCLI/") && $0 != "EnerTrackCLI/Services.swift" }
-        ) { $1.contains(assembly) }
+            include: { $0.hasPrefix("EnerTrackCLI/") && $0 != "EnerTrackCLI/Services.swift" },
+            matches: { $1.contains(assembly) })
         #expect(offenders.isEmpty, "assembly outside Services.swift:\n\(offenders.joined(separator: "\n"))")
     }
 
@@ -75,8 +76,8 @@ struct ArchitectureTests {
         let roots = ["EnerTrackCLI/", "EnerTrackKit/Stores.swift", "EnerTrackWeb/Routes.swift"]
         let offenders = try Self.lines(
             include: { file in !Self.storeModules.contains(Self.module(file)) && !roots.contains(where: file.hasPrefix)
-            }
-        ) { $1.contains("any DirectoryStore") }
+            },
+            matches: { $1.contains("any DirectoryStore") })
         #expect(offenders.isEmpty, "the whole directory store taken:\n\(offenders.joined(separator: "\n"))")
     }
 }
