@@ -117,10 +117,11 @@ public final class Site: Sendable {
         return try await viewer(found, id: id, theme: theme, now: now)
     }
 
-    /// Whether the request carries a session cookie or an API token (`ViewerMiddleware`).
+    /// Whether the request carries a session cookie or an API token (`ViewerMiddleware`). The raw
+    /// header is searched, not parsed: `viewerNodes` parses the cookies after, once.
     func hasCredentials(_ request: Request) -> Bool {
-        request.headers[.authorization]?.hasPrefix("Bearer ") == true
-            || !(cookie(request, Self.sessionCookie) ?? "").isEmpty
+        if request.headers[.authorization]?.hasPrefix("Bearer ") == true { return true }
+        return request.headers[values: .cookie].contains { $0.contains(Self.sessionCookie + "=") }
     }
 
     /// The viewer and their nodes (`NodeViews`, without readings): a browser session and its
