@@ -75,12 +75,18 @@ public struct ConsumptionView: Sendable, Codable {
         let priced = ids.filter { book.timeline(node: $0, users: [user]) != nil }
         var cost: CostReport?
         var problem: String?
+        // The cost of the same spans as the kWh: whole periods (a range from `30d` starts
+        // mid-day, and its first day's kWh is the whole day's).
+        let whole = unit.periods(from: range.start, to: range.end, in: timeZone)
+        let costRange = DateInterval(
+            start: whole.first?.start ?? range.start, end: max(range.end, whole.first?.start ?? range.end))
         if !priced.isEmpty {
             do {
                 cost = try await CostReport.compute(
                     book: book, tariffs: store, series: series,
                     meters: priced.map { CostReport.Meter(espID: $0, users: [user]) },
-                    grouping: CostReport.Grouping(rawValue: unit.rawValue) ?? .day, range: range, timeZone: timeZone,
+                    grouping: CostReport.Grouping(rawValue: unit.rawValue) ?? .day, range: costRange,
+                    timeZone: timeZone,
                     now: now, firstReadings: firstReadings)
                 if cost?.rows.isEmpty == true { cost = nil }  // nothing priced in this range
             } catch let error as ExitStatusError {
@@ -106,14 +112,18 @@ public struct ConsumptionView: Sendable, Codable {
     static func periods(
         _ report: ConsumptionReport, cost: CostReport?, bands: [String], ids: [String], timeZone: TimeZone
     ) -> [Period] {
+        // A cost row starts where its period meets the range (a range from `30d` starts mid-day):
+        // it belongs to the period that holds its start.
+        let starts = report.pivot.map(\.start)
         var costs: [Date: (total: Decimal, bands: [Decimal])] = [:]
         for row in cost?.rows ?? [] {
-            var entry = costs[row.start] ?? (0, Array(repeating: 0, count: bands.count))
+            guard let start = starts.last(where: { $0 <= row.start }) else { continue }
+            var entry = costs[start] ?? (0, Array(repeating: 0, count: bands.count))
             entry.total += row.bill.total
             for band in row.bill.bands {
                 if let index = bands.firstIndex(of: band.period) { entry.bands[index] += band.cost }
             }
-            costs[row.start] = entry
+            costs[start] = entry
         }
         var incomplete: Set<Date> = []
         for row in report.rows where !row.complete { incomplete.insert(row.start) }
