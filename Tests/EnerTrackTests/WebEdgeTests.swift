@@ -78,7 +78,7 @@ struct WebEdgeTests {
             #expect(rows[0]["current"] is NSNull && rows[0]["node"] as? String == WebSite.anaOnly)
             let history = try await json("/api/v1/nodes/\(WebSite.anaOnly)/history?range=1h&quantity=voltage")
             #expect((history["points"] as? [[String: Any]])?.count == 30 && history["unit"] as? String == "V")
-            let consumption = try await json("/api/v1/nodes/\(WebSite.anaOnly)/consumption?by=hour&from=today")
+            let consumption = try await json("/api/v1/nodes/\(WebSite.anaOnly)/consumption?by=hour&from=3h")
             #expect(consumption["unit"] as? String == "kWh" && consumption["tz"] as? String == "Europe/Madrid")
             #expect(
                 abs((number(consumption["total_kwh"]) ?? 0) - 29.0 / 40) < 0.001, "\(consumption["total_kwh"] ?? "")")

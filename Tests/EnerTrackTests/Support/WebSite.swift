@@ -17,6 +17,8 @@ struct WebSite {
     let harness: Harness
     let app: WebApp
     let series: any SeriesStore
+    /// When the readings end (ms); they span the 30 minutes before it.
+    let now: Int64
     static let password = "a-long-enough-password"
     static let shared = "ESP_SHARED", anaOnly = "ESP_ANA", bobOnly = "ESP_BOB"
     static let attack = "<script>alert(1)</script>"
@@ -49,6 +51,7 @@ struct WebSite {
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         self.series = series
         let now = Date().milliseconds
+        self.now = now
         try await series.write(
             (0..<30).flatMap { step in
                 [Self.shared, Self.anaOnly, Self.bobOnly].map {
@@ -67,6 +70,15 @@ struct WebSite {
         app = WebApp(
             directory: directory, series: series, options: options, hasher: harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
+    }
+
+    /// How many local days (Europe/Madrid) the readings touch: two when a run starts within half
+    /// an hour after midnight there.
+    var readingDays: Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Madrid")!
+        let first = Date(timeIntervalSince1970: Double(now - 29 * 60_000) / 1000)
+        return calendar.isDate(first, inSameDayAs: Date(timeIntervalSince1970: Double(now) / 1000)) ? 1 : 2
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
