@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Energy used, attributed to 15-minute UTC buckets — the unit every calendar period in every
 /// time zone is made of (all zone offsets are multiples of 15 minutes), and the unit rollups
@@ -369,12 +370,23 @@ public enum PeriodUnit: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The periods that overlap `[from, to)`, whole, in order.
+    /// The periods that overlap `[from, to)`, whole, in order. The calendar's arithmetic is slow
+    /// (a page asks for the same thirty days several times a request), so lists are kept by
+    /// their first period and end (`PeriodLists`).
     public func periods(from: Date, to: Date, in timeZone: TimeZone) -> [DateInterval] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        guard let first = calendar.dateInterval(of: component, for: from) else { return [] }
+        let key = PeriodLists.Key(unit: self, timeZone: timeZone.identifier, start: first.start, end: to)
+        if let known = PeriodLists.shared.list(key) { return known }
+        let periods = periods(first: first, to: to, calendar: calendar)
+        PeriodLists.shared.keep(periods, key)
+        return periods
+    }
+
+    private func periods(first: DateInterval, to: Date, calendar: Calendar) -> [DateInterval] {
         var periods: [DateInterval] = []
-        guard var current = calendar.dateInterval(of: component, for: from) else { return [] }
+        var current = first
         while current.start < to {
             periods.append(current)
             guard let next = calendar.dateInterval(of: component, for: current.end), next.start > current.start else {
@@ -383,5 +395,32 @@ public enum PeriodUnit: String, Sendable, CaseIterable, Codable {
             current = next
         }
         return periods
+    }
+}
+
+/// Period lists made once per process for the ranges asked again and again; bounded (past
+/// `capacity` lists it starts over).
+final class PeriodLists: Sendable {
+    static let shared = PeriodLists(capacity: 128)
+
+    struct Key: Hashable {
+        var unit: PeriodUnit
+        var timeZone: String
+        var start: Date
+        var end: Date
+    }
+
+    private let lists = Mutex<[Key: [DateInterval]]>([:])
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func list(_ key: Key) -> [DateInterval]? { lists.withLock { $0[key] } }
+
+    func keep(_ list: [DateInterval], _ key: Key) {
+        lists.withLock { lists in
+            if lists.count >= capacity { lists.removeAll() }
+            lists[key] = list
+        }
     }
 }

@@ -48,6 +48,12 @@ public protocol SeriesStore: Sendable {
     /// from raw readings). What cost reports multiply by prices.
     func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
 
+    /// Each node's history version, after bringing its rollups up to date: a number that grows
+    /// whenever the store recomputes energy more than half an hour old (late readings, an
+    /// import, a rebuild), so figures of periods that ended over an hour ago may be kept while
+    /// it stays the same. Nil when the store keeps no such number (nothing may be kept).
+    func historyVersions(nodes: [String]) async throws -> [String: Int64]?
+
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.
     func refreshRollups() async throws
@@ -100,4 +106,5 @@ extension SeriesStore {
     public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
         [BucketEnergy]]
     { [:] }
+    public func historyVersions(nodes: [String]) async throws -> [String: Int64]? { nil }
 }

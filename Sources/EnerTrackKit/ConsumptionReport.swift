@@ -82,10 +82,11 @@ public struct ConsumptionReport: Sendable {
 
     /// Computes the report from raw readings. Readings are fetched from a little before the range,
     /// so the interval that crosses its start is counted in proportion.
-    /// `firstReadings`, when the caller read them already, saves reading them again.
+    /// `firstReadings`, when the caller read them already, saves reading them again; `closed`
+    /// gives the figures of past periods a long-running process kept.
     public static func compute(
         series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
-        now: Date = Date(), firstReadings known: [String: Int64]? = nil
+        now: Date = Date(), firstReadings known: [String: Int64]? = nil, closed: ClosedPeriods.Snapshot? = nil
     ) async throws -> ConsumptionReport {
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
         guard let first = periods.first, let last = periods.last else {
@@ -100,18 +101,28 @@ public struct ConsumptionReport: Sendable {
         if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: nodes) }
         for node in nodes {
             guard let firstReading = firstReadings[node] else { continue }
-            var energy = try await series.energy(node: node, periods: spans, timeZone: timeZone)
-            if energy == nil {
-                let from = first.start.milliseconds - 6 * 3_600_000
-                let to = last.end.milliseconds + EnergyBuckets.maxGap
-                energy = try await rawBuckets(series: series, node: node, from: from, to: to).totals(spans)
+            let listed = spans.indices.filter { spans[$0].lowerBound < nowMS && spans[$0].upperBound > firstReading }
+            var energy = listed.map { closed?.energy(node: node, span: spans[$0], timeZone: timeZone) }
+            let missing = energy.indices.filter { energy[$0] == nil }
+            if !missing.isEmpty {
+                let asked = missing.map { spans[listed[$0]] }
+                var computed = try await series.energy(node: node, periods: asked, timeZone: timeZone)
+                if computed == nil {
+                    let from = first.start.milliseconds - 6 * 3_600_000
+                    let to = last.end.milliseconds + EnergyBuckets.maxGap
+                    computed = try await rawBuckets(series: series, node: node, from: from, to: to).totals(asked)
+                }
+                for (index, total) in zip(missing, computed ?? []) {
+                    energy[index] = total
+                    closed?.keep(energy: total, node: node, span: spans[listed[index]], timeZone: timeZone)
+                }
             }
-            for (period, (span, total)) in zip(periods, zip(spans, energy ?? []))
-            where span.lowerBound < nowMS && span.upperBound > firstReading {
+            for (index, total) in zip(listed, energy) {
+                guard let total else { continue }
                 rows.append(
                     Row(
-                        node: node, start: period.start, end: period.end, kwh: total.kwh,
-                        complete: total.complete && span.upperBound <= nowMS))
+                        node: node, start: periods[index].start, end: periods[index].end, kwh: total.kwh,
+                        complete: total.complete && spans[index].upperBound <= nowMS))
             }
         }
         return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows, meters: nodes)

@@ -64,13 +64,14 @@ public struct ConsumptionView: Sendable, Codable {
     public static func build(
         series: any SeriesStore, tariffs store: any TariffStore, user: String,
         meters: [(espID: String, label: String)], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
-        now: Date = Date()
+        now: Date = Date(), cache: ClosedPeriods = .shared
     ) async throws -> ConsumptionView {
         let ids = meters.map(\.espID)
         let firstReadings = try await series.firstReadings(nodes: ids)
+        let closed = try await ClosedPeriods.Snapshot.read(cache, series: series, nodes: ids, now: now)
         let report = try await ConsumptionReport.compute(
             series: series, nodes: ids, unit: unit, range: range, timeZone: timeZone, now: now,
-            firstReadings: firstReadings)
+            firstReadings: firstReadings, closed: closed)
         let book = try await TariffBook.load(store)
         let priced = ids.filter { book.timeline(node: $0, users: [user]) != nil }
         var cost: CostReport?
@@ -87,7 +88,7 @@ public struct ConsumptionView: Sendable, Codable {
                     meters: priced.map { CostReport.Meter(espID: $0, users: [user]) },
                     grouping: CostReport.Grouping(rawValue: unit.rawValue) ?? .day, range: costRange,
                     timeZone: timeZone,
-                    now: now, firstReadings: firstReadings)
+                    now: now, firstReadings: firstReadings, closed: closed)
                 if cost?.rows.isEmpty == true { cost = nil }  // nothing priced in this range
             } catch let error as ExitStatusError {
                 problem = error.description

@@ -163,6 +163,10 @@ extension SQLDirectoryBackend {
         try await sqlRead { sql in try TariffSQL.all(sql) }
     }
 
+    public func tariffsAndAssignments() async throws -> (tariffs: [StoredTariff], assignments: [TariffAssignment]) {
+        try await sqlRead { sql in (try TariffSQL.all(sql), try TariffSQL.assignments(sql)) }
+    }
+
     public func storedTariff(named name: String) async throws -> StoredTariff? {
         try await sqlRead { sql in try TariffSQL.named(sql, name) }
     }

@@ -7,8 +7,7 @@ import GRDBSQLite
 extension SQLiteSeriesStore {
 
     public func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]? {
-        try await refreshDirty(node: node)
-        return try await read { db in
+        return try await readRefreshed(nodes: [node]) { db in
             // Each total is the difference of two running sums: one index lookup per boundary,
             // whatever the length of the period.
             let handle = try db.cachedStatement(
@@ -46,8 +45,7 @@ extension SQLiteSeriesStore {
     public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
         [BucketEnergy]]
     {
-        for node in nodes { try await refreshDirty(node: node) }
-        return try await read { db in
+        return try await readRefreshed(nodes: nodes) { db in
             let handle = try db.cachedStatement(
                 sql:
                     "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
@@ -85,8 +83,7 @@ extension SQLiteSeriesStore {
 
     /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).
     public func rollups(node: String, from: Int64, to: Int64) async throws -> [RollupRow]? {
-        try await refreshDirty(node: node)
-        return try await read { db in
+        return try await readRefreshed(nodes: [node]) { db in
             let handle = try db.cachedStatement(
                 sql: """
                     SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
@@ -191,6 +188,9 @@ extension SQLiteSeriesStore {
     /// reading two readings of context on each side, and moves the running sums of the later
     /// buckets by what changed.
     static func recompute(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
+        // The past this recompute reaches: if its figures change, the node's history version moves.
+        let past = from..<max(from, min(to, EnergyBuckets.floor(Date().milliseconds - historyAge)))
+        let before = past.isEmpty ? [] : try pastFigures(db, node: node, past)
         let oldEnd = try runningSum(db, node: node, before: to)
         var sum = try runningSum(db, node: node, before: from)
         try db.execute(
@@ -249,7 +249,71 @@ extension SQLiteSeriesStore {
                 sql: "UPDATE rollups SET cum_kwh = cum_kwh + ?, cum_full = cum_full + ? WHERE node = ? AND bucket >= ?",
                 arguments: [sum.kwh - oldEnd.kwh, sum.full - oldEnd.full, node, to])
         }
+        if !past.isEmpty, try pastFigures(db, node: node, past) != before { try noteHistoryChange(db, node: node) }
     }
+
+    /// How old a recomputed bucket must be for its change to move `historyVersions`: the past a
+    /// cache may keep is older than an hour (`ClosedPeriods.age`), so half an hour leaves a margin.
+    static let historyAge: Int64 = 30 * 60_000
+
+    /// The energy and coverage of a node's buckets in `span`.
+    static func pastFigures(_ db: Database, node: String, _ span: Range<Int64>) throws -> [[Double]] {
+        try Row.fetchAll(
+            db,
+            sql:
+                "SELECT bucket, kwh, covered FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
+            arguments: [node, span.lowerBound, span.upperBound]
+        ).map { [$0[0], $0[1], $0[2]] }
+    }
+
+    /// Moves the node's history version: figures of its past changed.
+    static func noteHistoryChange(_ db: Database, node: String) throws {
+        guard try db.tableExists("rollup_history") else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO rollup_history (node, version) VALUES (?, 1)
+                ON CONFLICT (node) DO UPDATE SET version = version + 1
+                """, arguments: [node])
+    }
+
+    /// Each node's history version, after bringing its rollups up to date (one read when
+    /// nothing waits, which is the rule).
+    public func historyVersions(nodes: [String]) async throws -> [String: Int64]? {
+        return try await readRefreshed(nodes: nodes) { db in
+            var versions: [String: Int64] = [:]
+            for node in nodes { versions[node] = 0 }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT node, version FROM rollup_history WHERE node IN (\(Self.placeholders(nodes.count)))",
+                arguments: StatementArguments(nodes))
+            for row in rows { versions[row[0]] = row[1] }
+            return versions
+        }
+    }
+
+    /// `body` over rollups that are up to date for `nodes`: one read when nothing waits for a
+    /// refresh (the rule), else the refresh (a write) and a second read.
+    func readRefreshed<T: Sendable>(nodes: [String], _ body: @escaping @Sendable (Database) throws -> T)
+        async throws -> T
+    {
+        let (answer, dirty): (T?, Set<String>) = try await read { db in
+            let dirty = try Self.dirtyNodes(db, among: nodes)
+            return dirty.isEmpty ? (try body(db), []) : (nil, dirty)
+        }
+        if let answer { return answer }
+        for node in dirty.sorted() { try await refreshDirty(node: node) }
+        return try await read(body)
+    }
+
+    /// Which of `nodes` have spans waiting for a refresh.
+    static func dirtyNodes(_ db: Database, among nodes: [String]) throws -> Set<String> {
+        guard !nodes.isEmpty else { return [] }
+        return Set(
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT node FROM rollup_dirty WHERE node IN (\(Self.placeholders(nodes.count)))",
+                arguments: StatementArguments(nodes)))
+    }
+
+    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
 
     /// The running sums of energy and of full buckets up to (not including) `bucket`.
     static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> (kwh: Double, full: Int64) {

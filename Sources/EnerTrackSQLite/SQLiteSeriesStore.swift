@@ -97,6 +97,13 @@ public final class SQLiteSeriesStore: SeriesStore {
                     """)
             try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits())
         }
+        migrator.registerMigration("0005_rollup_history") { db in
+            // Per node, a number that grows whenever a bucket more than half an hour old is
+            // recomputed (late readings, an import, a rebuild): what a cache of past periods'
+            // figures is checked against.
+            try db.execute(
+                sql: "CREATE TABLE rollup_history (node TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }()
 
@@ -216,6 +223,20 @@ public final class SQLiteSeriesStore: SeriesStore {
                 }
             }
             return latest
+        }
+    }
+
+    public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
+        try await read { db in
+            var first: [String: Int64] = [:]
+            let statement = try db.cachedStatement(
+                sql: "SELECT time FROM readings WHERE node = ? ORDER BY time LIMIT 1")
+            for node in Set(nodes) {
+                if let time = try Int64.fetchOne(statement, arguments: [node]).flatMap(ReadingRules.storedTime) {
+                    first[node] = time
+                }
+            }
+            return first
         }
     }
 

@@ -44,12 +44,20 @@ public protocol TariffStore: Sendable {
     func unassignTariff(target: TariffAssignment.Target, from day: CalendarDay) async throws -> Bool
     /// Every assignment, by target and day.
     func tariffAssignments() async throws -> [TariffAssignment]
+    /// Every tariff and every assignment, read together (what a report's tariff book is made of).
+    func tariffsAndAssignments() async throws -> (tariffs: [StoredTariff], assignments: [TariffAssignment])
     /// Stores dynamic prices, replacing the tariff's prices in the span they cover; the count stored.
     @discardableResult
     func replacePrices(tariff: String, _ points: [PricePoint]) async throws -> Int
     /// The prices that overlap `[from, to)`, ascending.
     func prices(tariff: String, from: Int64, to: Int64) async throws -> [PricePoint]
     func priceSpan(tariff: String) async throws -> PriceSpan?
+}
+
+extension TariffStore {
+    public func tariffsAndAssignments() async throws -> (tariffs: [StoredTariff], assignments: [TariffAssignment]) {
+        (try await storedTariffs(), try await tariffAssignments())
+    }
 }
 
 /// A monthly budget: a message when the month's projected cost crosses it, once per month.

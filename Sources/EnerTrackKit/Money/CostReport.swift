@@ -94,7 +94,7 @@ public struct CostReport: Sendable {
     public static func compute(
         book: TariffBook, tariffs store: any TariffStore, series: any SeriesStore, meters: [Meter],
         grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date(),
-        firstReadings known: [String: Int64]? = nil
+        firstReadings known: [String: Int64]? = nil, closed: ClosedPeriods.Snapshot? = nil
     ) async throws -> CostReport {
         let from = EnergyBuckets.floor(range.start.milliseconds)
         let nowBucket = EnergyBuckets.floor(now.milliseconds) + EnergyBuckets.bucket
@@ -140,33 +140,78 @@ public struct CostReport: Sendable {
                 $0.lowerBound % 3_600_000 == 0 && ($0.upperBound % 3_600_000 == 0 || $0.upperBound >= nowBucket)
             }
         let espIDs = timelines.map(\.meter.espID)
-        let energy = try await bucketEnergy(
-            series: series, nodes: espIDs, from: first, to: last, step: hourly ? 3_600_000 : EnergyBuckets.bucket)
         let firstReadings: [String: Int64]
         if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: espIDs) }
-        var bills: [(node: String, bill: Bill)] = []
-        for (meter, timeline) in timelines {
-            guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
-            let usages = schedule.usage(rows: rows, energy: energy[meter.espID] ?? [])
-            // Rows before the meter's first reading are not listed (a bill covers its range whole).
-            let firstReading = firstReadings[meter.espID] ?? Int64.max
-            for usage in usages where grouping == .bill || usage.range.upperBound > firstReading {
-                let bill = schedule.bill(usage)
-                if let missing = bill.missingPrice {
-                    throw TariffError(
-                        "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (meter \(meter.espID) used energy then): import them with enertrack tariff prices import",
-                        status: .dataError)
-                }
-                report.rows.append(
-                    Row(
-                        node: meter.espID, start: Date(milliseconds: usage.range.lowerBound),
-                        end: Date(milliseconds: usage.range.upperBound), bill: bill,
-                        complete: usage.range.upperBound <= now.milliseconds))
-                if grouping == .bill { bills.append((meter.espID, bill)) }
-            }
-        }
-        if grouping == .bill { report.bill = Bill.combined(bills, currency: currency) }
+        let pricing = Pricing(
+            rows: rows, timelines: timelines, schedules: schedules, listAll: grouping == .bill,
+            firstReadings: firstReadings, timeZone: timeZone, now: now, closed: closed)
+        report.rows = try await pricing.price(series: series, step: hourly ? 3_600_000 : EnergyBuckets.bucket)
+        if grouping == .bill { report.bill = Bill.combined(report.rows.map { ($0.node, $0.bill) }, currency: currency) }
         return report
+    }
+
+    /// The rows of every meter priced: bills kept from earlier requests where `closed` has them,
+    /// the others made from one bucket read that starts at the first row not kept.
+    struct Pricing {
+        var rows: [Range<Int64>]
+        var timelines: [(meter: Meter, timeline: TariffTimeline)]
+        var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)]
+        /// A bill's range is listed whole; otherwise rows before a meter's first reading are not.
+        var listAll: Bool
+        var firstReadings: [String: Int64]
+        var timeZone: TimeZone
+        var now: Date
+        var closed: ClosedPeriods.Snapshot?
+
+        func price(series: any SeriesStore, step: Int64) async throws -> [Row] {
+            var kept: [[Bill?]] = []
+            var ids: [Int?] = []
+            var readFrom = rows.last?.upperBound ?? 0
+            for (meter, timeline) in timelines {
+                let id = closed?.timelineID(timeline)
+                let bills = rows.map {
+                    closed?.bill(node: meter.espID, timeline: id, span: $0, timeZone: timeZone)
+                }
+                if let index = bills.firstIndex(where: { $0 == nil }) {
+                    readFrom = min(readFrom, rows[index].lowerBound)
+                }
+                kept.append(bills)
+                ids.append(id)
+            }
+            let energy =
+                readFrom < (rows.last?.upperBound ?? 0)
+                ? try await bucketEnergy(
+                    series: series, nodes: timelines.map(\.meter.espID), from: readFrom,
+                    to: rows.last?.upperBound ?? readFrom, step: step) : [:]
+            var priced: [Row] = []
+            for (position, (meter, timeline)) in timelines.enumerated() {
+                guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
+                let firstReading = firstReadings[meter.espID] ?? Int64.max
+                let missing = rows.indices.filter { kept[position][$0] == nil }
+                let usages = schedule.usage(rows: missing.map { rows[$0] }, energy: energy[meter.espID] ?? [])
+                var bills = kept[position]
+                for (index, usage) in zip(missing, usages) {
+                    let bill = schedule.bill(usage)
+                    if let missing = bill.missingPrice {
+                        throw TariffError(
+                            "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (meter \(meter.espID) used energy then): import them with enertrack tariff prices import",
+                            status: .dataError)
+                    }
+                    bills[index] = bill
+                    closed?.keep(
+                        bill: bill, node: meter.espID, timeline: ids[position], span: rows[index], timeZone: timeZone)
+                }
+                for (range, bill) in zip(rows, bills) where listAll || range.upperBound > firstReading {
+                    guard let bill else { continue }
+                    priced.append(
+                        Row(
+                            node: meter.espID, start: Date(milliseconds: range.lowerBound),
+                            end: Date(milliseconds: range.upperBound), bill: bill,
+                            complete: range.upperBound <= now.milliseconds))
+                }
+            }
+            return priced
+        }
     }
 
     /// One schedule per distinct timeline, with the dynamic prices it needs (schedules without

@@ -9,11 +9,10 @@ public struct TariffBook: Sendable {
     public var assignments: [TariffAssignment]
 
     public static func load(_ store: any TariffStore) async throws -> TariffBook {
+        let (stored, assignments) = try await store.tariffsAndAssignments()
         var tariffs: [String: Tariff] = [:]
-        for stored in try await store.storedTariffs() {
-            tariffs[stored.name] = try ParsedTariffs.shared.tariff(stored)
-        }
-        return TariffBook(tariffs: tariffs, assignments: try await store.tariffAssignments())
+        for tariff in stored { tariffs[tariff.name] = try ParsedTariffs.shared.tariff(tariff) }
+        return TariffBook(tariffs: tariffs, assignments: assignments)
     }
 
     /// The timeline of a meter: the user's assignments (the given user's, else those of the
