@@ -277,18 +277,18 @@ final class MariaDBStatement {
             let status = mysql_stmt_fetch(handle)
             if status == MYSQL_NO_DATA { break }
             guard status == 0 || status == MYSQL_DATA_TRUNCATED else { throw error() }
-            var columns: [String: String] = [:]
+            var values: [SQLValue?] = Array(repeating: nil, count: count)
             for column in 0..<count where nulls[column] == 0 {
                 let length = Int(lengths[column])
                 if length >= Int(results[column].buffer_length) {
                     // Longer than its buffer (max_length is not kept for every type): fetch it whole.
-                    columns[names[column]] = try fetchWhole(column: column, length: length)
+                    values[column] = .text(try fetchWhole(column: column, length: length))
                 } else {
                     let bytes = UnsafeRawBufferPointer(start: results[column].buffer, count: length)
-                    columns[names[column]] = String(decoding: bytes, as: UTF8.self)
+                    values[column] = .text(String(decoding: bytes, as: UTF8.self))
                 }
             }
-            rows.append(SQLResultRow(columns))
+            rows.append(SQLResultRow(names: names, values: values))
         }
         return rows
     }

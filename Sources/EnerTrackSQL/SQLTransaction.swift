@@ -10,15 +10,61 @@ public enum SQLArgument: Sendable, Equatable {
 
 /// One result row, every column as text by its (lower-cased) name, NULL absent.
 public struct SQLResultRow: Sendable {
-    public var columns: [String: String]
+    /// The result's column names, lower case, shared by all its rows.
+    public let names: [String]
+    /// By column, in `names`' order; nil for NULL.
+    public let values: [SQLValue?]
 
-    public init(_ columns: [String: String]) { self.columns = columns }
-
-    public func string(_ name: String) -> String? { columns[name] }
-    public func int(_ name: String) -> Int64? {
-        columns[name].flatMap { Int64($0) ?? Double($0).flatMap { Int64(exactly: $0.rounded()) } }
+    public init(names: [String], values: [SQLValue?]) {
+        self.names = names
+        self.values = values
     }
-    public func double(_ name: String) -> Double? { columns[name].flatMap(Double.init) }
+
+    /// A column's value (columns are few: a scan beats hashing the name); of two columns of one
+    /// name, the later.
+    public func value(_ name: String) -> SQLValue? {
+        var index = names.count
+        while index > 0 {
+            index -= 1
+            if names[index] == name { return values[index] }
+        }
+        return nil
+    }
+
+    public func string(_ name: String) -> String? {
+        switch value(name) {
+        case .text(let text): text
+        case .int(let number): String(number)
+        case .double(let number): String(number)
+        case nil: nil
+        }
+    }
+
+    public func int(_ name: String) -> Int64? {
+        switch value(name) {
+        case .int(let number): number
+        case .double(let number): Int64(exactly: number.rounded())
+        case .text(let text): Int64(text) ?? Double(text).flatMap { Int64(exactly: $0.rounded()) }
+        case nil: nil
+        }
+    }
+
+    public func double(_ name: String) -> Double? {
+        switch value(name) {
+        case .double(let number): number
+        case .int(let number): Double(number)
+        case .text(let text): Double(text)
+        case nil: nil
+        }
+    }
+}
+
+/// A value as a store returned it: SQLite gives integers and reals typed, MariaDB's text
+/// protocol gives text (read as numbers where asked).
+public enum SQLValue: Sendable, Equatable {
+    case int(Int64)
+    case double(Double)
+    case text(String)
 }
 
 /// A transaction on a directory store, seen as plain SQL, so logic that needs only portable SQL

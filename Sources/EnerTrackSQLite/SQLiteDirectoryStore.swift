@@ -263,20 +263,22 @@ struct GRDBTransaction: SQLTransaction {
 
     func rows(_ sql: String, _ arguments: [SQLArgument]) throws -> [SQLResultRow] {
         // Cached statements: the web server asks the same few questions thousands of times a second.
-        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map(Self.value))).map {
-            row in
-            var columns: [String: String] = [:]
-            for (name, value) in row {
-                // The shared SQL labels its columns in lower case already: no copy for those.
-                let key = name.utf8.contains(where: { (65...90).contains($0) }) ? name.lowercased() : name
-                switch value.storage {
-                case .int64(let number): columns[key] = String(number)
-                case .double(let number): columns[key] = String(number)
-                case .string(let text): columns[key] = text
-                case .blob, .null: break
-                }
-            }
-            return SQLResultRow(columns)
+        let statement = try db.cachedStatement(sql: sql)
+        // The shared SQL labels its columns in lower case already (no copy for those).
+        let names = statement.columnNames.map { name in
+            name.utf8.contains(where: { (65...90).contains($0) }) ? name.lowercased() : name
+        }
+        return try Row.fetchAll(statement, arguments: StatementArguments(arguments.map(Self.value))).map { row in
+            SQLResultRow(
+                names: names,
+                values: row.databaseValues.map { value in
+                    switch value.storage {
+                    case .int64(let number): .int(number)
+                    case .double(let number): .double(number)
+                    case .string(let text): .text(text)
+                    case .blob, .null: nil
+                    }
+                })
         }
     }
 

@@ -101,9 +101,17 @@ struct HostileParserTests {
 
     @Test("values read back from a database are converted without traps")
     func rowIntegers() {
-        let row = SQLResultRow(["big": "1e300", "nan": "nan", "ok": "42", "real": "42.0"])
+        // MariaDB gives text, SQLite typed values.
+        let row = SQLResultRow(
+            names: ["big", "nan", "ok", "real", "bigreal", "nanreal", "inf"],
+            values: [
+                .text("1e300"), .text("nan"), .text("42"), .text("42.0"), .double(1e300), .double(.nan),
+                .double(.infinity),
+            ])
         #expect(row.int("big") == nil && row.int("nan") == nil)
         #expect(row.int("ok") == 42 && row.int("real") == 42)
+        #expect(row.int("bigreal") == nil && row.int("nanreal") == nil && row.int("inf") == nil)
+        #expect(row.double("ok") == 42 && row.string("bigreal") == "1e+300" && row.string("missing") == nil)
     }
 
     @Test("a stored hash asking for absurd scrypt or pbkdf2 costs is refused at once")

@@ -1,0 +1,68 @@
+import EnerTrackCore
+import Foundation
+
+extension CostReport {
+    /// The rows of every meter priced: bills kept from earlier requests where `closed` has them,
+    /// the others made from one bucket read that starts at the first row not kept.
+    struct Pricing {
+        var rows: [Range<Int64>]
+        var timelines: [(meter: Meter, timeline: TariffTimeline)]
+        var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)]
+        /// A bill's range is listed whole; otherwise rows before a meter's first reading are not.
+        var listAll: Bool
+        var firstReadings: [String: Int64]
+        var timeZone: TimeZone
+        var now: Date
+        var closed: ClosedPeriods.Snapshot?
+
+        func price(series: any SeriesStore, step: Int64) async throws -> [Row] {
+            var kept: [[Bill?]] = []
+            var ids: [Int?] = []
+            var readFrom = rows.last?.upperBound ?? 0
+            for (meter, timeline) in timelines {
+                let id = closed?.timelineID(timeline)
+                let bills = rows.map {
+                    closed?.bill(node: meter.espID, timeline: id, span: $0, timeZone: timeZone)
+                }
+                if let index = bills.firstIndex(where: { $0 == nil }) {
+                    readFrom = min(readFrom, rows[index].lowerBound)
+                }
+                kept.append(bills)
+                ids.append(id)
+            }
+            let energy =
+                readFrom < (rows.last?.upperBound ?? 0)
+                ? try await bucketEnergy(
+                    series: series, nodes: timelines.map(\.meter.espID), from: readFrom,
+                    to: rows.last?.upperBound ?? readFrom, step: step) : [:]
+            var priced: [Row] = []
+            for (position, (meter, timeline)) in timelines.enumerated() {
+                guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
+                let firstReading = firstReadings[meter.espID] ?? Int64.max
+                let missing = rows.indices.filter { kept[position][$0] == nil }
+                let usages = schedule.usage(rows: missing.map { rows[$0] }, energy: energy[meter.espID] ?? [])
+                var bills = kept[position]
+                for (index, usage) in zip(missing, usages) {
+                    let bill = schedule.bill(usage)
+                    if let missing = bill.missingPrice {
+                        throw TariffError(
+                            "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (meter \(meter.espID) used energy then): import them with enertrack tariff prices import",
+                            status: .dataError)
+                    }
+                    bills[index] = bill
+                    closed?.keep(
+                        bill: bill, node: meter.espID, timeline: ids[position], span: rows[index], timeZone: timeZone)
+                }
+                for (range, bill) in zip(rows, bills) where listAll || range.upperBound > firstReading {
+                    guard let bill else { continue }
+                    priced.append(
+                        Row(
+                            node: meter.espID, start: Date(milliseconds: range.lowerBound),
+                            end: Date(milliseconds: range.upperBound), bill: bill,
+                            complete: range.upperBound <= now.milliseconds))
+                }
+            }
+            return priced
+        }
+    }
+}
