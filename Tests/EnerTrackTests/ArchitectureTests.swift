@@ -162,17 +162,20 @@ extension ArchitectureTests {
     static let maxFileLines = 450
     static let maxFunctionLines = 80
 
-    @Test("no source file over 450 lines, no function, initialiser or computed property over 80")
+    @Test(
+        "no source file over 450 lines, no function, initialiser or computed property over 80 (in the tests too)")
     func shortPaths() throws {
-        let sources = packageRoot.appendingPathComponent("Sources").path
         var offenders: [String] = []
-        guard let files = FileManager.default.enumerator(atPath: sources) else { return }
-        for case let file as String in files where file.hasSuffix(".swift") {
-            let lines = try String(contentsOfFile: "\(sources)/\(file)", encoding: .utf8)
-                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if lines.count > Self.maxFileLines { offenders.append("\(file): \(lines.count) lines") }
-            for body in try Self.bodies(lines) where body.lines > Self.maxFunctionLines {
-                offenders.append("\(file):\(body.start + 1): \(body.lines) lines: \(body.declaration.prefix(80))")
+        for (directory, limitFiles) in [("Sources", true), ("Tests", false)] {
+            let root = packageRoot.appendingPathComponent(directory).path
+            guard let files = FileManager.default.enumerator(atPath: root) else { continue }
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let lines = try String(contentsOfFile: "\(root)/\(file)", encoding: .utf8)
+                    .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if limitFiles, lines.count > Self.maxFileLines { offenders.append("\(file): \(lines.count) lines") }
+                for body in try Self.bodies(lines) where body.lines > Self.maxFunctionLines {
+                    offenders.append("\(file):\(body.start + 1): \(body.lines) lines: \(body.declaration.prefix(80))")
+                }
             }
         }
         #expect(offenders.isEmpty, "too long:\n\(offenders.joined(separator: "\n"))")

@@ -154,36 +154,7 @@ extension CostSchedule {
                 let tariffs = Set(segments.map { timeline.segments[$0].tariff })
                 suffix = tariffs.count > 1 ? " (\(segment.tariff) from \(from))" : " (from \(from))"
             }
-            var segmentLines: [BillLine] = []
-            // Energy, per period.
-            for (band, info) in bands.enumerated() where info.segment == index {
-                let quantity = Decimal(figure: usage.kwh[band], scale: 3)
-                let amount: Decimal
-                let price: Decimal
-                switch version.energy {
-                case .periods(let prices):
-                    price = prices[info.period] ?? 0
-                    amount = (quantity * price).rounded(2)
-                case .series:
-                    amount = Decimal(figure: usage.cost[band], scale: 6).rounded(2)
-                    price = usage.kwh[band] != 0 ? Decimal(figure: usage.cost[band] / usage.kwh[band], scale: 6) : 0
-                }
-                segmentLines.append(
-                    BillLine(
-                        label: "Energy \(info.period)\(suffix)", quantity: quantity, unit: "kWh", price: price,
-                        amount: amount, part: "energy", period: info.period))
-            }
-            // Export compensation: never more than the energy it offsets.
-            let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
-            if let price = version.export, exported > 0 {
-                let quantity = Decimal(figure: exported, scale: 3)
-                let energy = segmentLines.reduce(Decimal(0)) { $0 + $1.amount }
-                let amount = min((quantity * price).rounded(2), max(energy, 0))
-                segmentLines.append(
-                    BillLine(
-                        label: "Export compensation\(suffix)", quantity: quantity, unit: "kWh", price: -price,
-                        amount: -amount, part: "energy"))
-            }
+            var segmentLines = referenceEnergyLines(usage, segment: index, suffix: suffix)
             let share = shares[index] ?? (0, 0)
             let days = Decimal(figure: share.days, scale: 6)
             // Power, per power period: contracted kW × days × price per kW and day.
@@ -225,5 +196,41 @@ extension CostSchedule {
         return Bill(
             currency: currency, lines: lines, kwh: usage.kwh.reduce(0, +) + usage.unpricedKWh,
             unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice)
+    }
+
+    /// The reference's energy lines of one segment, then its export compensation.
+    func referenceEnergyLines(_ usage: Usage, segment index: Int, suffix: String) -> [BillLine] {
+        let version = timeline.segments[index].version
+        var segmentLines: [BillLine] = []
+        // Energy, per period.
+        for (band, info) in bands.enumerated() where info.segment == index {
+            let quantity = Decimal(figure: usage.kwh[band], scale: 3)
+            let amount: Decimal
+            let price: Decimal
+            switch version.energy {
+            case .periods(let prices):
+                price = prices[info.period] ?? 0
+                amount = (quantity * price).rounded(2)
+            case .series:
+                amount = Decimal(figure: usage.cost[band], scale: 6).rounded(2)
+                price = usage.kwh[band] != 0 ? Decimal(figure: usage.cost[band] / usage.kwh[band], scale: 6) : 0
+            }
+            segmentLines.append(
+                BillLine(
+                    label: "Energy \(info.period)\(suffix)", quantity: quantity, unit: "kWh", price: price,
+                    amount: amount, part: "energy", period: info.period))
+        }
+        // Export compensation: never more than the energy it offsets.
+        let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
+        if let price = version.export, exported > 0 {
+            let quantity = Decimal(figure: exported, scale: 3)
+            let energy = segmentLines.reduce(Decimal(0)) { $0 + $1.amount }
+            let amount = min((quantity * price).rounded(2), max(energy, 0))
+            segmentLines.append(
+                BillLine(
+                    label: "Export compensation\(suffix)", quantity: quantity, unit: "kWh", price: -price,
+                    amount: -amount, part: "energy"))
+        }
+        return segmentLines
     }
 }

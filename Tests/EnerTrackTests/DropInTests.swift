@@ -141,6 +141,14 @@ struct DropInTests {
         #expect(try await admin.verifyPassword(username: "JOSE", password: scrypt.password)?.username == "José")
         #expect(try await admin.verifyPassword(username: "marta", password: pbkdf2.password)?.username == "marta")
 
+        try await Self.adminCommands(harness, connection, ddl: ddlBefore)
+        try await Self.webLogin(harness, store: store, password: scrypt.password)
+    }
+
+    /// Every admin command on the adopted tables, and the rows they leave in the earlier
+    /// `UsuariosNodos`, whose DDL stays byte for byte.
+    static func adminCommands(_ harness: Harness, _ connection: MariaDBConnection, ddl ddlBefore: String?) async throws
+    {
         // Every admin command on the adopted tables.
         let users = try await harness.run(["user", "list", "--json"]).objects()
         #expect(users.map { $0["username"] as? String } == ["José", "marta"])
@@ -174,14 +182,17 @@ struct DropInTests {
         #expect(rows == ["José ESP32_OLD 1 Sótano", "marta ESP32_NEW 0 -", "nuria ESP32_OLD 0 Comedor"], "\(rows)")
         #expect(try Self.showCreate(connection, "UsuariosNodos") == ddlBefore, "byte for byte, after every command")
 
-        // The earlier scrypt hash logs in on the web.
+    }
+
+    /// The earlier scrypt hash logs in on the web.
+    static func webLogin(_ harness: Harness, store: MariaDBDirectoryStore, password: String) async throws {
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         let app = WebApp(
             directory: store, series: series, options: WebOptions(), hasher: harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
         try await Application(router: app.router()).test(.router) { client in
             let browser = Browser(client)
-            let login = try await browser.login("josé", scrypt.password)
+            let login = try await browser.login("josé", password)
             #expect(login.status == .seeOther, "the earlier Werkzeug hash must log in on the web")
             let page = try await browser.get("/")
             #expect(page.status == .ok && String(buffer: page.body).contains("ESP32_OLD"))

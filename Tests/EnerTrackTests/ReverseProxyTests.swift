@@ -55,36 +55,54 @@ struct ReverseProxyTests {
         }
     }
 
-    @Test("login and a form post through nginx: Origin accepted, Secure cookies, redirects on the proxy's origin")
-    func behindNginx() async throws {
-        let nginx = "/usr/sbin/nginx"
-        #expect(FileManager.default.isExecutableFile(atPath: nginx), "nginx is missing: scripts/install-deps --test")
-        let harness = try Harness()
-        #expect(await harness.addUser("ana").status == 0)
-        #expect(await harness.run(["node", "add", "ESP_PROXY"]).status == 0)
-        #expect(await harness.run(["assign", "add", "ana", "ESP_PROXY"]).status == 0)
-        let directory = harness.dataDirectory + "/nginx"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try shell(
-            "/usr/bin/openssl",
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out",
-                directory + "/cert.pem",
-            ])
-        let (servePort, tlsPort) = (freePort(), freePort())
-        try Self.configuration(directory: directory, tlsPort: tlsPort, servePort: servePort).write(
-            toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let environment = ProcessInfo.processInfo.environment.merging(harness.environment) { $1 }
-        let serve = try LiveProcess(
-            ["serve", "--port", String(servePort), "--trusted-proxy", "127.0.0.1"], environment: environment,
-            logPath: harness.dataDirectory + "/serve.log")
-        let proxy = try LiveProcess(
-            ["-p", directory, "-c", directory + "/nginx.conf"], environment: environment,
-            logPath: directory + "/stdout.log", executable: nginx)
-        let origin = "https://localhost:\(tlsPort)"
+    /// `serve` started behind nginx (TLS with a fresh self-signed certificate), and curl through it.
+    struct Proxied: Sendable {
+        let harness: Harness
+        let directory: String
+        let servePort: Int
+        let tlsPort: Int
+        let serve: LiveProcess
+        let proxy: LiveProcess
+        var origin: String { "https://localhost:\(tlsPort)" }
 
-        @Sendable func request(_ path: String, _ extra: [String] = []) throws -> Answer {
+        static func start() async throws -> Proxied {
+            let nginx = "/usr/sbin/nginx"
+            #expect(
+                FileManager.default.isExecutableFile(atPath: nginx), "nginx is missing: scripts/install-deps --test")
+            let harness = try Harness()
+            #expect(await harness.addUser("ana").status == 0)
+            #expect(await harness.run(["node", "add", "ESP_PROXY"]).status == 0)
+            #expect(await harness.run(["assign", "add", "ana", "ESP_PROXY"]).status == 0)
+            let directory = harness.dataDirectory + "/nginx"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try shell(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out",
+                    directory + "/cert.pem",
+                ])
+            let (servePort, tlsPort) = (freePort(), freePort())
+            try ReverseProxyTests.configuration(directory: directory, tlsPort: tlsPort, servePort: servePort).write(
+                toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
+            let environment = ProcessInfo.processInfo.environment.merging(harness.environment) { $1 }
+            let serve = try LiveProcess(
+                ["serve", "--port", String(servePort), "--trusted-proxy", "127.0.0.1"], environment: environment,
+                logPath: harness.dataDirectory + "/serve.log")
+            let proxy = try LiveProcess(
+                ["-p", directory, "-c", directory + "/nginx.conf"], environment: environment,
+                logPath: directory + "/stdout.log", executable: nginx)
+            let proxied = Proxied(
+                harness: harness, directory: directory, servePort: servePort, tlsPort: tlsPort, serve: serve,
+                proxy: proxy)
+            #expect(
+                await eventually(timeout: 20) { (try? proxied.request("/healthz").status) == 200 },
+                "serve: \(serve.log)\nnginx: \((try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? "")"
+            )
+            return proxied
+        }
+
+        func request(_ path: String, _ extra: [String] = []) throws -> Answer {
             let head = directory + "/head"
             let body = directory + "/body.html"
             let status = try shell(
@@ -95,41 +113,59 @@ struct ReverseProxyTests {
                 status: Int(status) ?? 0, headers: (try? String(contentsOfFile: head, encoding: .utf8)) ?? "",
                 body: (try? String(contentsOfFile: body, encoding: .utf8)) ?? "")
         }
-        #expect(
-            await eventually(timeout: 20) { (try? request("/healthz").status) == 200 },
-            "serve: \(serve.log)\nnginx: \((try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? "")"
-        )
 
-        let page = try request("/login")
+        func stop() async {
+            await serve.expectCleanStop("serve")
+            proxy.signal(SIGQUIT)
+            _ = await proxy.waitForExit(timeout: 10)
+        }
+    }
+
+    @Test("login and a form post through nginx: Origin accepted, Secure cookies, redirects on the proxy's origin")
+    func behindNginx() async throws {
+        let site = try await Proxied.start()
+        let session = try Self.login(site)
+        try await Self.forms(site, session: session)
+        await site.stop()
+    }
+
+    /// A login through the proxy; the session's cookies.
+    static func login(_ site: Proxied) throws -> String {
+        let page = try site.request("/login")
         let csrf = try #require(Browser.csrf(page.body))
-        let login = try request(
+        let login = try site.request(
             "/login",
             [
-                "-H", "Cookie: \(page.cookies)", "-H", "Origin: \(origin)", "--data-urlencode", "csrf=\(csrf)",
+                "-H", "Cookie: \(page.cookies)", "-H", "Origin: \(site.origin)", "--data-urlencode", "csrf=\(csrf)",
                 "--data-urlencode", "username=ana", "--data-urlencode", "password=\(WebSite.password)",
             ])
         #expect(login.status == 303, "login through the proxy: \(login.status) \(login.body.prefix(200))")
         let location = login.header("Location") ?? ""
-        #expect(location.hasPrefix("/") || location.hasPrefix(origin), "redirect off the proxy's origin: \(location)")
+        #expect(
+            location.hasPrefix("/") || location.hasPrefix(site.origin), "redirect off the proxy's origin: \(location)")
         let setCookie = login.headers.lowercased()
         #expect(setCookie.contains("set-cookie:") && setCookie.contains("secure") && setCookie.contains("httponly"))
+        return login.cookies
+    }
 
-        let session = login.cookies
-        let alerts = try request("/alerts", ["-H", "Cookie: \(session)"])
+    /// Form posts through the proxy: its own origin passes, any other (or a spoofed header) is refused.
+    static func forms(_ site: Proxied, session: String) async throws {
+        let alerts = try site.request("/alerts", ["-H", "Cookie: \(session)"])
         #expect(alerts.status == 200 && alerts.body.contains("ESP_PROXY"))
         let token = try #require(Browser.csrf(alerts.body))
         let form = [
             "--data-urlencode", "csrf=\(token)", "--data-urlencode", "node=ESP_PROXY", "--data-urlencode", "kw=2.5",
         ]
-        let posted = try request("/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: \(origin)"] + form)
+        let posted = try site.request("/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: \(site.origin)"] + form)
         #expect(posted.status == 303, "a form post through the proxy: \(posted.status)")
-        let foreign = try request("/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: https://evil.example"] + form)
+        let foreign = try site.request(
+            "/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: https://evil.example"] + form)
         #expect(foreign.status == 403)
-        let plain = try request(
-            "/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: http://localhost:\(tlsPort)"] + form)
+        let plain = try site.request(
+            "/alerts", ["-H", "Cookie: \(session)", "-H", "Origin: http://localhost:\(site.tlsPort)"] + form)
         #expect(plain.status == 403, "the proxy says https: an http origin is another site")
         // The client's own Forwarded header names its site: the proxy overwrites it.
-        let spoofed = try request(
+        let spoofed = try site.request(
             "/alerts",
             [
                 "-H", "Cookie: \(session)", "-H", "Origin: https://evil.example", "-H",
@@ -139,21 +175,16 @@ struct ReverseProxyTests {
         // A proxy that sets X-Forwarded-* but passes the client's Forwarded on (as the README's
         // block once did): only what the proxy set counts. Sent straight to serve from 127.0.0.1,
         // the trusted proxy's address.
-        let head = directory + "/direct-head"
         let direct = try shell(
             "/usr/bin/curl",
             [
-                "-s", "-o", "/dev/null", "-D", head, "-w", "%{http_code}", "-H", "Cookie: \(session)", "-H",
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Cookie: \(session)", "-H",
                 "Origin: https://evil.example", "-H", "X-Forwarded-Proto: https", "-H",
-                "X-Forwarded-Host: localhost:\(tlsPort)", "-H", "X-Forwarded-For: 198.51.100.7", "-H",
+                "X-Forwarded-Host: localhost:\(site.tlsPort)", "-H", "X-Forwarded-For: 198.51.100.7", "-H",
                 "Forwarded: for=203.0.113.9;proto=https;host=evil.example",
-            ] + form + ["http://127.0.0.1:\(servePort)/alerts"])
+            ] + form + ["http://127.0.0.1:\(site.servePort)/alerts"])
         #expect(direct == "403", "the client's Forwarded won over the proxy's X-Forwarded-Host")
-        let rules = try await harness.run(["alerts", "list", "--json"]).objects()
+        let rules = try await site.harness.run(["alerts", "list", "--json"]).objects()
         #expect(rules.first?["threshold_kw"] as? Double == 2.5)
-
-        await serve.expectCleanStop("serve")
-        proxy.signal(SIGQUIT)
-        _ = await proxy.waitForExit(timeout: 10)
     }
 }

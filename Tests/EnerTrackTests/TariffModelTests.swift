@@ -66,85 +66,87 @@ struct TariffModelTests {
         #expect(hogar.versions[0].taxes.map(\.name) == ["IEE", "IVA"])
     }
 
+    /// Tariff files and what their error must say.
+    static let badFiles: [(String, String)] = [
+        ("name = \"t\"\ncurrency = \"EUR\"\n[[version]\n", "line 3"),
+        (
+            Self.base + "\nperiods = \"es-3.0TD\"\nenergy = { P1 = 1 }",
+            "version[1].periods 'es-3.0TD' is not a preset"
+        ),
+        (
+            Self.base + "\nperiods = \"es-2.0TD\"\nenergy = { P1 = 0.2, P2 = 0.1 }",
+            "version[1].energy has no price for period P3"
+        ),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { P4 = 0.2 }", "version[1].energy.P4: no such period"),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.2 }\nenrgy = 1", "version[1].enrgy: unknown key"),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = \"cheap\" }", "version[1].energy.flat is a string"),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = nan }", "not a finite number"),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 1e300 }", "out of range"),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\nfixed_per_day = -1", "cannot be negative"),
+        (
+            Self.base
+                + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\ntaxes = [{ name = \"IVA\", percent = 21, on = [\"IEE\"] }]",
+            "'IEE' is neither a part"
+        ),
+        (
+            Self.base
+                + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\ntaxes = [{ name = \"IVA\", percent = 121, on = [\"energy\"] }]",
+            "over 100"
+        ),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\npower = { P1 = 0.08 }", "needs power_periods"),
+        (
+            Self.base
+                + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\npower_periods = \"es-2.0TD\"\npower = { P1 = 0.08 }",
+            "power period P1 needs both"
+        ),
+        (
+            Self.base
+                + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"mon\"]\nhours = [\"10:10-11:00\"]",
+            "on quarter hours"
+        ),
+        (
+            Self.base
+                + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"lun\"]\nhours = [\"10:00-11:00\"]",
+            "'lun' is not a day"
+        ),
+        (
+            Self.base
+                + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"mon\"]\nhours = [\"10:00-11:00\"]",
+            "exactly one period needs default = true"
+        ),
+        ("name = \"../etc\"\ncurrency = \"EUR\"\n[[version]]\nfrom = 2026-01-01", "name '../etc' must be"),
+        ("name = \"t\"\ncurrency = \"euro\"\n[[version]]\nfrom = 2026-01-01", "not an ISO 4217 code"),
+        ("name = \"t\"\ncurrency = \"EUR\"\nversion = []", "at least one [[version]]"),
+        (
+            "name = \"t\"\ncurrency = \"EUR\"\n[[version]]\nfrom = 2026-02-30\nperiods = \"flat\"\nenergy = { flat = 1 }",
+            "line 4"
+        ),
+        (
+            "name = \"t\"\ncurrency = \"EUR\"\n[[version]]\nfrom = \"1999-12-31\"\nperiods = \"flat\"\nenergy = { flat = 1 }",
+            "is not a date like 2025-01-01 (2000 to 2199)"
+        ),
+        (
+            Self.base
+                + "\nperiods = \"flat\"\nenergy = { flat = 1 }\n[[version]]\nfrom = 2026-01-01\nperiods = \"flat\"\nenergy = { flat = 2 }",
+            "another version starts that day"
+        ),
+        (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 1 }\nholidays = [\"es-regional\"]", "neither a date"),
+        (String(repeating: "[", count: 5000), "line 1"),
+        ("[[[1]]]", "line 1: a table header needs a name"),
+        ("a = 1\n  [[ =", "line 2: a table header needs a name"),
+        ("[[]]", "line 1"),
+        ("[ ]", "line 1"),
+        ("name = \"t\"\u{0}", "NUL"),
+        (
+            "name = \"t\"\ncurrency = \"EUR\"\nx = [1, 2 × 3]",
+            "line 3: non-ASCII characters may only be in strings and comments"
+        ),
+        ("name = é", "line 1: non-ASCII"),
+    ]
+
     @Test("errors name the key, the line of a syntax error, and what was expected")
     func fileErrors() {
-        let cases: [(String, String)] = [
-            ("name = \"t\"\ncurrency = \"EUR\"\n[[version]\n", "line 3"),
-            (
-                Self.base + "\nperiods = \"es-3.0TD\"\nenergy = { P1 = 1 }",
-                "version[1].periods 'es-3.0TD' is not a preset"
-            ),
-            (
-                Self.base + "\nperiods = \"es-2.0TD\"\nenergy = { P1 = 0.2, P2 = 0.1 }",
-                "version[1].energy has no price for period P3"
-            ),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { P4 = 0.2 }", "version[1].energy.P4: no such period"),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.2 }\nenrgy = 1", "version[1].enrgy: unknown key"),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = \"cheap\" }", "version[1].energy.flat is a string"),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = nan }", "not a finite number"),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 1e300 }", "out of range"),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\nfixed_per_day = -1", "cannot be negative"),
-            (
-                Self.base
-                    + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\ntaxes = [{ name = \"IVA\", percent = 21, on = [\"IEE\"] }]",
-                "'IEE' is neither a part"
-            ),
-            (
-                Self.base
-                    + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\ntaxes = [{ name = \"IVA\", percent = 121, on = [\"energy\"] }]",
-                "over 100"
-            ),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\npower = { P1 = 0.08 }", "needs power_periods"),
-            (
-                Self.base
-                    + "\nperiods = \"flat\"\nenergy = { flat = 0.1 }\npower_periods = \"es-2.0TD\"\npower = { P1 = 0.08 }",
-                "power period P1 needs both"
-            ),
-            (
-                Self.base
-                    + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"mon\"]\nhours = [\"10:10-11:00\"]",
-                "on quarter hours"
-            ),
-            (
-                Self.base
-                    + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"lun\"]\nhours = [\"10:00-11:00\"]",
-                "'lun' is not a day"
-            ),
-            (
-                Self.base
-                    + "\nenergy = { a = 0.1 }\n[[version.period]]\nname = \"a\"\ndays = [\"mon\"]\nhours = [\"10:00-11:00\"]",
-                "exactly one period needs default = true"
-            ),
-            ("name = \"../etc\"\ncurrency = \"EUR\"\n[[version]]\nfrom = 2026-01-01", "name '../etc' must be"),
-            ("name = \"t\"\ncurrency = \"euro\"\n[[version]]\nfrom = 2026-01-01", "not an ISO 4217 code"),
-            ("name = \"t\"\ncurrency = \"EUR\"\nversion = []", "at least one [[version]]"),
-            (
-                "name = \"t\"\ncurrency = \"EUR\"\n[[version]]\nfrom = 2026-02-30\nperiods = \"flat\"\nenergy = { flat = 1 }",
-                "line 4"
-            ),
-            (
-                "name = \"t\"\ncurrency = \"EUR\"\n[[version]]\nfrom = \"1999-12-31\"\nperiods = \"flat\"\nenergy = { flat = 1 }",
-                "is not a date like 2025-01-01 (2000 to 2199)"
-            ),
-            (
-                Self.base
-                    + "\nperiods = \"flat\"\nenergy = { flat = 1 }\n[[version]]\nfrom = 2026-01-01\nperiods = \"flat\"\nenergy = { flat = 2 }",
-                "another version starts that day"
-            ),
-            (Self.base + "\nperiods = \"flat\"\nenergy = { flat = 1 }\nholidays = [\"es-regional\"]", "neither a date"),
-            (String(repeating: "[", count: 5000), "line 1"),
-            ("[[[1]]]", "line 1: a table header needs a name"),
-            ("a = 1\n  [[ =", "line 2: a table header needs a name"),
-            ("[[]]", "line 1"),
-            ("[ ]", "line 1"),
-            ("name = \"t\"\u{0}", "NUL"),
-            (
-                "name = \"t\"\ncurrency = \"EUR\"\nx = [1, 2 × 3]",
-                "line 3: non-ASCII characters may only be in strings and comments"
-            ),
-            ("name = é", "line 1: non-ASCII"),
-        ]
-        for (text, expected) in cases {
+        for (text, expected) in Self.badFiles {
             let message = Self.error(text)
             #expect(message.contains(expected), "\(expected) ← \(message)")
         }
