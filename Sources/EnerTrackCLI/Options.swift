@@ -63,6 +63,12 @@ enum Print {
     static func out(_ text: String) { CommandContext.current.writeOutput(text) }
     static func err(_ text: String) { CommandContext.current.writeError(text) }
 
+    /// A view model as pretty JSON (its `CodingKeys`, keys sorted, nil as null, times in the
+    /// site's zone), ending in a newline.
+    static func json(_ value: some Encodable, settings: Settings) throws {
+        out(try JSONValue(encoding: value, timeZone: settings.timeZone).rendered() + "\n")
+    }
+
     /// A list as a table or JSON array.
     static func records(_ records: [Record], json: Bool, settings: Settings, empty: String) {
         let renderer = RecordRenderer(timeZone: settings.timeZone)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Whether a meter reports (DESIGN.md): data within the last few minutes, older data, none at all,
 /// or a meter that was removed (or registered automatically and never enabled).
-public enum NodeStatus: String, Sendable, CaseIterable {
+public enum NodeStatus: String, Sendable, CaseIterable, Codable {
     case active
     case inactive
     case noData = "no_data"

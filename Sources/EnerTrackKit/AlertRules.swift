@@ -1,4 +1,5 @@
 import EnerTrackCore
+import Foundation
 
 /// The rules of alert thresholds, the same for `alerts set` and the alerts page.
 public enum AlertRules {
@@ -78,5 +79,48 @@ public enum AlertEvaluator {
             (step.silentSince, step.action) = (now, .silent)
         }
         return step
+    }
+}
+
+/// An alert rule as every front end shows it (`alerts list`, `/api/v1/alerts`): its `CodingKeys`
+/// are the keys of both.
+public struct AlertRuleView: Codable, Sendable, Equatable {
+    public var username: String
+    public var espID: String
+    public var thresholdKW: Double
+    public var state: String
+    public var since: Date?
+    public var lastNotified: Date?
+    /// Whether the user has linked a Telegram chat (where alerts go).
+    public var telegram: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case username
+        case espID = "esp_id"
+        case thresholdKW = "threshold_kw"
+        case state, since
+        case lastNotified = "last_notified"
+        case
+            telegram
+    }
+
+    public init(_ rule: AlertRule) {
+        username = rule.username
+        espID = rule.espID
+        thresholdKW = rule.thresholdKW
+        state = rule.state.rawValue
+        since = rule.since.map(Date.init(milliseconds:))
+        lastNotified = rule.lastNotified.map(Date.init(milliseconds:))
+        telegram = rule.chatID != nil
+    }
+
+    /// The rule as a row of `alerts list` (a table in local time, or the same JSON).
+    public var record: Record {
+        Record([
+            CodingKeys.username.rawValue: .text(username), CodingKeys.espID.rawValue: .text(espID),
+            CodingKeys.thresholdKW.rawValue: .number(thresholdKW, decimals: 3), CodingKeys.state.rawValue: .text(state),
+            CodingKeys.since.rawValue: .time(since), CodingKeys.lastNotified.rawValue: .time(lastNotified),
+            CodingKeys.telegram.rawValue: .flag(telegram),
+        ])
     }
 }

@@ -122,3 +122,24 @@ extension KPIs {
         return meters + [all]
     }
 }
+
+extension KPIs {
+    /// `/api/v1/kpi`: the set's row (`node` "ALL") with each meter's row under `nodes`, as
+    /// `report kpi` renders its records (the same keys and decimals).
+    public struct Answer: Encodable {
+        let records: [Record]
+        let renderer: RecordRenderer
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: AnyKey.self)
+            if let all = records.last, case .object(let fields) = renderer.jsonObject(all) {
+                for (key, value) in fields { try container.encode(value, forKey: AnyKey(key)) }
+            }
+            try container.encode(records.dropLast().map(renderer.jsonObject), forKey: AnyKey("nodes"))
+        }
+    }
+
+    public func answer(timeZone: TimeZone) -> Answer {
+        Answer(records: records, renderer: RecordRenderer(timeZone: timeZone))
+    }
+}

@@ -39,3 +39,88 @@ public enum NodeViews {
         }
     }
 }
+
+/// A reading as every front end writes it (the API's readings and a node's latest, `report
+/// readings --format json`): node, time (ISO 8601 with the zone's offset), and every quantity,
+/// null where the meter did not report it.
+public struct ReadingJSON: Codable, Sendable, Equatable {
+    public var node: String
+    public var time: String
+    public var values: [Quantity: Double]
+
+    public init(_ reading: Reading, timeZone: TimeZone) {
+        node = reading.node
+        time = ISO8601.format(milliseconds: reading.time, timeZone: timeZone)
+        values = [:]
+        for quantity in Quantity.allCases { values[quantity] = reading[quantity] }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: AnyKey.self)
+        try container.encode(node, forKey: AnyKey("node"))
+        try container.encode(time, forKey: AnyKey("time"))
+        for quantity in Quantity.allCases {
+            try container.encodeIfPresent(values[quantity], forKey: AnyKey(quantity.rawValue))
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        node = try container.decode(String.self, forKey: AnyKey("node"))
+        time = try container.decode(String.self, forKey: AnyKey("time"))
+        values = [:]
+        for quantity in Quantity.allCases {
+            values[quantity] = try container.decodeIfPresent(Double.self, forKey: AnyKey(quantity.rawValue))
+        }
+    }
+}
+
+/// One of a user's meters as the API lists it (`/api/v1/nodes`).
+public struct NodeSummary: Codable, Sendable, Equatable {
+    public var espID: String
+    public var name: String?
+    public var location: String?
+    public var status: NodeStatus
+    /// ISO 8601 with the zone's offset.
+    public var lastSeen: String?
+
+    enum CodingKeys: String, CodingKey {
+        case espID = "esp_id"
+        case name, location, status
+        case lastSeen = "last_seen"
+    }
+
+    public init(_ view: NodeView, timeZone: TimeZone) {
+        espID = view.node.espID
+        name = view.node.name
+        location = view.assignment.location
+        status = view.status
+        lastSeen = view.node.lastSeen.map { ISO8601.format(milliseconds: $0.milliseconds, timeZone: timeZone) }
+    }
+}
+
+/// One meter in full (`/api/v1/nodes/ESPID`): its summary's keys and its newest reading.
+public struct NodeDetail: Codable, Sendable, Equatable {
+    public var summary: NodeSummary
+    public var latest: ReadingJSON?
+
+    enum CodingKeys: String, CodingKey {
+        case latest
+    }
+
+    public init(_ view: NodeView, timeZone: TimeZone) {
+        summary = NodeSummary(view, timeZone: timeZone)
+        latest = view.latest.map { ReadingJSON($0, timeZone: timeZone) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(latest, forKey: .latest)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        summary = try NodeSummary(from: decoder)
+        latest = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(ReadingJSON.self, forKey: .latest)
+    }
+}

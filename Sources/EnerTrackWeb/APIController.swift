@@ -15,7 +15,9 @@ struct APIController: Sendable {
         let routes = RouteCollection(context: WebContext.self)
         routes.get("healthz") { _, context in await self.healthz() }
         routes.get("api/v1/nodes") { request, context in
-            try await self.site.api(context) { _, views in self.site.json(.array(views.map(self.nodeJSON))) }
+            try await self.site.api(context) { _, views in
+                self.site.json(views.map { NodeSummary($0, timeZone: self.site.options.timeZone) })
+            }
         }
         routes.get("api/v1/nodes/:esp") { request, context in
             let espID = context.parameters.get("esp") ?? ""
@@ -49,32 +51,11 @@ struct APIController: Sendable {
 }
 
 extension APIController {
-    func nodeJSON(_ view: NodeView) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "esp_id": .string(view.node.espID), "name": view.node.name.map(JSONValue.string) ?? .null,
-            "location": view.assignment.location.map(JSONValue.string) ?? .null,
-            "status": .string(view.status.rawValue),
-            "last_seen": view.node.lastSeen.map {
-                .string(ISO8601.format(milliseconds: $0.milliseconds, timeZone: site.options.timeZone))
-            } ?? .null,
-        ]
-        if let reading = view.latest {
-            var latest: [String: JSONValue] = [
-                "time": .string(ISO8601.format(milliseconds: reading.time, timeZone: site.options.timeZone))
-            ]
-            for quantity in Quantity.allCases {
-                if let value = reading[quantity] { latest[quantity.rawValue] = .number(value) }
-            }
-            object["latest"] = .object(latest)
-        }
-        return .object(object)
-    }
-
     func apiNode(_ viewer: Viewer, espID: String) async throws -> Response {
         guard let view = try await nodes.nodeView(viewer, espID: espID, latest: true) else {
             return site.jsonError(.notFound, "no such node")
         }
-        return site.json(nodeJSON(view))
+        return site.json(NodeDetail(view, timeZone: site.options.timeZone))
     }
 
     func apiReadings(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
@@ -163,22 +144,35 @@ extension APIController {
             }
         }
         let long = span > 86_400_000
-        let rows: [JSONValue] = points.map { time, value in
-            let iso = ISO8601.format(milliseconds: time, timeZone: site.options.timeZone)
-            let label =
-                long
-                ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
-                : String(iso.dropFirst(11).prefix(5))
-            return .object([
-                "time": .string(iso), "label": .string(label), "value": .number((value * 1000).rounded() / 1000),
-            ])
+        let answer = HistoryAnswer(
+            node: view.node.espID, quantity: quantity.rawValue, unit: quantity.unit, range: range, source: source,
+            points: points.map { time, value in
+                let iso = ISO8601.format(milliseconds: time, timeZone: site.options.timeZone)
+                let label =
+                    long
+                    ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
+                    : String(iso.dropFirst(11).prefix(5))
+                return HistoryAnswer.Point(time: iso, label: label, value: (value * 1000).rounded() / 1000)
+            })
+        return site.json(answer)
+    }
+
+    /// `/api/v1/nodes/ESPID/history`: a chart's points (means of equal slices over long ranges).
+    struct HistoryAnswer: Codable {
+        struct Point: Codable {
+            var time: String
+            /// The point's local time as the chart labels it.
+            var label: String
+            var value: Double
         }
-        return site.json(
-            .object([
-                "node": .string(view.node.espID), "quantity": .string(quantity.rawValue),
-                "unit": .string(quantity.unit),
-                "range": .string(range), "source": .string(source), "points": .array(rows),
-            ]))
+
+        var node: String
+        var quantity: String
+        var unit: String
+        var range: String
+        /// Where the points come from: raw readings, or the rollups' means for long ranges.
+        var source: String
+        var points: [Point]
     }
 
     func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
@@ -243,29 +237,17 @@ extension APIController {
     /// the same keys and figures as `report kpi`.
     func apiKPI(_ viewer: Viewer) async throws -> Response {
         let views = try await nodes.nodeViews(viewer, latest: true)
-        let records = try await nodes.kpis(views).records
-        let renderer = RecordRenderer(timeZone: site.options.timeZone)
-        guard case .object(var all) = renderer.jsonObject(records[records.count - 1]) else { return site.json(.null) }
-        all["nodes"] = .array(records.dropLast().map(renderer.jsonObject))
-        return site.json(.object(all))
+        return site.json(try await nodes.kpis(views).answer(timeZone: site.options.timeZone))
     }
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {
-        let rules = try await directory.alertRules(userID: viewer.user.id)
-        return site.json(
-            .array(
-                rules.map { rule in
-                    .object([
-                        "esp_id": .string(rule.espID), "threshold_kw": .number(rule.thresholdKW),
-                        "state": .string(rule.state.rawValue),
-                        "since": rule.since.map {
-                            .string(ISO8601.format(milliseconds: $0, timeZone: site.options.timeZone))
-                        } ?? .null,
-                        "last_notified": rule.lastNotified.map {
-                            .string(ISO8601.format(milliseconds: $0, timeZone: site.options.timeZone))
-                        } ?? .null,
-                    ])
-                }))
+        site.json(try await directory.alertRules(userID: viewer.user.id).map(AlertRuleView.init))
+    }
+
+    /// `/healthz`: each store, "ok" or "unavailable".
+    struct Health: Codable {
+        var directory: String
+        var series: String
     }
 
     func healthz() async -> Response {
@@ -274,10 +256,7 @@ extension APIController {
         do { try await directory.ping() } catch { directoryOK = false }
         do { try await series.check() } catch { seriesOK = false }
         return site.json(
-            .object([
-                "directory": .string(directoryOK ? "ok" : "unavailable"),
-                "series": .string(seriesOK ? "ok" : "unavailable"),
-            ]),
+            Health(directory: directoryOK ? "ok" : "unavailable", series: seriesOK ? "ok" : "unavailable"),
             status: directoryOK && seriesOK ? .ok : .serviceUnavailable)
     }
 }

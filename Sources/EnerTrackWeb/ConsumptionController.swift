@@ -149,13 +149,10 @@ extension ConsumptionController {
             return "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
         }
         func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
-            JSONValue.object([
-                "unit": .string(unit), "labels": .array(view.periods.map { .string($0.label) }),
-                "series": .array(
-                    series.map {
-                        .object(["label": .string($0.label), "values": .array($0.values.map(JSONValue.number))])
-                    }),
-            ]).compact()  // read by JSON.parse: no need for JSONEncoder's pretty print
+            let chart = StackedChart(
+                unit: unit, labels: view.periods.map(\.label),
+                series: series.map { StackedChart.Series(label: $0.label, values: $0.values) })
+            return (try? JSONValue(encoding: chart).compact()) ?? "null"  // read by JSON.parse: compact
         }
         let kwhChart = stacked(
             "kWh",
@@ -195,4 +192,17 @@ extension ConsumptionController {
         rows.append(totals)
         return Component.table(columns, rows: rows)
     }
+}
+
+/// A stacked bar chart's data (`data-stacked`, read by the page's script): a label per period
+/// and a series of values per meter or tariff period.
+struct StackedChart: Encodable {
+    struct Series: Encodable {
+        var label: String
+        var values: [Double]
+    }
+
+    var unit: String
+    var labels: [String]
+    var series: [Series]
 }

@@ -340,12 +340,26 @@ public final class Site: Sendable {
         return response
     }
 
-    func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        respond(value.compact(), type: "application/json", status: status)
+    /// A view model as the API's JSON: its `CodingKeys`, compact, keys sorted, nil as null, times
+    /// in the site's zone.
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let tree: JSONValue
+        do {
+            tree = try JSONValue(encoding: value, timeZone: options.timeZone)
+        } catch {
+            return respond(
+                "{\"error\":\"cannot encode the answer\"}", type: "application/json", status: .internalServerError)
+        }
+        return respond(tree.compact(), type: "application/json", status: status)
+    }
+
+    /// The API's error body: `{"error": "…"}`.
+    struct APIError: Encodable {
+        var error: String
     }
 
     func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(.object(["error": .string(message)]), status: status)
+        json(APIError(error: message), status: status)
     }
 }
 

@@ -89,6 +89,11 @@ extension TelegramController {
             return site.jsonError(.badRequest, "not a Telegram update")
         }
         try await telegram.handleWebhook(update)
-        return site.json(.object([:]))
+        return site.json(WebhookAnswer())
     }
+}
+
+/// What the webhook answers Telegram: it reads only the status.
+struct WebhookAnswer: Encodable {
+    var ok = true
 }

@@ -39,6 +39,19 @@ struct ArchitectureTests {
         #expect(offenders.isEmpty, "SQL outside the store modules:\n\(offenders.joined(separator: "\n"))")
     }
 
+    /// The front ends: what they send is a view model's JSON (`JSONValue(encoding:)`, records),
+    /// never an object or array put together by hand, so each fact has one key everywhere.
+    static let frontEnds: Set<String> = ["EnerTrackWeb", "EnerTrackCLI", "EnerTrackTelegram"]
+
+    @Test("no hand-built JSON in the front ends: they encode view models")
+    func noHandBuiltJSON() throws {
+        let pattern = try Regex(
+            #"\.object\(\[|JSONValue\.(object|array|string|number|int|bool)\b|\[String: JSONValue\]"#)
+        let offenders = try Self.lines(
+            include: { Self.frontEnds.contains(Self.module($0)) }, matches: { $1.contains(pattern) })
+        #expect(offenders.isEmpty, "JSON built by hand:\n\(offenders.joined(separator: "\n"))")
+    }
+
     /// Where configuration text becomes typed settings: nothing else reads a key's string.
     static let compositionRoot: Set<String> = [
         "EnerTrackCore/Configuration.swift", "EnerTrackKit/ConfigurationLoader.swift", "EnerTrackKit/Settings.swift",

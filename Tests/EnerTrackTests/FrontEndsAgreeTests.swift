@@ -57,15 +57,7 @@ extension FrontEndsAgreeTests {
     @Test("consumption rows: report consumption --user --pivot equals the consumption page's CSV, row for row")
     func consumptionRows() async throws {
         let site = try await WebSite()
-        // Three days of ana's meter, every 10 minutes, 1 kWh an hour.
-        let now = Int64(Date().timeIntervalSince1970)
-        let start = now - 3 * 86_400
-        let lines = stride(from: start, to: now, by: 600).map { time in
-            "\(time),\(WebSite.anaOnly),230,1000,\(Double(time - start) / 3600)"
-        }
-        let csv = "time,node,voltage,power,energy\n" + lines.joined(separator: "\n") + "\n"
-        try csv.write(toFile: site.harness.dataDirectory + "/days.csv", atomically: true, encoding: .utf8)
-        #expect(await site.harness.run(["import", site.harness.dataDirectory + "/days.csv"]).status == 0)
+        try await site.importAnaReadings(days: 3, every: 600)
         let cli = await site.harness.run(["report", "consumption", "--user", "ana", "--by", "day", "--pivot"])
         #expect(cli.status == 0, "\(cli.stderr)")
         try await site.test { client async throws in
@@ -104,5 +96,86 @@ extension FrontEndsAgreeTests {
                     .status == 0)
             #expect(try await changer.get("/").status == .seeOther)
         }
+    }
+}
+
+extension FrontEndsAgreeTests {
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = ISO8601.parse(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: text))
+            }
+            return date
+        }
+        return decoder
+    }
+
+    @Test("alerts list --json and /api/v1/alerts decode into one AlertRuleView; the nodes API into NodeSummary")
+    func viewModels() async throws {
+        let site = try await WebSite()
+        #expect(await site.harness.run(["alerts", "set", "ana", WebSite.anaOnly, "--kw", "2.5"]).status == 0)
+        let cli = await site.harness.run(["alerts", "list", "--user", "ana", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let fromCLI = try Self.decoder().decode([AlertRuleView].self, from: Data(cli.stdout.utf8))
+        #expect(fromCLI.count == 1 && fromCLI.first?.thresholdKW == 2.5 && fromCLI.first?.since != nil)
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let alerts = try await ana.get("/api/v1/alerts")
+            let fromAPI = try Self.decoder().decode([AlertRuleView].self, from: Data(buffer: alerts.body))
+            #expect(fromAPI == fromCLI, "api: \(String(buffer: alerts.body))\ncli: \(cli.stdout)")
+            let nodes = try await ana.get("/api/v1/nodes")
+            let summaries = try Self.decoder().decode([NodeSummary].self, from: Data(buffer: nodes.body))
+            #expect(summaries.map(\.espID) == [WebSite.anaOnly, WebSite.shared], "\(summaries.map(\.espID))")
+            // Every key present, null where there is nothing (the shared meter was never seen).
+            let raw = try #require(try JSONSerialization.jsonObject(with: Data(buffer: nodes.body)) as? [[String: Any]])
+            #expect(raw.allSatisfy { Set($0.keys) == ["esp_id", "name", "location", "status", "last_seen"] })
+            // One meter in full: the same keys, and its newest reading as the readings API's last row.
+            let one = try await ana.get("/api/v1/nodes/\(WebSite.anaOnly)")
+            let detail = try Self.decoder().decode(NodeDetail.self, from: Data(buffer: one.body))
+            #expect(detail.summary == summaries.first)
+            let readings = try await ana.get("/api/v1/nodes/\(WebSite.anaOnly)/readings?from=2h")
+            struct Rows: Decodable { var readings: [ReadingJSON] }
+            let rows = try JSONDecoder().decode(Rows.self, from: Data(buffer: readings.body)).readings
+            #expect(
+                detail.latest == rows.last && rows.last != nil,
+                "\(String(describing: detail.latest)) \(String(describing: rows.last))")
+        }
+    }
+}
+
+extension FrontEndsAgreeTests {
+    /// The keys a view model writes: a minimal value decoded, then encoded as the front ends do.
+    static func keys<T: Codable>(_ type: T.Type, _ minimal: String) throws -> [String] {
+        let value = try decoder().decode(T.self, from: Data(minimal.utf8))
+        guard case .object(let fields) = try JSONValue(encoding: value) else { return [] }
+        return fields.keys.sorted()
+    }
+
+    @Test("the README's key table is the view models' CodingKeys")
+    func readmeKeyTable() throws {
+        let readme = try String(
+            contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        var table: [String: [String]] = [:]
+        for line in readme.split(separator: "\n") where line.hasPrefix("| ") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 3, cells[1].hasPrefix("`") else { continue }
+            table[cells[1].trimmingCharacters(in: ["`"])] = cells[2].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: ["`"])
+            }
+        }
+        let reading = #"{"node":"N","time":"2026-01-01T00:00:00Z"}"#
+        let summary = #"{"esp_id":"N","status":"active"}"#
+        #expect(table["KPIs.Row"] == (try Self.keys(KPIs.Row.self, #"{"node":"ALL"}"#)))
+        #expect(
+            table["AlertRuleView"]
+                == (try Self.keys(
+                    AlertRuleView.self, #"{"username":"a","esp_id":"N","threshold_kw":1,"state":"ok","telegram":false}"#
+                )))
+        #expect(table["NodeSummary"] == (try Self.keys(NodeSummary.self, summary)))
+        #expect(table["NodeDetail"] == (try Self.keys(NodeDetail.self, summary)))
+        #expect(table["ReadingJSON"] == (try Self.keys(ReadingJSON.self, reading)))
     }
 }

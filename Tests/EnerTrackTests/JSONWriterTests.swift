@@ -28,3 +28,47 @@ struct JSONWriterTests {
         #expect(JSONValue.object(["b": .int(1), "a": .string("x")]).compact() == #"{"a":"x","b":1}"#)
     }
 }
+
+/// View models to JSON: `JSONValue(encoding:)`, what every front end sends.
+@Suite("view model JSON")
+struct ViewModelJSONTests {
+    struct Inner: Codable, Equatable {
+        var label: String
+        var values: [Double]
+    }
+
+    struct Model: Codable, Equatable {
+        var name: String
+        var missing: String?
+        var count: Int
+        var when: Date?
+        var inner: Inner?
+        var list: [Inner]
+        var flag: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case name, missing, count
+            case when = "at_time"
+            case inner, list, flag
+        }
+    }
+
+    @Test("keys from CodingKeys, sorted; nil written as null, never left out; dates ISO 8601 in the zone")
+    func encoding() throws {
+        let model = Model(
+            name: "a\"b", missing: nil, count: 3, when: Date(timeIntervalSince1970: 1_764_806_400), inner: nil,
+            list: [Inner(label: "x", values: [1, 2.5])], flag: true)
+        let json = try JSONValue(encoding: model, timeZone: TimeZone(identifier: "Europe/Madrid")!).compact()
+        #expect(
+            json
+                == #"{"at_time":"2025-12-04T01:00:00+01:00","count":3,"flag":true,"inner":null,"list":[{"label":"x","values":[1,2.5]}],"missing":null,"name":"a\"b"}"#,
+            "\(json)")
+        let empty = try JSONValue(encoding: [Model](), timeZone: .gmt).compact()
+        #expect(empty == "[]")
+        let reading = Reading(node: "N", time: 0, voltage: 230)
+        let object = try JSONValue(encoding: ReadingJSON(reading, timeZone: .gmt)).compact()
+        var writer = JSONWriter()
+        writer.reading(reading, timeZone: .gmt)
+        #expect(object == writer.text, "a reading is one JSON on every path")
+    }
+}

@@ -103,15 +103,7 @@ struct WebCostTests {
     @Test("from 30d, the first day (cut mid-day) has its cost; kept figures give the same page again")
     func firstDayCost() async throws {
         let site = try await Self.site()
-        // 33 days of ana's meter, every hour, 1 kWh an hour.
-        let now = Int64(Date().timeIntervalSince1970)
-        let start = now - 33 * 86_400
-        let lines = stride(from: start, to: now, by: 3_600).map { time in
-            "\(time),\(WebSite.anaOnly),230,1000,\(Double(time - start) / 3600)"
-        }
-        let csv = "time,node,voltage,power,energy\n" + lines.joined(separator: "\n") + "\n"
-        try csv.write(toFile: site.harness.dataDirectory + "/days.csv", atomically: true, encoding: .utf8)
-        #expect(await site.harness.run(["import", site.harness.dataDirectory + "/days.csv"]).status == 0)
+        try await site.importAnaReadings(days: 33, every: 3_600)
         try await site.test { client async throws in
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)

@@ -196,15 +196,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 userID = found.id
             }
             let rules = try await directory.alertRules(userID: userID)
-            let records = rules.map { rule in
-                Record([
-                    "username": .text(rule.username), "esp_id": .text(rule.espID),
-                    "threshold_kw": .number(rule.thresholdKW, decimals: 3),
-                    "state": .text(rule.state.rawValue), "since": .time(rule.since.map(Date.init(milliseconds:))),
-                    "last_notified": .time(rule.lastNotified.map(Date.init(milliseconds:))),
-                    "telegram": .flag(rule.chatID != nil),
-                ])
-            }
+            let records = rules.map { AlertRuleView($0).record }
             Print.records(records, json: output.json, settings: settings, empty: "no alert rules")
         }
     }
@@ -292,13 +284,11 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             let renderer = RecordRenderer(timeZone: settings.timeZone)
             if json {
-                Print.out(
-                    JSONValue.object([
-                        "dry_run": .bool(dryRun), "rules": .array(records.map(renderer.jsonObject)),
-                        "budgets": .array(budgets.map(renderer.jsonObject)),
-                        "sent": .int(Int64(report.sent)), "pending": .int(Int64(report.pending)),
-                        "delivery_error": report.deliveryError.map(JSONValue.string) ?? .null,
-                    ]).rendered() + "\n")
+                try Print.json(
+                    RunAnswer(
+                        dryRun: dryRun, rules: records.map(renderer.jsonObject),
+                        budgets: budgets.map(renderer.jsonObject), sent: report.sent, pending: report.pending,
+                        deliveryError: report.deliveryError), settings: settings)
             } else {
                 Print.out(renderer.table(records, empty: "no alert rules"))
                 if !budgets.isEmpty { Print.out(renderer.table(budgets, empty: "")) }
@@ -310,5 +300,22 @@ struct AlertsCommand: AsyncParsableCommand {
                 Print.err("warning: \(error); undelivered messages stay queued for the next run\n")
             }
         }
+    }
+}
+
+/// `alerts run --json`: each rule's and budget's step (as `alerts list` words its rows), and the
+/// deliveries.
+struct RunAnswer: Encodable {
+    var dryRun: Bool
+    var rules: [JSONValue]
+    var budgets: [JSONValue]
+    var sent: Int
+    var pending: Int
+    var deliveryError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run"
+        case rules, budgets, sent, pending
+        case deliveryError = "delivery_error"
     }
 }

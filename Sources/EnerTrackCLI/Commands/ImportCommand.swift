@@ -57,20 +57,7 @@ struct ImportCommand: AsyncParsableCommand {
             Print.err("… and \(summary.rejectedCount - summary.rejected.count) more rejected lines\n")
         }
         if json {
-            let errors: [JSONValue] = summary.rejected.map { line, rejection in
-                .object([
-                    "line": .int(Int64(line)), "reason": .string(rejection.reason.rawValue),
-                    "detail": .string(rejection.description),
-                ])
-            }
-            Print.out(
-                JSONValue.object([
-                    "format": .string(summary.format.rawValue), "lines": .int(Int64(summary.lines)),
-                    "stored": .int(Int64(summary.stored)), "rejected": .int(Int64(summary.rejectedCount)),
-                    "unknown_dropped": .int(Int64(summary.unknown)), "errors": .array(errors),
-                    "registered": .array(summary.registered.sorted().map(JSONValue.string)),
-                    "rollup_seconds": .number((summary.rollupSeconds * 1000).rounded() / 1000),
-                ]).rendered() + "\n")
+            try Print.json(ImportAnswer(summary), settings: settings)
         } else {
             var line =
                 "\(file == "-" ? "standard input" : file) (\(summary.format.rawValue)): \(summary.lines) lines, \(summary.stored) readings stored, \(summary.rejectedCount) lines rejected"
@@ -87,5 +74,42 @@ struct ImportCommand: AsyncParsableCommand {
             throw Failure(
                 .dataError, "\(summary.rejectedCount) of \(summary.lines) lines were rejected; the others are stored")
         }
+    }
+}
+
+/// `import --json`: what was read, stored and refused, line by line.
+struct ImportAnswer: Encodable {
+    struct Rejected: Encodable {
+        var line: Int
+        var reason: String
+        var detail: String
+    }
+
+    var format: String
+    var lines: Int
+    var stored: Int
+    var rejected: Int
+    var unknownDropped: Int
+    var errors: [Rejected]
+    var registered: [String]
+    var rollupSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case format, lines, stored, rejected
+        case unknownDropped = "unknown_dropped"
+        case errors, registered
+        case
+            rollupSeconds = "rollup_seconds"
+    }
+
+    init(_ summary: ImportSummary) {
+        format = summary.format.rawValue
+        lines = summary.lines
+        stored = summary.stored
+        rejected = summary.rejectedCount
+        unknownDropped = summary.unknown
+        errors = summary.rejected.map { Rejected(line: $0.0, reason: $0.1.reason.rawValue, detail: $0.1.description) }
+        registered = summary.registered.sorted()
+        rollupSeconds = (summary.rollupSeconds * 1000).rounded() / 1000
     }
 }

@@ -35,10 +35,8 @@ struct TelegramCommand: AsyncParsableCommand {
                 userID: user.id)
             let expires = RecordRenderer(timeZone: settings.timeZone).iso8601(link.expiresAt)
             if json {
-                Print.out(
-                    JSONValue.object([
-                        "username": .string(user.username), "url": .string(link.url), "expires": .string(expires),
-                    ]).rendered() + "\n")
+                try Print.json(
+                    LinkAnswer(username: user.username, url: link.url, expires: link.expiresAt), settings: settings)
             } else {
                 Print.out("\(link.url)\n")
                 Print.err("open it in Telegram as '\(user.username)' before \(expires); it works once\n")
@@ -212,4 +210,11 @@ struct TelegramCommand: AsyncParsableCommand {
             try await ServiceRunner.run([service], logger: logger)
         }
     }
+}
+
+/// `telegram link --json`: the one-time link and until when it works.
+struct LinkAnswer: Encodable {
+    var username: String
+    var url: String
+    var expires: Date
 }

@@ -81,6 +81,18 @@ struct WebSite {
         return calendar.isDate(first, inSameDayAs: Date(timeIntervalSince1970: Double(now) / 1000)) ? 1 : 2
     }
 
+    /// Imports `days` days of ana's meter up to now, a reading every `step` seconds, 1 kWh an hour.
+    func importAnaReadings(days: Int, every step: Int64) async throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = now - Int64(days) * 86_400
+        let lines = stride(from: start, to: now, by: Int(step)).map { time in
+            "\(time),\(Self.anaOnly),230,1000,\(Double(time - start) / 3600)"
+        }
+        let csv = "time,node,voltage,power,energy\n" + lines.joined(separator: "\n") + "\n"
+        try csv.write(toFile: harness.dataDirectory + "/days.csv", atomically: true, encoding: .utf8)
+        #expect(await harness.run(["import", harness.dataDirectory + "/days.csv"]).status == 0)
+    }
+
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await Application(router: app.router()).test(.router) { client in try await body(client) }
     }
