@@ -108,6 +108,47 @@ public enum ISO8601 {
         return text + sign + two(magnitude / 3600) + ":" + two(magnitude / 60 % 60)
     }
 
+    /// `format`'s text as UTF-8 into `bytes`, for a time already clamped and its zone's offset
+    /// (seconds) at that time: the hot path of reading exports.
+    public static func write(milliseconds: Int64, offset: Int, into bytes: inout [UInt8]) {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let millis = Int(milliseconds - seconds * 1000)
+        let local = Int(seconds) + offset
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secondOfDay = local - days * 86_400
+        let (year, month, day) = civilFromDays(days)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if year < 10_000 { digits(year, 4) } else { bytes.append(contentsOf: String(year).utf8) }
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if millis != 0 {
+            bytes.append(UInt8(ascii: "."))
+            digits(millis, 3)
+        }
+        guard offset != 0 else { return bytes.append(UInt8(ascii: "Z")) }
+        bytes.append(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        digits(abs(offset) / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(abs(offset) / 60 % 60, 2)
+    }
+
     static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -5,56 +5,87 @@ import Foundation
 /// string, no intermediate values. JSONEncoder costs more than the rest of a small API request;
 /// everything else (pretty `--json` output, request bodies) goes through `JSONEncoder`.
 public struct JSONWriter: Sendable {
-    public private(set) var text = ""
+    /// UTF-8, appended byte by byte (a `String` pays for every small append).
+    private var bytes: [UInt8] = []
+    /// The offset of the last time written, and until when it holds (a reading export is a
+    /// run of times in one offset: the zone is asked again only past a transition).
+    private var offset: (seconds: Int, from: Int64, until: Int64)?
 
-    public init(capacity: Int = 0) { text.reserveCapacity(capacity) }
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var utf8: [UInt8] { bytes }
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     /// Punctuation and anything already JSON (`{`, `,"key":`).
-    public mutating func raw(_ json: String) { text += json }
+    public mutating func raw(_ json: String) { bytes.append(contentsOf: json.utf8) }
 
     /// `"key":`, escaped.
     public mutating func key(_ key: String) {
         string(key)
-        text += ":"
+        bytes.append(UInt8(ascii: ":"))
     }
 
     /// A quoted string: `"`, `\` and control characters escaped; everything else as it is.
     public mutating func string(_ value: String) {
-        text += "\""
-        // Most strings need no escape: appended whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            text += value
-            text += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            default: bytes.append(byte)
             }
         }
-        text += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The shortest text that reads back as the same double (`230.1`, `12`); `null` for none
     /// and for NaN or infinities, which JSON cannot hold.
-    public mutating func number(_ value: Double?) { text += Self.number(value) }
+    public mutating func number(_ value: Double?) {
+        guard let value, value.isFinite else { return raw("null") }
+        if value == value.rounded(), value.magnitude < 1e15 { return integer(Int64(value)) }
+        raw("\(value)")
+    }
 
-    public mutating func integer(_ value: Int64) { text += String(value) }
+    public mutating func integer(_ value: Int64) {
+        guard value >= 0, value < 10 else { return raw(String(value)) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value))
+    }
 
-    public mutating func bool(_ value: Bool) { text += value ? "true" : "false" }
+    public mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
 
     public static func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "null" }
-        if value == value.rounded(), value.magnitude < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        var writer = JSONWriter()
+        writer.number(value)
+        return writer.text
+    }
+
+    /// A time as a quoted ISO 8601 string in the zone, exactly as `ISO8601.format` writes it,
+    /// without asking the zone for its offset again while the last one holds.
+    public mutating func time(_ milliseconds: Int64, timeZone: TimeZone) {
+        let clamped = min(max(milliseconds, -62_135_596_800_000), TimeArgument.range.upperBound)
+        let seconds = clamped >= 0 ? clamped / 1000 : (clamped - 999) / 1000
+        let offsetSeconds: Int
+        if let offset, seconds >= offset.from, seconds < offset.until {
+            offsetSeconds = offset.seconds
+        } else {
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            offsetSeconds = timeZone.secondsFromGMT(for: date)
+            let next = timeZone.nextDaylightSavingTimeTransition(after: date).map { Int64($0.timeIntervalSince1970) }
+            // Until the next transition, and an hour at most (a zone's rules may change in ways
+            // its transitions do not list).
+            offset = (offsetSeconds, seconds, min(next ?? seconds + 3_600, seconds + 3_600))
+        }
+        bytes.append(UInt8(ascii: "\""))
+        ISO8601.write(milliseconds: clamped, offset: offsetSeconds, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 }
 
@@ -67,18 +98,24 @@ extension JSONWriter {
     /// readings): one compact object, keys sorted, `time` ISO 8601 with the zone's offset, every
     /// quantity present (null where the meter did not report it).
     public mutating func reading(_ reading: Reading, timeZone: TimeZone) {
-        raw("{")
         for (index, entry) in Self.readingKeys.enumerated() {
-            if index > 0 { raw(",") }
-            key(entry.key)
+            raw(Self.readingKeyTexts[index])
             if let quantity = entry.quantity {
                 number(reading[quantity])
             } else if entry.key == "node" {
                 string(reading.node)
             } else {
-                string(ISO8601.format(milliseconds: reading.time, timeZone: timeZone))
+                time(reading.time, timeZone: timeZone)
             }
         }
         raw("}")
+    }
+
+    /// Each key of a reading with what comes before it: `{"current":`, `,"energy":`, …
+    static let readingKeyTexts: [String] = readingKeys.enumerated().map { index, entry in
+        var writer = JSONWriter()
+        writer.raw(index == 0 ? "{" : ",")
+        writer.key(entry.key)
+        return writer.text
     }
 }

@@ -72,20 +72,25 @@ extension APIController {
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
-        let readings = try await series.readings(node: view.node.espID, from: range.from, to: range.to, limit: 10_000)
-        // Written directly, each reading as `report readings` writes it: a day is thousands of objects.
-        var out = JSONWriter(capacity: readings.count * 160 + 64)
-        out.raw("{\"node\":")
-        out.string(view.node.espID)
-        out.raw(",\"readings\":[")
-        for (index, reading) in readings.enumerated() {
-            if index > 0 { out.raw(",") }
-            out.reading(reading, timeZone: site.options.timeZone)
+        // A bulk export: at most `maxConcurrentExports` at once.
+        let out = try await site.exports.run {
+            let readings = try await series.readings(
+                node: view.node.espID, from: range.from, to: range.to, limit: 10_000)
+            // Written directly, each reading as `report readings` writes it: a day is thousands of objects.
+            var out = JSONWriter(capacity: readings.count * 160 + 64)
+            out.raw("{\"node\":")
+            out.string(view.node.espID)
+            out.raw(",\"readings\":[")
+            for (index, reading) in readings.enumerated() {
+                if index > 0 { out.raw(",") }
+                out.reading(reading, timeZone: site.options.timeZone)
+            }
+            out.raw("],\"truncated\":")
+            out.bool(readings.count == 10_000)
+            out.raw("}")
+            return out
         }
-        out.raw("],\"truncated\":")
-        out.bool(readings.count == 10_000)
-        out.raw("}")
-        return site.respond(out.text, type: "application/json")
+        return site.json(out)
     }
 
     /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup

@@ -37,6 +37,9 @@ public struct WebOptions: Sendable {
     public var windowMS: Int64 = 15 * 60_000
     /// Concurrent password checks (scrypt takes ~50 ms of CPU and 32 MiB each).
     public var maxConcurrentPasswordChecks = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Raw-reading exports served at once (a day of 10-s readings is ~9,000 objects): the rest
+    /// wait their turn, so the pages and the small API calls keep the other cores.
+    public var maxConcurrentExports = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
     /// `TELEGRAM_WEBHOOK_SECRET`: enables `POST /telegram/webhook`.
     public var webhookSecret: String?
     /// `Strict-Transport-Security` on every response.
@@ -80,6 +83,8 @@ public final class Site: Sendable {
     let hasher: PasswordHasher
     let logger: Logger
     private let passwordChecks: BlockingPool
+    /// Raw-reading exports (`maxConcurrentExports` at once).
+    let exports: Permits
 
     public static let sessionCookie = "enertrack_session"
     static let loginCookie = "enertrack_login"
@@ -93,11 +98,23 @@ public final class Site: Sendable {
         self.hasher = hasher
         self.logger = logger
         passwordChecks = BlockingPool(threads: options.maxConcurrentPasswordChecks, name: "enertrack.scrypt")
+        exports = Permits(options.maxConcurrentExports)
     }
 
     // MARK: Who is asking
 
-    func cookie(_ request: Request, _ name: String) -> String? { request.cookies[name]?.value }
+    /// A cookie's value as the browser sent it (as Hummingbird's `request.cookies` reads it, without
+    /// building the whole list on every request: pages ask for two or three).
+    func cookie(_ request: Request, _ name: String) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.drop { $0.isWhitespace }
+                guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
+                return String(pair[pair.index(after: equals)...])
+            }
+        }
+        return nil
+    }
 
     /// The session's (or API token's) viewer, or nil: one read on the hot path; a write only
     /// when the session's last-seen time is over a minute old, or it expired.
@@ -300,66 +317,6 @@ public final class Site: Sendable {
             ["success", "danger", "warning", "info"].contains(kind) ? kind : "info",
             String(text[text.index(after: bar)...])
         )
-    }
-
-    // MARK: Responses
-
-    /// A response that is never cached (every page and API answer is about one user's data).
-    func respond(
-        _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = [],
-        headers extra: HTTPFields = [:]
-    ) -> Response {
-        var response = Response(status: status, headers: extra, body: .init(byteBuffer: ByteBuffer(string: body)))
-        response.headers[.contentType] = type
-        response.headers[.cacheControl] = "no-store"
-        for cookie in cookies { response.setCookie(cookie) }
-        return response
-    }
-
-    /// A large answer sent as it is rendered, a few rows at a time, never held whole.
-    func stream(_ chunks: JSONChunks, type: String = "application/json") -> Response {
-        let body = ResponseBody { writer in
-            for chunk in chunks where !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"], body: body)
-    }
-
-    func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
-        respond(body.text, type: "text/html; charset=utf-8", status: status, cookies: cookies)
-    }
-
-    /// 303 See Other (Hummingbird's redirect), with a flash message for the next page.
-    func redirect(_ location: String, flash: String? = nil, kind: String = "success", cookies: [Cookie] = [])
-        -> Response
-    {
-        var response = Response.redirect(to: location, type: .normal)
-        response.headers[.cacheControl] = "no-store"
-        if let flash { response.setCookie(flashCookie(flash, kind: kind)) }
-        for cookie in cookies { response.setCookie(cookie) }
-        return response
-    }
-
-    /// A view model as the API's JSON: its `CodingKeys`, compact, keys sorted, nil as null, times
-    /// in the site's zone.
-    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let tree: JSONValue
-        do {
-            tree = try JSONValue(encoding: value, timeZone: options.timeZone)
-        } catch {
-            return respond(
-                "{\"error\":\"cannot encode the answer\"}", type: "application/json", status: .internalServerError)
-        }
-        return respond(tree.compact(), type: "application/json", status: status)
-    }
-
-    /// The API's error body: `{"error": "…"}`.
-    struct APIError: Encodable {
-        var error: String
-    }
-
-    func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(APIError(error: message), status: status)
     }
 }
 

@@ -83,3 +83,46 @@ private func eventually(_ condition: () -> Bool) async throws {
         #expect(values == 9_900)
     }
 }
+
+/// Async work through `Permits`: never more at once than its permits, first come first served,
+/// and work cancelled while it waits never runs.
+@Suite struct PermitsTests {
+    /// An async gate: work waits on it until the test opens it.
+    final class AsyncGate: Sendable {
+        private let state = Mutex((open: false, running: 0, most: 0, started: [Int]()))
+
+        func pass(_ id: Int) async throws {
+            state.withLock {
+                $0.started.append(id)
+                $0.running += 1
+                $0.most = max($0.most, $0.running)
+            }
+            while !state.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(5)) }
+            state.withLock { $0.running -= 1 }
+        }
+
+        func open() { state.withLock { $0.open = true } }
+        var running: Int { state.withLock { $0.running } }
+        var most: Int { state.withLock { $0.most } }
+        var started: [Int] { state.withLock { $0.started } }
+    }
+
+    @Test func atMostItsPermitsAndCancelledWaitersNeverRun() async throws {
+        let permits = Permits(2)
+        let gate = AsyncGate()
+        var tasks: [Task<Void, any Error>] = []
+        for id in 0..<6 {
+            tasks.append(Task { try await permits.run { try await gate.pass(id) } })
+            // In order: each waits before the next starts.
+            try await eventually { gate.running + permits.waiting == id + 1 }
+        }
+        #expect(gate.running == 2 && permits.waiting == 4)
+        tasks[4].cancel()
+        let cancelled = await tasks[4].result
+        #expect(throws: CancellationError.self) { try cancelled.get() }
+        #expect(permits.waiting == 3)
+        gate.open()
+        for task in tasks { _ = await task.result }
+        #expect(gate.most == 2 && gate.started == [0, 1, 2, 3, 5], "first come, first served: \(gate.started)")
+    }
+}

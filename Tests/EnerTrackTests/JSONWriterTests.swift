@@ -29,6 +29,34 @@ struct JSONWriterTests {
     }
 }
 
+extension JSONWriterTests {
+    @Test("times are ISO8601.format's text across DST changes, in any order, in several zones")
+    func times() {
+        var generator = SystemRandomNumberGenerator()
+        for zone in ["Europe/Madrid", "America/St_Johns", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"] {
+            let timeZone = TimeZone(identifier: zone)!
+            // Every 7 minutes and 13.5 s across the spring and autumn changes of 2026, then random times.
+            var times = Array(stride(from: Int64(1_774_000_000_000), to: 1_775_500_000_000, by: 433_500))
+            times += Array(stride(from: Int64(1_792_000_000_000), to: 1_793_500_000_000, by: 433_500))
+            times += (0..<2_000).map { _ in
+                Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &generator)
+            }
+            times += [Int64.min, Int64.max, 0, -1, 999, -62_135_596_800_001]
+            // One writer over the whole run (its offset is reused), each time compared.
+            var writer = JSONWriter()
+            var mismatches: [String] = []
+            for time in times {
+                let before = writer.text.utf8.count
+                writer.time(time, timeZone: timeZone)
+                let written = String(writer.text.utf8.dropFirst(before)) ?? ""
+                let expected = "\"" + ISO8601.format(milliseconds: time, timeZone: timeZone) + "\""
+                if written != expected { mismatches.append("\(time): \(written) ≠ \(expected)") }
+            }
+            #expect(mismatches.isEmpty, "\(zone): \(mismatches.prefix(5))")
+        }
+    }
+}
+
 /// View models to JSON: `JSONValue(encoding:)`, what every front end sends.
 @Suite("view model JSON")
 struct ViewModelJSONTests {
