@@ -4,7 +4,7 @@
 /// within ±22, both are exact doubles and one IEEE multiplication or division gives the
 /// correctly rounded result — the same bits strtod returns. Anything else returns nil, and the
 /// caller uses the standard library.
-enum FastDecimal {
+public enum FastDecimal {
     private static let powers: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -12,7 +12,7 @@ enum FastDecimal {
 
     /// `bytes` must be a JSON number (`-?digits[.digits][(e|E)[+-]digits]`); nil when the fast
     /// path does not apply.
-    static func parse<C: Collection>(_ bytes: C) -> Double? where C.Element == UInt8 {
+    public static func parse<C: Collection>(_ bytes: C) -> Double? where C.Element == UInt8 {
         var iterator = bytes.makeIterator()
         var next = iterator.next()
         var negative = false

@@ -51,7 +51,7 @@ public struct JSONWriter: Sendable {
     public mutating func number(_ value: Double?) {
         guard let value, value.isFinite else { return raw("null") }
         if value == value.rounded(), value.magnitude < 1e15 { return integer(Int64(value)) }
-        raw("\(value)")
+        raw(value.description)
     }
 
     public mutating func integer(_ value: Int64) {
