@@ -96,7 +96,9 @@ public struct ConsumptionView: Sendable, Codable {
         }
         var view = ConsumptionView(
             unit: unit, from: range.start, to: range.end, meters: [], periods: [], totalKWh: report.totalKWh,
-            currency: cost?.currency ?? "EUR", cost: cost?.total, bands: cost?.bandNames ?? [], costProblem: problem,
+            currency: cost?.currency ?? "EUR",
+            cost: cost.map { Decimal(cents: $0.rows.reduce(0) { $0 + $1.bill.totalCents }) },
+            bands: cost?.bandNames ?? [], costProblem: problem,
             tariffs: [])
         view.meters = meters.map { meter in
             Meter(
@@ -116,16 +118,20 @@ public struct ConsumptionView: Sendable, Codable {
         // A cost row starts where its period meets the range (a range from `30d` starts mid-day):
         // it belongs to the period that holds its start.
         let starts = report.pivot.map(\.start)
-        var costs: [Date: (total: Decimal, bands: [Decimal])] = [:]
+        // Summed in cents (every bill line is to the cent): thousands of lines a page.
+        var cents: [Date: (total: Int64, bands: [Int64])] = [:]
         for row in cost?.rows ?? [] {
             guard let start = starts.last(where: { $0 <= row.start }) else { continue }
-            var entry = costs[start] ?? (0, Array(repeating: 0, count: bands.count))
-            entry.total += row.bill.total
-            for band in row.bill.bands {
-                if let index = bands.firstIndex(of: band.period) { entry.bands[index] += band.cost }
+            var entry = cents[start] ?? (0, Array(repeating: 0, count: bands.count))
+            for (line, amount) in zip(row.bill.lines, row.bill.lineCents) {
+                entry.total += amount
+                if line.part == "energy", let period = line.period, let index = bands.firstIndex(of: period) {
+                    entry.bands[index] += amount
+                }
             }
-            costs[start] = entry
+            cents[start] = entry
         }
+        let costs = cents.mapValues { (total: Decimal(cents: $0.total), bands: $0.bands.map(Decimal.init(cents:))) }
         var incomplete: Set<Date> = []
         for row in report.rows where !row.complete { incomplete.insert(row.start) }
         return report.pivot.map { period in

@@ -83,6 +83,8 @@ struct BillArithmeticTests {
                     let bill = schedule.bill(usage)
                     let reference = schedule.referenceBill(usage)
                     #expect(bill == reference, "\(bill.lines.map(\.label)) vs \(reference.lines.map(\.label))")
+                    // The cents the bill keeps for sums are its amounts (made, and read back from the lines).
+                    #expect(Decimal(cents: bill.totalCents) == bill.total && bill.lineCents == reference.lineCents)
                     #expect(
                         bill.lines.map { "\($0.quantity) \($0.price) \($0.amount)" }
                             == reference.lines.map {

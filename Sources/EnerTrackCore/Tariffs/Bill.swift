@@ -41,11 +41,15 @@ public struct Bill: Sendable, Equatable {
     public var unpricedKWh: Double
     /// The first bucket with energy but no dynamic price.
     public var missingPrice: Int64?
+    /// Each line's amount in cents (every line is rounded to the cent), in `lines`' order: sums
+    /// of many bills (a page's periods) in integers instead of `Decimal` arithmetic.
+    public private(set) var lineCents: [Int64]
 
-    /// `total`, when given, is the sum of the lines' amounts (the caller summed them already).
+    /// `total`, when given, is the sum of the lines' amounts (the caller summed them already);
+    /// `lineCents` the amounts in cents (worked out from the amounts when not given).
     public init(
         currency: String, lines: [BillLine], kwh: Double, unpricedKWh: Double, missingPrice: Int64?,
-        total: Decimal? = nil
+        total: Decimal? = nil, lineCents: [Int64]? = nil
     ) {
         self.currency = currency
         self.lines = lines
@@ -53,7 +57,11 @@ public struct Bill: Sendable, Equatable {
         self.kwh = kwh
         self.unpricedKWh = unpricedKWh
         self.missingPrice = missingPrice
+        self.lineCents = lineCents ?? lines.map { ExactDecimal($0.amount).cents ?? 0 }
     }
+
+    /// The total in cents.
+    public var totalCents: Int64 { lineCents.reduce(0, +) }
 
     public func sum(part: String) -> Decimal {
         lines.filter { $0.part == part }.reduce(0) { $0 + $1.amount }
@@ -98,6 +106,7 @@ public struct Bill: Sendable, Equatable {
                 return line
             }
             combined.total += bill.total
+            combined.lineCents += bill.lineCents
             combined.kwh += bill.kwh
             combined.unpricedKWh += bill.unpricedKWh
             if let missing = bill.missingPrice {
@@ -127,6 +136,11 @@ extension Decimal {
             return
         }
         self = Decimal(string: String(format: "%.\(scale)f", figure), locale: Locale(identifier: "en_US_POSIX")) ?? 0
+    }
+
+    /// An amount of whole cents.
+    public init(cents: Int64) {
+        self = Decimal(sign: cents < 0 ? .minus : .plus, exponent: -2, significand: Decimal(cents.magnitude))
     }
 
     /// The nearest double to the decimal as written (`2.64`, not NSDecimalNumber's 2.6399999…).

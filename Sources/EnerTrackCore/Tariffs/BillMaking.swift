@@ -63,6 +63,7 @@ extension CostSchedule {
         let segments = involved.sorted()
         let currency = segments.first.map { timeline.segments[$0].currency } ?? timeline.segments.first?.currency ?? ""
         var lines: [BillLine] = []
+        var cents: [Int64] = []
         var total = ExactDecimal.zero
         let rowDay = days.first { $0.end > usage.range.lowerBound }?.day
         for index in segments {
@@ -78,11 +79,12 @@ extension CostSchedule {
             chargeLines(share: shares[index] ?? (0, 0), segment: index, into: &made)
             taxLines(segment: index, currency: currency, into: &made)
             lines += made.lines.map(\.line)
+            cents += made.lines.map { $0.amount.cents ?? 0 }
             total = total + made.total
         }
         return Bill(
             currency: currency, lines: lines, kwh: usage.kwh.reduce(0, +) + usage.unpricedKWh,
-            unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice, total: total.decimal)
+            unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice, total: total.decimal, lineCents: cents)
     }
 
     /// Energy per period, then the export compensation (never more than the energy it offsets).

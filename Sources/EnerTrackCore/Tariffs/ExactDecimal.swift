@@ -93,6 +93,22 @@ struct ExactDecimal: Sendable, Equatable {
         return ExactDecimal(units: units < 0 ? -rounded : rounded, scale: places)
     }
 
+    /// The value in whole cents, when it is one (every bill line is); nil otherwise.
+    var cents: Int64? {
+        var units = units
+        var scale = scale
+        while scale < 2 {
+            units *= 10
+            scale += 1
+        }
+        while scale > 2 {
+            guard units % 10 == 0 else { return nil }
+            units /= 10
+            scale -= 1
+        }
+        return Int64(exactly: units)
+    }
+
     static func < (left: ExactDecimal, right: ExactDecimal) -> Bool {
         let scale = max(left.scale, right.scale)
         return left.scaled(to: scale) < right.scaled(to: scale)

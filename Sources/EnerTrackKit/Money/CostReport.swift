@@ -263,7 +263,9 @@ public struct CostReport: Sendable {
     var bandNames: [String] {
         var names: [String] = []
         for row in rows {
-            for band in row.bill.bands where !names.contains(band.period) { names.append(band.period) }
+            for line in row.bill.lines where line.part == "energy" {
+                if let period = line.period, !names.contains(period) { names.append(period) }
+            }
         }
         return names
     }
