@@ -13,18 +13,22 @@ import Synchronization
 /// bills with dynamic prices (prices may be imported later). Bounded: past `capacity` figures of
 /// a kind it starts over.
 public final class ClosedPeriods: Sendable {
-    public static let shared = ClosedPeriods(capacity: 50_000)
+    /// About 1 KB a bill: 20,000 keep a school of 50 meters by day for a year within ~20 MB.
+    public static let shared = ClosedPeriods(capacity: 20_000)
 
     /// How long ago a period must have ended to be kept.
     public static let age: Int64 = 3_600_000
 
     struct EnergyKey: Hashable {
+        /// The series store's location: one process may read several (the tests do).
+        var store: String
         var node: String
         var span: Range<Int64>
         var timeZone: String
     }
 
     struct BillKey: Hashable {
+        var store: String
         var node: String
         var timeline: Int
         var span: Range<Int64>
@@ -50,6 +54,7 @@ public final class ClosedPeriods: Sendable {
     /// the time before which a period counts as closed.
     public struct Snapshot: Sendable {
         let cache: ClosedPeriods
+        let store: String
         let versions: [String: Int64]
         let closedBefore: Int64
 
@@ -58,14 +63,16 @@ public final class ClosedPeriods: Sendable {
             _ cache: ClosedPeriods = .shared, series: any SeriesStore, nodes: [String], now: Date
         ) async throws -> Snapshot? {
             guard let versions = try await series.historyVersions(nodes: nodes) else { return nil }
-            return Snapshot(cache: cache, versions: versions, closedBefore: now.milliseconds - ClosedPeriods.age)
+            return Snapshot(
+                cache: cache, store: series.location, versions: versions,
+                closedBefore: now.milliseconds - ClosedPeriods.age)
         }
 
         func closed(_ span: Range<Int64>) -> Bool { span.upperBound <= closedBefore }
 
         func energy(node: String, span: Range<Int64>, timeZone: TimeZone) -> PeriodEnergy? {
             guard closed(span), let version = versions[node] else { return nil }
-            let key = EnergyKey(node: node, span: span, timeZone: timeZone.identifier)
+            let key = EnergyKey(store: store, node: node, span: span, timeZone: timeZone.identifier)
             return cache.state.withLock { state in
                 state.energy[key].flatMap { $0.version == version ? $0.value : nil }
             }
@@ -73,7 +80,7 @@ public final class ClosedPeriods: Sendable {
 
         func keep(energy: PeriodEnergy, node: String, span: Range<Int64>, timeZone: TimeZone) {
             guard closed(span), let version = versions[node] else { return }
-            let key = EnergyKey(node: node, span: span, timeZone: timeZone.identifier)
+            let key = EnergyKey(store: store, node: node, span: span, timeZone: timeZone.identifier)
             cache.state.withLock { state in
                 if state.energy.count >= cache.capacity { state.energy.removeAll() }
                 state.energy[key] = (version, energy)
@@ -96,7 +103,7 @@ public final class ClosedPeriods: Sendable {
 
         func bill(node: String, timeline: Int?, span: Range<Int64>, timeZone: TimeZone) -> Bill? {
             guard let timeline, closed(span), let version = versions[node] else { return nil }
-            let key = BillKey(node: node, timeline: timeline, span: span, timeZone: timeZone.identifier)
+            let key = BillKey(store: store, node: node, timeline: timeline, span: span, timeZone: timeZone.identifier)
             return cache.state.withLock { state in
                 state.bills[key].flatMap { $0.version == version ? $0.value : nil }
             }
@@ -104,7 +111,7 @@ public final class ClosedPeriods: Sendable {
 
         func keep(bill: Bill, node: String, timeline: Int?, span: Range<Int64>, timeZone: TimeZone) {
             guard let timeline, closed(span), let version = versions[node] else { return }
-            let key = BillKey(node: node, timeline: timeline, span: span, timeZone: timeZone.identifier)
+            let key = BillKey(store: store, node: node, timeline: timeline, span: span, timeZone: timeZone.identifier)
             cache.state.withLock { state in
                 if state.bills.count >= cache.capacity { state.bills.removeAll() }
                 state.bills[key] = (version, bill)

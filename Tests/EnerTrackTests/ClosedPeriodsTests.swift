@@ -12,10 +12,10 @@ struct ClosedPeriodsTests {
     static let day: Int64 = 86_400_000
     /// Three days of readings every 5 minutes (1.2 kWh an hour), from midnight UTC three days ago,
     /// one minute past each five so that no reading is on a period boundary.
-    static func readings(until now: Int64) -> [Reading] {
+    static func readings(until now: Int64, scale: Double = 1) -> [Reading] {
         let start = now - now % day - 3 * day
         return stride(from: start + 60_000, to: now, by: 300_000).enumerated().map { index, time in
-            Reading(node: "M", time: time, power: 1200, energy: 100 + Double(index) / 10)
+            Reading(node: "M", time: time, power: 1200 * scale, energy: 100 + Double(index) / 10 * scale)
         }
     }
 
@@ -96,5 +96,22 @@ struct ClosedPeriodsTests {
         try await series.rebuildRollups(from: nil)
         #expect(try await series.historyVersions(nodes: ["M"]) != moved)
         #expect(try await Self.figures(series, directory: directory, cache: cache, now: now) == after)
+    }
+
+    @Test("one cache, two stores with a meter of one name: each store's own figures")
+    func storesApart() async throws {
+        let now = Date()
+        let cache = ClosedPeriods(capacity: 1_000)
+        var figures: [Figures] = []
+        for scale in [1.0, 2.0] {
+            let path = try temporaryDirectory("enertrack-closed")
+            let series = try SQLiteSeriesStore(path: path + "/series.sqlite")
+            let directory = try SQLiteDirectoryStore(path: path + "/directory.sqlite")
+            try await series.write(Self.readings(until: now.milliseconds, scale: scale))
+            let fresh = try await Self.figures(series, directory: directory, cache: nil, now: now)
+            #expect(try await Self.figures(series, directory: directory, cache: cache, now: now) == fresh)
+            figures.append(fresh)
+        }
+        #expect(figures[0] != figures[1], "the two stores hold different energy")
     }
 }
