@@ -119,7 +119,7 @@ public struct ConsumptionView: Sendable, Codable {
         // it belongs to the period that holds its start.
         let starts = report.pivot.map(\.start)
         // Summed in cents (every bill line is to the cent): thousands of lines a page.
-        var cents: [Date: (total: Int64, bands: [Int64])] = [:]
+        var cents: [Date: (total: Int128, bands: [Int128])] = [:]
         for row in cost?.rows ?? [] {
             guard let start = starts.last(where: { $0 <= row.start }) else { continue }
             var entry = cents[start] ?? (0, Array(repeating: 0, count: bands.count))

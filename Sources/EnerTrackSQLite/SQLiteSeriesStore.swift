@@ -98,9 +98,9 @@ public final class SQLiteSeriesStore: SeriesStore {
             try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits())
         }
         migrator.registerMigration("0005_rollup_history") { db in
-            // Per node, a number that grows whenever a bucket more than half an hour old is
-            // recomputed (late readings, an import, a rebuild): what a cache of past periods'
-            // figures is checked against.
+            // Per node, a number that grows whenever a recompute changes the figures of buckets
+            // more than half an hour old (late readings, an import, a rebuild): what a cache of
+            // past periods' figures is checked against.
             try db.execute(
                 sql: "CREATE TABLE rollup_history (node TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID")
         }

@@ -43,13 +43,13 @@ public struct Bill: Sendable, Equatable {
     public var missingPrice: Int64?
     /// Each line's amount in cents (every line is rounded to the cent), in `lines`' order: sums
     /// of many bills (a page's periods) in integers instead of `Decimal` arithmetic.
-    public private(set) var lineCents: [Int64]
+    public private(set) var lineCents: [Int128]
 
     /// `total`, when given, is the sum of the lines' amounts (the caller summed them already);
     /// `lineCents` the amounts in cents (worked out from the amounts when not given).
     public init(
         currency: String, lines: [BillLine], kwh: Double, unpricedKWh: Double, missingPrice: Int64?,
-        total: Decimal? = nil, lineCents: [Int64]? = nil
+        total: Decimal? = nil, lineCents: [Int128]? = nil
     ) {
         self.currency = currency
         self.lines = lines
@@ -57,11 +57,11 @@ public struct Bill: Sendable, Equatable {
         self.kwh = kwh
         self.unpricedKWh = unpricedKWh
         self.missingPrice = missingPrice
-        self.lineCents = lineCents ?? lines.map { ExactDecimal($0.amount).cents ?? 0 }
+        self.lineCents = lineCents ?? lines.map { ExactDecimal($0.amount).cents }
     }
 
     /// The total in cents.
-    public var totalCents: Int64 { lineCents.reduce(0, +) }
+    public var totalCents: Int128 { lineCents.reduce(0, +) }
 
     public func sum(part: String) -> Decimal {
         lines.filter { $0.part == part }.reduce(0) { $0 + $1.amount }
@@ -139,8 +139,8 @@ extension Decimal {
     }
 
     /// An amount of whole cents.
-    public init(cents: Int64) {
-        self = Decimal(sign: cents < 0 ? .minus : .plus, exponent: -2, significand: Decimal(cents.magnitude))
+    public init(cents: Int128) {
+        self = ExactDecimal(units: cents, scale: 2).decimal
     }
 
     /// The nearest double to the decimal as written (`2.64`, not NSDecimalNumber's 2.6399999…).

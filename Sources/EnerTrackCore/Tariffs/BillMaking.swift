@@ -63,7 +63,7 @@ extension CostSchedule {
         let segments = involved.sorted()
         let currency = segments.first.map { timeline.segments[$0].currency } ?? timeline.segments.first?.currency ?? ""
         var lines: [BillLine] = []
-        var cents: [Int64] = []
+        var cents: [Int128] = []
         var total = ExactDecimal.zero
         let rowDay = days.first { $0.end > usage.range.lowerBound }?.day
         for index in segments {
@@ -79,7 +79,7 @@ extension CostSchedule {
             chargeLines(share: shares[index] ?? (0, 0), segment: index, into: &made)
             taxLines(segment: index, currency: currency, into: &made)
             lines += made.lines.map(\.line)
-            cents += made.lines.map { $0.amount.cents ?? 0 }
+            cents += made.lines.map(\.amount.cents)
             total = total + made.total
         }
         return Bill(

@@ -93,20 +93,13 @@ struct ExactDecimal: Sendable, Equatable {
         return ExactDecimal(units: units < 0 ? -rounded : rounded, scale: places)
     }
 
-    /// The value in whole cents, when it is one (every bill line is); nil otherwise.
-    var cents: Int64? {
-        var units = units
-        var scale = scale
-        while scale < 2 {
-            units *= 10
-            scale += 1
-        }
-        while scale > 2 {
-            guard units % 10 == 0 else { return nil }
-            units /= 10
-            scale -= 1
-        }
-        return Int64(exactly: units)
+    /// The value in whole cents, rounded as a bill line is (half away from zero; every line is
+    /// already to the cent). 128 bits: no tariff's amounts come near its limits.
+    var cents: Int128 {
+        let cents = rounded(2)
+        var units = cents.units
+        for _ in min(max(cents.scale, 0), 2)..<2 { units *= 10 }
+        return units
     }
 
     static func < (left: ExactDecimal, right: ExactDecimal) -> Bool {
