@@ -9,7 +9,7 @@ extension JSONValue {
     public init(encoding value: some Encodable, timeZone: TimeZone = .gmt) throws {
         let encoder = TreeEncoder(timeZone: timeZone)
         try encoder.encodeValue(value)
-        self = encoder.result ?? .null
+        self = encoder.value
     }
 }
 
@@ -28,6 +28,39 @@ final class TreeEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     let timeZone: TimeZone
     var result: JSONValue?
+    /// Containers nested in this one, filled in when the value is read (key, or array slot).
+    var nested: [(key: String?, slot: Int, encoder: TreeEncoder)] = []
+
+    /// The encoded value, nested containers included.
+    var value: JSONValue {
+        var value = result ?? .null
+        for entry in nested {
+            switch value {
+            case .object(var object):
+                if let key = entry.key { object[key] = entry.encoder.value }
+                value = .object(object)
+            case .array(var array) where entry.slot < array.count:
+                array[entry.slot] = entry.encoder.value
+                value = .array(array)
+            default: break
+            }
+        }
+        return value
+    }
+
+    /// A container written into a new encoder that takes `key` (or the next array slot) here.
+    func nest(key: String?) -> TreeEncoder {
+        let encoder = TreeEncoder(timeZone: timeZone)
+        var slot = 0
+        if key == nil {
+            if case .array(let array) = result { slot = array.count }
+            append(.null)
+        } else if let key {
+            set(key, .null)
+        }
+        nested.append((key, slot, encoder))
+        return encoder
+    }
 
     init(timeZone: TimeZone) { self.timeZone = timeZone }
 
@@ -44,7 +77,7 @@ final class TreeEncoder: Encoder {
     func child(_ value: some Encodable) throws -> JSONValue {
         let encoder = TreeEncoder(timeZone: timeZone)
         try encoder.encodeValue(value)
-        return encoder.result ?? .null
+        return encoder.value
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -109,10 +142,10 @@ final class TreeEncoder: Encoder {
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
             -> KeyedEncodingContainer<NestedKey>
         {
-            preconditionFailure("view models nest values, not containers")
+            encoder.nest(key: key.stringValue).container(keyedBy: keyType)
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            preconditionFailure("view models nest values, not containers")
+            encoder.nest(key: key.stringValue).unkeyedContainer()
         }
         mutating func superEncoder() -> any Encoder { encoder }
         mutating func superEncoder(forKey key: Key) -> any Encoder { encoder }
@@ -133,10 +166,10 @@ final class TreeEncoder: Encoder {
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
             -> KeyedEncodingContainer<NestedKey>
         {
-            preconditionFailure("view models nest values, not containers")
+            encoder.nest(key: nil).container(keyedBy: keyType)
         }
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            preconditionFailure("view models nest values, not containers")
+            encoder.nest(key: nil).unkeyedContainer()
         }
         mutating func superEncoder() -> any Encoder { encoder }
     }

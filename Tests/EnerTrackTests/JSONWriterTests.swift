@@ -91,6 +91,23 @@ struct ViewModelJSONTests {
             json
                 == #"{"at_time":"2025-12-04T01:00:00+01:00","count":3,"flag":true,"inner":null,"list":[{"label":"x","values":[1,2.5]}],"missing":null,"name":"a\"b"}"#,
             "\(json)")
+        // Containers nested by hand (as some Codable types write themselves) land where they belong.
+        struct Nested: Encodable {
+            enum Keys: String, CodingKey { case a, b, c }
+            func encode(to encoder: any Encoder) throws {
+                var top = encoder.container(keyedBy: Keys.self)
+                var inner = top.nestedContainer(keyedBy: Keys.self, forKey: .a)
+                try inner.encode(1, forKey: .b)
+                var list = top.nestedUnkeyedContainer(forKey: .b)
+                try list.encode("x")
+                var deeper = list.nestedContainer(keyedBy: Keys.self)
+                try deeper.encode(true, forKey: .c)
+                try list.encode("y")
+                try top.encode("z", forKey: .c)
+            }
+        }
+        let nested = try JSONValue(encoding: Nested()).compact()
+        #expect(nested == #"{"a":{"b":1},"b":["x",{"c":true},"y"],"c":"z"}"#, "\(nested)")
         let empty = try JSONValue(encoding: [Model](), timeZone: .gmt).compact()
         #expect(empty == "[]")
         let reading = Reading(node: "N", time: 0, voltage: 230)
