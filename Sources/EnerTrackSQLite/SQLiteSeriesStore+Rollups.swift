@@ -279,6 +279,7 @@ extension SQLiteSeriesStore {
     /// Each node's history version, after bringing its rollups up to date (one read when
     /// nothing waits, which is the rule).
     public func historyVersions(nodes: [String]) async throws -> [String: Int64]? {
+        guard !nodes.isEmpty else { return [:] }
         return try await readRefreshed(nodes: nodes) { db in
             var versions: [String: Int64] = [:]
             for node in nodes { versions[node] = 0 }
