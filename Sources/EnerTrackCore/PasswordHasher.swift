@@ -1,5 +1,4 @@
-import Crypto
-import CryptoExtras
+import COpenSSL
 import Foundation
 
 /// Password hashes in Werkzeug's format, so the earlier Flask deployment's stored hashes verify
@@ -62,28 +61,49 @@ public struct PasswordHasher: Sendable {
         return RandomToken.constantTimeEqual(computed, expected)
     }
 
+    /// Why a key derivation failed (libcrypto refused its parameters or ran out of memory).
+    struct DerivationFailed: Error {}
+
     static func scrypt(_ password: String, salt: String, n: Int, r: Int, p: Int) throws -> String {
-        // Python's hashlib.scrypt needs maxmem raised for n=2^15; give BoringSSL the same headroom.
+        // Python's hashlib.scrypt needs maxmem raised for n=2^15; give libcrypto the same headroom
+        // (it needs 128·r·(n + p + 2) bytes).
         let memory = 128 * r * (n + p + 2) + 1024 * 1024
-        let key = try KDF.Scrypt.deriveKey(
-            from: Array(password.utf8), salt: Array(salt.utf8), outputByteCount: 64,
-            rounds: n, blockSize: r, parallelism: p, maxMemory: memory)
-        return key.withUnsafeBytes { RandomToken.hex($0) }
+        let password = Array(password.utf8)
+        let salt = Array(salt.utf8)
+        var key = [UInt8](repeating: 0, count: 64)
+        let status = password.withUnsafeBufferPointer { secret in
+            secret.withMemoryRebound(to: CChar.self) { secret in
+                EVP_PBE_scrypt(
+                    secret.baseAddress, secret.count, salt, salt.count, UInt64(n), UInt64(r), UInt64(p),
+                    UInt64(memory), &key, key.count)
+            }
+        }
+        guard status == 1 else { throw DerivationFailed() }
+        return RandomToken.hex(key)
     }
 
     static func pbkdf2(_ password: String, salt: String, hashName: String, iterations: Int) throws -> String? {
-        let (function, length): (KDF.Insecure.PBKDF2.HashFunction, Int) =
-            switch hashName {
-            case "sha256": (.sha256, 32)
-            case "sha512": (.sha512, 64)
-            case "sha384": (.sha384, 48)
-            case "sha1": (.insecureSHA1, 20)
-            default: (.sha256, 0)
+        let function: OpaquePointer?
+        let length: Int
+        switch hashName {
+        case "sha256": (function, length) = (EVP_sha256(), 32)
+        case "sha512": (function, length) = (EVP_sha512(), 64)
+        case "sha384": (function, length) = (EVP_sha384(), 48)
+        case "sha1": (function, length) = (EVP_sha1(), 20)
+        default: return nil
+        }
+        guard iterations > 0, iterations <= Int(Int32.max) else { return nil }
+        let password = Array(password.utf8)
+        let salt = Array(salt.utf8)
+        var key = [UInt8](repeating: 0, count: length)
+        let status = password.withUnsafeBufferPointer { secret in
+            secret.withMemoryRebound(to: CChar.self) { secret in
+                PKCS5_PBKDF2_HMAC(
+                    secret.baseAddress, Int32(secret.count), salt, Int32(salt.count), Int32(iterations), function,
+                    Int32(length), &key)
             }
-        guard length > 0, iterations > 0 else { return nil }
-        let key = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: Array(salt.utf8), using: function,
-            outputByteCount: length, unsafeUncheckedRounds: iterations)
-        return key.withUnsafeBytes { RandomToken.hex($0) }
+        }
+        guard status == 1 else { throw DerivationFailed() }
+        return RandomToken.hex(key)
     }
 }

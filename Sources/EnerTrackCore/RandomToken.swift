@@ -1,4 +1,4 @@
-import Crypto
+import COpenSSL
 import Foundation
 
 /// Random tokens (session ids, CSRF tokens, API tokens): 256 bits, base64url. Stored only as
@@ -16,7 +16,12 @@ public enum RandomToken {
                 of: "=", with: "")
     }
 
-    public static func hash(_ token: String) -> String { hex(SHA256.hash(data: Data(token.utf8))) }
+    public static func hash(_ token: String) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var bytes = Array(token.utf8)
+        _ = SHA256(&bytes, bytes.count, &digest)
+        return hex(digest)
+    }
 
     /// Lower-case hex of a digest (String(format:) per byte is slow on the request path).
     public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {

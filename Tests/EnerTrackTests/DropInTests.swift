@@ -6,7 +6,6 @@ import EnerTrackSQLite
 import EnerTrackWeb
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
 
@@ -190,7 +189,7 @@ struct DropInTests {
         let app = WebApp(
             directory: store, series: series, options: WebOptions(), hasher: harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
-        try await Application(router: app.router()).test(.router) { client in
+        try await RouterClient.with(app.router()) { client in
             let browser = Browser(client)
             let login = try await browser.login("josé", password)
             #expect(login.status == .seeOther, "the earlier Werkzeug hash must log in on the web")

@@ -6,7 +6,6 @@ import EnerTrackSQLite
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 @testable import EnerTrackTelegram

@@ -7,7 +7,6 @@ import EnerTrackWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
 
@@ -362,7 +361,7 @@ struct TelegramWebhookTests {
         let app = WebApp(
             directory: site.directory, series: site.series, options: options, hasher: site.harness.hasher, bot: bot,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
-        try await Application(router: app.router()).test(.router) { (client: any TestClientProtocol) async throws in
+        try await RouterClient.with(app.router()) { (client: RouterClient) async throws in
             func post(_ update: [String: Any], secret: String?) async throws -> TestResponse {
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let secret { headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] = secret }

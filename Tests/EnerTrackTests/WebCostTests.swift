@@ -1,7 +1,6 @@
 import EnerTrackCore
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 /// Costs on the web: the consumption page, the dashboard card, the node page, the API, and the

@@ -7,7 +7,6 @@ import EnerTrackWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
 
@@ -138,7 +137,7 @@ struct WebEdgeTests {
         let app = WebApp(
             directory: down, series: site.series, options: WebOptions(), hasher: site.harness.hasher, bot: nil,
             assetsDirectory: "/usr/share/javascript", logger: Logger(label: "test"))
-        try await Application(router: app.router()).test(.router) { client in
+        try await RouterClient.with(app.router()) { client in
             let health = try await client.execute(uri: "/healthz", method: .get, headers: [:], body: nil)
             #expect(health.status == .serviceUnavailable)
             #expect(String(buffer: health.body).contains("\"directory\":\"unavailable\""))

@@ -7,7 +7,6 @@ import EnerTrackWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
 

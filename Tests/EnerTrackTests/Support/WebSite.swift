@@ -7,7 +7,6 @@ import EnerTrackWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import Testing
 
@@ -93,20 +92,20 @@ struct WebSite {
         #expect(await harness.run(["import", harness.dataDirectory + "/days.csv"]).status == 0)
     }
 
-    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await Application(router: app.router()).test(.router) { client in try await body(client) }
+    func test(_ body: (RouterClient) async throws -> Void) async throws {
+        try await RouterClient.with(app.router(), body)
     }
 }
 
 /// A browser: keeps cookies, sends forms with the page's CSRF token and this site's Origin.
 final class Browser: @unchecked Sendable {
-    let client: any TestClientProtocol
+    let client: RouterClient
     var cookies: [String: String] = [:]
     /// The site's origin as a browser holding its (Secure) cookies sees it.
     static let origin = "https://localhost"
     let origin: String
 
-    init(_ client: any TestClientProtocol, origin: String = Browser.origin) {
+    init(_ client: RouterClient, origin: String = Browser.origin) {
         self.client = client
         self.origin = origin
     }
