@@ -67,6 +67,19 @@ public struct Words: Sendable {
         return number(Double("\(amount.rounded(2))"), decimals: 2) + " " + symbol
     }
 
+    /// An amount in cents with its currency, written from the integer (pages write hundreds).
+    public func money(cents: Int128?, currency: String) -> String {
+        guard let cents else { return "–" }
+        let magnitude = cents.magnitude
+        let fraction = Int(magnitude % 100)
+        var text = cents < 0 ? "-" : ""
+        text += String(magnitude / 100)
+        text.append(language.decimalComma ? "," : ".")
+        if fraction < 10 { text.append("0") }
+        text += String(fraction)
+        return text + " " + (currency == "EUR" ? "€" : currency)
+    }
+
     public func status(_ status: NodeStatus) -> String {
         switch status {
         case .active: self("active")

@@ -25,10 +25,11 @@ public struct ConsumptionView: Sendable, Codable {
         public var totalKWh: Double
         /// False while the period runs, or where a meter's readings have gaps in it.
         public var complete: Bool
-        /// The priced meters' cost (nil when no meter is priced, or none has a reading in it yet).
-        public var cost: Decimal?
-        /// By band, in `bands`' order: the energy part of the cost.
-        public var bandCosts: [Decimal]
+        /// The priced meters' cost in cents (nil when no meter is priced, or none has a reading in
+        /// it yet): the sum of the bills' lines, each to the cent.
+        public var costCents: Int128?
+        /// By band, in `bands`' order: the energy part of the cost, in cents.
+        public var bandCents: [Int128]
     }
 
     /// A meter's tariff today, for a line under the figures.
@@ -52,8 +53,9 @@ public struct ConsumptionView: Sendable, Codable {
     public var periods: [Period]
     public var totalKWh: Double
     public var currency: String
-    /// Every priced meter's cost over the range (nil when no meter is priced or a price is missing).
-    public var cost: Decimal?
+    /// Every priced meter's cost over the range in cents (nil when no meter is priced or a price
+    /// is missing).
+    public var costCents: Int128?
     /// The tariff periods the costs use, in the order they first appear.
     public var bands: [String]
     /// Why no cost is shown although a meter has a tariff (a missing dynamic price, say).
@@ -97,7 +99,7 @@ public struct ConsumptionView: Sendable, Codable {
         var view = ConsumptionView(
             unit: unit, from: range.start, to: range.end, meters: [], periods: [], totalKWh: report.totalKWh,
             currency: cost?.currency ?? "EUR",
-            cost: cost.map { Decimal(cents: $0.rows.reduce(0) { $0 + $1.bill.totalCents }) },
+            costCents: cost.map { $0.rows.reduce(0) { $0 + $1.bill.totalCents } },
             bands: cost?.bandNames ?? [], costProblem: problem,
             tariffs: [])
         view.meters = meters.map { meter in
@@ -115,32 +117,40 @@ public struct ConsumptionView: Sendable, Codable {
     static func periods(
         _ report: ConsumptionReport, cost: CostReport?, bands: [String], ids: [String], timeZone: TimeZone
     ) -> [Period] {
+        let pivot = report.pivot
         // A cost row starts where its period meets the range (a range from `30d` starts mid-day):
-        // it belongs to the period that holds its start.
-        let starts = report.pivot.map(\.start)
+        // it belongs to the last period that starts at or before it (both are in time order).
+        let starts = pivot.map(\.start)
+        let bandIndex = Dictionary(bands.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         // Summed in cents (every bill line is to the cent): thousands of lines a page.
-        var cents: [Date: (total: Int128, bands: [Int128])] = [:]
+        var totals = [Int128?](repeating: nil, count: pivot.count)
+        var bandTotals = [[Int128]](repeating: Array(repeating: 0, count: bands.count), count: pivot.count)
         for row in cost?.rows ?? [] {
-            guard let start = starts.last(where: { $0 <= row.start }) else { continue }
-            var entry = cents[start] ?? (0, Array(repeating: 0, count: bands.count))
+            var upper = starts.count  // the first period starting after the row
+            var lower = 0
+            while lower < upper {
+                let middle = (lower + upper) / 2
+                if starts[middle] <= row.start { lower = middle + 1 } else { upper = middle }
+            }
+            guard lower > 0 else { continue }
+            let at = lower - 1
+            var total = totals[at] ?? 0
             for (line, amount) in zip(row.bill.lines, row.bill.lineCents) {
-                entry.total += amount
-                if line.part == "energy", let period = line.period, let index = bands.firstIndex(of: period) {
-                    entry.bands[index] += amount
+                total += amount
+                if let period = line.period, line.part == "energy", let index = bandIndex[period] {
+                    bandTotals[at][index] += amount
                 }
             }
-            cents[start] = entry
+            totals[at] = total
         }
-        let costs = cents.mapValues { (total: Decimal(cents: $0.total), bands: $0.bands.map(Decimal.init(cents:))) }
         var incomplete: Set<Date> = []
         for row in report.rows where !row.complete { incomplete.insert(row.start) }
-        return report.pivot.map { period in
-            Period(
+        return pivot.indices.map { index in
+            let period = pivot[index]
+            return Period(
                 start: period.start, label: report.unit.label(period.start, timeZone: timeZone),
                 kwh: ids.map { period.kwh[$0] }, totalKWh: period.kwh.values.reduce(0, +),
-                complete: !incomplete.contains(period.start),
-                cost: costs[period.start]?.total,
-                bandCosts: costs[period.start]?.bands ?? Array(repeating: 0, count: bands.count))
+                complete: !incomplete.contains(period.start), costCents: totals[index], bandCents: bandTotals[index])
         }
     }
 
@@ -160,5 +170,55 @@ public struct ConsumptionView: Sendable, Codable {
             }
             return TariffToday(meter: meter.label, tariff: segment.tariff, currency: segment.currency, prices: prices)
         }
+    }
+}
+
+/// A stacked bar chart's data (a page's `data-stacked`, read by its script): a label per period
+/// and a series of values per meter or tariff period.
+public struct StackedChart: Encodable, Sendable {
+    public struct Series: Encodable, Sendable {
+        public var label: String
+        public var values: [Double]
+
+        public init(label: String, values: [Double]) {
+            self.label = label
+            self.values = values
+        }
+    }
+
+    public var unit: String
+    public var labels: [String]
+    public var series: [Series]
+
+    public init(unit: String, labels: [String], series: [Series]) {
+        self.unit = unit
+        self.labels = labels
+        self.series = series
+    }
+
+    /// Compact JSON with the keys sorted, as `JSONValue(encoding:)` writes it (a page carries
+    /// two of these: written directly).
+    public var json: String {
+        var writer = JSONWriter(capacity: 64 + labels.count * 16 * (series.count + 1))
+        writer.raw("{\"labels\":[")
+        for (index, label) in labels.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.string(label)
+        }
+        writer.raw("],\"series\":[")
+        for (index, one) in series.enumerated() {
+            writer.raw(index > 0 ? ",{\"label\":" : "{\"label\":")
+            writer.string(one.label)
+            writer.raw(",\"values\":[")
+            for (position, value) in one.values.enumerated() {
+                if position > 0 { writer.raw(",") }
+                writer.number(value)
+            }
+            writer.raw("]}")
+        }
+        writer.raw("],\"unit\":")
+        writer.string(unit)
+        writer.raw("}")
+        return writer.text
     }
 }

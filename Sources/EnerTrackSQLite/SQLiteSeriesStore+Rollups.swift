@@ -282,11 +282,9 @@ extension SQLiteSeriesStore {
         guard !nodes.isEmpty else { return [:] }
         return try await readRefreshed(nodes: nodes) { db in
             var versions: [String: Int64] = [:]
-            for node in nodes { versions[node] = 0 }
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT node, version FROM rollup_history WHERE node IN (\(Self.placeholders(nodes.count)))",
-                arguments: StatementArguments(nodes))
-            for row in rows { versions[row[0]] = row[1] }
+            // One prepared statement per connection, whatever the number of meters.
+            let statement = try db.cachedStatement(sql: "SELECT version FROM rollup_history WHERE node = ?")
+            for node in nodes { versions[node] = try Int64.fetchOne(statement, arguments: [node]) ?? 0 }
             return versions
         }
     }
@@ -307,14 +305,9 @@ extension SQLiteSeriesStore {
 
     /// Which of `nodes` have spans waiting for a refresh.
     static func dirtyNodes(_ db: Database, among nodes: [String]) throws -> Set<String> {
-        guard !nodes.isEmpty else { return [] }
-        return Set(
-            try String.fetchAll(
-                db, sql: "SELECT DISTINCT node FROM rollup_dirty WHERE node IN (\(Self.placeholders(nodes.count)))",
-                arguments: StatementArguments(nodes)))
+        let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE node = ?)")
+        return try Set(nodes.filter { try Bool.fetchOne(statement, arguments: [$0]) ?? false })
     }
-
-    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
 
     /// The running sums of energy and of full buckets up to (not including) `bucket`.
     static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> (kwh: Double, full: Int64) {

@@ -126,11 +126,11 @@ extension ConsumptionController {
     /// The totals line and the viewer's tariffs today.
     func summary(_ view: ConsumptionView, _ l: Words) -> HTML {
         let cost: HTML =
-            view.cost.map { cost in
+            view.costCents.map { cost in
                 let note = HTML.when(
                     view.meters.contains { !$0.priced },
                     " <span class=\"text-body-secondary\">(\(l("meters without a tariff are not priced")))</span>")
-                return " · \(l("Cost")): <strong>\(l.money(cost, currency: view.currency))</strong>\(note)"
+                return " · \(l("Cost")): <strong>\(l.money(cents: cost, currency: view.currency))</strong>\(note)"
             } ?? ""
         let tariffs = view.tariffs.map { today in
             let prices =
@@ -149,10 +149,10 @@ extension ConsumptionController {
             return "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
         }
         func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
-            let chart = StackedChart(
+            StackedChart(
                 unit: unit, labels: view.periods.map(\.label),
-                series: series.map { StackedChart.Series(label: $0.label, values: $0.values) })
-            return (try? JSONValue(encoding: chart).compact()) ?? "null"  // read by JSON.parse: compact
+                series: series.map { StackedChart.Series(label: $0.label, values: $0.values) }
+            ).json
         }
         let kwhChart = stacked(
             "kWh",
@@ -161,17 +161,19 @@ extension ConsumptionController {
             })
         let costChart = stacked(
             view.currency,
-            view.bands.indices.map { index in (view.bands[index], view.periods.map { $0.bandCosts[index].double }) })
+            view.bands.indices.map { index in
+                (view.bands[index], view.periods.map { Double($0.bandCents[index]) / 100 })
+            })
         return """
             <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
-            \(HTML.when(view.cost != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
+            \(HTML.when(view.costCents != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
             <div class="pivot">\(table(view, l))</div>
             """
     }
 
     /// Periods × meters, with the total and the cost of each period, then a totals row.
     func table(_ view: ConsumptionView, _ l: Words) -> HTML {
-        let priced = view.cost != nil
+        let priced = view.costCents != nil
         var columns: [Component.Column] = [.init(l("Period"))]
         columns += view.meters.map { Component.Column($0.label, end: true) }
         columns.append(.init(l("Total") + " kWh", end: true))
@@ -182,27 +184,16 @@ extension ConsumptionController {
             ]
             cells += period.kwh.map { "\(l.number($0, decimals: 3))" }
             cells.append("<strong>\(l.number(period.totalKWh, decimals: 3))</strong>")
-            if priced { cells.append("\(l.money(period.cost, currency: view.currency))") }
+            if priced { cells.append("\(l.money(cents: period.costCents, currency: view.currency))") }
             return cells
         }
         var totals: [HTML] = ["<strong>\(l("Total"))</strong>"]
         totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
         totals.append("<strong>\(l.number(view.totalKWh, decimals: 3))</strong>")
-        if let cost = view.cost { totals.append("<strong>\(l.money(cost, currency: view.currency))</strong>") }
+        if let cost = view.costCents {
+            totals.append("<strong>\(l.money(cents: cost, currency: view.currency))</strong>")
+        }
         rows.append(totals)
         return Component.table(columns, rows: rows)
     }
-}
-
-/// A stacked bar chart's data (`data-stacked`, read by the page's script): a label per period
-/// and a series of values per meter or tariff period.
-struct StackedChart: Encodable {
-    struct Series: Encodable {
-        var label: String
-        var values: [Double]
-    }
-
-    var unit: String
-    var labels: [String]
-    var series: [Series]
 }

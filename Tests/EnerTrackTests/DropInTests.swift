@@ -224,7 +224,7 @@ struct DropInTests {
                 stdin: ["a-long-enough-password"]
             ).status == 0)
         #expect(try connection.query("SELECT login FROM Usuarios").compactMap { $0.string("login") } == ["ana"])
-        let wrong = await try Harness(
+        let wrong = try await Harness(
             environment: environment.merging(["MYSQL_COLUMN_MAP": "Usuarios.username=nope"]) { $1 }
         ).run(["user", "list"])
         #expect(wrong.status == 78 && wrong.stderr.contains("Usuarios.nope"), "\(wrong.stderr)")
@@ -236,7 +236,7 @@ struct DropInTests {
         try connection.execute("ALTER TABLE Usuarios DROP KEY usuario")
         try connection.execute("INSERT INTO Usuarios (usuario, password) VALUES ('Ana', 'x'), ('ana', 'y')")
         let before = try Self.columns(connection)
-        let result = await try Harness(environment: TestServers.mariaDBEnvironment(database: database)).run([
+        let result = try await Harness(environment: TestServers.mariaDBEnvironment(database: database)).run([
             "db", "migrate",
         ])
         #expect(result.status == 65 && result.stderr.contains("'Ana'"), "\(result.stderr)")

@@ -97,7 +97,7 @@ struct EarlierInfluxTests {
             .objects()
         #expect(readings.count == 121 && readings.last?["power"] as? Double == 460)
         environment["INFLUX_FIELDS"] = "watts"
-        let bad = await try Harness(environment: environment).run(["report", "readings", "--node", "ESP_OLD"])
+        let bad = try await Harness(environment: environment).run(["report", "readings", "--node", "ESP_OLD"])
         #expect(bad.status == 78 && bad.stderr.contains("INFLUX_FIELDS"), "\(bad.stderr)")
     }
 }

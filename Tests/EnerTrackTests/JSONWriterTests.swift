@@ -116,4 +116,26 @@ struct ViewModelJSONTests {
         writer.reading(reading, timeZone: .gmt)
         #expect(object == writer.text, "a reading is one JSON on every path")
     }
+
+    @Test("a stacked chart written directly is its encoding; money in cents reads as the Decimal amount")
+    func chartsAndCents() throws {
+        let chart = StackedChart(
+            unit: "€", labels: ["2026-11-01", "nov \"2\""],
+            series: [
+                .init(label: "Punta", values: [0.1, 12, 1e-7, 3.456_789]),
+                .init(label: "Valle\n", values: [.nan, -2.5]),
+            ])
+        #expect(chart.json == (try JSONValue(encoding: chart).compact()), "\(chart.json)")
+        #expect(StackedChart(unit: "kWh", labels: [], series: []).json == #"{"labels":[],"series":[],"unit":"kWh"}"#)
+        for language in Language.allCases {
+            let words = Words(language)
+            for cents: Int128 in [0, 1, 9, 10, 99, 100, 101, 12_345, -1, -99, -100, -12_345, 1_000_000_000_07] {
+                #expect(
+                    words.money(cents: cents, currency: "EUR") == words.money(Decimal(cents: cents), currency: "EUR"),
+                    "\(cents) in \(language)")
+            }
+            #expect(words.money(cents: nil, currency: "USD") == "–")
+            #expect(words.money(cents: -5, currency: "USD") == (language == .es ? "-0,05 USD" : "-0.05 USD"))
+        }
+    }
 }
