@@ -99,6 +99,22 @@ public struct NodeSummary: Codable, Sendable, Equatable {
     }
 }
 
+extension NodeSummary: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.raw("{\"esp_id\":")
+        writer.string(espID)
+        writer.raw(",\"last_seen\":")
+        writer.string(lastSeen)
+        writer.raw(",\"location\":")
+        writer.string(location)
+        writer.raw(",\"name\":")
+        writer.string(name)
+        writer.raw(",\"status\":")
+        writer.string(status.rawValue)
+        writer.raw("}")
+    }
+}
+
 /// One meter in full (`/api/v1/nodes/ESPID`): its summary's keys and its newest reading.
 public struct NodeDetail: Codable, Sendable, Equatable {
     public var summary: NodeSummary

@@ -2,6 +2,7 @@ import EnerTrackCore
 import EnerTrackSQL
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded directory store: one SQLite file in the data directory, WAL mode, foreign keys
 /// on, created and migrated on first use.
@@ -13,6 +14,8 @@ import GRDB
 public final class SQLiteDirectoryStore: DirectoryStore {
     public let path: String
     private let pool: DatabasePool
+    /// The reads `SQLTransactionRunner.sqlRead` runs: every request's session and meters.
+    private let readers: SQLiteReaders
 
     public var location: String { "sqlite:\(path)" }
 
@@ -23,6 +26,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         pool = try SQLiteFile.open(
             path: path, label: "directory", migrator: migrate ? Self.migrator : nil,
             configure: { $0.foreignKeysEnabled = true }, mapError: { Self.mapError($0, path: path) })
+        readers = SQLiteReaders(path: path, connections: max(2, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     // MARK: Schema
@@ -229,21 +233,28 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     static func mapError(_ error: Error, path: String) -> Error {
         if error is DirectoryError { return error }
-        guard let error = error as? DatabaseError else { return error }
-        switch error.resultCode {
-        case .SQLITE_CONSTRAINT:
-            return DirectoryError.conflict(
-                "the directory store refused the change: \(error.message ?? "constraint failed")")
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
+        let code: Int32
+        let message: String
+        if let error = error as? DatabaseError {
+            (code, message) = (error.resultCode.rawValue, error.message ?? "\(error.resultCode)")
+        } else if let error = error as? SQLiteReaders.Failure {
+            (code, message) = (error.primary, error.message)
+        } else {
+            return error
+        }
+        switch code {
+        case SQLITE_CONSTRAINT:
+            return DirectoryError.conflict("the directory store refused the change: \(message)")
+        case SQLITE_BUSY, SQLITE_LOCKED:
             return DirectoryError.unavailable("the directory store at \(path) is busy; try again")
-        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+        case SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH:
             return DirectoryError.permissionDenied("cannot write the directory store at \(path): permission denied")
-        case .SQLITE_CANTOPEN:
+        case SQLITE_CANTOPEN:
             return DirectoryError.cannotCreate("cannot open the directory store at \(path)")
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
             return DirectoryError.io("the directory store at \(path) is not a valid SQLite database")
         default:
-            return DirectoryError.io("directory store error at \(path): \(error.message ?? "\(error.resultCode)")")
+            return DirectoryError.io("directory store error at \(path): \(message)")
         }
     }
 }
@@ -302,7 +313,7 @@ extension SQLiteDirectoryStore: SQLDirectoryBackend {
 
     public func sqlRead<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {
-            return try await pool.read { db in try body(GRDBTransaction(db: db)) }
+            return try await readers.read(body)
         } catch {
             throw Self.mapError(error, path: path)
         }

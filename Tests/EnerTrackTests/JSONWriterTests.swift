@@ -1,7 +1,8 @@
 import EnerTrackCore
-import EnerTrackKit
 import Foundation
 import Testing
+
+@testable import EnerTrackKit
 
 /// The hot-path JSON writer: what it writes is JSON, reads back as the same values.
 @Suite("JSON writer")
@@ -136,6 +137,29 @@ struct ViewModelJSONTests {
             }
             #expect(words.money(cents: nil, currency: "USD") == "–")
             #expect(words.money(cents: -5, currency: "USD") == (language == .es ? "-0,05 USD" : "-0.05 USD"))
+        }
+    }
+
+    @Test("a view model that writes itself writes what its encoding writes")
+    func writablesAreTheirEncoding() throws {
+        let node = Node(
+            id: 1, espID: "ESP \"1\"", name: nil, description: nil, isActive: true, createdAt: Date(),
+            lastSeen: Date(timeIntervalSince1970: 1_764_806_400))
+        let assignment = Assignment(
+            username: "ana", espID: node.espID, nodeName: nil, isActive: true, location: "Cocina\nnorte",
+            assignedAt: Date(), lastAccess: nil)
+        var other = NodeSummary(
+            NodeView(assignment: assignment, node: node, status: .noData, latest: nil), timeZone: .gmt)
+        other.name = "Taller"
+        other.lastSeen = nil
+        let summaries = [
+            NodeSummary(NodeView(assignment: assignment, node: node, status: .active, latest: nil), timeZone: .gmt),
+            other,
+        ]
+        for value in [summaries, [], Array(summaries.prefix(1))] {
+            var writer = JSONWriter()
+            value.write(to: &writer)
+            #expect(writer.text == (try JSONValue(encoding: value).compact()), "\(writer.text)")
         }
     }
 }
