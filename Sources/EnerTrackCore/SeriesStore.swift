@@ -48,6 +48,11 @@ public protocol SeriesStore: Sendable {
     /// from raw readings). What cost reports multiply by prices.
     func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String: [BucketEnergy]]
 
+    /// A consumption page's energy in one read: each node's `periods` (as `energy`) and the
+    /// bucket energy of `buckets` (as `bucketEnergy`), from one snapshot where the store allows.
+    /// A node whose periods the store cannot answer from rollups is absent from `periods`.
+    func energy(_ query: EnergyQuery, timeZone: TimeZone) async throws -> EnergyAnswer
+
     /// Each node's history version, after bringing its rollups up to date: a number that grows
     /// whenever the store recomputes energy more than half an hour old (late readings, an
     /// import, a rebuild), so figures of periods that ended over an hour ago may be kept while
@@ -59,6 +64,47 @@ public protocol SeriesStore: Sendable {
     func refreshRollups() async throws
     /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
     func rebuildRollups(from: Int64?) async throws
+}
+
+/// What `SeriesStore.energy(_:timeZone:)` is asked.
+public struct EnergyQuery: Sendable, Equatable {
+    /// Bucket energy of `nodes` in `[from, to)`, in steps of `step` ms.
+    public struct Buckets: Sendable, Equatable {
+        public var nodes: [String]
+        public var from: Int64
+        public var to: Int64
+        public var step: Int64
+
+        public init(nodes: [String], from: Int64, to: Int64, step: Int64) {
+            self.nodes = nodes
+            self.from = from
+            self.to = to
+            self.step = step
+        }
+    }
+
+    /// Each node's periods, ascending.
+    public var periods: [String: [Range<Int64>]]
+    public var buckets: Buckets?
+
+    public init(periods: [String: [Range<Int64>]], buckets: Buckets?) {
+        self.periods = periods
+        self.buckets = buckets
+    }
+
+    /// The nodes either part asks about, each once, in a stable order.
+    public var nodes: [String] { Array(Set(periods.keys).union(buckets?.nodes ?? [])).sorted() }
+}
+
+/// What `SeriesStore.energy(_:timeZone:)` answers.
+public struct EnergyAnswer: Sendable {
+    public var periods: [String: [PeriodEnergy]]
+    public var buckets: [String: [BucketEnergy]]
+
+    public init(periods: [String: [PeriodEnergy]] = [:], buckets: [String: [BucketEnergy]] = [:]) {
+        self.periods = periods
+        self.buckets = buckets
+    }
 }
 
 /// A series store failure with the exit status it means.
@@ -107,4 +153,17 @@ extension SeriesStore {
         [BucketEnergy]]
     { [:] }
     public func historyVersions(nodes: [String]) async throws -> [String: Int64]? { nil }
+
+    /// The two questions one after the other (stores without one read for both).
+    public func energy(_ query: EnergyQuery, timeZone: TimeZone) async throws -> EnergyAnswer {
+        var answer = EnergyAnswer()
+        for (node, periods) in query.periods.sorted(by: { $0.key < $1.key }) where !periods.isEmpty {
+            answer.periods[node] = try await energy(node: node, periods: periods, timeZone: timeZone)
+        }
+        if let buckets = query.buckets, !buckets.nodes.isEmpty, buckets.to > buckets.from {
+            answer.buckets = try await bucketEnergy(
+                nodes: buckets.nodes, from: buckets.from, to: buckets.to, step: buckets.step)
+        }
+        return answer
+    }
 }

@@ -88,44 +88,91 @@ public struct ConsumptionReport: Sendable {
         series: any SeriesStore, nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
         now: Date = Date(), firstReadings known: [String: Int64]? = nil, closed: ClosedPeriods.Snapshot? = nil
     ) async throws -> ConsumptionReport {
-        let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
-        guard let first = periods.first, let last = periods.last else {
-            return ConsumptionReport(unit: unit, timeZone: timeZone, rows: [], meters: nodes)
-        }
-        let spans = periods.map { $0.start.milliseconds..<$0.end.milliseconds }
-        let nowMS = now.milliseconds
-        var rows: [Row] = []
-        rows.reserveCapacity(nodes.count * periods.count)
         // Periods in the future, and before a meter's first reading, are not listed.
         let firstReadings: [String: Int64]
         if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: nodes) }
-        for node in nodes {
-            guard let firstReading = firstReadings[node] else { continue }
-            let listed = spans.indices.filter { spans[$0].lowerBound < nowMS && spans[$0].upperBound > firstReading }
-            var energy = listed.map { closed?.energy(node: node, span: spans[$0], timeZone: timeZone) }
-            let missing = energy.indices.filter { energy[$0] == nil }
-            if !missing.isEmpty {
-                let asked = missing.map { spans[listed[$0]] }
-                var computed = try await series.energy(node: node, periods: asked, timeZone: timeZone)
-                if computed == nil {
-                    let from = first.start.milliseconds - 6 * 3_600_000
-                    let to = last.end.milliseconds + EnergyBuckets.maxGap
-                    computed = try await rawBuckets(series: series, node: node, from: from, to: to).totals(asked)
+        let plan = Plan(
+            nodes: nodes, unit: unit, range: range, timeZone: timeZone, now: now, firstReadings: firstReadings,
+            closed: closed)
+        var computed: [String: [PeriodEnergy]] = [:]
+        for (node, asked) in plan.asked where !asked.isEmpty {
+            computed[node] = try await series.energy(node: node, periods: asked, timeZone: timeZone)
+        }
+        return try await plan.report(computed, series: series)
+    }
+
+    /// What a report needs of the store: each meter's listed periods (not in the future, not
+    /// before its first reading), the figures kept of them, and the spans still to read (`asked`).
+    public struct Plan: Sendable {
+        let unit: PeriodUnit
+        let timeZone: TimeZone
+        let nodes: [String]
+        let periods: [DateInterval]
+        let spans: [Range<Int64>]
+        let nowMS: Int64
+        let closed: ClosedPeriods.Snapshot?
+        /// By node: the indices of its listed periods and, for each, the figure kept (nil: to read).
+        var listed: [String: (indices: [Int], energy: [PeriodEnergy?])] = [:]
+        /// By node: the spans to read, ascending (empty where everything is kept).
+        public private(set) var asked: [String: [Range<Int64>]] = [:]
+
+        public init(
+            nodes: [String], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date,
+            firstReadings: [String: Int64], closed: ClosedPeriods.Snapshot?
+        ) {
+            self.unit = unit
+            self.timeZone = timeZone
+            self.nodes = nodes
+            self.closed = closed
+            periods = unit.periods(from: range.start, to: range.end, in: timeZone)
+            let spans = periods.map { $0.start.milliseconds..<$0.end.milliseconds }
+            self.spans = spans
+            nowMS = now.milliseconds
+            for node in nodes {
+                guard let firstReading = firstReadings[node] else { continue }
+                let indices = spans.indices.filter {
+                    spans[$0].lowerBound < nowMS && spans[$0].upperBound > firstReading
                 }
-                for (index, total) in zip(missing, computed ?? []) {
-                    energy[index] = total
-                    closed?.keep(energy: total, node: node, span: spans[listed[index]], timeZone: timeZone)
-                }
-            }
-            for (index, total) in zip(listed, energy) {
-                guard let total else { continue }
-                rows.append(
-                    Row(
-                        node: node, start: periods[index].start, end: periods[index].end, kwh: total.kwh,
-                        complete: total.complete && spans[index].upperBound <= nowMS))
+                let energy = indices.map { closed?.energy(node: node, span: spans[$0], timeZone: timeZone) }
+                listed[node] = (indices, energy)
+                asked[node] = energy.indices.filter { energy[$0] == nil }.map { spans[indices[$0]] }
             }
         }
-        return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows, meters: nodes)
+
+        /// The report from the figures read for `asked` (computed from raw readings for a node the
+        /// store keeps no rollups of); what was read of closed periods is kept.
+        public func report(_ computed: [String: [PeriodEnergy]], series: any SeriesStore) async throws
+            -> ConsumptionReport
+        {
+            var rows: [Row] = []
+            rows.reserveCapacity(nodes.count * periods.count)
+            for node in nodes {
+                guard let (indices, kept) = listed[node] else { continue }
+                var energy = kept
+                let asked = self.asked[node] ?? []
+                if !asked.isEmpty {
+                    var read = computed[node]
+                    if read == nil, let first = periods.first, let last = periods.last {
+                        let from = first.start.milliseconds - 6 * 3_600_000
+                        let to = last.end.milliseconds + EnergyBuckets.maxGap
+                        read = try await rawBuckets(series: series, node: node, from: from, to: to).totals(asked)
+                    }
+                    let missing = energy.indices.filter { energy[$0] == nil }
+                    for (index, total) in zip(missing, read ?? []) {
+                        energy[index] = total
+                        closed?.keep(energy: total, node: node, span: spans[indices[index]], timeZone: timeZone)
+                    }
+                }
+                for (index, total) in zip(indices, energy) {
+                    guard let total else { continue }
+                    rows.append(
+                        Row(
+                            node: node, start: periods[index].start, end: periods[index].end, kwh: total.kwh,
+                            complete: total.complete && spans[index].upperBound <= nowMS))
+                }
+            }
+            return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows, meters: nodes)
+        }
     }
 
     /// Buckets computed from raw readings (stores without rollups).

@@ -4,9 +4,9 @@ import Foundation
 /// What the consumption page shows: each meter's kWh per calendar period and, for the meters
 /// with a tariff (the user's own where a meter has none), what that energy cost, per period and
 /// per tariff period (band). One value a front end renders, made with one read of each kind: the
-/// meters' first readings once, the period energy, the tariffs (parsed once per process), and
-/// the bucket energy the bills are made of.
-public struct ConsumptionView: Sendable, Codable {
+/// meters' first readings once, the tariffs (parsed once per process), and one read of the
+/// energy of the periods not kept together with the bucket energy their bills are made of.
+public struct ConsumptionView: Sendable, Codable, Equatable {
     public struct Meter: Sendable, Codable, Equatable {
         public var espID: String
         public var label: String
@@ -71,12 +71,12 @@ public struct ConsumptionView: Sendable, Codable {
         let ids = meters.map(\.espID)
         let firstReadings = try await series.firstReadings(nodes: ids)
         let closed = try await ClosedPeriods.Snapshot.read(cache, series: series, nodes: ids, now: now)
-        let report = try await ConsumptionReport.compute(
-            series: series, nodes: ids, unit: unit, range: range, timeZone: timeZone, now: now,
-            firstReadings: firstReadings, closed: closed)
+        let plan = ConsumptionReport.Plan(
+            nodes: ids, unit: unit, range: range, timeZone: timeZone, now: now, firstReadings: firstReadings,
+            closed: closed)
         let book = try await TariffBook.load(store)
         let priced = ids.filter { book.timeline(node: $0, users: [user]) != nil }
-        var cost: CostReport?
+        var prepared: CostReport.Prepared?
         var problem: String?
         // The cost of the same spans as the kWh: whole periods (a range from `30d` starts
         // mid-day, and its first day's kWh is the whole day's).
@@ -85,12 +85,23 @@ public struct ConsumptionView: Sendable, Codable {
             start: whole.first?.start ?? range.start, end: max(range.end, whole.first?.start ?? range.end))
         if !priced.isEmpty {
             do {
-                cost = try await CostReport.compute(
+                prepared = try await CostReport.prepare(
                     book: book, tariffs: store, series: series,
                     meters: priced.map { CostReport.Meter(espID: $0, users: [user]) },
                     grouping: CostReport.Grouping(rawValue: unit.rawValue) ?? .day, range: costRange,
-                    timeZone: timeZone,
-                    now: now, firstReadings: firstReadings, closed: closed)
+                    timeZone: timeZone, now: now, firstReadings: firstReadings, closed: closed)
+            } catch let error as ExitStatusError {
+                problem = error.description
+            }
+        }
+        // The kWh and the buckets the bills need, of the periods not kept: one read of the store.
+        let energy = try await series.energy(
+            EnergyQuery(periods: plan.asked, buckets: prepared?.buckets), timeZone: timeZone)
+        let report = try await plan.report(energy.periods, series: series)
+        var cost: CostReport?
+        if let prepared {
+            do {
+                cost = try await prepared.finish(energy.buckets, series: series)
                 if cost?.rows.isEmpty == true { cost = nil }  // nothing priced in this range
             } catch let error as ExitStatusError {
                 problem = error.description

@@ -7,37 +7,56 @@ import GRDBSQLite
 extension SQLiteSeriesStore {
 
     public func energy(node: String, periods: [Range<Int64>], timeZone: TimeZone) async throws -> [PeriodEnergy]? {
-        return try await readRefreshed(nodes: [node]) { db in
-            // Each total is the difference of two running sums: one index lookup per boundary,
-            // whatever the length of the period.
-            let handle = try db.cachedStatement(
-                sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
-            ).sqliteStatement
-            defer { sqlite3_reset(handle) }
-            var cache: [Int64: (kwh: Double, full: Int64)] = [:]
-            func runningSum(before bucket: Int64) throws -> (kwh: Double, full: Int64) {
-                if let known = cache[bucket] { return known }
-                sqlite3_reset(handle)
-                _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
-                sqlite3_bind_int64(handle, 2, bucket)
-                var sum = (kwh: 0.0, full: Int64(0))
-                let code = sqlite3_step(handle)
-                if code == SQLITE_ROW {
-                    sum = (
-                        sqlite3_column_double(handle, 0), ReadingRules.storedCount(sqlite3_column_int64(handle, 1)) ?? 0
-                    )
-                } else if code != SQLITE_DONE {
-                    throw Self.error(code, db)
-                }
-                cache[bucket] = sum
-                return sum
+        try await readRefreshed(nodes: [node]) { db in try Self.periodEnergy(db, node: node, periods: periods) }
+    }
+
+    /// Both questions of a consumption page in one read (one snapshot, one refresh check).
+    public func energy(_ query: EnergyQuery, timeZone: TimeZone) async throws -> EnergyAnswer {
+        let nodes = query.nodes
+        guard !nodes.isEmpty else { return EnergyAnswer() }
+        return try await readRefreshed(nodes: nodes) { db in
+            var answer = EnergyAnswer()
+            for (node, periods) in query.periods where !periods.isEmpty {
+                answer.periods[node] = try Self.periodEnergy(db, node: node, periods: periods)
             }
-            return try periods.map { period in
-                let start = EnergyBuckets.floor(period.lowerBound)
-                let (low, high) = (try runningSum(before: start), try runningSum(before: period.upperBound))
-                let expected = (period.upperBound - start + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
-                return PeriodEnergy(kwh: high.kwh - low.kwh, complete: high.full - low.full == expected)
+            if let buckets = query.buckets, buckets.to > buckets.from {
+                answer.buckets = try Self.bucketEnergy(
+                    db, nodes: buckets.nodes, from: buckets.from, to: buckets.to, step: buckets.step)
             }
+            return answer
+        }
+    }
+
+    /// Each period's energy of one node: each total is the difference of two running sums, one
+    /// index lookup per boundary, whatever the length of the period.
+    static func periodEnergy(_ db: Database, node: String, periods: [Range<Int64>]) throws -> [PeriodEnergy] {
+        let handle = try db.cachedStatement(
+            sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
+        ).sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var cache: [Int64: (kwh: Double, full: Int64)] = [:]
+        func runningSum(before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+            if let known = cache[bucket] { return known }
+            sqlite3_reset(handle)
+            _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+            sqlite3_bind_int64(handle, 2, bucket)
+            var sum = (kwh: 0.0, full: Int64(0))
+            let code = sqlite3_step(handle)
+            if code == SQLITE_ROW {
+                sum = (
+                    sqlite3_column_double(handle, 0), ReadingRules.storedCount(sqlite3_column_int64(handle, 1)) ?? 0
+                )
+            } else if code != SQLITE_DONE {
+                throw Self.error(code, db)
+            }
+            cache[bucket] = sum
+            return sum
+        }
+        return try periods.map { period in
+            let start = EnergyBuckets.floor(period.lowerBound)
+            let (low, high) = (try runningSum(before: start), try runningSum(before: period.upperBound))
+            let expected = (period.upperBound - start + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
+            return PeriodEnergy(kwh: high.kwh - low.kwh, complete: high.full - low.full == expected)
         }
     }
 
@@ -45,40 +64,46 @@ extension SQLiteSeriesStore {
     public func bucketEnergy(nodes: [String], from: Int64, to: Int64, step: Int64) async throws -> [String:
         [BucketEnergy]]
     {
-        return try await readRefreshed(nodes: nodes) { db in
-            let handle = try db.cachedStatement(
-                sql:
-                    "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
-            ).sqliteStatement
-            defer { sqlite3_reset(handle) }
-            var answer: [String: [BucketEnergy]] = [:]
-            for node in nodes {
-                sqlite3_reset(handle)
-                _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
-                sqlite3_bind_int64(handle, 2, from)
-                sqlite3_bind_int64(handle, 3, to)
-                var rows: [BucketEnergy] = []
-                while true {
-                    let code = sqlite3_step(handle)
-                    if code == SQLITE_DONE { break }
-                    guard code == SQLITE_ROW else { throw Self.error(code, db) }
-                    guard let bucket = ReadingRules.storedTime(sqlite3_column_int64(handle, 0)) else { continue }
-                    let kwh = sqlite3_column_double(handle, 1)
-                    if step > EnergyBuckets.bucket {
-                        let start = bucket - EnergyBuckets.floorMod(bucket, step)
-                        if rows.last?.bucket == start {
-                            rows[rows.count - 1].kwh += kwh
-                            continue
-                        }
-                        rows.append(BucketEnergy(bucket: start, kwh: kwh))
-                    } else {
-                        rows.append(BucketEnergy(bucket: bucket, kwh: kwh))
-                    }
-                }
-                answer[node] = rows
-            }
-            return answer
+        try await readRefreshed(nodes: nodes) { db in
+            try Self.bucketEnergy(db, nodes: nodes, from: from, to: to, step: step)
         }
+    }
+
+    static func bucketEnergy(_ db: Database, nodes: [String], from: Int64, to: Int64, step: Int64) throws -> [String:
+        [BucketEnergy]]
+    {
+        let handle = try db.cachedStatement(
+            sql:
+                "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
+        ).sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var answer: [String: [BucketEnergy]] = [:]
+        for node in nodes {
+            sqlite3_reset(handle)
+            _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+            sqlite3_bind_int64(handle, 2, from)
+            sqlite3_bind_int64(handle, 3, to)
+            var rows: [BucketEnergy] = []
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw Self.error(code, db) }
+                guard let bucket = ReadingRules.storedTime(sqlite3_column_int64(handle, 0)) else { continue }
+                let kwh = sqlite3_column_double(handle, 1)
+                if step > EnergyBuckets.bucket {
+                    let start = bucket - EnergyBuckets.floorMod(bucket, step)
+                    if rows.last?.bucket == start {
+                        rows[rows.count - 1].kwh += kwh
+                        continue
+                    }
+                    rows.append(BucketEnergy(bucket: start, kwh: kwh))
+                } else {
+                    rows.append(BucketEnergy(bucket: bucket, kwh: kwh))
+                }
+            }
+            answer[node] = rows
+        }
+        return answer
     }
 
     /// The rollup rows of one node in `[from, to)`, in bucket order (long chart ranges).

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import Foundation
 import Hummingbird
 import Testing
@@ -26,6 +27,33 @@ struct WebCostTests {
         #expect(await site.harness.run(["tariff", "import", file]).status == 0)
         #expect(await site.harness.run(["tariff", "assign", "--user", "ana", "plana"]).status == 0)
         return site
+    }
+
+    @Test("the consumption page's kWh and cost come from one read of the series store, the same figures as apart")
+    func oneEnergyRead() async throws {
+        let site = try await Self.site()
+        try await site.importAnaReadings(days: 3, every: 300)
+        let series = CountingSeries(site.series)
+        let madrid = TimeZone(identifier: "Europe/Madrid")!
+        let now = Date()
+        let range = ConsumptionReport.defaultRange(.day, now: now, timeZone: madrid)
+        let meters = [(espID: WebSite.anaOnly, label: "Ana"), (espID: WebSite.shared, label: "Cocina")]
+        let cache = ClosedPeriods(capacity: 1_000)
+        func view() async throws -> ConsumptionView {
+            try await ConsumptionView.build(
+                series: series, tariffs: site.directory, user: "ana", meters: meters, unit: .day, range: range,
+                timeZone: madrid, now: now, cache: cache)
+        }
+        let first = try await view()
+        #expect(series.take() == ["energy(query)": 1], "a page reads its energy once")
+        #expect(first.costCents != nil && first.totalKWh > 60, "\(first.totalKWh)")
+        #expect(try await view() == first, "the second page, from the kept figures, is the same")
+        #expect(series.take() == ["energy(query)": 1])
+        // The figures match the reports computed apart (as the command line does).
+        let report = try await ConsumptionReport.compute(
+            series: site.series, nodes: meters.map(\.espID), unit: .day, range: range, timeZone: madrid, now: now)
+        #expect(first.periods.map(\.totalKWh).reduce(0, +) == report.totalKWh)
+        #expect(first.totalKWh == report.totalKWh)
     }
 
     @Test("the consumption page: no future periods, none before the first reading, a pivot with totals, cost")

@@ -4,7 +4,7 @@ import Foundation
 extension CostReport {
     /// The rows of every meter priced: bills kept from earlier requests where `closed` has them,
     /// the others made from one bucket read that starts at the first row not kept.
-    struct Pricing {
+    struct Pricing: Sendable {
         var rows: [Range<Int64>]
         var timelines: [(meter: Meter, timeline: TariffTimeline)]
         var schedules: [(timeline: TariffTimeline, schedule: CostSchedule)]
@@ -14,27 +14,44 @@ extension CostReport {
         var timeZone: TimeZone
         var now: Date
         var closed: ClosedPeriods.Snapshot?
+        /// Each meter's bills kept (nil: to make), by row.
+        var kept: [[Bill?]] = []
+        /// Each meter's timeline's number in the cache (nil: its bills are not kept).
+        var ids: [Int?] = []
+        /// The bucket energy the bills not kept are made of: from the first row not kept.
+        var buckets: EnergyQuery.Buckets?
 
-        func price(series: any SeriesStore, step: Int64) async throws -> [Row] {
-            var kept: [[Bill?]] = []
-            var ids: [Int?] = []
-            var readFrom = rows.last?.upperBound ?? 0
+        init(
+            rows: [Range<Int64>], timelines: [(meter: Meter, timeline: TariffTimeline)],
+            schedules: [(timeline: TariffTimeline, schedule: CostSchedule)], listAll: Bool,
+            firstReadings: [String: Int64], timeZone: TimeZone, now: Date, closed: ClosedPeriods.Snapshot?, step: Int64
+        ) {
+            self.rows = rows
+            self.timelines = timelines
+            self.schedules = schedules
+            self.listAll = listAll
+            self.firstReadings = firstReadings
+            self.timeZone = timeZone
+            self.now = now
+            self.closed = closed
+            let end = rows.last?.upperBound ?? 0
+            var readFrom = end
             for (meter, timeline) in timelines {
                 let id = closed?.timelineID(timeline)
-                let bills = rows.map {
-                    closed?.bill(node: meter.espID, timeline: id, span: $0, timeZone: timeZone)
-                }
+                let bills = rows.map { closed?.bill(node: meter.espID, timeline: id, span: $0, timeZone: timeZone) }
                 if let index = bills.firstIndex(where: { $0 == nil }) {
                     readFrom = min(readFrom, rows[index].lowerBound)
                 }
                 kept.append(bills)
                 ids.append(id)
             }
-            let energy =
-                readFrom < (rows.last?.upperBound ?? 0)
-                ? try await bucketEnergy(
-                    series: series, nodes: timelines.map(\.meter.espID), from: readFrom,
-                    to: rows.last?.upperBound ?? readFrom, step: step) : [:]
+            if readFrom < end {
+                buckets = EnergyQuery.Buckets(nodes: timelines.map(\.meter.espID), from: readFrom, to: end, step: step)
+            }
+        }
+
+        /// Every meter's rows priced, the bills not kept made from `energy` (the answer to `buckets`).
+        func price(_ energy: [String: [BucketEnergy]]) throws -> [Row] {
             var priced: [Row] = []
             for (position, (meter, timeline)) in timelines.enumerated() {
                 guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }

@@ -96,6 +96,24 @@ public struct CostReport: Sendable {
         grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date(),
         firstReadings known: [String: Int64]? = nil, closed: ClosedPeriods.Snapshot? = nil
     ) async throws -> CostReport {
+        let prepared = try await prepare(
+            book: book, tariffs: store, series: series, meters: meters, grouping: grouping, range: range,
+            timeZone: timeZone, now: now, firstReadings: known, closed: closed)
+        var energy: [String: [BucketEnergy]] = [:]
+        if let buckets = prepared.buckets {
+            energy = try await series.bucketEnergy(
+                nodes: buckets.nodes, from: buckets.from, to: buckets.to, step: buckets.step)
+        }
+        return try await prepared.finish(energy, series: series)
+    }
+
+    /// The report but for its bills, with the bucket energy they still need (`Prepared.buckets`):
+    /// a caller that reads other figures too asks the store once (`SeriesStore.energy(_:timeZone:)`).
+    public static func prepare(
+        book: TariffBook, tariffs store: any TariffStore, series: any SeriesStore, meters: [Meter],
+        grouping: Grouping, range: DateInterval, timeZone: TimeZone, now: Date = Date(),
+        firstReadings known: [String: Int64]? = nil, closed: ClosedPeriods.Snapshot? = nil
+    ) async throws -> Prepared {
         let from = EnergyBuckets.floor(range.start.milliseconds)
         let nowBucket = EnergyBuckets.floor(now.milliseconds) + EnergyBuckets.bucket
         let to = min(EnergyBuckets.floor(range.end.milliseconds + EnergyBuckets.bucket - 1), nowBucket)
@@ -116,10 +134,10 @@ public struct CostReport: Sendable {
                 status: .usage)
         }
         let currency = currencies.first ?? book.tariffs.values.first?.currency ?? "EUR"
-        var report = CostReport(
+        let report = CostReport(
             grouping: grouping, timeZone: timeZone, currency: currency, from: Date(milliseconds: from),
             to: Date(milliseconds: max(to, from)), rows: [], bill: nil)
-        guard to > from, !timelines.isEmpty else { return report }
+        guard to > from, !timelines.isEmpty else { return Prepared(report: report, pricing: nil) }
 
         // The rows: calendar periods cut to the range, or the whole range as one bill.
         let rows: [Range<Int64>]
@@ -129,7 +147,9 @@ public struct CostReport: Sendable {
             rows = grouping.unit.periods(from: Date(milliseconds: from), to: Date(milliseconds: to), in: timeZone)
                 .map { max($0.start.milliseconds, from)..<min($0.end.milliseconds, to) }.filter { !$0.isEmpty }
         }
-        guard let first = rows.first?.lowerBound, let last = rows.last?.upperBound else { return report }
+        guard let first = rows.first?.lowerBound, let last = rows.last?.upperBound else {
+            return Prepared(report: report, pricing: nil)
+        }
 
         let schedules = try await schedules(
             timelines.map(\.timeline), store: store, from: first, to: last, timeZone: timeZone)
@@ -144,10 +164,38 @@ public struct CostReport: Sendable {
         if let known { firstReadings = known } else { firstReadings = try await series.firstReadings(nodes: espIDs) }
         let pricing = Pricing(
             rows: rows, timelines: timelines, schedules: schedules, listAll: grouping == .bill,
-            firstReadings: firstReadings, timeZone: timeZone, now: now, closed: closed)
-        report.rows = try await pricing.price(series: series, step: hourly ? 3_600_000 : EnergyBuckets.bucket)
-        if grouping == .bill { report.bill = Bill.combined(report.rows.map { ($0.node, $0.bill) }, currency: currency) }
-        return report
+            firstReadings: firstReadings, timeZone: timeZone, now: now, closed: closed,
+            step: hourly ? 3_600_000 : EnergyBuckets.bucket)
+        return Prepared(report: report, pricing: pricing)
+    }
+
+    /// A report made but for its bills: what they need of the store (`buckets`, nil when every
+    /// bill is kept or nothing is priced), then `finish` with the answer.
+    public struct Prepared: Sendable {
+        var report: CostReport
+        var pricing: Pricing?
+
+        /// The bucket energy the bills not kept need.
+        public var buckets: EnergyQuery.Buckets? { pricing?.buckets }
+
+        /// The report with its bills; `energy` is the answer to `buckets` (a node it lacks is
+        /// computed from raw readings, for a store that keeps no rollups).
+        public func finish(_ energy: [String: [BucketEnergy]], series: any SeriesStore) async throws -> CostReport {
+            var report = self.report
+            guard let pricing else { return report }
+            var energy = energy
+            if let buckets = pricing.buckets {
+                for node in buckets.nodes where energy[node] == nil {
+                    energy[node] = try await CostReport.rawBucketEnergy(
+                        series: series, node: node, from: buckets.from, to: buckets.to)
+                }
+            }
+            report.rows = try pricing.price(energy)
+            if report.grouping == .bill {
+                report.bill = Bill.combined(report.rows.map { ($0.node, $0.bill) }, currency: report.currency)
+            }
+            return report
+        }
     }
 
     /// One schedule per distinct timeline, with the dynamic prices it needs (schedules without
@@ -170,17 +218,14 @@ public struct CostReport: Sendable {
 
     /// The energy of each meter's buckets (hours with `step`): from the rollups, else, for a
     /// meter the store keeps none for, from its raw readings.
-    static func bucketEnergy(series: any SeriesStore, nodes: [String], from first: Int64, to last: Int64, step: Int64)
-        async throws -> [String: [BucketEnergy]]
+    /// One node's bucket energy computed from raw readings (stores without rollups).
+    static func rawBucketEnergy(series: any SeriesStore, node: String, from first: Int64, to last: Int64)
+        async throws -> [BucketEnergy]
     {
-        var energy = try await series.bucketEnergy(nodes: nodes, from: first, to: last, step: step)
-        for node in nodes where energy[node] == nil {
-            let buckets = try await ConsumptionReport.rawBuckets(
-                series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
-            energy[node] = buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
-                .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
-        }
-        return energy
+        let buckets = try await ConsumptionReport.rawBuckets(
+            series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
+        return buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
+            .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
     }
 
     // MARK: Output

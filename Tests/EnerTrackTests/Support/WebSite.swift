@@ -16,6 +16,7 @@ struct WebSite {
     let harness: Harness
     let app: WebApp
     let series: any SeriesStore
+    let directory: any DirectoryStore
     /// When the readings end (ms); they span the 30 minutes before it.
     let now: Int64
     static let password = "a-long-enough-password"
@@ -47,6 +48,7 @@ struct WebSite {
             if let settings { MariaDBDirectoryStore(settings: settings) } else {
                 try SQLiteDirectoryStore(path: harness.dataDirectory + "/directory.sqlite")
             }
+        self.directory = directory
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         self.series = series
         let now = Date().milliseconds
