@@ -191,28 +191,14 @@ public struct ConsumptionReport: Sendable {
 
     // MARK: Output
 
-    public func json() -> String {
-        JSONValue.object(fields.merging(["rows": .array(rows.map(rowJSON))]) { $1 }).rendered() + "\n"
-    }
+    public func json() -> String { JSONChunks.rendered(view) + "\n" }
 
     /// The same JSON in compact pieces, rendered a few rows at a time (what the API sends).
     public func jsonChunks() -> JSONChunks {
+        var head = view
+        head.rows = []
         let rows = rows
-        return JSONChunks(fields: fields, arrayKey: "rows", count: rows.count) { rowJSON(rows[$0]) }
-    }
-
-    private var fields: [String: JSONValue] {
-        [
-            "by": .string(unit.rawValue), "tz": .string(timeZone.identifier), "unit": .string("kWh"),
-            "total_kwh": .number(Self.rounded(totalKWh)),
-        ]
-    }
-
-    private func rowJSON(_ row: Row) -> JSONValue {
-        .object([
-            "node": .string(row.node), "start": .string(iso(row.start)), "end": .string(iso(row.end)),
-            "kwh": .number(Self.rounded(row.kwh)), "complete": .bool(row.complete),
-        ])
+        return JSONChunks(encoding: head, arrayKey: "rows", count: rows.count) { rowView(rows[$0]) }
     }
 
     public func csv() -> String {
@@ -298,7 +284,7 @@ public struct ConsumptionReport: Sendable {
         return String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
     }
 
-    private func iso(_ date: Date) -> String {
+    func iso(_ date: Date) -> String {
         ISO8601.format(milliseconds: date.milliseconds, timeZone: timeZone)
     }
 

@@ -239,6 +239,28 @@ public struct JSONChunks: Sequence, Sendable {
         self.element = element
     }
 
+    /// A view model's JSON with its array `arrayKey` written `count` elements at a time
+    /// (`element(index)`): `head` is the view model with that array empty.
+    public init<Head: Encodable, Element: Encodable & SendableMetatype>(
+        encoding head: Head, arrayKey: String, count: Int, perChunk: Int = 256,
+        element: @escaping @Sendable (Int) -> Element
+    ) {
+        var fields: [String: JSONValue] = [:]
+        if case .object(let object) = Self.tree(head) { fields = object }
+        fields[arrayKey] = nil
+        self.init(fields: fields, arrayKey: arrayKey, count: count, perChunk: perChunk) { Self.tree(element($0)) }
+    }
+
+    /// A view model as a JSON tree (`null` for one that cannot be encoded, which a plain view
+    /// model never is).
+    static func tree(_ value: some Encodable) -> JSONValue { (try? JSONValue(encoding: value)) ?? .null }
+
+    /// A view model's JSON, indented (the command line's `--format json`).
+    public static func rendered(_ value: some Encodable) -> String { tree(value).rendered() }
+
+    /// A view model's JSON, compact.
+    public static func compact(_ value: some Encodable) -> String { tree(value).compact() }
+
     /// A small answer in one piece.
     public init(whole text: String) {
         head = text

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import Foundation
 import Testing
 
@@ -127,23 +128,19 @@ struct CostTests {
             "report", "cost", "--by", "day", "--from", "2026-03-28", "--to", "2026-04-04", "--json",
         ])
         #expect(daily.status == 0, "\(daily.stderr)")
-        let report = try #require(try daily.json() as? [String: Any])
-        let rows = try #require(report["rows"] as? [[String: Any]])
+        let rows = try JSONDecoder().decode(CostJSON.self, from: Data(daily.stdout.utf8)).rows
         #expect(rows.count == 7)
-        let sunday = try #require(rows.first { $0["period"] as? String == "2026-03-29" })
+        let sunday = try #require(rows.first { $0.period == "2026-03-29" })
         // 29 × 0.09 = 2.61; power 0.37766 → 0.38 and 0.01702 → 0.02; rental 0.03; IEE of 3.01 →
         // 0.15; IVA of 3.19 → 0.67; total 3.86.
-        #expect(sunday["kwh"] as? Double == 29 && sunday["energy"] as? Double == 2.61)
-        #expect(sunday["power"] as? Double == 0.40 && sunday["fixed"] as? Double == 0.03)
-        #expect((sunday["taxes"] as? [String: Double]) == ["IEE": 0.15, "IVA": 0.67])
-        #expect(sunday["total"] as? Double == 3.86, "\(sunday)")
-        let friday = try #require(rows.first { $0["period"] as? String == "2026-04-03" })
-        let bands = try #require(friday["bands"] as? [String: [String: Double]])
-        #expect(bands["P3"]?["kwh"] == 34 && bands["P1"]?["kwh"] == 0 && bands["P2"]?["kwh"] == 0, "\(bands)")
-        let monday = try #require(rows.first { $0["period"] as? String == "2026-03-30" })
-        let mondayBands = try #require(monday["bands"] as? [String: [String: Double]])
-        #expect(mondayBands["P1"]?["kwh"] == 12 && mondayBands["P2"]?["kwh"] == 10 && mondayBands["P3"]?["kwh"] == 12)
-        #expect(mondayBands["P1"]?["cost"] == 2.52)
+        #expect(sunday.kwh == 29 && sunday.energy == 2.61 && sunday.power == 0.40 && sunday.fixed == 0.03)
+        #expect(sunday.taxes == ["IEE": 0.15, "IVA": 0.67] && sunday.unpricedKWh == nil)
+        #expect(sunday.total == 3.86, "\(sunday)")
+        let friday = try #require(rows.first { $0.period == "2026-04-03" })
+        #expect(friday.bands["P3"]?.kwh == 34 && friday.bands["P1"]?.kwh == 0 && friday.bands["P2"]?.kwh == 0)
+        let monday = try #require(rows.first { $0.period == "2026-03-30" }).bands
+        #expect(monday["P1"]?.kwh == 12 && monday["P2"]?.kwh == 10 && monday["P3"]?.kwh == 12)
+        #expect(monday["P1"]?.cost == 2.52)
     }
 
     static let priceChange = """
@@ -211,14 +208,13 @@ struct CostTests {
             "report", "cost", "--by", "month", "--from", "2026-02-01", "--to", "2026-04-01", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        let report = try #require(try result.json() as? [String: Any])
-        let rows = try #require(report["rows"] as? [[String: Any]])
-        #expect(rows.map { $0["period"] as? String } == ["2026-02", "2026-03"])
-        #expect(rows.map { $0["kwh"] as? Double } == [672, 743])
-        #expect(rows.map { $0["energy"] as? Double } == [67.20, 74.30])
-        #expect(rows.map { $0["fixed"] as? Double } == [10.00, 10.00])
-        #expect(rows.map { $0["total"] as? Double } == [77.20, 84.30])
-        #expect(report["total"] as? Double == 161.50)
+        let report = try JSONDecoder().decode(CostJSON.self, from: Data(result.stdout.utf8))
+        #expect(report.rows.map(\.period) == ["2026-02", "2026-03"])
+        #expect(report.rows.map(\.kwh) == [672, 743])
+        #expect(report.rows.map(\.energy) == [67.20, 74.30])
+        #expect(report.rows.map(\.fixed) == [10.00, 10.00])
+        #expect(report.rows.map(\.total) == [77.20, 84.30])
+        #expect(report.total == 161.50 && report.currency == "EUR" && report.by == "month")
         let half = try await Self.bill(harness, ["--from", "2026-02-01", "--to", "2026-02-15"])
         #expect(Self.amounts(half) == ["Energy flat": 33.60, "Fixed per month": 5.00], "\(half)")
         let lines = try #require(half["lines"] as? [[String: Any]])

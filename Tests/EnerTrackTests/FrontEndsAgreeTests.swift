@@ -176,5 +176,28 @@ extension FrontEndsAgreeTests {
         #expect(table["NodeSummary"] == (try Self.keys(NodeSummary.self, summary)))
         #expect(table["NodeDetail"] == (try Self.keys(NodeDetail.self, summary)))
         #expect(table["ReadingJSON"] == (try Self.keys(ReadingJSON.self, reading)))
+        let times = #""start":"a","end":"b","kwh":1,"complete":true"#
+        #expect(
+            table["ConsumptionJSON"]
+                == (try Self.keys(
+                    ConsumptionJSON.self, #"{"by":"day","tz":"UTC","unit":"kWh","total_kwh":0,"rows":[]}"#)))
+        #expect(table["ConsumptionJSON.Row"] == (try Self.keys(ConsumptionJSON.Row.self, #"{"node":"N",\#(times)}"#)))
+        let cost = #""currency":"EUR","by":"day","from":"a","to":"b","total":0"#
+        #expect(table["CostJSON"] == (try Self.keys(CostJSON.self, #"{\#(cost),"rows":[]}"#)))
+        #expect(
+            table["CostJSON.Row"]
+                == (try Self.keys(
+                    CostJSON.Row.self,
+                    #"{"node":"N","period":"p",\#(times),"energy":0,"power":0,"fixed":0,"taxes":{},"total":0,"bands":{}}"#
+                )))
+        #expect(
+            table["BillJSON"]
+                == (try Self.keys(
+                    BillJSON.self, #"{"currency":"EUR","from":"a","to":"b","kwh":0,"lines":[],"total":0}"#)))
+        #expect(
+            table["BillJSON.Line"]
+                == (try Self.keys(
+                    BillJSON.Line.self, #"{"label":"l","quantity":1,"unit":"kWh","price":1,"amount":1,"part":"energy"}"#
+                )))
     }
 }

@@ -232,77 +232,21 @@ public struct CostReport: Sendable {
 
     func label(_ row: Row) -> String { grouping.unit.label(row.start, timeZone: timeZone) }
 
-    static func money(_ value: Decimal) -> JSONValue { .number(value.double) }
-
     public func json() -> String {
-        if let bill { return billJSON(bill).rendered() }
-        return JSONValue.object(fields.merging(["rows": .array(rows.map(rowJSON))]) { $1 }).rendered()
+        if let bill { return JSONChunks.rendered(billView(bill)) }
+        return JSONChunks.rendered(view)
     }
 
     /// The same JSON in compact pieces, rendered a few rows at a time (what the API sends).
     public func jsonChunks() -> JSONChunks {
-        if let bill {
-            return JSONChunks(whole: billJSON(bill).compact())
-        }
+        if let bill { return JSONChunks(whole: JSONChunks.compact(billView(bill))) }
+        var head = view
+        head.rows = []
         let rows = rows
-        return JSONChunks(fields: fields, arrayKey: "rows", count: rows.count) { rowJSON(rows[$0]) }
-    }
-
-    /// Every field of the report's JSON but its rows.
-    private var fields: [String: JSONValue] {
-        [
-            "currency": .string(currency), "by": .string(grouping.rawValue), "from": .string(iso(from)),
-            "to": .string(iso(to)), "total": Self.money(total),
-        ]
-    }
-
-    private func rowJSON(_ row: Row) -> JSONValue {
-        var bands: [String: JSONValue] = [:]
-        for band in row.bill.bands {
-            bands[band.period] = .object(["kwh": .number(band.kwh.double), "cost": Self.money(band.cost)])
-        }
-        var taxes: [String: JSONValue] = [:]
-        for tax in row.bill.taxes { taxes[tax.name] = Self.money(tax.amount) }
-        var object: [String: JSONValue] = [
-            "node": .string(row.node), "period": .string(label(row)),
-            "start": .string(ISO8601.format(milliseconds: row.start.milliseconds, timeZone: timeZone)),
-            "end": .string(ISO8601.format(milliseconds: row.end.milliseconds, timeZone: timeZone)),
-            "kwh": .number(Decimal(figure: row.bill.kwh, scale: 3).double),
-            "energy": Self.money(row.bill.sum(part: "energy")), "power": Self.money(row.bill.sum(part: "power")),
-            "fixed": Self.money(row.bill.sum(part: "fixed")), "taxes": .object(taxes),
-            "total": Self.money(row.bill.total), "bands": .object(bands), "complete": .bool(row.complete),
-        ]
-        if row.bill.unpricedKWh != 0 {
-            object["unpriced_kwh"] = .number(Decimal(figure: row.bill.unpricedKWh, scale: 3).double)
-        }
-        return .object(object)
+        return JSONChunks(encoding: head, arrayKey: "rows", count: rows.count) { rowView(rows[$0]) }
     }
 
     func iso(_ date: Date) -> String { ISO8601.format(milliseconds: date.milliseconds, timeZone: timeZone) }
-
-    public func billJSON(_ bill: Bill) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "currency": .string(currency), "from": .string(iso(from)), "to": .string(iso(to)),
-            "kwh": .number(Decimal(figure: bill.kwh, scale: 3).double),
-            "lines": .array(
-                bill.lines.map { line in
-                    var object: [String: JSONValue] = [
-                        "label": .string(line.label), "quantity": .number(line.quantity.double),
-                        "unit": .string(line.unit), "price": .number(line.price.double),
-                        "amount": Self.money(line.amount),
-                        "part": .string(line.part),
-                    ]
-                    if let node = line.node { object["node"] = .string(node) }
-                    if let period = line.period { object["period"] = .string(period) }
-                    return .object(object)
-                }),
-            "total": Self.money(bill.total),
-        ]
-        if bill.unpricedKWh != 0 {
-            object["unpriced_kwh"] = .number(Decimal(figure: bill.unpricedKWh, scale: 3).double)
-        }
-        return .object(object)
-    }
 
     /// The band names in the order the rows first use them (columns of tables and CSV).
     var bandNames: [String] {
