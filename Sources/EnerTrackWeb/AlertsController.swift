@@ -39,12 +39,12 @@ extension AlertsController {
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
                 <td><form method="post" action="/alerts" class="d-flex flex-wrap gap-2">\(site.csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
-                  <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="kW">
+                  <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="\(l("Threshold of {0} in kW", view.label))">
                   <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form></td>
                 <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), site.options.timeZone))</small>"))</td>
                 <td>\(rule == nil ? "" as HTML : """
                 <form method="post" action="/alerts">\(site.csrfField(viewer))<input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="clear">
-                <button class="btn btn-sm btn-outline-danger" type="submit">\(l("Delete"))</button></form>
+                <button class="btn btn-sm btn-outline-danger" type="submit" aria-label="\(l("Delete the alert on {0}", view.label))">\(l("Delete"))</button></form>
                 """ as HTML)</td></tr>
                 """
         }

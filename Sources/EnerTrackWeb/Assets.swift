@@ -24,6 +24,7 @@ struct Assets: Sendable {
             "app.css": File(contentType: "text/css; charset=utf-8", body: Array(Self.css.utf8)),
             "app.js": File(contentType: "text/javascript; charset=utf-8", body: Array(Self.script.utf8)),
             "favicon.svg": File(contentType: "image/svg+xml", body: Array(Self.icon.utf8)),
+            "theme.js": File(contentType: "text/javascript; charset=utf-8", body: Array(Self.themeScript.utf8)),
         ]
         var missing: [String] = []
         for asset in Self.vendor {
@@ -42,8 +43,21 @@ struct Assets: Sendable {
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0d6efd"/><path d="M18 3 7 18h7l-2 11 11-15h-7z" fill="#ffc107"/></svg>
         """
 
+    /// Run in the head of a page whose visitor has not chosen a theme: the system's preference.
+    static let themeScript = """
+        'use strict';
+        if (window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches) {
+          document.documentElement.setAttribute('data-bs-theme', 'dark');
+        }
+        """
+
     static let css = """
         body { padding-bottom: 3rem; }
+        /* Navigation readable on the brand colour (WCAG AA 4.5:1), a skip link for keyboards. */
+        .navbar.bg-primary { background-color: #0a58ca !important; }
+        .navbar-dark .navbar-nav .nav-link { color: rgba(255, 255, 255, .9); }
+        .navbar-dark .navbar-nav .nav-link.active { color: #fff; font-weight: 600; text-decoration: underline; }
+        .skip-link { position: absolute; top: .5rem; left: .5rem; z-index: 1080; padding: .5rem 1rem; background: #fff; color: #0a58ca; }
         .kpi .value { font-size: 1.6rem; font-weight: 600; }
         .kpi .label { font-size: .85rem; opacity: .75; }
         .chart-box { position: relative; height: 320px; }
@@ -78,9 +92,12 @@ struct Assets: Sendable {
           // Theme: remembered in a cookie so the server renders it without a flash.
           const toggle = document.getElementById('theme-toggle');
           if (toggle) {
+            // The system's preference may have chosen dark before the page drew.
+            toggle.setAttribute('aria-pressed', document.documentElement.getAttribute('data-bs-theme') === 'dark' ? 'true' : 'false');
             toggle.addEventListener('click', function () {
               const next = document.documentElement.getAttribute('data-bs-theme') === 'dark' ? 'light' : 'dark';
               document.documentElement.setAttribute('data-bs-theme', next);
+              toggle.setAttribute('aria-pressed', next === 'dark' ? 'true' : 'false');
               document.cookie = 'theme=' + next + '; path=/; max-age=31536000; SameSite=Lax';
             });
           }

@@ -3,12 +3,15 @@ import Foundation
 import Hummingbird
 
 extension Site {
-    /// The frame of every page: navigation, theme toggle, flash message, and the body.
+    /// The frame of every page: navigation, theme toggle, flash message, and the body. Chart.js
+    /// (~200 KB) is sent only with a page that draws a chart.
     func layout(
         _ request: Request, viewer: Viewer?, language: Language, title: String, active: String = "", body: HTML
     ) -> HTML {
         let l = Words(language)
         let theme = viewer?.theme ?? self.theme(request)
+        // No choice made here yet: the system's preference decides (`/static/theme.js`, before the page draws).
+        let chosen = cookie(request, "theme") == "dark" || cookie(request, "theme") == "light"
         var nav: HTML = ""
         if let viewer {
             var links: [(String, String, String)] = [
@@ -45,7 +48,7 @@ extension Site {
         }
         return """
             <!doctype html>
-            <html lang="\(language.rawValue)" data-bs-theme="\(theme)">
+            <html lang="\(language.rawValue)" data-bs-theme="\(theme)"\(HTML.when(!chosen, " data-theme-auto"))>
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -53,21 +56,23 @@ extension Site {
             <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
             <link rel="stylesheet" href="/static/vendor/bootstrap.min.css">
             <link rel="stylesheet" href="/static/app.css">
+            \(HTML.when(!chosen, "<script src=\"/static/theme.js\"></script>"))
             </head>
             <body>
+            <a class="visually-hidden-focusable skip-link" href="#main">\(l("Skip to the content"))</a>
             <nav class="navbar navbar-expand-lg navbar-dark bg-primary mb-4">
               <div class="container-fluid">
                 <a class="navbar-brand" href="/">⚡ EnerTrack</a>
-                <button id="theme-toggle" class="btn btn-sm btn-outline-light ms-auto me-2 order-lg-last" type="button" title="\(l("Light or dark theme"))" aria-label="\(l("Light or dark theme"))">◐</button>
+                <button id="theme-toggle" class="btn btn-sm btn-outline-light ms-auto me-2 order-lg-last" type="button" title="\(l("Light or dark theme"))" aria-label="\(l("Dark theme"))" aria-pressed="\(theme == "dark" ? "true" : "false")">◐</button>
                 \(nav)
               </div>
             </nav>
-            <main class="container">
+            <main class="container" id="main" tabindex="-1">
             \(flashHTML)
             \(body)
             </main>
             <script src="/static/vendor/bootstrap.bundle.min.js"></script>
-            <script src="/static/vendor/chart.min.js"></script>
+            \(HTML.when(body.text.contains("<canvas"), "<script src=\"/static/vendor/chart.min.js\"></script>"))
             <script src="/static/app.js"></script>
             </body>
             </html>
@@ -91,6 +96,17 @@ extension Site {
         return html(
             layout(request, viewer: viewer, language: language, title: l("Not found"), body: body),
             status: .notFound)
+    }
+
+    /// What an unexpected failure shows: the frame, an apology and a way on (details are in the log).
+    func serverError(_ request: Request, _ viewer: Viewer?) -> Response {
+        let language = viewer?.language ?? anonymousLanguage(request)
+        let l = Words(language)
+        let body: HTML =
+            "<h1 class=\"h3\">\(l("Something went wrong"))</h1><p>\(l("The server could not answer this request. Try again in a moment; if it keeps happening, tell the administrator."))</p><a href=\"/\">\(l("Back to the dashboard"))</a>"
+        return html(
+            layout(request, viewer: viewer, language: language, title: l("Something went wrong"), body: body),
+            status: .internalServerError)
     }
 
     func forbidden(_ request: Request, _ viewer: Viewer) -> Response {

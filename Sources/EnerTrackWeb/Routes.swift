@@ -50,6 +50,54 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// A flash message is shown once: a page rendered while the request carried one (an HTML answer
+/// that is not a redirect and sets no flash of its own) ends the cookie, so the next page does
+/// not show the message again.
+struct FlashOnce: RouterMiddleware {
+    let site: Site
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
+        async throws -> Response
+    {
+        var response = try await next(request, context)
+        guard site.cookie(request, "flash")?.isEmpty == false,
+            response.headers[.contentType]?.hasPrefix("text/html") == true,
+            !(300..<400).contains(response.status.code),
+            !response.headers[values: .setCookie].contains(where: { $0.hasPrefix("flash=") })
+        else { return response }
+        response.setCookie(site.expiredCookie("flash"))
+        return response
+    }
+}
+
+/// Pages for what no route answers: an unknown address gets the site's 404 page (with the
+/// navigation of whoever is signed in), an error no handler expected a 500 page, logged with its
+/// path; the API gets the same as JSON (`{"error": …}`).
+struct ErrorPages: RouterMiddleware {
+    let site: Site
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
+        async throws -> Response
+    {
+        let api = request.uri.path.hasPrefix("/api/")
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // Outside the viewer's middleware (its failures land here too): the navigation of
+            // whoever is signed in is read again, for this page only.
+            guard !api else { return site.jsonError(.notFound, "not found") }
+            return site.notFound(request, try? await site.viewerNodes(request)?.viewer)
+        } catch let error as HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            site.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+            return api ? site.jsonError(.internalServerError, "internal error") : site.serverError(request, nil)
+        }
+    }
+}
+
 /// Puts who is asking in the request context, with their nodes, from one store read (a
 /// session and its nodes together; an API token and its nodes in two): every handler after it
 /// reads `context.viewer` and the viewer's `nodes` instead of asking the store again. Requests
@@ -129,7 +177,9 @@ public final class WebApp: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
+        router.add(middleware: ErrorPages(site: site))
         router.add(middleware: ViewerMiddleware(site: site))
+        router.add(middleware: FlashOnce(site: site))
         for (path, file) in assets.files {
             router.get(RouterPath("static/" + path)) { _, _ -> Response in
                 var headers = HTTPFields()

@@ -71,6 +71,10 @@ struct WebCostTests {
             #expect(rows == site.readingDays + 1, "a row per day with readings and the total row:\n\(page)")
             #expect(page.contains("data-stacked") && page.contains("Cocina"), "stacked by meter, named")
             #expect(page.contains("cost-chart") && page.contains("€"), "cost beside kWh")
+            // Chart.js only where a chart is drawn.
+            #expect(page.contains("/static/vendor/chart.min.js"))
+            #expect(!String(buffer: try await Browser(client).get("/login").body).contains("chart.min.js"))
+            #expect(!String(buffer: try await ana.get("/profile").body).contains("chart.min.js"))
             #expect(
                 page.contains("id=\"tariffs\"") && page.contains("plana (flat 0.25 EUR/kWh)"),
                 "the user sees their tariff")

@@ -141,6 +141,44 @@ struct WebEdgeTests {
             let health = try await client.execute(uri: "/healthz", method: .get, headers: [:], body: nil)
             #expect(health.status == .serviceUnavailable)
             #expect(String(buffer: health.body).contains("\"directory\":\"unavailable\""))
+            // A page that needs the directory: the site's error page with a way on, never an empty answer.
+            let page = try await client.execute(
+                uri: "/", headers: [.cookie: "\(WebApp.sessionCookie)=some-session", .acceptLanguage: "en"])
+            #expect(page.status == .internalServerError)
+            #expect(
+                String(buffer: page.body).contains("Something went wrong")
+                    && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            let api = try await client.execute(uri: "/api/v1/nodes", headers: [.authorization: "Bearer x"])
+            #expect(api.status == .internalServerError && String(buffer: api.body) == #"{"error":"internal error"}"#)
+        }
+    }
+
+    @Test("an unknown address: the site's 404 page with the visitor's navigation; the API's is JSON")
+    func unknownAddresses() async throws {
+        let site = try await WebSite()
+        try await site.test { client in
+            let anonymous = try await client.execute(uri: "/no/such/page", headers: [.acceptLanguage: "es"])
+            #expect(anonymous.status == .notFound)
+            let text = String(buffer: anonymous.body)
+            #expect(text.contains("No encontrado") && text.contains("<nav") && text.contains("href=\"/\""), "\(text)")
+            // Every page: a skip link to the content; the system's theme until the visitor picks one.
+            #expect(text.contains("href=\"#main\">Saltar al contenido</a>") && text.contains("id=\"main\""))
+            #expect(
+                text.contains("data-theme-auto") && text.contains("/static/theme.js")
+                    && text.contains("aria-pressed=\"false\""))
+            let dark = String(
+                buffer: try await client.execute(uri: "/login", headers: [.cookie: "theme=dark"]).body)
+            #expect(
+                !dark.contains("theme.js") && dark.contains("data-bs-theme=\"dark\"")
+                    && dark.contains("aria-pressed=\"true\""))
+            let script = try await client.execute(uri: "/static/theme.js")
+            #expect(script.status == .ok && String(buffer: script.body).contains("prefers-color-scheme: dark"))
+            let ana = Browser(client)
+            _ = try await ana.login("ana")
+            let signedIn = try await ana.get("/nada")
+            #expect(signedIn.status == .notFound && String(buffer: signedIn.body).contains("/logout"), "with her menu")
+            let api = try await ana.get("/api/v1/nothing")
+            #expect(api.status == .notFound && String(buffer: api.body) == #"{"error":"not found"}"#)
         }
     }
 }

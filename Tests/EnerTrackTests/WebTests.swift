@@ -83,6 +83,10 @@ struct WebTests {
             #expect(try await ana.login("ana").status == .seeOther)
             let page = try await ana.get("/alerts")
             let token = try #require(Browser.csrf(page))
+            // Each threshold field is named for its meter (a screen reader hears which one).
+            let labels = String(buffer: page.body).matches(
+                of: /aria-label="(Umbral de [^"]+ en kW|Threshold of [^"]+ in kW)"/)
+            #expect(labels.count >= 2 && Set(labels.map { String($0.output.1) }).count == labels.count)
             let fields = ["node": WebSite.anaOnly, "action": "set", "kw": "2.5"]
             #expect(try await ana.post("/alerts", fields).status == .forbidden, "no token")
             #expect(
@@ -261,6 +265,10 @@ struct WebTests {
             #expect(String(buffer: flashed.body).contains("alert-danger"), "a friendly error after a bad form")
             // The directory's facts in the page's language, without the command line's advice.
             #expect(String(buffer: flashed.body).contains("id ESP no válido"))
+            // Shown once: the page that showed it ended the cookie, and no later page shows it.
+            #expect(
+                flashed.headers[values: .setCookie].contains { $0.hasPrefix("flash=;") && $0.contains("Max-Age=0") })
+            #expect(!String(buffer: try await root.get("/consumption").body).contains("id ESP no válido"))
             _ = try await root.submit(
                 from: "/admin/users", to: "/admin/users",
                 ["action": "create", "username": "carla", "email": "c2@example.org", "password": "carla-long-password"])

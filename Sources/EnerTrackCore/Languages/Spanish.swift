@@ -142,6 +142,13 @@ enum Spanish {
         "node '{0}' is inactive": "el medidor '{0}' está dado de baja",
         "node '{0}' is not assigned to user '{1}'": "el medidor '{0}' no está asignado al usuario '{1}'",
         "Not found": "No encontrado",
+        "Something went wrong": "Algo ha fallado",
+        "Skip to the content": "Saltar al contenido",
+        "Threshold of {0} in kW": "Umbral de {0} en kW",
+        "Delete the alert on {0}": "Borrar la alerta de {0}",
+        "Dark theme": "Tema oscuro",
+        "The server could not answer this request. Try again in a moment; if it keeps happening, tell the administrator.":
+            "El servidor no ha podido responder. Vuelve a intentarlo en un momento; si sigue pasando, avisa al administrador.",
         "Open Telegram": "Abrir Telegram",
         "Open this link on the device where you use Telegram and press Start. It works once, until":
             "Abre este enlace en el dispositivo donde usas Telegram y pulsa «Iniciar». Vale una vez, hasta",

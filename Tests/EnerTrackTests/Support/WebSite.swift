@@ -139,7 +139,9 @@ final class Browser: @unchecked Sendable {
 
     func remember(_ response: TestResponse) {
         for field in response.headers where field.name == .setCookie {
-            let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+            let pair = field.value.split(separator: ";")[0].split(
+                separator: "=", maxSplits: 1, omittingEmptySubsequences: false
+            ).map(String.init)
             guard pair.count == 2 else { continue }
             if pair[1].isEmpty || field.value.contains("Max-Age=0") {
                 cookies[pair[0]] = nil
