@@ -55,7 +55,7 @@ struct Assets: Sendable {
         body { padding-bottom: 3rem; }
         /* Navigation readable on the brand colour (WCAG AA 4.5:1), a skip link for keyboards. */
         .navbar.bg-primary { background-color: #0a58ca !important; }
-        .navbar-dark .navbar-nav .nav-link { color: rgba(255, 255, 255, .9); }
+        .navbar-dark .navbar-nav .nav-link, .navbar-dark .navbar-text { color: rgba(255, 255, 255, .9); }
         .navbar-dark .navbar-nav .nav-link.active { color: #fff; font-weight: 600; text-decoration: underline; }
         .skip-link { position: absolute; top: .5rem; left: .5rem; z-index: 1080; padding: .5rem 1rem; background: #fff; color: #0a58ca; }
         .kpi .value { font-size: 1.6rem; font-weight: 600; }
