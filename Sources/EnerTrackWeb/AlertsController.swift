@@ -37,22 +37,22 @@ extension AlertsController {
                 }
             return """
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
-                <td><form method="post" action="/alerts" class="d-flex flex-wrap gap-2">\(site.csrfField(viewer))
+                <td><div class="d-flex flex-wrap gap-2"><form method="post" action="/alerts" class="d-flex flex-wrap gap-2">\(site.csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
                   <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="\(l("Threshold of {0} in kW", view.label))">
-                  <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form></td>
-                <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), site.options.timeZone))</small>"))</td>
-                <td>\(rule == nil ? "" as HTML : """
+                  <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form>
+                \(rule == nil ? "" as HTML : """
                 <form method="post" action="/alerts">\(site.csrfField(viewer))<input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="clear">
                 <button class="btn btn-sm btn-outline-danger" type="submit" aria-label="\(l("Delete the alert on {0}", view.label))">\(l("Delete"))</button></form>
-                """ as HTML)</td></tr>
+                """ as HTML)</div></td>
+                <td>\(state)\(HTML.when(rule?.state == .firing, " <small>\(l.time(rule?.since.map(Date.init(milliseconds:)), site.options.timeZone))</small>"))</td></tr>
                 """
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Alerts"))</h1>
             <p>\(l("You get a Telegram message when the mean power over the last 15 minutes exceeds the threshold (in kW), another if it stays above an hour later, and one when it is back to normal."))</p>
             <div class="table-responsive"><table class="table">
-            <thead><tr><th>\(l("Meter"))</th><th>\(l("Threshold (kW)"))</th><th>\(l("State"))</th><th></th></tr></thead>
+            <thead><tr><th>\(l("Meter"))</th><th>\(l("Threshold (kW)"))</th><th>\(l("State"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
         return site.page(request, viewer, title: l("Alerts"), active: "alerts", body: body)
