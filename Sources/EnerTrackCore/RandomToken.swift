@@ -18,8 +18,8 @@ public enum RandomToken {
 
     public static func hash(_ token: String) -> String {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        var bytes = Array(token.utf8)
-        _ = SHA256(&bytes, bytes.count, &digest)
+        let bytes = Array(token.utf8)
+        _ = SHA256(bytes, bytes.count, &digest)
         return hex(digest)
     }
 

@@ -94,11 +94,8 @@ public struct ConsumptionReport: Sendable {
         let plan = Plan(
             nodes: nodes, unit: unit, range: range, timeZone: timeZone, now: now, firstReadings: firstReadings,
             closed: closed)
-        var computed: [String: [PeriodEnergy]] = [:]
-        for (node, asked) in plan.asked where !asked.isEmpty {
-            computed[node] = try await series.energy(node: node, periods: asked, timeZone: timeZone)
-        }
-        return try await plan.report(computed, series: series)
+        let energy = try await series.energy(EnergyQuery(periods: plan.asked, buckets: nil), timeZone: timeZone)
+        return try await plan.report(energy.periods, series: series)
     }
 
     /// What a report needs of the store: each meter's listed periods (not in the future, not

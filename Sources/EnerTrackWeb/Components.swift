@@ -6,17 +6,14 @@ enum Component {
     /// A column of a table; `from` hides it below a Bootstrap breakpoint (`sm`, `md`).
     struct Column {
         var title: String
-        /// The cell's opening tag, its classes included (`<td class="text-end">`).
-        let open: String
+        /// The cells' class attribute (` class="text-end"`), or nothing.
+        let attributes: String
 
         init(_ title: String, from: String? = nil, end: Bool = false) {
             self.title = title
             let classes = [from.map { "d-none d-\($0)-table-cell" }, end ? "text-end" : nil].compactMap { $0 }
-            open = classes.isEmpty ? "<td>" : "<td class=\"\(HTML.escape(classes.joined(separator: " ")))\">"
+            attributes = classes.isEmpty ? "" : " class=\"\(HTML.escape(classes.joined(separator: " ")))\""
         }
-
-        /// The header cell's opening tag.
-        var head: String { "<th" + open.dropFirst(3) }
     }
 
     /// A responsive table: a header of `columns`, one row of cells per item (written into one
@@ -24,12 +21,12 @@ enum Component {
     static func table(_ columns: [Column], rows: [[HTML]]) -> HTML {
         var text = "<div class=\"table-responsive\"><table class=\"table\"><thead><tr>"
         text.reserveCapacity(256 + rows.count * columns.count * 48)
-        for column in columns { text += column.head + HTML.escape(column.title) + "</th>" }
+        for column in columns { text += "<th" + column.attributes + ">" + HTML.escape(column.title) + "</th>" }
         text += "</tr></thead>\n<tbody>"
         for cells in rows {
             text += "<tr>"
             for (cell, column) in zip(cells, columns) {
-                text += column.open
+                text += "<td" + column.attributes + ">"
                 text += cell.text
                 text += "</td>"
             }

@@ -11,7 +11,7 @@ extension Site {
         let l = Words(language)
         let theme = viewer?.theme ?? self.theme(request)
         // No choice made here yet: the system's preference decides (`/static/theme.js`, before the page draws).
-        let chosen = cookie(request, "theme") == "dark" || cookie(request, "theme") == "light"
+        let chosen = ["dark", "light"].contains(cookie(request, "theme"))
         var nav: HTML = ""
         if let viewer {
             var links: [(String, String, String)] = [
@@ -89,24 +89,33 @@ extension Site {
     }
 
     func notFound(_ request: Request, _ viewer: Viewer?) -> Response {
-        let language = viewer?.language ?? anonymousLanguage(request)
-        let l = Words(language)
-        let body: HTML =
-            "<h1 class=\"h3\">\(l("Not found"))</h1><p>\(l("That page does not exist."))</p><a href=\"/\">\(l("Back to the dashboard"))</a>"
-        return html(
-            layout(request, viewer: viewer, language: language, title: l("Not found"), body: body),
-            status: .notFound)
+        errorPage(request, viewer, status: .notFound) { l in (l("Not found"), l("That page does not exist.")) }
     }
 
-    /// What an unexpected failure shows: the frame, an apology and a way on (details are in the log).
-    func serverError(_ request: Request, _ viewer: Viewer?) -> Response {
+    /// An error no handler expected: logged with its path; the site's 500 page, or JSON for the API.
+    func failed(_ request: Request, _ error: any Error, viewer: Viewer?) -> Response {
+        logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+        guard !request.uri.path.hasPrefix("/api/") else { return jsonError(.internalServerError, "internal error") }
+        return errorPage(request, viewer, status: .internalServerError) { l in
+            (
+                l("Something went wrong"),
+                l(
+                    "The server could not answer this request. Try again in a moment; if it keeps happening, tell the administrator."
+                )
+            )
+        }
+    }
+
+    /// A page that says what went wrong, in the frame, with a way on.
+    private func errorPage(
+        _ request: Request, _ viewer: Viewer?, status: HTTPResponse.Status, _ words: (Words) -> (String, String)
+    ) -> Response {
         let language = viewer?.language ?? anonymousLanguage(request)
         let l = Words(language)
+        let (title, text) = words(l)
         let body: HTML =
-            "<h1 class=\"h3\">\(l("Something went wrong"))</h1><p>\(l("The server could not answer this request. Try again in a moment; if it keeps happening, tell the administrator."))</p><a href=\"/\">\(l("Back to the dashboard"))</a>"
-        return html(
-            layout(request, viewer: viewer, language: language, title: l("Something went wrong"), body: body),
-            status: .internalServerError)
+            "<h1 class=\"h3\">\(title)</h1><p>\(text)</p><a href=\"/\">\(l("Back to the dashboard"))</a>"
+        return html(layout(request, viewer: viewer, language: language, title: title, body: body), status: status)
     }
 
     func forbidden(_ request: Request, _ viewer: Viewer) -> Response {

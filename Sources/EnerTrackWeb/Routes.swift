@@ -71,29 +71,25 @@ struct FlashOnce: RouterMiddleware {
 }
 
 /// Pages for what no route answers: an unknown address gets the site's 404 page (with the
-/// navigation of whoever is signed in), an error no handler expected a 500 page, logged with its
-/// path; the API gets the same as JSON (`{"error": …}`).
+/// navigation of whoever is signed in), an error no handler expected its 500 page (`Site.failed`);
+/// the API gets the same as JSON (`{"error": …}`).
 struct ErrorPages: RouterMiddleware {
     let site: Site
 
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
         async throws -> Response
     {
-        let api = request.uri.path.hasPrefix("/api/")
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
-            // Outside the viewer's middleware (its failures land here too): the navigation of
-            // whoever is signed in is read again, for this page only.
-            guard !api else { return site.jsonError(.notFound, "not found") }
-            return site.notFound(request, try? await site.viewerNodes(request)?.viewer)
+            guard !request.uri.path.hasPrefix("/api/") else { return site.jsonError(.notFound, "not found") }
+            return site.notFound(request, context.viewer)
         } catch let error as HTTPResponseError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            site.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
-            return api ? site.jsonError(.internalServerError, "internal error") : site.serverError(request, nil)
+            return site.failed(request, error, viewer: context.viewer)
         }
     }
 }
@@ -113,9 +109,13 @@ struct ViewerMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var context = context
-        if let (viewer, views) = try await site.viewerNodes(request) {
-            context.viewer = viewer
-            context.viewer?.nodes = views
+        do {
+            if let (viewer, views) = try await site.viewerNodes(request) {
+                context.viewer = viewer
+                context.viewer?.nodes = views
+            }
+        } catch let error where !(error is HTTPResponseError || error is CancellationError) {
+            return site.failed(request, error, viewer: nil)  // a directory that is down, say
         }
         return try await next(request, context)
     }
@@ -177,8 +177,8 @@ public final class WebApp: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
-        router.add(middleware: ErrorPages(site: site))
         router.add(middleware: ViewerMiddleware(site: site))
+        router.add(middleware: ErrorPages(site: site))
         router.add(middleware: FlashOnce(site: site))
         for (path, file) in assets.files {
             router.get(RouterPath("static/" + path)) { _, _ -> Response in

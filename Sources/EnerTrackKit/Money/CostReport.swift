@@ -99,12 +99,8 @@ public struct CostReport: Sendable {
         let prepared = try await prepare(
             book: book, tariffs: store, series: series, meters: meters, grouping: grouping, range: range,
             timeZone: timeZone, now: now, firstReadings: known, closed: closed)
-        var energy: [String: [BucketEnergy]] = [:]
-        if let buckets = prepared.buckets {
-            energy = try await series.bucketEnergy(
-                nodes: buckets.nodes, from: buckets.from, to: buckets.to, step: buckets.step)
-        }
-        return try await prepared.finish(energy, series: series)
+        let energy = try await series.energy(EnergyQuery(periods: [:], buckets: prepared.buckets), timeZone: timeZone)
+        return try await prepared.finish(energy.buckets, series: series)
     }
 
     /// The report but for its bills, with the bucket energy they still need (`Prepared.buckets`):
@@ -216,8 +212,6 @@ public struct CostReport: Sendable {
         return schedules
     }
 
-    /// The energy of each meter's buckets (hours with `step`): from the rollups, else, for a
-    /// meter the store keeps none for, from its raw readings.
     /// One node's bucket energy computed from raw readings (stores without rollups).
     static func rawBucketEnergy(series: any SeriesStore, node: String, from first: Int64, to last: Int64)
         async throws -> [BucketEnergy]
