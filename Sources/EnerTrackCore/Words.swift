@@ -117,3 +117,8 @@ extension Language {
         }
     }
 }
+
+extension String {
+    /// The text, or nil when it is empty (a form field left blank).
+    public var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -21,15 +21,23 @@ public struct ConsumptionReport: Sendable {
     /// The default range, the same on every front end: the last 24 hours by hour, the last 30
     /// days by day, the last 12 months by month, and by year every year since 2000 (years before
     /// a meter's first reading are omitted from the rows, so that is every year with data).
-    public static func defaultRange(_ unit: PeriodUnit, now: Date, timeZone: TimeZone) -> DateInterval {
+    public static func defaultRange(_ unit: PeriodUnit, now: Date, timeZone: TimeZone, first: Int64? = nil)
+        -> DateInterval
+    {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        // Years from the first reading's (this year when there is none yet).
+        let firstYear = first.map { calendar.component(.year, from: Date(milliseconds: $0)) }
         let (component, back): (Calendar.Component, Int) =
             switch unit {
             case .hour: (.hour, 23)
             case .day: (.day, 29)
             case .month: (.month, 11)
-            case .year: (.year, max(calendar.component(.year, from: now) - 2000, 0))
+            case .year:
+                (
+                    .year,
+                    max(calendar.component(.year, from: now) - (firstYear ?? calendar.component(.year, from: now)), 0)
+                )
             }
         let current = calendar.dateInterval(of: component, for: now) ?? DateInterval(start: now, duration: 0)
         let start = calendar.date(byAdding: component, value: -back, to: current.start) ?? current.start
@@ -57,9 +65,9 @@ public struct ConsumptionReport: Sendable {
     /// CLI, the consumption page and the API all resolve their ranges here (and word the error
     /// their way).
     public static func range(
-        _ unit: PeriodUnit, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int
+        _ unit: PeriodUnit, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int, first: Int64? = nil
     ) throws(RangeError) -> DateInterval {
-        let defaults = defaultRange(unit, now: now, timeZone: timeZone)
+        let defaults = defaultRange(unit, now: now, timeZone: timeZone, first: first)
         func read(_ text: String?, _ bound: RangeError.Bound, fallback: Date) throws(RangeError) -> Date {
             try RangeError.time(text, bound, fallback: fallback, timeZone: timeZone, now: now)
         }

@@ -190,10 +190,13 @@ public struct StackedChart: Encodable, Sendable {
     public struct Series: Encodable, Sendable {
         public var label: String
         public var values: [Double]
+        /// Not a meter or tariff period: the rest of a bill (power, fixed charges, taxes).
+        public var other: Bool?
 
-        public init(label: String, values: [Double]) {
+        public init(label: String, values: [Double], other: Bool = false) {
             self.label = label
             self.values = values
+            self.other = other ? true : nil
         }
     }
 
@@ -220,6 +223,7 @@ public struct StackedChart: Encodable, Sendable {
         for (index, one) in series.enumerated() {
             writer.raw(index > 0 ? ",{\"label\":" : "{\"label\":")
             writer.string(one.label)
+            if one.other == true { writer.raw(",\"other\":true") }
             writer.raw(",\"values\":[")
             for (position, value) in one.values.enumerated() {
                 if position > 0 { writer.raw(",") }

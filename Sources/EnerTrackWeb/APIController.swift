@@ -42,6 +42,9 @@ struct APIController: Sendable {
         routes.get("api/v1/cost") { request, context in
             try await self.site.api(context) { try await self.apiCost(request, $0, espID: nil) }
         }
+        routes.get("api/v1/live") { request, context in
+            try await self.site.api(context) { try await self.apiLive(request, $0) }
+        }
         routes.get("api/v1/kpi") { request, context in try await self.site.api(context) { try await self.apiKPI($0) } }
         routes.get("api/v1/alerts") { request, context in
             try await self.site.api(context) { try await self.apiAlerts($0) }
@@ -93,91 +96,30 @@ extension APIController {
         return site.json(out)
     }
 
-    /// Chart points of one quantity: raw readings up to a day (at most ~720 points), rollup
-    /// means of 15 minutes beyond.
+    /// A chart's points (`HistoryChart`): `range=1h|24h|7d|30d|365d` back from now, or `from`
+    /// and `to` (a zoomed chart), and `quantity`.
     func apiHistory(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
         guard let view = try await nodes.nodeView(viewer, espID: espID) else {
             return site.jsonError(.notFound, "no such node")
         }
         let query = try Query(request)
-        let ranges: [String: Int64] = [
-            "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000,
-        ]
-        let range = query.range ?? "24h"
-        guard let span = ranges[range] else { return site.jsonError(.badRequest, "range must be 1h, 24h, 7d or 30d") }
         guard
             let quantity = query.quantity.flatMap(Quantity.init(rawValue:)) ?? (query.quantity == nil ? .power : nil)
         else {
-            return site.jsonError(.badRequest, "unknown quantity")
+            return site.jsonError(
+                .badRequest, "quantity must be one of " + Quantity.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let now = Date().milliseconds
-        let from = now - span
-        var points: [(Int64, Double)] = []
-        var source = "readings"
-        if span > 86_400_000,
-            let rows = try await series.rollups(node: view.node.espID, from: EnergyBuckets.floor(from), to: now)
+        let range: (from: Int64, to: Int64)
+        switch HistoryChart.range(from: query.from, to: query.to, preset: query.range, timeZone: site.options.timeZone)
         {
-            source = "rollups (15 min)"
-            for row in rows {
-                let value: Double? =
-                    switch quantity {
-                    case .voltage: row.voltage
-                    case .current: row.current
-                    case .power: row.power
-                    case .energy: row.lastEnergy
-                    case .pf: row.pf
-                    case .frequency: row.frequency
-                    }
-                if let value { points.append((row.bucket, value)) }
-            }
-        } else {
-            let readings = try await series.readings(node: view.node.espID, from: from, to: now + 1, limit: 50_000)
-            let raw = readings.compactMap { reading in reading[quantity].map { (reading.time, $0) } }
-            // Means of equal slices, so the chart stays light.
-            let slices = 720
-            if raw.count > slices {
-                let step = span / Int64(slices)
-                var sums: [Int64: (Double, Int)] = [:]
-                for (time, value) in raw {
-                    let slot = from + (time - from) / step * step
-                    let current = sums[slot] ?? (0, 0)
-                    sums[slot] = (current.0 + value, current.1 + 1)
-                }
-                points = sums.keys.sorted().map { ($0, sums[$0]!.0 / Double(sums[$0]!.1)) }
-            } else {
-                points = raw
-            }
+        case .success(let asked): range = asked
+        case .failure(let problem): return site.jsonError(.badRequest, problem.message(Words(.en)))
         }
-        let long = span > 86_400_000
-        let answer = HistoryAnswer(
-            node: view.node.espID, quantity: quantity.rawValue, unit: quantity.unit, range: range, source: source,
-            points: points.map { time, value in
-                let iso = ISO8601.format(milliseconds: time, timeZone: site.options.timeZone)
-                let label =
-                    long
-                    ? String(iso.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
-                    : String(iso.dropFirst(11).prefix(5))
-                return HistoryAnswer.Point(time: iso, label: label, value: (value * 1000).rounded() / 1000)
-            })
-        return site.json(answer)
-    }
-
-    /// `/api/v1/nodes/ESPID/history`: a chart's points (means of equal slices over long ranges).
-    struct HistoryAnswer: Codable {
-        struct Point: Codable {
-            var time: String
-            /// The point's local time as the chart labels it.
-            var label: String
-            var value: Double
-        }
-
-        var node: String
-        var quantity: String
-        var unit: String
-        var range: String
-        /// Where the points come from: raw readings, or the rollups' means for long ranges.
-        var source: String
-        var points: [Point]
+        let chart = try await HistoryChart.compute(
+            series: series, node: view.node.espID, quantity: quantity, from: range.from, to: range.to)
+        var out = JSONWriter(capacity: chart.points.count * 32 + 256)
+        chart.write(to: &out)
+        return site.json(out)
     }
 
     func apiConsumption(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
@@ -189,11 +131,14 @@ extension APIController {
             return site.jsonError(.badRequest, "by must be hour, day, month or year")
         }
         let now = Date()
+        let first =
+            unit == .year && query.from == nil
+            ? try await series.firstReadings(nodes: [view.node.espID]).values.min() : nil
         let range: DateInterval
         do {
             range = try ConsumptionReport.range(
                 unit, from: query.from, to: query.to, now: now,
-                timeZone: site.options.timeZone, meters: 1)
+                timeZone: site.options.timeZone, meters: 1, first: first)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
@@ -219,11 +164,13 @@ extension APIController {
             return site.jsonError(.badRequest, "by must be hour, day, month, year or bill")
         }
         let now = Date()
+        let first =
+            grouping == .year && query.from == nil ? try await series.firstReadings(nodes: espIDs).values.min() : nil
         let range: DateInterval
         do {
             range = try CostReport.range(
                 grouping, from: query.from, to: query.to, now: now,
-                timeZone: site.options.timeZone, meters: espIDs.count)
+                timeZone: site.options.timeZone, meters: espIDs.count, first: first)
         } catch {
             return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
@@ -243,6 +190,46 @@ extension APIController {
     func apiKPI(_ viewer: Viewer) async throws -> Response {
         let views = try await nodes.nodeViews(viewer, latest: true)
         return site.json(try await nodes.kpis(views).answer(timeZone: site.options.timeZone))
+    }
+
+    /// The home page's live figures in the viewer's language and number format: the totals, and
+    /// only the meters that changed after `since` (ms; a new reading, or gone quiet since).
+    func apiLive(_ request: Request, _ viewer: Viewer) async throws -> Response {
+        let query = try Query(request)
+        let since = query.since.flatMap { Int64($0) } ?? 0
+        let now = Date()
+        let views = try await nodes.nodeViews(viewer, latest: true)
+        let kpi = try await nodes.kpis(views)
+        let l = viewer.l
+        let zone = site.options.timeZone
+        let quiet = Int64(site.options.inactiveAfter * 1000)
+        var out = JSONWriter(capacity: 256 + views.count * 160)
+        out.raw("{\"now\":\(now.milliseconds),\"power_kw\":")
+        out.string(l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2))
+        out.raw(",\"energy_today_kwh\":")
+        out.string(l.number(kpi.energyTodayKWh, decimals: 2))
+        out.raw(",\"nodes\":[")
+        var first = true
+        for (view, meter) in zip(views, kpi.meters) {
+            // The newest reading's time (or last-seen): new since, or gone quiet since.
+            guard let seen = view.latest?.time ?? view.node.lastSeen?.milliseconds,
+                seen > since || (seen + quiet > since && seen + quiet <= now.milliseconds)
+            else { continue }
+            out.raw(first ? "{\"esp_id\":" : ",{\"esp_id\":")
+            first = false
+            out.string(view.node.espID)
+            out.raw(",\"power_kw\":")
+            out.string(l.number(view.latest?.power.map { $0 / 1000 }, decimals: 2))
+            out.raw(",\"today_kwh\":")
+            out.string(l.number(meter.todayKWh, decimals: 2))
+            out.raw(",\"last_seen\":")
+            out.string(l.time(view.node.lastSeen, zone))
+            out.raw(",\"badge\":")
+            out.string(site.badge(view.status, l).text)
+            out.raw("}")
+        }
+        out.raw("]}")
+        return site.json(out)
     }
 
     func apiAlerts(_ viewer: Viewer) async throws -> Response {

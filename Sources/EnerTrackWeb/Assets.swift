@@ -23,6 +23,7 @@ struct Assets: Sendable {
         var files: [String: File] = [
             "app.css": File(contentType: "text/css; charset=utf-8", body: Array(Self.css.utf8)),
             "app.js": File(contentType: "text/javascript; charset=utf-8", body: Array(Self.script.utf8)),
+            "charts.js": File(contentType: "text/javascript; charset=utf-8", body: Array(Self.charts.utf8)),
             "favicon.svg": File(contentType: "image/svg+xml", body: Array(Self.icon.utf8)),
             "theme.js": File(contentType: "text/javascript; charset=utf-8", body: Array(Self.themeScript.utf8)),
         ]
@@ -53,6 +54,19 @@ struct Assets: Sendable {
 
     static let css = """
         body { padding-bottom: 3rem; }
+        /* Chart colours: meters (series) and tariff periods (bands) apart, each readable in its theme. */
+        :root { --et-chart-text: #495057; --et-chart-grid: rgba(0, 0, 0, .1);
+          --et-series-0: #0d6efd; --et-series-1: #fd7e14; --et-series-2: #198754; --et-series-3: #d63384;
+          --et-series-4: #6f42c1; --et-series-5: #997404; --et-series-6: #0aa2c0; --et-series-7: #6c757d;
+          --et-band-0: #c0392b; --et-band-1: #e08e0b; --et-band-2: #2e8b57; --et-band-3: #1f77b4; --et-band-4: #8e44ad;
+          --et-band-5: #5d6d7e; --et-band-other: #9aa5b1; }
+        [data-bs-theme="dark"] { --et-chart-text: #ced4da; --et-chart-grid: rgba(255, 255, 255, .12);
+          --et-series-0: #6ea8fe; --et-series-1: #feb272; --et-series-2: #75b798; --et-series-3: #e685b5;
+          --et-series-4: #a98eda; --et-series-5: #ffda6a; --et-series-6: #6edff6; --et-series-7: #adb5bd;
+          --et-band-0: #ff6b6b; --et-band-1: #ffc04d; --et-band-2: #5cd38f; --et-band-3: #6ea8fe; --et-band-4: #c29ffa;
+          --et-band-5: #adb5bd; --et-band-other: #6c757d; }
+        .zoom-band { position: absolute; background: rgba(13, 110, 253, .15); border: 1px solid rgba(13, 110, 253, .6); pointer-events: none; }
+        canvas[data-history] { touch-action: pan-y; cursor: crosshair; }
         /* Navigation readable on the brand colour (WCAG AA 4.5:1), a skip link for keyboards. */
         .navbar.bg-primary { background-color: #0a58ca !important; }
         .navbar-dark .navbar-nav .nav-link, .navbar-dark .navbar-text { color: rgba(255, 255, 255, .9); }
@@ -66,7 +80,14 @@ struct Assets: Sendable {
         .deep-link { word-break: break-all; }
         .threshold { flex: 1 1 6rem; min-width: 6rem; }
         .pivot td, .pivot th { white-space: nowrap; }
-        @media (max-width: 576px) { .kpi .value { font-size: 1.25rem; } .chart-box { height: 240px; } }
+        /* A wide table keeps its first column in view while it scrolls sideways. */
+        .table-sticky tr > :first-child { position: sticky; left: 0; z-index: 1; background-color: var(--bs-body-bg, #fff); }
+        .table-sticky tbody th { font-weight: normal; }
+        .table-scroll { max-height: 24rem; }
+        @media (max-width: 576px) { .kpi .value { font-size: 1.25rem; } .chart-box { height: 240px; }
+          /* Touch targets of at least 44 px on a phone. */
+          .btn, .form-control, .form-select, .navbar-nav .nav-link, .navbar-toggler { min-height: 44px; }
+          .btn { min-width: 44px; } .page-link { min-height: 44px; min-width: 44px; display: flex; align-items: center; } }
         /* Dark theme: Debian's Bootstrap 5.2 has no colour modes, so ours sets the variables. */
         [data-bs-theme="dark"] { color-scheme: dark; --bs-body-bg: #16181b; --bs-body-color: #dee2e6; --bs-border-color: #3a3f44;
           --bs-secondary-color: #adb5bd; --bs-tertiary-bg: #22262a; }
@@ -99,6 +120,7 @@ struct Assets: Sendable {
               document.documentElement.setAttribute('data-bs-theme', next);
               toggle.setAttribute('aria-pressed', next === 'dark' ? 'true' : 'false');
               document.cookie = 'theme=' + next + '; path=/; max-age=31536000; SameSite=Lax';
+              document.dispatchEvent(new CustomEvent('enertrack:theme'));
             });
           }
           // Forms that ask first.
@@ -107,73 +129,66 @@ struct Assets: Sendable {
               if (!window.confirm(form.getAttribute('data-confirm'))) { event.preventDefault(); }
             });
           });
-          if (typeof Chart === 'undefined') { return; }
-          const styles = getComputedStyle(document.documentElement);
-          const color = styles.getPropertyValue('--bs-primary').trim() || '#0d6efd';
-          if (document.documentElement.getAttribute('data-bs-theme') === 'dark') {
-            Chart.defaults.color = '#adb5bd';
-            Chart.defaults.borderColor = 'rgba(255, 255, 255, 0.12)';
-          }
-
-          // Node page: one quantity over a range, refreshed every 10 s.
-          const history = document.getElementById('history-chart');
-          if (history) {
-            const node = history.getAttribute('data-node');
-            let range = history.getAttribute('data-range') || '24h';
-            let quantity = history.getAttribute('data-quantity') || 'power';
-            const chart = new Chart(history, {
-              type: 'line',
-              data: { labels: [], datasets: [{ label: quantity, data: [], borderColor: color, pointRadius: 0, borderWidth: 1.5, fill: false }] },
-              options: { animation: false, responsive: true, maintainAspectRatio: false,
-                         scales: { x: { ticks: { maxTicksLimit: 8 } } }, plugins: { legend: { display: false } } }
-            });
-            const load = function () {
-              fetch('/api/v1/nodes/' + encodeURIComponent(node) + '/history?range=' + range + '&quantity=' + quantity,
-                    { credentials: 'same-origin' })
-                .then(function (response) { return response.ok ? response.json() : null; })
+          // Live figures (`[data-live]`): polled every 10 s, only the meters that changed come
+          // back; when the session has expired or the server is gone, the page says so.
+          const live = document.querySelector('[data-live]');
+          const notice = document.getElementById('live-notice');
+          const say = function (name) { return notice ? notice.getAttribute('data-' + name) : ''; };
+          const tell = function (text, link) {
+            if (!notice) { return; }
+            notice.replaceChildren(document.createTextNode(text));
+            if (link) {
+              const a = document.createElement('a');
+              a.href = '/login?next=' + encodeURIComponent(location.pathname + location.search);
+              a.className = 'alert-link ms-1';
+              a.textContent = say('login');
+              notice.appendChild(a);
+            }
+            notice.hidden = false;
+            const refresh = document.getElementById('live-refresh');
+            if (refresh) { refresh.hidden = true; }
+          };
+          let expired = false;
+          window.addEventListener('enertrack:expired', function () { expired = true; tell(say('expired'), true); });
+          window.addEventListener('enertrack:unreachable', function () {
+            if (!expired) { tell(say('unreachable') + ' ' + new Date().toLocaleTimeString(document.documentElement.lang)); }
+          });
+          if (live) {
+            let since = live.getAttribute('data-live');
+            const set = function (scope, field, text) {
+              const target = scope.querySelector('[data-field="' + field + '"]');
+              if (target && text !== undefined && text !== null) { target.textContent = text; }
+            };
+            const poll = function () {
+              if (expired || document.hidden) { return; }
+              fetch('/api/v1/live?since=' + encodeURIComponent(since), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+                .then(function (response) {
+                  if (response.status === 401) { window.dispatchEvent(new CustomEvent('enertrack:expired')); return null; }
+                  if (!response.ok) { throw new Error(String(response.status)); }
+                  return response.json();
+                })
                 .then(function (body) {
                   if (!body) { return; }
-                  chart.data.labels = body.points.map(function (p) { return p.label; });
-                  chart.data.datasets[0].data = body.points.map(function (p) { return p.value; });
-                  chart.data.datasets[0].label = body.quantity + ' (' + body.unit + ')';
-                  chart.update();
-                  const source = document.getElementById('history-source');
-                  if (source) { source.textContent = body.source; }
+                  since = String(body.now);
+                  set(document, 'power-total', body.power_kw);
+                  set(document, 'energy-total', body.energy_today_kwh);
+                  body.nodes.forEach(function (node) {
+                    const row = document.querySelector('tr[data-node="' + CSS.escape(node.esp_id) + '"]');
+                    if (!row) { return; }
+                    set(row, 'power', node.power_kw);
+                    set(row, 'today', node.today_kwh);
+                    set(row, 'seen', node.last_seen);
+                    const badge = row.querySelector('[data-field="status"]');
+                    if (badge) { badge.outerHTML = node.badge; }
+                  });
+                  if (notice && !notice.hidden) { notice.hidden = true; }
+                  const refresh = document.getElementById('live-refresh');
+                  if (refresh) { refresh.hidden = false; }
                 })
-                .catch(function () {});
+                .catch(function () { window.dispatchEvent(new CustomEvent('enertrack:unreachable')); });
             };
-            document.querySelectorAll('[data-set-range]').forEach(function (button) {
-              button.addEventListener('click', function () {
-                range = button.getAttribute('data-set-range');
-                document.querySelectorAll('[data-set-range]').forEach(function (b) { b.classList.toggle('active', b === button); });
-                load();
-              });
-            });
-            document.querySelectorAll('[data-set-quantity]').forEach(function (button) {
-              button.addEventListener('click', function () {
-                quantity = button.getAttribute('data-set-quantity');
-                document.querySelectorAll('[data-set-quantity]').forEach(function (b) { b.classList.toggle('active', b === button); });
-                load();
-              });
-            });
-            load();
-            setInterval(load, 10000);
+            setInterval(poll, 10000);
           }
-
-          // Consumption page: bars of the figures the table shows.
-          // Bars stacked by meter (kWh) or by tariff period (cost), with a legend.
-          const palette = ['#0d6efd', '#fd7e14', '#20c997', '#d63384', '#6f42c1', '#ffc107', '#198754', '#0dcaf0', '#dc3545', '#6c757d'];
-          document.querySelectorAll('canvas[data-stacked]').forEach(function (canvas) {
-            const chart = JSON.parse(canvas.getAttribute('data-stacked') || '{"labels":[],"series":[]}');
-            new Chart(canvas, {
-              type: 'bar',
-              data: { labels: chart.labels, datasets: chart.series.map(function (s, i) {
-                return { label: s.label, data: s.values, backgroundColor: palette[i % palette.length], stack: 'all' }; }) },
-              options: { animation: false, responsive: true, maintainAspectRatio: false,
-                         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: chart.unit } } },
-                         plugins: { legend: { display: true, position: 'bottom' } } }
-            });
-          });
         })();
         """#
 }

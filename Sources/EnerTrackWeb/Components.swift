@@ -17,18 +17,21 @@ enum Component {
     }
 
     /// A responsive table: a header of `columns`, one row of cells per item (written into one
-    /// buffer: a page's table has hundreds of cells).
+    /// buffer: a page's table has hundreds of cells). The first cell of a row is its header,
+    /// and stays in view while a wide table scrolls sideways on a phone.
     static func table(_ columns: [Column], rows: [[HTML]]) -> HTML {
-        var text = "<div class=\"table-responsive\"><table class=\"table\"><thead><tr>"
+        var text = "<div class=\"table-responsive\"><table class=\"table table-sticky\"><thead><tr>"
         text.reserveCapacity(256 + rows.count * columns.count * 48)
-        for column in columns { text += "<th" + column.attributes + ">" + HTML.escape(column.title) + "</th>" }
+        for column in columns {
+            text += "<th scope=\"col\"" + column.attributes + ">" + HTML.escape(column.title) + "</th>"
+        }
         text += "</tr></thead>\n<tbody>"
         for cells in rows {
             text += "<tr>"
-            for (cell, column) in zip(cells, columns) {
-                text += "<td" + column.attributes + ">"
+            for (index, (cell, column)) in zip(cells, columns).enumerated() {
+                text += index == 0 ? "<th scope=\"row\"" + column.attributes + ">" : "<td" + column.attributes + ">"
                 text += cell.text
-                text += "</td>"
+                text += index == 0 ? "</th>" : "</td>"
             }
             text += "</tr>"
         }
@@ -74,12 +77,15 @@ enum Component {
     }
 
     /// A figure with its label and unit (the dashboard's and node page's cards).
-    static func figure(_ label: String, _ value: String, unit: String = "", columns: String, size: String = "") -> HTML
-    {
-        """
-        <div class="\(columns)"><div class="card kpi h-100"><div class="card-body"><div class="label">\(label)</div>\
-        <div class="value\(size.isEmpty ? "" : " " + size)">\(value)\(HTML.when(!unit.isEmpty, " <small class=\"fs-6\">\(unit)</small>"))</div>\
-        </div></div></div>
-        """
+    /// `field` names the value for the live updates' script (`data-field`).
+    static func figure(
+        _ label: String, _ value: String, unit: String = "", columns: String, size: String = "", field: String? = nil
+    ) -> HTML {
+        let shown: HTML = field.map { "<span data-field=\"\($0)\">\(value)</span>" } ?? "\(value)"
+        return """
+            <div class="\(columns)"><div class="card kpi h-100"><div class="card-body"><div class="label">\(label)</div>\
+            <div class="value\(size.isEmpty ? "" : " " + size)">\(shown)\(HTML.when(!unit.isEmpty, " <small class=\"fs-6\">\(unit)</small>"))</div>\
+            </div></div></div>
+            """
     }
 }

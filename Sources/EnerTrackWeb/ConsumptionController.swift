@@ -31,10 +31,9 @@ extension ConsumptionController {
         var error: String?
     }
 
-    func consumptionQuery(_ query: Query, _ viewer: Viewer, views: [NodeView]) -> ConsumptionQuery {
+    func consumptionQuery(_ query: Query, _ viewer: Viewer, views: [NodeView]) async throws -> ConsumptionQuery {
         let unit = query.by.flatMap(PeriodUnit.init(rawValue:)) ?? .day
         let now = Date()
-        var range = ConsumptionReport.defaultRange(unit, now: now, timeZone: site.options.timeZone)
         var error: String?
         let from = query.from.flatMap(\.nonEmpty)
         let to = query.to.flatMap(\.nonEmpty)
@@ -42,9 +41,12 @@ extension ConsumptionController {
         if let node = query.node, !node.isEmpty {
             nodes = nodes.filter { $0.lowercased() == node.lowercased() }
         }
+        // Years start at the meters' first reading, not in 2000.
+        let first = unit == .year && from == nil ? try await series.firstReadings(nodes: nodes).values.min() : nil
+        var range = ConsumptionReport.defaultRange(unit, now: now, timeZone: site.options.timeZone, first: first)
         do {
             range = try ConsumptionReport.range(
-                unit, from: from, to: to, now: now, timeZone: site.options.timeZone, meters: nodes.count)
+                unit, from: from, to: to, now: now, timeZone: site.options.timeZone, meters: nodes.count, first: first)
         } catch let failure {
             // The rule's facts in the page's words (its field names), on the default range.
             let l = viewer.l
@@ -56,7 +58,7 @@ extension ConsumptionController {
     func consumptionPage(_ request: Request, _ viewer: Viewer, csv: Bool) async throws -> Response {
         let views = try await nodes.nodeViews(viewer)
         let asked = try Query(request)
-        let query = consumptionQuery(asked, viewer, views: views)
+        let query = try await consumptionQuery(asked, viewer, views: views)
         if let node = asked.node, !node.isEmpty, query.nodes.isEmpty {
             return site.notFound(request, viewer)
         }
@@ -148,25 +150,31 @@ extension ConsumptionController {
         guard !view.periods.isEmpty else {
             return "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
         }
-        func stacked(_ unit: String, _ series: [(label: String, values: [Double])]) -> String {
-            StackedChart(
-                unit: unit, labels: view.periods.map(\.label),
-                series: series.map { StackedChart.Series(label: $0.label, values: $0.values) }
-            ).json
+        func stacked(_ unit: String, _ series: [(label: String, values: [Double])], other: [Double]? = nil) -> String {
+            var all = series.map { StackedChart.Series(label: $0.label, values: $0.values) }
+            if let other, other.contains(where: { $0 != 0 }) {
+                all.append(StackedChart.Series(label: l("Power, fixed charges and taxes"), values: other, other: true))
+            }
+            return StackedChart(unit: unit, labels: view.periods.map(\.label), series: all).json
         }
         let kwhChart = stacked(
             "kWh",
             view.meters.indices.map { index in
                 (view.meters[index].label, view.periods.map { ConsumptionReport.rounded($0.kwh[index] ?? 0) })
             })
+        // The bars add up to the table's cost: energy by tariff period, then the rest of the bill.
         let costChart = stacked(
             view.currency,
             view.bands.indices.map { index in
                 (view.bands[index], view.periods.map { Double($0.bandCents[index]) / 100 })
+            },
+            other: view.periods.map { period in
+                Double((period.costCents ?? 0) - period.bandCents.reduce(0, +)) / 100
             })
+        let alternative = l("The chart's figures are in the table below.")
         return """
-            <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" aria-label="kWh"></canvas></div>
-            \(HTML.when(view.costCents != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-stacked=\"\(costChart)\" aria-label=\"\(l("Cost"))\"></canvas></div>"))
+            <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" role="img" aria-label="\(l("kWh by meter"))">\(alternative)</canvas></div>
+            \(HTML.when(view.costCents != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-3\"><canvas id=\"cost-chart\" data-bands data-stacked=\"\(costChart)\" role=\"img\" aria-label=\"\(l("Cost by tariff period"))\">\(alternative)</canvas></div>"))
             <div class="pivot">\(table(view, l))</div>
             """
     }
@@ -174,25 +182,27 @@ extension ConsumptionController {
     /// Periods × meters, with the total and the cost of each period, then a totals row.
     func table(_ view: ConsumptionView, _ l: Words) -> HTML {
         let priced = view.costCents != nil
+        // The total and the cost first: on a phone they are in view without scrolling sideways.
         var columns: [Component.Column] = [.init(l("Period"))]
-        columns += view.meters.map { Component.Column($0.label, end: true) }
         columns.append(.init(l("Total") + " kWh", end: true))
         if priced { columns.append(.init(l("Cost"), end: true)) }
+        columns += view.meters.map { Component.Column($0.label + " kWh", end: true) }
         var rows: [[HTML]] = view.periods.map { period in
             var cells: [HTML] = [
-                "\(period.label)\(HTML.when(!period.complete, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))"
+                "\(period.label)\(HTML.when(!period.complete, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))",
+                "<strong>\(l.number(period.totalKWh, decimals: 3))</strong>",
             ]
-            cells += period.kwh.map { "\(l.number($0, decimals: 3))" }
-            cells.append("<strong>\(l.number(period.totalKWh, decimals: 3))</strong>")
             if priced { cells.append("\(l.money(cents: period.costCents, currency: view.currency))") }
+            cells += period.kwh.map { "\(l.number($0, decimals: 3))" }
             return cells
         }
-        var totals: [HTML] = ["<strong>\(l("Total"))</strong>"]
-        totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
-        totals.append("<strong>\(l.number(view.totalKWh, decimals: 3))</strong>")
+        var totals: [HTML] = [
+            "<strong>\(l("Total"))</strong>", "<strong>\(l.number(view.totalKWh, decimals: 3))</strong>",
+        ]
         if let cost = view.costCents {
             totals.append("<strong>\(l.money(cents: cost, currency: view.currency))</strong>")
         }
+        totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
         rows.append(totals)
         return Component.table(columns, rows: rows)
     }

@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackKit
 import Foundation
 import Hummingbird
 
@@ -12,6 +13,7 @@ extension Site {
         let theme = viewer?.theme ?? self.theme(request)
         // No choice made here yet: the system's preference decides (`/static/theme.js`, before the page draws).
         let chosen = ["dark", "light"].contains(cookie(request, "theme"))
+        let charts = body.text.contains("<canvas")
         var nav: HTML = ""
         if let viewer {
             var links: [(String, String, String)] = [
@@ -48,7 +50,7 @@ extension Site {
         }
         return """
             <!doctype html>
-            <html lang="\(language.rawValue)" data-bs-theme="\(theme)"\(HTML.when(!chosen, " data-theme-auto"))>
+            <html lang="\(language.rawValue)" data-bs-theme="\(theme)" data-tz="\(options.timeZone.identifier)"\(HTML.when(!chosen, " data-theme-auto"))>
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -72,11 +74,31 @@ extension Site {
             \(body)
             </main>
             <script src="/static/vendor/bootstrap.bundle.min.js"></script>
-            \(HTML.when(body.text.contains("<canvas"), "<script src=\"/static/vendor/chart.min.js\"></script>"))
+            \(HTML.when(charts, "\(chartWords(l))<script src=\"/static/vendor/chart.min.js\"></script><script src=\"/static/charts.js\"></script>"))
             <script src="/static/app.js"></script>
             </body>
             </html>
             """
+    }
+
+    /// The words a chart's script shows (its tooltips, axis titles and table), in the page's language.
+    func chartWords(_ l: Words) -> HTML {
+        let words = [
+            ("Total", l("Total")), ("Time", l("Time")), ("points", l("points")), ("readings", l("readings")),
+            ("15-minute means", l("15-minute means")), ("kWh per interval", l("kWh per interval")),
+            ("power", l("Power")), ("voltage", l("Voltage")), ("current", l("Current")), ("energy", l("Energy")),
+            ("pf", l("Power factor")), ("frequency", l("Frequency")),
+        ]
+        var writer = JSONWriter(capacity: 512)
+        writer.raw("{")
+        for (index, pair) in words.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.string(pair.0)
+            writer.raw(":")
+            writer.string(pair.1)
+        }
+        writer.raw("}")
+        return "<div id=\"chart-words\" hidden data-words=\"\(writer.text)\"></div>"
     }
 
     func page(
@@ -145,6 +167,6 @@ extension Site {
             case .noData: "secondary"
             case .removed: "dark"
             }
-        return "<span class=\"badge text-bg-\(color)\">\(l.status(status))</span>"
+        return "<span class=\"badge text-bg-\(color)\" data-field=\"status\">\(l.status(status))</span>"
     }
 }

@@ -24,28 +24,40 @@ struct PagesController: Sendable {
 }
 
 extension PagesController {
+    /// The energy home page: the period's kWh stacked by meter (today by hours unless asked
+    /// otherwise), stepping back and forth; cost; live power; the meters' table.
     func dashboard(_ request: Request, _ viewer: Viewer) async throws -> Response {
         let l = viewer.l
+        let zone = site.options.timeZone
+        let now = Date()
+        let asked = try Query(request)
+        let period = HomePeriod(
+            kind: asked.period.flatMap(HomePeriod.Kind.init(rawValue:)) ?? .day, date: asked.date, now: now,
+            timeZone: zone)
         let views = try await nodes.nodeViews(viewer, latest: true)
         let kpi = try await nodes.kpis(views)
-        func card(_ label: String, _ value: String, _ unit: String) -> HTML {
-            Component.figure(label, value, unit: unit, columns: "col-6 col-md-4 col-xl")
+        let outlook = try? await CostOutlook.month(
+            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID), user: viewer.user.username,
+            timeZone: zone, now: now)
+        let energy =
+            views.isEmpty || period.interval.start > now
+            ? nil
+            : try await ConsumptionView.build(
+                series: nodes.series, tariffs: directory, user: viewer.user.username,
+                meters: views.map { ($0.node.espID, $0.label) }, unit: period.kind.unit,
+                range: period.range(now: now), timeZone: zone, now: now)
+        func card(_ label: String, _ value: String, _ unit: String, field: String? = nil) -> HTML {
+            Component.figure(label, value, unit: unit, columns: "col-6 col-lg-3", field: field)
         }
         var cards: [HTML] = [
-            card(l("Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW"),
-            card(l("Energy today"), l.number(kpi.energyTodayKWh, decimals: 2), "kWh"),
-            card(l("Mean voltage"), l.number(kpi.voltage, decimals: 1), "V"),
-            card(l("Frequency"), l.number(kpi.frequency, decimals: 2), "Hz"),
-            card(l("Power factor"), l.number(kpi.pf, decimals: 2), ""),
+            card(l("Power now"), l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2), "kW", field: "power-total"),
+            card(l("Energy today"), l.number(kpi.energyTodayKWh, decimals: 2), "kWh", field: "energy-total"),
         ]
-        // This month's cost so far and projected, when the meters have a tariff.
-        if let outlook = try? await CostOutlook.month(
-            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID), user: viewer.user.username,
-            timeZone: site.options.timeZone)
-        {
+        if let outlook {
+            cards.append(card(l("Cost today"), l.money(outlook.today, currency: outlook.currency), ""))
             cards.append(
                 """
-                <div class="col-12 col-md-8 col-xl-4"><div class="card kpi h-100" id="cost-card"><div class="card-body">\
+                <div class="col-6 col-lg-3"><div class="card kpi h-100" id="cost-card"><div class="card-body">\
                 <div class="label">\(l("This month so far / projected"))</div>\
                 <div class="value">\(l.money(outlook.soFar, currency: outlook.currency)) <small class="fs-6">/ \(l.money(outlook.projected, currency: outlook.currency))</small></div>\
                 </div></div></div>
@@ -53,26 +65,125 @@ extension PagesController {
         }
         let rows: [HTML] = views.map { view in
             """
-            <tr><td><a href="/nodes/\(view.node.espID)">\(view.label)</a><div class="esp text-body-secondary">\(view.node.espID)</div></td>
+            <tr data-node="\(view.node.espID)"><th scope="row" class="fw-normal"><a href="/nodes/\(view.node.espID)">\(view.label)</a><div class="esp text-body-secondary">\(view.node.espID)</div></th>
             <td class="d-none d-md-table-cell">\(view.assignment.location)</td>
             <td>\(site.badge(view.status, l))</td>
-            <td class="text-end">\(l.number(view.latest?.power.map { $0 / 1000 }, decimals: 2))</td>
-            <td class="text-end">\(l.number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh, decimals: 2))</td>
-            <td class="d-none d-sm-table-cell small">\(l.time(view.node.lastSeen, site.options.timeZone))</td></tr>
+            <td class="text-end" data-field="power">\(l.number(view.latest?.power.map { $0 / 1000 }, decimals: 2))</td>
+            <td class="text-end" data-field="today">\(l.number(kpi.meters.first { $0.node.espID == view.node.espID }?.todayKWh, decimals: 2))</td>
+            <td class="d-none d-sm-table-cell small" data-field="seen">\(l.time(view.node.lastSeen, zone))</td></tr>
             """
         }
         let body: HTML = """
-            <h1 class="h3 mb-3">\(l("Dashboard"))</h1>
-            <div class="row g-3 mb-4">\(cards)</div>
+            <h1 class="h3 mb-3">\(l("Energy"))</h1>
+            <div id="live-notice" class="alert alert-warning" role="status" hidden data-expired="\(l("Your session has expired: the figures no longer update."))" data-unreachable="\(l("The server cannot be reached: the figures may be out of date. Last try:"))" data-login="\(l("Log in again"))"></div>
+            <div class="row g-3 mb-3" data-live="\(now.milliseconds)">\(cards)</div>
+            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : periodSection(period, energy, l, now: now, today: outlook))
+            \(HTML.when(!views.isEmpty, """
             <h2 class="h5">\(l("Meters"))</h2>
-            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : """
             <div class="table-responsive"><table class="table table-hover">
-            <thead><tr><th>\(l("Meter"))</th><th class="d-none d-md-table-cell">\(l("Location"))</th><th>\(l("Status"))</th>
-            <th class="text-end">kW</th><th class="text-end">\(l("kWh today"))</th><th class="d-none d-sm-table-cell">\(l("Last seen"))</th></tr></thead>
+            <thead><tr><th scope="col">\(l("Meter"))</th><th scope="col" class="d-none d-md-table-cell">\(l("Location"))</th><th scope="col">\(l("Status"))</th>
+            <th scope="col" class="text-end">kW</th><th scope="col" class="text-end">\(l("kWh today"))</th><th scope="col" class="d-none d-sm-table-cell">\(l("Last seen"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
-            """ as HTML)
+            <p class="small text-body-secondary" id="live-refresh">\(l("Power and today's energy update every 10 s."))
+            \(l("Mean voltage")) \(l.number(kpi.voltage, decimals: 1)) V · \(l("Frequency")) \(l.number(kpi.frequency, decimals: 2)) Hz · \(l("Power factor")) \(l.number(kpi.pf, decimals: 2))</p>
+            """))
             """
-        return site.page(request, viewer, title: l("Dashboard"), active: "dashboard", body: body)
+        return site.page(request, viewer, title: l("Energy"), active: "dashboard", body: body)
+    }
+
+    /// The period picker, previous/next, the stacked chart and its totals.
+    func periodSection(
+        _ period: HomePeriod, _ energy: ConsumptionView?, _ l: Words, now: Date, today: CostOutlook?
+    ) -> HTML {
+        func link(_ target: HomePeriod) -> String { "/?period=\(target.kind.rawValue)&date=\(target.start)" }
+        let kinds: [HTML] = HomePeriod.Kind.allCases.map { kind in
+            let label =
+                switch kind {
+                case .day: l("Day")
+                case .week: l("Week")
+                case .month: l("Month")
+                case .year: l("Year")
+                }
+            let target = HomePeriod(kind: kind, date: period.start.description, now: now, timeZone: period.timeZone)
+            return
+                "<a class=\"btn btn-outline-primary btn-sm\(HTML.when(kind == period.kind, " active"))\" href=\"\(link(target))\"\(HTML.when(kind == period.kind, " aria-current=\"page\""))>\(label)</a>"
+        }
+        let previous = period.shifted(-1)
+        let next = period.shifted(1)
+        let nextLink: HTML =
+            next.interval.start > now
+            ? "<span class=\"btn btn-outline-secondary btn-sm disabled\" aria-disabled=\"true\" aria-label=\"\(l("Next"))\">▶</span>"
+            : "<a class=\"btn btn-outline-secondary btn-sm\" href=\"\(link(next))\" aria-label=\"\(l("Next"))\" title=\"\(next.label(l))\">▶</a>"
+        var figures: HTML = "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
+        var totals: HTML = ""
+        if let energy, !energy.periods.isEmpty {
+            let chart = StackedChart(
+                unit: "kWh", labels: energy.periods.map { barLabel($0.start, period.kind, l) },
+                series: energy.meters.indices.map { index in
+                    StackedChart.Series(
+                        label: energy.meters[index].label,
+                        values: energy.periods.map { ConsumptionReport.rounded($0.kwh[index] ?? 0) })
+                })
+            // Today's cost is the card's (the bill so far, power and fixed terms included).
+            let cost: HTML =
+                period.kind == .day && period.contains(now) && today != nil
+                ? " · \(l("Cost")) <strong>\(l.money(today?.today, currency: today?.currency ?? ""))</strong>"
+                : energy.costCents.map {
+                    " · \(l("Cost")) <strong>\(l.money(cents: $0, currency: energy.currency))</strong>"
+                } ?? ""
+            totals =
+                "<p class=\"mb-2\">\(l("Total")) <strong>\(l.number(energy.totalKWh, decimals: 2)) kWh</strong>\(cost)\(HTML.when(period.contains(now), " <span class=\"text-body-secondary\">(\(l("so far")))</span>"))</p>"
+            figures = """
+                <div class="chart-box mb-2"><canvas id="home-chart" data-stacked="\(chart.json)" role="img" aria-label="\(l("kWh by meter, {0}", period.label(l)))" aria-describedby="home-table-summary">\(l("The chart's figures are in the table below."))</canvas></div>
+                <details class="mb-3"><summary id="home-table-summary">\(l("The chart's figures as a table"))</summary>\(figureTable(energy, period.kind, l))</details>
+                """
+        } else if let problem = energy?.costProblem {
+            figures = "<div class=\"alert alert-warning\">\(problem)</div>"
+        }
+        return """
+            <div class="d-flex flex-wrap align-items-center gap-2 mb-2">
+              <nav class="btn-group" aria-label="\(l("Period"))">\(kinds)</nav>
+              <div class="btn-group" role="group" aria-label="\(l("Previous or next"))"><a class="btn btn-outline-secondary btn-sm" href="\(link(previous))" aria-label="\(l("Previous"))" title="\(previous.label(l))">◀</a>\(nextLink)</div>
+              <h2 class="h5 mb-0">\(period.label(l))</h2>
+            </div>
+            \(HTML.when(energy?.costProblem != nil && !(energy?.periods.isEmpty ?? true), "<div class=\"alert alert-warning\">\(energy?.costProblem ?? "")</div>"))
+            \(totals)
+            \(figures)
+            """
+    }
+
+    /// A bar's label: the hour, the weekday and day, the day, or the month.
+    func barLabel(_ start: Date, _ kind: HomePeriod.Kind, _ l: Words) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = site.options.timeZone
+        let parts = calendar.dateComponents([.hour, .day, .month, .weekday], from: start)
+        switch kind {
+        case .day: return String(format: "%02d", parts.hour ?? 0)
+        case .week:
+            let days = [l("Sun"), l("Mon"), l("Tue"), l("Wed"), l("Thu"), l("Fri"), l("Sat")]
+            return days[((parts.weekday ?? 1) - 1) % 7] + " " + String(parts.day ?? 1)
+        case .month: return String(parts.day ?? 1)
+        case .year:
+            let months = [
+                l("Jan"), l("Feb"), l("Mar"), l("Apr"), l("May"), l("Jun"), l("Jul"), l("Aug"), l("Sep"), l("Oct"),
+                l("Nov"), l("Dec"),
+            ]
+            return months[((parts.month ?? 1) - 1) % 12]
+        }
+    }
+
+    /// The chart's bars as rows: period, each meter, total.
+    func figureTable(_ energy: ConsumptionView, _ kind: HomePeriod.Kind, _ l: Words) -> HTML {
+        var columns: [Component.Column] = [.init(l("Period"))]
+        columns += energy.meters.map { Component.Column($0.label + " kWh", end: true) }
+        columns.append(.init(l("Total") + " kWh", end: true))
+        let rows: [[HTML]] = energy.periods.map { row in
+            var cells: [HTML] = ["\(barLabel(row.start, kind, l))"]
+            cells += row.kwh.map { "\(l.number($0, decimals: 3))" }
+            cells.append("<strong>\(l.number(row.totalKWh, decimals: 3))</strong>")
+            return cells
+        }
+        return Component.table(columns, rows: rows)
     }
 
     func nodePage(_ request: Request, _ viewer: Viewer, espID: String) async throws -> Response {
@@ -104,24 +215,43 @@ extension PagesController {
                     l("Cost today"), l.money(bill.total, currency: today.currency), columns: "col-6 col-md-4 col-xl-2",
                     size: "fs-5"))
         }
-        let ranges: [HTML] = ["1h", "24h", "7d", "30d"].map { range in
-            "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(range == "24h" ? " active" : "")\" data-set-range=\"\(range)\">\(range)</button>"
+        // The range and quantity of the URL (a reload or a shared link keeps them); the script
+        // reads the same parameters.
+        let asked = try Query(request)
+        let zoomed = asked.from.flatMap(\.nonEmpty) != nil && asked.to.flatMap(\.nonEmpty) != nil
+        let range = HistoryChart.presets.contains { $0.name == asked.range } ? asked.range ?? "24h" : "24h"
+        let quantity = asked.quantity.flatMap(Quantity.init(rawValue:)) ?? .power
+        func pressed(_ on: Bool) -> HTML { on ? " active\" aria-pressed=\"true" : "\" aria-pressed=\"false" }
+        let ranges: [HTML] = HistoryChart.presets.map(\.name).map { name in
+            "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(pressed(!zoomed && name == range))\" data-set-range=\"\(name)\">\(name)</button>"
         }
-        let quantities: [(String, String)] = [
-            ("power", l("Power")), ("voltage", l("Voltage")),
-            ("current", l("Current")),
-            ("energy", l("Energy")), ("pf", "FP"), ("frequency", l("Frequency")),
+        let quantities: [(Quantity, String)] = [
+            (.power, l("Power")), (.energy, l("Energy")), (.voltage, l("Voltage")), (.current, l("Current")),
+            (.pf, l("Power factor")), (.frequency, l("Frequency")),
         ]
         let quantityButtons: [HTML] = quantities.map { key, label in
-            "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\(key == "power" ? " active" : "")\" data-set-quantity=\"\(key)\">\(label)</button>"
+            "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\(pressed(key == quantity))\" data-set-quantity=\"\(key.rawValue)\">\(label)</button>"
+        }
+        let zoom: [(String, String, String)] = [
+            ("earlier", "◀", l("Earlier")), ("out", "−", l("Zoom out")), ("in", "+", l("Zoom in")),
+            ("later", "▶", l("Later")),
+        ]
+        let zoomButtons: [HTML] = zoom.map { action, symbol, label in
+            "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\" data-zoom=\"\(action)\" aria-label=\"\(label)\" title=\"\(label)\">\(symbol)</button>"
         }
         let body: HTML = """
             <h1 class="h3">\(view.label) \(site.badge(view.status, l))</h1>
-            <p class="text-body-secondary"><span class="esp">\(view.node.espID)</span>\(HTML.when(view.assignment.location != nil, " · \(view.assignment.location ?? "")")) · \(l("last seen")) \(l.time(view.node.lastSeen, site.options.timeZone))</p>
+            <p class="text-body-secondary mb-2"><span class="esp">\(view.node.espID)</span>\(HTML.when(view.assignment.location != nil, " · \(view.assignment.location ?? "")")) · \(l("last seen")) \(l.time(view.node.lastSeen, site.options.timeZone))</p>
+            <div class="d-flex flex-wrap gap-2 mb-2">
+              <div class="btn-group" role="group" aria-label="\(l("Range"))">\(ranges)</div>
+              <div class="btn-group" role="group" aria-label="\(l("Zoom"))">\(zoomButtons)</div>
+              <div class="btn-group flex-wrap" role="group" aria-label="\(l("Quantity"))">\(quantityButtons)</div>
+            </div>
+            <div class="chart-box"><canvas id="history-chart" data-history="\(view.node.espID)" data-range="\(range)" data-quantity="\(quantity.rawValue)" role="img" aria-label="\(l("History of {0}", view.label))" aria-describedby="history-status">\(l("The chart's figures are in the table below."))</canvas></div>
+            <p class="small text-body-secondary mt-1 mb-2"><span id="history-status" aria-live="polite"></span> · \(l("Drag across the chart to zoom."))</p>
+            <details class="mb-3"><summary>\(l("The chart's figures as a table"))</summary>
+              <div class="table-responsive table-scroll"><table class="table table-sm" id="history-table"></table></div></details>
             <div class="row g-2 mb-3">\(items)</div>
-            <div class="d-flex flex-wrap gap-2 mb-2"><div class="btn-group" role="group">\(ranges)</div><div class="btn-group flex-wrap" role="group">\(quantityButtons)</div></div>
-            <div class="chart-box"><canvas id="history-chart" data-node="\(view.node.espID)" data-range="24h" data-quantity="power" aria-label="\(l("History"))"></canvas></div>
-            <p class="small text-body-secondary mt-2">\(l("Refreshes every 10 s. Source:")) <span id="history-source">–</span></p>
             <p><a href="/consumption?node=\(view.node.espID)">\(l("Consumption of this meter"))</a></p>
             """
         return site.page(request, viewer, title: view.label, active: "dashboard", body: body)

@@ -368,6 +368,9 @@ struct Query: Decodable, Sendable {
     var range: String?
     var quantity: String?
     var next: String?
+    var period: String?
+    var date: String?
+    var since: String?
 
     init(_ request: Request) throws {
         do {

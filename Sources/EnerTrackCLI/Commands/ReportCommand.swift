@@ -159,7 +159,7 @@ struct ReportCommand: AsyncParsableCommand {
 
                 Without --node or --user: every active meter. Default range, as on the consumption \
                 page: the last 24 hours (--by hour), the last 30 days (day), the last 12 months \
-                (month), every year (year). Periods in the future and before a meter's first \
+                (month), every year since the first reading (year). Periods in the future and before a meter's first \
                 reading are not listed. --pivot prints periods × meters with totals, as the \
                 page's CSV download.
 
@@ -200,16 +200,19 @@ struct ReportCommand: AsyncParsableCommand {
             let now = Date()
             let directory = try services.directory()
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            let series = try services.series()
+            // Years from the first reading on, unless --from says otherwise.
+            let first = by == .year && from == nil ? try await series.firstReadings(nodes: nodes).values.min() : nil
             let range: DateInterval
             do {
                 range = try ConsumptionReport.range(
-                    by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count)
+                    by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count, first: first)
             } catch {
                 throw error.failure(from: "--from", to: "--to")
             }
 
             let report = try await ConsumptionReport.compute(
-                series: try services.series(), nodes: nodes, unit: by, range: range,
+                series: series, nodes: nodes, unit: by, range: range,
                 timeZone: zone, now: now)
             if pivot { return Print.out(report.pivotCSV()) }
             switch format {
@@ -235,7 +238,7 @@ struct ReportCommand: AsyncParsableCommand {
 
                 Without --node or --user: every active meter. Default range: this month so far \
                 (--by bill), else as report consumption: the last 24 hours (hour), 30 days (day), \
-                12 months (month), every year (year). Rows before a meter's first reading are \
+                12 months (month), every year since the first reading (year). Rows before a meter's first reading are \
                 not listed.
 
                 Examples:
@@ -264,9 +267,12 @@ struct ReportCommand: AsyncParsableCommand {
             let now = Date()
             let directory = try services.directory()
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            let first =
+                by == .year && from == nil ? try await services.series().firstReadings(nodes: nodes).values.min() : nil
             let range: DateInterval
             do {
-                range = try CostReport.range(by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count)
+                range = try CostReport.range(
+                    by, from: from, to: to, now: now, timeZone: zone, meters: nodes.count, first: first)
             } catch {
                 throw error.failure(from: "--from", to: "--to")
             }

@@ -42,11 +42,12 @@ public struct CostReport: Sendable {
     /// The range of a cost report: `--by bill` defaults to this month so far, the others to the
     /// consumption report's ranges (the same rule on every front end).
     public static func range(
-        _ grouping: Grouping, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int
+        _ grouping: Grouping, from: String?, to: String?, now: Date, timeZone: TimeZone, meters: Int,
+        first: Int64? = nil
     ) throws(RangeError) -> DateInterval {
         guard grouping == .bill, from == nil, to == nil else {
             return try ConsumptionReport.range(
-                grouping.unit, from: from, to: to, now: now, timeZone: timeZone, meters: meters)
+                grouping.unit, from: from, to: to, now: now, timeZone: timeZone, meters: meters, first: first)
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

@@ -1,3 +1,0 @@
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
-}
