@@ -52,11 +52,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "EnerTrackHTTP", dependencies: ["CCurl", "EnerTrackRuntime"], swiftSettings: strict),
         .target(
             name: "EnerTrackInflux",
-            dependencies: ["EnerTrackCore", "CZlib", "EnerTrackHTTP"],
+            dependencies: ["EnerTrackCore", "EnerTrackHTTP", "EnerTrackRuntime"],
             swiftSettings: strict
         ),
         .target(
@@ -72,6 +73,7 @@ let package = Package(
         .target(
             name: "EnerTrackRuntime",
             dependencies: [
+                "CZlib", "CBrotli",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -16,10 +16,12 @@ public enum RandomToken {
                 of: "=", with: "")
     }
 
-    public static func hash(_ token: String) -> String {
+    public static func hash(_ token: String) -> String { hash(bytes: Array(token.utf8)) }
+
+    /// Lower-case hex SHA-256 of bytes (a token, a page's or a file's content tag).
+    public static func hash(bytes: some ContiguousBytes) -> String {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let bytes = Array(token.utf8)
-        _ = SHA256(bytes, bytes.count, &digest)
+        bytes.withUnsafeBytes { buffer in _ = SHA256(buffer.baseAddress, buffer.count, &digest) }
         return hex(digest)
     }
 

@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackHTTP
+import EnerTrackRuntime
 import Foundation
 import Synchronization
 

@@ -1,4 +1,7 @@
+import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
+import Synchronization
 
 /// The static files: Bootstrap 5 and Chart.js from the system (Debian's libjs-bootstrap5 and
 /// libjs-chart.js, read once at start), and our own small stylesheet and script. Nothing comes
@@ -7,9 +10,23 @@ struct Assets: Sendable {
     struct File: Sendable {
         var contentType: String
         var body: [UInt8]
+        /// The start of the body's SHA-256: its fingerprinted name and its ETag.
+        var tag: String
+        var gzip: [UInt8]?
+        var brotli: [UInt8]?
+
+        init(contentType: String, body: [UInt8]) {
+            self.contentType = contentType
+            self.body = body
+            tag = String(RandomToken.hash(bytes: body).prefix(12))
+            (gzip, brotli) = Assets.compressed(body, tag: tag)
+        }
     }
 
     let files: [String: File]
+    /// Each file's fingerprinted address (`app.js` → `/static/app.1a2b3c4d5e6f.js`): it changes
+    /// with the content, so it can be cached for a year.
+    let urls: [String: String]
     /// Vendor files that could not be read (the page still works, unstyled).
     let missing: [String]
 
@@ -38,6 +55,39 @@ struct Assets: Sendable {
         }
         self.files = files
         self.missing = missing
+        urls = Dictionary(uniqueKeysWithValues: files.map { ($0.key, Self.fingerprinted($0.key, tag: $0.value.tag)) })
+    }
+
+    /// `vendor/chart.min.js` with tag `abc` → `/static/vendor/chart.min.abc.js`.
+    static func fingerprinted(_ path: String, tag: String) -> String {
+        guard let dot = path.lastIndex(of: ".") else { return "/static/" + path + "." + tag }
+        return "/static/" + path[..<dot] + "." + tag + path[dot...]
+    }
+
+    /// The file's address for a page: fingerprinted when known.
+    func url(_ path: String) -> String { urls[path] ?? "/static/" + path }
+
+    /// gzip (level 9) and brotli (quality 11) of a body, once per process for each content:
+    /// compressing Chart.js takes a moment, and tests make many sites.
+    static func compressed(_ body: [UInt8], tag: String) -> ([UInt8]?, [UInt8]?) {
+        if let known = cache.withLock({ $0[tag] }) { return known }
+        let gzip = Gzip.compress(body, level: 9).flatMap { $0.count < body.count ? $0 : nil }
+        let brotli = Brotli.compress(body).flatMap { $0.count < body.count ? $0 : nil }
+        cache.withLock { $0[tag] = (gzip, brotli) }
+        return (gzip, brotli)
+    }
+
+    private static let cache = Mutex<[String: ([UInt8]?, [UInt8]?)]>([:])
+
+    /// The representation a request accepts: brotli, gzip or the plain bytes, and its encoding.
+    func representation(_ file: File, acceptEncoding: String?) -> (body: [UInt8], encoding: String?) {
+        let accepted = Set(
+            (acceptEncoding ?? "").split(separator: ",").map {
+                $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            })
+        if accepted.contains("br"), let brotli = file.brotli { return (brotli, "br") }
+        if accepted.contains("gzip"), let gzip = file.gzip { return (gzip, "gzip") }
+        return (file.body, nil)
     }
 
     static let icon = """

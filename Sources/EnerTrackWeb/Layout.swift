@@ -55,10 +55,10 @@ extension Site {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(title) · EnerTrack</title>
-            <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-            <link rel="stylesheet" href="/static/vendor/bootstrap.min.css">
-            <link rel="stylesheet" href="/static/app.css">
-            \(HTML.when(!chosen, "<script src=\"/static/theme.js\"></script>"))
+            <link rel="icon" href="\(assets.url("favicon.svg"))" type="image/svg+xml">
+            <link rel="stylesheet" href="\(assets.url("vendor/bootstrap.min.css"))">
+            <link rel="stylesheet" href="\(assets.url("app.css"))">
+            \(HTML.when(!chosen, "<script src=\"\(assets.url("theme.js"))\"></script>"))
             </head>
             <body>
             <a class="visually-hidden-focusable skip-link" href="#main">\(l("Skip to the content"))</a>
@@ -73,9 +73,9 @@ extension Site {
             \(flashHTML)
             \(body)
             </main>
-            <script src="/static/vendor/bootstrap.bundle.min.js"></script>
-            \(HTML.when(charts, "\(chartWords(l))<script src=\"/static/vendor/chart.min.js\"></script><script src=\"/static/charts.js\"></script>"))
-            <script src="/static/app.js"></script>
+            <script src="\(assets.url("vendor/bootstrap.bundle.min.js"))"></script>
+            \(HTML.when(charts, "\(chartWords(l))<script src=\"\(assets.url("vendor/chart.min.js"))\"></script><script src=\"\(assets.url("charts.js"))\"></script>"))
+            <script src="\(assets.url("app.js"))"></script>
             </body>
             </html>
             """

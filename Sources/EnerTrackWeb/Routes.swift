@@ -50,6 +50,36 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// ETag/304 for pages and JSON: an answer that carries an ETag (`Site.respond`) and matches the
+/// request's `If-None-Match` goes back as 304 without its body.
+struct ConditionalGet<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let response = try await next(request, context)
+        guard request.method == .get, response.status == .ok, response.headers[.setCookie] == nil,
+            EntityTag.matches(request.headers[.ifNoneMatch], response.headers[.eTag])
+        else { return response }
+        var headers = HTTPFields()
+        for name in [HTTPField.Name.eTag, .cacheControl, .vary] {
+            if let value = response.headers[name] { headers[name] = value }
+        }
+        return Response(status: .notModified, headers: headers)
+    }
+}
+
+enum EntityTag {
+    /// Whether `If-None-Match` names the tag (`*`, a list, weak or strong).
+    static func matches(_ ifNoneMatch: String?, _ tag: String?) -> Bool {
+        guard let ifNoneMatch, let tag else { return false }
+        let bare = tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag
+        return ifNoneMatch.split(separator: ",").contains { candidate in
+            let one = candidate.trimmingCharacters(in: .whitespaces)
+            return one == "*" || one == bare || one == "W/" + bare
+        }
+    }
+}
+
 /// A flash message is shown once: a page rendered while the request carried one (an HTML answer
 /// that is not a redirect and sets no flash of its own) ends the cookie, so the next page does
 /// not show the message again.
@@ -136,9 +166,10 @@ public final class WebApp: Sendable {
         bot: BotAPI?,
         assetsDirectory: String, logger: Logger
     ) {
-        let site = Site(directory: directory, options: options, hasher: hasher, logger: logger)
+        let assets = Assets(directory: assetsDirectory)
+        self.assets = assets
+        let site = Site(directory: directory, options: options, hasher: hasher, logger: logger, assets: assets)
         self.site = site
-        assets = Assets(directory: assetsDirectory)
         for path in assets.missing {
             logger.warning("cannot read \(path): install libjs-bootstrap5 and libjs-chart.js (pages work, unstyled)")
         }
@@ -177,15 +208,32 @@ public final class WebApp: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
+        router.add(middleware: ConditionalGet())
         router.add(middleware: ViewerMiddleware(site: site))
         router.add(middleware: ErrorPages(site: site))
         router.add(middleware: FlashOnce(site: site))
+        // Each file at its fingerprinted address, cached for a year, and at its plain one for an
+        // hour; compressed as the browser accepts (brotli, gzip); an ETag for a 304.
+        let assets = self.assets
         for (path, file) in assets.files {
-            router.get(RouterPath("static/" + path)) { _, _ -> Response in
-                var headers = HTTPFields()
-                headers[.contentType] = file.contentType
-                headers[.cacheControl] = "public, max-age=3600"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.body)))
+            for (address, cache) in [
+                (String(assets.url(path).dropFirst()), "public, max-age=31536000, immutable"),
+                ("static/" + path, "public, max-age=3600"),
+            ] {
+                router.get(RouterPath(address)) { request, _ -> Response in
+                    let (body, encoding) = assets.representation(
+                        file, acceptEncoding: request.headers[.acceptEncoding])
+                    var headers = HTTPFields()
+                    headers[.contentType] = file.contentType
+                    headers[.cacheControl] = cache
+                    headers[.vary] = "Accept-Encoding"
+                    headers[.eTag] = "\"\(file.tag)\(encoding.map { "-" + $0 } ?? "")\""
+                    if let encoding { headers[.contentEncoding] = encoding }
+                    if EntityTag.matches(request.headers[.ifNoneMatch], headers[.eTag]) {
+                        return Response(status: .notModified, headers: headers)
+                    }
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+                }
             }
         }
         let site = self.site

@@ -9,14 +9,27 @@ import NIOCore
 extension Site {
     // MARK: Responses
 
-    /// A response that is never cached (every page and API answer is about one user's data).
+    /// A response about one user's data: never in a shared cache. A 200 without cookies may stay
+    /// in the browser's and is asked for again with its ETag (a 304 when nothing changed,
+    /// `ConditionalGet`); anything else is not stored.
     func respond(
         _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = [],
         headers extra: HTTPFields = [:]
     ) -> Response {
-        var response = Response(status: status, headers: extra, body: .init(byteBuffer: ByteBuffer(string: body)))
+        tagged(
+            Response(status: status, headers: extra, body: .init(byteBuffer: ByteBuffer(string: body))),
+            bytes: Array(body.utf8), type: type, cookies: cookies)
+    }
+
+    private func tagged(_ response: Response, bytes: [UInt8], type: String, cookies: [Cookie] = []) -> Response {
+        var response = response
         response.headers[.contentType] = type
-        response.headers[.cacheControl] = "no-store"
+        if response.status == .ok, cookies.isEmpty {
+            response.headers[.cacheControl] = "private, no-cache"
+            response.headers[.eTag] = "\"" + RandomToken.hash(bytes: bytes).prefix(24) + "\""
+        } else {
+            response.headers[.cacheControl] = "no-store"
+        }
         for cookie in cookies { response.setCookie(cookie) }
         return response
     }
@@ -32,10 +45,9 @@ extension Site {
 
     /// A JSON answer already written.
     func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
-        var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: writer.utf8)))
-        response.headers[.contentType] = "application/json"
-        response.headers[.cacheControl] = "no-store"
-        return response
+        tagged(
+            Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: writer.utf8))), bytes: writer.utf8,
+            type: "application/json")
     }
 
     func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {

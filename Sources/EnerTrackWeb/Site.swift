@@ -85,15 +85,18 @@ public final class Site: Sendable {
     private let passwordChecks: BlockingPool
     /// Raw-reading exports (`maxConcurrentExports` at once).
     let exports: Permits
+    /// The static files, whose fingerprinted addresses the pages name.
+    let assets: Assets
 
     public static let sessionCookie = "enertrack_session"
     static let loginCookie = "enertrack_login"
 
     init(
         directory: any SessionStore & AssignmentStore & SchemaStore, options: WebOptions, hasher: PasswordHasher,
-        logger: Logger
+        logger: Logger, assets: Assets
     ) {
         self.directory = directory
+        self.assets = assets
         self.options = options
         self.hasher = hasher
         self.logger = logger

@@ -147,3 +147,62 @@ struct WebChartsTests {
         }
     }
 }
+
+/// Light pages: static files fingerprinted and cached for a year, compressed as the browser
+/// accepts; pages and JSON with an ETag and a 304 when nothing changed.
+@Suite("web: light pages")
+struct WebLightTests {
+    @Test("static files: fingerprinted addresses, immutable, brotli or gzip as accepted, 304 on a match")
+    func staticFiles() async throws {
+        let site = try await WebSite()
+        try await site.test { client in
+            let login = String(buffer: try await client.execute(uri: "/login").body)
+            let address = try #require(
+                login.firstMatch(of: /src="(\/static\/app\.[0-9a-f]{12}\.js)"/).map { String($0.output.1) }, "\(login)")
+            #expect(!login.contains("chart.min."), "no chart library on the login page")
+            let plain = try await client.execute(uri: address)
+            #expect(plain.status == .ok && plain.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            #expect(plain.headers[.contentEncoding] == nil && String(buffer: plain.body).contains("use strict"))
+            let brotli = try await client.execute(uri: address, headers: [.acceptEncoding: "gzip, deflate, br"])
+            #expect(brotli.headers[.contentEncoding] == "br" && brotli.body.readableBytes < plain.body.readableBytes)
+            #expect(brotli.headers[.vary] == "Accept-Encoding")
+            let gzip = try await client.execute(uri: address, headers: [.acceptEncoding: "gzip"])
+            #expect(gzip.headers[.contentEncoding] == "gzip" && gzip.body.readableBytes < plain.body.readableBytes)
+            #expect(Array(buffer: gzip.body).prefix(2) == [0x1f, 0x8b], "a gzip member")
+            let tag = try #require(brotli.headers[.eTag])
+            let again = try await client.execute(
+                uri: address, headers: [.acceptEncoding: "gzip, deflate, br", .ifNoneMatch: tag])
+            #expect(again.status == .notModified && again.body.readableBytes == 0)
+            // The same file at its plain address, cached for an hour; an unknown fingerprint is 404.
+            #expect(try await client.execute(uri: "/static/app.js").headers[.cacheControl] == "public, max-age=3600")
+            #expect(try await client.execute(uri: "/static/app.000000000000.js").status == .notFound)
+            // Chart.js (Debian's) goes out compressed to about a third.
+            let chart = try await client.execute(uri: "/static/vendor/chart.min.js", headers: [.acceptEncoding: "br"])
+            #expect(
+                chart.headers[.contentEncoding] == "br" && chart.body.readableBytes < 80_000,
+                "\(chart.body.readableBytes)")
+        }
+    }
+
+    @Test("pages and JSON: an ETag, private and revalidated; 304 when unchanged; none where a cookie is set")
+    func pages() async throws {
+        let site = try await WebSite()
+        try await site.test { client in
+            let ana = Browser(client)
+            _ = try await ana.login("ana")
+            let page = try await ana.get("/consumption")
+            let tag = try #require(page.headers[.eTag])
+            #expect(page.headers[.cacheControl] == "private, no-cache")
+            let unchanged = try await ana.get("/consumption", headers: [.ifNoneMatch: tag])
+            #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
+            #expect(try await ana.get("/consumption", headers: [.ifNoneMatch: "\"other\""]).status == .ok)
+            let api = try await ana.get("/api/v1/nodes")
+            let apiTag = try #require(api.headers[.eTag])
+            #expect(try await ana.get("/api/v1/nodes", headers: [.ifNoneMatch: apiTag]).status == .notModified)
+            // Answers that set a cookie (the login page's) and errors are not stored.
+            let login = try await Browser(client).get("/login")
+            #expect(login.headers[.eTag] == nil && login.headers[.cacheControl] == "no-store")
+            #expect(try await ana.get("/api/v1/nodes/NOPE").headers[.cacheControl] == "no-store")
+        }
+    }
+}

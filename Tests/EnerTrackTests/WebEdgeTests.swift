@@ -164,7 +164,7 @@ struct WebEdgeTests {
             // Every page: a skip link to the content; the system's theme until the visitor picks one.
             #expect(text.contains("href=\"#main\">Saltar al contenido</a>") && text.contains("id=\"main\""))
             #expect(
-                text.contains("data-theme-auto") && text.contains("/static/theme.js")
+                text.contains("data-theme-auto") && text.contains("/static/theme.")
                     && text.contains("aria-pressed=\"false\""))
             let dark = String(
                 buffer: try await client.execute(uri: "/login", headers: [.cookie: "theme=dark"]).body)
