@@ -107,7 +107,7 @@ extension Language {
     }
 
     /// Whether numbers are written `1,5` rather than `1.5`.
-    var decimalComma: Bool { self == .es }
+    public var decimalComma: Bool { self == .es }
 
     /// The language's name in English (for messages of the command line).
     public var englishName: String {

@@ -308,12 +308,13 @@ public enum RangeError: Error, Equatable, Sendable {
     /// More periods than `max` for `meters` meters (`ConsumptionReport.maxRows` rows in all).
     case tooManyPeriods(PeriodUnit, max: Int, meters: Int)
 
-    /// The error in `words`' language, naming the bounds as `from` and `to`.
-    public func message(_ words: Words, from: String, to: String) -> String {
+    /// The error in `words`' language, naming the bounds as `from` and `to`; `help` says what a
+    /// time may be (a page's date fields: `Words.dateHelp`).
+    public func message(_ words: Words, from: String, to: String, help: String = TimeArgument.help) -> String {
         func name(_ bound: Bound) -> String { bound == .from ? from : to }
         return switch self {
         case .unreadable(let bound, let text):
-            words("{0} '{1}' is not a time: use {2}", name(bound), text, TimeArgument.help)
+            words("{0} '{1}' is not a time: use {2}", name(bound), text, help)
         case .outOfRange(let bound, let text):
             words(
                 "{0} '{1}' is out of range: times from {2}, durations up to 100 years", name(bound), text,

@@ -60,6 +60,8 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
     public var bands: [String]
     /// Why no cost is shown although a meter has a tariff (a missing dynamic price, say).
     public var costProblem: String?
+    /// Meters whose cost is left out for want of dynamic prices, and the local days lacking them.
+    public var unpriced: [String: [CalendarDay]] = [:]
     public var tariffs: [TariffToday]
 
     /// The view for `user` of `meters` (ESP id and the label the user knows it by).
@@ -99,9 +101,12 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
             EnergyQuery(periods: plan.asked, buckets: prepared?.buckets), timeZone: timeZone)
         let report = try await plan.report(energy.periods, series: series)
         var cost: CostReport?
+        var unpriced: [String: [Int64]] = [:]
         if let prepared {
             do {
-                cost = try await prepared.finish(energy.buckets, series: series)
+                // A meter whose dynamic prices are missing is left out, not every meter's cost.
+                cost = try await prepared.finish(energy.buckets, series: series, leaveOut: true)
+                unpriced = cost?.unpriced ?? [:]
                 if cost?.rows.isEmpty == true { cost = nil }  // nothing priced in this range
             } catch let error as ExitStatusError {
                 problem = error.description
@@ -113,11 +118,14 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
             costCents: cost.map { $0.rows.reduce(0) { $0 + $1.bill.totalCents } },
             bands: cost?.bandNames ?? [], costProblem: problem,
             tariffs: [])
+        view.unpriced = unpriced.mapValues { instants in
+            Array(Set(instants.map { CalendarDay(Date(milliseconds: $0), timeZone: timeZone) })).sorted()
+        }
         view.meters = meters.map { meter in
             Meter(
                 espID: meter.espID, label: meter.label,
                 kwh: report.rows.lazy.filter { $0.node == meter.espID }.reduce(0) { $0 + $1.kwh },
-                priced: priced.contains(meter.espID))
+                priced: priced.contains(meter.espID) && view.unpriced[meter.espID] == nil)
         }
         view.periods = periods(report, cost: cost, bands: view.bands, ids: ids, timeZone: timeZone)
         view.tariffs = tariffsToday(book, meters: meters, user: user, timeZone: timeZone, now: now)

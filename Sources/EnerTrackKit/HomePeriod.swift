@@ -73,19 +73,47 @@ public struct HomePeriod: Sendable, Equatable {
         DateInterval(start: interval.start, end: max(interval.start, min(interval.end, now)))
     }
 
-    /// The period's name in `words`' language: "4 dic 2026", "semana del 30 nov 2026", "diciembre 2026", "2026".
+    /// The period's name in `words`' language: "4 de diciembre de 2026", "semana del 30 de
+    /// noviembre de 2026", "diciembre de 2026", "2026".
     public func label(_ words: Words) -> String {
-        let months = [
-            words("January"), words("February"), words("March"), words("April"), words("May"), words("June"),
-            words("July"), words("August"), words("September"), words("October"), words("November"),
-            words("December"),
-        ]
-        let month = months[(start.month - 1) % 12]
+        let month = words.month(start.month)
         switch kind {
-        case .day: return words("{0} {1} {2}", String(start.day), month, String(start.year))
+        case .day: return words.date(start)
         case .week: return words("week of {0} {1} {2}", String(start.day), month, String(start.year))
         case .month: return words("{0} {1}", month, String(start.year))
         case .year: return String(start.year)
         }
+    }
+}
+
+extension Words {
+    /// A month's name (1…12).
+    public func month(_ number: Int) -> String {
+        let months = [
+            self("January"), self("February"), self("March"), self("April"), self("May"), self("June"),
+            self("July"), self("August"), self("September"), self("October"), self("November"),
+            self("December"),
+        ]
+        return months[max(0, min(11, number - 1))]
+    }
+
+    /// A day in words: "4 de diciembre de 2026", "4 December 2026".
+    public func date(_ day: CalendarDay) -> String {
+        self("{0} {1} {2}", String(day.day), month(day.month), String(day.year))
+    }
+
+    /// Days in words, at most `limit` named ("3 and 4 December…" as a list, then how many more).
+    public func dates(_ days: [CalendarDay], limit: Int = 4) -> String {
+        let named = days.prefix(limit).map(date).joined(separator: ", ")
+        return days.count > limit ? self("{0} and {1} more days", named, String(days.count - limit)) : named
+    }
+
+    /// A tariff period's name: its own (P1, punta…), or for a single-price tariff, in words.
+    public func period(_ name: String) -> String { name == "flat" ? self("single price") : name }
+
+    /// A price as exact as the tariff gives it, with this language's decimal mark.
+    public func price(_ value: Decimal) -> String {
+        let text = "\(value)"
+        return language.decimalComma ? text.replacingOccurrences(of: ".", with: ",") : text
     }
 }

@@ -50,7 +50,9 @@ extension ConsumptionController {
         } catch let failure {
             // The rule's facts in the page's words (its field names), on the default range.
             let l = viewer.l
-            error = l("Invalid range: ") + failure.message(l, from: l("From"), to: l("To"))
+            error =
+                l("Invalid range: ")
+                + failure.message(l, from: l("From"), to: l("To"), help: l("a date such as 2026-12-04"))
         }
         return ConsumptionQuery(unit: unit, range: range, nodes: nodes, error: error)
     }
@@ -71,7 +73,7 @@ extension ConsumptionController {
         let body: HTML = """
             <h1 class="h3 mb-3">\(viewer.l("Consumption"))</h1>
             \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))
-            \(HTML.when(view.costProblem != nil, "<div class=\"alert alert-warning\">\(view.costProblem ?? "")</div>"))
+            \(site.costNotices(view, viewer))
             \(form(request, viewer, query, views: views, selected: asked.node ?? ""))
             \(summary(view, viewer.l))
             \(figures(view, viewer.l))
@@ -135,13 +137,17 @@ extension ConsumptionController {
                 return " · \(l("Cost")): <strong>\(l.money(cents: cost, currency: view.currency))</strong>\(note)"
             } ?? ""
         let tariffs = view.tariffs.map { today in
+            let money = today.currency == "EUR" ? "€" : today.currency
             let prices =
-                today.prices.map { $0.map { "\($0.band) \($0.price)" }.joined(separator: " · ") } ?? l("price series")
-            return "\(today.meter): \(today.tariff) (\(prices) \(today.currency)/kWh)"
+                today.prices.map {
+                    $0.map { "\(l.period($0.band)) \(l.price($0.price)) \(money)/kWh" }.joined(separator: " · ")
+                }
+                ?? l("dynamic prices")
+            return "\(today.meter): \(today.tariff) (\(prices))"
         }
         return """
             <p>\(l("Total")): <strong>\(l.number(view.totalKWh, decimals: 3)) kWh</strong>\(cost)</p>
-            \(HTML.when(!tariffs.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffs.joined(separator: "; "))</p>"))
+            \(HTML.when(!tariffs.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffs.joined(separator: "; ")) · <a href=\"/tariff\">\(l("its terms"))</a></p>"))
             """
     }
 
@@ -166,7 +172,7 @@ extension ConsumptionController {
         let costChart = stacked(
             view.currency,
             view.bands.indices.map { index in
-                (view.bands[index], view.periods.map { Double($0.bandCents[index]) / 100 })
+                (l.period(view.bands[index]), view.periods.map { Double($0.bandCents[index]) / 100 })
             },
             other: view.periods.map { period in
                 Double((period.costCents ?? 0) - period.bandCents.reduce(0, +)) / 100
@@ -205,5 +211,27 @@ extension ConsumptionController {
         totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
         rows.append(totals)
         return Component.table(columns, rows: rows)
+    }
+}
+
+extension Site {
+    /// Why some cost is not shown, in the viewer's words: a meter without dynamic prices for some
+    /// days (only that meter's cost is left out; administrators get the way to upload them), or a
+    /// range the cost cannot be computed for.
+    func costNotices(_ view: ConsumptionView, _ viewer: Viewer) -> HTML {
+        let l = viewer.l
+        var notices: [HTML] = []
+        for meter in view.meters {
+            guard let days = view.unpriced[meter.espID], !days.isEmpty else { continue }
+            notices.append(
+                "<div class=\"alert alert-warning\">\(l("{0}: there are no dynamic prices for {1} yet, so its cost is left out.", meter.label, l.dates(days)))\(HTML.when(viewer.user.isAdmin, " <a class=\"alert-link\" href=\"/admin/tariffs#prices\">\(l("Upload prices"))</a>"))</div>"
+            )
+        }
+        if let problem = view.costProblem {
+            logger.notice("cost not shown: \(problem)")
+            notices.append(
+                "<div class=\"alert alert-warning\">\(l("The cost of this range cannot be computed."))</div>")
+        }
+        return "\(notices)"
     }
 }

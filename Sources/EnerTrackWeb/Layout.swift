@@ -19,6 +19,7 @@ extension Site {
             var links: [(String, String, String)] = [
                 ("/", "dashboard", l("Dashboard")),
                 ("/consumption", "consumption", l("Consumption")),
+                ("/tariff", "tariff", l("Tariff")),
                 ("/alerts", "alerts", l("Alerts")), ("/telegram", "telegram", "Telegram"),
                 ("/profile", "profile", l("Profile")),
             ]

@@ -77,7 +77,7 @@ extension PagesController {
             <h1 class="h3 mb-3">\(l("Energy"))</h1>
             <div id="live-notice" class="alert alert-warning" role="status" hidden data-expired="\(l("Your session has expired: the figures no longer update."))" data-unreachable="\(l("The server cannot be reached: the figures may be out of date. Last try:"))" data-login="\(l("Log in again"))"></div>
             <div class="row g-3 mb-3" data-live="\(now.milliseconds)">\(cards)</div>
-            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : periodSection(period, energy, l, now: now, today: outlook))
+            \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : periodSection(period, energy, viewer, now: now, today: outlook))
             \(HTML.when(!views.isEmpty, """
             <h2 class="h5">\(l("Meters"))</h2>
             <div class="table-responsive"><table class="table table-hover">
@@ -93,8 +93,9 @@ extension PagesController {
 
     /// The period picker, previous/next, the stacked chart and its totals.
     func periodSection(
-        _ period: HomePeriod, _ energy: ConsumptionView?, _ l: Words, now: Date, today: CostOutlook?
+        _ period: HomePeriod, _ energy: ConsumptionView?, _ viewer: Viewer, now: Date, today: CostOutlook?
     ) -> HTML {
+        let l = viewer.l
         func link(_ target: HomePeriod) -> String { "/?period=\(target.kind.rawValue)&date=\(target.start)" }
         let kinds: [HTML] = HomePeriod.Kind.allCases.map { kind in
             let label =
@@ -137,8 +138,6 @@ extension PagesController {
                 <div class="chart-box mb-2"><canvas id="home-chart" data-stacked="\(chart.json)" role="img" aria-label="\(l("kWh by meter, {0}", period.label(l)))" aria-describedby="home-table-summary">\(l("The chart's figures are in the table below."))</canvas></div>
                 <details class="mb-3"><summary id="home-table-summary">\(l("The chart's figures as a table"))</summary>\(figureTable(energy, period.kind, l))</details>
                 """
-        } else if let problem = energy?.costProblem {
-            figures = "<div class=\"alert alert-warning\">\(problem)</div>"
         }
         return """
             <div class="d-flex flex-wrap align-items-center gap-2 mb-2">
@@ -146,7 +145,7 @@ extension PagesController {
               <div class="btn-group" role="group" aria-label="\(l("Previous or next"))"><a class="btn btn-outline-secondary btn-sm" href="\(link(previous))" aria-label="\(l("Previous"))" title="\(previous.label(l))">◀</a>\(nextLink)</div>
               <h2 class="h5 mb-0">\(period.label(l))</h2>
             </div>
-            \(HTML.when(energy?.costProblem != nil && !(energy?.periods.isEmpty ?? true), "<div class=\"alert alert-warning\">\(energy?.costProblem ?? "")</div>"))
+            \(energy.map { site.costNotices($0, viewer) } ?? "")
             \(totals)
             \(figures)
             """

@@ -192,6 +192,7 @@ public final class WebApp: Sendable {
                 ProfileController(site: site, directory: directory).routes,
                 AdminController(site: site, directory: directory).routes,
                 TariffsController(site: site, directory: directory).routes,
+                TariffTermsController(site: site, nodes: nodes, directory: directory).routes,
                 APIController(site: site, nodes: nodes, directory: directory, series: series).routes,
             ]
         }

@@ -353,8 +353,13 @@ struct Form: Sendable {
         values[key].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
+    /// The tariffs page takes a month of quarter-hour prices (about 100 KB encoded); other forms
+    /// are small.
+    static let largeForms: Set<String> = ["/admin/tariffs"]
+
     static func read(_ request: Request, _ context: WebContext) async throws -> Form {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let limit = largeForms.contains(request.uri.path) ? 2 << 20 : context.maxUploadSize
+        let buffer = try await request.body.collect(upTo: limit)
         return Form(String(buffer: buffer))
     }
 }

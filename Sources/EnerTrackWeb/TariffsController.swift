@@ -47,7 +47,7 @@ extension TariffsController {
                 switch current.energy {
                 case .series: l("price series")
                 case .periods(let prices):
-                    current.periods.names.map { "\($0) \(prices[$0] ?? 0)" }.joined(separator: " · ")
+                    current.periods.names.map { "\(l.period($0)) \(l.price(prices[$0] ?? 0))" }.joined(separator: " · ")
                 }
             let assigned = book.assignments.filter { $0.tariff == tariff.name }.map { item in
                 switch item.target {
@@ -99,6 +99,7 @@ extension TariffsController {
               <div class="col-12 col-md-3"><input class="form-control" type="date" name="from" aria-label="\(l("From"))"></div>
               \(Component.submit(l("Assign"), width: 2))
             </form>
+            \(pricesForm(viewer, tariffs: tariffs.filter(\.usesSeries).map(\.name)))
             <h2 class="h5 mt-4">\(l("Import a tariff"))</h2>
             <p class="small text-body-secondary">\(l("The TOML format of examples/tariff-2.0TD.toml; a tariff of the same name is replaced."))</p>
             <form method="post" action="/admin/tariffs">\(site.csrfField(viewer))<input type="hidden" name="action" value="import">
@@ -107,6 +108,26 @@ extension TariffsController {
             </form>
             """
         return site.page(request, viewer, title: l("Tariffs"), active: "tariffs", body: body)
+    }
+
+    /// Dynamic prices for a tariff with `energy = "series"`: the CSV of `tariff prices import`.
+    func pricesForm(_ viewer: Viewer, tariffs: [String]) -> HTML {
+        let l = viewer.l
+        guard !tariffs.isEmpty else { return "" }
+        let options: [HTML] = tariffs.map { "<option value=\"\($0)\">\($0)</option>" }
+        return """
+            <h2 class="h5 mt-4" id="prices">\(l("Upload dynamic prices"))</h2>
+            <p class="small text-body-secondary">\(l("One line per hour or quarter hour: time,price per kWh (a header line is optional; ';' may separate the columns, then ',' may be the decimal mark). Prices already stored for the same hours are replaced; nothing is stored unless every line is good."))</p>
+            <form method="post" action="/admin/tariffs" class="mb-3">\(site.csrfField(viewer))<input type="hidden" name="action" value="prices">
+              <div class="row g-2 mb-2">
+                <div class="col-12 col-md-4"><label class="form-label" for="prices-tariff">\(l("Tariff"))</label><select class="form-select" id="prices-tariff" name="tariff">\(options)</select></div>
+                <div class="col-12 col-md-4 d-flex align-items-end"><div class="form-check"><input class="form-check-input" type="checkbox" id="per-mwh" name="per_mwh" value="1"><label class="form-check-label" for="per-mwh">\(l("Prices per MWh"))</label></div></div>
+              </div>
+              <label class="form-label" for="prices-csv">\(l("Prices (CSV)"))</label>
+              <textarea class="form-control font-monospace mb-2" id="prices-csv" name="prices" rows="8" required placeholder="2026-12-04T00:00,0.1234"></textarea>
+              <button class="btn btn-primary" type="submit">\(l("Store prices"))</button>
+            </form>
+            """
     }
 
     func change(_ request: Request, _ viewer: Viewer, _ form: Form) async throws -> Response {
@@ -143,6 +164,16 @@ extension TariffsController {
                 let assignment = try await admin.assign(tariff: form["tariff"] ?? "", to: target, from: day)
                 return site.redirect(
                     path, flash: l("Tariff {0} applies from {1}.", assignment.tariff, assignment.from.description))
+            case "prices":
+                let name = form["tariff"] ?? ""
+                let points = try await admin.importPrices(
+                    tariff: name, text: form.values["prices"] ?? "", perMWh: form["per_mwh"] == "1")
+                let zone = site.options.timeZone
+                let first = points.first.map { l.time(Date(milliseconds: $0.time), zone) } ?? "–"
+                let last = points.last.map { l.time(Date(milliseconds: $0.time + $0.duration), zone) } ?? "–"
+                return site.redirect(
+                    path + "#prices",
+                    flash: l("Stored {0} prices for {1}, from {2} to {3}.", String(points.count), name, first, last))
             case "remove":
                 try await directory.removeTariff(named: form["name"] ?? "")
                 return site.redirect(path, flash: l("{0} removed.", form["name"] ?? ""))

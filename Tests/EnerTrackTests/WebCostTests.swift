@@ -76,7 +76,7 @@ struct WebCostTests {
             #expect(!String(buffer: try await Browser(client).get("/login").body).contains("chart.min."))
             #expect(!String(buffer: try await ana.get("/profile").body).contains("chart.min."))
             #expect(
-                page.contains("id=\"tariffs\"") && page.contains("plana (flat 0.25 EUR/kWh)"),
+                page.contains("id=\"tariffs\"") && page.contains("plana (precio único 0,25 €/kWh)"),
                 "the user sees their tariff")
             // By hour (the last 24 hours by default): no hour after the current one.
             let hourly = String(buffer: try await ana.get("/consumption?by=hour").body)
@@ -160,6 +160,58 @@ struct WebCostTests {
             #expect(page.contains("class=\"d-flex flex-wrap gap-2\"") && page.contains("threshold"))
             let css = String(buffer: try await ana.get("/static/app.css").body)
             #expect(css.contains(".threshold { flex: 1 1 6rem; min-width: 6rem; }"))
+        }
+    }
+
+    @Test(
+        "a meter on dynamic prices without them: only its cost is left out, in words; prices uploaded on the page bring it"
+    )
+    func missingDynamicPrices() async throws {
+        let site = try await Self.site()
+        let file = site.harness.dataDirectory + "/pvpc.toml"
+        try CostTests.dynamic.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await site.harness.run(["tariff", "import", file]).status == 0)
+        #expect(await site.harness.run(["tariff", "assign", WebSite.anaOnly, "pvpc"]).status == 0)
+        try await site.test { client async throws in
+            let ana = Browser(client)
+            #expect(try await ana.login("ana").status == .seeOther)
+            let page = String(buffer: try await ana.get("/consumption?by=day").body)
+            // The shared meter (flat tariff) keeps its cost; Cocina is named, with the days, in Spanish.
+            #expect(page.contains("Cocina: aún no hay precios dinámicos para"), "\(page)")
+            #expect(page.contains("cost-chart") && page.contains("€"), "the other meter's cost stays")
+            #expect(!page.contains("enertrack tariff") && !page.contains("Subir precios"), "no command, no admin link")
+            // The terms page says what the tariffs are, in words.
+            let terms = String(buffer: try await ana.get("/tariff").body)
+            #expect(terms.contains("pvpc") && terms.contains("plana") && terms.contains("precio único"), "\(terms)")
+            #expect(terms.contains("0,25 €/kWh") && terms.contains("dinámico"))
+            // An administrator uploads today's and yesterday's hourly prices on the tariffs page.
+            let root = Browser(client)
+            #expect(try await root.login("root").status == .seeOther)
+            let admin = String(buffer: try await root.get("/admin/tariffs").body)
+            #expect(admin.contains("id=\"prices\"") && admin.contains("<option value=\"pvpc\">"))
+            let csrf = admin.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } ?? ""
+            let zone = TimeZone(identifier: "Europe/Madrid")!
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let start = calendar.startOfDay(for: Date().addingTimeInterval(-86_400 * 3))
+            let lines = (0..<(24 * 5)).map { hour in
+                ISO8601.format(milliseconds: start.addingTimeInterval(Double(hour) * 3600).milliseconds, timeZone: zone)
+                    + ",0.1"
+            }
+            let stored = try await root.post(
+                "/admin/tariffs",
+                ["csrf": csrf, "action": "prices", "tariff": "pvpc", "prices": lines.joined(separator: "\n")])
+            #expect(stored.status == .seeOther)
+            let after = String(buffer: try await root.get("/admin/tariffs").body)
+            #expect(after.contains("Guardados 120 precios de pvpc"), "\(after)")
+            let priced = String(buffer: try await ana.get("/consumption?by=day").body)
+            #expect(!priced.contains("aún no hay precios dinámicos"), "Cocina is priced now")
+            // A bad line is refused with its number, nothing stored.
+            let bad = try await root.post(
+                "/admin/tariffs",
+                ["csrf": csrf, "action": "prices", "tariff": "pvpc", "prices": "2026-12-01T00:00,abc"])
+            #expect(bad.status == .seeOther)
+            #expect(String(buffer: try await root.get("/admin/tariffs").body).contains("alert-danger"))
         }
     }
 }

@@ -51,16 +51,26 @@ extension CostReport {
         }
 
         /// Every meter's rows priced, the bills not kept made from `energy` (the answer to `buckets`).
-        func price(_ energy: [String: [BucketEnergy]]) throws -> [Row] {
+        /// A dynamic price missing where a meter used energy is an error, or with `leaveOut` that
+        /// meter's rows are left out and the instants lacking a price listed under its id.
+        func price(_ energy: [String: [BucketEnergy]], leaveOut: Bool = false) throws -> (
+            rows: [Row], unpriced: [String: [Int64]]
+        ) {
             var priced: [Row] = []
-            for (position, (meter, timeline)) in timelines.enumerated() {
+            var unpriced: [String: [Int64]] = [:]
+            meters: for (position, (meter, timeline)) in timelines.enumerated() {
                 guard let schedule = schedules.first(where: { $0.timeline == timeline })?.schedule else { continue }
                 let firstReading = firstReadings[meter.espID] ?? Int64.max
                 let missing = rows.indices.filter { kept[position][$0] == nil }
                 let usages = schedule.usage(rows: missing.map { rows[$0] }, energy: energy[meter.espID] ?? [])
                 var bills = kept[position]
+                var lacking: [Int64] = []
                 for (index, usage) in zip(missing, usages) {
                     let bill = schedule.bill(usage)
+                    if let missing = bill.missingPrice, leaveOut {
+                        lacking.append(missing)
+                        continue
+                    }
                     if let missing = bill.missingPrice {
                         throw TariffError(
                             "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (meter \(meter.espID) used energy then): import them with enertrack tariff prices import",
@@ -69,6 +79,10 @@ extension CostReport {
                     bills[index] = bill
                     closed?.keep(
                         bill: bill, node: meter.espID, timeline: ids[position], span: rows[index], timeZone: timeZone)
+                }
+                if !lacking.isEmpty {
+                    unpriced[meter.espID] = lacking
+                    continue meters
                 }
                 for (range, bill) in zip(rows, bills) where listAll || range.upperBound > firstReading {
                     guard let bill else { continue }
@@ -79,7 +93,7 @@ extension CostReport {
                             complete: range.upperBound <= now.milliseconds))
                 }
             }
-            return priced
+            return (priced, unpriced)
         }
     }
 }

@@ -34,6 +34,8 @@ public struct CostReport: Sendable {
     public var from: Date
     public var to: Date
     public var rows: [Row]
+    /// Meters left out for want of dynamic prices (`finish(leaveOut:)`): the instants lacking one.
+    public var unpriced: [String: [Int64]] = [:]
     /// `--by bill`: every meter's lines as one bill.
     public var bill: Bill?
 
@@ -177,7 +179,9 @@ public struct CostReport: Sendable {
 
         /// The report with its bills; `energy` is the answer to `buckets` (a node it lacks is
         /// computed from raw readings, for a store that keeps no rollups).
-        public func finish(_ energy: [String: [BucketEnergy]], series: any SeriesStore) async throws -> CostReport {
+        public func finish(_ energy: [String: [BucketEnergy]], series: any SeriesStore, leaveOut: Bool = false)
+            async throws -> CostReport
+        {
             var report = self.report
             guard let pricing else { return report }
             var energy = energy
@@ -187,7 +191,7 @@ public struct CostReport: Sendable {
                         series: series, node: node, from: buckets.from, to: buckets.to)
                 }
             }
-            report.rows = try pricing.price(energy)
+            (report.rows, report.unpriced) = try pricing.price(energy, leaveOut: leaveOut)
             if report.grouping == .bill {
                 report.bill = Bill.combined(report.rows.map { ($0.node, $0.bill) }, currency: report.currency)
             }
