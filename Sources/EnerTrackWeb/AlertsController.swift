@@ -8,7 +8,7 @@ import Hummingbird
 struct AlertsController: Sendable {
     let site: Site
     let nodes: ViewerNodes
-    let directory: any AlertRuleStore
+    let directory: any AlertRuleStore & TelegramLinkStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
@@ -27,6 +27,7 @@ extension AlertsController {
         let l = viewer.l
         let views = try await nodes.nodeViews(viewer)
         let rules = try await directory.alertRules(userID: viewer.user.id)
+        let linked = try await directory.telegramLink(userID: viewer.user.id) != nil
         let rows: [HTML] = views.map { view in
             let rule = rules.first { $0.nodeID == view.node.id }
             let state: HTML =
@@ -51,6 +52,7 @@ extension AlertsController {
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Alerts"))</h1>
             <p>\(l("You get a Telegram message when the mean power over the last 15 minutes exceeds the threshold (in kW), another if it stays above an hour later, and one when it is back to normal."))</p>
+            \(HTML.when(!linked, "<div class=\"alert alert-warning\" id=\"telegram-unlinked\">\(l("Your account is not linked to Telegram yet, so alerts are recorded here but no message reaches you.")) <a class=\"alert-link\" href=\"/telegram\">\(l("Link Telegram"))</a></div>"))
             <div class="table-responsive"><table class="table">
             <thead><tr><th>\(l("Meter"))</th><th>\(l("Threshold (kW)"))</th><th>\(l("State"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>

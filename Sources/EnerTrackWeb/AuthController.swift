@@ -30,29 +30,7 @@ extension AuthController {
     func loginPage(_ request: Request, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok)
         -> Response
     {
-        let language = site.anonymousLanguage(request)
-        let l = Words(language)
-        let token = site.loginToken(request)
-        let next = (try? Query(request))?.next ?? ""
-        let body: HTML = """
-            <div class="row justify-content-center"><div class="col-12 col-sm-10 col-md-6 col-lg-4">
-            <h1 class="h3 mb-3">\(l("Log in"))</h1>
-            \(HTML.when(error != nil, "<div class=\"alert alert-danger\" role=\"alert\">\(error ?? "")</div>"))
-            <form method="post" action="/login" novalidate>
-              <input type="hidden" name="csrf" value="\(token)">
-              <input type="hidden" name="next" value="\(next)">
-              <div class="mb-3"><label class="form-label" for="username">\(l("Username or email"))</label>
-                <input class="form-control" id="username" name="username" autocomplete="username" required autofocus value="\(username)"></div>
-              <div class="mb-3"><label class="form-label" for="password">\(l("Password"))</label>
-                <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
-              <button class="btn btn-primary w-100" type="submit">\(l("Log in"))</button>
-            </form>
-            \(HTML.when(site.options.registrationOpen, "<p class=\"mt-3\"><a href=\"/register\">\(l("Create an account"))</a></p>"))
-            </div></div>
-            """
-        return site.html(
-            site.layout(request, viewer: nil, language: language, title: l("Log in"), body: body),
-            status: status, cookies: [site.loginCookie(token)])
+        site.loginPage(request, error: error, username: username, status: status)
     }
 
     func login(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -103,6 +81,12 @@ extension AuthController {
         try await directory.attemptSucceeded(account: account, others: [address])
         let session = try await directory.createSession(userID: user.id, replacing: old, now: Date().milliseconds)
         site.logger.info("login: \(user.username) from \(site.clientAddress(request, context))")
+        // A form posted after the session expired comes back, filled in, to send again.
+        if let resumed = Site.Resumed(form) {
+            return site.resumePage(
+                request, resumed, csrf: session.csrf, language: site.anonymousLanguage(request),
+                cookies: [site.sessionCookie(session.id), site.expiredCookie(Site.loginCookie)])
+        }
         return site.redirect(
             Site.safeNext(form["next"]),
             cookies: [site.sessionCookie(session.id), site.expiredCookie(Site.loginCookie)])

@@ -71,6 +71,7 @@ extension Site {
               </div>
             </nav>
             <main class="container" id="main" tabindex="-1">
+            \(HTML.when(viewer != nil, "<div id=\"live-notice\" class=\"alert alert-warning\" role=\"status\" hidden data-expired=\"\(l("Your session has expired: the figures no longer update."))\" data-unreachable=\"\(l("The server cannot be reached: the figures may be out of date. Last try:"))\" data-login=\"\(l("Log in again"))\"></div>"))
             \(flashHTML)
             \(body)
             </main>

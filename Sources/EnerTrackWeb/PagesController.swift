@@ -75,7 +75,6 @@ extension PagesController {
         }
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Energy"))</h1>
-            <div id="live-notice" class="alert alert-warning" role="status" hidden data-expired="\(l("Your session has expired: the figures no longer update."))" data-unreachable="\(l("The server cannot be reached: the figures may be out of date. Last try:"))" data-login="\(l("Log in again"))"></div>
             <div class="row g-3 mb-3" data-live="\(now.milliseconds)">\(cards)</div>
             \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : periodSection(period, energy, viewer, now: now, today: outlook))
             \(HTML.when(!views.isEmpty, """

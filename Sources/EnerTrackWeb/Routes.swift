@@ -267,7 +267,11 @@ extension Site {
         _ request: Request, _ context: WebContext, admin: Bool = false, _ body: (Viewer, Form) async throws -> Response
     ) async throws -> Response {
         let form = try await Form.read(request, context)
-        guard let viewer = context.viewer else { return redirect("/login") }
+        guard let viewer = context.viewer else {
+            // The session expired while the form was open: log in, and the form comes back.
+            return loginPage(
+                request, status: .unauthorized, resumed: Resumed(path: request.uri.path, form: form))
+        }
         guard checkCSRF(form, viewer: viewer, request: request, context: context) else {
             return csrfRejected(request, viewer)
         }

@@ -1,4 +1,6 @@
 import EnerTrackCore
+import EnerTrackSQL
+import EnerTrackSQLite
 import Foundation
 import Testing
 
@@ -203,6 +205,61 @@ struct WebLightTests {
             let login = try await Browser(client).get("/login")
             #expect(login.headers[.eTag] == nil && login.headers[.cacheControl] == "no-store")
             #expect(try await ana.get("/api/v1/nodes/NOPE").headers[.cacheControl] == "no-store")
+        }
+    }
+}
+
+/// Sessions that run out while a page is open, and alerts that cannot reach anyone.
+@Suite("web: expired sessions and unlinked alerts")
+struct WebSessionTests {
+    @Test("a form posted after the session expired comes back after the login, filled in, without secrets")
+    func resumedForm() async throws {
+        let site = try await WebSite()
+        let store = try SQLiteDirectoryStore(path: site.harness.dataDirectory + "/directory.sqlite")
+        try await site.test { client in
+            let ana = Browser(client)
+            _ = try await ana.login("ana")
+            let alerts = String(buffer: try await ana.get("/alerts").body)
+            #expect(alerts.contains("id=\"telegram-unlinked\""), "alerts say Telegram is not linked")
+            #expect(alerts.contains("id=\"live-notice\""), "a polling page's notice is ready")
+            let csrf = alerts.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } ?? ""
+            // The session runs out while the alerts page is open.
+            let idle = Date().milliseconds - SessionRules.idleTimeout - 1_000
+            try await store.sqlTransaction { sql in try sql.run("UPDATE web_sessions SET last_seen = ?", .int(idle)) }
+            let posted = try await ana.post(
+                "/alerts", ["csrf": csrf, "node": WebSite.anaOnly, "action": "set", "kw": "3.5"])
+            let login = String(buffer: posted.body)
+            #expect(posted.status == .unauthorized && login.contains("name=\"resume_path\" value=\"/alerts\""))
+            #expect(login.contains("kw=3.5") && !login.contains(csrf), "the input rides along; the old token does not")
+            // Log in from that page: the form comes back with a new token, and sending it saves.
+            let token = login.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } ?? ""
+            let resume = login.firstMatch(of: /name="resume" value="([^"]*)"/).map { String($0.output.1) } ?? ""
+            let back = try await ana.post(
+                "/login",
+                [
+                    "csrf": token, "username": "ana", "password": WebSite.password, "resume_path": "/alerts",
+                    "resume": resume.replacingOccurrences(of: "&amp;", with: "&"),
+                ])
+            let again = String(buffer: back.body)
+            #expect(back.status == .ok && again.contains("action=\"/alerts\"") && again.contains("value=\"3.5\""))
+            let fresh = again.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } ?? ""
+            #expect(!fresh.isEmpty && fresh != csrf)
+            let sent = try await ana.post(
+                "/alerts", ["csrf": fresh, "node": WebSite.anaOnly, "action": "set", "kw": "3.5"])
+            #expect(sent.status == .seeOther)
+            #expect(String(buffer: try await ana.get("/alerts").body).contains("value=\"3.5\""))
+            // A resume path that is not this site's is ignored: the login goes to the home page.
+            let other = Browser(client)
+            let page = String(buffer: try await other.get("/login").body)
+            let otherToken = page.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.output.1) } ?? ""
+            let elsewhere = try await other.post(
+                "/login",
+                [
+                    "csrf": otherToken, "username": "bob", "password": WebSite.password,
+                    "resume_path": "//evil.example",
+                    "resume": "a=b",
+                ])
+            #expect(elsewhere.status == .seeOther)
         }
     }
 }

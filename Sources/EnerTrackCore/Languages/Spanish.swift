@@ -4,6 +4,15 @@
 /// `{0}`, `{1}`… stand for the same values as in English, in whatever order Spanish needs.
 enum Spanish {
     static let texts: [String: String] = [
+        "Your account is not linked to Telegram yet, so alerts are recorded here but no message reaches you.":
+            "Tu cuenta aún no está vinculada a Telegram: las alertas se registran aquí, pero no te llegará ningún mensaje.",
+        "Your session expired before the form was sent. Log in and it comes back, filled in, to send again.":
+            "Tu sesión caducó antes de enviar el formulario. Inicia sesión y volverá, relleno, para enviarlo de nuevo.",
+        "Send the form again": "Enviar de nuevo el formulario",
+        "You are logged in again. This is what the form held when the session expired; nothing has been saved yet.":
+            "Has vuelto a iniciar sesión. Esto es lo que contenía el formulario cuando caducó la sesión; aún no se ha guardado nada.",
+        "Send again": "Enviar de nuevo",
+        "Discard": "Descartar",
         "single price": "precio único",
         "{0} and {1} more days": "{0} y {1} días más",
         "The cost of this range cannot be computed.": "No se puede calcular el coste de este intervalo.",
