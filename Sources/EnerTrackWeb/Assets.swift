@@ -137,7 +137,9 @@ struct Assets: Sendable {
         @media (max-width: 576px) { .kpi .value { font-size: 1.25rem; } .chart-box { height: 240px; }
           /* Touch targets of at least 44 px on a phone. */
           .btn, .form-control, .form-select, .navbar-nav .nav-link, .navbar-toggler { min-height: 44px; }
-          .btn { min-width: 44px; } .page-link { min-height: 44px; min-width: 44px; display: flex; align-items: center; } }
+          .btn { min-width: 44px; display: inline-flex; align-items: center; justify-content: center; }
+          /* The period, its total and its cost in view: "incomplete" under the period, tighter cells. */
+          .pivot th small { display: block; } .pivot td, .pivot th { padding-left: .35rem; padding-right: .35rem; } .page-link { min-height: 44px; min-width: 44px; display: flex; align-items: center; } }
         /* Dark theme: Debian's Bootstrap 5.2 has no colour modes, so ours sets the variables. */
         [data-bs-theme="dark"] { color-scheme: dark; --bs-body-bg: #16181b; --bs-body-color: #dee2e6; --bs-border-color: #3a3f44;
           --bs-secondary-color: #adb5bd; --bs-tertiary-bg: #22262a; }
@@ -149,7 +151,9 @@ struct Assets: Sendable {
         [data-bs-theme="dark"] .form-control::placeholder { color: #8b949e; }
         [data-bs-theme="dark"] .text-body-secondary, [data-bs-theme="dark"] .text-muted { color: #adb5bd !important; }
         [data-bs-theme="dark"] main a:not(.btn) { color: #6ea8fe; }
-        [data-bs-theme="dark"] .btn-outline-secondary { color: #ced4da; border-color: #6c757d; }
+        [data-bs-theme="dark"] .btn-outline-secondary:not(.active) { color: #ced4da; border-color: #6c757d; }
+        [data-bs-theme="dark"] .btn-outline-primary:not(.active) { color: #6ea8fe; border-color: #6ea8fe; }
+        [data-bs-theme="dark"] .btn-outline-danger:not(:hover) { color: #ea868f; border-color: #ea868f; }
         [data-bs-theme="dark"] .btn-close { filter: invert(1); }
         [data-bs-theme="dark"] .navbar.bg-primary { background-color: #0b3d91 !important; }
         [data-bs-theme="dark"] .alert-success { background-color: #0f2e1d; color: #75b798; border-color: #13412a; }

@@ -136,18 +136,25 @@ extension ConsumptionController {
                     " <span class=\"text-body-secondary\">(\(l("meters without a tariff are not priced")))</span>")
                 return " · \(l("Cost")): <strong>\(l.money(cents: cost, currency: view.currency))</strong>\(note)"
             } ?? ""
-        let tariffs = view.tariffs.map { today in
+        // Meters on the same tariff share one line.
+        var tariffs: [(meters: [String], text: String)] = []
+        for today in view.tariffs {
             let money = today.currency == "EUR" ? "€" : today.currency
             let prices =
                 today.prices.map {
                     $0.map { "\(l.period($0.band)) \(l.price($0.price)) \(money)/kWh" }.joined(separator: " · ")
-                }
-                ?? l("dynamic prices")
-            return "\(today.meter): \(today.tariff) (\(prices))"
+                } ?? l("dynamic prices")
+            let text = "\(today.tariff) (\(prices))"
+            if let index = tariffs.firstIndex(where: { $0.text == text }) {
+                tariffs[index].meters.append(today.meter)
+            } else {
+                tariffs.append(([today.meter], text))
+            }
         }
+        let lines = tariffs.map { $0.meters.joined(separator: ", ") + ": " + $0.text }
         return """
             <p>\(l("Total")): <strong>\(l.number(view.totalKWh, decimals: 3)) kWh</strong>\(cost)</p>
-            \(HTML.when(!tariffs.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(tariffs.joined(separator: "; ")) · <a href=\"/tariff\">\(l("its terms"))</a></p>"))
+            \(HTML.when(!tariffs.isEmpty, "<p class=\"small text-body-secondary\" id=\"tariffs\">\(l("Your tariff")): \(lines.joined(separator: "; ")) · <a href=\"/tariff\">\(l("its terms"))</a></p>"))
             """
     }
 

@@ -15,7 +15,9 @@ import Testing
 /// are kept in `.build/test-artifacts/browser/` (or $ENERTRACK_TEST_ARTIFACTS).
 @Suite("Headless browser")
 struct BrowserTests {
-    @Test("login, dashboard and node page in light and dark, no console errors, screenshots saved")
+    @Test(
+        "every page at 375 and 1366 px, light and dark, Spanish and English: no overflow, English, axe violation or broken chart"
+    )
     func browser() async throws {
         let harness = try Harness()
         let port = freePort()
@@ -42,7 +44,7 @@ struct BrowserTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         check.waitUntilExit()
         #expect(check.terminationStatus == 0 && output.contains("browser-check: ok"), "\(output)")
-        for name in ["dashboard-light.png", "dashboard-dark.png", "node-light.png", "node-dark.png"] {
+        for name in ["login.png", "home-light-1366.png", "home-dark-375.png", "nodes-esp32-taller-dark-375.png"] {
             #expect(FileManager.default.fileExists(atPath: artifacts + "/" + name), "\(name)")
         }
         await demo.expectCleanStop()

@@ -126,7 +126,7 @@ struct DemoCommand: AsyncParsableCommand {
         let user = try await admin.addUser(
             username: "demo", email: "demo@enertrack.invalid", name: "Demo", isAdmin: true, password: password)
         for (espID, name, location) in meters {
-            _ = try await admin.addNode(espID: espID, name: name, description: "Simulated PZEM-004T meter")
+            _ = try await admin.addNode(espID: espID, name: name, description: "PZEM-004T simulado")
             _ = try await admin.assign(username: "demo", espID: espID, location: location)
         }
         // One threshold the workshop exceeds all day, one the kitchen never reaches.
