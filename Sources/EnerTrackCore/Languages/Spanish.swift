@@ -171,9 +171,9 @@ enum Spanish {
         "assignment '{0}' already exists": "la asignación '{0}' ya existe",
         "Assignments": "Asignaciones",
         "at most {0} periods of one {1} at a time: narrow {2}/{3} or use a longer unit":
-            "como mucho {0} periodos de un {1} a la vez: acorta {2}/{3} o usa una unidad mayor",
+            "como mucho {0} periodos por {1} a la vez: acorta {2}/{3} o usa una unidad mayor",
         "at most {0} periods of one {1} at a time for {2} meters ({3} rows in all): narrow {4}/{5}, choose fewer meters or use a longer unit":
-            "como mucho {0} periodos de un {1} a la vez para {2} medidores ({3} filas en total): acorta {4}/{5}, elige menos medidores o usa una unidad mayor",
+            "como mucho {0} periodos por {1} a la vez para {2} medidores ({3} filas en total): acorta {4}/{5}, elige menos medidores o usa una unidad mayor",
         "Back to the dashboard": "Volver al panel",
         "By": "Por",
         "Cannot make a link now: the Telegram bot is not configured or does not answer.":
