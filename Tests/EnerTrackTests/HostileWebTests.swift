@@ -177,7 +177,7 @@ struct HostileWebTests {
             let page = try await ana.get("/consumption?by=day&from=1990-01-01&to=2990-01-01")
             // The page words the rule's facts itself: in the reader's language, naming its own fields.
             let text = String(buffer: page.body)
-            #expect(page.status == .ok && text.contains("como mucho 5000 periodos de un día"), "\(text.prefix(3000))")
+            #expect(page.status == .ok && text.contains("como mucho 5000 periodos por día"), "\(text.prefix(3000))")
             #expect(!text.contains("at most") && !text.contains("--from"))
             #expect(page.body.readableBytes < 200_000)
         }
