@@ -206,6 +206,16 @@ public struct StackedChart: Encodable, Sendable {
             self.values = values
             self.other = other ? true : nil
         }
+
+        enum CodingKeys: String, CodingKey { case label, values, other }
+
+        /// `other` only when true: a meter's or period's series carries no such key.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(label, forKey: .label)
+            if other == true { try container.encode(true, forKey: .other) }
+            try container.encode(values, forKey: .values)
+        }
     }
 
     public var unit: String

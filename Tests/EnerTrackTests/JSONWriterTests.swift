@@ -125,6 +125,7 @@ struct ViewModelJSONTests {
             series: [
                 .init(label: "Punta", values: [0.1, 12, 1e-7, 3.456_789]),
                 .init(label: "Valle\n", values: [.nan, -2.5]),
+                .init(label: "Potencia, cargos fijos e impuestos", values: [1, 2], other: true),
             ])
         #expect(chart.json == (try JSONValue(encoding: chart).compact()), "\(chart.json)")
         #expect(StackedChart(unit: "kWh", labels: [], series: []).json == #"{"labels":[],"series":[],"unit":"kWh"}"#)
