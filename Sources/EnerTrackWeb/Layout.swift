@@ -66,7 +66,7 @@ extension Site {
             <nav class="navbar navbar-expand-lg navbar-dark bg-primary mb-4">
               <div class="container-fluid">
                 <a class="navbar-brand" href="/">⚡ EnerTrack</a>
-                <button id="theme-toggle" class="btn btn-sm btn-outline-light ms-auto me-2 order-lg-last" type="button" title="\(l("Light or dark theme"))" aria-label="\(l("Dark theme"))" aria-pressed="\(theme == "dark" ? "true" : "false")">◐</button>
+                <button id="theme-toggle" class="btn btn-sm btn-outline-light ms-auto ms-lg-0 me-2 me-lg-3" type="button" title="\(l("Light or dark theme"))" aria-label="\(l("Dark theme"))" aria-pressed="\(theme == "dark" ? "true" : "false")">◐</button>
                 \(nav)
               </div>
             </nav>
