@@ -97,6 +97,21 @@ extension Words {
         return months[max(0, min(11, number - 1))]
     }
 
+    /// A weekday's short name, as Foundation numbers them (1 Sunday … 7 Saturday).
+    public func weekday(_ number: Int) -> String {
+        let days = [self("Sun"), self("Mon"), self("Tue"), self("Wed"), self("Thu"), self("Fri"), self("Sat")]
+        return days[((number - 1) % 7 + 7) % 7]
+    }
+
+    /// A month's short name (1…12).
+    public func shortMonth(_ number: Int) -> String {
+        let months = [
+            self("Jan"), self("Feb"), self("Mar"), self("Apr"), self("May"), self("Jun"), self("Jul"), self("Aug"),
+            self("Sep"), self("Oct"), self("Nov"), self("Dec"),
+        ]
+        return months[max(0, min(11, number - 1))]
+    }
+
     /// A day in words: "4 de diciembre de 2026", "4 December 2026".
     public func date(_ day: CalendarDay) -> String {
         self("{0} {1} {2}", String(day.day), month(day.month), String(day.year))

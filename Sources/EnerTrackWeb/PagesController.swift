@@ -157,16 +157,9 @@ extension PagesController {
         let parts = calendar.dateComponents([.hour, .day, .month, .weekday], from: start)
         switch kind {
         case .day: return String(format: "%02d", parts.hour ?? 0)
-        case .week:
-            let days = [l("Sun"), l("Mon"), l("Tue"), l("Wed"), l("Thu"), l("Fri"), l("Sat")]
-            return days[((parts.weekday ?? 1) - 1) % 7] + " " + String(parts.day ?? 1)
+        case .week: return l.weekday(parts.weekday ?? 1) + " " + String(parts.day ?? 1)
         case .month: return String(parts.day ?? 1)
-        case .year:
-            let months = [
-                l("Jan"), l("Feb"), l("Mar"), l("Apr"), l("May"), l("Jun"), l("Jul"), l("Aug"), l("Sep"), l("Oct"),
-                l("Nov"), l("Dec"),
-            ]
-            return months[((parts.month ?? 1) - 1) % 12]
+        case .year: return l.shortMonth(parts.month ?? 1)
         }
     }
 

@@ -117,12 +117,11 @@ struct TariffTermsController: Sendable {
         guard !rules.isEmpty else {
             return scheme.rules.isEmpty ? l("all day, every day") : l("every other hour, and all day on holidays")
         }
-        let days = [l("Sun"), l("Mon"), l("Tue"), l("Wed"), l("Thu"), l("Fri"), l("Sat")]
         return rules.map { rule in
             let named =
                 rule.days == PeriodRule.workingDays
                 ? l("Mon–Fri")
-                : rule.days.sorted { ($0 + 5) % 7 < ($1 + 5) % 7 }.map { days[($0 - 1) % 7] }.joined(separator: ", ")
+                : rule.days.sorted { ($0 + 5) % 7 < ($1 + 5) % 7 }.map { l.weekday($0) }.joined(separator: ", ")
             let spans = rule.hours.map { Self.clock($0.lowerBound) + "–" + Self.clock($0.upperBound) }
             let months =
                 rule.months.isEmpty ? "" : " (" + rule.months.sorted().map { l.month($0) }.joined(separator: ", ") + ")"
