@@ -5,8 +5,9 @@ import Foundation
 /// The English text is the key, as in gettext: code reads as the sentence it shows, and a text
 /// a table lacks shows in English, never as a key. `{0}`, `{1}`… are filled in after the lookup,
 /// so each language puts them where its word order needs them. Each language other than English
-/// is one table (`Languages/Spanish.swift`); `WordsTests` fails when a table lacks a text the
-/// code uses or a translation drops a placeholder.
+/// is one table (`Languages/Spanish.swift`, tariff file messages in `SpanishTariffs.swift`);
+/// `WordsTests` fails when a table lacks a text the code uses or a translation drops a
+/// placeholder. Tariff errors carry their template and arguments (`TariffError.message(_:)`).
 public struct Words: Sendable {
     public let language: Language
     private let table: [String: String]
@@ -23,7 +24,11 @@ public struct Words: Sendable {
         return Self.fill(text, arguments)
     }
 
-    static func fill(_ text: String, _ arguments: [String]) -> String {
+    /// A text to be translated where it is shown, not here (gettext's `N_`): the string tables
+    /// hold it, and `WordsTests` finds it.
+    public static func noop(_ english: String) -> String { english }
+
+    public static func fill(_ text: String, _ arguments: [String]) -> String {
         var result = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{") {
@@ -101,7 +106,7 @@ extension Language {
     /// This language's texts by their English form (English itself needs none).
     public var table: [String: String] {
         switch self {
-        case .es: Spanish.texts
+        case .es: Spanish.texts.merging(SpanishTariffs.texts) { first, _ in first }
         case .en: [:]
         }
     }

@@ -39,7 +39,8 @@ public enum TariffSQL {
         let count = (users.first?.int("n") ?? 0) + (nodes.first?.int("n") ?? 0)
         guard count == 0 else {
             throw TariffError(
-                "tariff '\(name)' is assigned \(count) time(s): assign another tariff or remove those assignments first (tariff assignments)"
+                "tariff '{0}' is assigned {1} time(s): assign another tariff or remove those assignments first (tariff assignments)",
+                ["\(name)", "\(count)"]
             )
         }
         try sql.run("DELETE FROM tariff_prices WHERE tariff = ?", .text(name))

@@ -181,7 +181,7 @@ extension TariffsController {
                 return site.redirect(path, flash: l("Unknown action."), kind: "danger")
             }
         } catch let error as TariffError {
-            return site.redirect(path, flash: error.description, kind: "danger")
+            return site.redirect(path, flash: error.message(l), kind: "danger")
         } catch let error as DirectoryError {
             return site.redirect(path, flash: error.message(l), kind: "danger")
         }

@@ -357,7 +357,17 @@ struct TariffImportIsolationTests {
                 from: "/admin/tariffs", to: "/admin/tariffs", ["action": "import", "definition": text])
             #expect(posted.status == .seeOther)
             let page = String(buffer: try await root.get("/admin/tariffs").body)
-            #expect(page.contains("the TOML parser stopped"), "the refusal is the page's flash")
+            #expect(page.contains("el analizador TOML se detuvo"), "the refusal is the page's flash, in Spanish")
+            // A content error is worded in the page's language too (`currency` missing).
+            _ = try await root.submit(
+                from: "/admin/tariffs", to: "/admin/tariffs",
+                [
+                    "action": "import",
+                    "definition":
+                        "name = \"x\"\n[[version]]\nfrom = 2026-01-01\nperiods = \"flat\"\nenergy = { flat = 0.1 }\n",
+                ])
+            let missing = String(buffer: try await root.get("/admin/tariffs").body)
+            #expect(missing.contains("la tarifa: falta currency"), "\(missing)")
             let good = try String(
                 contentsOfFile: packageRoot.appendingPathComponent("examples/tariff-2.0TD.toml").path, encoding: .utf8)
             #expect(

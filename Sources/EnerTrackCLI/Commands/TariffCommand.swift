@@ -116,7 +116,10 @@ struct TariffCommand: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 Print.out(String(decoding: try encoder.encode(values), as: UTF8.self))
             } catch let error as TariffError {
-                Print.out(error.description + "\n")
+                // The template and its arguments when there are: the parent words them in its
+                // viewer's language.
+                let carried = try error.carried.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                Print.out((carried ?? error.description) + "\n")
                 throw ExitCode(65)
             }
         }

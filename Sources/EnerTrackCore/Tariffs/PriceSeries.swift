@@ -26,30 +26,35 @@ public enum PriceSeries {
                 $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
             guard fields.count >= 2 else {
-                throw TariffError("line \(lineNumber): expected time,price; found \(fields.count) field")
+                throw TariffError(
+                    "line {0}: expected time,price; found {1} field", ["\(lineNumber)", "\(fields.count)"])
             }
             guard let date = ISO8601.parse(fields[0], localIn: timeZone) else {
                 if rows.isEmpty, lineNumber == firstContentLine(text) { continue }  // the header
                 throw TariffError(
-                    "line \(lineNumber): '\(fields[0].prefix(40))' is not a time like 2026-03-01T00:00:00+01:00")
+                    "line {0}: '{1}' is not a time like 2026-03-01T00:00:00+01:00",
+                    ["\(lineNumber)", "\(fields[0].prefix(40))"])
             }
             let priceText = semicolon ? fields[1].replacingOccurrences(of: ",", with: ".") : fields[1]
             guard let price = Double(priceText), price.isFinite, priceText.allSatisfy({ $0.isASCII }) else {
-                throw TariffError("line \(lineNumber): '\(fields[1].prefix(40))' is not a price")
+                throw TariffError("line {0}: '{1}' is not a price", ["\(lineNumber)", "\(fields[1].prefix(40))"])
             }
             let perKWh = perMWh ? price / 1000 : price
             guard abs(perKWh) <= maxPrice else {
-                throw TariffError("line \(lineNumber): price \(perKWh) per kWh is out of range (±\(maxPrice))")
+                throw TariffError(
+                    "line {0}: price {1} per kWh is out of range (±{2})", ["\(lineNumber)", "\(perKWh)", "\(maxPrice)"])
             }
             let time = date.milliseconds
             guard time % EnergyBuckets.bucket == 0 else {
-                throw TariffError("line \(lineNumber): \(fields[0]) is not on a quarter hour")
+                throw TariffError("line {0}: {1} is not on a quarter hour", ["\(lineNumber)", "\(fields[0])"])
             }
             guard TimeArgument.range.contains(time) else {
-                throw TariffError("line \(lineNumber): \(fields[0]) is out of range (\(TimeArgument.rangeText))")
+                throw TariffError(
+                    "line {0}: {1} is out of range ({2})",
+                    ["\(lineNumber)", "\(fields[0])", "\(TimeArgument.rangeText)"])
             }
             rows.append((lineNumber, time, perKWh))
-            guard rows.count <= maxRows else { throw TariffError("more than \(maxRows) prices in one file") }
+            guard rows.count <= maxRows else { throw TariffError("more than {0} prices in one file", ["\(maxRows)"]) }
         }
         guard !rows.isEmpty else { throw TariffError("no prices in the file (expected lines of time,price)") }
         rows.sort { $0.time < $1.time }
@@ -57,18 +62,23 @@ public enum PriceSeries {
         for (a, b) in zip(rows, rows.dropFirst()) {
             guard b.time != a.time else {
                 throw TariffError(
-                    "line \(max(a.line, b.line)): a second price for \(ISO8601.format(milliseconds: b.time, timeZone: timeZone)) (line \(min(a.line, b.line)) has one)"
+                    "line {0}: a second price for {1} (line {2} has one)",
+                    [
+                        "\(max(a.line, b.line))", "\(ISO8601.format(milliseconds: b.time, timeZone: timeZone))",
+                        "\(min(a.line, b.line))",
+                    ]
                 )
             }
             step = min(step, b.time - a.time)
         }
         guard step == 3_600_000 || step == EnergyBuckets.bucket else {
             throw TariffError(
-                "prices must be one per hour or per 15 minutes; the smallest step in the file is \(step / 60_000) minutes"
+                "prices must be one per hour or per 15 minutes; the smallest step in the file is {0} minutes",
+                ["\(step / 60_000)"]
             )
         }
         if step == 3_600_000, let odd = rows.first(where: { ($0.time - rows[0].time) % 3_600_000 != 0 }) {
-            throw TariffError("line \(odd.line): hourly prices must all start on the same minute of the hour")
+            throw TariffError("line {0}: hourly prices must all start on the same minute of the hour", ["\(odd.line)"])
         }
         return rows.map { PricePoint(time: $0.time, duration: step, price: $0.price) }
     }

@@ -213,15 +213,67 @@ public struct HolidayCalendar: Sendable, Equatable {
 /// A tariff definition that cannot be used, naming where in the file and why.
 public struct TariffError: ExitStatusError, Equatable {
     public var exitStatus: ExitStatus
+    /// In English: what the command line prints.
     public var description: String
+    /// The English text with `{0}`, `{1}`… and what fills them, for `message(_:)` in another
+    /// language; nil for a text that has no translation (a parser's own words).
+    public var template: String?
+    public var arguments: [String]
 
     public init(_ description: String, status: ExitStatus = .dataError) {
         self.exitStatus = status
         self.description = description
+        template = nil
+        arguments = []
+    }
+
+    /// A text of the string tables (`Words`), its arguments filled in.
+    public init(_ template: String, _ arguments: [String], status: ExitStatus = .dataError) {
+        self.exitStatus = status
+        self.template = template
+        self.arguments = arguments
+        description = Words.fill(template, arguments)
+    }
+
+    /// What the error is about, before its text: the file or form (`prefixed(_:)`).
+    public var context: String?
+
+    /// The error in `words`' language; each argument the tables know (a value's kind, what was
+    /// expected) translated too.
+    public func message(_ words: Words) -> String {
+        guard let template else { return description }
+        let text = Words.fill(words(template), arguments.map { words($0) })
+        return context.map { $0 + ": " + text } ?? text
+    }
+
+    /// The error as a child process hands it to its parent (`tariff check-syntax`): the template
+    /// and its arguments, so the parent can still word it in its viewer's language.
+    public struct Carried: Codable, Sendable {
+        public var template: String
+        public var arguments: [String]
+        public var context: String?
+    }
+
+    public var carried: Carried? {
+        template.map { Carried(template: $0, arguments: arguments, context: context) }
+    }
+
+    public init(_ carried: Carried, status: ExitStatus = .dataError) {
+        self.init(carried.template, carried.arguments, status: status)
+        if let context = carried.context { self = self.prefixed(context) }
+    }
+
+    /// The same error after `prefix` and a colon (the file or form it is about).
+    public func prefixed(_ prefix: String) -> TariffError {
+        var error = self
+        error.description = prefix + ": " + description
+        error.context = context.map { prefix + ": " + $0 } ?? prefix
+        return error
     }
 
     /// A name no stored tariff has (exit 67, as an unknown user or meter).
     public static func unknown(_ name: String) -> TariffError {
-        TariffError("no tariff named '\(name)' (tariff list shows them; tariff import FILE adds one)", status: .noUser)
+        TariffError(
+            "no tariff named '{0}' (tariff list shows them; tariff import FILE adds one)", ["\(name)"], status: .noUser)
     }
 }

@@ -16,13 +16,13 @@ public indirect enum DocumentValue: Sendable, Equatable, Codable {
 
     var typeName: String {
         switch self {
-        case .table: "a table"
-        case .array: "an array"
-        case .string: "a string"
-        case .integer: "an integer"
-        case .number: "a number"
-        case .bool: "a boolean"
-        case .date: "a date"
+        case .table: Words.noop("a table")
+        case .array: Words.noop("an array")
+        case .string: Words.noop("a string")
+        case .integer: Words.noop("an integer")
+        case .number: Words.noop("a number")
+        case .bool: Words.noop("a boolean")
+        case .date: Words.noop("a date")
         case .other(let name): name
         }
     }
@@ -45,17 +45,18 @@ extension Tariff {
         let name = try reader.string("name")
         guard Tariff.isValidName(name) else {
             throw TariffError(
-                "name '\(name)' must be 1 to \(Tariff.maxNameLength) letters, digits, '-', '_' or '.', starting with a letter or digit"
+                "name '{0}' must be 1 to {1} letters, digits, '-', '_' or '.', starting with a letter or digit",
+                ["\(name)", "\(Tariff.maxNameLength)"]
             )
         }
         let currency = try reader.string("currency")
         guard currency.count == 3, currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
-            throw TariffError("currency '\(currency)' is not an ISO 4217 code like EUR")
+            throw TariffError("currency '{0}' is not an ISO 4217 code like EUR", ["\(currency)"])
         }
         let versionValues = try reader.tables("version")
         guard !versionValues.isEmpty else { throw TariffError("a tariff needs at least one [[version]]") }
         guard versionValues.count <= Tariff.maxVersions else {
-            throw TariffError("at most \(Tariff.maxVersions) versions, not \(versionValues.count)")
+            throw TariffError("at most {0} versions, not {1}", ["\(Tariff.maxVersions)", "\(versionValues.count)"])
         }
         try reader.finish()
         var versions: [TariffVersion] = []
@@ -63,7 +64,8 @@ extension Tariff {
             let version = try TariffVersion(table, path: "version[\(index + 1)]")
             if let other = versions.first(where: { $0.from == version.from }) {
                 throw TariffError(
-                    "version[\(index + 1)].from \(version.from): another version starts that day too (\(other.from))")
+                    "version[{0}].from {1}: another version starts that day too ({2})",
+                    ["\(index + 1)", "\(version.from)", "\(other.from)"])
             }
             versions.append(version)
         }
@@ -83,16 +85,17 @@ extension TariffVersion {
         case (let name?, nil):
             guard let scheme = PeriodScheme.energyPresets[name] else {
                 throw TariffError(
-                    "\(path).periods '\(name)' is not a preset (\(PeriodScheme.energyPresets.keys.sorted().joined(separator: ", "))); or give [[version.period]] tables"
+                    "{0}.periods '{1}' is not a preset ({2}); or give [[version.period]] tables",
+                    ["\(path)", "\(name)", "\(PeriodScheme.energyPresets.keys.sorted().joined(separator: ", "))"]
                 )
             }
             periods = scheme
         case (nil, let tables?):
             periods = try PeriodScheme(tables, path: "\(path).period")
         case (nil, nil):
-            throw TariffError("\(path) needs periods = \"es-2.0TD\" or \"flat\", or [[version.period]] tables")
+            throw TariffError("{0} needs periods = \"es-2.0TD\" or \"flat\", or [[version.period]] tables", ["\(path)"])
         case (_?, _?):
-            throw TariffError("\(path) gives both periods = and [[version.period]] tables: give one")
+            throw TariffError("{0} gives both periods = and [[version.period]] tables: give one", ["\(path)"])
         }
         let holidays =
             try reader.holidays("holidays") ?? (periods.preset == "es-2.0TD" ? HolidayCalendar.esNational : .none)
@@ -120,18 +123,20 @@ extension TariffVersion {
             for (key, value) in prices {
                 guard names.contains(key) else {
                     throw TariffError(
-                        "\(path).energy.\(key): no such period (the periods are \(names.joined(separator: ", ")))")
+                        "{0}.energy.{1}: no such period (the periods are {2})",
+                        ["\(path)", "\(key)", "\(names.joined(separator: ", "))"])
                 }
                 map[key] = try KeyReader.amount(value, path: "\(path).energy.\(key)", signed: true)
             }
             if let missing = names.first(where: { map[$0] == nil }) {
-                throw TariffError("\(path).energy has no price for period \(missing)")
+                throw TariffError("{0}.energy has no price for period {1}", ["\(path)", "\(missing)"])
             }
             return .periods(map)
         case nil:
-            throw TariffError("\(path).energy is missing: a table of prices per kWh by period, or \"series\"")
+            throw TariffError("{0}.energy is missing: a table of prices per kWh by period, or \"series\"", ["\(path)"])
         case let other?:
-            throw TariffError("\(path).energy is \(other.typeName): give a table of prices by period, or \"series\"")
+            throw TariffError(
+                "{0}.energy is {1}: give a table of prices by period, or \"series\"", ["\(path)", "\(other.typeName)"])
         }
     }
 
@@ -143,23 +148,27 @@ extension TariffVersion {
         if let name = try reader.optionalString("power_periods") {
             guard let scheme = PeriodScheme.powerPresets[name] else {
                 throw TariffError(
-                    "\(path).power_periods '\(name)' is not a preset (\(PeriodScheme.powerPresets.keys.sorted().joined(separator: ", ")))"
+                    "{0}.power_periods '{1}' is not a preset ({2})",
+                    ["\(path)", "\(name)", "\(PeriodScheme.powerPresets.keys.sorted().joined(separator: ", "))"]
                 )
             }
             powerPeriods = scheme
         }
-        let power = try reader.amounts("power", allowed: powerPeriods?.names, what: "power periods")
-        let contracted = try reader.amounts("contracted_kw", allowed: powerPeriods?.names, what: "power periods")
+        let power = try reader.amounts("power", allowed: powerPeriods?.names, what: Words.noop("power periods"))
+        let contracted = try reader.amounts(
+            "contracted_kw", allowed: powerPeriods?.names, what: Words.noop("power periods"))
         if powerPeriods == nil, !power.isEmpty || !contracted.isEmpty {
-            throw TariffError("\(path).power needs power_periods = \"es-2.0TD\" or \"flat\"")
+            throw TariffError("{0}.power needs power_periods = \"es-2.0TD\" or \"flat\"", ["\(path)"])
         }
         if let names = powerPeriods?.names {
             for name in names where power[name] == nil || contracted[name] == nil {
-                throw TariffError("\(path): power period \(name) needs both power.\(name) and contracted_kw.\(name)")
+                throw TariffError(
+                    "{0}: power period {1} needs both power.{2} and contracted_kw.{3}",
+                    ["\(path)", "\(name)", "\(name)", "\(name)"])
             }
         }
         if let negative = contracted.first(where: { $0.value < 0 }) {
-            throw TariffError("\(path).contracted_kw.\(negative.key) cannot be negative")
+            throw TariffError("{0}.contracted_kw.{1} cannot be negative", ["\(path)", "\(negative.key)"])
         }
         return (powerPeriods, power, contracted)
     }
@@ -168,7 +177,7 @@ extension TariffVersion {
 extension PeriodScheme {
     init(_ tables: [[String: DocumentValue]], path: String) throws(TariffError) {
         guard !tables.isEmpty, tables.count <= Tariff.maxPeriods else {
-            throw TariffError("\(path): give 1 to \(Tariff.maxPeriods) [[version.period]] tables")
+            throw TariffError("{0}: give 1 to {1} [[version.period]] tables", ["\(path)", "\(Tariff.maxPeriods)"])
         }
         var rules: [PeriodRule] = []
         var defaults: [String] = []
@@ -177,7 +186,7 @@ extension PeriodScheme {
             var reader = KeyReader(table, path: here)
             let name = try reader.string("name")
             guard PeriodScheme.isValidName(name) else {
-                throw TariffError("\(here).name '\(name)' must be 1 to 32 letters, digits, '-' or '_'")
+                throw TariffError("{0}.name '{1}' must be 1 to 32 letters, digits, '-' or '_'", ["\(here)", "\(name)"])
             }
             if try reader.optionalBool("default") == true { defaults.append(name) }
             let days = try reader.optionalStrings("days")
@@ -186,7 +195,7 @@ extension PeriodScheme {
             try reader.finish()
             if days == nil, hours == nil {
                 guard defaults.last == name else {
-                    throw TariffError("\(here) (\(name)) needs days and hours, or default = true")
+                    throw TariffError("{0} ({1}) needs days and hours, or default = true", ["\(here)", "\(name)"])
                 }
                 continue
             }
@@ -194,7 +203,8 @@ extension PeriodScheme {
             for day in days ?? PeriodRule.dayNames {
                 guard let number = PeriodRule.dayNames.firstIndex(of: day.lowercased()) else {
                     throw TariffError(
-                        "\(here).days: '\(day)' is not a day (\(PeriodRule.dayNames.joined(separator: ", ")))")
+                        "{0}.days: '{1}' is not a day ({2})",
+                        ["\(here)", "\(day)", "\(PeriodRule.dayNames.joined(separator: ", "))"])
                 }
                 weekdays.insert(number + 1)
             }
@@ -202,18 +212,21 @@ extension PeriodScheme {
             for text in hours ?? ["00:00-24:00"] {
                 guard let range = PeriodScheme.minutes(text) else {
                     throw TariffError(
-                        "\(here).hours: '\(text)' is not a range like 10:00-14:00 on quarter hours (00:00 to 24:00)")
+                        "{0}.hours: '{1}' is not a range like 10:00-14:00 on quarter hours (00:00 to 24:00)",
+                        ["\(here)", "\(text)"])
                 }
                 ranges.append(range)
             }
             guard !weekdays.isEmpty, !ranges.isEmpty, ranges.count <= Tariff.maxRanges else {
-                throw TariffError("\(here) needs at least one day and 1 to \(Tariff.maxRanges) hour ranges")
+                throw TariffError(
+                    "{0} needs at least one day and 1 to {1} hour ranges", ["\(here)", "\(Tariff.maxRanges)"])
             }
             rules.append(PeriodRule(name: name, days: weekdays, hours: ranges, months: months))
         }
         guard defaults.count == 1, let defaultPeriod = defaults.first else {
             throw TariffError(
-                "\(path): exactly one period needs default = true (it takes every hour no rule claims, and holidays); \(defaults.count) do"
+                "{0}: exactly one period needs default = true (it takes every hour no rule claims, and holidays); {1} do",
+                ["\(path)", "\(defaults.count)"]
             )
         }
         self.init(preset: nil, rules: rules, defaultPeriod: defaultPeriod)

@@ -23,7 +23,7 @@ public struct TariffAdmin: Sendable {
         let canonical = tariff.toml
         guard (try? TariffFile.parse(canonical)) == tariff else {
             throw TariffError(
-                "internal error: tariff \(tariff.name) does not survive being written back", status: .software)
+                "internal error: tariff {0} does not survive being written back", ["\(tariff.name)"], status: .software)
         }
         if dryRun { return (tariff, try await store.storedTariff(named: tariff.name) != nil) }
         let replaced = try await store.saveTariff(
@@ -67,7 +67,8 @@ public struct TariffAdmin: Sendable {
         let tariff = try await tariff(named: name)
         guard tariff.usesSeries else {
             throw TariffError(
-                "tariff \(name) has no version with energy = \"series\": its prices come from its file, not from a price series"
+                "tariff {0} has no version with energy = \"series\": its prices come from its file, not from a price series",
+                ["\(name)"]
             )
         }
         let points = try PriceSeries.parse(text, timeZone: timeZone, perMWh: perMWh)

@@ -23,22 +23,29 @@ public enum TariffFile {
         do {
             return try Tariff(document: values)
         } catch {
-            throw TariffError("\(source): \(error.description)")
+            throw error.prefixed(source)
         }
     }
 
     /// The plain values of a file's text, or the error naming its line: what the child prints.
     public static func syntax(_ text: String, source: String) throws(TariffError) -> [String: DocumentValue] {
-        guard text.utf8.count <= maxBytes else { throw TariffError("\(source) is over \(maxBytes / 1024) KiB") }
-        guard !text.utf8.contains(0) else { throw TariffError("\(source) contains a NUL byte: not a text file") }
-        if let (line, problem) = screen(text) { throw TariffError("\(source): line \(line): \(problem)") }
+        guard text.utf8.count <= maxBytes else {
+            throw TariffError("{0} is over {1} KiB", ["\(source)", "\(maxBytes / 1024)"])
+        }
+        guard !text.utf8.contains(0) else {
+            throw TariffError("{0} contains a NUL byte: not a text file", ["\(source)"])
+        }
+        if let (line, problem) = screen(text) {
+            throw TariffError("{0}: line {1}: {2}", ["\(source)", "\(line)", "\(problem)"])
+        }
         do {
             return document(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
             throw TariffError(
-                "\(source): line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+                "{0}: line {1}, column {2}: {3}",
+                ["\(source)", "\(error.source.begin.line)", "\(error.source.begin.column)", "\(error.description)"])
         } catch {
-            throw TariffError("\(source): \(error)")
+            throw TariffError("{0}: {1}", ["\(source)", "\(error)"])
         }
     }
 
@@ -61,7 +68,8 @@ public enum TariffFile {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             do { try process.run() } catch {
-                throw TariffError("cannot start the tariff parser \(executable): \(error)", status: .software)
+                throw TariffError(
+                    "cannot start the tariff parser {0}: {1}", ["\(executable)", "\(error)"], status: .software)
             }
             let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
             DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: timer)
@@ -88,28 +96,37 @@ public enum TariffFile {
             process.waitUntilExit()
             guard answer.count <= maxAnswerBytes else {
                 throw TariffError(
-                    "\(source): the TOML parser's answer is over \(maxAnswerBytes >> 20) MiB: the file is too large")
+                    "{0}: the TOML parser's answer is over {1} MiB: the file is too large",
+                    ["\(source)", "\(maxAnswerBytes >> 20)"])
             }
             guard process.terminationReason == .exit else {
                 throw TariffError(
-                    "\(source): the TOML parser stopped on this file (signal \(process.terminationStatus)) without saying where: it is malformed, or needs more than \(ParserLimits.memoryBytes >> 20) MiB or \(ParserLimits.cpuSeconds) s; check what changed last"
+                    "{0}: the TOML parser stopped on this file (signal {1}) without saying where: it is malformed, or needs more than {2} MiB or {3} s; check what changed last",
+                    [
+                        "\(source)", "\(process.terminationStatus)", "\(ParserLimits.memoryBytes >> 20)",
+                        "\(ParserLimits.cpuSeconds)",
+                    ]
                 )
             }
             if process.terminationStatus != 0 {
                 let message = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                throw TariffError(message.isEmpty ? "\(source): the TOML parser failed" : message)
+                if let carried = try? JSONDecoder().decode(TariffError.Carried.self, from: Data(message.utf8)) {
+                    throw TariffError(carried)
+                }
+                throw message.isEmpty ? TariffError("{0}: the TOML parser failed", [source]) : TariffError(message)
             }
             do {
                 return try JSONDecoder().decode([String: DocumentValue].self, from: answer)
             } catch {
                 throw TariffError(
-                    "\(source): the TOML parser answered what cannot be read: \(error)", status: .software)
+                    "{0}: the TOML parser answered what cannot be read: {1}", ["\(source)", "\(error)"],
+                    status: .software)
             }
         }
         do {
             return try Tariff(document: document)
         } catch {
-            throw TariffError("\(source): \(error.description)")
+            throw error.prefixed(source)
         }
     }
 
@@ -170,11 +187,11 @@ public enum TariffFile {
                 if lineStart, !isBlank(byte) {
                     lineStart = false
                     if byte == UInt8(ascii: "["), !headerHasKey(from: index) {
-                        return (line, "a table header needs a name, like [[version]] or [[version.period]]")
+                        return (line, Words.noop("a table header needs a name, like [[version]] or [[version.period]]"))
                     }
                 }
                 if byte >= 0x80 {
-                    return (line, "non-ASCII characters may only be in strings and comments")
+                    return (line, Words.noop("non-ASCII characters may only be in strings and comments"))
                 } else if byte == UInt8(ascii: "#") {
                     state = .comment
                 } else if byte == quote || byte == apostrophe {
