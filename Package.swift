@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "EnerTrackRuntime",
             dependencies: [
-                "CZlib", "CBrotli",
+                "CZlib", "CBrotli", "CSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,3 +1,4 @@
+import EnerTrackRuntime
 import Foundation
 import Testing
 
@@ -101,7 +102,7 @@ extension ArchitectureTests {
 
     @Test("no dead target edges: every dependency Package.swift declares is imported by that target")
     func noDeadEdges() throws {
-        let process = Process()
+        let process = Subprocess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // A scratch path of its own: `swift test` holds the lock of the package's .build.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("enertrack-dump-\(getpid())").path

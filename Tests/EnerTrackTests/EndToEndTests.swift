@@ -1,3 +1,4 @@
+import EnerTrackRuntime
 import Foundation
 import Testing
 
@@ -17,7 +18,7 @@ struct EndToEndTests {
 
     func run(_ arguments: [String], stdin: String = "", environment: [String: String]) throws -> Run {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: \(Self.binary) is missing")
-        let process = Process()
+        let process = Subprocess()
         ChildProcess.prepare(process, executable: Self.binary, arguments: arguments, environment: environment)
         let input = Pipe()
         let output = Pipe()

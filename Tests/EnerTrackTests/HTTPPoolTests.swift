@@ -42,7 +42,7 @@ private final class WaitingServer: @unchecked Sendable {
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """#
-    let process = Process()
+    let process = Subprocess()
     let url: URL
 
     /// Started off Swift's cooperative threads: reading the port blocks.

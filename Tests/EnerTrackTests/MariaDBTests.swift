@@ -1,6 +1,7 @@
 import EnerTrackCore
 import EnerTrackKit
 import EnerTrackMariaDB
+import EnerTrackRuntime
 import Foundation
 import Testing
 
@@ -230,7 +231,7 @@ struct MariaDBTests {
 
         // A CA that did not sign the server's certificate: the connection must fail, not fall back.
         let otherCA = try temporaryDirectory("enertrack-ca") + "/other.pem"
-        let openssl = Process()
+        let openssl = Subprocess()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         openssl.arguments = [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",

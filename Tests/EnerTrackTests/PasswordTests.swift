@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 import Testing
 
@@ -71,7 +72,7 @@ struct PasswordTests {
             ok = check_password_hash(sys.argv[1], sys.argv[2]) and not check_password_hash(sys.argv[1], sys.argv[2] + "x")
             sys.exit(0 if ok else 1)
             """
-        let process = Process()
+        let process = Subprocess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, hash, "contraseña-de-prueba"]
         let errors = Pipe()

@@ -38,7 +38,7 @@ struct SecurityReviewTests {
         let racer = outside + "/racer.py"
         try Self.racer.write(toFile: racer, atomically: true, encoding: .utf8)
         chmod(racer, 0o644)
-        let process = Process()
+        let process = Subprocess()
         // Debian's python3: the unprivileged user cannot reach a pyenv under /root.
         ChildProcess.prepare(
             process, executable: "/usr/bin/setpriv",
@@ -528,7 +528,7 @@ struct SecurityReviewTests {
         let binary = EndToEndTests()
         let dashed = try binary.run(["tariff", "import", "--", directory + "/-hogar.toml"], environment: environment)
         // Run from the directory so the name itself starts with '-'.
-        let process = Process()
+        let process = Subprocess()
         ChildProcess.prepare(
             process, executable: EndToEndTests.binary, arguments: ["tariff", "import", "--", "-hogar.toml"],
             environment: environment)

@@ -1,6 +1,7 @@
 import EnerTrackCore
 import EnerTrackKit
 import EnerTrackMariaDB
+import EnerTrackRuntime
 import EnerTrackSQL
 import EnerTrackSQLite
 import EnerTrackWeb
@@ -33,7 +34,7 @@ struct BrowserTests {
         let artifacts =
             ProcessInfo.processInfo.environment["ENERTRACK_TEST_ARTIFACTS"]
             ?? packageRoot.appendingPathComponent(".build/test-artifacts/browser").path
-        let check = Process()
+        let check = Subprocess()
         ChildProcess.prepare(
             check, executable: packageRoot.appendingPathComponent("scripts/browser-check").path,
             arguments: ["http://127.0.0.1:\(port)", "demo", password, artifacts, "ESP32_TALLER"])

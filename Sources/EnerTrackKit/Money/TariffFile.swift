@@ -57,7 +57,7 @@ public enum TariffFile {
     public static func parseUntrusted(_ text: String, source: String, executable: String?) async throws -> Tariff {
         guard let executable else { return try parse(text, source: source) }
         let document = try await BlockingPool.shared.run { () throws -> [String: DocumentValue] in
-            let process = Process()
+            let process = Subprocess()
             process.executableURL = URL(fileURLWithPath: executable)
             // `--source=NAME` in one word: a name starting with `-` is then a value, never an option.
             process.arguments = ["tariff", "check-syntax", "--source=\(source)"]

@@ -1,6 +1,7 @@
 import EnerTrackCLI
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import Foundation
 import Synchronization
 
@@ -118,7 +119,7 @@ enum ChildProcess {
 
     /// Sets `process` up to run `executable` (`environment` nil: the test process's own).
     static func prepare(
-        _ process: Process, executable: String, arguments: [String], environment: [String: String]? = nil
+        _ process: Subprocess, executable: String, arguments: [String], environment: [String: String]? = nil
     ) {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [cleanExec, executable] + arguments
@@ -130,7 +131,7 @@ enum ChildProcess {
     }
 
     /// SIGTERM, SIGKILL after `grace` seconds, and back only once the process is gone (reaped).
-    static func stop(_ process: Process, grace: Double = 5) {
+    static func stop(_ process: Subprocess, grace: Double = 5) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)

@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackIngest
+import EnerTrackRuntime
 import EnerTrackSQLite
 import Foundation
 import Synchronization
@@ -12,7 +13,7 @@ import Testing
 /// A real `enertrack` process (ingest, import, simulate) with its output in a log file, so a test
 /// can signal it, wait for it and read what it said.
 final class LiveProcess: @unchecked Sendable {
-    let process = Process()
+    let process = Subprocess()
     let logPath: String
 
     init(
@@ -212,7 +213,7 @@ func freePort() -> Int {
 /// Runs a program to the end, feeding `stdin`; returns its stdout, throws on a non-zero exit.
 @discardableResult
 func shell(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> String {
-    let process = Process()
+    let process = Subprocess()
     ChildProcess.prepare(process, executable: executable, arguments: arguments)
     let input = Pipe()
     let output = Pipe()

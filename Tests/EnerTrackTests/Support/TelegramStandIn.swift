@@ -1,11 +1,12 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 
 /// The Bot API stand-in (`scripts/services/telegram-standin`) on a free loopback port, one per
 /// test: it records every call, serves scripted updates and scripted failures.
 final class TelegramStandIn: @unchecked Sendable {
     static let token = "123456:TEST-token-never-logged"
-    let process = Process()
+    let process = Subprocess()
     let port: Int
     var url: String { "http://127.0.0.1:\(port)" }
 
