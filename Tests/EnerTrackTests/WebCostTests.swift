@@ -18,6 +18,11 @@ struct WebCostTests {
         energy = { flat = 0.25 }
         """
 
+    /// The consumption page's pivot table (periods × meters), without the charts' tables.
+    static func pivot(_ page: String) -> String {
+        page.components(separatedBy: "<div class=\"pivot\">").last ?? ""
+    }
+
     /// The site with ana's meters on a flat tariff (no fixed charges, so figures do not move
     /// between two requests).
     static func site() async throws -> WebSite {
@@ -67,10 +72,12 @@ struct WebCostTests {
             // Readings are from the last 30 minutes: from 2020 by day lists today only (and
             // yesterday, just after midnight).
             let page = String(buffer: try await ana.get("/consumption?by=day&from=2020-01-01").body)
-            let rows = page.components(separatedBy: "<tr>").count - 2  // header and total rows aside
+            // The pivot's rows (the cost chart's own table comes before it), header and total aside.
+            let rows = Self.pivot(page).components(separatedBy: "<tr>").count - 2
             #expect(rows == site.readingDays + 1, "a row per day with readings and the total row:\n\(page)")
             #expect(page.contains("data-stacked") && page.contains("Cocina"), "stacked by meter, named")
             #expect(page.contains("cost-chart") && page.contains("€"), "cost beside kWh")
+            #expect(page.contains("id=\"cost-table-summary\""), "the cost chart has its table")
             // Chart.js only where a chart is drawn.
             #expect(page.contains("/static/vendor/chart.min.") && page.contains("/static/charts."))
             #expect(!String(buffer: try await Browser(client).get("/login").body).contains("chart.min."))
@@ -80,7 +87,7 @@ struct WebCostTests {
                 "the user sees their tariff")
             // By hour (the last 24 hours by default): no hour after the current one.
             let hourly = String(buffer: try await ana.get("/consumption?by=hour").body)
-            let hours = hourly.components(separatedBy: "<tr>").count - 2
+            let hours = Self.pivot(hourly).components(separatedBy: "<tr>").count - 2
             #expect((1...3).contains(hours), "only the hours with readings, none in the future: \(hours)")
             // The CSV is the pivot, as the command line prints it.
             let csv = String(buffer: try await ana.get("/consumption.csv?by=day").body)
@@ -139,7 +146,9 @@ struct WebCostTests {
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
             let page = String(buffer: try await ana.get("/consumption?by=day&from=30d").body)
-            let rows = page.components(separatedBy: "<tr>").dropFirst(2).map { $0.components(separatedBy: "</tr>")[0] }
+            let rows = Self.pivot(page).components(separatedBy: "<tr>").dropFirst(2).map {
+                $0.components(separatedBy: "</tr>")[0]
+            }
             #expect(rows.count == 32, "31 days and the total row: \(rows.count)")
             // Period, total, cost, then the meters: the cost is the second data cell.
             let cells = rows.first?.components(separatedBy: "<td") ?? []

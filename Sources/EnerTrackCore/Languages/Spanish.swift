@@ -4,6 +4,7 @@
 /// `{0}`, `{1}`… stand for the same values as in English, in whatever order Spanish needs.
 enum Spanish {
     static let texts: [String: String] = [
+        "The chart's figures are in the table after it.": "Las cifras del gráfico están en la tabla que le sigue.",
         "Your account is not linked to Telegram yet, so alerts are recorded here but no message reaches you.":
             "Tu cuenta aún no está vinculada a Telegram: las alertas se registran aquí, pero no te llegará ningún mensaje.",
         "Your session expired before the form was sent. Log in and it comes back, filled in, to send again.":
