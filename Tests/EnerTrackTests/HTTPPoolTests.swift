@@ -90,14 +90,16 @@ struct HTTPPoolTests {
     func waitingAndOrdered() async throws {
         let server = try await WaitingServer.start()
         let pool = CurlHTTPPool(size: 1, connectTimeout: 5)
-        @Sendable func send(_ path: String, method: String = "GET", ordered: Bool) async throws
-            -> CurlHTTPClient.Response
+        @Sendable func send(_ path: String, method: String = "GET", ordered: Bool, timeout: TimeInterval = 30)
+            async throws -> CurlHTTPClient.Response
         {
             try await pool.send(
                 method: method, url: server.url.appendingPathComponent(path), headers: [:],
-                body: method == "POST" ? [] : nil, timeout: 30, ordered: ordered)
+                body: method == "POST" ? [] : nil, timeout: timeout, ordered: ordered)
         }
-        let holding = Task { try await send("hold", ordered: false) }
+        // Held until released: long enough for a loaded machine (a CI run with the browser
+        // check beside it once took over 30 s to get the other requests through).
+        let holding = Task { try await send("hold", ordered: false, timeout: 300) }
         // The only reading connection is held; the writer's still answers.
         #expect(
             await eventually(timeout: 60) {
