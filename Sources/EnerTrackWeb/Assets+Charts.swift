@@ -153,6 +153,16 @@ extension Assets {
             const data = JSON.parse(canvas.getAttribute('data-stacked') || '{"labels":[],"series":[]}');
             const bands = canvas.hasAttribute('data-bands');
             const unit = data.unit;
+            // Its table (`data-table`): a row per bar, a column per series, then the total.
+            const table = document.getElementById(canvas.getAttribute('data-table') || '');
+            if (table) {
+              fillTable(table, [say('Period')].concat(data.series.map(function (s) { return s.label; }), [say('Total')]),
+                data.labels.map(function (label, index) {
+                  let total = 0;
+                  const cells = data.series.map(function (s) { total += s.values[index] || 0; return withUnit(s.values[index], unit); });
+                  return [label].concat(cells, [withUnit(total, unit)]);
+                }));
+            }
             make(canvas, {
               type: 'bar',
               data: { labels: data.labels, datasets: data.series.map(function (s) {

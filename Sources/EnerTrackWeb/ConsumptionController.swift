@@ -187,26 +187,9 @@ extension ConsumptionController {
         let alternative = l("The chart's figures are in the table below.")
         return """
             <div class="chart-box mb-3"><canvas id="consumption-chart" data-stacked="\(kwhChart)" role="img" aria-label="\(l("kWh by meter"))">\(alternative)</canvas></div>
-            \(HTML.when(view.costCents != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-2\"><canvas id=\"cost-chart\" data-bands data-stacked=\"\(costChart)\" role=\"img\" aria-label=\"\(l("Cost by tariff period"))\" aria-describedby=\"cost-table-summary\">\(l("The chart's figures are in the table after it."))</canvas></div><details class=\"mb-3 pivot\"><summary id=\"cost-table-summary\">\(l("The chart's figures as a table"))</summary>\(costTable(view, l))</details>"))
+            \(HTML.when(view.costCents != nil, "<h2 class=\"h5\">\(l("Cost by tariff period"))</h2><div class=\"chart-box mb-2\"><canvas id=\"cost-chart\" data-bands data-table=\"cost-table\" data-stacked=\"\(costChart)\" role=\"img\" aria-label=\"\(l("Cost by tariff period"))\" aria-describedby=\"cost-table-summary\">\(l("The chart's figures are in the table after it."))</canvas></div><details class=\"mb-3 pivot\"><summary id=\"cost-table-summary\">\(l("The chart's figures as a table"))</summary><div class=\"table-responsive\"><table class=\"table table-sticky\" id=\"cost-table\"></table></div></details>"))
             <div class="pivot">\(table(view, l))</div>
             """
-    }
-
-    /// The cost chart's figures: each period's energy cost by tariff period, the rest of its bill
-    /// (power, fixed charges, taxes) and its cost.
-    func costTable(_ view: ConsumptionView, _ l: Words) -> HTML {
-        var columns: [Component.Column] = [.init(l("Period"))]
-        columns += view.bands.map { Component.Column(l.period($0), end: true) }
-        columns += [.init(l("Power, fixed charges and taxes"), end: true), .init(l("Cost"), end: true)]
-        let rows: [[HTML]] = view.periods.map { period in
-            var cells: [HTML] = ["\(period.label)"]
-            cells += period.bandCents.map { "\(l.money(cents: $0, currency: view.currency))" }
-            let rest = period.costCents.map { $0 - period.bandCents.reduce(0, +) }
-            cells.append("\(l.money(cents: rest, currency: view.currency))")
-            cells.append("<strong>\(l.money(cents: period.costCents, currency: view.currency))</strong>")
-            return cells
-        }
-        return Component.table(columns, rows: rows)
     }
 
     /// Periods × meters, with the total and the cost of each period, then a totals row.
