@@ -16,17 +16,21 @@ extension Site {
         _ body: String, type: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = [],
         headers extra: HTTPFields = [:]
     ) -> Response {
-        tagged(
-            Response(status: status, headers: extra, body: .init(byteBuffer: ByteBuffer(string: body))),
-            bytes: Array(body.utf8), type: type, cookies: cookies)
+        tagged(ByteBuffer(string: body), status: status, headers: extra, type: type, cookies: cookies)
     }
 
-    private func tagged(_ response: Response, bytes: [UInt8], type: String, cookies: [Cookie] = []) -> Response {
-        var response = response
+    /// The response of a body already in a buffer; its ETag hashed from that buffer, only for a
+    /// response that gets one.
+    private func tagged(
+        _ buffer: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields = [:], type: String,
+        cookies: [Cookie] = []
+    ) -> Response {
+        var response = Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
         response.headers[.contentType] = type
-        if response.status == .ok, cookies.isEmpty {
+        if status == .ok, cookies.isEmpty {
+            let digest = buffer.withUnsafeReadableBytes { RandomToken.hash(bytes: $0) }
             response.headers[.cacheControl] = "private, no-cache"
-            response.headers[.eTag] = "\"" + RandomToken.hash(bytes: bytes).prefix(24) + "\""
+            response.headers[.eTag] = "\"" + digest.prefix(24) + "\""
         } else {
             response.headers[.cacheControl] = "no-store"
         }
@@ -45,9 +49,7 @@ extension Site {
 
     /// A JSON answer already written.
     func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
-        tagged(
-            Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: writer.utf8))), bytes: writer.utf8,
-            type: "application/json")
+        tagged(ByteBuffer(bytes: writer.utf8), status: status, type: "application/json")
     }
 
     func html(_ body: HTML, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {

@@ -36,7 +36,11 @@ struct TariffTermsController: Sendable {
                 sections.append((segment, [view.label]))
             }
         }
-        let unpriced = views.filter { view in !sections.contains { $0.meters.contains(view.label) } }.map(\.label)
+        let priced = Set(
+            views.filter {
+                book.timeline(node: $0.node.espID, users: [viewer.user.username])?.segment(on: today) != nil
+            }.map(\.node.espID))
+        let unpriced = views.filter { !priced.contains($0.node.espID) }.map(\.label)
         var body: HTML = "<h1 class=\"h3 mb-3\">\(l("Your tariff"))</h1>"
         if sections.isEmpty {
             body =
