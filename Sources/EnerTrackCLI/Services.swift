@@ -36,6 +36,10 @@ struct Services: Sendable {
         DirectoryAdmin(store: try store ?? directory(), hasher: context.passwordHasher)
     }
 
+    func siteAdmin(_ store: (any DirectoryStore)? = nil) throws -> SiteAdmin {
+        SiteAdmin(store: try store ?? directory(), timeZone: settings.timeZone)
+    }
+
     func tariffAdmin(_ store: (any DirectoryStore)? = nil) throws -> TariffAdmin {
         TariffAdmin(store: try store ?? directory(), timeZone: settings.timeZone, parser: context.tariffParser)
     }

@@ -19,6 +19,9 @@ import Synchronization
 ///   `spikeReadings`, comes back within reach, and skipped; otherwise the counter moved to a new
 ///   level (a meter swapped), which starts a new cycle without counting the jump. Either way the
 ///   readings after it are not a reset.
+/// - Export (energy sent to the grid) follows exactly the same rules on its own counter
+///   (`energy_export`); a meter without counters integrates positive power to import and
+///   negative power to export.
 public struct EnergyBuckets: Sendable, Equatable {
     public static let bucket: Int64 = 900_000
     /// Longer intervals between readings are gaps: their buckets are incomplete.
@@ -33,6 +36,8 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     /// kWh per bucket start (ms since the epoch).
     public var energy: [Int64: Double] = [:]
+    /// Exported kWh per bucket start (only meters that report export, or negative power).
+    public var exported: [Int64: Double] = [:]
     /// Buckets fully covered by intervals no longer than `maxGap`.
     public var covered: Set<Int64> = []
     /// Partly covered buckets: how many ms of them are covered.
@@ -58,8 +63,11 @@ public struct EnergyBuckets: Sendable, Equatable {
         while bucket < to {
             var row = summaries[bucket] ?? RollupRow(bucket: bucket)
             row.kwh = buckets.energy[bucket] ?? 0
+            row.exportKwh = buckets.exported[bucket] ?? 0
             row.covered = buckets.covered.contains(bucket) ? Self.bucket : (buckets.partial[bucket] ?? 0)
-            if dense || row.kwh != 0 || row.covered > 0 || row.samples > 0 { rows.append(row.finished()) }
+            if dense || row.kwh != 0 || row.exportKwh != 0 || row.covered > 0 || row.samples > 0 {
+                rows.append(row.finished())
+            }
             bucket += Self.bucket
         }
         return rows
@@ -95,11 +103,25 @@ public struct EnergyBuckets: Sendable, Equatable {
     public static func from(_ readings: [Reading], maxPowerKW: Double = PowerLimits.defaultKW) -> EnergyBuckets {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
-        if sorted.contains(where: { $0.energy != nil }) {
+        let importCounter = sorted.contains(where: { $0.energy != nil })
+        let exportCounter = sorted.contains(where: { $0.energyExport != nil })
+        if importCounter {
             buckets.addCounter(
-                sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW)
-        } else {
-            buckets.addPower(sorted.compactMap { reading in reading.power.map { (reading.time, $0) } })
+                sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW,
+                into: \.energy, cover: true)
+        }
+        if exportCounter {
+            buckets.addCounter(
+                sorted.compactMap { reading in reading.energyExport.map { (reading.time, $0) } },
+                maxPowerKW: maxPowerKW, into: \.exported, cover: !importCounter)
+        }
+        if !importCounter {
+            // Power where the import counter is missing: its positive part is import, its
+            // negative part export unless an export counter says (a meter with an import
+            // counter and none for export has no export it can tell).
+            buckets.addPower(
+                sorted.compactMap { reading in reading.power.map { (reading.time, $0) } },
+                importing: !importCounter, exporting: !importCounter && !exportCounter)
         }
         return buckets
     }
@@ -107,27 +129,39 @@ public struct EnergyBuckets: Sendable, Equatable {
     /// `total(from:to:)` of each period.
     public func totals(_ periods: [Range<Int64>]) -> [PeriodEnergy] {
         periods.map { period in
-            let (kwh, complete) = total(from: period.lowerBound, to: period.upperBound)
-            return PeriodEnergy(kwh: kwh, complete: complete)
+            let (kwh, exportKwh, complete) = totals(from: period.lowerBound, to: period.upperBound)
+            return PeriodEnergy(kwh: kwh, complete: complete, exportKwh: exportKwh)
         }
     }
 
     /// kWh and completeness over `[start, end)` (both on bucket boundaries).
     public func total(from start: Int64, to end: Int64) -> (kwh: Double, complete: Bool) {
+        let (kwh, _, complete) = totals(from: start, to: end)
+        return (kwh, complete)
+    }
+
+    /// Imported and exported kWh and completeness over `[start, end)`.
+    public func totals(from start: Int64, to end: Int64) -> (kwh: Double, exportKwh: Double, complete: Bool) {
         var kwh = 0.0
+        var exportKwh = 0.0
         var complete = true
         var bucket = start - Self.floorMod(start, Self.bucket)
         while bucket < end {
             kwh += energy[bucket] ?? 0
+            exportKwh += exported[bucket] ?? 0
             if !covered.contains(bucket) { complete = false }
             bucket += Self.bucket
         }
-        return (kwh, complete)
+        return (kwh, exportKwh, complete)
     }
 
     // MARK: Counter
 
-    private mutating func addCounter(_ points: [(time: Int64, energy: Double)], maxPowerKW: Double) {
+    private mutating func addCounter(
+        _ points: [(time: Int64, energy: Double)], maxPowerKW: Double,
+        into target: WritableKeyPath<Self, [Int64: Double]>,
+        cover: Bool
+    ) {
         /// The most a meter can have counted between two readings.
         func reach(_ a: (time: Int64, energy: Double), _ b: (time: Int64, energy: Double)) -> Double {
             maxPowerKW * Double(max(b.time - a.time, 0)) / 3_600_000 + Self.counterSlack
@@ -173,31 +207,50 @@ public struct EnergyBuckets: Sendable, Equatable {
                 // could have; a counter that restarts higher than that is a new level.
                 delta = b.energy <= reach((a.time, a.energy), (b.time, b.energy)) ? b.energy : 0
             }
-            spread(delta, from: a.time, to: b.time)
+            spread(delta, from: a.time, to: b.time, into: target, cover: cover)
         }
     }
 
     // MARK: Power
 
-    private mutating func addPower(_ points: [(time: Int64, power: Double)]) {
+    /// Trapezoids of power: the part above zero is import, the part below export (an interval
+    /// that crosses zero is split where the line between its readings does).
+    private mutating func addPower(_ points: [(time: Int64, power: Double)], importing: Bool, exporting: Bool) {
         for (a, b) in zip(points, points.dropFirst()) {
             let span = b.time - a.time
             guard span > 0, span <= Self.maxGap else { continue }
-            let kwh = (a.power + b.power) / 2 * Double(span) / 3_600_000 / 1000
-            spread(kwh, from: a.time, to: b.time)
+            let hours = Double(span) / 3_600_000 / 1000
+            var (imported, exported) = (0.0, 0.0)
+            if a.power >= 0, b.power >= 0 {
+                imported = (a.power + b.power) / 2 * hours
+            } else if a.power <= 0, b.power <= 0 {
+                exported = -(a.power + b.power) / 2 * hours
+            } else {
+                let crossing = a.power / (a.power - b.power)  // the fraction of the interval before zero
+                let before = abs(a.power) * crossing / 2 * hours
+                let after = abs(b.power) * (1 - crossing) / 2 * hours
+                (imported, exported) = a.power > 0 ? (before, after) : (after, before)
+            }
+            if importing { spread(imported, from: a.time, to: b.time, into: \.energy, cover: true) }
+            if exporting, exported != 0 {
+                spread(exported, from: a.time, to: b.time, into: \.exported, cover: !importing)
+            }
         }
     }
 
-    /// Spreads `kwh` over `[from, to)` in proportion to time; marks coverage when the interval is no gap.
-    private mutating func spread(_ kwh: Double, from: Int64, to: Int64) {
+    /// Spreads `kwh` over `[from, to)` in proportion to time; marks coverage (when `cover`) where
+    /// the interval is no gap.
+    private mutating func spread(
+        _ kwh: Double, from: Int64, to: Int64, into target: WritableKeyPath<Self, [Int64: Double]>, cover: Bool
+    ) {
         guard to > from else { return }
         let span = Double(to - from)
-        let bridged = to - from <= Self.maxGap
+        let bridged = cover && to - from <= Self.maxGap
         var bucket = from - Self.floorMod(from, Self.bucket)
         while bucket < to {
             let start = max(bucket, from)
             let end = min(bucket + Self.bucket, to)
-            energy[bucket, default: 0] += kwh * Double(end - start) / span
+            self[keyPath: target][bucket, default: 0] += kwh * Double(end - start) / span
             if bridged {
                 let covered = (partial[bucket] ?? 0) + (end - start)
                 if covered >= Self.bucket {
@@ -263,10 +316,13 @@ public struct PowerLimits: Sendable, Equatable {
 public struct PeriodEnergy: Sendable, Equatable {
     public var kwh: Double
     public var complete: Bool
+    /// kWh sent to the grid (0 for a meter that reports no export).
+    public var exportKwh: Double
 
-    public init(kwh: Double, complete: Bool) {
+    public init(kwh: Double, complete: Bool, exportKwh: Double = 0) {
         self.kwh = kwh
         self.complete = complete
+        self.exportKwh = exportKwh
     }
 }
 
@@ -277,6 +333,8 @@ public struct PeriodEnergy: Sendable, Equatable {
 public struct RollupRow: Sendable, Equatable {
     public var bucket: Int64
     public var kwh = 0.0
+    /// kWh sent to the grid in the bucket (0 for a meter that reports no export).
+    public var exportKwh = 0.0
     /// Covered ms; a full bucket is `EnergyBuckets.bucket`.
     public var covered: Int64 = 0
     public var samples: Int64 = 0
@@ -302,9 +360,10 @@ public struct RollupRow: Sendable, Equatable {
     public init(
         bucket: Int64, kwh: Double, covered: Int64, samples: Int64, voltage: Double?, current: Double?, power: Double?,
         pf: Double?, frequency: Double?, powerMin: Double?, powerMax: Double?, firstTime: Int64?, firstEnergy: Double?,
-        lastTime: Int64?, lastEnergy: Double?
+        lastTime: Int64?, lastEnergy: Double?, exportKwh: Double = 0
     ) {
         (self.bucket, self.kwh, self.covered, self.samples) = (bucket, kwh, covered, samples)
+        self.exportKwh = exportKwh
         (self.voltage, self.current, self.power, self.pf, self.frequency) = (voltage, current, power, pf, frequency)
         (self.powerMin, self.powerMax) = (powerMin, powerMax)
         (self.firstTime, self.firstEnergy, self.lastTime, self.lastEnergy) = (

@@ -15,7 +15,7 @@ import Foundation
 /// `NodeStore`, `AssignmentStore`, `SessionStore`, `AlertRuleStore`, …); the composition root
 /// opens the one store that plays them all.
 public protocol DirectoryStore: SchemaStore, UserStore, NodeStore, AssignmentStore, SessionStore, AlertRuleStore,
-    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore
+    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore
 {}
 
 /// Where the store is, whether it answers, and its schema (`db`, `/healthz`).

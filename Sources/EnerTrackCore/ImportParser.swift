@@ -57,7 +57,7 @@ public struct ImportParser: Sendable {
             else {
                 throw Rejection(
                     .badLine,
-                    "the CSV header must name 'time' and 'node' columns, then quantities (voltage,current,power,energy,pf,frequency)"
+                    "the CSV header must name 'time' and 'node' columns, then quantities (voltage,current,power,energy,pf,frequency,energy_export)"
                 )
             }
             self.columns = header

@@ -245,7 +245,7 @@ public struct PayloadDecoder: Sendable {
         var reading = Reading(node: node, time: receivedAt - receivedAt % 1000)
         let fields: [(String, Quantity)] = [
             ("Total", .energy), ("Power", .power), ("Voltage", .voltage), ("Current", .current),
-            ("Factor", .pf), ("Frequency", .frequency),
+            ("Factor", .pf), ("Frequency", .frequency), ("ExportActive", .energyExport),
         ]
         for (key, quantity) in fields {
             guard let raw = energy[key] else { continue }

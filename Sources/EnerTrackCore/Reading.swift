@@ -1,8 +1,10 @@
 import Foundation
 
-/// One of the six things a meter measures, in canonical units.
+/// One of the things a meter measures, in canonical units. `energy` is the import counter (kWh
+/// taken from the grid, or used); `energy_export` the export counter (kWh sent to the grid).
 public enum Quantity: String, Sendable, CaseIterable, Codable {
     case voltage, current, power, energy, pf, frequency
+    case energyExport = "energy_export"
 
     /// Every name a topic, JSON key, CSV column or InfluxDB field may use (English and Spanish).
     public var names: [String] {
@@ -13,28 +15,32 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         case .energy: ["energy", "energia"]
         case .pf: ["pf", "factor_potencia", "fp"]
         case .frequency: ["frequency", "frecuencia"]
+        case .energyExport: ["energy_export", "export", "energia_exportada", "energia_vertida"]
         }
     }
+
+    /// The two cumulative counters, whose increase is energy (the same rules for both).
+    public var isCounter: Bool { self == .energy || self == .energyExport }
 
     public var unit: String {
         switch self {
         case .voltage: "V"
         case .current: "A"
         case .power: "W"
-        case .energy: "kWh"
+        case .energy, .energyExport: "kWh"
         case .pf: ""
         case .frequency: "Hz"
         }
     }
 
     /// Values outside these bounds are not physical for a PZEM-style meter and are rejected.
-    /// Power and current may be negative (export to the grid); the energy counter may not.
+    /// Power and current may be negative (export to the grid); the energy counters may not.
     public var plausibleRange: ClosedRange<Double> {
         switch self {
         case .voltage: 0...1_000
         case .current: -2_000...2_000
         case .power: -1_000_000...1_000_000
-        case .energy: 0...1_000_000_000
+        case .energy, .energyExport: 0...1_000_000_000
         case .pf: -1...1
         case .frequency: 0...100
         }
@@ -85,10 +91,12 @@ public struct Reading: Sendable, Hashable {
     public var energy: Double?
     public var pf: Double?
     public var frequency: Double?
+    /// The export counter (kWh sent to the grid), for meters that report one.
+    public var energyExport: Double?
 
     public init(
         node: String, time: Int64, voltage: Double? = nil, current: Double? = nil, power: Double? = nil,
-        energy: Double? = nil, pf: Double? = nil, frequency: Double? = nil
+        energy: Double? = nil, pf: Double? = nil, frequency: Double? = nil, energyExport: Double? = nil
     ) {
         self.node = node
         self.time = time
@@ -98,6 +106,7 @@ public struct Reading: Sendable, Hashable {
         self.energy = energy
         self.pf = pf
         self.frequency = frequency
+        self.energyExport = energyExport
     }
 
     public subscript(quantity: Quantity) -> Double? {
@@ -109,6 +118,7 @@ public struct Reading: Sendable, Hashable {
             case .energy: energy
             case .pf: pf
             case .frequency: frequency
+            case .energyExport: energyExport
             }
         }
         set {
@@ -119,6 +129,7 @@ public struct Reading: Sendable, Hashable {
             case .energy: energy = newValue
             case .pf: pf = newValue
             case .frequency: frequency = newValue
+            case .energyExport: energyExport = newValue
             }
         }
     }
@@ -204,8 +215,8 @@ public enum ReadingRules {
 
     public static func check(value: Double, of quantity: Quantity, node: String?) throws(Rejection) {
         guard value.isFinite else { throw Rejection(.notFinite, node: node, "\(quantity.rawValue) is \(value)") }
-        if quantity == .energy, value < 0 {
-            throw Rejection(.negativeEnergy, node: node, "energy counter \(value) kWh is negative")
+        if quantity.isCounter, value < 0 {
+            throw Rejection(.negativeEnergy, node: node, "\(quantity.rawValue) counter \(value) kWh is negative")
         }
         guard quantity.plausibleRange.contains(value) else {
             throw Rejection(

@@ -154,7 +154,7 @@ extension InfluxSeriesStore {
             let prefix = "\(LineProtocol.escapeMeasurement(rollupMeasurement)),node=\(LineProtocol.escapeTag(node)) "
             for row in rows {
                 var fields =
-                    "kwh=\(row.kwh),covered=\(row.covered)i,full=\(row.covered >= EnergyBuckets.bucket ? 1 : 0)i,samples=\(row.samples)i"
+                    "kwh=\(row.kwh),export_kwh=\(row.exportKwh),covered=\(row.covered)i,full=\(row.covered >= EnergyBuckets.bucket ? 1 : 0)i,samples=\(row.samples)i"
                 let optional: [(String, Double?)] = [
                     ("voltage", row.voltage), ("current", row.current), ("power", row.power), ("pf", row.pf),
                     ("frequency", row.frequency), ("power_min", row.powerMin), ("power_max", row.powerMax),
@@ -165,18 +165,21 @@ extension InfluxSeriesStore {
                 if let time = row.lastTime { fields += ",last_time=\(time)i" }
                 body.append(contentsOf: (prefix + fields + " \(row.bucket)\n").utf8)
             }
-            var hours: [(Int64, Double)] = []
+            var hours: [(Int64, Double, Double)] = []
             for row in rows {
                 let hourStart = row.bucket - EnergyBuckets.floorMod(row.bucket, hour)
                 if hours.last?.0 == hourStart {
                     hours[hours.count - 1].1 += row.kwh
+                    hours[hours.count - 1].2 += row.exportKwh
                 } else {
-                    hours.append((hourStart, row.kwh))
+                    hours.append((hourStart, row.kwh, row.exportKwh))
                 }
             }
             let hourly =
                 "\(LineProtocol.escapeMeasurement(hourlyMeasurement)),node=\(LineProtocol.escapeTag(node)) kwh="
-            for (time, kwh) in hours { body.append(contentsOf: (hourly + "\(kwh) \(time)\n").utf8) }
+            for (time, kwh, exported) in hours {
+                body.append(contentsOf: (hourly + "\(kwh),export_kwh=\(exported) \(time)\n").utf8)
+            }
             if !body.isEmpty { _ = try await send(writeRequest(body: body)) }
             start = end
         }
@@ -203,14 +206,14 @@ extension InfluxSeriesStore {
             grouping = "time(15m) fill(none)"
         }
         let query = """
-            SELECT sum(kwh), sum("full") FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) \
+            SELECT sum(kwh), sum("full"), sum(export_kwh) FROM \(Self.identifier(rollupMeasurement)) WHERE node = \(Self.literal(node)) \
             AND time >= \(start)ms AND time < \(last.upperBound)ms GROUP BY \(grouping)
             """
-        var sums: [(time: Int64, kwh: Double, full: Int64)] = []
+        var sums: [(time: Int64, kwh: Double, full: Int64, export: Double)] = []
         for series in try await series(query) {
             for row in series.values where row.count >= 3 {
                 guard let time = row[0].time else { continue }
-                sums.append((time, row[1].double ?? 0, row[2].count ?? 0))
+                sums.append((time, row[1].double ?? 0, row[2].count ?? 0, row.count > 3 ? row[3].double ?? 0 : 0))
             }
         }
         if sums.isEmpty, try await !readings(node: node, from: start, to: last.upperBound, limit: 1).isEmpty {
@@ -222,15 +225,17 @@ extension InfluxSeriesStore {
             let low = EnergyBuckets.floor(period.lowerBound)
             while index < sums.count, sums[index].time < low { index += 1 }
             var kwh = 0.0
+            var exported = 0.0
             var full: Int64 = 0
             var cursor = index
             while cursor < sums.count, sums[cursor].time < period.upperBound {
                 kwh += sums[cursor].kwh
+                exported += sums[cursor].export
                 full += sums[cursor].full
                 cursor += 1
             }
             let expected = (period.upperBound - low + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
-            return PeriodEnergy(kwh: kwh, complete: full == expected)
+            return PeriodEnergy(kwh: kwh, complete: full == expected, exportKwh: exported)
         }
     }
 
@@ -248,12 +253,14 @@ extension InfluxSeriesStore {
         let hourly = step > EnergyBuckets.bucket && from % 3_600_000 == 0 ? try await hourlyRollupsReady() : false
         func query(_ node: String) -> String {
             let range = "node = \(Self.literal(node)) AND time >= \(from)ms AND time < \(to)ms"
+            let nonzero = "(kwh <> 0 OR export_kwh <> 0)"
             if hourly {
-                return "SELECT kwh FROM \(Self.identifier(self.hourlyMeasurement)) WHERE \(range) AND kwh <> 0"
+                return
+                    "SELECT kwh, export_kwh FROM \(Self.identifier(self.hourlyMeasurement)) WHERE \(range) AND \(nonzero)"
             }
             return step > EnergyBuckets.bucket
-                ? "SELECT sum(kwh) FROM \(measurement) WHERE \(range) GROUP BY time(1h) fill(none)"
-                : "SELECT kwh FROM \(measurement) WHERE \(range) AND kwh <> 0"
+                ? "SELECT sum(kwh), sum(export_kwh) FROM \(measurement) WHERE \(range) GROUP BY time(1h) fill(none)"
+                : "SELECT kwh, export_kwh FROM \(measurement) WHERE \(range) AND \(nonzero)"
         }
         var answer: [String: [BucketEnergy]] = [:]
         try await withThrowingTaskGroup(of: (String, [BucketEnergy]).self) { group in
@@ -265,8 +272,11 @@ extension InfluxSeriesStore {
                     for series in try await self.series(query(node)) {
                         rows.reserveCapacity(series.values.count)
                         for row in series.values where row.count >= 2 {
-                            guard let time = row[0].time, let kwh = row[1].double, kwh != 0 else { continue }
-                            rows.append(BucketEnergy(bucket: time, kwh: kwh))
+                            guard let time = row[0].time else { continue }
+                            let kwh = row[1].double ?? 0
+                            let exported = row.count > 2 ? row[2].double ?? 0 : 0
+                            guard kwh != 0 || exported != 0 else { continue }
+                            rows.append(BucketEnergy(bucket: time, kwh: kwh, exportKwh: exported))
                         }
                     }
                     return (node, rows)
@@ -312,7 +322,7 @@ extension InfluxSeriesStore {
                         frequency: double("frequency"), powerMin: double("power_min"), powerMax: double("power_max"),
                         firstTime: time("first_time"), firstEnergy: double("first_energy"),
                         lastTime: time("last_time"),
-                        lastEnergy: double("last_energy")))
+                        lastEnergy: double("last_energy"), exportKwh: double("export_kwh") ?? 0))
             }
         }
         return rows

@@ -9,6 +9,12 @@ public struct ConsumptionReport: Sendable {
         public var end: Date
         public var kwh: Double
         public var complete: Bool
+        /// kWh sent to the grid; nil for a meter that sent none in the report's range (so a
+        /// meter that reports no export keeps the report it always had).
+        public var exportKwh: Double? = nil
+
+        /// Import − export.
+        public var netKwh: Double? { exportKwh.map { kwh - $0 } }
     }
 
     public var unit: PeriodUnit
@@ -17,6 +23,12 @@ public struct ConsumptionReport: Sendable {
     /// The meters asked for, in order (a pivot's columns, even those without rows).
     public var meters: [String] = []
     public var totalKWh: Double { rows.reduce(0) { $0 + $1.kwh } }
+    /// Exported kWh of the meters that exported (nil when none did).
+    public var totalExportKWh: Double? {
+        rows.contains { $0.exportKwh != nil } ? rows.reduce(0) { $0 + ($1.exportKwh ?? 0) } : nil
+    }
+    /// Whether any meter of the report exported: its outputs then carry export and net columns.
+    public var hasExport: Bool { rows.contains { $0.exportKwh != nil } }
 
     /// The default range, the same on every front end: the last 24 hours by hour, the last 30
     /// days by day, the last 12 months by month, and by year every year since 2000 (years before
@@ -168,12 +180,14 @@ public struct ConsumptionReport: Sendable {
                         closed?.keep(energy: total, node: node, span: spans[indices[index]], timeZone: timeZone)
                     }
                 }
+                let exports = energy.contains { ($0?.exportKwh ?? 0) != 0 }
                 for (index, total) in zip(indices, energy) {
                     guard let total else { continue }
                     rows.append(
                         Row(
                             node: node, start: periods[index].start, end: periods[index].end, kwh: total.kwh,
-                            complete: total.complete && spans[index].upperBound <= nowMS))
+                            complete: total.complete && spans[index].upperBound <= nowMS,
+                            exportKwh: exports ? total.exportKwh : nil))
                 }
             }
             return ConsumptionReport(unit: unit, timeZone: timeZone, rows: rows, meters: nodes)
@@ -207,9 +221,15 @@ public struct ConsumptionReport: Sendable {
     }
 
     public func csv() -> String {
-        var out = "node,start,end,kwh,complete\n"
+        let export = hasExport
+        var out = "node,start,end,kwh,complete" + (export ? ",export_kwh,net_kwh\n" : "\n")
         for row in rows {
-            out += "\(row.node),\(iso(row.start)),\(iso(row.end)),\(Self.rounded(row.kwh)),\(row.complete)\n"
+            out += "\(row.node),\(iso(row.start)),\(iso(row.end)),\(Self.rounded(row.kwh)),\(row.complete)"
+            if export {
+                out += "," + (row.exportKwh.map { "\(Self.rounded($0))" } ?? "")
+                out += "," + (row.netKwh.map { "\(Self.rounded($0))" } ?? "")
+            }
+            out += "\n"
         }
         return out
     }
@@ -266,19 +286,33 @@ public struct ConsumptionReport: Sendable {
     public func table(total: Bool) -> String {
         let largest = rows.map(\.kwh).max() ?? 0
         let nodeWidth = max(4, rows.map(\.node.count).max() ?? 0)
-        let values = rows.map { String(format: "%.3f", $0.kwh) }
-        let valueWidth = max(3, values.map(\.count).max() ?? 0)
+        let export = hasExport
+        func figure(_ kwh: Double?) -> String { kwh.map { String(format: "%.3f", $0) } ?? "-" }
+        let values = rows.map { [figure($0.kwh)] + (export ? [figure($0.exportKwh), figure($0.netKwh)] : []) }
+        let headers = export ? ["KWH", "EXPORT_KWH", "NET_KWH"] : ["KWH"]
+        let widths = headers.indices.map { column in
+            max(headers[column].count, values.map { $0[column].count }.max() ?? 0)
+        }
+        func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: width - text.count) + text }
         var out =
             "NODE".padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
             + "START".padding(toLength: 25, withPad: " ", startingAt: 0) + "  "
-            + String(repeating: " ", count: valueWidth - 3) + "KWH" + "  " + "BAR\n"
-        for (row, value) in zip(rows, values) {
+            + zip(headers, widths).map { right($0, $1) + "  " }.joined() + "BAR\n"
+        for (row, cells) in zip(rows, values) {
             out += row.node.padding(toLength: nodeWidth, withPad: " ", startingAt: 0) + "  "
             out += iso(row.start).padding(toLength: 25, withPad: " ", startingAt: 0) + "  "
-            out += String(repeating: " ", count: valueWidth - value.count) + value + "  "
+            out += zip(cells, widths).map { right($0, $1) + "  " }.joined()
             out += Self.bar(row.kwh, of: largest) + (row.complete ? "" : " (incomplete)") + "\n"
         }
-        if total { out += "total: " + String(format: "%.3f", totalKWh) + " kWh\n" }
+        if total {
+            out += "total: " + String(format: "%.3f", totalKWh) + " kWh"
+            if let exported = totalExportKWh {
+                out +=
+                    ", exported " + String(format: "%.3f", exported) + " kWh, net "
+                    + String(format: "%.3f", totalKWh - exported) + " kWh"
+            }
+            out += "\n"
+        }
         return out
     }
 

@@ -46,7 +46,7 @@ public struct HistoryChart: Sendable, Equatable, JSONWritable {
         series: any SeriesStore, node: String, quantity: Quantity, from: Int64, to: Int64
     ) async throws -> HistoryChart {
         let span = to - from
-        if quantity == .energy || span > rawSpan,
+        if quantity.isCounter || span > rawSpan,
             let rows = try await series.rollups(node: node, from: EnergyBuckets.floor(from), to: to)
         {
             return fromRollups(rows, node: node, quantity: quantity, from: from, to: to)
@@ -69,9 +69,10 @@ public struct HistoryChart: Sendable, Equatable, JSONWritable {
         let start = EnergyBuckets.floor(from)
         var slices = Slices(start: start, step: step)
         for row in rows {
-            if quantity == .energy {
-                guard row.samples > 0 || row.kwh != 0 else { continue }
-                slices.add(row.bucket, row.kwh, weight: 1, sum: true)
+            if quantity.isCounter {
+                let kwh = quantity == .energy ? row.kwh : row.exportKwh
+                guard row.samples > 0 || kwh != 0 else { continue }
+                slices.add(row.bucket, kwh, weight: 1, sum: true)
             } else if let value = row.value(quantity) {
                 slices.add(row.bucket, value, weight: Double(max(row.samples, 1)), sum: false)
             }
@@ -85,14 +86,14 @@ public struct HistoryChart: Sendable, Equatable, JSONWritable {
         -> HistoryChart
     {
         let raw = readings.compactMap { reading in reading[quantity].map { (reading.time, $0) } }
-        guard raw.count > slices || quantity == .energy else {
+        guard raw.count > slices || quantity.isCounter else {
             return HistoryChart(
                 node: node, quantity: quantity, from: from, to: to, step: 0, source: .readings,
                 points: withGaps(raw))
         }
         let step = step(span: to - from, minimum: 1000)
         var slices = Slices(start: from, step: step)
-        if quantity == .energy {
+        if quantity.isCounter {
             // kWh per slice from the counter's rises (a store without rollups): a fall is a reset.
             var previous: Double?
             for (time, value) in raw {
@@ -187,6 +188,7 @@ extension RollupRow {
         case .energy: lastEnergy
         case .pf: pf
         case .frequency: frequency
+        case .energyExport: nil
         }
     }
 }

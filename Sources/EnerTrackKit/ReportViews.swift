@@ -11,17 +11,30 @@ public struct ConsumptionJSON: Codable, Sendable, Equatable {
         public var end: String
         public var kwh: Double
         public var complete: Bool
+        /// Only for a meter that exported in the report's range: kWh sent to the grid, and
+        /// import − export.
+        public var exportKwh: Double?
+        public var netKwh: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case node, start, end, kwh, complete
+            case exportKwh = "export_kwh"
+            case netKwh = "net_kwh"
+        }
     }
 
     public var by: String
     public var tz: String
     public var unit: String
     public var totalKWh: Double
+    /// Only when a meter exported.
+    public var totalExportKWh: Double?
     public var rows: [Row]
 
     enum CodingKeys: String, CodingKey {
         case by, tz, unit, rows
         case totalKWh = "total_kwh"
+        case totalExportKWh = "total_export_kwh"
     }
 }
 
@@ -101,13 +114,13 @@ extension ConsumptionReport {
     public var view: ConsumptionJSON {
         ConsumptionJSON(
             by: unit.rawValue, tz: timeZone.identifier, unit: "kWh", totalKWh: Self.rounded(totalKWh),
-            rows: rows.map(rowView))
+            totalExportKWh: totalExportKWh.map(Self.rounded), rows: rows.map(rowView))
     }
 
     func rowView(_ row: Row) -> ConsumptionJSON.Row {
         ConsumptionJSON.Row(
             node: row.node, start: iso(row.start), end: iso(row.end), kwh: Self.rounded(row.kwh),
-            complete: row.complete)
+            complete: row.complete, exportKwh: row.exportKwh.map(Self.rounded), netKwh: row.netKwh.map(Self.rounded))
     }
 }
 

@@ -298,7 +298,34 @@ enum MariaDBSchema {
                 """),
     ]
 
-    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money }
+    /// Sites (a home, a school) and each placed meter's site, role and parent circuit.
+    static let sites = [
+        OwnTable(
+            name: "sites",
+            body: """
+                  `name` VARCHAR(64) NOT NULL,
+                  `display_name` VARCHAR(100) NULL,
+                  `time_zone` VARCHAR(64) NULL,
+                  `active` TINYINT(1) NOT NULL DEFAULT 1,
+                  `created_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`name`)
+                """),
+        OwnTable(
+            name: "site_meters",
+            body: """
+                  `nodo_id` {node},
+                  `site` VARCHAR(64) NOT NULL,
+                  `role` VARCHAR(16) NOT NULL,
+                  `parent_id` {node?},
+                  PRIMARY KEY (`nodo_id`),
+                  KEY `sm_site` (`site`),
+                  CONSTRAINT `fk_sm_nodo` FOREIGN KEY (`nodo_id`) REFERENCES {nodes} ON DELETE CASCADE,
+                  CONSTRAINT `fk_sm_parent` FOREIGN KEY (`parent_id`) REFERENCES {nodes},
+                  CONSTRAINT `fk_sm_site` FOREIGN KEY (`site`) REFERENCES `sites` (`name`)
+                """),
+    ]
+
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [String])] = [
@@ -307,6 +334,7 @@ enum MariaDBSchema {
         ("0003_web", web.map(\.name)),
         ("0004_column_map", [columnsTable]),
         ("0005_money", money.map(\.name)),
+        ("0006_sites", sites.map(\.name)),
     ]
 }
 

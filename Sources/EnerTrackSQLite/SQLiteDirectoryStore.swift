@@ -191,6 +191,26 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     );
                     """)
         }
+        migrator.registerMigration("0006_sites") { db in
+            // Sites (a home, a school) and each placed meter's site, role and parent circuit.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sites (
+                        name TEXT PRIMARY KEY COLLATE NOCASE,
+                        display_name TEXT NULL,
+                        time_zone TEXT NULL,
+                        active INTEGER NOT NULL DEFAULT 1,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE site_meters (
+                        nodo_id INTEGER PRIMARY KEY REFERENCES Nodos (id) ON DELETE CASCADE,
+                        site TEXT NOT NULL COLLATE NOCASE REFERENCES sites (name),
+                        role TEXT NOT NULL,
+                        parent_id INTEGER NULL REFERENCES Nodos (id)
+                    );
+                    CREATE INDEX site_meters_site ON site_meters (site);
+                    """)
+        }
         return migrator
     }()
 

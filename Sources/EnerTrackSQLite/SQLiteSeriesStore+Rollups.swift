@@ -31,21 +31,23 @@ extension SQLiteSeriesStore {
     /// index lookup per boundary, whatever the length of the period.
     static func periodEnergy(_ db: Database, node: String, periods: [Range<Int64>]) throws -> [PeriodEnergy] {
         let handle = try db.cachedStatement(
-            sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
+            sql:
+                "SELECT cum_kwh, cum_full, cum_export FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1"
         ).sqliteStatement
         defer { sqlite3_reset(handle) }
-        var cache: [Int64: (kwh: Double, full: Int64)] = [:]
-        func runningSum(before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+        var cache: [Int64: RunningSum] = [:]
+        func runningSum(before bucket: Int64) throws -> RunningSum {
             if let known = cache[bucket] { return known }
             sqlite3_reset(handle)
             _ = node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
             sqlite3_bind_int64(handle, 2, bucket)
-            var sum = (kwh: 0.0, full: Int64(0))
+            var sum = RunningSum()
             let code = sqlite3_step(handle)
             if code == SQLITE_ROW {
-                sum = (
-                    sqlite3_column_double(handle, 0), ReadingRules.storedCount(sqlite3_column_int64(handle, 1)) ?? 0
-                )
+                sum = RunningSum(
+                    kwh: sqlite3_column_double(handle, 0),
+                    full: ReadingRules.storedCount(sqlite3_column_int64(handle, 1)) ?? 0,
+                    export: sqlite3_column_double(handle, 2))
             } else if code != SQLITE_DONE {
                 throw Self.error(code, db)
             }
@@ -56,7 +58,9 @@ extension SQLiteSeriesStore {
             let start = EnergyBuckets.floor(period.lowerBound)
             let (low, high) = (try runningSum(before: start), try runningSum(before: period.upperBound))
             let expected = (period.upperBound - start + EnergyBuckets.bucket - 1) / EnergyBuckets.bucket
-            return PeriodEnergy(kwh: high.kwh - low.kwh, complete: high.full - low.full == expected)
+            return PeriodEnergy(
+                kwh: high.kwh - low.kwh, complete: high.full - low.full == expected, exportKwh: high.export - low.export
+            )
         }
     }
 
@@ -74,7 +78,7 @@ extension SQLiteSeriesStore {
     {
         let handle = try db.cachedStatement(
             sql:
-                "SELECT bucket, kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND kwh <> 0 ORDER BY bucket"
+                "SELECT bucket, kwh, export_kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? AND (kwh <> 0 OR export_kwh <> 0) ORDER BY bucket"
         ).sqliteStatement
         defer { sqlite3_reset(handle) }
         var answer: [String: [BucketEnergy]] = [:]
@@ -90,15 +94,17 @@ extension SQLiteSeriesStore {
                 guard code == SQLITE_ROW else { throw Self.error(code, db) }
                 guard let bucket = ReadingRules.storedTime(sqlite3_column_int64(handle, 0)) else { continue }
                 let kwh = sqlite3_column_double(handle, 1)
+                let exportKwh = sqlite3_column_double(handle, 2)
                 if step > EnergyBuckets.bucket {
                     let start = bucket - EnergyBuckets.floorMod(bucket, step)
                     if rows.last?.bucket == start {
                         rows[rows.count - 1].kwh += kwh
+                        rows[rows.count - 1].exportKwh += exportKwh
                         continue
                     }
-                    rows.append(BucketEnergy(bucket: start, kwh: kwh))
+                    rows.append(BucketEnergy(bucket: start, kwh: kwh, exportKwh: exportKwh))
                 } else {
-                    rows.append(BucketEnergy(bucket: bucket, kwh: kwh))
+                    rows.append(BucketEnergy(bucket: bucket, kwh: kwh, exportKwh: exportKwh))
                 }
             }
             answer[node] = rows
@@ -112,7 +118,7 @@ extension SQLiteSeriesStore {
             let handle = try db.cachedStatement(
                 sql: """
                     SELECT bucket, kwh, covered, samples, voltage, current, power, pf, frequency, power_min, power_max,
-                           first_time, first_energy, last_time, last_energy
+                           first_time, first_energy, last_time, last_energy, export_kwh
                     FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket
                     """
             ).sqliteStatement
@@ -142,7 +148,7 @@ extension SQLiteSeriesStore {
                         bucket: bucket, kwh: sqlite3_column_double(handle, 1), covered: count(2), samples: count(3),
                         voltage: double(4), current: double(5), power: double(6), pf: double(7), frequency: double(8),
                         powerMin: double(9), powerMax: double(10), firstTime: time(11), firstEnergy: double(12),
-                        lastTime: time(13), lastEnergy: double(14)))
+                        lastTime: time(13), lastEnergy: double(14), exportKwh: sqlite3_column_double(handle, 15)))
             }
             return rows
         }
@@ -223,8 +229,9 @@ extension SQLiteSeriesStore {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO rollups (node, bucket, kwh, covered, cum_kwh, cum_full, samples, voltage, current, power, pf,
-                                     frequency, power_min, power_max, first_time, first_energy, last_time, last_energy)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     frequency, power_min, power_max, first_time, first_energy, last_time, last_energy,
+                                     export_kwh, cum_export)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).sqliteStatement
         defer { sqlite3_reset(insert) }
@@ -246,6 +253,7 @@ extension SQLiteSeriesStore {
                 node, [end])
             for row in EnergyBuckets.rollups(readings, from: start, to: end, maxPowerKW: limits.kw(for: node)) {
                 sum.kwh += row.kwh
+                sum.export += row.exportKwh
                 if row.covered >= EnergyBuckets.bucket { sum.full += 1 }
                 sqlite3_reset(insert)
                 _ = node.withCString { sqlite3_bind_text(insert, 1, $0, -1, Self.transient) }
@@ -264,6 +272,8 @@ extension SQLiteSeriesStore {
                 bind(insert, 16, row.firstEnergy)
                 bind(insert, 17, row.lastTime)
                 bind(insert, 18, row.lastEnergy)
+                bind(insert, 19, row.exportKwh)
+                bind(insert, 20, sum.export)
                 let code = sqlite3_step(insert)
                 guard code == SQLITE_DONE else { throw error(code, db) }
             }
@@ -271,8 +281,11 @@ extension SQLiteSeriesStore {
         }
         if sum != oldEnd {
             try db.execute(
-                sql: "UPDATE rollups SET cum_kwh = cum_kwh + ?, cum_full = cum_full + ? WHERE node = ? AND bucket >= ?",
-                arguments: [sum.kwh - oldEnd.kwh, sum.full - oldEnd.full, node, to])
+                sql: """
+                    UPDATE rollups SET cum_kwh = cum_kwh + ?, cum_full = cum_full + ?, cum_export = cum_export + ?
+                    WHERE node = ? AND bucket >= ?
+                    """,
+                arguments: [sum.kwh - oldEnd.kwh, sum.full - oldEnd.full, sum.export - oldEnd.export, node, to])
         }
         if !past.isEmpty, try pastFigures(db, node: node, past) != before { try noteHistoryChange(db, node: node) }
     }
@@ -286,9 +299,9 @@ extension SQLiteSeriesStore {
         try Row.fetchAll(
             db,
             sql:
-                "SELECT bucket, kwh, covered FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
+                "SELECT bucket, kwh, covered, export_kwh FROM rollups WHERE node = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
             arguments: [node, span.lowerBound, span.upperBound]
-        ).map { [$0[0], $0[1], $0[2]] }
+        ).map { [$0[0], $0[1], $0[2], $0[3]] }
     }
 
     /// Moves the node's history version: figures of its past changed.
@@ -334,12 +347,21 @@ extension SQLiteSeriesStore {
         return try Set(nodes.filter { try Bool.fetchOne(statement, arguments: [$0]) ?? false })
     }
 
-    /// The running sums of energy and of full buckets up to (not including) `bucket`.
-    static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> (kwh: Double, full: Int64) {
+    /// Running sums of a node's rollups up to a bucket: imported kWh, full buckets, exported kWh.
+    struct RunningSum: Equatable {
+        var kwh = 0.0
+        var full: Int64 = 0
+        var export = 0.0
+    }
+
+    /// The running sums up to (not including) `bucket`.
+    static func runningSum(_ db: Database, node: String, before bucket: Int64) throws -> RunningSum {
         let row = try Row.fetchOne(
-            db, sql: "SELECT cum_kwh, cum_full FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1",
+            db,
+            sql:
+                "SELECT cum_kwh, cum_full, cum_export FROM rollups WHERE node = ? AND bucket < ? ORDER BY bucket DESC LIMIT 1",
             arguments: [node, bucket])
-        return row.map { ($0[0], $0[1]) } ?? (0, 0)
+        return row.map { RunningSum(kwh: $0[0], full: $0[1], export: $0[2]) } ?? RunningSum()
     }
 
     /// Rebuilds every node's rollups from `from` (all history when nil).

@@ -95,7 +95,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                         PRIMARY KEY (node, bucket)
                     ) WITHOUT ROWID
                     """)
-            try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits())
+            // Filled by 0006, once the rollups have all their columns.
         }
         migrator.registerMigration("0005_rollup_history") { db in
             // Per node, a number that grows whenever a recompute changes the figures of buckets
@@ -104,19 +104,30 @@ public final class SQLiteSeriesStore: SeriesStore {
             try db.execute(
                 sql: "CREATE TABLE rollup_history (node TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("0006_export") { db in
+            // The export counter, and exported kWh (with its running sum) beside imported kWh.
+            // No reading carried export before, so rollups already kept stand as they are; a
+            // store that had none yet (readings from before 0004) gets them computed now.
+            try db.execute(sql: "ALTER TABLE readings ADD COLUMN energy_export REAL")
+            try db.execute(sql: "ALTER TABLE rollups ADD COLUMN export_kwh REAL NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE rollups ADD COLUMN cum_export REAL NOT NULL DEFAULT 0")
+            let kept = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollups)") ?? false
+            if !kept { try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits()) }
+        }
         return migrator
     }()
 
-    static let columns = "node, time, voltage, current, power, energy, pf, frequency"
+    static let columns = "node, time, voltage, current, power, energy, pf, frequency, energy_export"
     private static let upsert = """
-        INSERT INTO readings (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO readings (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (node, time) DO UPDATE SET
             voltage = coalesce(excluded.voltage, voltage),
             current = coalesce(excluded.current, current),
             power = coalesce(excluded.power, power),
             energy = coalesce(excluded.energy, energy),
             pf = coalesce(excluded.pf, pf),
-            frequency = coalesce(excluded.frequency, frequency)
+            frequency = coalesce(excluded.frequency, frequency),
+            energy_export = coalesce(excluded.energy_export, energy_export)
         """
 
     public func check() async throws {
@@ -182,7 +193,7 @@ public final class SQLiteSeriesStore: SeriesStore {
                 Reading(
                     node: node, time: time, voltage: double(2), current: double(3),
                     power: double(4),
-                    energy: double(5), pf: double(6), frequency: double(7)))
+                    energy: double(5), pf: double(6), frequency: double(7), energyExport: double(8)))
         }
         return readings
     }
@@ -256,7 +267,7 @@ public final class SQLiteSeriesStore: SeriesStore {
         guard let time = ReadingRules.storedTime(row[1]) else { return nil }
         return Reading(
             node: row[0], time: time, voltage: row[2], current: row[3], power: row[4], energy: row[5],
-            pf: row[6], frequency: row[7])
+            pf: row[6], frequency: row[7], energyExport: row[8])
     }
 
     // MARK: Access and error mapping

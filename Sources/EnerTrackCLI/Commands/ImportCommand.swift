@@ -12,8 +12,9 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Backfill readings from a CSV or InfluxDB line-protocol file into the series store.",
         discussion: """
-            CSV: a header 'time,node,' followed by any of voltage,current,power,energy,pf,frequency \
-            (Spanish names work too); time in ISO 8601 (without an offset: UTC) or unix s/ms. \
+            CSV: a header 'time,node,' followed by any of voltage,current,power,energy,pf,frequency, \
+            energy_export (the export counter; Spanish names work too); time in ISO 8601 (without an \
+            offset: UTC) or unix s/ms. \
             Line protocol: as 'influx export' or 'influx_inspect export' write it; the meter is the \
             'node' tag (or esp_id/espid/nodo/device), fields are quantities, timestamps in s, ms, µs \
             or ns (told by size). Without --format the first line decides.

@@ -33,26 +33,59 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct Edit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a meter's name or description.",
-            discussion: "Example:\n  enertrack node edit ESP32_COCINA --name \"Cocina nueva\"")
+            abstract: "Change a meter's name or description, or its site and role.",
+            discussion: """
+                Roles within a site (enertrack site add first): grid (at the connection: import \
+                counter 'energy', export counter 'energy_export'), production (an inverter), \
+                consumption (a circuit, optionally under a --parent circuit) and total (the whole \
+                site's consumption where there is no grid meter). A site has one grid or total meter. \
+                A meter given a site without a role keeps its role there, or becomes a circuit.
+
+                Examples:
+                  enertrack node edit ESP32_COCINA --name "Cocina nueva"
+                  enertrack node edit ESP32_RED --site casa --role grid
+                  enertrack node edit ESP32_HORNO --site casa --role consumption --parent ESP32_COCINA
+                  enertrack node edit ESP32_HORNO --no-site
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "ESP id.") var espID: String
         @Option(help: "New name.") var name: String?
         @Option(help: "New description.") var description: String?
+        @Option(help: "The site the meter belongs to (enertrack site list).") var site: String?
+        @Option(help: "Its role there: grid, production, consumption or total.") var role: MeterRole?
+        @Option(help: "The parent circuit (a circuit of the same site); '' for none.") var parent: String?
+        @Flag(help: "Take the meter out of its site.") var noSite = false
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard name != nil || description != nil else {
-                throw ValidationError("nothing to change: give --name and/or --description")
+            guard name != nil || description != nil || site != nil || role != nil || parent != nil || noSite else {
+                throw ValidationError(
+                    "nothing to change: give --name, --description, --site, --role, --parent or --no-site")
+            }
+            if noSite, site != nil || role != nil || parent != nil {
+                throw ValidationError("--no-site cannot go with --site, --role or --parent")
             }
         }
 
         func run() async throws {
-            let (admin, settings) = try global.directoryAdmin()
-            let node = try await admin.editNode(
-                espID: espID, changes: NodeChanges(name: name, description: description))
-            Print.record(node.record, json: output.json, settings: settings)
+            let services = try global.services()
+            let settings = services.settings
+            let store = try services.directory()
+            var node = try await services.admin(store).node(espID)
+            if name != nil || description != nil {
+                node = try await services.admin(store).editNode(
+                    espID: espID, changes: NodeChanges(name: name, description: description))
+            }
+            var record = node.record
+            if noSite {
+                _ = try await services.siteAdmin(store).unplace(espID: node.espID)
+            } else if site != nil || role != nil || parent != nil {
+                let place = try await services.siteAdmin(store).place(
+                    espID: node.espID, site: site, role: role, parent: parent)
+                record.fields += place.record.fields.filter { $0.key != "esp_id" }
+            }
+            Print.record(record, json: output.json, settings: settings)
         }
     }
 

@@ -35,10 +35,13 @@ public struct PricePoint: Sendable, Equatable {
 public struct BucketEnergy: Sendable, Equatable {
     public var bucket: Int64
     public var kwh: Double
+    /// kWh sent to the grid in the bucket (0 for a meter that reports no export).
+    public var exportKwh: Double
 
-    public init(bucket: Int64, kwh: Double) {
+    public init(bucket: Int64, kwh: Double, exportKwh: Double = 0) {
         self.bucket = bucket
         self.kwh = kwh
+        self.exportKwh = exportKwh
     }
 }
 
@@ -273,7 +276,8 @@ public struct CostSchedule: Sendable {
     public func usage(rows: [Range<Int64>], energy: [BucketEnergy]) -> [Usage] {
         var usages = rows.map { Usage(range: $0, bands: bands.count) }
         var row = 0
-        for entry in energy where entry.bucket >= from && entry.bucket < to && entry.kwh != 0 {
+        for entry in energy where entry.bucket >= from && entry.bucket < to && (entry.kwh != 0 || entry.exportKwh != 0)
+        {
             while row < rows.count, entry.bucket >= rows[row].upperBound { row += 1 }
             guard row < rows.count else { break }
             guard entry.bucket >= rows[row].lowerBound else { continue }
@@ -283,6 +287,7 @@ public struct CostSchedule: Sendable {
                 usages[row].unpricedKWh += entry.kwh
                 continue
             }
+            usages[row].exported[band] += entry.exportKwh
             usages[row].kwh[band] += entry.kwh
             let price = priceOf[index]
             if price.isNaN {
@@ -300,7 +305,7 @@ public struct CostSchedule: Sendable {
         public var range: Range<Int64>
         public var kwh: [Double]
         public var cost: [Double]
-        /// Exported kWh per band (meters do not report export yet: zero until they do).
+        /// Exported kWh per band (zero for meters that report no export).
         public var exported: [Double]
         /// kWh with no tariff in force, or no dynamic price.
         public var unpricedKWh = 0.0
