@@ -109,6 +109,8 @@ public enum SiteError: ExitStatusError, Equatable {
     case parentWithoutCircuit
     case roleWithoutSite
     case notPlaced(String)
+    /// A site without meters: nothing to report or bill.
+    case empty(String)
     /// The meter is the parent of other circuits: they must move first.
     case hasChildren(espID: String, children: [String])
 
@@ -139,6 +141,8 @@ public enum SiteError: ExitStatusError, Equatable {
         case .parentWithoutCircuit: words("only a circuit (role consumption) has a parent")
         case .roleWithoutSite: words("a role needs a site: give --site too")
         case .notPlaced(let espID): words("meter '{0}' is in no site", espID)
+        case .empty(let site):
+            words("site '{0}' has no meters: add them with node edit ESPID --site {0} --role ROLE", site)
         case .hasChildren(let espID, let children):
             words("meter '{0}' is the parent of {1}: move those first", espID, children.joined(separator: ", "))
         }

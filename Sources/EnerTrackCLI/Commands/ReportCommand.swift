@@ -11,7 +11,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Readings, consumption, KPIs and node status as a table, CSV or JSON.",
-        subcommands: [Consumption.self, Cost.self, KPI.self, Status.self, Readings.self])
+        subcommands: [Consumption.self, Cost.self, Site.self, KPI.self, Status.self, Readings.self])
 
     struct KPI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -245,6 +245,12 @@ struct ReportCommand: AsyncParsableCommand {
                   enertrack report cost --by month
                   enertrack report cost --by bill --node ESP32_COCINA --from 2026-03-01 --to 2026-04-01
                   enertrack report cost --by day --user ana --format csv
+                  enertrack report cost --by bill --site casa
+
+                A meter that reports export (or a site, --site) gets a compensation line: the \
+                exported kWh at the tariff's export price, capped at the bill's energy term unless \
+                the version says export_cap = "none". --site bills the site's grid import and \
+                export with its connection meter's tariff.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -252,12 +258,14 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Meter (repeatable).", valueName: "ESPID")) var node: [String] = []
         @Option(help: "The meters actively assigned to this user (and the user's tariff for those without their own).")
         var user: String?
+        @Option(help: "A site: its grid import and export, with its connection meter's tariff.") var site: String?
         @Option(help: ArgumentHelp("Start: \(TimeArgument.help).", valueName: "TIME")) var from: String?
         @Option(help: ArgumentHelp("End, exclusive.", valueName: "TIME")) var to: String?
         @OptionGroup var output: FormatOptions
 
         func validate() throws {
             if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
+            if site != nil, user != nil || !node.isEmpty { throw ValidationError("give --site alone, not with --node or --user") }
         }
 
         func run() async throws {
@@ -266,6 +274,7 @@ struct ReportCommand: AsyncParsableCommand {
             let zone = settings.timeZone
             let now = Date()
             let directory = try services.directory()
+            if let site { return try await siteBill(site, services: services, directory: directory, now: now) }
             let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
             let first =
                 by == .year && from == nil ? try await services.series().firstReadings(nodes: nodes).values.min() : nil
@@ -279,6 +288,29 @@ struct ReportCommand: AsyncParsableCommand {
             let report = try await CostReport.query(
                 directory: directory, series: try services.series(), espIDs: nodes, user: user,
                 grouping: by, range: range, timeZone: zone, now: now)
+            print(report)
+        }
+
+        func siteBill(_ name: String, services: Services, directory: any DirectoryStore, now: Date) async throws {
+            let admin = try services.siteAdmin(directory)
+            let layout = try await admin.layout(name)
+            let zone = admin.zone(of: layout.site)
+            let series = try services.series()
+            let first =
+                by == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
+            let range: DateInterval
+            do {
+                range = try CostReport.range(by, from: from, to: to, now: now, timeZone: zone, meters: 1, first: first)
+            } catch {
+                throw error.failure(from: "--from", to: "--to")
+            }
+            print(
+                try await CostReport.site(
+                    layout: layout, directory: directory, series: series, grouping: by, range: range, timeZone: zone,
+                    now: now))
+        }
+
+        func print(_ report: CostReport) {
             switch output.chosen {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())

@@ -87,7 +87,8 @@ extension CostSchedule {
             unpricedKWh: usage.unpricedKWh, missingPrice: usage.missingPrice, total: total.decimal, lineCents: cents)
     }
 
-    /// Energy per period, then the export compensation (never more than the energy it offsets).
+    /// Energy per period, then the export compensation: the exported kWh at the export price,
+    /// never more than the energy term it offsets unless the version says `export_cap = "none"`.
     private func energyLines(_ usage: Usage, segment index: Int, into made: inout SegmentLines) {
         let version = timeline.segments[index].version
         let terms = self.terms[index]
@@ -111,7 +112,7 @@ extension CostSchedule {
             let energy = made.total
             let offset = (quantity * price).rounded(2)
             let cap = energy < .zero ? .zero : energy
-            let amount = offset < cap ? offset : cap
+            let amount = version.exportCapped && cap < offset ? cap : offset
             made.add("Export compensation", quantity, "kWh", -written, -amount, "energy")
         }
     }

@@ -300,6 +300,15 @@ public struct CostSchedule: Sendable {
         return usages
     }
 
+    /// The energy price of the bucket starting at `bucket`; nil outside the schedule, where no
+    /// tariff is in force or no dynamic price is known.
+    public func energyPrice(at bucket: Int64) -> Double? {
+        guard bucket >= from, bucket < to else { return nil }
+        let index = Int((bucket - from) / EnergyBuckets.bucket)
+        guard index < bandOf.count, bandOf[index] >= 0, !priceOf[index].isNaN else { return nil }
+        return priceOf[index]
+    }
+
     /// A meter's use in one row: kWh per band, and for dynamic prices their cost.
     public struct Usage: Sendable, Equatable {
         public var range: Range<Int64>

@@ -65,14 +65,18 @@ public struct TariffVersion: Sendable, Equatable {
     public var fixedPerDay: Decimal
     /// Prorated by days: amount × days of the range in that month / days of that month.
     public var fixedPerMonth: Decimal
-    /// Compensation per kWh exported (applied once meters report exported energy).
+    /// Compensation per kWh exported to the grid.
     public var export: Decimal?
+    /// Whether a bill's compensation is capped at its energy term (`export_cap = "energy"`, the
+    /// default, as Spain's simplified compensation) or credits all (`"none"`).
+    public var exportCapped: Bool
     public var taxes: [Tax]
 
     public init(
         from: CalendarDay, periods: PeriodScheme, holidays: HolidayCalendar, energy: Energy,
         powerPeriods: PeriodScheme? = nil, power: [String: Decimal] = [:], contractedKW: [String: Decimal] = [:],
-        fixedPerDay: Decimal = 0, fixedPerMonth: Decimal = 0, export: Decimal? = nil, taxes: [Tax] = []
+        fixedPerDay: Decimal = 0, fixedPerMonth: Decimal = 0, export: Decimal? = nil, exportCapped: Bool = true,
+        taxes: [Tax] = []
     ) {
         self.from = from
         self.periods = periods
@@ -84,6 +88,7 @@ public struct TariffVersion: Sendable, Equatable {
         self.fixedPerDay = fixedPerDay
         self.fixedPerMonth = fixedPerMonth
         self.export = export
+        self.exportCapped = exportCapped
         self.taxes = taxes
     }
 

@@ -104,12 +104,21 @@ extension TariffVersion {
         let fixedPerDay = try reader.optionalAmount("fixed_per_day") ?? 0
         let fixedPerMonth = try reader.optionalAmount("fixed_per_month") ?? 0
         let export = try reader.optionalAmount("export")
+        let exportCapped: Bool
+        switch try reader.optionalString("export_cap") {
+        case nil, "energy": exportCapped = true
+        case "none": exportCapped = false
+        case let other?:
+            throw TariffError(
+                "{0}.export_cap is '{1}': it is \"energy\" (compensation up to the energy term) or \"none\"",
+                ["\(path)", "\(other.prefix(40))"])
+        }
         let taxes = try reader.taxes("taxes")
         try reader.finish()
         self.init(
             from: from, periods: periods, holidays: holidays, energy: energy, powerPeriods: powerPeriods, power: power,
             contractedKW: contracted, fixedPerDay: fixedPerDay, fixedPerMonth: fixedPerMonth, export: export,
-            taxes: taxes)
+            exportCapped: exportCapped, taxes: taxes)
     }
 
     /// Energy prices, one per period, or "series".

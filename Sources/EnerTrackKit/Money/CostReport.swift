@@ -223,8 +223,9 @@ public struct CostReport: Sendable {
     {
         let buckets = try await ConsumptionReport.rawBuckets(
             series: series, node: node, from: first - 6 * 3_600_000, to: last + EnergyBuckets.maxGap)
-        return buckets.energy.filter { $0.key >= first && $0.key < last && $0.value != 0 }
-            .map { BucketEnergy(bucket: $0.key, kwh: $0.value) }.sorted { $0.bucket < $1.bucket }
+        return Set(buckets.energy.keys).union(buckets.exported.keys).filter { $0 >= first && $0 < last }
+            .map { BucketEnergy(bucket: $0, kwh: buckets.energy[$0] ?? 0, exportKwh: buckets.exported[$0] ?? 0) }
+            .filter { $0.kwh != 0 || $0.exportKwh != 0 }.sorted { $0.bucket < $1.bucket }
     }
 
     // MARK: Output

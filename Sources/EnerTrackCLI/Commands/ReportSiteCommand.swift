@@ -1,0 +1,73 @@
+import ArgumentParser
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+
+extension ReportCommand {
+    struct Site: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A site's flows per period: import, export, production, consumption, self-consumption, circuits.",
+            discussion: """
+                Per 15-minute bucket: import and export from the grid meter's two counters (or, \
+                with a total meter instead, import = max(0, consumption − production) and export \
+                = max(0, production − consumption)); production the sum of the production meters; \
+                consumption = import + production − export; self-consumption = production − \
+                export; untracked = consumption − the top-level circuits (a child circuit counts \
+                inside its parent). Periods sum their buckets; a period's self-sufficiency is its \
+                self-consumption over its consumption. Periods are calendar periods in the site's \
+                zone (site add --tz, else TZ). Default range as report consumption.
+                --cost prices the grid import with the connection meter's tariff (tariff assign): \
+                energy_cost is the bill's energy term, shared per bucket among the circuits and \
+                the untracked remainder in proportion to their consumption, so the top-level \
+                circuits and untracked add up to it to the cent.
+
+                Examples:
+                  enertrack report site casa --by day
+                  enertrack report site colegio --by month --cost --format csv
+                  enertrack report site casa --by hour --from today --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Site name.") var site: String
+        @Option(help: "hour, day, month or year.") var by: PeriodUnit = .day
+        @Option(help: ArgumentHelp("Start: \(TimeArgument.help).", valueName: "TIME")) var from: String?
+        @Option(help: ArgumentHelp("End, exclusive.", valueName: "TIME")) var to: String?
+        @Flag(help: "Add the grid energy cost and each circuit's share.") var cost = false
+        @OptionGroup var output: FormatOptions
+
+        func run() async throws {
+            let services = try global.services()
+            let settings = services.settings
+            let directory = try services.directory()
+            let admin = try services.siteAdmin(directory)
+            let layout = try await admin.layout(site)
+            let zone = admin.zone(of: layout.site)
+            let series = try services.series()
+            let now = Date()
+            let first =
+                by == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
+            let range: DateInterval
+            do {
+                range = try ConsumptionReport.range(
+                    by, from: from, to: to, now: now, timeZone: zone, meters: 1, first: first)
+            } catch {
+                throw error.failure(from: "--from", to: "--to")
+            }
+            var pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])?
+            if cost {
+                let connection = layout.connection ?? layout.meters.first?.espID ?? ""
+                let users = try await directory.assignments(AssignmentFilter(espID: connection))
+                    .filter(\.isActive).map(\.username)
+                pricing = (try await TariffBook.load(directory), directory, users)
+            }
+            let report = try await SiteReport.compute(
+                layout: layout, series: series, unit: by, range: range, timeZone: zone, now: now, pricing: pricing)
+            _ = settings
+            switch output.chosen {
+            case .json: Print.out(report.json())
+            case .csv: Print.out(report.csv())
+            case .table: Print.out(report.table())
+            }
+        }
+    }
+}

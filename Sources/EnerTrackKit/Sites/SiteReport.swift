@@ -1,0 +1,143 @@
+import EnerTrackCore
+import Foundation
+
+/// `report site`, `/api/v1/sites/<site>/flows` and the site page: a site's flows per calendar
+/// period in its zone and, with a tariff on its connection meter, what the grid energy cost and
+/// each circuit's share of it.
+public struct SiteReport: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var start: Date
+        public var end: Date
+        public var flows: FlowFigures
+        public var complete: Bool
+        public var cost: Cost?
+    }
+
+    /// A row's grid energy cost and its shares: circuits (top level and children, each at the
+    /// bucket's rate) and the untracked remainder. Top-level circuits + untracked = energy, to
+    /// the cent.
+    public struct Cost: Sendable, Equatable {
+        public var energyCents: Int128
+        public var circuitCents: [String: Int128]
+        public var untrackedCents: Int128
+    }
+
+    public var layout: SiteLayout
+    public var unit: PeriodUnit
+    public var timeZone: TimeZone
+    public var from: Date
+    public var to: Date
+    public var rows: [Row]
+    public var currency: String?
+
+    public var total: FlowFigures {
+        var total = FlowFigures()
+        for row in rows { total.add(row.flows) }
+        return total
+    }
+
+    /// The report over `range` (periods in the future are not listed). With `book`, the grid
+    /// energy is priced by the connection meter's tariff (its own, else its users').
+    public static func compute(
+        layout: SiteLayout, series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
+        now: Date = Date(), pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])? = nil
+    ) async throws -> SiteReport {
+        let nowMS = now.milliseconds
+        let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
+            .filter { $0.start.milliseconds < nowMS }
+        var report = SiteReport(
+            layout: layout, unit: unit, timeZone: timeZone, from: range.start, to: range.end, rows: [], currency: nil)
+        guard let first = periods.first, let last = periods.last else { return report }
+        let from = EnergyBuckets.floor(first.start.milliseconds)
+        let to = min(last.end.milliseconds, EnergyBuckets.floor(nowMS) + EnergyBuckets.bucket)
+        let flows = try await SiteFlows.read(layout: layout, series: series, from: from, to: to)
+        report.rows = periods.map { period in
+            let (start, end) = (period.start.milliseconds, min(period.end.milliseconds, to))
+            return Row(
+                start: period.start, end: period.end, flows: flows.total(from: start, to: end),
+                complete: period.end.milliseconds <= nowMS, cost: nil)
+        }
+        if let pricing, let connection = layout.connection ?? layout.meters.first?.espID {
+            try await report.price(
+                flows: flows, connection: connection, pricing: pricing, from: from, to: to, now: now)
+        }
+        return report
+    }
+
+    /// Prices each row: the bills of the site's import (and export) as the connection meter's,
+    /// their energy lines the row's energy cost, shared per bucket among the circuits and the
+    /// untracked remainder in proportion to their consumption.
+    mutating func price(
+        flows: SiteFlows, connection: String, pricing: (book: TariffBook, tariffs: any TariffStore, users: [String]),
+        from: Int64, to: Int64, now: Date
+    ) async throws {
+        guard let timeline = pricing.book.timeline(node: connection, users: pricing.users) else {
+            throw CostReport.noTariff([connection])
+        }
+        currency = timeline.segments.first?.currency
+        guard to > from,
+            let schedule = try await CostReport.schedules(
+                [timeline], store: pricing.tariffs, from: from, to: to, timeZone: timeZone
+            ).first?.schedule
+        else { return }
+        let ranges = rows.map { max($0.start.milliseconds, from)..<min($0.end.milliseconds, to) }
+        let usages = schedule.usage(rows: ranges, energy: flows.gridEnergy)
+        for (index, usage) in usages.enumerated() {
+            let bill = schedule.bill(usage)
+            if let missing = bill.missingPrice {
+                throw TariffError(
+                    "no dynamic price for \(ISO8601.format(milliseconds: missing, timeZone: timeZone)) (site \(layout.site.name) used grid energy then): import them with enertrack tariff prices import",
+                    status: .dataError)
+            }
+            let energyCents = zip(bill.lines, bill.lineCents).filter { $0.0.period != nil }.reduce(Int128(0)) {
+                $0 + $1.1
+            }
+            rows[index].cost = Self.shares(
+                flows: flows, schedule: schedule, range: ranges[index], energyCents: energyCents)
+        }
+    }
+
+    /// The energy cost of a row shared out: each bucket's grid cost (import × price) at one rate
+    /// per kWh consumed in it, scaled to the row's energy cost and rounded so that the top-level
+    /// circuits and the untracked remainder add up to it exactly (largest remainders).
+    static func shares(flows: SiteFlows, schedule: CostSchedule, range: Range<Int64>, energyCents: Int128) -> Cost {
+        let layout = flows.layout
+        let top = layout.topCircuits
+        var exact: [String: Double] = [:]
+        var untracked = 0.0
+        var gridCost = 0.0
+        for (bucket, flow) in flows.buckets where range.contains(bucket) {
+            guard let price = schedule.energyPrice(at: bucket), flow.importKwh > 0 else { continue }
+            let cost = flow.importKwh * price
+            gridCost += cost
+            let weight = top.reduce(0) { $0 + max(0, flow.circuits[$1] ?? 0) } + max(0, flow.untrackedKwh)
+            guard weight > 0 else {
+                untracked += cost
+                continue
+            }
+            let rate = cost / weight
+            for (meter, kwh) in flow.circuits { exact[meter, default: 0] += rate * max(0, kwh) }
+            untracked += rate * max(0, flow.untrackedKwh)
+        }
+        let scale = gridCost > 0 ? Double(energyCents) / gridCost : 0
+        // Largest remainders over the parts that add up (top-level circuits, then untracked).
+        let parts = top + [""]
+        let wanted = parts.map { ($0.isEmpty ? untracked : exact[$0] ?? 0) * scale }
+        var cents = wanted.map { Int128($0.rounded(.down)) }
+        var left = energyCents - cents.reduce(0, +)
+        for index in wanted.indices.sorted(by: {
+            wanted[$0] - wanted[$0].rounded(.down) > wanted[$1] - wanted[$1].rounded(.down)
+        }) where left > 0 {
+            cents[index] += 1
+            left -= 1
+        }
+        var circuitCents: [String: Int128] = [:]
+        for (part, value) in zip(parts, cents) where !part.isEmpty { circuitCents[part] = value }
+        for meter in layout.meters where meter.role == .consumption && meter.parent != nil {
+            circuitCents[meter.espID] = Int128(((exact[meter.espID] ?? 0) * scale).rounded())
+        }
+        return Cost(energyCents: energyCents, circuitCents: circuitCents, untrackedCents: cents.last ?? 0)
+    }
+
+    func label(_ row: Row) -> String { unit.label(row.start, timeZone: timeZone) }
+}
