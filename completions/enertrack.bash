@@ -173,13 +173,13 @@ _enertrack() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|demo|help)
+    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|site|demo|help)
         # Offer subcommand argument completions
         "_enertrack_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff site demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -430,9 +430,9 @@ _enertrack_node_add() {
 
 _enertrack_node_edit() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--no-site --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name --description)
+    non_repeating_options=(--config --data-dir --name --description --site --role --parent)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -447,6 +447,16 @@ _enertrack_node_edit() {
         return
         ;;
     '--description')
+        return
+        ;;
+    '--site')
+        return
+        ;;
+    '--role')
+        __enertrack_add_completions -W 'grid'$'\n''production'$'\n''consumption'$'\n''total'
+        return
+        ;;
+    '--parent')
         return
         ;;
     esac
@@ -886,13 +896,13 @@ _enertrack_report() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    consumption|cost|kpi|status|readings)
+    consumption|cost|site|kpi|status|readings)
         # Offer subcommand argument completions
         "_enertrack_report_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'consumption cost kpi status readings' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'consumption cost site kpi status readings' -- "${cur}"))
         ;;
     esac
 }
@@ -942,7 +952,7 @@ _enertrack_report_cost() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--node)
-    non_repeating_options=(--config --data-dir --by --user --from --to --format)
+    non_repeating_options=(--config --data-dir --by --user --site --from --to --format)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -961,6 +971,41 @@ _enertrack_report_cost() {
         return
         ;;
     '--user')
+        return
+        ;;
+    '--site')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--format')
+        __enertrack_add_completions -W 'table'$'\n''csv'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_enertrack_report_site() {
+    repeating_flags=()
+    non_repeating_flags=(--cost --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --by --from --to --format)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--by')
+        __enertrack_add_completions -W 'hour'$'\n''day'$'\n''month'$'\n''year'
         return
         ;;
     '--from')
@@ -1537,6 +1582,149 @@ _enertrack_tariff_prices_import() {
     repeating_options=()
     non_repeating_options=(--config --data-dir)
     __enertrack_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list|show|edit|remove|restore)
+        # Offer subcommand argument completions
+        "_enertrack_site_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list show edit remove restore' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_site_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --name --tz)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--tz')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site_list() {
+    repeating_flags=()
+    non_repeating_flags=(--all --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site_show() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site_edit() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --name --tz)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--tz')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_site_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in

@@ -116,3 +116,11 @@ public enum TimeArgument {
         }
     }
 }
+
+extension Int64 {
+    /// Division rounding towards minus infinity (times before an epoch or a slice's start).
+    public func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

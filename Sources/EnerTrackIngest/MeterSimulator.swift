@@ -16,7 +16,12 @@ public struct MeterSimulator: Sendable {
     public private(set) var meters: [Meter]
     private var generator: SplitMix
 
-    public init(count: Int, prefix: String, seed: UInt64 = UInt64(Date().timeIntervalSince1970)) {
+    /// `scale`: the range each meter's share of the household curve is drawn from (a whole
+    /// household 0.5–2, a circuit of one a fraction).
+    public init(
+        count: Int, prefix: String, seed: UInt64 = UInt64(Date().timeIntervalSince1970),
+        scale: ClosedRange<Double> = 0.5...2.0
+    ) {
         generator = SplitMix(seed: seed)
         var meters: [Meter] = []
         let width = max(3, String(count).count)
@@ -24,7 +29,8 @@ public struct MeterSimulator: Sendable {
             let number = String(repeating: "0", count: max(0, width - String(index).count)) + String(index)
             meters.append(
                 Meter(
-                    espID: "\(prefix)-\(number)", scale: 0.5 + generator.unit() * 1.5,
+                    espID: "\(prefix)-\(number)",
+                    scale: scale.lowerBound + generator.unit() * (scale.upperBound - scale.lowerBound),
                     pf: 0.85 + generator.unit() * 0.14,
                     energy: 100 + generator.unit() * 4_900))
         }

@@ -193,14 +193,6 @@ extension RollupRow {
     }
 }
 
-extension Int64 {
-    /// Division rounding towards minus infinity (times before a slice's start).
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-}
-
 extension HistoryChart {
     /// Why a chart's range cannot be drawn.
     public enum RangeProblem: Error, Equatable, Sendable {

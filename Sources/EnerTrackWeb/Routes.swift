@@ -194,6 +194,7 @@ public final class WebApp: Sendable {
                 TariffsController(site: site, directory: directory).routes,
                 TariffTermsController(site: site, nodes: nodes, directory: directory).routes,
                 APIController(site: site, nodes: nodes, directory: directory, series: series).routes,
+                SitesController(site: site, nodes: nodes, directory: directory, series: series).routes,
             ]
         }
     }

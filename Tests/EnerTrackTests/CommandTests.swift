@@ -263,7 +263,7 @@ struct CommandTests {
         let fresh = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(
             fresh["pending"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
             ]
                 && fresh["current"] as? Bool == false)
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
@@ -276,7 +276,7 @@ struct CommandTests {
         #expect(status["current"] as? Bool == true)
         #expect(
             status["applied"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
             ])
         let migrate = await harness.run(["db", "migrate", "--dry-run"])
         #expect(migrate.status == 0 && migrate.stdout.contains("nothing pending"))
@@ -309,7 +309,9 @@ struct CommandTests {
         #expect(version.status == 0 && !version.stdout.isEmpty)
     }
 
-    @Test("demo creates an admin with a one-time password, five meters with history, their assignments and an alert")
+    @Test(
+        "demo creates an admin with a one-time password, seven meters with history (a house with solar panels), their assignments and an alert"
+    )
     func demo() async throws {
         let harness = try Harness()
         let directory = try temporaryDirectory("enertrack-demo") + "/new"
@@ -326,7 +328,18 @@ struct CommandTests {
         #expect(alerts.count == 2)
         let users = try await harness.run(["user", "list", "--json", "--data-dir", directory]).objects()
         #expect(users.count == 1 && users[0]["admin"] as? Bool == true)
-        #expect(try await harness.run(["assign", "list", "--json", "--data-dir", directory]).objects().count == 5)
+        #expect(try await harness.run(["assign", "list", "--json", "--data-dir", directory]).objects().count == 7)
+        // The house: grid (with export), inverter and three circuits, whose flows add up.
+        let site = await harness.run([
+            "report", "site", "casa", "--by", "day", "--from", "3d", "--json", "--data-dir", directory,
+        ])
+        #expect(site.status == 0, "\(site.stderr)")
+        let total = try #require((try site.json() as? [String: Any])?["total"] as? [String: Any])
+        let figure = { (key: String) in total[key] as? Double ?? -1 }
+        #expect(figure("production_kwh") > 1 && figure("export_kwh") >= 0 && figure("import_kwh") > 1, "\(total)")
+        #expect(
+            abs(figure("consumption_kwh") - figure("import_kwh") - figure("self_consumption_kwh")) < 0.01
+                && figure("untracked_kwh") > 0, "\(total)")
         let twice = await harness.run(["demo", "--dir", directory, "--setup-only"])
         #expect(twice.status == 73 && twice.stderr.contains("give an empty --dir"))
     }

@@ -48,7 +48,7 @@ struct EarlierInfluxTests {
             "\(layout)")
         #expect(
             layout.contains(
-                "uses: measurement mediciones, node tag espid, fields voltage=voltaje, current=corriente, power=potencia, energy=energia, pf=factor_potencia, frequency=frecuencia"
+                "uses: measurement mediciones, node tag espid, fields voltage=voltaje, current=corriente, power=potencia, energy=energia, pf=factor_potencia, frequency=frecuencia, energy_export=energy_export"
             ), "\(layout)")
 
         let from = String(Self.start / 1000)

@@ -182,6 +182,15 @@ extension FrontEndsAgreeTests {
                 == (try Self.keys(
                     ConsumptionJSON.self, #"{"by":"day","tz":"UTC","unit":"kWh","total_kwh":0,"rows":[]}"#)))
         #expect(table["ConsumptionJSON.Row"] == (try Self.keys(ConsumptionJSON.Row.self, #"{"node":"N",\#(times)}"#)))
+        let figures =
+            #"{"period":"p","start":"a","end":"b","import_kwh":0,"export_kwh":0,"production_kwh":0,"consumption_kwh":0,"self_consumption_kwh":0,"untracked_kwh":0,"circuits":{},"complete":true}"#
+        #expect(table["SiteFlowsJSON.Figures"] == (try Self.keys(SiteFlowsJSON.Figures.self, figures)))
+        #expect(
+            table["SiteFlowsJSON"]
+                == (try Self.keys(
+                    SiteFlowsJSON.self,
+                    #"{"site":"s","name":"n","tz":"UTC","by":"day","from":"a","to":"b","meters":[],"rows":[],"total":\#(figures)}"#
+                )))
         let cost = #""currency":"EUR","by":"day","from":"a","to":"b","total":0"#
         #expect(table["CostJSON"] == (try Self.keys(CostJSON.self, #"{\#(cost),"rows":[]}"#)))
         #expect(

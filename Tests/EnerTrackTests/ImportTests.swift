@@ -74,9 +74,9 @@ struct ImportTests {
         ])
         #expect(
             csv.stdout == """
-                time,node,voltage,current,power,energy,pf,frequency
-                2026-11-27T11:00:00+01:00,ESP32_X,229.8,0.52,110.5,77.25,0.92,50.02
-                2026-11-27T11:00:10+01:00,ESP32_X,,,112,,,
+                time,node,voltage,current,power,energy,pf,frequency,energy_export
+                2026-11-27T11:00:00+01:00,ESP32_X,229.8,0.52,110.5,77.25,0.92,50.02,
+                2026-11-27T11:00:10+01:00,ESP32_X,,,112,,,,
 
                 """)
         let table = await harness.run([

@@ -33,11 +33,20 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Days of backfilled history.", valueName: "DAYS")) var days = 90
     @Flag(help: "Create the data and exit, without serving.") var setupOnly = false
 
+    /// The simulated consumers: the house's three circuits, then two meters of their own.
     static let meters = [
-        ("ESP32_COCINA", "Cocina", "Planta baja"), ("ESP32_SALON", "Salón", "Planta baja"),
-        ("ESP32_TALLER", "Taller", "Garaje"), ("ESP32_AULA1", "Aula 1", "Escuela, ala norte"),
-        ("ESP32_SOLAR", "Inversor solar", "Tejado"),
+        ("ESP32_COCINA", "Cocina", "Planta baja"), ("ESP32_CLIMA", "Climatización", "Planta alta"),
+        ("ESP32_SALON", "Salón y resto", "Planta baja"), ("ESP32_TALLER", "Taller", "Garaje"),
+        ("ESP32_AULA1", "Aula 1", "Escuela, ala norte"),
     ]
+    /// The house's circuits (the first three meters).
+    static let circuits = 3
+    /// The house's connection and its inverter, computed from the circuits and the sun.
+    static let household = [
+        ("ESP32_RED", "Red eléctrica", "Acometida", MeterRole.grid),
+        ("ESP32_SOLAR", "Inversor solar", "Tejado", MeterRole.production),
+    ]
+    static var allMeters: [(String, String, String)] { meters + household.map { ($0.0, $0.1, $0.2) } }
 
     /// examples/tariff-2.0TD.toml's current prices.
     static let tariff = """
@@ -52,6 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
         power = { P1 = 0.0821, P2 = 0.0037 }
         contracted_kw = { P1 = 4.6, P2 = 4.6 }
         fixed_per_day = 0.0266
+        export = 0.05
         taxes = [
           { name = "IEE", percent = 5.11269632, on = ["energy", "power"] },
           { name = "IVA", percent = 21, on = ["energy", "power", "fixed", "IEE"] },
@@ -72,10 +82,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let password = try await Self.setUp(services, store: store)
         let series = try services.series()
-        var simulator = MeterSimulator(count: Self.meters.count, prefix: "DEMO", seed: 2026)
-        Print.err("backfilling \(days) days of readings for \(Self.meters.count) meters…\n")
+        var simulator = Simulators()
+        Print.err("backfilling \(days) days of readings for \(Self.allMeters.count) meters…\n")
         try await Self.backfill(&simulator, into: series, days: days, timeZone: services.settings.timeZone)
-        try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.meters.map { ($0.0, Date()) }))
+        try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.allMeters.map { ($0.0, Date()) }))
 
         let url = "http://\(listen == "0.0.0.0" ? "127.0.0.1" : listen):\(port)/"
         Print.out(
@@ -87,7 +97,9 @@ struct DemoCommand: AsyncParsableCommand {
               User:           demo
               Password:       \(password)   (shown only this once)
 
-            Five simulated meters send a reading every 5 s; the workshop's threshold (0.1 kW) fires an alert.
+            Seven simulated meters send a reading every 5 s: a house with solar panels (grid, inverter,
+            three circuits; site 'casa'), a workshop and a classroom. The workshop's threshold (0.1 kW)
+            fires an alert.
             Ctrl-C stops the demo; the data stays in \(directory).
 
             """)
@@ -125,9 +137,18 @@ struct DemoCommand: AsyncParsableCommand {
         let password = randomPassword()
         let user = try await admin.addUser(
             username: "demo", email: "demo@enertrack.invalid", name: "Demo", isAdmin: true, password: password)
-        for (espID, name, location) in meters {
+        for (espID, name, location) in allMeters {
             _ = try await admin.addNode(espID: espID, name: name, description: "PZEM-004T simulado")
             _ = try await admin.assign(username: "demo", espID: espID, location: location)
+        }
+        // The house: grid and inverter, and its three circuits.
+        let sites = try services.siteAdmin(store)
+        _ = try await sites.add(name: "casa", displayName: "Casa", timeZone: nil)
+        for (espID, _, _, role) in household {
+            _ = try await sites.place(espID: espID, site: "casa", role: role, parent: nil)
+        }
+        for (espID, _, _) in meters.prefix(circuits) {
+            _ = try await sites.place(espID: espID, site: "casa", role: .consumption, parent: nil)
         }
         // One threshold the workshop exceeds all day, one the kitchen never reaches.
         let now = Date().milliseconds
@@ -145,17 +166,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// `days` of readings every 5 minutes for every meter, up to now, and their rollups.
     static func backfill(
-        _ simulator: inout MeterSimulator, into series: any SeriesStore, days: Int, timeZone: TimeZone
+        _ simulator: inout Simulators, into series: any SeriesStore, days: Int, timeZone: TimeZone
     ) async throws {
         let now = Date().milliseconds
         var time = now - Int64(days) * 86_400_000
         var batch: [Reading] = []
         while time <= now {
-            for index in meters.indices {
-                var reading = simulator.reading(meter: index, time: time, timeZone: timeZone)
-                reading.node = meters[index].0
-                batch.append(reading)
-            }
+            batch += simulator.readings(time: time, timeZone: timeZone)
             if batch.count >= 5_000 {
                 try await series.write(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -168,7 +185,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The meters' readings every 5 s, and the alert rules every minute, until cancelled.
     static func live(
-        _ simulator: MeterSimulator, series: any SeriesStore, store: any NodeStore, alerts: AlertRunner,
+        _ simulator: Simulators, series: any SeriesStore, store: any NodeStore, alerts: AlertRunner,
         services: Services, logger: Logger
     ) async {
         var simulator = simulator
@@ -177,15 +194,10 @@ struct DemoCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(5))
             let now = Date()
-            var readings: [Reading] = []
-            for index in meters.indices {
-                var reading = simulator.reading(meter: index, time: now.milliseconds, timeZone: timeZone)
-                reading.node = meters[index].0
-                readings.append(reading)
-            }
+            let readings = simulator.readings(time: now.milliseconds, timeZone: timeZone)
             do {
                 try await series.write(readings)
-                try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: meters.map { ($0.0, now) }))
+                try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: allMeters.map { ($0.0, now) }))
                 if now.timeIntervalSince(lastCheck) >= 60 {
                     lastCheck = now
                     var options = AlertRunner.Options()
@@ -195,6 +207,29 @@ struct DemoCommand: AsyncParsableCommand {
             } catch {
                 logger.warning("demo meters: \(error)")
             }
+        }
+    }
+
+    /// The demo's meters: the consumers from `MeterSimulator`, the house's grid and inverter
+    /// from `HouseholdSimulator` over its circuits.
+    struct Simulators: Sendable {
+        /// The house's circuits share one household's curve; the others are whole premises.
+        var circuits = MeterSimulator(count: DemoCommand.circuits, prefix: "DEMO", seed: 2026, scale: 0.2...0.45)
+        var others = MeterSimulator(count: DemoCommand.meters.count - DemoCommand.circuits, prefix: "DEMO", seed: 2027)
+        var house = HouseholdSimulator(gridID: DemoCommand.household[0].0, solarID: DemoCommand.household[1].0)
+
+        mutating func readings(time: Int64, timeZone: TimeZone) -> [Reading] {
+            var readings: [Reading] = []
+            for (index, meter) in DemoCommand.meters.enumerated() {
+                var reading =
+                    index < DemoCommand.circuits
+                    ? circuits.reading(meter: index, time: time, timeZone: timeZone)
+                    : others.reading(meter: index - DemoCommand.circuits, time: time, timeZone: timeZone)
+                reading.node = meter.0
+                readings.append(reading)
+            }
+            return readings
+                + house.readings(circuits: Array(readings.prefix(DemoCommand.circuits)), time: time, timeZone: timeZone)
         }
     }
 

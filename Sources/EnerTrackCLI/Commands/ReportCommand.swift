@@ -265,7 +265,9 @@ struct ReportCommand: AsyncParsableCommand {
 
         func validate() throws {
             if user != nil, !node.isEmpty { throw ValidationError("give --node or --user, not both") }
-            if site != nil, user != nil || !node.isEmpty { throw ValidationError("give --site alone, not with --node or --user") }
+            if site != nil, user != nil || !node.isEmpty {
+                throw ValidationError("give --site alone, not with --node or --user")
+            }
         }
 
         func run() async throws {

@@ -154,22 +154,11 @@ struct SiteCommand: AsyncParsableCommand {
 
 /// `site show --json`: the site and its meters.
 struct SiteJSON: Encodable {
-    struct Meter: Encodable {
-        var espID: String
-        var role: String
-        var parent: String?
-
-        enum CodingKeys: String, CodingKey {
-            case role, parent
-            case espID = "esp_id"
-        }
-    }
-
     var name: String
     var displayName: String?
     var timeZone: String?
     var active: Bool
-    var meters: [Meter]
+    var meters: [SiteFlowsJSON.Meter]
 
     enum CodingKeys: String, CodingKey {
         case name, active, meters
@@ -182,6 +171,6 @@ struct SiteJSON: Encodable {
         displayName = layout.site.displayName
         timeZone = layout.site.timeZone
         active = layout.site.isActive
-        meters = layout.meters.map { Meter(espID: $0.espID, role: $0.role.rawValue, parent: $0.parent) }
+        meters = layout.meters.map(SiteFlowsJSON.Meter.init)
     }
 }

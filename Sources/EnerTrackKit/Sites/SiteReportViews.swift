@@ -48,6 +48,12 @@ public struct SiteFlowsJSON: Codable, Sendable, Equatable {
             case role, parent
             case espID = "esp_id"
         }
+
+        public init(_ meter: SiteMeter) {
+            espID = meter.espID
+            role = meter.role.rawValue
+            parent = meter.parent
+        }
     }
 
     public var site: String
@@ -79,7 +85,7 @@ extension SiteReport {
         return SiteFlowsJSON(
             site: layout.site.name, name: layout.site.label, tz: timeZone.identifier, by: unit.rawValue,
             from: iso(from), to: iso(to), currency: currency,
-            meters: layout.meters.map { SiteFlowsJSON.Meter(espID: $0.espID, role: $0.role.rawValue, parent: $0.parent) },
+            meters: layout.meters.map(SiteFlowsJSON.Meter.init),
             rows: rows.map(figures), total: totalView)
     }
 
@@ -155,7 +161,8 @@ extension SiteReport {
         out += "\n" + CostReport.aligned([header.map { $0.uppercased() }] + rows, rightFrom: 1)
         let total = self.total
         out += String(
-            format: "total: import %.3f kWh, export %.3f kWh, production %.3f kWh, consumption %.3f kWh", total.importKwh,
+            format: "total: import %.3f kWh, export %.3f kWh, production %.3f kWh, consumption %.3f kWh",
+            total.importKwh,
             total.exportKwh, total.productionKwh, total.consumptionKwh)
         if let share = total.selfSufficiency { out += String(format: ", self-sufficiency %.1f %%", share * 100) }
         return out + "\n"

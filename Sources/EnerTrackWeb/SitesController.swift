@@ -1,0 +1,111 @@
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Sites: `GET /api/v1/sites` (the viewer's), `GET /api/v1/sites/:site/flows` (`report site
+/// --json`, with costs where the connection meter has a tariff) and the site page.
+/// A user sees a site when assigned to its grid (or total) meter; admins see every site.
+struct SitesController: Sendable {
+    let site: Site
+    let nodes: ViewerNodes
+    let directory: any SiteStore & NodeStore & CostDirectory
+    let series: any SeriesStore
+
+    var routes: RouteCollection<WebContext> {
+        let routes = RouteCollection(context: WebContext.self)
+        routes.get("api/v1/sites") { request, context in
+            try await self.site.api(context) { viewer in
+                let layouts = try await self.layouts(viewer)
+                return self.site.json(layouts.map { SiteSummary($0, zone: self.zone(of: $0)) })
+            }
+        }
+        routes.get("api/v1/sites/:site/flows") { request, context in
+            let name = context.parameters.get("site") ?? ""
+            return try await self.site.api(context) { try await self.apiFlows(request, $0, name: name) }
+        }
+        return routes
+    }
+
+    /// The sites the viewer sees, active ones only.
+    func layouts(_ viewer: Viewer) async throws -> [SiteLayout] {
+        let admin = SiteAdmin(store: directory, timeZone: site.options.timeZone)
+        let all = try await admin.layouts()
+        guard !viewer.user.isAdmin else { return all }
+        let mine = Set(try await nodes.nodeViews(viewer).map { $0.node.espID.lowercased() })
+        return all.filter { layout in layout.connection.map { mine.contains($0.lowercased()) } ?? false }
+    }
+
+    func layout(_ viewer: Viewer, name: String) async throws -> SiteLayout? {
+        try await layouts(viewer).first { $0.site.name.lowercased() == name.lowercased() }
+    }
+
+    func zone(of layout: SiteLayout) -> TimeZone {
+        layout.site.timeZone.flatMap(TimeZone.init(identifier:)) ?? site.options.timeZone
+    }
+
+    /// The flows of a range (`by`, `from`, `to` as the consumption API), priced when the
+    /// connection meter (or its users) has a tariff.
+    func report(_ layout: SiteLayout, unit: PeriodUnit, from: String?, to: String?, now: Date) async throws
+        -> Result<SiteReport, RangeError>
+    {
+        let zone = zone(of: layout)
+        let first =
+            unit == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
+        let range: DateInterval
+        do {
+            range = try ConsumptionReport.range(
+                unit, from: from, to: to, now: now, timeZone: zone, meters: 1, first: first)
+        } catch {
+            return .failure(error)
+        }
+        var pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])?
+        if let connection = layout.connection {
+            let users = try await directory.assignments(AssignmentFilter(espID: connection)).filter(\.isActive)
+                .map(\.username)
+            let book = try await TariffBook.load(directory)
+            if book.timeline(node: connection, users: users) != nil { pricing = (book, directory, users) }
+        }
+        do {
+            return .success(
+                try await SiteReport.compute(
+                    layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now,
+                    pricing: pricing))
+        } catch is TariffError {
+            // A dynamic price missing: the flows without costs.
+            return .success(
+                try await SiteReport.compute(
+                    layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now))
+        }
+    }
+
+    func apiFlows(_ request: Request, _ viewer: Viewer, name: String) async throws -> Response {
+        guard let layout = try await layout(viewer, name: name) else {
+            return site.jsonError(.notFound, "no such site")
+        }
+        let query = try Query(request)
+        guard let unit = PeriodUnit(rawValue: query.by ?? "day") else {
+            return site.jsonError(.badRequest, "by must be hour, day, month or year")
+        }
+        switch try await report(layout, unit: unit, from: query.from, to: query.to, now: Date()) {
+        case .success(let report): return site.json(report.view)
+        case .failure(let error): return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
+        }
+    }
+}
+
+/// A site in `GET /api/v1/sites`.
+struct SiteSummary: Encodable {
+    var site: String
+    var name: String
+    var tz: String
+    var meters: [SiteFlowsJSON.Meter]
+
+    init(_ layout: SiteLayout, zone: TimeZone) {
+        site = layout.site.name
+        name = layout.site.label
+        tz = zone.identifier
+        meters = layout.meters.map(SiteFlowsJSON.Meter.init)
+    }
+}
