@@ -64,12 +64,18 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
     public var unpriced: [String: [CalendarDay]] = [:]
     public var tariffs: [TariffToday]
 
-    /// The view for `user` of `meters` (ESP id and the label the user knows it by).
+    /// The view for `user` of `meters` (ESP id and the label the user knows it by). Where meters
+    /// make a site (`sites`), the site is one column, by its name: its consumption (grid import
+    /// plus the production used), priced by its connection meter's bill; its circuits and
+    /// production meters are not columns of their own.
     public static func build(
         series: any SeriesStore, tariffs store: any TariffStore, user: String,
-        meters: [(espID: String, label: String)], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
-        now: Date = Date(), cache: ClosedPeriods = .shared
+        meters all: [(espID: String, label: String)], unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
+        now: Date = Date(), cache: ClosedPeriods = .shared, sites: SiteScope = .none
     ) async throws -> ConsumptionView {
+        let meters = all.filter { sites.counts($0.espID) }.map { meter in
+            (espID: meter.espID, label: sites.site(of: meter.espID)?.site.label ?? meter.label)
+        }
         let ids = meters.map(\.espID)
         let firstReadings = try await series.firstReadings(nodes: ids)
         let closed = try await ClosedPeriods.Snapshot.read(cache, series: series, nodes: ids, now: now)
@@ -99,7 +105,16 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
         // The kWh and the buckets the bills need, of the periods not kept: one read of the store.
         let energy = try await series.energy(
             EnergyQuery(periods: plan.asked, buckets: prepared?.buckets), timeZone: timeZone)
-        let report = try await plan.report(energy.periods, series: series)
+        var report = try await plan.report(energy.periods, series: series)
+        if !sites.sites.isEmpty {
+            let consumption = try await sites.consumption(
+                series: series, unit: unit, range: range, timeZone: timeZone, now: now)
+            for index in report.rows.indices {
+                guard let kwh = consumption[report.rows[index].node]?[report.rows[index].start] else { continue }
+                report.rows[index].kwh = kwh
+                report.rows[index].exportKwh = nil
+            }
+        }
         var cost: CostReport?
         var unpriced: [String: [Int64]] = [:]
         if let prepared {

@@ -5,7 +5,8 @@ import Foundation
 /// API, `report kpi`): power "now" sums the latest power of the *active* meters only (a meter
 /// silent for a day does not draw its last reading's power), and is nil when none is active;
 /// mean voltage, frequency and power factor average every meter's latest reading; today's energy
-/// sums every meter's consumption since local midnight.
+/// sums every meter's consumption since local midnight. Where meters make a site (`SiteScope`),
+/// the totals count the site once, by its consumption, and never a production meter.
 public struct KPIs: Sendable {
     public struct Meter: Sendable {
         public var node: Node
@@ -31,7 +32,7 @@ public struct KPIs: Sendable {
     /// newest readings already, saves reading them again.
     public static func compute(
         series: any SeriesStore, nodes: [Node], latest known: [String: Reading]? = nil, window: Int64? = nil,
-        inactiveAfter: TimeInterval, timeZone: TimeZone, now: Date = Date()
+        inactiveAfter: TimeInterval, timeZone: TimeZone, now: Date = Date(), sites: SiteScope = .none
     ) async throws -> KPIs {
         let ids = nodes.map(\.espID)
         guard !ids.isEmpty else {
@@ -49,6 +50,12 @@ public struct KPIs: Sendable {
             series: series, nodes: ids, unit: .day, range: today, timeZone: timeZone, now: now)
         var todayByNode: [String: Double] = [:]
         for row in energy.rows { todayByNode[row.node, default: 0] += row.kwh }
+        var counted = todayByNode.filter { sites.counts($0.key) }
+        for (connection, days) in try await sites.consumption(
+            series: series, unit: .day, range: today, timeZone: timeZone, now: now)
+        {
+            counted[connection] = days.values.reduce(0, +)
+        }
         let meters = nodes.map { node in
             Meter(
                 node: node, status: NodeStatus(node: node, now: now, inactiveAfter: inactiveAfter),
@@ -57,12 +64,20 @@ public struct KPIs: Sendable {
         }
         func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         let readings = meters.compactMap(\.latest)
-        let active = meters.filter { $0.status == .active }.compactMap(\.latest?.power)
-        let meanPowers = meters.compactMap(\.meanPowerW)
+        let active = meters.filter { $0.status == .active && sites.counts($0.node.espID) }.compactMap { meter in
+            sites.powerW(of: meter.node.espID, latest: latest) ?? meter.latest?.power
+        }
+        let meanPowers = meters.filter { sites.counts($0.node.espID) }.compactMap { meter -> Double? in
+            guard let mean = meter.meanPowerW else { return nil }
+            guard let layout = sites.site(of: meter.node.espID), layout.meters(.grid).first == meter.node.espID else {
+                return mean
+            }
+            return mean + layout.meters(.production).reduce(0) { $0 + abs(means?[$1] ?? 0) }
+        }
         return KPIs(
             meters: meters, powerW: active.isEmpty ? nil : active.reduce(0, +),
             meanPowerW: meanPowers.isEmpty ? nil : meanPowers.reduce(0, +),
-            energyTodayKWh: energy.totalKWh, voltage: mean(readings.compactMap(\.voltage)),
+            energyTodayKWh: counted.values.reduce(0, +), voltage: mean(readings.compactMap(\.voltage)),
             frequency: mean(readings.compactMap(\.frequency)), pf: mean(readings.compactMap(\.pf)),
             latestTime: readings.map(\.date).max())
     }

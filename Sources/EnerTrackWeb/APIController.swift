@@ -199,7 +199,8 @@ extension APIController {
         let since = query.since.flatMap { Int64($0) } ?? 0
         let now = Date()
         let views = try await nodes.nodeViews(viewer, latest: true)
-        let kpi = try await nodes.kpis(views)
+        let sites = try await nodes.sites(views)
+        let kpi = try await nodes.kpis(views, sites: sites)
         let l = viewer.l
         let zone = site.options.timeZone
         let quiet = Int64(site.options.inactiveAfter * 1000)
@@ -208,6 +209,7 @@ extension APIController {
         out.string(l.number(kpi.powerW.map { $0 / 1000 }, decimals: 2))
         out.raw(",\"energy_today_kwh\":")
         out.string(l.number(kpi.energyTodayKWh, decimals: 2))
+        SiteCards.write(sites, latest: latestReadings(views), l, to: &out)
         out.raw(",\"nodes\":[")
         var first = true
         for (view, meter) in zip(views, kpi.meters) {

@@ -239,6 +239,8 @@ extension AdminController {
             return site.redirect(path, flash: done)
         } catch let error as DirectoryError {
             return site.redirect(path, flash: error.message(l), kind: "danger")
+        } catch let error as SiteError {
+            return site.redirect(path, flash: error.message(l), kind: "danger")
         }
     }
 

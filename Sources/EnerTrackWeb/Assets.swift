@@ -226,6 +226,14 @@ struct Assets: Sendable {
                   since = String(body.now);
                   set(document, 'power-total', body.power_kw);
                   set(document, 'energy-total', body.energy_today_kwh);
+                  (body.sites || []).forEach(function (flow) {
+                    const card = document.querySelector('[data-site="' + CSS.escape(flow.site) + '"]');
+                    if (!card) { return; }
+                    set(card, 'grid-label', flow.grid_label);
+                    set(card, 'grid', flow.grid_kw);
+                    set(card, 'solar', flow.solar_kw);
+                    set(card, 'home', flow.home_kw);
+                  });
                   body.nodes.forEach(function (node) {
                     const row = document.querySelector('tr[data-node="' + CSS.escape(node.esp_id) + '"]');
                     if (!row) { return; }

@@ -66,10 +66,12 @@ extension ConsumptionController {
         }
         if csv { return try await consumptionCSV(query) }
         let labels = Dictionary(views.map { ($0.node.espID, $0.label) }, uniquingKeysWith: { first, _ in first })
+        // All meters: a site is one column (its consumption); one meter asked for: that meter.
+        let sites = asked.node?.isEmpty == false ? SiteScope.none : try await nodes.sites(views)
         let view = try await ConsumptionView.build(
             series: series, tariffs: directory, user: viewer.user.username,
             meters: query.nodes.map { ($0, labels[$0] ?? $0) }, unit: query.unit, range: query.range,
-            timeZone: site.options.timeZone)
+            timeZone: site.options.timeZone, sites: sites)
         let body: HTML = """
             <h1 class="h3 mb-3">\(viewer.l("Consumption"))</h1>
             \(HTML.when(query.error != nil, "<div class=\"alert alert-warning\">\(query.error ?? "")</div>"))

@@ -28,6 +28,7 @@ extension Site {
                     ("/admin/users", "users", l("Users")),
                     ("/admin/nodes", "nodes", l("Meters")),
                     ("/admin/assignments", "assignments", l("Assignments")),
+                    ("/admin/sites", "sites", l("Sites")),
                     ("/admin/tariffs", "tariffs", l("Tariffs")),
                 ]
             }

@@ -35,9 +35,11 @@ extension PagesController {
             kind: asked.period.flatMap(HomePeriod.Kind.init(rawValue:)) ?? .day, date: asked.date, now: now,
             timeZone: zone)
         let views = try await nodes.nodeViews(viewer, latest: true)
-        let kpi = try await nodes.kpis(views)
+        let sites = try await nodes.sites(views)
+        let kpi = try await nodes.kpis(views, sites: sites)
         let outlook = try? await CostOutlook.month(
-            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID), user: viewer.user.username,
+            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID).filter(sites.counts),
+            user: viewer.user.username,
             timeZone: zone, now: now)
         let energy =
             views.isEmpty || period.interval.start > now
@@ -45,7 +47,7 @@ extension PagesController {
             : try await ConsumptionView.build(
                 series: nodes.series, tariffs: directory, user: viewer.user.username,
                 meters: views.map { ($0.node.espID, $0.label) }, unit: period.kind.unit,
-                range: period.range(now: now), timeZone: zone, now: now)
+                range: period.range(now: now), timeZone: zone, now: now, sites: sites)
         func card(_ label: String, _ value: String, _ unit: String, field: String? = nil) -> HTML {
             Component.figure(label, value, unit: unit, columns: "col-6 col-lg-3", field: field)
         }
@@ -76,6 +78,7 @@ extension PagesController {
         let body: HTML = """
             <h1 class="h3 mb-3">\(l("Energy"))</h1>
             <div class="row g-3 mb-3" data-live="\(now.milliseconds)">\(cards)</div>
+            \(SiteCards.cards(sites, latest: latestReadings(views), l))
             \(views.isEmpty ? "<p class=\"text-body-secondary\">\(l("No meters are assigned to you."))</p>" as HTML : periodSection(period, energy, viewer, now: now, today: outlook))
             \(HTML.when(!views.isEmpty, """
             <h2 class="h5">\(l("Meters"))</h2>
@@ -95,25 +98,6 @@ extension PagesController {
         _ period: HomePeriod, _ energy: ConsumptionView?, _ viewer: Viewer, now: Date, today: CostOutlook?
     ) -> HTML {
         let l = viewer.l
-        func link(_ target: HomePeriod) -> String { "/?period=\(target.kind.rawValue)&date=\(target.start)" }
-        let kinds: [HTML] = HomePeriod.Kind.allCases.map { kind in
-            let label =
-                switch kind {
-                case .day: l("Day")
-                case .week: l("Week")
-                case .month: l("Month")
-                case .year: l("Year")
-                }
-            let target = HomePeriod(kind: kind, date: period.start.description, now: now, timeZone: period.timeZone)
-            return
-                "<a class=\"btn btn-outline-primary btn-sm\(HTML.when(kind == period.kind, " active"))\" href=\"\(link(target))\"\(HTML.when(kind == period.kind, " aria-current=\"page\""))>\(label)</a>"
-        }
-        let previous = period.shifted(-1)
-        let next = period.shifted(1)
-        let nextLink: HTML =
-            next.interval.start > now
-            ? "<span class=\"btn btn-outline-secondary btn-sm disabled\" aria-disabled=\"true\" aria-label=\"\(l("Next"))\">▶</span>"
-            : "<a class=\"btn btn-outline-secondary btn-sm\" href=\"\(link(next))\" aria-label=\"\(l("Next"))\" title=\"\(next.label(l))\">▶</a>"
         var figures: HTML = "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"
         var totals: HTML = ""
         if let energy, !energy.periods.isEmpty {
@@ -139,28 +123,15 @@ extension PagesController {
                 """
         }
         return """
-            <div class="d-flex flex-wrap align-items-center gap-2 mb-2">
-              <nav class="btn-group" aria-label="\(l("Period"))">\(kinds)</nav>
-              <div class="btn-group" role="group" aria-label="\(l("Previous or next"))"><a class="btn btn-outline-secondary btn-sm" href="\(link(previous))" aria-label="\(l("Previous"))" title="\(previous.label(l))">◀</a>\(nextLink)</div>
-              <h2 class="h5 mb-0">\(period.label(l))</h2>
-            </div>
+            \(Component.periodPicker(period, now: now, l, path: "/"))
             \(energy.map { site.costNotices($0, viewer) } ?? "")
             \(totals)
             \(figures)
             """
     }
 
-    /// A bar's label: the hour, the weekday and day, the day, or the month.
     func barLabel(_ start: Date, _ kind: HomePeriod.Kind, _ l: Words) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = site.options.timeZone
-        let parts = calendar.dateComponents([.hour, .day, .month, .weekday], from: start)
-        switch kind {
-        case .day: return String(format: "%02d", parts.hour ?? 0)
-        case .week: return l.weekday(parts.weekday ?? 1) + " " + String(parts.day ?? 1)
-        case .month: return String(parts.day ?? 1)
-        case .year: return l.shortMonth(parts.month ?? 1)
-        }
+        Component.barLabel(start, kind, l, timeZone: site.options.timeZone)
     }
 
     /// The chart's bars as rows: period, each meter, total.

@@ -191,6 +191,7 @@ public final class WebApp: Sendable {
                 TelegramController(site: site, directory: directory, bot: bot, telegram: telegram).routes,
                 ProfileController(site: site, directory: directory).routes,
                 AdminController(site: site, directory: directory).routes,
+                SitesAdminController(site: site, directory: directory).routes,
                 TariffsController(site: site, directory: directory).routes,
                 TariffTermsController(site: site, nodes: nodes, directory: directory).routes,
                 APIController(site: site, nodes: nodes, directory: directory, series: series).routes,

@@ -21,6 +21,12 @@ struct SitesController: Sendable {
                 return self.site.json(layouts.map { SiteSummary($0, zone: self.zone(of: $0)) })
             }
         }
+        routes.get("sites/:site") { request, context in
+            let name = context.parameters.get("site") ?? ""
+            return try await self.site.signedIn(request, context) {
+                try await self.sitePage(request, $0, name: name)
+            }
+        }
         routes.get("api/v1/sites/:site/flows") { request, context in
             let name = context.parameters.get("site") ?? ""
             return try await self.site.api(context) { try await self.apiFlows(request, $0, name: name) }

@@ -4,7 +4,7 @@ import Foundation
 
 /// The viewer's nodes (`NodeViews`) and key figures (`KPIs`), for the controllers that show them.
 struct ViewerNodes: Sendable {
-    let directory: any AssignmentStore
+    let directory: any AssignmentStore & SiteStore
     let series: any SeriesStore
     let options: WebOptions
 
@@ -29,11 +29,24 @@ struct ViewerNodes: Sendable {
     }
 
     /// The viewer's key figures (`KPIs`: the same rule as `report kpi`).
-    func kpis(_ views: [NodeView]) async throws -> KPIs {
-        var latest: [String: Reading] = [:]
-        for view in views { latest[view.node.espID] = view.latest }
+    func kpis(_ views: [NodeView], sites: SiteScope? = nil) async throws -> KPIs {
+        let latest = latestReadings(views)
+        let scope: SiteScope
+        if let sites { scope = sites } else { scope = try await self.sites(views) }
         return try await KPIs.compute(
             series: series, nodes: views.map(\.node), latest: latest, inactiveAfter: options.inactiveAfter,
-            timeZone: options.timeZone)
+            timeZone: options.timeZone, sites: scope)
     }
+
+    /// How the viewer's meters add up where they make sites (`SiteScope`).
+    func sites(_ views: [NodeView]) async throws -> SiteScope {
+        try await SiteScope.read(directory, meters: views.map(\.node.espID))
+    }
+}
+
+/// The newest reading of each meter the views carry.
+func latestReadings(_ views: [NodeView]) -> [String: Reading] {
+    var latest: [String: Reading] = [:]
+    for view in views { latest[view.node.espID] = view.latest }
+    return latest
 }

@@ -23,7 +23,9 @@ struct ReportCommand: AsyncParsableCommand {
                 (site time zone). The last row, ALL, follows the dashboard's rule: power sums the \
                 meters active within --inactive-after (none active: no value), mean power and \
                 today's energy sum every meter, voltage, frequency and power factor average their \
-                latest readings.
+                latest readings. Where meters make a site (enertrack site), its power and energy count \
+                once, as the site's consumption (grid plus production used), and a production meter \
+                never counts as consumption.
 
                 Examples:
                   enertrack report kpi
@@ -63,7 +65,7 @@ struct ReportCommand: AsyncParsableCommand {
             let kpi = try await KPIs.compute(
                 series: try services.series(), nodes: nodes.compactMap { known[$0] },
                 window: try TimeArgument.durationMS(window, flag: "--window"), inactiveAfter: inactiveAfterSeconds,
-                timeZone: settings.timeZone)
+                timeZone: settings.timeZone, sites: try await SiteScope.read(directory, meters: nodes))
             Print.records(kpi.records, json: output.json, settings: settings, empty: "no meters")
         }
     }

@@ -36,6 +36,18 @@ public struct SiteReport: Sendable {
         return total
     }
 
+    /// The rows' costs summed (nil when no row is priced).
+    public var totalCost: Cost? {
+        guard rows.contains(where: { $0.cost != nil }) else { return nil }
+        var sum = Cost(energyCents: 0, circuitCents: [:], untrackedCents: 0)
+        for cost in rows.compactMap(\.cost) {
+            sum.energyCents += cost.energyCents
+            sum.untrackedCents += cost.untrackedCents
+            for (meter, cents) in cost.circuitCents { sum.circuitCents[meter, default: 0] += cents }
+        }
+        return sum
+    }
+
     /// The report over `range` (periods in the future are not listed). With `book`, the grid
     /// energy is priced by the connection meter's tariff (its own, else its users').
     public static func compute(

@@ -70,16 +70,8 @@ public struct SiteFlowsJSON: Codable, Sendable, Equatable {
 
 extension SiteReport {
     public var view: SiteFlowsJSON {
-        var total = Row(start: from, end: to, flows: self.total, complete: rows.allSatisfy(\.complete), cost: nil)
-        if rows.contains(where: { $0.cost != nil }) {
-            var sum = Cost(energyCents: 0, circuitCents: [:], untrackedCents: 0)
-            for cost in rows.compactMap(\.cost) {
-                sum.energyCents += cost.energyCents
-                sum.untrackedCents += cost.untrackedCents
-                for (meter, cents) in cost.circuitCents { sum.circuitCents[meter, default: 0] += cents }
-            }
-            total.cost = sum
-        }
+        let total = Row(
+            start: from, end: to, flows: self.total, complete: rows.allSatisfy(\.complete), cost: totalCost)
         var totalView = figures(total)
         totalView.period = "total"
         return SiteFlowsJSON(
@@ -110,7 +102,7 @@ extension SiteReport {
     public func json() -> String { JSONChunks.rendered(view) + "\n" }
 
     /// The circuits in the site's order (top level first, each followed by its children).
-    var circuitOrder: [String] {
+    public var circuitOrder: [String] {
         func walk(_ meter: String, depth: Int) -> [String] {
             [meter] + (depth < 16 ? layout.children(of: meter).flatMap { walk($0, depth: depth + 1) } : [])
         }

@@ -1,0 +1,89 @@
+import EnerTrackCore
+import Foundation
+
+/// How a set of meters adds up when some of them make sites: each site whose connection meter
+/// (grid or total) is in the set counts once, as the site, by its consumption (its circuits are
+/// inside it, its production is not consumption); a production meter never counts as
+/// consumption; every other meter counts as itself. The one rule the dashboard's totals, the
+/// home and consumption pages and `report kpi` follow.
+public struct SiteScope: Sendable {
+    /// The sites counted as a whole, by their connection meter's ESP id.
+    public let sites: [String: SiteLayout]
+    /// Meters left out of totals: production meters, and the circuits of the sites counted.
+    public let excluded: Set<String>
+
+    public init(layouts: [SiteLayout], meters: [String]) {
+        let present = Set(meters)
+        var sites: [String: SiteLayout] = [:]
+        var excluded: Set<String> = []
+        for layout in layouts where layout.site.isActive {
+            excluded.formUnion(layout.meters(.production).filter(present.contains))
+            guard let connection = layout.connection, present.contains(connection) else { continue }
+            sites[connection] = layout
+            excluded.formUnion(layout.meters.filter { $0.espID != connection }.map(\.espID).filter(present.contains))
+        }
+        self.sites = sites
+        self.excluded = excluded
+    }
+
+    public static let none = SiteScope(layouts: [], meters: [])
+
+    /// The scope of `meters` from the store's sites (one read when no meter is in a site).
+    public static func read(_ store: any SiteStore, meters: [String]) async throws -> SiteScope {
+        let placed = try await store.siteMeters()
+        let ids = Set(meters)
+        guard placed.contains(where: { ids.contains($0.espID) }) else { return .none }
+        let layouts = try await store.sites(includeRemoved: false).map { site in
+            SiteLayout(site: site, meters: placed.filter { $0.site.lowercased() == site.name.lowercased() })
+        }
+        return SiteScope(layouts: layouts, meters: meters)
+    }
+
+    /// Whether a meter's own figures count in totals (a site's connection meter counts, as the site).
+    public func counts(_ espID: String) -> Bool { !excluded.contains(espID) }
+
+    /// The site a connection meter stands for.
+    public func site(of connection: String) -> SiteLayout? { sites[connection] }
+
+    /// Each counted site's consumption per period (`unit` periods of `range`), by connection
+    /// meter and period start.
+    public func consumption(
+        series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date
+    ) async throws -> [String: [Date: Double]] {
+        var figures: [String: [Date: Double]] = [:]
+        for (connection, layout) in sites {
+            let report = try await SiteReport.compute(
+                layout: layout, series: series, unit: unit, range: range, timeZone: timeZone, now: now)
+            figures[connection] = Dictionary(
+                report.rows.map { ($0.start, $0.flows.consumptionKwh) }, uniquingKeysWith: { first, _ in first })
+        }
+        return figures
+    }
+
+    /// A site's flow now, in W: the grid meter's signed power (negative: exporting), what its
+    /// production meters make, and what the home uses (their sum; for a total meter, its power).
+    public struct Now: Sendable {
+        public var layout: SiteLayout
+        public var gridW: Double?
+        public var solarW: Double
+        public var homeW: Double?
+    }
+
+    /// Each counted site's flow now from the latest readings, in site name order.
+    public func now(latest: [String: Reading]) -> [Now] {
+        sites.values.sorted { $0.site.name < $1.site.name }.compactMap { layout in
+            guard let connection = layout.connection else { return nil }
+            let solar = layout.meters(.production).reduce(0) { $0 + abs(latest[$1]?.power ?? 0) }
+            let grid = layout.meters(.grid).first.flatMap { latest[$0]?.power }
+            return Now(layout: layout, gridW: grid, solarW: solar, homeW: powerW(of: connection, latest: latest))
+        }
+    }
+
+    /// A site's power now: the grid meter's signed power plus what its production meters make
+    /// (or the total meter's), from the latest readings; nil when the connection meter has none.
+    public func powerW(of connection: String, latest: [String: Reading]) -> Double? {
+        guard let layout = sites[connection], let base = latest[connection]?.power else { return nil }
+        guard layout.site.isActive, layout.meters(.grid).first == connection else { return base }
+        return base + layout.meters(.production).reduce(0) { $0 + abs(latest[$1]?.power ?? 0) }
+    }
+}
