@@ -14,6 +14,8 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
         public var kwh: Double
         /// Whether its energy is priced (it, or the user, has a tariff).
         public var priced: Bool
+        /// kWh it sent to the grid over the range; nil for a meter that exported none.
+        public var exportKwh: Double?
     }
 
     public struct Period: Sendable, Codable, Equatable {
@@ -22,6 +24,8 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
         public var label: String
         /// By meter, in `meters`' order; nil before a meter's first reading.
         public var kwh: [Double?]
+        /// Exported kWh by meter, in `meters`' order; nil for a meter that exported none in the range.
+        public var exportKwh: [Double?]
         public var totalKWh: Double
         /// False while the period runs, or where a meter's readings have gaps in it.
         public var complete: Bool
@@ -140,7 +144,9 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
             Meter(
                 espID: meter.espID, label: meter.label,
                 kwh: report.rows.lazy.filter { $0.node == meter.espID }.reduce(0) { $0 + $1.kwh },
-                priced: priced.contains(meter.espID) && view.unpriced[meter.espID] == nil)
+                priced: priced.contains(meter.espID) && view.unpriced[meter.espID] == nil,
+                exportKwh: report.rows.contains { $0.node == meter.espID && $0.exportKwh != nil }
+                    ? report.rows.lazy.filter { $0.node == meter.espID }.reduce(0) { $0 + ($1.exportKwh ?? 0) } : nil)
         }
         view.periods = periods(report, cost: cost, bands: view.bands, ids: ids, timeZone: timeZone)
         view.tariffs = tariffsToday(book, meters: meters, user: user, timeZone: timeZone, now: now)
@@ -178,12 +184,17 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
             totals[at] = total
         }
         var incomplete: Set<Date> = []
-        for row in report.rows where !row.complete { incomplete.insert(row.start) }
+        var exported: [String: [Date: Double]] = [:]
+        for row in report.rows {
+            if !row.complete { incomplete.insert(row.start) }
+            if let export = row.exportKwh { exported[row.node, default: [:]][row.start] = export }
+        }
         return pivot.indices.map { index in
             let period = pivot[index]
             return Period(
                 start: period.start, label: report.unit.label(period.start, timeZone: timeZone),
-                kwh: ids.map { period.kwh[$0] }, totalKWh: period.kwh.values.reduce(0, +),
+                kwh: ids.map { period.kwh[$0] }, exportKwh: ids.map { exported[$0]?[period.start] },
+                totalKWh: period.kwh.values.reduce(0, +),
                 complete: !incomplete.contains(period.start), costCents: totals[index], bandCents: bandTotals[index])
         }
     }

@@ -201,14 +201,32 @@ extension ConsumptionController {
         var columns: [Component.Column] = [.init(l("Period"))]
         columns.append(.init(l("Total") + " kWh", end: true))
         if priced { columns.append(.init(l("Cost"), end: true)) }
-        columns += view.meters.map { Component.Column($0.label + " kWh", end: true) }
+        // A meter that exported: its import, then its export and net (import − export).
+        let exporting = view.meters.indices.filter { view.meters[$0].exportKwh != nil }
+        for (index, meter) in view.meters.enumerated() {
+            columns.append(Component.Column(meter.label + " kWh", end: true))
+            if exporting.contains(index) {
+                columns.append(Component.Column(meter.label + " " + l("exported") + " kWh", end: true))
+                columns.append(Component.Column(meter.label + " " + l("net") + " kWh", end: true))
+            }
+        }
+        func meterCells(_ kwh: [Double?], _ export: [Double?], bold: Bool) -> [HTML] {
+            kwh.indices.flatMap { index -> [HTML] in
+                func cell(_ value: Double?) -> HTML {
+                    bold ? "<strong>\(l.number(value, decimals: 3))</strong>" : "\(l.number(value, decimals: 3))"
+                }
+                guard exporting.contains(index) else { return [cell(kwh[index])] }
+                let out = export[index] ?? 0
+                return [cell(kwh[index]), cell(out), cell(kwh[index].map { $0 - out })]
+            }
+        }
         var rows: [[HTML]] = view.periods.map { period in
             var cells: [HTML] = [
                 "\(period.label)\(HTML.when(!period.complete, " <small class=\"text-body-secondary\">\(l("incomplete"))</small>"))",
                 "<strong>\(l.number(period.totalKWh, decimals: 3))</strong>",
             ]
             if priced { cells.append("\(l.money(cents: period.costCents, currency: view.currency))") }
-            cells += period.kwh.map { "\(l.number($0, decimals: 3))" }
+            cells += meterCells(period.kwh, period.exportKwh, bold: false)
             return cells
         }
         var totals: [HTML] = [
@@ -217,7 +235,7 @@ extension ConsumptionController {
         if let cost = view.costCents {
             totals.append("<strong>\(l.money(cents: cost, currency: view.currency))</strong>")
         }
-        totals += view.meters.map { "<strong>\(l.number($0.kwh, decimals: 3))</strong>" }
+        totals += meterCells(view.meters.map(\.kwh), view.meters.map(\.exportKwh), bold: true)
         rows.append(totals)
         return Component.table(columns, rows: rows)
     }

@@ -329,6 +329,8 @@ enum Spanish {
         "meter '{0}' is the parent of {1}: move those first": "el medidor '{0}' es el padre de {1}: muévelos antes",
         "grid": "red",
         "Sites": "Instalaciones",
+        "exported": "vertido",
+        "net": "neto",
         "Site": "Instalación",
         "From the grid": "De la red",
         "To the grid": "A la red",
