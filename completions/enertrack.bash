@@ -816,7 +816,7 @@ _enertrack_import() {
 
 _enertrack_simulate() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--household --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir --nodes --rate --duration --format --qos --node-prefix)
     __enertrack_offer_flags_options 0

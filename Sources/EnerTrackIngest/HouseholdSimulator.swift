@@ -74,3 +74,31 @@ public struct HouseholdSimulator: Sendable {
         ]
     }
 }
+
+/// One house with solar panels, whole: its circuits (shares of one household's curve), its
+/// inverter and its grid meter, read at the same instants (`demo`, `simulate --household`).
+public struct HouseSimulation: Sendable {
+    public let circuitIDs: [String]
+    private var circuits: MeterSimulator
+    private var house: HouseholdSimulator
+
+    public init(gridID: String, solarID: String, circuitIDs: [String], seed: UInt64 = 2026) {
+        self.circuitIDs = circuitIDs
+        circuits = MeterSimulator(count: circuitIDs.count, prefix: "HOUSE", seed: seed, scale: 0.2...0.45)
+        house = HouseholdSimulator(gridID: gridID, solarID: solarID, seed: seed)
+    }
+
+    /// Every meter's ESP id: the circuits, then the inverter and the grid meter.
+    public var meterIDs: [String] { circuitIDs + [house.solarID, house.gridID] }
+
+    /// The circuits' readings at `time`, then the inverter's and the grid meter's.
+    public mutating func readings(time: Int64, timeZone: TimeZone) -> [Reading] {
+        var readings: [Reading] = []
+        for (index, espID) in circuitIDs.enumerated() {
+            var reading = circuits.reading(meter: index, time: time, timeZone: timeZone)
+            reading.node = espID
+            readings.append(reading)
+        }
+        return readings + house.readings(circuits: readings, time: time, timeZone: timeZone)
+    }
+}

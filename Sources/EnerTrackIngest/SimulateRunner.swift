@@ -13,6 +13,9 @@ public enum SimulateRunner {
         public var json = true
         public var qos: Int32 = 1
         public var nodePrefix = "SIM"
+        /// One house with solar panels instead of independent meters: `<prefix>-RED` (grid, with
+        /// export), `<prefix>-SOLAR` and three circuits, all read at each tick.
+        public var household = false
         public var clientID: String?
         public init() {}
     }
@@ -39,6 +42,11 @@ public enum SimulateRunner {
         )
 
         var simulator = MeterSimulator(count: options.nodes, prefix: options.nodePrefix)
+        var house =
+            options.household
+            ? HouseSimulation(
+                gridID: "\(options.nodePrefix)-RED", solarID: "\(options.nodePrefix)-SOLAR",
+                circuitIDs: ["COCINA", "CLIMA", "RESTO"].map { "\(options.nodePrefix)-\($0)" }) : nil
         var summary = Summary()
         let start = ContinuousClock.now
         let interval = 1 / max(options.rate, 0.001)
@@ -51,14 +59,21 @@ public enum SimulateRunner {
             let due = Int(elapsed / interval) + 1
             while summary.readings < due {
                 let now = Date().milliseconds
-                let reading = simulator.reading(
-                    meter: next % options.nodes, time: now, timeZone: timeZone)
-                next += 1
-                for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {
-                    client.publish(topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos)
-                    summary.messages += 1
+                let readings: [Reading]
+                if var household = house {
+                    readings = household.readings(time: now, timeZone: timeZone)
+                    house = household
+                } else {
+                    readings = [simulator.reading(meter: next % options.nodes, time: now, timeZone: timeZone)]
+                    next += 1
                 }
-                summary.readings += 1
+                for reading in readings {
+                    for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {
+                        client.publish(topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos)
+                        summary.messages += 1
+                    }
+                    summary.readings += 1
+                }
             }
             if ContinuousClock.now - lastReport >= .seconds(10) {
                 lastReport = ContinuousClock.now

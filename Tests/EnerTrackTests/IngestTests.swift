@@ -308,6 +308,22 @@ struct IngestTests {
                 (220...240).contains($0.voltage ?? 0) && ($0.power ?? 0) > 0
                     && (49.5...50.5).contains($0.frequency ?? 0)
             } == true)
+        // A house with solar panels: five meters a tick; the grid meter carries both counters.
+        let house = try LiveProcess(
+            ["simulate", "--household", "--rate", "25", "--duration", "1", "--node-prefix", "CASA"],
+            environment: site.environment, logPath: site.directory + "/house.log")
+        #expect(await house.waitForExit(timeout: 20) == 0, "\(house.log)")
+        let meters = ["CASA-COCINA", "CASA-CLIMA", "CASA-RESTO", "CASA-SOLAR", "CASA-RED"]
+        #expect(
+            await eventually(timeout: 10) {
+                var counts: [Int] = []
+                for node in meters {
+                    counts.append(try await series.readings(node: node, from: nil, to: nil, limit: nil).count)
+                }
+                return Set(counts).count == 1 && counts[0] == 5
+            })
+        let grid = try await series.readings(node: "CASA-RED", from: nil, to: nil, limit: 1).first
+        #expect(grid?.energy != nil && grid?.energyExport != nil && grid?.power != nil, "\(String(describing: grid))")
         await ingest.expectCleanStop()
     }
 }

@@ -213,23 +213,20 @@ struct DemoCommand: AsyncParsableCommand {
     /// The demo's meters: the consumers from `MeterSimulator`, the house's grid and inverter
     /// from `HouseholdSimulator` over its circuits.
     struct Simulators: Sendable {
-        /// The house's circuits share one household's curve; the others are whole premises.
-        var circuits = MeterSimulator(count: DemoCommand.circuits, prefix: "DEMO", seed: 2026, scale: 0.2...0.45)
+        /// The house (its circuits, inverter and grid meter); the other meters are whole premises.
+        var house = HouseSimulation(
+            gridID: DemoCommand.household[0].0, solarID: DemoCommand.household[1].0,
+            circuitIDs: DemoCommand.meters.prefix(DemoCommand.circuits).map(\.0))
         var others = MeterSimulator(count: DemoCommand.meters.count - DemoCommand.circuits, prefix: "DEMO", seed: 2027)
-        var house = HouseholdSimulator(gridID: DemoCommand.household[0].0, solarID: DemoCommand.household[1].0)
 
         mutating func readings(time: Int64, timeZone: TimeZone) -> [Reading] {
-            var readings: [Reading] = []
-            for (index, meter) in DemoCommand.meters.enumerated() {
-                var reading =
-                    index < DemoCommand.circuits
-                    ? circuits.reading(meter: index, time: time, timeZone: timeZone)
-                    : others.reading(meter: index - DemoCommand.circuits, time: time, timeZone: timeZone)
+            var readings = house.readings(time: time, timeZone: timeZone)
+            for (index, meter) in DemoCommand.meters.dropFirst(DemoCommand.circuits).enumerated() {
+                var reading = others.reading(meter: index, time: time, timeZone: timeZone)
                 reading.node = meter.0
                 readings.append(reading)
             }
             return readings
-                + house.readings(circuits: Array(readings.prefix(DemoCommand.circuits)), time: time, timeZone: timeZone)
         }
     }
 

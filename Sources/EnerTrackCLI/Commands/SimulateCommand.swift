@@ -14,8 +14,15 @@ struct SimulateCommand: AsyncParsableCommand {
             counter that rises with the power drawn. JSON messages carry 'ts' in ms; the topics \
             format publishes one plain number per quantity.
 
+            --household simulates one house with solar panels instead, as the demo's: \
+            <PREFIX>-RED (the grid meter: import and export counters, signed power), <PREFIX>-SOLAR \
+            (an inverter following a sunny or cloudy day) and three circuits, <PREFIX>-COCINA, \
+            -CLIMA and -RESTO, all read at each tick (every 10 s by default). Make them a site \
+            with enertrack site add and node edit --site --role.
+
             Examples:
               enertrack simulate --nodes 5
+              enertrack simulate --household --node-prefix CASA
               enertrack simulate --nodes 1000 --rate 2000 --duration 60 --qos 0
             """)
 
@@ -31,6 +38,8 @@ struct SimulateCommand: AsyncParsableCommand {
         .json
     @Option(help: "MQTT QoS, 0 or 1.") var qos: Int32 = 1
     @Option(help: "ESP id prefix of the simulated meters.") var nodePrefix = "SIM"
+    @Flag(help: "One house with solar panels: grid meter (with export), inverter and three circuits.")
+    var household = false
 
     enum SimulatedFormat: String, ExpressibleByArgument, CaseIterable {
         case json, topics
@@ -45,7 +54,7 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--duration must be above 0 and at most a year (31622400 s)")
         }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
-        guard DirectoryRules.isESPID(nodePrefix + "-1") else {
+        guard DirectoryRules.isESPID(nodePrefix + (household ? "-COCINA" : "-1")) else {
             throw ValidationError("--node-prefix must be letters, digits, '_' or '-'")
         }
     }
@@ -55,7 +64,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let settings = services.settings
         var options = SimulateRunner.Options()
         options.nodes = nodes
-        options.rate = rate ?? max(Double(nodes) / 10, 0.1)
+        options.rate = rate ?? (household ? 0.5 : max(Double(nodes) / 10, 0.1))
+        options.household = household
         options.duration = duration
         options.json = format == .json
         options.qos = qos
