@@ -157,7 +157,9 @@ extension APIController {
             }
             espIDs = [view.node.espID]
         } else {
-            espIDs = try await nodes.nodeViews(viewer).map(\.node.espID)
+            // All the viewer's meters: a site is billed once, by its connection meter.
+            let views = try await nodes.nodeViews(viewer)
+            espIDs = views.map(\.node.espID).filter(try await nodes.sites(views).counts)
         }
         let query = try Query(request)
         guard let grouping = CostReport.Grouping(rawValue: query.by ?? "month") else {

@@ -38,7 +38,7 @@ extension PagesController {
         let sites = try await nodes.sites(views)
         let kpi = try await nodes.kpis(views, sites: sites)
         let outlook = try? await CostOutlook.month(
-            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID).filter(sites.counts),
+            directory: directory, series: nodes.series, espIDs: views.map(\.node.espID),
             user: viewer.user.username,
             timeZone: zone, now: now)
         let energy =

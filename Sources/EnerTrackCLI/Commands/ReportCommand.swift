@@ -252,7 +252,9 @@ struct ReportCommand: AsyncParsableCommand {
                 A meter that reports export (or a site, --site) gets a compensation line: the \
                 exported kWh at the tariff's export price, capped at the bill's energy term unless \
                 the version says export_cap = "none". --site bills the site's grid import and \
-                export with its connection meter's tariff.
+                export with its connection meter's tariff. Without --node, a site is billed once, by \
+                its connection meter: its production meters and circuits get no bill of their own \
+                (report site --cost shares the energy cost among the circuits).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -279,7 +281,9 @@ struct ReportCommand: AsyncParsableCommand {
             let now = Date()
             let directory = try services.directory()
             if let site { return try await siteBill(site, services: services, directory: directory, now: now) }
-            let nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            var nodes = try await ReportCommand.selectNodes(directory: directory, nodes: node, user: user)
+            // A user's or every meter: a site is billed once, by its connection meter.
+            if node.isEmpty { nodes = nodes.filter(try await SiteScope.read(directory, meters: nodes).counts) }
             let first =
                 by == .year && from == nil ? try await services.series().firstReadings(nodes: nodes).values.min() : nil
             let range: DateInterval

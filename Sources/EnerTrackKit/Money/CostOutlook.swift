@@ -13,10 +13,13 @@ public struct CostOutlook: Sendable, Equatable {
     public var kwhSoFar: Double
 
     /// Nil when none of the meters has a tariff (nothing to price, not an error for a page).
+    /// Where meters make a site, the site's bill is its connection meter's: its production
+    /// meters and circuits are not billed again (`SiteScope`).
     public static func month(
-        directory: any CostDirectory, series: any SeriesStore, espIDs: [String], user: String?, timeZone: TimeZone,
+        directory: any CostDirectory, series: any SeriesStore, espIDs all: [String], user: String?, timeZone: TimeZone,
         now: Date = Date()
     ) async throws -> CostOutlook? {
+        let espIDs = all.filter(try await SiteScope.read(directory, meters: all).counts)
         guard !espIDs.isEmpty else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

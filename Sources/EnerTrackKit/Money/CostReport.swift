@@ -2,7 +2,7 @@ import EnerTrackCore
 import Foundation
 
 /// What a cost report reads of the directory: users, who sees which meter, and tariffs.
-public typealias CostDirectory = UserStore & AssignmentStore & TariffStore
+public typealias CostDirectory = UserStore & AssignmentStore & TariffStore & SiteStore
 
 /// `report cost`: what each meter's energy cost per day, month or year, or as one bill.
 public struct CostReport: Sendable {
