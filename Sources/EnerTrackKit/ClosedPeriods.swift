@@ -89,7 +89,9 @@ public final class ClosedPeriods: Sendable {
 
         /// The cache's number for `timeline`, or nil when its bills may not be kept (dynamic prices).
         func timelineID(_ timeline: TariffTimeline) -> Int? {
-            guard !timeline.segments.contains(where: { $0.version.energy == .series }) else { return nil }
+            guard
+                !timeline.segments.contains(where: { $0.version.energy == .series || $0.version.exportSeries != nil })
+            else { return nil }
             return cache.state.withLock { state in
                 if let index = state.timelines.firstIndex(of: timeline) { return index }
                 if state.timelines.count >= 1_000 {

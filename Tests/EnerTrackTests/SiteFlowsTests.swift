@@ -248,6 +248,49 @@ struct SiteFlowsTests {
         }
     }
 
+    /// Export priced by a series (`export_series`): 0.10 from 08:00 to 12:00, 0.02 otherwise.
+    /// Sunny day: 4.4 kWh × 0.10 + 1.2 kWh × 0.02 = 0.464 → 0.46; IVA 21 % of 3.20 − 0.46 =
+    /// 2.74 → 0.5754 → 0.58; total 3.20 − 0.46 + 0.58 = 3.32.
+    @Test("the net bill with dynamic export prices from a price series", arguments: SeriesFactory.allCases)
+    func seriesExport(_ factory: SeriesFactory) async throws {
+        let harness = try Self.harness(factory)
+        try await Self.setUp(harness, grid: true)
+        let dir = harness.dataDirectory
+        try """
+        name = "excedentes"
+        currency = "EUR"
+
+        [[version]]
+        from = 2026-01-01
+        periods = "flat"
+        holidays = []
+        energy = "series"
+        """.write(toFile: dir + "/excedentes.toml", atomically: true, encoding: .utf8)
+        #expect(await harness.run(["tariff", "import", dir + "/excedentes.toml"]).status == 0)
+        let prices = (0..<48).map { hour in
+            "\(ISO8601.format(milliseconds: (Self.start + Int64(hour) * 3600) * 1000, timeZone: .gmt)),\((8..<12).contains(hour % 24) ? "0.10" : "0.02")"
+        }
+        try ("time,price\n" + prices.joined(separator: "\n") + "\n").write(
+            toFile: dir + "/prices.csv", atomically: true, encoding: .utf8)
+        let stored = await harness.run(["tariff", "prices", "import", "excedentes", dir + "/prices.csv"])
+        #expect(stored.status == 0, "\(stored.stderr)")
+        try Self.tariff(export: "0", cap: nil).replacingOccurrences(
+            of: "export = 0\n", with: "export_series = \"excedentes\"\n"
+        )
+        .write(toFile: dir + "/flat.toml", atomically: true, encoding: .utf8)
+        let imported = await harness.run(["tariff", "import", dir + "/flat.toml"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(await harness.run(["tariff", "export", "flat"]).stdout.contains("export_series = \"excedentes\""))
+        #expect(await harness.run(["tariff", "assign", "GRID", "flat", "--from", "2026-01-01"]).status == 0)
+        for target in [["--node", "GRID"], ["--site", "casa"]] {
+            let (lines, sum) = try await Self.bill(harness, target)
+            let export = lines.first { $0["label"] as? String == "Export compensation" }
+            #expect(export?["amount"] as? Double == -0.46, "\(target) \(lines)")
+            #expect(lines.first { $0["part"] as? String == "IVA" }?["amount"] as? Double == 0.58, "\(lines)")
+            #expect(abs(sum - 3.32) < 0.001, "\(target) total \(sum)")
+        }
+    }
+
     /// Sunny day, flat 0.20: energy cost 3.20; circuit shares at 0.20 per kWh consumed in hours
     /// with import (00–08, 16–24; 08–16 import nothing): KITCHEN 0.4 × 16 × 0.2 = 1.28, CLIMATE
     /// 0.2 × 14 + 1.0 × 2 = 4.8 kWh → 0.96, untracked 0.3 × 16 × 0.2 = 0.96.

@@ -17,6 +17,8 @@ enum SpanishTariffs {
         "an integer": "un entero",
         "power periods": "periodos de potencia",
         "at most {0} versions, not {1}": "como mucho {0} versiones, no {1}",
+        "{0}.export_series '{1}' is not a tariff name": "{0}.export_series '{1}' no es un nombre de tarifa",
+        "{0} gives both export = and export_series =: give one": "{0} da a la vez export = y export_series =: da uno",
         "{0}.export_cap is '{1}': it is \"energy\" (compensation up to the energy term) or \"none\"":
             "{0}.export_cap es '{1}': es \"energy\" (compensación hasta el término de energía) o \"none\"",
         "cannot start the tariff parser {0}: {1}": "no se puede iniciar el analizador de tarifas {0}: {1}",

@@ -106,11 +106,22 @@ extension CostSchedule {
                 made.add("Energy \(info.period)", quantity, "kWh", price, amount, "energy", period: info.period)
             }
         }
-        let exported = bands.indices.filter { bands[$0].segment == index }.reduce(0.0) { $0 + usage.exported[$1] }
-        if let price = terms.export, let written = version.export, exported > 0 {
+        let mine = bands.indices.filter { bands[$0].segment == index }
+        let exported = mine.reduce(0.0) { $0 + usage.exported[$1] }
+        let offset: (amount: ExactDecimal, price: Decimal)?
+        if let price = terms.export, let written = version.export {
+            offset = ((ExactDecimal(figure: exported, scale: 3) * price).rounded(2), written)
+        } else if version.exportSeries != nil {
+            let cost = mine.reduce(0.0) { $0 + usage.exportCost[$1] }
+            offset = (
+                ExactDecimal(figure: cost, scale: 6).rounded(2), Decimal(figure: cost / max(exported, 1e-9), scale: 6)
+            )
+        } else {
+            offset = nil
+        }
+        if let (offset, written) = offset, exported > 0 {
             let quantity = ExactDecimal(figure: exported, scale: 3)
             let energy = made.total
-            let offset = (quantity * price).rounded(2)
             let cap = energy < .zero ? .zero : energy
             let amount = version.exportCapped && cap < offset ? cap : offset
             made.add("Export compensation", quantity, "kWh", -written, -amount, "energy")

@@ -124,6 +124,9 @@ public struct CostSchedule: Sendable {
     public let bandOf: [Int32]
     /// Energy price of each bucket (per kWh; NaN where a dynamic price is missing, 0 with no tariff).
     public let priceOf: [Double]
+    /// Export price of each bucket, for versions whose export is priced by a series
+    /// (`export_series`): NaN where the series has no price; empty when no version has one.
+    public let exportPriceOf: [Double]
     /// Whether the period and price are the same in all four quarters of every hour, so stores
     /// may sum energy per hour.
     public let hourly: Bool
@@ -156,7 +159,12 @@ public struct CostSchedule: Sendable {
             timeline: timeline, days: days, from: from, to: to, count: count, calendar: calendar, prices: prices)
         bandOf = table.bands
         priceOf = table.prices
-        hourly = Self.isHourly(bandOf: table.bands, priceOf: table.prices, from: from)
+        exportPriceOf = Self.exportPrices(
+            timeline: timeline, days: days, from: from, to: to, count: count, prices: prices)
+        hourly =
+            Self.isHourly(bandOf: table.bands, priceOf: table.prices, from: from)
+            && (exportPriceOf.isEmpty
+                || Self.isHourly(bandOf: table.bands, priceOf: exportPriceOf, from: from))
     }
 
     /// The local days that meet `[from, to)`, each with the segment in force.
@@ -194,18 +202,43 @@ public struct CostSchedule: Sendable {
         var seriesPrices: [String: [Double]] = [:]
         for segment in timeline.segments where segment.version.energy == .series {
             guard seriesPrices[segment.tariff] == nil else { continue }
-            var table = [Double](repeating: .nan, count: count)
-            for point in prices[segment.tariff] ?? [] {
-                var bucket = max(point.time, from)
-                bucket -= EnergyBuckets.floorMod(bucket - from, EnergyBuckets.bucket)
-                while bucket < min(point.time + point.duration, to) {
-                    if bucket >= point.time { table[Int((bucket - from) / EnergyBuckets.bucket)] = point.price }
-                    bucket += EnergyBuckets.bucket
-                }
-            }
-            seriesPrices[segment.tariff] = table
+            seriesPrices[segment.tariff] = table(prices[segment.tariff] ?? [], from: from, to: to, count: count)
         }
         return seriesPrices
+    }
+
+    /// A series' price of every bucket of `[from, to)` (NaN where it has none).
+    static func table(_ points: [PricePoint], from: Int64, to: Int64, count: Int) -> [Double] {
+        var table = [Double](repeating: .nan, count: count)
+        for point in points {
+            var bucket = max(point.time, from)
+            bucket -= EnergyBuckets.floorMod(bucket - from, EnergyBuckets.bucket)
+            while bucket < min(point.time + point.duration, to) {
+                if bucket >= point.time { table[Int((bucket - from) / EnergyBuckets.bucket)] = point.price }
+                bucket += EnergyBuckets.bucket
+            }
+        }
+        return table
+    }
+
+    /// The export price of every bucket whose version takes it from a series (NaN elsewhere).
+    static func exportPrices(
+        timeline: TariffTimeline, days: [Day], from: Int64, to: Int64, count: Int, prices: [String: [PricePoint]]
+    ) -> [Double] {
+        guard timeline.segments.contains(where: { $0.version.exportSeries != nil }) else { return [] }
+        var tables: [String: [Double]] = [:]
+        var out = [Double](repeating: .nan, count: count)
+        for day in days {
+            guard let index = day.segment, let name = timeline.segments[index].version.exportSeries else { continue }
+            if tables[name] == nil { tables[name] = table(prices[name] ?? [], from: from, to: to, count: count) }
+            var bucket = max(day.start, from)
+            while bucket < min(day.end, to) {
+                let at = Int((bucket - from) / EnergyBuckets.bucket)
+                out[at] = tables[name]?[at] ?? .nan
+                bucket += EnergyBuckets.bucket
+            }
+        }
+        return out
     }
 
     /// The band and the energy price of every bucket.
@@ -288,6 +321,16 @@ public struct CostSchedule: Sendable {
                 continue
             }
             usages[row].exported[band] += entry.exportKwh
+            if entry.exportKwh != 0, !exportPriceOf.isEmpty,
+                timeline.segments[bands[band].segment].version.exportSeries != nil
+            {
+                let price = exportPriceOf[index]
+                if price.isNaN {
+                    usages[row].missingPrice = usages[row].missingPrice ?? entry.bucket
+                } else {
+                    usages[row].exportCost[band] += entry.exportKwh * price
+                }
+            }
             usages[row].kwh[band] += entry.kwh
             let price = priceOf[index]
             if price.isNaN {
@@ -316,6 +359,8 @@ public struct CostSchedule: Sendable {
         public var cost: [Double]
         /// Exported kWh per band (zero for meters that report no export).
         public var exported: [Double]
+        /// The compensation of the exported kWh per band where the export price is a series.
+        public var exportCost: [Double]
         /// kWh with no tariff in force, or no dynamic price.
         public var unpricedKWh = 0.0
         /// The first bucket with energy but no dynamic price.
@@ -326,6 +371,7 @@ public struct CostSchedule: Sendable {
             kwh = [Double](repeating: 0, count: bands)
             cost = [Double](repeating: 0, count: bands)
             exported = [Double](repeating: 0, count: bands)
+            exportCost = [Double](repeating: 0, count: bands)
         }
     }
 

@@ -70,13 +70,16 @@ public struct TariffVersion: Sendable, Equatable {
     /// Whether a bill's compensation is capped at its energy term (`export_cap = "energy"`, the
     /// default, as Spain's simplified compensation) or credits all (`"none"`).
     public var exportCapped: Bool
+    /// The tariff whose dynamic prices (`tariff prices import`) are this version's export prices
+    /// (`export_series = "NAME"`), instead of a fixed `export`.
+    public var exportSeries: String?
     public var taxes: [Tax]
 
     public init(
         from: CalendarDay, periods: PeriodScheme, holidays: HolidayCalendar, energy: Energy,
         powerPeriods: PeriodScheme? = nil, power: [String: Decimal] = [:], contractedKW: [String: Decimal] = [:],
         fixedPerDay: Decimal = 0, fixedPerMonth: Decimal = 0, export: Decimal? = nil, exportCapped: Bool = true,
-        taxes: [Tax] = []
+        exportSeries: String? = nil, taxes: [Tax] = []
     ) {
         self.from = from
         self.periods = periods
@@ -89,6 +92,7 @@ public struct TariffVersion: Sendable, Equatable {
         self.fixedPerMonth = fixedPerMonth
         self.export = export
         self.exportCapped = exportCapped
+        self.exportSeries = exportSeries
         self.taxes = taxes
     }
 

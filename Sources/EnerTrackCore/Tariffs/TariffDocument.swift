@@ -113,12 +113,25 @@ extension TariffVersion {
                 "{0}.export_cap is '{1}': it is \"energy\" (compensation up to the energy term) or \"none\"",
                 ["\(path)", "\(other.prefix(40))"])
         }
+        let exportSeries = try Self.exportSeriesName(&reader, fixed: export != nil, path: path)
         let taxes = try reader.taxes("taxes")
         try reader.finish()
         self.init(
             from: from, periods: periods, holidays: holidays, energy: energy, powerPeriods: powerPeriods, power: power,
             contractedKW: contracted, fixedPerDay: fixedPerDay, fixedPerMonth: fixedPerMonth, export: export,
-            exportCapped: exportCapped, taxes: taxes)
+            exportCapped: exportCapped, exportSeries: exportSeries, taxes: taxes)
+    }
+
+    /// `export_series`: the tariff whose dynamic prices are the export prices (not with `export`).
+    static func exportSeriesName(_ reader: inout KeyReader, fixed: Bool, path: String) throws(TariffError)
+        -> String?
+    {
+        guard let name = try reader.optionalString("export_series") else { return nil }
+        guard Tariff.isValidName(name) else {
+            throw TariffError("{0}.export_series '{1}' is not a tariff name", ["\(path)", "\(name.prefix(64))"])
+        }
+        guard !fixed else { throw TariffError("{0} gives both export = and export_series =: give one", ["\(path)"]) }
+        return name
     }
 
     /// Energy prices, one per period, or "series".

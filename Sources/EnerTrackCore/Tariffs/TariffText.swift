@@ -25,6 +25,7 @@ extension Tariff {
             if version.fixedPerDay != 0 { out += "fixed_per_day = \(version.fixedPerDay)\n" }
             if version.fixedPerMonth != 0 { out += "fixed_per_month = \(version.fixedPerMonth)\n" }
             if let export = version.export { out += "export = \(export)\n" }
+            if let series = version.exportSeries { out += "export_series = \(Self.quoted(series))\n" }
             if !version.exportCapped { out += "export_cap = \"none\"\n" }
             if !version.taxes.isEmpty {
                 out += "taxes = [\n"

@@ -210,6 +210,10 @@ public struct CostReport: Sendable {
             for segment in timeline.segments where segment.version.energy == .series && prices[segment.tariff] == nil {
                 prices[segment.tariff] = try await store.prices(tariff: segment.tariff, from: first, to: last)
             }
+            // Export prices from another tariff's series (`export_series`).
+            for name in Set(timeline.segments.compactMap(\.version.exportSeries)) where prices[name] == nil {
+                prices[name] = try await store.prices(tariff: name, from: first, to: last)
+            }
             let schedule = try CostSchedules.shared.schedule(
                 timeline: timeline, from: first, to: last, timeZone: timeZone, prices: prices)
             schedules.append((timeline, schedule))
