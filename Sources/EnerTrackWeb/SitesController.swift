@@ -57,22 +57,15 @@ struct SitesController: Sendable {
         -> Result<SiteReport, RangeError>
     {
         let zone = zone(of: layout)
-        let first =
-            unit == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
         let range: DateInterval
-        do {
-            range = try ConsumptionReport.range(
-                unit, from: from, to: to, now: now, timeZone: zone, meters: 1, first: first)
-        } catch {
-            return .failure(error)
+        switch try await SiteReport.range(
+            layout, series: series, unit: unit, from: from, to: to, now: now, timeZone: zone)
+        {
+        case .success(let asked): range = asked
+        case .failure(let error): return .failure(error)
         }
-        var pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])?
-        if let connection = layout.connection {
-            let users = try await directory.assignments(AssignmentFilter(espID: connection)).filter(\.isActive)
-                .map(\.username)
-            let book = try await TariffBook.load(directory)
-            if book.timeline(node: connection, users: users) != nil { pricing = (book, directory, users) }
-        }
+        let read = try await SiteReport.Pricing.read(layout, directory: directory)
+        let pricing = read.priced ? read : nil
         do {
             return .success(
                 try await SiteReport.compute(

@@ -37,32 +37,18 @@ extension ReportCommand {
 
         func run() async throws {
             let services = try global.services()
-            let settings = services.settings
             let directory = try services.directory()
             let admin = try services.siteAdmin(directory)
             let layout = try await admin.layout(site)
             let zone = admin.zone(of: layout.site)
             let series = try services.series()
             let now = Date()
-            let first =
-                by == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
-            let range: DateInterval
-            do {
-                range = try ConsumptionReport.range(
-                    by, from: from, to: to, now: now, timeZone: zone, meters: 1, first: first)
-            } catch {
-                throw error.failure(from: "--from", to: "--to")
-            }
-            var pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])?
-            if cost {
-                let connection = layout.connection ?? layout.meters.first?.espID ?? ""
-                let users = try await directory.assignments(AssignmentFilter(espID: connection))
-                    .filter(\.isActive).map(\.username)
-                pricing = (try await TariffBook.load(directory), directory, users)
-            }
+            let range = try await SiteReport.range(
+                layout, series: series, unit: by, from: from, to: to, now: now, timeZone: zone
+            ).mapError { $0.failure(from: "--from", to: "--to") }.get()
+            let pricing = cost ? try await SiteReport.Pricing.read(layout, directory: directory) : nil
             let report = try await SiteReport.compute(
                 layout: layout, series: series, unit: by, range: range, timeZone: zone, now: now, pricing: pricing)
-            _ = settings
             switch output.chosen {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())

@@ -48,11 +48,44 @@ public struct SiteReport: Sendable {
         return sum
     }
 
-    /// The report over `range` (periods in the future are not listed). With `book`, the grid
+    /// What prices a site: the tariffs, and the users of its connection meter (whose tariff it
+    /// inherits when it has none of its own).
+    public struct Pricing: Sendable {
+        public var book: TariffBook
+        public var tariffs: any TariffStore
+        public var users: [String]
+        /// Whether the connection meter has a tariff at all.
+        public var priced: Bool
+
+        public static func read(_ layout: SiteLayout, directory: any CostDirectory) async throws -> Pricing {
+            let connection = layout.connection ?? layout.meters.first?.espID ?? ""
+            let users = try await directory.assignments(AssignmentFilter(espID: connection)).filter(\.isActive)
+                .map(\.username)
+            let book = try await TariffBook.load(directory)
+            return Pricing(
+                book: book, tariffs: directory, users: users,
+                priced: book.timeline(node: connection, users: users) != nil)
+        }
+    }
+
+    /// The range of a site report, the consumption report's rule in the site's zone (by year:
+    /// from the first reading of its meters).
+    public static func range(
+        _ layout: SiteLayout, series: any SeriesStore, unit: PeriodUnit, from: String?, to: String?, now: Date,
+        timeZone: TimeZone
+    ) async throws -> Result<DateInterval, RangeError> {
+        let first =
+            unit == .year && from == nil ? try await series.firstReadings(nodes: layout.espIDs).values.min() : nil
+        return Result { () throws(RangeError) in
+            try ConsumptionReport.range(unit, from: from, to: to, now: now, timeZone: timeZone, meters: 1, first: first)
+        }
+    }
+
+    /// The report over `range` (periods in the future are not listed). With `pricing`, the grid
     /// energy is priced by the connection meter's tariff (its own, else its users').
     public static func compute(
         layout: SiteLayout, series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
-        now: Date = Date(), pricing: (book: TariffBook, tariffs: any TariffStore, users: [String])? = nil
+        now: Date = Date(), pricing: Pricing? = nil
     ) async throws -> SiteReport {
         let nowMS = now.milliseconds
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
@@ -80,8 +113,7 @@ public struct SiteReport: Sendable {
     /// their energy lines the row's energy cost, shared per bucket among the circuits and the
     /// untracked remainder in proportion to their consumption.
     mutating func price(
-        flows: SiteFlows, connection: String, pricing: (book: TariffBook, tariffs: any TariffStore, users: [String]),
-        from: Int64, to: Int64, now: Date
+        flows: SiteFlows, connection: String, pricing: Pricing, from: Int64, to: Int64, now: Date
     ) async throws {
         guard let timeline = pricing.book.timeline(node: connection, users: pricing.users) else {
             throw CostReport.noTariff([connection])
