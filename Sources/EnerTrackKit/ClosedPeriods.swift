@@ -35,8 +35,19 @@ public final class ClosedPeriods: Sendable {
         var timeZone: String
     }
 
+    /// A site's consumption of a period: the meters it is made of (ESP id and role) are part of
+    /// the key, their history versions the version.
+    struct SiteKey: Hashable {
+        var store: String
+        var site: String
+        var meters: [String]
+        var span: Range<Int64>
+        var timeZone: String
+    }
+
     private struct State {
         var energy: [EnergyKey: (version: Int64, value: PeriodEnergy)] = [:]
+        var sites: [SiteKey: (versions: [Int64], value: Double)] = [:]
         var bills: [BillKey: (version: Int64, value: Bill)] = [:]
         /// Timelines seen, each known by its index here (a timeline is compared, not hashed).
         var timelines: [TariffTimeline] = []
@@ -100,6 +111,37 @@ public final class ClosedPeriods: Sendable {
                 }
                 state.timelines.append(timeline)
                 return state.timelines.count - 1
+            }
+        }
+
+        /// The meters a site's consumption is made of (its connection and production meters),
+        /// their versions, and the key of one period.
+        func siteKey(_ layout: SiteLayout, span: Range<Int64>, timeZone: TimeZone) -> (SiteKey, [Int64])? {
+            let involved = layout.meters.filter { $0.role != .consumption }
+            guard closed(span) else { return nil }
+            var versions: [Int64] = []
+            for meter in involved {
+                guard let version = self.versions[meter.espID] else { return nil }
+                versions.append(version)
+            }
+            let key = SiteKey(
+                store: store, site: layout.site.name, meters: involved.map { "\($0.espID):\($0.role.rawValue)" },
+                span: span, timeZone: timeZone.identifier)
+            return (key, versions)
+        }
+
+        func siteConsumption(_ layout: SiteLayout, span: Range<Int64>, timeZone: TimeZone) -> Double? {
+            guard let (key, versions) = siteKey(layout, span: span, timeZone: timeZone) else { return nil }
+            return cache.state.withLock { state in
+                state.sites[key].flatMap { $0.versions == versions ? $0.value : nil }
+            }
+        }
+
+        func keep(siteConsumption kwh: Double, _ layout: SiteLayout, span: Range<Int64>, timeZone: TimeZone) {
+            guard let (key, versions) = siteKey(layout, span: span, timeZone: timeZone) else { return }
+            cache.state.withLock { state in
+                if state.sites.count >= cache.capacity { state.sites.removeAll() }
+                state.sites[key] = (versions, kwh)
             }
         }
 

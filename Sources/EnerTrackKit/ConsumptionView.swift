@@ -112,7 +112,7 @@ public struct ConsumptionView: Sendable, Codable, Equatable {
         var report = try await plan.report(energy.periods, series: series)
         if !sites.sites.isEmpty {
             let consumption = try await sites.consumption(
-                series: series, unit: unit, range: range, timeZone: timeZone, now: now)
+                series: series, unit: unit, range: range, timeZone: timeZone, now: now, cache: cache)
             for index in report.rows.indices {
                 guard let kwh = consumption[report.rows[index].node]?[report.rows[index].start] else { continue }
                 report.rows[index].kwh = kwh

@@ -96,6 +96,35 @@ struct WebSitesTests {
         }
     }
 
+    @Test("the consumption page's site column is the site's consumption, the same from kept figures")
+    func siteColumn() async throws {
+        let site = try await Self.site()
+        try await site.importAnaReadings(days: 3, every: 300)
+        let madrid = TimeZone(identifier: "Europe/Madrid")!
+        let now = Date()
+        let range = ConsumptionReport.defaultRange(.day, now: now, timeZone: madrid)
+        let ids = [WebSite.shared, WebSite.anaOnly, Self.solar]
+        let scope = try await SiteScope.read(site.directory, meters: ids)
+        #expect(!scope.counts(Self.solar) && !scope.counts(WebSite.shared) && scope.counts(WebSite.anaOnly))
+        let cache = ClosedPeriods(capacity: 1_000)
+        func view() async throws -> ConsumptionView {
+            try await ConsumptionView.build(
+                series: site.series, tariffs: site.directory, user: "ana", meters: ids.map { ($0, $0) }, unit: .day,
+                range: range, timeZone: madrid, now: now, cache: cache, sites: scope)
+        }
+        let first = try await view()
+        #expect(first.meters.map(\.label) == ["Casa de Ana"], "one column, the site's: \(first.meters)")
+        let layout = try #require(scope.site(of: WebSite.anaOnly))
+        let report = try await SiteReport.compute(
+            layout: layout, series: site.series, unit: .day, range: range, timeZone: madrid, now: now)
+        let expected = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.start, $0.flows.consumptionKwh) })
+        for period in first.periods {
+            #expect(abs((period.kwh[0] ?? -1) - (expected[period.start] ?? -2)) < 1e-9, "\(period.label)")
+        }
+        let second = try await view()
+        #expect(second == first, "the second page, from the kept figures, is the same: \(first) \(second)")
+    }
+
     @Test("the admin page adds sites and places meters; refusals come back as messages, nothing changed")
     func admin() async throws {
         let site = try await Self.site()

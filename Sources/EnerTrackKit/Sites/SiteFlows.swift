@@ -48,6 +48,9 @@ public struct SiteFlows: Sendable {
     public let layout: SiteLayout
     /// Flows by bucket start, only buckets where some meter had energy.
     public let buckets: [Int64: FlowFigures]
+    /// The bucket starts in time order: totals add in this order, so the same range always gives
+    /// the same figure to the last bit.
+    let order: [Int64]
 
     public init(layout: SiteLayout, energy: [String: [BucketEnergy]]) {
         self.layout = layout
@@ -62,6 +65,7 @@ public struct SiteFlows: Sendable {
             buckets[bucket] = Self.flow(layout, meters, exportingProducers: exporting)
         }
         self.buckets = buckets
+        order = buckets.keys.sorted()
     }
 
     static func flow(_ layout: SiteLayout, _ meters: [String: BucketEnergy], exportingProducers: Set<String>)
@@ -104,15 +108,26 @@ public struct SiteFlows: Sendable {
             total.circuits[meter.espID] = 0
             if !layout.children(of: meter.espID).isEmpty { total.remainders[meter.espID] = 0 }
         }
-        for (bucket, flow) in buckets where bucket >= from && bucket < to { total.add(flow) }
+        var low = 0
+        var high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            if order[middle] < from { low = middle + 1 } else { high = middle }
+        }
+        var index = low
+        while index < order.count, order[index] < to {
+            if let flow = buckets[order[index]] { total.add(flow) }
+            index += 1
+        }
         return total
     }
 
     /// The site's import and export per bucket, as a grid meter's bucket energy (what bills of
     /// the site are made of), ascending.
     public var gridEnergy: [BucketEnergy] {
-        buckets.map { BucketEnergy(bucket: $0.key, kwh: $0.value.importKwh, exportKwh: $0.value.exportKwh) }
-            .filter { $0.kwh != 0 || $0.exportKwh != 0 }.sorted { $0.bucket < $1.bucket }
+        order.compactMap { bucket in
+            buckets[bucket].map { BucketEnergy(bucket: bucket, kwh: $0.importKwh, exportKwh: $0.exportKwh) }
+        }.filter { $0.kwh != 0 || $0.exportKwh != 0 }
     }
 
     /// Reads the meters' bucket energy of `[from, to)` and makes the flows (rollups where the

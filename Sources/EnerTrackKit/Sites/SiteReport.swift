@@ -150,7 +150,8 @@ public struct SiteReport: Sendable {
         var exact: [String: Double] = [:]
         var untracked = 0.0
         var gridCost = 0.0
-        for (bucket, flow) in flows.buckets where range.contains(bucket) {
+        for bucket in flows.order where range.contains(bucket) {
+            guard let flow = flows.buckets[bucket] else { continue }
             guard let price = schedule.energyPrice(at: bucket), flow.importKwh > 0 else { continue }
             let cost = flow.importKwh * price
             gridCost += cost

@@ -46,16 +46,43 @@ public struct SiteScope: Sendable {
     public func site(of connection: String) -> SiteLayout? { sites[connection] }
 
     /// Each counted site's consumption per period (`unit` periods of `range`), by connection
-    /// meter and period start.
+    /// meter and period start. With `cache`, periods closed over an hour ago are kept (as each
+    /// meter's kWh are, `ClosedPeriods`) and only the rest is read.
     public func consumption(
-        series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date
+        series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone, now: Date,
+        cache: ClosedPeriods? = nil
     ) async throws -> [String: [Date: Double]] {
         var figures: [String: [Date: Double]] = [:]
+        let periods = unit.periods(from: range.start, to: range.end, in: timeZone).filter { $0.start < now }
         for (connection, layout) in sites {
-            let report = try await SiteReport.compute(
-                layout: layout, series: series, unit: unit, range: range, timeZone: timeZone, now: now)
-            figures[connection] = Dictionary(
-                report.rows.map { ($0.start, $0.flows.consumptionKwh) }, uniquingKeysWith: { first, _ in first })
+            let involved = layout.meters.filter { $0.role != .consumption }.map(\.espID)
+            var closed: ClosedPeriods.Snapshot?
+            if let cache {
+                closed = try await ClosedPeriods.Snapshot.read(cache, series: series, nodes: involved, now: now)
+            }
+            var known: [Date: Double] = [:]
+            var firstMissing: Date?
+            for period in periods {
+                let span = period.start.milliseconds..<period.end.milliseconds
+                if let kwh = closed?.siteConsumption(layout, span: span, timeZone: timeZone) {
+                    known[period.start] = kwh
+                } else if firstMissing == nil {
+                    firstMissing = period.start
+                }
+            }
+            if let start = firstMissing {
+                let report = try await SiteReport.compute(
+                    layout: layout, series: series, unit: unit,
+                    range: DateInterval(start: max(start, range.start), end: max(range.end, start)), timeZone: timeZone,
+                    now: now)
+                for row in report.rows where known[row.start] == nil {
+                    known[row.start] = row.flows.consumptionKwh
+                    closed?.keep(
+                        siteConsumption: row.flows.consumptionKwh, layout,
+                        span: row.start.milliseconds..<row.end.milliseconds, timeZone: timeZone)
+                }
+            }
+            figures[connection] = known
         }
         return figures
     }
