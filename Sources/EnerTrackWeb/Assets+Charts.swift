@@ -152,6 +152,7 @@ extension Assets {
           document.querySelectorAll('canvas[data-stacked]').forEach(function (canvas) {
             const data = JSON.parse(canvas.getAttribute('data-stacked') || '{"labels":[],"series":[]}');
             const bands = canvas.hasAttribute('data-bands');
+            const above = canvas.hasAttribute('data-above');
             const unit = data.unit;
             // Its table (`data-table`): a row per bar, a column per series, then the total.
             const table = document.getElementById(canvas.getAttribute('data-table') || '');
@@ -178,9 +179,10 @@ extension Assets {
                   tooltip: { callbacks: {
                     label: function (item) { return item.dataset.label + ': ' + withUnit(item.parsed.y, unit); },
                     footer: function (items) {
+                      // A flow chart (`data-above`: export drawn below zero) totals what was used.
                       let total = 0;
-                      items.forEach(function (item) { total += item.parsed.y || 0; });
-                      return say('Total') + ': ' + withUnit(total, unit);
+                      items.forEach(function (item) { if (!above || item.parsed.y > 0) { total += item.parsed.y || 0; } });
+                      return (above ? say('Consumption') : say('Total')) + ': ' + withUnit(total, unit);
                     } } }
                 }
               }

@@ -87,7 +87,8 @@ extension Site {
     /// The words a chart's script shows (its tooltips, axis titles and table), in the page's language.
     func chartWords(_ l: Words) -> HTML {
         let words = [
-            ("Total", l("Total")), ("Period", l("Period")), ("Time", l("Time")), ("points", l("points")),
+            ("Total", l("Total")), ("Consumption", l("Consumption")), ("Period", l("Period")), ("Time", l("Time")),
+            ("points", l("points")),
             ("readings", l("readings")),
             ("15-minute means", l("15-minute means")), ("kWh per interval", l("kWh per interval")),
             ("power", l("Power")), ("voltage", l("Voltage")), ("current", l("Current")), ("energy", l("Energy")),

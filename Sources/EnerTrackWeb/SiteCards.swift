@@ -19,7 +19,7 @@ enum SiteCards {
             return """
                 <div class="col-12 col-lg-6"><div class="card kpi h-100" data-site="\(now.layout.site.name)"><div class="card-body">\
                 <div class="label"><a href="/sites/\(now.layout.site.name)">\(now.layout.site.label)</a></div>\
-                <div class="d-flex flex-wrap gap-3 fs-5">\
+                <div class="d-flex flex-wrap gap-2 fs-5">\
                 <span><span data-field="grid-label">\(grid.label)</span> <strong data-field="grid">\(grid.kw)</strong> kW</span>\
                 <span>\(l("Solar")) <strong data-field="solar">\(l.number(now.solarW / 1000, decimals: 2))</strong> kW</span>\
                 <span>\(l("Consumption")) <strong data-field="home">\(l.number(now.homeW.map { $0 / 1000 }, decimals: 2))</strong> kW</span>\

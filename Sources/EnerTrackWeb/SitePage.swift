@@ -78,7 +78,7 @@ extension SitesController {
                     label: l("To the grid"), values: rows.map { -ConsumptionReport.rounded($0.flows.exportKwh) }),
             ])
         return """
-            <div class="chart-box mb-2"><canvas id="site-chart" data-stacked="\(chart.json)" role="img" aria-label="\(l("The site's energy flows, {0}", period.label(l)))" aria-describedby="site-table-summary">\(l("The chart's figures are in the table below."))</canvas></div>
+            <div class="chart-box mb-2"><canvas id="site-chart" data-above data-stacked="\(chart.json)" role="img" aria-label="\(l("The site's energy flows, {0}", period.label(l)))" aria-describedby="site-table-summary">\(l("The chart's figures are in the table below."))</canvas></div>
             <details class="mb-3"><summary id="site-table-summary">\(l("The chart's figures as a table"))</summary>\(table(report, period, l))</details>
             """
     }
