@@ -1,0 +1,60 @@
+import EnerTrackCore
+import EnerTrackKit
+import Foundation
+import Testing
+
+/// Sites and meter places behave the same on every directory store: SQLite, a new MariaDB
+/// database, an adopted earlier one and a converted 0.1 one.
+@Suite("Directory store contract: sites")
+struct SiteStoreContractTests {
+    @Test("sites: add, places and their rules, case-insensitive names, logical removal", arguments: StoreFactory.all)
+    func sites(_ factory: StoreFactory) async throws {
+        let store = try await factory.make()
+        let nodes = DirectoryAdmin(store: store, hasher: PasswordHasher(n: 16, r: 8, p: 1))
+        for espID in ["RED", "SOLAR", "COCINA", "HORNO"] {
+            _ = try await nodes.addNode(espID: espID, name: nil, description: nil)
+        }
+        let admin = SiteAdmin(store: store, timeZone: .gmt)
+        let casa = try await admin.add(name: "Casa", displayName: "La casa", timeZone: "Europe/Madrid")
+        #expect(casa.name == "Casa" && casa.isActive && casa.timeZone == "Europe/Madrid")
+        await #expect(throws: SiteError.exists("Casa")) {
+            try await admin.add(name: "CASA", displayName: nil, timeZone: nil)
+        }
+        _ = try await admin.place(espID: "red", site: "casa", role: .grid, parent: nil)
+        _ = try await admin.place(espID: "SOLAR", site: "Casa", role: .production, parent: nil)
+        _ = try await admin.place(espID: "COCINA", site: "Casa", role: nil, parent: nil)
+        let horno = try await admin.place(espID: "HORNO", site: "Casa", role: .consumption, parent: "cocina")
+        #expect(horno == SiteMeter(site: "Casa", espID: "HORNO", role: .consumption, parent: "COCINA"))
+        await #expect(throws: SiteError.secondConnection(site: "Casa", existing: "RED")) {
+            try await admin.place(espID: "SOLAR", site: "Casa", role: .total, parent: nil)
+        }
+        await #expect(throws: SiteError.parentLoop("HORNO")) {
+            try await admin.place(espID: "COCINA", site: "Casa", role: .consumption, parent: "HORNO")
+        }
+        await #expect(throws: SiteError.hasChildren(espID: "COCINA", children: ["HORNO"])) {
+            try await admin.unplace(espID: "COCINA")
+        }
+        let layout = try await admin.layout("casa")
+        #expect(
+            layout.connection == "RED" && layout.topCircuits == ["COCINA"] && layout.children(of: "COCINA") == ["HORNO"]
+        )
+        #expect(layout.meters(.production) == ["SOLAR"])
+        let edited = try await admin.edit(name: "casa", changes: SiteChanges(displayName: "", timeZone: ""))
+        #expect(edited.displayName == nil && edited.timeZone == nil)
+        let taken = try await admin.unplace(espID: "HORNO")
+        let again = try await admin.unplace(espID: "HORNO")
+        #expect(taken && !again)
+        #expect(try await admin.setActive(false, name: "casa").isActive == false)
+        #expect(try await admin.sites(includeRemoved: false).isEmpty)
+        #expect(try await admin.sites(includeRemoved: true).count == 1)
+        await #expect(throws: SiteError.removed("Casa")) {
+            try await admin.place(espID: "HORNO", site: "casa", role: .consumption, parent: nil)
+        }
+        #expect(try await admin.setActive(true, name: "casa").isActive)
+        #expect(try await admin.layout("casa").meters.count == 3, "a restored site has its meters back")
+        await #expect(throws: SiteError.unknown("nope")) { try await admin.layout("nope") }
+        await #expect(throws: DirectoryError.unknownNode("NADA")) {
+            try await admin.place(espID: "NADA", site: "casa", role: .grid, parent: nil)
+        }
+    }
+}
