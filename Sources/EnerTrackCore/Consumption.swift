@@ -120,8 +120,7 @@ public struct EnergyBuckets: Sendable, Equatable {
             // negative part export unless an export counter says (a meter with an import
             // counter and none for export has no export it can tell).
             buckets.addPower(
-                sorted.compactMap { reading in reading.power.map { (reading.time, $0) } },
-                importing: !importCounter, exporting: !importCounter && !exportCounter)
+                sorted.compactMap { reading in reading.power.map { (reading.time, $0) } }, exporting: !exportCounter)
         }
         return buckets
     }
@@ -215,7 +214,7 @@ public struct EnergyBuckets: Sendable, Equatable {
 
     /// Trapezoids of power: the part above zero is import, the part below export (an interval
     /// that crosses zero is split where the line between its readings does).
-    private mutating func addPower(_ points: [(time: Int64, power: Double)], importing: Bool, exporting: Bool) {
+    private mutating func addPower(_ points: [(time: Int64, power: Double)], exporting: Bool) {
         for (a, b) in zip(points, points.dropFirst()) {
             let span = b.time - a.time
             guard span > 0, span <= Self.maxGap else { continue }
@@ -231,10 +230,8 @@ public struct EnergyBuckets: Sendable, Equatable {
                 let after = abs(b.power) * (1 - crossing) / 2 * hours
                 (imported, exported) = a.power > 0 ? (before, after) : (after, before)
             }
-            if importing { spread(imported, from: a.time, to: b.time, into: \.energy, cover: true) }
-            if exporting, exported != 0 {
-                spread(exported, from: a.time, to: b.time, into: \.exported, cover: !importing)
-            }
+            spread(imported, from: a.time, to: b.time, into: \.energy, cover: true)
+            if exporting, exported != 0 { spread(exported, from: a.time, to: b.time, into: \.exported, cover: false) }
         }
     }
 

@@ -67,12 +67,8 @@ public struct KPIs: Sendable {
         let active = meters.filter { $0.status == .active && sites.counts($0.node.espID) }.compactMap { meter in
             sites.powerW(of: meter.node.espID, latest: latest) ?? meter.latest?.power
         }
-        let meanPowers = meters.filter { sites.counts($0.node.espID) }.compactMap { meter -> Double? in
-            guard let mean = meter.meanPowerW else { return nil }
-            guard let layout = sites.site(of: meter.node.espID), layout.meters(.grid).first == meter.node.espID else {
-                return mean
-            }
-            return mean + layout.meters(.production).reduce(0) { $0 + abs(means?[$1] ?? 0) }
+        let meanPowers = meters.filter { sites.counts($0.node.espID) }.compactMap { meter in
+            sites.powerW(of: meter.node.espID) { means?[$0] } ?? meter.meanPowerW
         }
         return KPIs(
             meters: meters, powerW: active.isEmpty ? nil : active.reduce(0, +),

@@ -19,12 +19,7 @@ extension SitesController {
             timeZone: zone)
         let range = period.range(now: now)
         let report =
-            range.duration > 0
-            ? try await report(
-                layout, unit: period.kind.unit,
-                from: ISO8601.format(milliseconds: range.start.milliseconds, timeZone: zone),
-                to: ISO8601.format(milliseconds: range.end.milliseconds, timeZone: zone), now: now
-            ).get() : nil
+            range.duration > 0 ? try await report(layout, unit: period.kind.unit, range: range, now: now) : nil
         let labels = try await meterLabels()
         let path = "/sites/\(layout.site.name)"
         var content: HTML = "<p class=\"text-body-secondary\">\(l("No readings in this range."))</p>"

@@ -34,9 +34,10 @@ struct SitesController: Sendable {
         return routes
     }
 
+    var admin: SiteAdmin { SiteAdmin(store: directory, timeZone: site.options.timeZone) }
+
     /// The sites the viewer sees, active ones only.
     func layouts(_ viewer: Viewer) async throws -> [SiteLayout] {
-        let admin = SiteAdmin(store: directory, timeZone: site.options.timeZone)
         let all = try await admin.layouts()
         guard !viewer.user.isAdmin else { return all }
         let mine = Set(try await nodes.nodeViews(viewer).map { $0.node.espID.lowercased() })
@@ -47,35 +48,20 @@ struct SitesController: Sendable {
         try await layouts(viewer).first { $0.site.name.lowercased() == name.lowercased() }
     }
 
-    func zone(of layout: SiteLayout) -> TimeZone {
-        layout.site.timeZone.flatMap(TimeZone.init(identifier:)) ?? site.options.timeZone
-    }
+    func zone(of layout: SiteLayout) -> TimeZone { admin.zone(of: layout.site) }
 
-    /// The flows of a range (`by`, `from`, `to` as the consumption API), priced when the
-    /// connection meter (or its users) has a tariff.
-    func report(_ layout: SiteLayout, unit: PeriodUnit, from: String?, to: String?, now: Date) async throws
-        -> Result<SiteReport, RangeError>
-    {
+    /// The flows of `range`, priced when the connection meter (or its users) has a tariff; without
+    /// costs when a dynamic price is missing.
+    func report(_ layout: SiteLayout, unit: PeriodUnit, range: DateInterval, now: Date) async throws -> SiteReport {
         let zone = zone(of: layout)
-        let range: DateInterval
-        switch try await SiteReport.range(
-            layout, series: series, unit: unit, from: from, to: to, now: now, timeZone: zone)
-        {
-        case .success(let asked): range = asked
-        case .failure(let error): return .failure(error)
-        }
         let read = try await SiteReport.Pricing.read(layout, directory: directory)
-        let pricing = read.priced ? read : nil
         do {
-            return .success(
-                try await SiteReport.compute(
-                    layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now,
-                    pricing: pricing))
+            return try await SiteReport.compute(
+                layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now,
+                pricing: read.priced ? read : nil)
         } catch is TariffError {
-            // A dynamic price missing: the flows without costs.
-            return .success(
-                try await SiteReport.compute(
-                    layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now))
+            return try await SiteReport.compute(
+                layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now)
         }
     }
 
@@ -87,8 +73,11 @@ struct SitesController: Sendable {
         guard let unit = PeriodUnit(rawValue: query.by ?? "day") else {
             return site.jsonError(.badRequest, "by must be hour, day, month or year")
         }
-        switch try await report(layout, unit: unit, from: query.from, to: query.to, now: Date()) {
-        case .success(let report): return site.json(report.view)
+        let now = Date()
+        switch try await SiteReport.range(
+            layout, series: series, unit: unit, from: query.from, to: query.to, now: now, timeZone: zone(of: layout))
+        {
+        case .success(let range): return site.json(try await report(layout, unit: unit, range: range, now: now).view)
         case .failure(let error): return site.jsonError(.badRequest, error.message(Words(.en), from: "from", to: "to"))
         }
     }

@@ -57,4 +57,21 @@ struct SiteStoreContractTests {
             try await admin.place(espID: "NADA", site: "casa", role: .grid, parent: nil)
         }
     }
+
+    @Test("node edit checks every field before it writes: a refused site keeps the name, a refused name keeps the site")
+    func nodeEditAtomic() async throws {
+        let harness = try Harness()
+        #expect(await harness.run(["node", "add", "HORNO", "--name", "Horno"]).status == 0)
+        #expect(await harness.run(["site", "add", "casa"]).status == 0)
+        #expect(await harness.run(["node", "edit", "HORNO", "--site", "casa"]).status == 0)
+        let badSite = await harness.run(["node", "edit", "HORNO", "--name", "Nuevo", "--site", "nope"])
+        #expect(badSite.status == 67 && badSite.stderr.contains("unknown site 'nope'"), "\(badSite.stderr)")
+        let badName = await harness.run([
+            "node", "edit", "HORNO", "--name", String(repeating: "x", count: 200), "--no-site",
+        ])
+        #expect(badName.status == 65, "\(badName.stderr)")
+        let shown = try await harness.run(["node", "show", "HORNO", "--json"]).objects()
+        #expect(shown.first?["name"] as? String == "Horno", "the name is as it was")
+        #expect(await harness.run(["site", "show", "casa"]).stdout.contains("HORNO"), "the meter is still in its site")
+    }
 }

@@ -73,18 +73,24 @@ struct NodeCommand: AsyncParsableCommand {
             let settings = services.settings
             let store = try services.directory()
             var node = try await services.admin(store).node(espID)
+            // Every field is checked before anything is written: a refused site or role leaves
+            // the name as it was, and a refused name leaves the site.
+            try DirectoryRules.checkText(name, field: .name, maxLength: DirectoryRules.maxNameLength)
+            try DirectoryRules.checkText(
+                description, field: .description, maxLength: DirectoryRules.maxDescriptionLength)
+            var placed: SiteMeter?
+            if noSite {
+                _ = try await services.siteAdmin(store).unplace(espID: node.espID)
+            } else if site != nil || role != nil || parent != nil {
+                placed = try await services.siteAdmin(store).place(
+                    espID: node.espID, site: site, role: role, parent: parent)
+            }
             if name != nil || description != nil {
                 node = try await services.admin(store).editNode(
                     espID: espID, changes: NodeChanges(name: name, description: description))
             }
             var record = node.record
-            if noSite {
-                _ = try await services.siteAdmin(store).unplace(espID: node.espID)
-            } else if site != nil || role != nil || parent != nil {
-                let place = try await services.siteAdmin(store).place(
-                    espID: node.espID, site: site, role: role, parent: parent)
-                record.fields += place.record.fields.filter { $0.key != "esp_id" }
-            }
+            if let placed { record.fields += placed.record.fields.filter { $0.key != "esp_id" } }
             Print.record(record, json: output.json, settings: settings)
         }
     }

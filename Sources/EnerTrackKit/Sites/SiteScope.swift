@@ -109,8 +109,15 @@ public struct SiteScope: Sendable {
     /// A site's power now: the grid meter's signed power plus what its production meters make
     /// (or the total meter's), from the latest readings; nil when the connection meter has none.
     public func powerW(of connection: String, latest: [String: Reading]) -> Double? {
-        guard let layout = sites[connection], let base = latest[connection]?.power else { return nil }
-        guard layout.site.isActive, layout.meters(.grid).first == connection else { return base }
-        return base + layout.meters(.production).reduce(0) { $0 + abs(latest[$1]?.power ?? 0) }
+        powerW(of: connection) { latest[$0]?.power }
+    }
+
+    /// The same rule over any per-meter power (the latest, or a mean over a window): the grid
+    /// meter's signed value plus its production meters' (unsigned), or the total meter's; nil
+    /// when the connection meter has no value or is not a counted site's.
+    public func powerW(of connection: String, _ power: (String) -> Double?) -> Double? {
+        guard let layout = sites[connection], let base = power(connection) else { return nil }
+        guard layout.meters(.grid).first == connection else { return base }
+        return base + layout.meters(.production).reduce(0) { $0 + abs(power($1) ?? 0) }
     }
 }
