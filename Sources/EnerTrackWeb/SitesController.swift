@@ -54,11 +54,12 @@ struct SitesController: Sendable {
     /// costs when a dynamic price is missing.
     func report(_ layout: SiteLayout, unit: PeriodUnit, range: DateInterval, now: Date) async throws -> SiteReport {
         let zone = zone(of: layout)
-        let read = try await SiteReport.Pricing.read(layout, directory: directory)
+        // A site without meters yet (an admin's new one) has nothing to price.
+        let read = layout.meters.isEmpty ? nil : try await SiteReport.Pricing.read(layout, directory: directory)
         do {
             return try await SiteReport.compute(
                 layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now,
-                pricing: read.priced ? read : nil)
+                pricing: read?.priced == true ? read : nil)
         } catch is TariffError {
             return try await SiteReport.compute(
                 layout: layout, series: series, unit: unit, range: range, timeZone: zone, now: now)

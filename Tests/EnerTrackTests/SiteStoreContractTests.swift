@@ -74,4 +74,22 @@ struct SiteStoreContractTests {
         #expect(shown.first?["name"] as? String == "Horno", "the name is as it was")
         #expect(await harness.run(["site", "show", "casa"]).stdout.contains("HORNO"), "the meter is still in its site")
     }
+
+    @Test("a site without meters is said so (65), a site without readings lists no periods")
+    func emptySite() async throws {
+        let harness = try Harness()
+        #expect(await harness.run(["site", "add", "vacia"]).status == 0)
+        for arguments in [
+            ["report", "site", "vacia"], ["report", "site", "vacia", "--cost"], ["report", "cost", "--site", "vacia"],
+        ] {
+            let result = await harness.run(arguments)
+            #expect(
+                result.status == 65 && result.stderr.contains("site 'vacia' has no meters"),
+                "\(arguments) \(result.stderr)")
+        }
+        #expect(await harness.run(["node", "add", "M1"]).status == 0)
+        #expect(await harness.run(["node", "edit", "M1", "--site", "vacia", "--role", "grid"]).status == 0)
+        let quiet = await harness.run(["report", "site", "vacia"])
+        #expect(quiet.status == 0 && quiet.stdout == "no readings of site vacia in this range\n", "\(quiet.stdout)")
+    }
 }

@@ -40,6 +40,7 @@ extension ReportCommand {
             let directory = try services.directory()
             let admin = try services.siteAdmin(directory)
             let layout = try await admin.layout(site)
+            guard !layout.meters.isEmpty else { throw SiteError.empty(layout.site.name) }
             let zone = admin.zone(of: layout.site)
             let series = try services.series()
             let now = Date()
@@ -52,7 +53,9 @@ extension ReportCommand {
             switch output.chosen {
             case .json: Print.out(report.json())
             case .csv: Print.out(report.csv())
-            case .table: Print.out(report.table())
+            case .table:
+                Print.out(
+                    report.rows.isEmpty ? "no readings of site \(layout.site.name) in this range\n" : report.table())
             }
         }
     }

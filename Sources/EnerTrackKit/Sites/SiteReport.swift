@@ -58,7 +58,9 @@ public struct SiteReport: Sendable {
         public var priced: Bool
 
         public static func read(_ layout: SiteLayout, directory: any CostDirectory) async throws -> Pricing {
-            let connection = layout.connection ?? layout.meters.first?.espID ?? ""
+            guard let connection = layout.connection ?? layout.meters.first?.espID else {
+                throw SiteError.empty(layout.site.name)
+            }
             let users = try await directory.assignments(AssignmentFilter(espID: connection)).filter(\.isActive)
                 .map(\.username)
             let book = try await TariffBook.load(directory)
@@ -81,15 +83,18 @@ public struct SiteReport: Sendable {
         }
     }
 
-    /// The report over `range` (periods in the future are not listed). With `pricing`, the grid
-    /// energy is priced by the connection meter's tariff (its own, else its users').
+    /// The report over `range`: periods in the future, and before the first reading of any of the
+    /// site's meters, are not listed (a site without readings has no rows). With `pricing`, the
+    /// grid energy is priced by the connection meter's tariff (its own, else its users').
     public static func compute(
         layout: SiteLayout, series: any SeriesStore, unit: PeriodUnit, range: DateInterval, timeZone: TimeZone,
         now: Date = Date(), pricing: Pricing? = nil
     ) async throws -> SiteReport {
         let nowMS = now.milliseconds
+        let firstReading =
+            layout.espIDs.isEmpty ? nil : try await series.firstReadings(nodes: layout.espIDs).values.min()
         let periods = unit.periods(from: range.start, to: range.end, in: timeZone)
-            .filter { $0.start.milliseconds < nowMS }
+            .filter { $0.start.milliseconds < nowMS && $0.end.milliseconds > (firstReading ?? Int64.max) }
         var report = SiteReport(
             layout: layout, unit: unit, timeZone: timeZone, from: range.start, to: range.end, rows: [], currency: nil)
         guard let first = periods.first, let last = periods.last else { return report }
