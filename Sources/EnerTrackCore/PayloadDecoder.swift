@@ -7,7 +7,7 @@ import Foundation
 ///   timestamp, its whole second, so they merge into one row (`QuantityBursts`).
 /// - `<prefix>/<ESPID>/<anything>` with a JSON object of quantity keys and an optional `ts`
 ///   (unix s or ms, or ISO 8601); without `ts` the arrival time counts.
-/// - with `tasmota`, `tele/<device>/SENSOR` with Tasmota's `ENERGY` object.
+/// - with `tasmota`, `tele/<device>/SENSOR` with Tasmota's `ENERGY` object (`TasmotaDecoder`).
 ///
 /// It runs once per message on the MQTT thread, so it works on the raw bytes: flat JSON objects
 /// (what meters send) are scanned in place, and only anything else goes to JSONSerialization.
@@ -62,10 +62,8 @@ public struct PayloadDecoder: Sendable {
         bursts: inout QuantityBursts
     ) throws(Rejection) -> Reading {
         let slash = UInt8(ascii: "/")
-        if tasmota, let device = Self.tasmotaDevice(topic) {
-            let node = String(decoding: device, as: UTF8.self)
-            try ReadingRules.checkNode(node)
-            return try decodeTasmota(node: node, payload: payload, receivedAt: receivedAt)
+        if tasmota, Self.tasmotaDevice(topic) != nil {
+            return try TasmotaDecoder.decode(topic: topic, payload: payload, receivedAt: receivedAt)
         }
         // <prefix>/<node>/<leaf>, where neither node nor leaf holds a '/'.
         guard topic.count > prefixBytes.count + 1, topic.starts(with: prefixBytes), topic[prefixBytes.count] == slash,
@@ -228,41 +226,6 @@ public struct PayloadDecoder: Sendable {
         reading[quantity] = number
     }
 
-    private func decodeTasmota(node: String, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(Rejection)
-        -> Reading
-    {
-        guard payload.count <= Self.maxPayloadBytes else {
-            throw Rejection(.tooLarge, node: node, "payload of \(payload.count) bytes exceeds \(Self.maxPayloadBytes)")
-        }
-        let object: [String: Any]?
-        do { object = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] } catch {
-            throw Rejection(.badJSON, node: node, "Tasmota SENSOR payload is not valid JSON")
-        }
-        guard let energy = object?["ENERGY"] as? [String: Any] else {
-            throw Rejection(.empty, node: node, "Tasmota SENSOR payload has no ENERGY object")
-        }
-        // Tasmota's own `Time` is local time without a zone: the arrival second is more trustworthy.
-        var reading = Reading(node: node, time: receivedAt - receivedAt % 1000)
-        let fields: [(String, Quantity)] = [
-            ("Total", .energy), ("Power", .power), ("Voltage", .voltage), ("Current", .current),
-            ("Factor", .pf), ("Frequency", .frequency), ("ExportActive", .energyExport),
-        ]
-        for (key, quantity) in fields {
-            guard let raw = energy[key] else { continue }
-            let value: Double? =
-                switch raw {
-                case let number as NSNumber where !Self.isBool(number): number.doubleValue
-                case let text as String: Self.number(Array(text.utf8))
-                default: nil
-                }
-            guard let value else { throw Rejection(.notANumber, node: node, "ENERGY.\(key) is not a number") }
-            try ReadingRules.check(value: value, of: quantity, node: node)
-            reading[quantity] = value
-        }
-        guard !reading.isEmpty else { throw Rejection(.empty, node: node, "Tasmota ENERGY object has no quantity") }
-        return reading
-    }
-
     /// JSON booleans arrive as NSNumber too, of the boolean subclass.
     private static let booleanType = type(of: NSNumber(value: true))
     private static func isBool(_ number: NSNumber) -> Bool { type(of: number) == booleanType }
@@ -313,7 +276,7 @@ public struct QuantityBursts: Sendable {
     private struct Burst {
         var stamp: Int64
         var opened: Int64
-        var quantities: UInt8
+        var quantities: UInt32
     }
 
     private var open: [String: Burst] = [:]
@@ -325,7 +288,7 @@ public struct QuantityBursts: Sendable {
 
     /// The time of a message of `quantity` from `node` that arrived at `arrival` (ms).
     public mutating func stamp(node: String, quantity: Quantity, at arrival: Int64) -> Int64 {
-        let bit = UInt8(1) << UInt8(Quantity.allCases.firstIndex(of: quantity) ?? 0)
+        let bit = UInt32(1) << UInt32(Quantity.allCases.firstIndex(of: quantity) ?? 0)
         if var burst = open[node], arrival >= burst.opened, arrival - burst.opened < Self.window,
             burst.quantities & bit == 0
         {

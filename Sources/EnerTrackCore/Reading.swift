@@ -2,9 +2,65 @@ import Foundation
 
 /// One of the things a meter measures, in canonical units. `energy` is the import counter (kWh
 /// taken from the grid, or used); `energy_export` the export counter (kWh sent to the grid).
+///
+/// A three-phase meter adds per-phase values of voltage, current, power and power factor
+/// (`voltage_l1` … `pf_l3`); its totals are `voltage` (the phases' mean), `current` and `power`
+/// (sums) as for any meter (`Reading.completeTotals`). The per-phase cases come last, so that
+/// the first seven keep their positions in bit masks written by earlier versions.
 public enum Quantity: String, Sendable, CaseIterable, Codable {
     case voltage, current, power, energy, pf, frequency
     case energyExport = "energy_export"
+    case voltageL1 = "voltage_l1", voltageL2 = "voltage_l2", voltageL3 = "voltage_l3"
+    case currentL1 = "current_l1", currentL2 = "current_l2", currentL3 = "current_l3"
+    case powerL1 = "power_l1", powerL2 = "power_l2", powerL3 = "power_l3"
+    case pfL1 = "pf_l1", pfL2 = "pf_l2", pfL3 = "pf_l3"
+
+    /// The quantities that have phases, and their per-phase cases in phase order.
+    public static let phased: [Quantity] = [.voltage, .current, .power, .pf]
+    /// The seven quantities of a single-phase meter.
+    public static let totals: [Quantity] = [.voltage, .current, .power, .energy, .pf, .frequency, .energyExport]
+
+    /// The per-phase quantities of `self` (empty for energy and frequency).
+    public var phases: [Quantity] {
+        switch self {
+        case .voltage: [.voltageL1, .voltageL2, .voltageL3]
+        case .current: [.currentL1, .currentL2, .currentL3]
+        case .power: [.powerL1, .powerL2, .powerL3]
+        case .pf: [.pfL1, .pfL2, .pfL3]
+        default: []
+        }
+    }
+
+    /// 1, 2 or 3 for a per-phase quantity, nil for a total.
+    public var phase: Int? {
+        guard let slot = phaseSlot else { return nil }
+        return slot % 3 + 1
+    }
+
+    /// What a per-phase quantity is a phase of (`power_l2` → power); a total is its own.
+    public var base: Quantity {
+        guard let slot = phaseSlot else { return self }
+        return Self.phased[slot / 3]
+    }
+
+    /// 0…11 for the per-phase quantities, in declaration order.
+    var phaseSlot: Int? {
+        switch self {
+        case .voltageL1: 0
+        case .voltageL2: 1
+        case .voltageL3: 2
+        case .currentL1: 3
+        case .currentL2: 4
+        case .currentL3: 5
+        case .powerL1: 6
+        case .powerL2: 7
+        case .powerL3: 8
+        case .pfL1: 9
+        case .pfL2: 10
+        case .pfL3: 11
+        default: nil
+        }
+    }
 
     /// Every name a topic, JSON key, CSV column or InfluxDB field may use (English and Spanish).
     public var names: [String] {
@@ -16,6 +72,20 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         case .pf: ["pf", "factor_potencia", "fp"]
         case .frequency: ["frequency", "frecuencia"]
         case .energyExport: ["energy_export", "export", "energia_exportada", "energia_vertida"]
+        default: Self.phaseNames(base: base.names, phase: phase ?? 1)
+        }
+    }
+
+    /// `voltage_l1`, `tension_l1`, `voltage_fase1`, `fase1_voltage`, `l1_voltage`, `voltage1`,
+    /// `a_voltage` (Shelly's `a_`/`b_`/`c_`), `voltage_a` and `phase_a_voltage`, for each name of the base.
+    private static func phaseNames(base names: [String], phase: Int) -> [String] {
+        let letter = ["a", "b", "c"][phase - 1]
+        return names.flatMap { name in
+            [
+                "\(name)_l\(phase)", "\(name)_fase\(phase)", "fase\(phase)_\(name)", "l\(phase)_\(name)",
+                "\(name)\(phase)", "\(letter)_\(name)", "\(name)_\(letter)", "phase_\(letter)_\(name)",
+                "\(name)_phase_\(letter)", "\(name)_phase\(phase)",
+            ]
         }
     }
 
@@ -30,6 +100,7 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         case .energy, .energyExport: "kWh"
         case .pf: ""
         case .frequency: "Hz"
+        default: base.unit
         }
     }
 
@@ -43,6 +114,7 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         case .energy, .energyExport: 0...1_000_000_000
         case .pf: -1...1
         case .frequency: 0...100
+        default: base.plausibleRange
         }
     }
 
@@ -52,15 +124,24 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
         return map
     }()
 
-    private static let byteNames: [([UInt8], Quantity)] = allCases.flatMap { quantity in
-        quantity.names.map { (Array($0.utf8), quantity) }
-    }
+    /// Every name as bytes, by length (the per-phase names make a long list; a key is compared
+    /// with the names of its own length only).
+    private static let byteNames: [[([UInt8], Quantity)]] = {
+        var byLength = [[([UInt8], Quantity)]](repeating: [], count: 33)
+        for quantity in allCases {
+            for name in quantity.names where name.utf8.count < byLength.count {
+                byLength[name.utf8.count].append((Array(name.utf8), quantity))
+            }
+        }
+        return byLength
+    }()
 
     /// The quantity a name in raw bytes means, ASCII case-insensitively, without making a String
     /// (the MQTT thread matches every JSON key through here).
     public static func match<C: Collection>(_ bytes: C) -> Quantity? where C.Element == UInt8 {
         let count = bytes.count
-        candidates: for (name, quantity) in byteNames where name.count == count {
+        guard count < byteNames.count else { return nil }
+        candidates: for (name, quantity) in byteNames[count] {
             var index = 0
             for byte in bytes {
                 let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
@@ -93,6 +174,9 @@ public struct Reading: Sendable, Hashable {
     public var frequency: Double?
     /// The export counter (kWh sent to the grid), for meters that report one.
     public var energyExport: Double?
+    /// The per-phase values (`Quantity.phaseSlot` order), allocated only for a reading that has
+    /// one: a single-phase reading stays as small and as fast as before.
+    private var phaseValues: [Double?]?
 
     public init(
         node: String, time: Int64, voltage: Double? = nil, current: Double? = nil, power: Double? = nil,
@@ -119,6 +203,7 @@ public struct Reading: Sendable, Hashable {
             case .pf: pf
             case .frequency: frequency
             case .energyExport: energyExport
+            default: phaseValues?[quantity.phaseSlot ?? 0] ?? nil
             }
         }
         set {
@@ -130,14 +215,61 @@ public struct Reading: Sendable, Hashable {
             case .pf: pf = newValue
             case .frequency: frequency = newValue
             case .energyExport: energyExport = newValue
+            default:
+                guard let slot = quantity.phaseSlot else { return }
+                if phaseValues == nil {
+                    guard newValue != nil else { return }
+                    phaseValues = Array(repeating: nil, count: 12)
+                }
+                phaseValues?[slot] = newValue
             }
         }
     }
 
-    public var isEmpty: Bool { Quantity.allCases.allSatisfy { self[$0] == nil } }
+    /// Whether the reading carries any per-phase value.
+    public var hasPhases: Bool { phaseValues?.contains { $0 != nil } ?? false }
+
+    public var isEmpty: Bool { Quantity.totals.allSatisfy { self[$0] == nil } && !hasPhases }
 
     /// The quantities present, with their values, in canonical order.
-    public var values: [(Quantity, Double)] { Quantity.allCases.compactMap { q in self[q].map { (q, $0) } } }
+    public var values: [(Quantity, Double)] {
+        (phaseValues == nil ? Quantity.totals : Quantity.allCases).compactMap { q in self[q].map { (q, $0) } }
+    }
+
+    /// Fills the totals a three-phase reading leaves out from its phases: power and current are
+    /// the sums, voltage the mean, power factor total power over apparent power when both are
+    /// known. A total the device sent is kept; a total is derived only from all three phases
+    /// (a burst of per-phase messages cut in two must not store one phase as the total).
+    public mutating func completeTotals() {
+        guard hasPhases else { return }
+        for quantity in [Quantity.power, .current, .voltage] where self[quantity] == nil {
+            let values = quantity.phases.compactMap { self[$0] }
+            guard values.count == 3 else { continue }
+            let sum = values.reduce(0, +)
+            self[quantity] = quantity == .voltage ? sum / 3 : sum
+        }
+        if pf == nil {
+            let powers = Quantity.power.phases.compactMap { self[$0] }
+            let apparent = zip(Quantity.voltage.phases, Quantity.current.phases).compactMap { v, c in
+                self[v].flatMap { volts in self[c].map { abs(volts * $0) } }
+            }
+            if powers.count == 3, apparent.count == 3, apparent.reduce(0, +) > 0 {
+                pf = max(-1, min(1, powers.reduce(0, +) / apparent.reduce(0, +)))
+            }
+        }
+    }
+
+    /// `completeTotals` over a batch: readings with phases are merged by node and time first,
+    /// so per-phase messages of one burst make one reading with its totals. Single-phase
+    /// batches are returned untouched.
+    public static func completingTotals(_ readings: [Reading]) -> [Reading] {
+        guard readings.contains(where: { $0.phaseValues != nil }) else { return readings }
+        return coalesce(readings).map { reading in
+            var reading = reading
+            reading.completeTotals()
+            return reading
+        }
+    }
 
     /// Fills in what `other` has; `other` wins where both have a value (the later message overwrites).
     public mutating func merge(_ other: Reading) {

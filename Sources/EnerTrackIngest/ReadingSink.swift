@@ -54,6 +54,9 @@ public actor ReadingSink {
     /// Stores all of `readings` or throws (nothing is confirmed then; the caller retries the
     /// whole set, which is harmless because writes are idempotent).
     public func store(_ readings: [Reading], now: Date = Date()) async throws -> Outcome {
+        // A three-phase meter's totals, from its phases where it sent none (every path: MQTT
+        // messages of any decoder, `import`); single-phase batches pass through untouched.
+        let readings = Reading.completingTotals(readings)
         var outcome = Outcome()
         let unresolved = Set(readings.map(\.node)).filter { id in
             canonical[id] == nil && (unknownUntil[id].map { $0 < now } ?? true)
@@ -61,7 +64,7 @@ public actor ReadingSink {
         if !unresolved.isEmpty {
             try await resolve(unresolved, now: now, into: &outcome)
         }
-        // No coalescing here: both stores merge readings of the same node and time field by field.
+        // No other coalescing: both stores merge readings of the same node and time field by field.
         var accepted: [Reading] = []
         accepted.reserveCapacity(readings.count)
         var newest: [String: Int64] = [:]

@@ -27,8 +27,8 @@ public final class ReadingSpool: Sendable {
     }
 
     /// File layout: 8-byte magic, 8-byte committed length (bytes of records after the header),
-    /// then records `mask u8 | time i64 | node length u8 | node | one f64 per bit of mask`,
-    /// little-endian. The committed length is stored after the record bytes, so a torn record
+    /// then records `mask u8 | time i64 | node length u8 | node | [phase mask u16] | one f64 per
+    /// bit of the masks`, little-endian (the phase mask is there when the first mask's bit 7 is set). The committed length is stored after the record bytes, so a torn record
     /// is never counted.
     static let magic: UInt64 = 0x3130_4C4F_4F50_5345  // "ESPOOL01"
     static let headerSize = 16
@@ -284,10 +284,16 @@ public final class ReadingSpool: Sendable {
 
     // MARK: Record format
 
+    /// The first mask's bit 7 says that a second, 16-bit mask of the per-phase quantities
+    /// follows the node: single-phase records keep the layout of earlier versions.
+    static let phaseFlag: UInt8 = 0x80
+
     static func recordSize(_ reading: Reading) -> Int {
         var values = 0
-        for quantity in Quantity.allCases where reading[quantity] != nil { values += 1 }
-        return 1 + 8 + 1 + min(reading.node.utf8.count, 255) + 8 * values
+        for quantity in reading.hasPhases ? Quantity.allCases : Quantity.totals where reading[quantity] != nil {
+            values += 1
+        }
+        return 1 + 8 + 1 + min(reading.node.utf8.count, 255) + 8 * values + (reading.hasPhases ? 2 : 0)
     }
 
     static func encode(_ reading: Reading, into pointer: UnsafeMutableRawPointer) {
@@ -299,11 +305,20 @@ public final class ReadingSpool: Sendable {
             pointer.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
             offset += 1
         }
-        for (bit, quantity) in Quantity.allCases.enumerated() {
+        let phaseMaskOffset = offset
+        if reading.hasPhases {
+            mask |= phaseFlag
+            offset += 2
+        }
+        var phaseMask: UInt16 = 0
+        for (bit, quantity) in (reading.hasPhases ? Quantity.allCases : Quantity.totals).enumerated() {
             guard let value = reading[quantity] else { continue }
-            mask |= 1 << bit
+            if bit < 7 { mask |= 1 << bit } else { phaseMask |= 1 << (bit - 7) }
             pointer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
             offset += 8
+        }
+        if mask & phaseFlag != 0 {
+            pointer.storeBytes(of: phaseMask.littleEndian, toByteOffset: phaseMaskOffset, as: UInt16.self)
         }
         pointer.storeBytes(of: mask, toByteOffset: 0, as: UInt8.self)
         pointer.storeBytes(of: reading.time.littleEndian, toByteOffset: 1, as: Int64.self)
@@ -325,18 +340,28 @@ public final class ReadingSpool: Sendable {
             // Every record is checked as a message would be: a damaged segment yields the
             // records before the damage, never a trap or a reading no meter could send.
             while offset + 10 <= end {
-                let mask = bytes[offset]
-                guard mask != 0, mask < 1 << Quantity.allCases.count else { break }
+                let first = bytes[offset]
+                guard first != 0 else { break }
                 let time = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: Int64.self))
                 let nodeLength = Int(bytes[offset + 9])
-                let size = 10 + nodeLength + 8 * mask.nonzeroBitCount
+                var valuesStart = offset + 10 + nodeLength
+                var mask = UInt32(first & ~phaseFlag)
+                if first & phaseFlag != 0 {
+                    guard valuesStart + 2 <= end else { break }
+                    let phases = UInt16(
+                        littleEndian: bytes.loadUnaligned(fromByteOffset: valuesStart, as: UInt16.self))
+                    guard phases != 0, phases < 1 << 12 else { break }
+                    mask |= UInt32(phases) << 7
+                    valuesStart += 2
+                }
+                let size = valuesStart - offset + 8 * mask.nonzeroBitCount
                 guard offset + size <= end else { break }
                 let node = String(
                     decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 10)..<(offset + 10 + nodeLength)]),
                     as: UTF8.self)
                 guard DirectoryRules.isESPID(node), TimeArgument.range.contains(time) else { break }
                 var reading = Reading(node: node, time: time)
-                var valueOffset = offset + 10 + nodeLength
+                var valueOffset = valuesStart
                 var valid = true
                 for (bit, quantity) in Quantity.allCases.enumerated() where mask & (1 << bit) != 0 {
                     let value = Double(

@@ -7,6 +7,8 @@ import Foundation
 /// - Voltage, current, power, power factor and frequency are means: raw readings up to a day
 ///   (means of equal slices when there are more than `slices`), the rollups' 15-minute means
 ///   beyond (weighted by their samples, merged into wider slices for long ranges).
+/// - A three-phase meter's per-phase values are means of raw readings over any range (they
+///   are not rolled up), at most the range's first 50,000 readings.
 /// - Energy is the kWh of each interval (the rollups' figures, the ones consumption and cost
 ///   use), never the cumulative counter.
 public struct HistoryChart: Sendable, Equatable, JSONWritable {
@@ -46,7 +48,8 @@ public struct HistoryChart: Sendable, Equatable, JSONWritable {
         series: any SeriesStore, node: String, quantity: Quantity, from: Int64, to: Int64
     ) async throws -> HistoryChart {
         let span = to - from
-        if quantity.isCounter || span > rawSpan,
+        // Per-phase values are not rolled up: their charts always read the readings.
+        if quantity.phase == nil, quantity.isCounter || span > rawSpan,
             let rows = try await series.rollups(node: node, from: EnergyBuckets.floor(from), to: to)
         {
             return fromRollups(rows, node: node, quantity: quantity, from: from, to: to)
@@ -189,6 +192,7 @@ extension RollupRow {
         case .pf: pf
         case .frequency: frequency
         case .energyExport: nil
+        default: nil  // phases are charted from the readings (`PhaseHistory`)
         }
     }
 }

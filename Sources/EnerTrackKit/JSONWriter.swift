@@ -91,15 +91,24 @@ public struct JSONWriter: Sendable {
 
 extension JSONWriter {
     /// A reading's keys in the order they are written: sorted, as every JSON object here.
-    static let readingKeys: [(key: String, quantity: Quantity?)] =
-        ([("node", nil), ("time", nil)] + Quantity.allCases.map { ($0.rawValue, $0) }).sorted { $0.0 < $1.0 }
+    /// Those of a single-phase reading, and those of a reading with phases (`voltage_l1` …).
+    static let readingKeys = keys(Quantity.totals)
+    static let phaseReadingKeys = keys(Quantity.allCases)
+
+    private static func keys(_ quantities: [Quantity]) -> [(key: String, quantity: Quantity?)] {
+        ([("node", nil), ("time", nil)] + quantities.map { ($0.rawValue, $0) }).sorted { $0.0 < $1.0 }
+    }
 
     /// A reading as every front end writes it (`report readings --format json`, the API's
     /// readings): one compact object, keys sorted, `time` ISO 8601 with the zone's offset, every
-    /// quantity present (null where the meter did not report it).
+    /// quantity present (null where the meter did not report it); the per-phase keys only in a
+    /// reading that has phases.
     public mutating func reading(_ reading: Reading, timeZone: TimeZone) {
-        for (index, entry) in Self.readingKeys.enumerated() {
-            raw(Self.readingKeyTexts[index])
+        let phases = reading.hasPhases
+        let keys = phases ? Self.phaseReadingKeys : Self.readingKeys
+        let texts = phases ? Self.phaseReadingKeyTexts : Self.readingKeyTexts
+        for (index, entry) in keys.enumerated() {
+            raw(texts[index])
             if let quantity = entry.quantity {
                 number(reading[quantity])
             } else if entry.key == "node" {
@@ -112,11 +121,16 @@ extension JSONWriter {
     }
 
     /// Each key of a reading with what comes before it: `{"current":`, `,"energy":`, …
-    static let readingKeyTexts: [String] = readingKeys.enumerated().map { index, entry in
-        var writer = JSONWriter()
-        writer.raw(index == 0 ? "{" : ",")
-        writer.key(entry.key)
-        return writer.text
+    static let readingKeyTexts = keyTexts(readingKeys)
+    static let phaseReadingKeyTexts = keyTexts(phaseReadingKeys)
+
+    private static func keyTexts(_ keys: [(key: String, quantity: Quantity?)]) -> [String] {
+        keys.enumerated().map { index, entry in
+            var writer = JSONWriter()
+            writer.raw(index == 0 ? "{" : ",")
+            writer.key(entry.key)
+            return writer.text
+        }
     }
 }
 

@@ -42,11 +42,14 @@ public enum NodeViews {
 
 /// A reading as every front end writes it (the API's readings and a node's latest, `report
 /// readings --format json`): node, time (ISO 8601 with the zone's offset), and every quantity,
-/// null where the meter did not report it.
+/// null where the meter did not report it; the per-phase ones only in a reading with phases.
 public struct ReadingJSON: Codable, Sendable, Equatable {
     public var node: String
     public var time: String
     public var values: [Quantity: Double]
+
+    /// The quantities written: a three-phase reading's per-phase keys too.
+    private var quantities: [Quantity] { values.keys.contains { $0.phase != nil } ? Quantity.allCases : Quantity.totals }
 
     public init(_ reading: Reading, timeZone: TimeZone) {
         node = reading.node
@@ -59,7 +62,7 @@ public struct ReadingJSON: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: AnyKey.self)
         try container.encode(node, forKey: AnyKey("node"))
         try container.encode(time, forKey: AnyKey("time"))
-        for quantity in Quantity.allCases {
+        for quantity in quantities {
             try container.encodeIfPresent(values[quantity], forKey: AnyKey(quantity.rawValue))
         }
     }

@@ -10,17 +10,21 @@ public struct ReadingFormatter: Sendable {
 
     public let format: Format
     public let timeZone: TimeZone
-    public static let columns = ["time", "node"] + Quantity.allCases.map(\.rawValue)
+    /// The quantities of the table and CSV columns: the per-phase ones only for a meter that
+    /// has phases, so a single-phase export keeps its columns. (JSON writes each reading's own.)
+    public let quantities: [Quantity]
+    public var columns: [String] { ["time", "node"] + quantities.map(\.rawValue) }
 
-    public init(format: Format, timeZone: TimeZone) {
+    public init(format: Format, timeZone: TimeZone, phases: Bool = false) {
         self.format = format
         self.timeZone = timeZone
+        quantities = phases ? Quantity.allCases : Quantity.totals
     }
 
     public func header() -> String {
         switch format {
-        case .table: row(Self.columns) + "\n"
-        case .csv: Self.columns.joined(separator: ",") + "\n"
+        case .table: row(columns) + "\n"
+        case .csv: columns.joined(separator: ",") + "\n"
         case .json: "["
         }
     }
@@ -33,10 +37,10 @@ public struct ReadingFormatter: Sendable {
             let time = ISO8601.format(milliseconds: reading.time, timeZone: timeZone)
             switch format {
             case .table:
-                out += row([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "-" }) + "\n"
+                out += row([time, reading.node] + quantities.map { reading[$0].map(Self.number) ?? "-" }) + "\n"
             case .csv:
                 out +=
-                    ([time, reading.node] + Quantity.allCases.map { reading[$0].map(Self.number) ?? "" }).joined(
+                    ([time, reading.node] + quantities.map { reading[$0].map(Self.number) ?? "" }).joined(
                         separator: ",") + "\n"
             case .json:
                 json.raw(first && index == 0 ? "\n  " : ",\n  ")
@@ -55,7 +59,7 @@ public struct ReadingFormatter: Sendable {
 
     private func row(_ cells: [String]) -> String {
         // 29: an ISO 8601 time with milliseconds and an offset.
-        let widths = [29, 16] + Array(repeating: 10, count: Quantity.allCases.count)
+        let widths = [29, 16] + Array(repeating: 10, count: quantities.count)
         return zip(cells, widths).enumerated().map { index, pair in
             index == cells.count - 1
                 ? pair.0 : pair.0.padding(toLength: max(pair.1, pair.0.count), withPad: " ", startingAt: 0)

@@ -114,21 +114,34 @@ public final class SQLiteSeriesStore: SeriesStore {
             let kept = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rollups)") ?? false
             if !kept { try SQLiteSeriesStore.rebuildRollups(db, from: nil, limits: PowerLimits()) }
         }
+        migrator.registerMigration("0007_phases") { db in
+            // A three-phase meter's per-phase values; its totals stay in the columns above.
+            for quantity in Quantity.allCases where quantity.phase != nil {
+                try db.execute(sql: "ALTER TABLE readings ADD COLUMN \(quantity.rawValue) REAL")
+            }
+        }
         return migrator
     }()
 
-    static let columns = "node, time, voltage, current, power, energy, pf, frequency, energy_export"
-    private static let upsert = """
-        INSERT INTO readings (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (node, time) DO UPDATE SET
-            voltage = coalesce(excluded.voltage, voltage),
-            current = coalesce(excluded.current, current),
-            power = coalesce(excluded.power, power),
-            energy = coalesce(excluded.energy, energy),
-            pf = coalesce(excluded.pf, pf),
-            frequency = coalesce(excluded.frequency, frequency),
-            energy_export = coalesce(excluded.energy_export, energy_export)
-        """
+    /// The columns of a single-phase reading (what energy and rollups read), and of every
+    /// quantity (what the readings themselves are read with), in `Quantity.allCases` order.
+    static let columns = "node, time, " + Quantity.totals.map(\.rawValue).joined(separator: ", ")
+    static let allColumns = "node, time, " + Quantity.allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// The upsert of single-phase readings, and of readings with phases: a column a reading
+    /// leaves out keeps what an earlier message of the same instant stored.
+    private static let upsert = upsert(Quantity.totals)
+    private static let upsertPhases = upsert(Quantity.allCases)
+
+    private static func upsert(_ quantities: [Quantity]) -> String {
+        let names = quantities.map(\.rawValue)
+        return """
+            INSERT INTO readings (node, time, \(names.joined(separator: ", ")))
+            VALUES (?, ?\(String(repeating: ", ?", count: names.count)))
+            ON CONFLICT (node, time) DO UPDATE SET
+            \(names.map { "\($0) = coalesce(excluded.\($0), \($0))" }.joined(separator: ",\n"))
+            """
+    }
 
     public func check() async throws {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
@@ -138,13 +151,18 @@ public final class SQLiteSeriesStore: SeriesStore {
         guard !readings.isEmpty else { return }
         try await write { db in
             // The hot path of ingest: bound straight through the C API, no argument boxing.
-            let handle = try db.cachedStatement(sql: Self.upsert).sqliteStatement
-            defer { sqlite3_reset(handle) }
+            let single = try db.cachedStatement(sql: Self.upsert).sqliteStatement
+            let phased = try db.cachedStatement(sql: Self.upsertPhases).sqliteStatement
+            defer {
+                sqlite3_reset(single)
+                sqlite3_reset(phased)
+            }
             for reading in readings {
+                let handle = reading.hasPhases ? phased : single
                 sqlite3_reset(handle)
                 _ = reading.node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
                 sqlite3_bind_int64(handle, 2, reading.time)
-                for (index, quantity) in Quantity.allCases.enumerated() {
+                for (index, quantity) in (reading.hasPhases ? Quantity.allCases : Quantity.totals).enumerated() {
                     if let value = reading[quantity] {
                         sqlite3_bind_double(handle, Int32(index + 3), value)
                     } else {
@@ -189,11 +207,16 @@ public final class SQLiteSeriesStore: SeriesStore {
             }
             // Bytes on disk: a time no store may hold is skipped, never taken into arithmetic.
             guard let time = ReadingRules.storedTime(sqlite3_column_int64(handle, 1)) else { continue }
-            readings.append(
-                Reading(
-                    node: node, time: time, voltage: double(2), current: double(3),
-                    power: double(4),
-                    energy: double(5), pf: double(6), frequency: double(7), energyExport: double(8)))
+            var reading = Reading(
+                node: node, time: time, voltage: double(2), current: double(3),
+                power: double(4),
+                energy: double(5), pf: double(6), frequency: double(7), energyExport: double(8))
+            if sqlite3_column_count(handle) > 9 {
+                for (index, quantity) in Quantity.allCases.enumerated().dropFirst(7) {
+                    reading[quantity] = double(Int32(index + 2))
+                }
+            }
+            readings.append(reading)
         }
         return readings
     }
@@ -218,7 +241,7 @@ public final class SQLiteSeriesStore: SeriesStore {
         try await read { db in
             try Self.fetch(
                 db,
-                "SELECT \(Self.columns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
+                "SELECT \(Self.allColumns) FROM readings WHERE node = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
                 node, [from ?? Int64.min, to ?? Int64.max], limit: limit ?? -1)
         }
     }
@@ -227,7 +250,7 @@ public final class SQLiteSeriesStore: SeriesStore {
         try await read { db in
             var latest: [String: Reading] = [:]
             let statement = try db.cachedStatement(
-                sql: "SELECT \(Self.columns) FROM readings WHERE node = ? ORDER BY time DESC LIMIT 1")
+                sql: "SELECT \(Self.allColumns) FROM readings WHERE node = ? ORDER BY time DESC LIMIT 1")
             for node in Set(nodes) {
                 if let row = try Row.fetchOne(statement, arguments: [node]), let reading = Self.reading(from: row) {
                     latest[node] = reading
@@ -265,9 +288,15 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     private static func reading(from row: Row) -> Reading? {
         guard let time = ReadingRules.storedTime(row[1]) else { return nil }
-        return Reading(
+        var reading = Reading(
             node: row[0], time: time, voltage: row[2], current: row[3], power: row[4], energy: row[5],
             pf: row[6], frequency: row[7], energyExport: row[8])
+        if row.count > 9 {
+            for (index, quantity) in Quantity.allCases.enumerated().dropFirst(7) where index + 2 < row.count {
+                reading[quantity] = row[index + 2]
+            }
+        }
+        return reading
     }
 
     // MARK: Access and error mapping

@@ -365,12 +365,16 @@ struct ReportCommand: AsyncParsableCommand {
             let directory = try services.directory()
             let espID = try await directory.node(espID: node)?.espID ?? node
             let series = try services.series()
-            let formatter = ReadingFormatter(format: format, timeZone: zone)
+            var page = try await series.readings(node: espID, from: start, to: end, limit: 10_000)
+            // A three-phase meter's columns: its first page or its latest reading has phases.
+            var phases = page.contains(where: \.hasPhases)
+            if !phases { phases = try await series.latest(nodes: [espID])[espID]?.hasPhases == true }
+            let formatter = ReadingFormatter(format: format, timeZone: zone, phases: phases)
             Print.out(formatter.header())
             var cursor = start
             var first = true
             while true {
-                let page = try await series.readings(node: espID, from: cursor, to: end, limit: 10_000)
+                if !first { page = try await series.readings(node: espID, from: cursor, to: end, limit: 10_000) }
                 if page.isEmpty { break }
                 Print.out(formatter.page(page, first: first))
                 first = false
