@@ -27,7 +27,7 @@ public struct Enertrack: AsyncParsableCommand {
         subcommands: [
             UserCommand.self, NodeCommand.self, AssignCommand.self, ConfigCommand.self, DBCommand.self,
             IngestCommand.self, ImportCommand.self, SimulateCommand.self, ServeCommand.self, ReportCommand.self,
-            AlertsCommand.self, TelegramCommand.self, TariffCommand.self, SiteCommand.self,
+            AlertsCommand.self, TelegramCommand.self, TariffCommand.self, SiteCommand.self, SourceCommand.self,
             DemoCommand.self,
         ]
     )

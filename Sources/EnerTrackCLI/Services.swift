@@ -98,10 +98,11 @@ struct Services: Sendable {
     /// `ingest`'s service: the broker, both stores, and a spool of its own under the data directory.
     func ingestService(mqtt: MQTTSettings, options: IngestOptions, logger: Logger) throws -> IngestService {
         let dataDirectory = try Stores.ensureDataDirectory(settings.dataDirectory)
+        let directory = try directory()
         return try IngestService(
-            mqtt: mqtt, series: try series(), directory: try directory(),
+            mqtt: mqtt, series: try series(), directory: directory,
             spoolDirectory: Self.spoolDirectory(dataDirectory, clientID: mqtt.clientID), options: options,
-            prefix: settings.broker.topicPrefix, logger: logger)
+            prefix: settings.broker.topicPrefix, logger: logger, sources: directory)
     }
 
     /// One spool per client id: workers sharing a data directory never touch each other's segments,

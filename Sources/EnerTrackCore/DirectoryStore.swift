@@ -15,8 +15,18 @@ import Foundation
 /// `NodeStore`, `AssignmentStore`, `SessionStore`, `AlertRuleStore`, …); the composition root
 /// opens the one store that plays them all.
 public protocol DirectoryStore: SchemaStore, UserStore, NodeStore, AssignmentStore, SessionStore, AlertRuleStore,
-    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore
+    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore, SourceStore
 {}
+
+/// The configured sources of readings (`enertrack source`), which `ingest` subscribes to.
+public protocol SourceStore: Sendable {
+    /// Every source, by name.
+    func sources() async throws -> [MeterSource]
+    /// Throws `SourceError.exists` for a name taken already.
+    func addSource(_ source: MeterSource) async throws
+    /// Throws `SourceError.notFound` for an unknown name.
+    func removeSource(name: String) async throws
+}
 
 /// Where the store is, whether it answers, and its schema (`db`, `/healthz`).
 public protocol SchemaStore: Sendable {

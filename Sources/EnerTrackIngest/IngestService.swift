@@ -37,7 +37,11 @@ public struct IngestOptions: Sendable {
 /// `drainDeadline` and returns; what is left stays in the spool for the next start.
 public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendable {
     public let metrics: IngestMetrics
-    private let decoder: PayloadDecoder
+    /// Decoders and what they remember; only the MQTT thread decodes (uncontended), a reload
+    /// of the sources swaps it.
+    private let router: Mutex<MessageRouter>
+    private let sourceStore: (any SourceStore)?
+    private let prefix: String
     private let spool: ReadingSpool
     private let sink: ReadingSink
     private let mqttSettings: MQTTSettings
@@ -47,8 +51,6 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     private let events: AsyncStream<Event>
     private let emit: AsyncStream<Event>.Continuation
     private let rejectionLog = Mutex<[String: Date]>([:])
-    /// Open bursts of per-quantity messages; only the MQTT thread takes it (uncontended).
-    private let bursts = Mutex(QuantityBursts())
     private let stopping = Atomic<Bool>(false)
     private let drainerHeartbeat = Atomic<Int64>(0)
 
@@ -60,14 +62,16 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     public init(
         mqtt: MQTTSettings, series: any SeriesStore, directory: any NodeStore, spoolDirectory: String,
         options: IngestOptions, prefix: String, logger: Logger, metrics: IngestMetrics = IngestMetrics(),
-        notifier: SystemdNotifier = SystemdNotifier()
+        notifier: SystemdNotifier = SystemdNotifier(), sources: (any SourceStore)? = nil
     ) throws {
         self.mqttSettings = mqtt
         self.options = options
         self.logger = logger
         self.metrics = metrics
         self.notifier = notifier
-        decoder = PayloadDecoder(prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead)
+        self.prefix = prefix
+        sourceStore = sources
+        router = Mutex(MessageRouter(sources: [], prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead))
         spool = try ReadingSpool(directory: spoolDirectory, capacity: options.spoolCapacity)
         sink = ReadingSink(
             series: series, directory: directory, knownOnly: options.knownOnly,
@@ -77,7 +81,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
 
     /// The filters `ingest` subscribes to, through `$share/GROUP/` when sharing.
     public var subscriptions: [String] {
-        decoder.topicFilters.map { filter in options.shareGroup.map { "$share/\($0)/\(filter)" } ?? filter }
+        router.withLock { $0.topicFilters }.map { filter in
+            options.shareGroup.map { "$share/\($0)/\(filter)" } ?? filter
+        }
     }
 
     public func run() async throws {
@@ -85,6 +91,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         if leftover > 0 {
             logger.notice("spool holds \(leftover) readings from an earlier run; storing them first")
         }
+        await reloadSources(client: nil)
         let client = try MQTTClient(settings: mqttSettings, subscriptions: subscriptions, delegate: self)
         logger.notice(
             "ingest starting: broker \(mqttSettings.host):\(mqttSettings.port) as '\(mqttSettings.clientID)', topics \(subscriptions.joined(separator: " ")), series \(sink.series.location)"
@@ -96,6 +103,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in await logStats() }
                 group.addTask { [self] in await favourNetworkThread(client) }
+                if sourceStore != nil { group.addTask { [self] in await watchSources(client) } }
                 if let interval = notifier.watchdogInterval {
                     group.addTask { [self] in await watchdog(interval: interval, client: client) }
                 }
@@ -175,18 +183,20 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)
         let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
-        let reading: Reading
         do {
-            reading = try bursts.withLock { bursts throws(Rejection) in
-                try decoder.decode(
-                    topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload,
-                    receivedAt: now, bursts: &bursts)
+            try router.withLock { router throws(Rejection) in
+                try router.decode(
+                    topic: UnsafeRawBufferPointer(start: topic, count: strlen(topic)), payload: payload, receivedAt: now
+                ) { reading in keep(reading) }
             }
         } catch {
             metrics.reject(error.reason)
             logRejection(error, topic: String(cString: topic))
-            return
         }
+    }
+
+    /// Appends one decoded reading to the spool, waiting while the disk refuses it.
+    private func keep(_ reading: Reading) {
         while true {
             do {
                 if try spool.append(reading) {
@@ -206,6 +216,45 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 logger.critical("\(error); retrying in 1 s (consumption paused)")
                 Thread.sleep(forTimeInterval: 1)
             }
+        }
+    }
+
+    // MARK: Sources
+
+    /// Loads the sources from the directory and, when they changed, decodes by them from the
+    /// next message on (carrying what the decoders learned) and tells the broker.
+    private func reloadSources(client: MQTTClient?) async {
+        guard let sourceStore else { return }
+        let sources: [MeterSource]
+        do { sources = try await sourceStore.sources() } catch {
+            logger.warning("cannot read the sources from the directory: \(error); keeping \(subscriptions.joined(separator: " "))")
+            return
+        }
+        let changed = router.withLock { router in
+            guard router.sources != sources else { return false }
+            var next = MessageRouter(
+                sources: sources, prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead)
+            next.adoptState(of: router)
+            router = next
+            return true
+        }
+        guard changed else { return }
+        let names = sources.map { "\($0.name) (\($0.decoder.rawValue))" }.joined(separator: ", ")
+        logger.notice(
+            "sources: \(sources.isEmpty ? "none, EnerTrack's topics" : names); topics \(subscriptions.joined(separator: " "))")
+        if let client, !client.update(subscriptions: subscriptions) {
+            logger.warning("cannot change the subscriptions now; the next connection subscribes to them")
+        }
+    }
+
+    /// Reloads the sources every minute and on SIGHUP.
+    private func watchSources(_ client: MQTTClient) async {
+        let hangups = SignalStream(SIGHUP)
+        defer { hangups.cancel() }
+        while !Task.isCancelled {
+            await hangups.next(timeout: .seconds(60))
+            guard !Task.isCancelled else { return }
+            await reloadSources(client: client)
         }
     }
 

@@ -89,7 +89,9 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     public let settings: MQTTSettings
-    public let subscriptions: [String]
+    /// What the client subscribes to (again at every reconnect); `update(subscriptions:)` changes it.
+    public var subscriptions: [String] { subscriptionList.withLock { $0 } }
+    private let subscriptionList: Mutex<[String]>
     private let handle: OpaquePointer
     /// Strong: the delegate (the ingest service) does not keep the client, so there is no cycle,
     /// and a weak load per message costs more than the rest of the callback's bookkeeping.
@@ -114,7 +116,7 @@ public final class MQTTClient: @unchecked Sendable {
     public init(settings: MQTTSettings, subscriptions: [String], delegate: any MQTTClientDelegate) throws(MQTTError) {
         _ = Self.libraryReady
         self.settings = settings
-        self.subscriptions = subscriptions
+        subscriptionList = Mutex(subscriptions)
         self.delegate = delegate
         guard let handle = mosquitto_new(settings.clientID, settings.cleanSession, nil) else {
             throw .setup("cannot create a libmosquitto client (client id '\(settings.clientID)')")
@@ -202,17 +204,50 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func subscribe() {
+        let subscriptions = self.subscriptions
         guard !subscriptions.isEmpty else {
             delegate.mqttState(.subscribed)  // a publisher: ready as soon as connected
             return
         }
-        var mid: Int32 = 0
-        var topics = subscriptions.map { strdup($0) }
-        defer { for topic in topics { free(topic) } }
-        let rc = topics.withUnsafeMutableBufferPointer { buffer in
-            mosquitto_subscribe_multiple(handle, &mid, Int32(buffer.count), buffer.baseAddress, 1, 0, nil)
+        let (rc, mid) = Self.withCStrings(subscriptions) { count, topics in
+            var mid: Int32 = 0
+            return (mosquitto_subscribe_multiple(handle, &mid, count, topics, 1, 0, nil), mid)
         }
         if rc == 0 { pendingSubscribe = mid } else { lastError = "subscribe failed: \(Self.describe(rc))" }
+    }
+
+    /// Changes what the client is subscribed to, now if connected (libmosquitto is thread-safe)
+    /// and at every reconnect; false when the broker could not be told now (the next connection
+    /// subscribes to the new list anyway).
+    @discardableResult
+    public func update(subscriptions new: [String]) -> Bool {
+        let old = subscriptionList.withLock { list in
+            defer { list = new }
+            return list
+        }
+        let removed = old.filter { !new.contains($0) }
+        let added = new.filter { !old.contains($0) }
+        var ok = true
+        if !removed.isEmpty {
+            ok = Self.withCStrings(removed) { count, topics in
+                mosquitto_unsubscribe_multiple(handle, nil, count, topics, nil) == 0
+            }
+        }
+        if !added.isEmpty {
+            ok =
+                Self.withCStrings(added) { count, topics in
+                    mosquitto_subscribe_multiple(handle, nil, count, topics, 1, 0, nil) == 0
+                } && ok
+        }
+        return ok
+    }
+
+    private static func withCStrings<T>(
+        _ strings: [String], _ body: (Int32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> T
+    ) -> T {
+        var pointers = strings.map { strdup($0) }
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeMutableBufferPointer { body(Int32($0.count), $0.baseAddress) }
     }
 
     // MARK: Running

@@ -325,7 +325,22 @@ enum MariaDBSchema {
                 """),
     ]
 
-    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites }
+    /// Where readings come from (`enertrack source`): a topic filter and its decoder.
+    static let sources = [
+        OwnTable(
+            name: "meter_sources",
+            body: """
+                  `name` VARCHAR(64) NOT NULL,
+                  `topic_filter` VARCHAR(512) NOT NULL,
+                  `decoder` VARCHAR(16) NOT NULL,
+                  `sensor_map` TEXT NULL,
+                  `discovery_prefix` VARCHAR(255) NULL,
+                  `created_at` BIGINT NOT NULL,
+                  PRIMARY KEY (`name`)
+                """)
+    ]
+
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites + sources }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [String])] = [
@@ -335,6 +350,7 @@ enum MariaDBSchema {
         ("0004_column_map", [columnsTable]),
         ("0005_money", money.map(\.name)),
         ("0006_sites", sites.map(\.name)),
+        ("0007_sources", sources.map(\.name)),
     ]
 }
 

@@ -211,6 +211,20 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     CREATE INDEX site_meters_site ON site_meters (site);
                     """)
         }
+        migrator.registerMigration("0007_sources") { db in
+            // Where readings come from: a topic filter and the decoder of its devices.
+            try db.execute(
+                sql: """
+                    CREATE TABLE meter_sources (
+                        name TEXT PRIMARY KEY COLLATE NOCASE,
+                        topic_filter TEXT NOT NULL,
+                        decoder TEXT NOT NULL,
+                        sensor_map TEXT NULL,
+                        discovery_prefix TEXT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }()
 

@@ -29,6 +29,13 @@ public struct ESPHomeDecoder: Sendable {
         self.capacity = capacity
     }
 
+    /// What `old` learned from discovery messages (its map by hand stays its own).
+    mutating func adoptLearned(of old: ESPHomeDecoder) {
+        learned = old.learned
+        unusable = old.unusable
+        ignored = old.ignored
+    }
+
     public mutating func decode(
         topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
         bursts: inout QuantityBursts, emit: (Reading) -> Void

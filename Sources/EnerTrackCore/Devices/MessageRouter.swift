@@ -52,6 +52,20 @@ public struct MessageRouter: Sendable {
         self.esphome = esphome
     }
 
+    /// Takes over what `old` learned: open bursts, Shelly counters, and the ESPHome sensors of
+    /// sources that kept their name (discovery messages are retained, but only sent again on a
+    /// new subscription).
+    public mutating func adoptState(of old: MessageRouter) {
+        bursts = old.bursts
+        shellyGen1 = old.shellyGen1
+        for route in routes {
+            guard let index = route.esphome,
+                let before = old.routes.first(where: { old.sources[$0.source].name == sources[route.source].name })?.esphome
+            else { continue }
+            esphome[index].adoptLearned(of: old.esphome[before])
+        }
+    }
+
     /// The filters to subscribe to.
     public var topicFilters: [String] {
         guard !sources.isEmpty else { return fallback.topicFilters }

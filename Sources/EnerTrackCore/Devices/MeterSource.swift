@@ -115,13 +115,21 @@ public enum Units {
     }
 }
 
-public enum SourceError: Error, Equatable, CustomStringConvertible {
+public enum SourceError: ExitStatusError, Equatable {
     case badName(String)
     case badFilter(String, String)
     case badMapping(String, String)
     case notFound(String)
     case exists(String)
     case optionNotFor(String, DecoderKind)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .notFound: .noUser
+        case .exists: .dataError
+        default: .usage
+        }
+    }
 
     public var description: String {
         switch self {
