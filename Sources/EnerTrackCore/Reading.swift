@@ -10,10 +10,18 @@ import Foundation
 public enum Quantity: String, Sendable, CaseIterable, Codable {
     case voltage, current, power, energy, pf, frequency
     case energyExport = "energy_export"
-    case voltageL1 = "voltage_l1", voltageL2 = "voltage_l2", voltageL3 = "voltage_l3"
-    case currentL1 = "current_l1", currentL2 = "current_l2", currentL3 = "current_l3"
-    case powerL1 = "power_l1", powerL2 = "power_l2", powerL3 = "power_l3"
-    case pfL1 = "pf_l1", pfL2 = "pf_l2", pfL3 = "pf_l3"
+    case voltageL1 = "voltage_l1"
+    case voltageL2 = "voltage_l2"
+    case voltageL3 = "voltage_l3"
+    case currentL1 = "current_l1"
+    case currentL2 = "current_l2"
+    case currentL3 = "current_l3"
+    case powerL1 = "power_l1"
+    case powerL2 = "power_l2"
+    case powerL3 = "power_l3"
+    case pfL1 = "pf_l1"
+    case pfL2 = "pf_l2"
+    case pfL3 = "pf_l3"
 
     /// The quantities that have phases, and their per-phase cases in phase order.
     public static let phased: [Quantity] = [.voltage, .current, .power, .pf]
@@ -236,6 +244,17 @@ public struct Reading: Sendable, Hashable {
         (phaseValues == nil ? Quantity.totals : Quantity.allCases).compactMap { q in self[q].map { (q, $0) } }
     }
 
+    /// How unevenly a three-phase meter's lines are loaded: the largest deviation of a phase
+    /// current from the three's mean, in % of the mean. Nil without three phase currents or
+    /// with no current at all.
+    public var phaseImbalancePct: Double? {
+        let currents = Quantity.current.phases.compactMap { self[$0] }.map(abs)
+        guard currents.count == 3 else { return nil }
+        let mean = currents.reduce(0, +) / 3
+        guard mean > 0 else { return nil }
+        return (currents.map { abs($0 - mean) }.max() ?? 0) / mean * 100
+    }
+
     /// Fills the totals a three-phase reading leaves out from its phases: power and current are
     /// the sums, voltage the mean, power factor total power over apparent power when both are
     /// known. A total the device sent is kept; a total is derived only from all three phases
@@ -245,8 +264,9 @@ public struct Reading: Sendable, Hashable {
         for quantity in [Quantity.power, .current, .voltage] where self[quantity] == nil {
             let values = quantity.phases.compactMap { self[$0] }
             guard values.count == 3 else { continue }
+            // To 9 decimals: a sum of three device values carries no binary noise (312.8, not 312.80000000000007).
             let sum = values.reduce(0, +)
-            self[quantity] = quantity == .voltage ? sum / 3 : sum
+            self[quantity] = ((quantity == .voltage ? sum / 3 : sum) * 1e9).rounded() / 1e9
         }
         if pf == nil {
             let powers = Quantity.power.phases.compactMap { self[$0] }

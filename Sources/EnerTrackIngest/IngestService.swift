@@ -71,7 +71,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         self.notifier = notifier
         self.prefix = prefix
         sourceStore = sources
-        router = Mutex(MessageRouter(sources: [], prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead))
+        router = Mutex(
+            MessageRouter(sources: [], prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead))
         spool = try ReadingSpool(directory: spoolDirectory, capacity: options.spoolCapacity)
         sink = ReadingSink(
             series: series, directory: directory, knownOnly: options.knownOnly,
@@ -227,7 +228,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         guard let sourceStore else { return }
         let sources: [MeterSource]
         do { sources = try await sourceStore.sources() } catch {
-            logger.warning("cannot read the sources from the directory: \(error); keeping \(subscriptions.joined(separator: " "))")
+            logger.warning(
+                "cannot read the sources from the directory: \(error); keeping \(subscriptions.joined(separator: " "))")
             return
         }
         let changed = router.withLock { router in
@@ -241,7 +243,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         guard changed else { return }
         let names = sources.map { "\($0.name) (\($0.decoder.rawValue))" }.joined(separator: ", ")
         logger.notice(
-            "sources: \(sources.isEmpty ? "none, EnerTrack's topics" : names); topics \(subscriptions.joined(separator: " "))")
+            "sources: \(sources.isEmpty ? "none, EnerTrack's topics" : names); topics \(subscriptions.joined(separator: " "))"
+        )
         if let client, !client.update(subscriptions: subscriptions) {
             logger.warning("cannot change the subscriptions now; the next connection subscribes to them")
         }

@@ -272,10 +272,10 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Publishes (QoS 0 or 1); false when the message could not be queued (not connected).
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], qos: Int32) -> Bool {
+    public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) -> Bool {
         guard !stopping.load(ordering: .relaxed) else { return false }
         return payload.withUnsafeBytes { bytes in
-            mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, qos, false) == 0
+            mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, qos, retain) == 0
         }
     }
 

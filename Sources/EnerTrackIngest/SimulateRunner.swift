@@ -11,6 +11,8 @@ public enum SimulateRunner {
         public var rate = 0.5
         public var duration: Double?
         public var json = true
+        /// Publish as a device of this kind would (three-phase readings), instead of EnerTrack's topics.
+        public var device: DeviceFormat?
         public var qos: Int32 = 1
         public var nodePrefix = "SIM"
         /// One house with solar panels instead of independent meters: `<prefix>-RED` (grid, with
@@ -38,7 +40,7 @@ public enum SimulateRunner {
         defer { client.stop() }
         try await watcher.waitUntilReady(timeout: 15)
         progress(
-            "publishing \(options.json ? "JSON" : "per-quantity") readings of \(options.nodes) meters (\(options.nodePrefix)-…) to \(settings.host):\(settings.port) at \(options.rate)/s"
+            "publishing \(options.device.map { "\($0.rawValue) three-phase" } ?? (options.json ? "JSON" : "per-quantity")) readings of \(options.nodes) meters (\(options.nodePrefix)-…) to \(settings.host):\(settings.port) at \(options.rate)/s"
         )
 
         var simulator = MeterSimulator(count: options.nodes, prefix: options.nodePrefix)
@@ -48,6 +50,7 @@ public enum SimulateRunner {
                 gridID: "\(options.nodePrefix)-RED", solarID: "\(options.nodePrefix)-SOLAR",
                 circuitIDs: ["COCINA", "CLIMA", "RESTO"].map { "\(options.nodePrefix)-\($0)" }) : nil
         var summary = Summary()
+        var announced: Set<String> = []
         let start = ContinuousClock.now
         let interval = 1 / max(options.rate, 0.001)
         var next = 0
@@ -68,8 +71,19 @@ public enum SimulateRunner {
                     next += 1
                 }
                 for reading in readings {
-                    for message in MeterSimulator.messages(reading, prefix: prefix, json: options.json) {
-                        client.publish(topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos)
+                    var messages: [(topic: String, payload: String)]
+                    if let device = options.device {
+                        let threePhase = MeterSimulator.threePhase(reading)
+                        // ESPHome's discovery, retained as ESPHome does, with each meter's first reading.
+                        messages = announced.insert(reading.node).inserted ? device.discovery(threePhase) : []
+                        messages += device.messages(threePhase)
+                    } else {
+                        messages = MeterSimulator.messages(reading, prefix: prefix, json: options.json)
+                    }
+                    for message in messages {
+                        client.publish(
+                            topic: message.topic, payload: Array(message.payload.utf8), qos: options.qos,
+                            retain: message.topic.hasSuffix("/config"))
                         summary.messages += 1
                     }
                     summary.readings += 1

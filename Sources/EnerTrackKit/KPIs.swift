@@ -96,11 +96,14 @@ extension KPIs {
         public var energy: Double?
         public var meanPower: Double?
         public var todayKWh: Double?
+        /// A three-phase meter's imbalance (`Reading.phaseImbalancePct`); the set's: its worst meter's.
+        public var phaseImbalancePct: Double?
 
         public enum CodingKeys: String, CodingKey {
             case node, status, time, voltage, current, power, pf, frequency, energy
             case meanPower = "mean_power"
             case todayKWh = "today_kwh"
+            case phaseImbalancePct = "phase_imbalance_pct"
         }
     }
 
@@ -120,8 +123,10 @@ extension KPIs {
                 Key.energy.rawValue: .number(reading?.energy, decimals: 3),
                 Key.meanPower.rawValue: .number(meter.meanPowerW, decimals: 1),
                 Key.todayKWh.rawValue: .number(meter.todayKWh, decimals: 3),
+                Key.phaseImbalancePct.rawValue: .number(reading?.phaseImbalancePct, decimals: 1),
             ])
         }
+        let worst = self.meters.compactMap { $0.latest?.phaseImbalancePct }.max()
         let all = Record([
             Key.node.rawValue: .text("ALL"), Key.status.rawValue: .text(nil), Key.time.rawValue: .time(latestTime),
             Key.voltage.rawValue: .number(voltage, decimals: 1), Key.current.rawValue: .number(nil, decimals: 3),
@@ -129,6 +134,7 @@ extension KPIs {
             Key.frequency.rawValue: .number(frequency, decimals: 2), Key.energy.rawValue: .number(nil, decimals: 3),
             Key.meanPower.rawValue: .number(meanPowerW, decimals: 1),
             Key.todayKWh.rawValue: .number(energyTodayKWh, decimals: 3),
+            Key.phaseImbalancePct.rawValue: .number(worst, decimals: 1),
         ])
         return meters + [all]
     }

@@ -49,7 +49,9 @@ public struct ReadingJSON: Codable, Sendable, Equatable {
     public var values: [Quantity: Double]
 
     /// The quantities written: a three-phase reading's per-phase keys too.
-    private var quantities: [Quantity] { values.keys.contains { $0.phase != nil } ? Quantity.allCases : Quantity.totals }
+    private var quantities: [Quantity] {
+        values.keys.contains { $0.phase != nil } ? Quantity.allCases : Quantity.totals
+    }
 
     public init(_ reading: Reading, timeZone: TimeZone) {
         node = reading.node

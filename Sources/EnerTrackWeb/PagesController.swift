@@ -187,10 +187,11 @@ extension PagesController {
         let ranges: [HTML] = HistoryChart.presets.map(\.name).map { name in
             "<button type=\"button\" class=\"btn btn-outline-primary btn-sm\(pressed(!zoomed && name == range))\" data-set-range=\"\(name)\">\(name)</button>"
         }
-        let quantities: [(Quantity, String)] = [
-            (.power, l("Power")), (.energy, l("Energy")), (.voltage, l("Voltage")), (.current, l("Current")),
-            (.pf, l("Power factor")), (.frequency, l("Frequency")),
-        ]
+        let quantities: [(Quantity, String)] =
+            [
+                (.power, l("Power")), (.energy, l("Energy")), (.voltage, l("Voltage")), (.current, l("Current")),
+                (.pf, l("Power factor")), (.frequency, l("Frequency")),
+            ] + Component.phaseQuantities(reading)
         let quantityButtons: [HTML] = quantities.map { key, label in
             "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\(pressed(key == quantity))\" data-set-quantity=\"\(key.rawValue)\">\(label)</button>"
         }
@@ -214,6 +215,7 @@ extension PagesController {
             <details class="mb-3"><summary>\(l("The chart's figures as a table"))</summary>
               <div class="table-responsive table-scroll"><table class="table table-sm" id="history-table"></table></div></details>
             <div class="row g-2 mb-3">\(items)</div>
+            \(Component.phases(reading, l))
             <p><a href="/consumption?node=\(view.node.espID)">\(l("Consumption of this meter"))</a></p>
             """
         return site.page(request, viewer, title: view.label, active: "dashboard", body: body)

@@ -263,7 +263,8 @@ struct CommandTests {
         let fresh = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(
             fresh["pending"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites", "0007_sources",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
+                "0007_sources",
             ]
                 && fresh["current"] as? Bool == false)
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
@@ -276,7 +277,8 @@ struct CommandTests {
         #expect(status["current"] as? Bool == true)
         #expect(
             status["applied"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites", "0007_sources",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
+                "0007_sources",
             ])
         let migrate = await harness.run(["db", "migrate", "--dry-run"])
         #expect(migrate.status == 0 && migrate.stdout.contains("nothing pending"))

@@ -92,10 +92,14 @@ struct DeviceDecoderTests {
 
         func matches(_ topic: String, _ filter: String) -> Bool {
             var topic = topic
-            return topic.withUTF8 { TopicFilter.matches(UnsafeRawBufferPointer($0), levels: TopicFilter.levels(filter)) }
+            return topic.withUTF8 {
+                TopicFilter.matches(UnsafeRawBufferPointer($0), levels: TopicFilter.levels(filter))
+            }
         }
         #expect(matches("a/b/c", "a/#") && matches("a", "a/#") && matches("a/b/c", "+/b/+"))
         #expect(!matches("a/b", "+/b/+") && !matches("$SYS/x", "#") && !matches("a/b/c/d", "a/+/c"))
-        #expect(TopicFilter.problem("a/#/b") != nil && TopicFilter.problem("a+/b") != nil && TopicFilter.problem("a/+/#") == nil)
+        #expect(
+            TopicFilter.problem("a/#/b") != nil && TopicFilter.problem("a+/b") != nil
+                && TopicFilter.problem("a/+/#") == nil)
     }
 }

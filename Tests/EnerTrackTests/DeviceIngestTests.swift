@@ -33,7 +33,10 @@ struct DeviceIngestTests {
         for (file, _) in DeviceFixtures.all {
             for message in try DeviceFixtures.messages(file, ts: now - 1) {
                 messages.append(
-                    ("\(p)/\(message.topic)", message.payload.replacingOccurrences(of: "\"c3-debug/", with: "\"\(p)/c3-debug/")))
+                    (
+                        "\(p)/\(message.topic)",
+                        message.payload.replacingOccurrences(of: "\"c3-debug/", with: "\"\(p)/c3-debug/")
+                    ))
             }
         }
         // The Pro 3EM's status and its NotifyStatus are two instants of one meter: one at a time.
@@ -43,7 +46,8 @@ struct DeviceIngestTests {
         let series: any SeriesStore =
             store == "influx"
             ? InfluxSeriesStore(
-                settings: InfluxSettings(url: try #require(URL(string: try TestServers.influxURL())), database: database))
+                settings: InfluxSettings(
+                    url: try #require(URL(string: try TestServers.influxURL())), database: database))
             : try site.series()
         let expected = DeviceFixtures.all.filter { $0.file != "shelly-pro3em-notify" }.reduce(
             into: DeviceFixtures.Expected()
@@ -93,7 +97,9 @@ struct DeviceIngestTests {
         let ingest = try await site.startedIngest()
         #expect(ingest.log.contains("\(site.prefix)/#"))
         let p = site.prefix
-        #expect(await harness.run(["source", "add", "tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"]).status == 0)
+        #expect(
+            await harness.run(["source", "add", "tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"]).status
+                == 0)
         #expect(await harness.run(["source", "add", "tas", "--filter", "x/#", "--decoder", "tasmota"]).status == 65)
         let listed = await harness.run(["source", "list", "--json"])
         #expect(listed.stdout.contains(#""decoder" : "tasmota""#), "\(listed.stdout)")

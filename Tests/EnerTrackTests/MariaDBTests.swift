@@ -74,7 +74,8 @@ struct MariaDBTests {
         let notes = status["notes"] as? [String] ?? []
         #expect(
             status["pending"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites", "0007_sources",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
+                "0007_sources",
             ])
         #expect(
             notes.contains("0001_directory: add column Usuarios.email for Usuarios.email (the earlier table has none)"))
@@ -118,13 +119,14 @@ struct MariaDBTests {
         let status = try await harness.run(["db", "status", "--json"]).objects()[0]
         #expect(
             status["applied"] as? [String] == [
-                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites", "0007_sources",
+                "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
+                "0007_sources",
             ]
                 && status["current"] as? Bool == true)
         let connection = try TestServers.adminConnection(database: database)
         let recorded = try connection.query("SELECT COUNT(*) AS n FROM `\(database)`.enertrack_schema_migrations")
             .first?.int("n")
-        #expect(recorded == 6, "each migration recorded once")
+        #expect(recorded == 7, "each migration recorded once")
     }
 
     @Test("a long-running user of the store heals after a server restart, and loses nothing")

@@ -224,7 +224,8 @@ struct DemoCommand: AsyncParsableCommand {
             for (index, meter) in DemoCommand.meters.dropFirst(DemoCommand.circuits).enumerated() {
                 var reading = others.reading(meter: index, time: time, timeZone: timeZone)
                 reading.node = meter.0
-                readings.append(reading)
+                // The workshop is three-phase (a Shelly Pro 3EM's shape), its machines on one line.
+                readings.append(meter.0 == "ESP32_TALLER" ? MeterSimulator.threePhase(reading) : reading)
             }
             return readings
         }

@@ -12,7 +12,12 @@ struct SimulateCommand: AsyncParsableCommand {
             Meters are named <PREFIX>-001, <PREFIX>-002, …; each follows a household daily load \
             curve (scaled per meter), 230 V ± noise, 50 Hz, its own power factor, and an energy \
             counter that rises with the power drawn. JSON messages carry 'ts' in ms; the topics \
-            format publishes one plain number per quantity.
+            format publishes one plain number per quantity. The device formats publish three-phase \
+            readings (the load shared 55/30/15 % over the lines) as the device would, on its own \
+            topics (a Shelly Pro 3EM's status/em:0 and emdata:0, a Shelly 3EM's \
+            shellies/shellyem3-<id>/emeter/N/..., ESPHome's <id>/sensor/<quantity>/state with \
+            retained discovery messages, Tasmota's tele/<id>/SENSOR with arrays): add the source \
+            the command names so that ingest reads them.
 
             --household simulates one house with solar panels instead, as the demo's: \
             <PREFIX>-RED (the grid meter: import and export counters, signed power), <PREFIX>-SOLAR \
@@ -24,6 +29,7 @@ struct SimulateCommand: AsyncParsableCommand {
               enertrack simulate --nodes 5
               enertrack simulate --household --node-prefix CASA
               enertrack simulate --nodes 1000 --rate 2000 --duration 60 --qos 0
+              enertrack simulate --nodes 3 --format shelly-gen2
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -34,8 +40,12 @@ struct SimulateCommand: AsyncParsableCommand {
     var rate: Double?
     @Option(help: ArgumentHelp("Stop after this many seconds (default: run until interrupted).", valueName: "S"))
     var duration: Double?
-    @Option(help: "json (one message per reading) or topics (one message per quantity).") var format: SimulatedFormat =
-        .json
+    @Option(
+        help: """
+            json (one message per reading), topics (one message per quantity), or a device's own \
+            three-phase messages: shelly-gen2, shelly-gen1, esphome, tasmota.
+            """)
+    var format: SimulatedFormat = .json
     @Option(help: "MQTT QoS, 0 or 1.") var qos: Int32 = 1
     @Option(help: "ESP id prefix of the simulated meters.") var nodePrefix = "SIM"
     @Flag(help: "One house with solar panels: grid meter (with export), inverter and three circuits.")
@@ -43,6 +53,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     enum SimulatedFormat: String, ExpressibleByArgument, CaseIterable {
         case json, topics
+        case shellyGen2 = "shelly-gen2"
+        case shellyGen1 = "shelly-gen1"
+        case esphome, tasmota
     }
 
     func validate() throws {
@@ -68,6 +81,12 @@ struct SimulateCommand: AsyncParsableCommand {
         options.household = household
         options.duration = duration
         options.json = format == .json
+        options.device = DeviceFormat(rawValue: format.rawValue)
+        if let device = options.device {
+            Print.err(
+                "publishing as \(device.rawValue): ingest reads it with 'enertrack source add \(device.rawValue) --filter '\(device.filter)' --decoder \(device.rawValue)'\n"
+            )
+        }
         options.qos = qos
         options.nodePrefix = nodePrefix
         let mqtt = try services.mqttSettings(

@@ -53,7 +53,8 @@ struct SourceCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("MQTT topic filter ('+' one level, '#' the rest).", valueName: "FILTER"))
         var filter: String
         @Option(help: "enertrack, tasmota, shelly-gen1, shelly-gen2 or esphome.") var decoder: DecoderKind
-        @Option(help: ArgumentHelp("ESPHome: a sensor by hand, OBJECT_ID=QUANTITY[:UNIT] (repeatable).", valueName: "MAP"))
+        @Option(
+            help: ArgumentHelp("ESPHome: a sensor by hand, OBJECT_ID=QUANTITY[:UNIT] (repeatable).", valueName: "MAP"))
         var map: [String] = []
         @Option(help: "ESPHome: the discovery prefix (default: homeassistant).") var discoveryPrefix: String?
         @Flag(help: "ESPHome: do not subscribe to discovery messages (use --map only).") var noDiscovery = false
@@ -75,7 +76,9 @@ struct SourceCommand: AsyncParsableCommand {
             var sensors: [String: SensorMapping] = [:]
             for pair in map {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, !parts[0].isEmpty else { throw .badMapping(pair, "expected OBJECT_ID=QUANTITY[:UNIT]") }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw .badMapping(pair, "expected OBJECT_ID=QUANTITY[:UNIT]")
+                }
                 sensors[parts[0]] = try SensorMapping(parsing: parts[1])
             }
             let prefix = discoveryPrefix ?? "homeassistant"

@@ -56,7 +56,8 @@ public struct ESPHomeDecoder: Sendable {
             let why = unusable[text] ?? "no discovery message was seen for it and the source has no --map for it"
             throw Rejection(.unknownQuantity, node: node, "ESPHome sensor \(LogText.quoted(objectID, max: 40)): \(why)")
         }
-        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         guard payload.count <= 64, let value = PayloadDecoder.number(Array(trimmed.utf8)) else {
             throw Rejection(.notANumber, node: node, "\(mapping.quantity.rawValue) state is not a number")
         }
@@ -89,7 +90,8 @@ public struct ESPHomeDecoder: Sendable {
         ignored.remove(stateTopic)
         guard let scale = Units.scale(unit, to: quantity) else {
             learned[stateTopic] = nil
-            unusable[stateTopic] = "its unit \(LogText.quoted(unit ?? "", max: 20)) is not one \(quantity.rawValue) is measured in"
+            unusable[stateTopic] =
+                "its unit \(LogText.quoted(unit ?? "", max: 20)) is not one \(quantity.rawValue) is measured in"
             return
         }
         unusable[stateTopic] = nil
@@ -123,9 +125,10 @@ public struct ESPHomeDecoder: Sendable {
 
     /// 1…3 when the words name a phase: `l1`, `phase1`, `fase1`, `phase a`, `fase a`.
     private static func phase(_ words: Set<String>) -> Int? {
-        for (index, names) in [["l1", "phase1", "fase1", "p1"], ["l2", "phase2", "fase2", "p2"], ["l3", "phase3", "fase3", "p3"]]
-            .enumerated() where !words.isDisjoint(with: names)
-        {
+        for (index, names) in [
+            ["l1", "phase1", "fase1", "p1"], ["l2", "phase2", "fase2", "p2"], ["l3", "phase3", "fase3", "p3"],
+        ]
+        .enumerated() where !words.isDisjoint(with: names) {
             return index + 1
         }
         if words.contains("phase") || words.contains("fase") {

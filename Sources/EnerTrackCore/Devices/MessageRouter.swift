@@ -60,7 +60,8 @@ public struct MessageRouter: Sendable {
         shellyGen1 = old.shellyGen1
         for route in routes {
             guard let index = route.esphome,
-                let before = old.routes.first(where: { old.sources[$0.source].name == sources[route.source].name })?.esphome
+                let before = old.routes.first(where: { old.sources[$0.source].name == sources[route.source].name })?
+                    .esphome
             else { continue }
             esphome[index].adoptLearned(of: old.esphome[before])
         }

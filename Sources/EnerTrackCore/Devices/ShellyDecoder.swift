@@ -49,7 +49,9 @@ public enum ShellyGen2Decoder {
     }
 
     private static func badTopic(_ text: String) -> Rejection {
-        Rejection(.badTopic, "topic \(LogText.quoted(text, max: 120)) is not <prefix>/status/<component> or <prefix>/events/rpc")
+        Rejection(
+            .badTopic,
+            "topic \(LogText.quoted(text, max: 120)) is not <prefix>/status/<component> or <prefix>/events/rpc")
     }
 
     /// One component's status: a reading, or nothing for a component that measures no energy.
@@ -130,7 +132,8 @@ public struct ShellyGen1Decoder: Sendable {
         guard let (quantity, scale) = quantities[leaf] else { return }
         let threePhase = id.lowercased().hasPrefix("shellyem3")
         let node = try DeviceJSON.node(Array((threePhase ? String(id) : "\(id)-\(emeter)").utf8))
-        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         guard payload.count <= 64, let value = PayloadDecoder.number(Array(trimmed.utf8)) else {
             throw Rejection(.notANumber, node: node, "\(leaf) payload is not a number")
         }

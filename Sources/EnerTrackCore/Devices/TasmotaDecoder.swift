@@ -25,7 +25,8 @@ public enum TasmotaDecoder {
         guard let device = device(topic) else {
             throw Rejection(
                 .badTopic,
-                "topic \(LogText.quoted(String(decoding: topic.prefix(120), as: UTF8.self))) is not tele/<device>/SENSOR")
+                "topic \(LogText.quoted(String(decoding: topic.prefix(120), as: UTF8.self))) is not tele/<device>/SENSOR"
+            )
         }
         let node = try DeviceJSON.node(device)
         let object = try DeviceJSON.object(payload, node: node, what: "Tasmota SENSOR")
@@ -33,7 +34,9 @@ public enum TasmotaDecoder {
             throw Rejection(.empty, node: node, "Tasmota SENSOR payload has no ENERGY object")
         }
         var reading = Reading(node: node, time: DeviceJSON.second(receivedAt))
-        let phased: [(String, Quantity)] = [("Power", .power), ("Voltage", .voltage), ("Current", .current), ("Factor", .pf)]
+        let phased: [(String, Quantity)] = [
+            ("Power", .power), ("Voltage", .voltage), ("Current", .current), ("Factor", .pf),
+        ]
         for (key, quantity) in phased {
             guard let raw = energy[key] else { continue }
             let values = try numbers(raw, node: node, key: key)
@@ -43,7 +46,9 @@ public enum TasmotaDecoder {
                 for (phase, value) in zip(quantity.phases, values) { try DeviceJSON.set(&reading, phase, value) }
             }
         }
-        let combined: [(String, Quantity)] = [("Total", .energy), ("ExportActive", .energyExport), ("Frequency", .frequency)]
+        let combined: [(String, Quantity)] = [
+            ("Total", .energy), ("ExportActive", .energyExport), ("Frequency", .frequency),
+        ]
         for (key, quantity) in combined {
             guard let raw = energy[key] else { continue }
             let values = try numbers(raw, node: node, key: key).compactMap { $0 }
@@ -59,7 +64,8 @@ public enum TasmotaDecoder {
     private static func numbers(_ raw: Any, node: String, key: String) throws(Rejection) -> [Double?] {
         guard let array = raw as? [Any] else { return [try DeviceJSON.number(raw, node: node, field: "ENERGY.\(key)")] }
         guard (1...3).contains(array.count) else {
-            throw Rejection(.outOfRange, node: node, "ENERGY.\(key) has \(array.count) values; a meter has 1 to 3 phases")
+            throw Rejection(
+                .outOfRange, node: node, "ENERGY.\(key) has \(array.count) values; a meter has 1 to 3 phases")
         }
         var values: [Double?] = []
         for item in array { values.append(try DeviceJSON.number(item, node: node, field: "ENERGY.\(key)")) }

@@ -144,7 +144,9 @@ enum DeviceFixtures {
                 let got = reading[quantity]
                 if let want, let got, abs(want - got) <= 1e-9 * max(1, abs(want)) { continue }
                 if want == nil, got == nil { continue }
-                problems.append("\(node) \(quantity.rawValue): got \(got.map { "\($0)" } ?? "nil"), want \(want.map { "\($0)" } ?? "nil")")
+                problems.append(
+                    "\(node) \(quantity.rawValue): got \(got.map { "\($0)" } ?? "nil"), want \(want.map { "\($0)" } ?? "nil")"
+                )
             }
         }
         for node in readings.keys where expected[node] == nil { problems.append("unexpected node \(node)") }
