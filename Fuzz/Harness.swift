@@ -11,7 +11,7 @@ import Foundation
 enum FuzzTarget: String, CaseIterable {
     case payload, topic, csv
     case lineProtocol = "line-protocol"
-    case envfile, time, prices, tariff
+    case envfile, time, prices, tariff, devices
 }
 
 nonisolated(unsafe) var fuzzTarget = FuzzTarget.payload
@@ -42,6 +42,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .time: fuzzTime(bytes)
     case .prices: fuzzPrices(bytes)
     case .tariff: fuzzTariff(bytes)
+    case .devices: fuzzDevices(bytes)
     }
     return 0
 }
@@ -64,6 +65,33 @@ func fuzzPayload(_ bytes: UnsafeRawBufferPointer) {
     for decoder in [PayloadDecoder(prefix: "enertrack", tasmota: true), PayloadDecoder(prefix: "enertrack")] {
         if let reading = try? decoder.decode(topic: topic, payload: payload, receivedAt: fuzzNow) {
             checkStorable(reading, now: fuzzNow, maxAhead: decoder.maxAhead)
+        }
+    }
+}
+
+/// One router over every device decoder, kept across inputs (as ingest keeps it across
+/// messages): Shelly Gen1 counters and ESPHome discoveries from earlier inputs meet later ones.
+nonisolated(unsafe) var fuzzRouter = MessageRouter(
+    sources: [
+        MeterSource(name: "own", filter: "enertrack/#", decoder: .enertrack),
+        MeterSource(name: "shelly2", filter: "+/status/+", decoder: .shellyGen2),
+        MeterSource(name: "shelly2rpc", filter: "+/events/rpc", decoder: .shellyGen2),
+        MeterSource(name: "shelly1", filter: "shellies/#", decoder: .shellyGen1),
+        MeterSource(name: "esphome", filter: "+/sensor/+/state", decoder: .esphome, discoveryPrefix: "homeassistant"),
+        MeterSource(name: "tasmota", filter: "tele/+/SENSOR", decoder: .tasmota),
+    ], prefix: "enertrack")
+
+/// `topic NUL payload` through the device decoders (no NUL: the payload of a Shelly Gen2 em:0).
+func fuzzDevices(_ bytes: UnsafeRawBufferPointer) {
+    let split = bytes.firstIndex(of: 0)
+    let topic = split.map { UnsafeRawBufferPointer(rebasing: bytes[..<$0]) }
+    let payload = split.map { UnsafeRawBufferPointer(rebasing: bytes[($0 + 1)...]) } ?? bytes
+    let fallback = Array("shellypro3em-1/status/em:0".utf8)
+    fallback.withUnsafeBytes { fallbackTopic in
+        try? fuzzRouter.decode(topic: topic ?? fallbackTopic, payload: payload, receivedAt: fuzzNow) { reading in
+            var reading = reading
+            reading.completeTotals()
+            checkStorable(reading, now: fuzzNow, maxAhead: ReadingRules.defaultMaxAhead)
         }
     }
 }

@@ -173,13 +173,13 @@ _enertrack() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|site|demo|help)
+    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|site|source|demo|help)
         # Offer subcommand argument completions
         "_enertrack_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff site demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff site source demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -839,7 +839,7 @@ _enertrack_simulate() {
         return
         ;;
     '--format')
-        __enertrack_add_completions -W 'json'$'\n''topics'
+        __enertrack_add_completions -W 'json'$'\n''topics'$'\n''shelly-gen2'$'\n''shelly-gen1'$'\n''esphome'$'\n''tasmota'
         return
         ;;
     '--qos')
@@ -1722,6 +1722,96 @@ _enertrack_site_remove() {
 _enertrack_site_restore() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_source() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list|remove)
+        # Offer subcommand argument completions
+        "_enertrack_source_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list remove' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_source_add() {
+    repeating_flags=()
+    non_repeating_flags=(--no-discovery --json --version -h --help)
+    repeating_options=(--map)
+    non_repeating_options=(--config --data-dir --filter --decoder --discovery-prefix)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--filter')
+        return
+        ;;
+    '--decoder')
+        __enertrack_add_completions -W 'enertrack'$'\n''tasmota'$'\n''shelly-gen1'$'\n''shelly-gen2'$'\n''esphome'
+        return
+        ;;
+    '--map')
+        return
+        ;;
+    '--discovery-prefix')
+        return
+        ;;
+    esac
+}
+
+_enertrack_source_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    esac
+}
+
+_enertrack_source_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir)
     __enertrack_offer_flags_options 1

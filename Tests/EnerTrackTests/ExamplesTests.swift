@@ -1,0 +1,59 @@
+import EnerTrackCore
+import Foundation
+import Testing
+
+/// The ESPHome examples: valid YAML with what ESPHome requires, publishing to topics EnerTrack
+/// reads (every state topic's leaf a quantity). ESPHome itself is not installed here (its
+/// `config` check needs PlatformIO's toolchains); PyYAML reads the files as ESPHome's loader
+/// does, `!secret` included.
+@Suite("Examples")
+struct ExamplesTests {
+    @Test(
+        "examples/esphome-*.yaml: ESPHome's required keys; every state topic is an EnerTrack topic",
+        arguments: [
+            "esphome-pzem", "esphome-3phase",
+        ])
+    func esphome(_ name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../examples/\(name).yaml"
+        ).standardized.path
+        let script = """
+            import json, sys, yaml
+            class Loader(yaml.SafeLoader): pass
+            Loader.add_constructor('!secret', lambda loader, node: 'secret:' + loader.construct_scalar(node))
+            config = yaml.load(open(sys.argv[1]), Loader=Loader)
+            subs = config.get('substitutions', {})
+            def expand(text):
+                for key, value in subs.items(): text = text.replace('${' + key + '}', str(value))
+                return text
+            topics = []
+            def walk(node):
+                if isinstance(node, dict):
+                    for key, value in node.items():
+                        if key == 'state_topic': topics.append(expand(value))
+                        walk(value)
+                elif isinstance(node, list):
+                    for item in node: walk(item)
+            walk(config.get('sensor', []))
+            print(json.dumps({'keys': sorted(config), 'board': config['esp32']['board'],
+                'mqtt': sorted(config['mqtt']), 'topics': topics}))
+            """
+        let output = try shell("/usr/bin/python3", ["-c", script, path])
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let keys = try #require(answer["keys"] as? [String])
+        for required in ["esphome", "esp32", "wifi", "mqtt", "sensor"] {
+            #expect(keys.contains(required), "\(required)")
+        }
+        let mqtt = try #require(answer["mqtt"] as? [String])
+        for required in ["broker", "port", "username", "password", "certificate_authority"] {
+            #expect(mqtt.contains(required), "mqtt.\(required)")
+        }
+        let topics = try #require(answer["topics"] as? [String])
+        #expect(!topics.isEmpty)
+        for topic in topics {
+            let levels = topic.split(separator: "/").map(String.init)
+            #expect(levels.count == 3 && levels[0] == "enertrack" && DirectoryRules.isESPID(levels[1]), "\(topic)")
+            #expect(Quantity(name: levels.last ?? "") != nil, "\(topic): not a quantity EnerTrack reads")
+        }
+    }
+}
