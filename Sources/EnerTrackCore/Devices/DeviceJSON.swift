@@ -34,6 +34,15 @@ enum DeviceJSON {
         throw Rejection(.notANumber, node: node, "\(LogText.quoted(field, max: 40)) is not a number")
     }
 
+    /// A payload that is one plain number (`230.1`, ` 12 `), as devices publish one value per topic.
+    static func plainNumber(_ payload: UnsafeRawBufferPointer, node: String, what: String) throws(Rejection) -> Double {
+        let text = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard payload.count <= 64, let value = PayloadDecoder.number(Array(text.utf8)) else {
+            throw Rejection(.notANumber, node: node, "\(what) payload is not a number")
+        }
+        return value
+    }
+
     /// Sets `quantity` to `value` × `scale` after the checks every reading passes.
     static func set(
         _ reading: inout Reading, _ quantity: Quantity, _ value: Double?, scale: Double = 1

@@ -56,11 +56,7 @@ public struct ESPHomeDecoder: Sendable {
             let why = unusable[text] ?? "no discovery message was seen for it and the source has no --map for it"
             throw Rejection(.unknownQuantity, node: node, "ESPHome sensor \(LogText.quoted(objectID, max: 40)): \(why)")
         }
-        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)
-        guard payload.count <= 64, let value = PayloadDecoder.number(Array(trimmed.utf8)) else {
-            throw Rejection(.notANumber, node: node, "\(mapping.quantity.rawValue) state is not a number")
-        }
+        let value = try DeviceJSON.plainNumber(payload, node: node, what: "\(mapping.quantity.rawValue) state")
         var reading = Reading(node: node, time: bursts.stamp(node: node, quantity: mapping.quantity, at: receivedAt))
         try DeviceJSON.set(&reading, mapping.quantity, value, scale: mapping.scale)
         emit(reading)

@@ -132,11 +132,7 @@ public struct ShellyGen1Decoder: Sendable {
         guard let (quantity, scale) = quantities[leaf] else { return }
         let threePhase = id.lowercased().hasPrefix("shellyem3")
         let node = try DeviceJSON.node(Array((threePhase ? String(id) : "\(id)-\(emeter)").utf8))
-        let trimmed = String(decoding: payload.prefix(64), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)
-        guard payload.count <= 64, let value = PayloadDecoder.number(Array(trimmed.utf8)) else {
-            throw Rejection(.notANumber, node: node, "\(leaf) payload is not a number")
-        }
+        let value = try DeviceJSON.plainNumber(payload, node: node, what: String(leaf))
         if threePhase, quantity.isCounter {
             // One counter per emeter: the meter's is their sum.
             try ReadingRules.check(value: value * scale, of: quantity, node: node)
