@@ -1133,7 +1133,7 @@ _enertrack_alerts_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --kw)
+    non_repeating_options=(--config --data-dir --kw --phase-kw)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1145,6 +1145,9 @@ _enertrack_alerts_set() {
         return
         ;;
     '--kw')
+        return
+        ;;
+    '--phase-kw')
         return
         ;;
     esac

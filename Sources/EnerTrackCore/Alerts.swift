@@ -16,7 +16,10 @@ public struct AlertRule: Sendable, Equatable {
     public var nodeID: Int64
     public var espID: String
     public var nodeName: String?
+    /// The total mean's threshold; 0 for a rule on the phases only.
     public var thresholdKW: Double
+    /// Any one phase's mean threshold, for a three-phase meter.
+    public var phaseKW: Double?
     public var state: AlertState
     /// When the rule entered its state.
     public var since: Int64?
@@ -31,7 +34,7 @@ public struct AlertRule: Sendable, Equatable {
 
     public init(
         userID: Int64, username: String, nodeID: Int64, espID: String, nodeName: String? = nil, thresholdKW: Double,
-        state: AlertState,
+        phaseKW: Double? = nil, state: AlertState,
         since: Int64? = nil, lastNotified: Int64? = nil, silentSince: Int64? = nil, chatID: Int64? = nil,
         language: Language? = nil
     ) {
@@ -41,6 +44,7 @@ public struct AlertRule: Sendable, Equatable {
         self.espID = espID
         self.nodeName = nodeName
         self.thresholdKW = thresholdKW
+        self.phaseKW = phaseKW
         self.state = state
         self.since = since
         self.lastNotified = lastNotified

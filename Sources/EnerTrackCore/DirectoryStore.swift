@@ -18,6 +18,13 @@ public protocol DirectoryStore: SchemaStore, UserStore, NodeStore, AssignmentSto
     TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore, SourceStore
 {}
 
+extension AlertRuleStore {
+    /// A threshold on the total mean only.
+    public func setThreshold(userID: Int64, nodeID: Int64, kw: Double, now: Int64) async throws {
+        try await setThreshold(userID: userID, nodeID: nodeID, kw: kw, phaseKW: nil, now: now)
+    }
+}
+
 /// The configured sources of readings (`enertrack source`), which `ingest` subscribes to.
 public protocol SourceStore: Sendable {
     /// Every source, by name.
@@ -133,7 +140,9 @@ public protocol SessionStore: Sendable {
 public protocol AlertRuleStore: Sendable {
     /// Rules of active users on their actively assigned, active nodes (of one user, or all).
     func alertRules(userID: Int64?) async throws -> [AlertRule]
-    func setThreshold(userID: Int64, nodeID: Int64, kw: Double, now: Int64) async throws
+    /// Sets a user's rule on a node: `kw` on the total mean (0: none), `phaseKW` on any one
+    /// phase's mean (a three-phase meter); the rule starts (again) in `ok`.
+    func setThreshold(userID: Int64, nodeID: Int64, kw: Double, phaseKW: Double?, now: Int64) async throws
     @discardableResult
     func clearThreshold(userID: Int64, nodeID: Int64) async throws -> Bool
     /// Moves a rule from the state it was read in to `state` and queues `text`, at once; false

@@ -140,6 +140,20 @@ public enum SeriesError: ExitStatusError, Equatable {
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
 
+    /// Each node's mean power per phase over `[from, to)` in W (nodes without three phase
+    /// powers in the range are left out), from the readings: per-phase values are not rolled
+    /// up, and only rules on three-phase meters ask.
+    public func meanPhasePower(nodes: [String], from: Int64, to: Int64) async throws -> [String: [Double]] {
+        var means: [String: [Double]] = [:]
+        for node in Set(nodes) {
+            let readings = try await readings(node: node, from: from, to: to, limit: 100_000)
+            let phases = Quantity.power.phases.map { phase in readings.compactMap { $0[phase] } }
+            guard phases.allSatisfy({ !$0.isEmpty }) else { continue }
+            means[node] = phases.map { $0.reduce(0, +) / Double($0.count) }
+        }
+        return means
+    }
+
     public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
         var first: [String: Int64] = [:]
         for node in nodes {

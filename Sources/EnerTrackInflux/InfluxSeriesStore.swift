@@ -130,7 +130,8 @@ public final class InfluxSeriesStore: SeriesStore {
         let fields = Quantity.totals.map { "\($0.rawValue)=\(layout.field($0))" }.joined(separator: ", ")
         lines.append("uses: measurement \(settings.measurement), node tag \(layout.nodeTag), fields \(fields)")
         let phases = Quantity.allCases.filter { $0.phase != nil }.map { quantity in
-            layout.field(quantity) == quantity.rawValue ? quantity.rawValue : "\(quantity.rawValue)=\(layout.field(quantity))"
+            layout.field(quantity) == quantity.rawValue
+                ? quantity.rawValue : "\(quantity.rawValue)=\(layout.field(quantity))"
         }
         lines.append("uses: a three-phase meter's fields \(phases.joined(separator: ", "))")
         return lines

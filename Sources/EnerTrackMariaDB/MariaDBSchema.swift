@@ -325,8 +325,19 @@ enum MariaDBSchema {
                 """),
     ]
 
-    /// Where readings come from (`enertrack source`): a topic filter and its decoder.
-    static let sources = [
+    /// Where readings come from (`enertrack source`): a topic filter and its decoder; and the
+    /// per-phase limits of alert rules on three-phase meters.
+    static let devices = [
+        OwnTable(
+            name: "alert_phase_limits",
+            body: """
+                  `usuario_id` {user},
+                  `nodo_id` {node},
+                  `phase_kw` DOUBLE NOT NULL,
+                  PRIMARY KEY (`usuario_id`, `nodo_id`),
+                  CONSTRAINT `fk_apl_usuario` FOREIGN KEY (`usuario_id`) REFERENCES {users} ON DELETE CASCADE,
+                  CONSTRAINT `fk_apl_nodo` FOREIGN KEY (`nodo_id`) REFERENCES {nodes} ON DELETE CASCADE
+                """),
         OwnTable(
             name: "meter_sources",
             body: """
@@ -337,10 +348,10 @@ enum MariaDBSchema {
                   `discovery_prefix` VARCHAR(255) NULL,
                   `created_at` BIGINT NOT NULL,
                   PRIMARY KEY (`name`)
-                """)
+                """),
     ]
 
-    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites + sources }
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites + devices }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [String])] = [
@@ -350,7 +361,7 @@ enum MariaDBSchema {
         ("0004_column_map", [columnsTable]),
         ("0005_money", money.map(\.name)),
         ("0006_sites", sites.map(\.name)),
-        ("0007_sources", sources.map(\.name)),
+        ("0007_devices", devices.map(\.name)),
     ]
 }
 

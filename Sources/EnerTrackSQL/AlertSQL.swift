@@ -7,8 +7,9 @@ public enum AlertSQL {
     static func rules(_ c: DirectoryColumns) -> String {
         """
         SELECT r.usuario_id, u.\(c[.username]) AS username, r.nodo_id, n.\(c[.espID]) AS esp_id, n.\(c[.nodeName]) AS nombre,
-               r.threshold_kw, r.state, r.since, r.last_notified, r.silent_since, l.chat_id, s.language
+               r.threshold_kw, p.phase_kw, r.state, r.since, r.last_notified, r.silent_since, l.chat_id, s.language
         FROM alert_rules r
+        LEFT JOIN alert_phase_limits p ON p.usuario_id = r.usuario_id AND p.nodo_id = r.nodo_id
         JOIN UsuariosNodos un ON un.usuario_id = r.usuario_id AND un.nodo_id = r.nodo_id AND un.activo = 1
         JOIN Usuarios u ON u.\(c[.userID]) = r.usuario_id AND u.\(c[.userActive]) = 1
         JOIN Nodos n ON n.\(c[.nodeID]) = r.nodo_id AND n.\(c[.nodeActive]) = 1
@@ -31,7 +32,7 @@ public enum AlertSQL {
                 userID: row.int("usuario_id") ?? 0, username: row.string("username") ?? "",
                 nodeID: row.int("nodo_id") ?? 0,
                 espID: row.string("esp_id") ?? "", nodeName: row.string("nombre"),
-                thresholdKW: row.double("threshold_kw") ?? 0,
+                thresholdKW: row.double("threshold_kw") ?? 0, phaseKW: row.double("phase_kw"),
                 state: AlertState(rawValue: row.string("state") ?? "") ?? .ok, since: row.int("since"),
                 lastNotified: row.int("last_notified"), silentSince: row.int("silent_since"),
                 chatID: row.int("chat_id"),
@@ -39,19 +40,27 @@ public enum AlertSQL {
         }
     }
 
-    /// Sets (or changes) a threshold; the rule starts (again) in `ok`.
-    public static func setThreshold(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64, kw: Double, now: Int64)
-        throws
-    {
-        try sql.run("DELETE FROM alert_rules WHERE usuario_id = ? AND nodo_id = ?", .int(userID), .int(nodeID))
+    /// Sets (or changes) a rule: the total threshold (0: none) and the per-phase one; the rule
+    /// starts (again) in `ok`.
+    public static func setThreshold(
+        _ sql: any SQLTransaction, userID: Int64, nodeID: Int64, kw: Double, phaseKW: Double? = nil, now: Int64
+    ) throws {
+        try clearThreshold(sql, userID: userID, nodeID: nodeID)
         try sql.run(
             "INSERT INTO alert_rules (usuario_id, nodo_id, threshold_kw, state, since) VALUES (?, ?, ?, 'ok', ?)",
             .int(userID), .int(nodeID), .double(kw), .int(now))
+        if let phaseKW {
+            try sql.run(
+                "INSERT INTO alert_phase_limits (usuario_id, nodo_id, phase_kw) VALUES (?, ?, ?)", .int(userID),
+                .int(nodeID), .double(phaseKW))
+        }
     }
 
     @discardableResult
     public static func clearThreshold(_ sql: any SQLTransaction, userID: Int64, nodeID: Int64) throws -> Bool {
-        try sql.run("DELETE FROM alert_rules WHERE usuario_id = ? AND nodo_id = ?", .int(userID), .int(nodeID)) > 0
+        try sql.run("DELETE FROM alert_phase_limits WHERE usuario_id = ? AND nodo_id = ?", .int(userID), .int(nodeID))
+        return try sql.run("DELETE FROM alert_rules WHERE usuario_id = ? AND nodo_id = ?", .int(userID), .int(nodeID))
+            > 0
     }
 
     /// Moves a rule from the state `rule` was read in to `state`, and queues `text` for the

@@ -118,9 +118,9 @@ extension SQLDirectoryBackend {
         try await sqlTransaction { sql in try AlertSQL.rules(sql, userID: userID) }
     }
 
-    public func setThreshold(userID: Int64, nodeID: Int64, kw: Double, now: Int64) async throws {
+    public func setThreshold(userID: Int64, nodeID: Int64, kw: Double, phaseKW: Double?, now: Int64) async throws {
         try await sqlTransaction { sql in
-            try AlertSQL.setThreshold(sql, userID: userID, nodeID: nodeID, kw: kw, now: now)
+            try AlertSQL.setThreshold(sql, userID: userID, nodeID: nodeID, kw: kw, phaseKW: phaseKW, now: now)
         }
     }
 

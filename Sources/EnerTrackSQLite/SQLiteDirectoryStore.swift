@@ -211,10 +211,17 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     CREATE INDEX site_meters_site ON site_meters (site);
                     """)
         }
-        migrator.registerMigration("0007_sources") { db in
-            // Where readings come from: a topic filter and the decoder of its devices.
+        migrator.registerMigration("0007_devices") { db in
+            // Where readings come from (a topic filter and the decoder of its devices), and the
+            // per-phase limits of alert rules on three-phase meters.
             try db.execute(
                 sql: """
+                    CREATE TABLE alert_phase_limits (
+                        usuario_id INTEGER NOT NULL REFERENCES Usuarios (id) ON DELETE CASCADE,
+                        nodo_id INTEGER NOT NULL REFERENCES Nodos (id) ON DELETE CASCADE,
+                        phase_kw REAL NOT NULL,
+                        PRIMARY KEY (usuario_id, nodo_id)
+                    );
                     CREATE TABLE meter_sources (
                         name TEXT PRIMARY KEY COLLATE NOCASE,
                         topic_filter TEXT NOT NULL,

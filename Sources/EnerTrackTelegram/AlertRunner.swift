@@ -100,33 +100,47 @@ public struct AlertRunner: Sendable {
         let rules = try await directory.alertRules(userID: nil)
         let nodes = Array(Set(rules.map(\.espID)))
         let means = try await series.meanPower(nodes: nodes, from: nowMS - options.windowMS, to: nowMS)
+        let phaseNodes = Array(Set(rules.filter { $0.phaseKW != nil }.map(\.espID)))
+        let phaseMeans =
+            phaseNodes.isEmpty
+            ? [:] : try await series.meanPhasePower(nodes: phaseNodes, from: nowMS - options.windowMS, to: nowMS)
         let latest = options.silentAfterMS == nil ? [:] : try await series.latest(nodes: nodes)
         var report = Report()
         var settings = AlertEvaluator.Settings()
         (settings.windowMS, settings.cooldownMS, settings.silentAfterMS) =
             (options.windowMS, options.cooldownMS, options.silentAfterMS)
         for rule in rules {
-            let meanKW = means[rule.espID].map { $0 / 1000 }
+            let totalKW = means[rule.espID].map { $0 / 1000 }
+            let phasesKW = (phaseMeans[rule.espID] ?? []).map { $0 / 1000 }
             let messages = Messages(rule.language ?? options.defaultLanguage)
             let last = latest[rule.espID]?.time
-            let step = AlertEvaluator.step(rule, meanKW: meanKW, lastReading: last, now: nowMS, settings: settings)
+            let step = AlertEvaluator.step(
+                rule, meanKW: totalKW, phaseMeansKW: phasesKW, lastReading: last, now: nowMS, settings: settings)
+            // The messages name what breached: the total, or one phase (its mean and threshold).
+            let load = AlertEvaluator.load(rule, meanKW: totalKW, phaseMeansKW: phasesKW)
+            let meanKW = load?.meanKW ?? totalKW
+            var worded = rule
+            if let load {
+                worded.thresholdKW = load.thresholdKW
+                if let phase = load.phase { worded.nodeName = "\(rule.nodeName ?? rule.espID) L\(phase)" }
+            }
             var (state, action) = (step.state, step.action)
             let text: String? =
                 switch action {
                 case .none: nil
                 case .entered:
                     messages.alertEntered(
-                        node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW,
+                        node: worded.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: worded.thresholdKW,
                         windowMS: options.windowMS)
                 case .resolved:
-                    messages.alertResolved(node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW)
+                    messages.alertResolved(node: worded.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: worded.thresholdKW)
                 case .repeated:
                     messages.alertRepeated(
-                        node: rule.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: rule.thresholdKW,
+                        node: worded.nodeLabel, meanKW: meanKW ?? 0, thresholdKW: worded.thresholdKW,
                         sinceMinutes: (nowMS - (rule.since ?? nowMS)) / 60_000)
                 case .silent:
                     messages.nodeSilent(
-                        node: rule.nodeLabel,
+                        node: worded.nodeLabel,
                         lastSeen: last.map { ISO8601.format(milliseconds: $0, timeZone: options.timeZone) })
                 }
             var delivery = Delivery.none
@@ -150,7 +164,7 @@ public struct AlertRunner: Sendable {
             }
             if action != .none {
                 logger.info(
-                    "alert \(action.rawValue): \(rule.username) \(rule.espID) mean \(meanKW.map { String(format: "%.3f", $0) } ?? "-") kW, threshold \(rule.thresholdKW) kW (\(delivery.rawValue))"
+                    "alert \(action.rawValue): \(rule.username) \(rule.espID)\(load?.phase.map { " L\($0)" } ?? "") mean \(meanKW.map { String(format: "%.3f", $0) } ?? "-") kW, threshold \(worded.thresholdKW) kW (\(delivery.rawValue))"
                 )
             }
             report.evaluations.append(

@@ -40,8 +40,9 @@ extension AlertsController {
                 <tr><td>\(view.label)<div class="esp text-body-secondary">\(view.node.espID)</div></td>
                 <td><div class="d-flex flex-wrap gap-2"><form method="post" action="/alerts" class="d-flex flex-wrap gap-2">\(site.csrfField(viewer))
                   <input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="set">
-                  <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.map { String($0.thresholdKW) } ?? "")" aria-label="\(l("Threshold of {0} in kW", view.label))">
+                  <input class="form-control form-control-sm threshold" name="kw" type="number" min="0.01" max="\(Int(AlertRules.maxThresholdKW))" step="0.01" required value="\(rule.flatMap { $0.thresholdKW > 0 ? String($0.thresholdKW) : nil } ?? "")" aria-label="\(l("Threshold of {0} in kW", view.label))">
                   <button class="btn btn-sm btn-primary" type="submit">\(l("Save"))</button></form>
+                \(HTML.when(rule?.phaseKW != nil, "<span class=\"small text-body-secondary align-self-center\">\(l("and {0} kW on any phase", l.number(rule?.phaseKW ?? 0)))</span>"))
                 \(rule == nil ? "" as HTML : """
                 <form method="post" action="/alerts">\(site.csrfField(viewer))<input type="hidden" name="node" value="\(view.node.espID)"><input type="hidden" name="action" value="clear">
                 <button class="btn btn-sm btn-outline-danger" type="submit" aria-label="\(l("Delete the alert on {0}", view.label))">\(l("Delete"))</button></form>
@@ -79,7 +80,11 @@ extension AlertsController {
                 kind: "danger")
         }
         let now = Date().milliseconds
-        try await directory.setThreshold(userID: viewer.user.id, nodeID: view.node.id, kw: kw, now: now)
+        // The form sets the total's threshold; a per-phase one (set with `alerts set --phase-kw`) stays.
+        let phaseKW = try await directory.alertRules(userID: viewer.user.id).first { $0.nodeID == view.node.id }?
+            .phaseKW
+        try await directory.setThreshold(
+            userID: viewer.user.id, nodeID: view.node.id, kw: kw, phaseKW: phaseKW, now: now)
         return site.redirect(
             "/alerts",
             flash: l("Threshold of {0}: {1} kW.", view.label, l.number(kw)))

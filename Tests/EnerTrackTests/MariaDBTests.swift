@@ -75,7 +75,7 @@ struct MariaDBTests {
         #expect(
             status["pending"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
-                "0007_sources",
+                "0007_devices",
             ])
         #expect(
             notes.contains("0001_directory: add column Usuarios.email for Usuarios.email (the earlier table has none)"))
@@ -120,7 +120,7 @@ struct MariaDBTests {
         #expect(
             status["applied"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
-                "0007_sources",
+                "0007_devices",
             ]
                 && status["current"] as? Bool == true)
         let connection = try TestServers.adminConnection(database: database)

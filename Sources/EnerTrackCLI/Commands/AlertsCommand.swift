@@ -116,25 +116,35 @@ struct AlertsCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set (or change) a user's threshold on a meter, in kW.",
+            abstract: "Set (or change) a user's threshold on a meter, in kW: on its total, any one phase, or both.",
             discussion: """
-                The meter must be actively assigned to the user. Changing a threshold starts the \
-                rule again in state ok.
+                The meter must be actively assigned to the user. The rule fires when the mean power \
+                over the window (15 minutes) is above --kw, or when any one phase's mean is above \
+                --phase-kw (a three-phase meter: one overloaded line), and resolves when all are \
+                below 90 % of their thresholds. Setting a rule replaces both thresholds and starts \
+                it again in state ok.
 
-                Example:
+                Examples:
                   enertrack alerts set ana ESP32_COCINA --kw 3.5
+                  enertrack alerts set ana ESP32_TALLER --phase-kw 2.3
+                  enertrack alerts set ana ESP32_TALLER --kw 6 --phase-kw 2.3
                 """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Username or email.") var username: String
         @Argument(help: "ESP id of the meter.") var espID: String
         @Option(help: ArgumentHelp("Threshold: mean power in kW above which the user is alerted.", valueName: "KW"))
-        var kw: Double
+        var kw: Double?
+        @Option(help: ArgumentHelp("Threshold on any one phase's mean power, in kW.", valueName: "KW"))
+        var phaseKW: Double?
 
         func validate() throws {
-            guard AlertRules.isThreshold(kw) else {
-                throw ValidationError(
-                    "--kw must be a number of kW above 0 (and at most \(Int(AlertRules.maxThresholdKW)))")
+            guard kw != nil || phaseKW != nil else { throw ValidationError("give --kw, --phase-kw or both") }
+            for (option, value) in [("--kw", kw), ("--phase-kw", phaseKW)] {
+                if let value, !AlertRules.isThreshold(value) {
+                    throw ValidationError(
+                        "\(option) must be a number of kW above 0 (and at most \(Int(AlertRules.maxThresholdKW)))")
+                }
             }
         }
 
@@ -143,8 +153,11 @@ struct AlertsCommand: AsyncParsableCommand {
             let directory = try services.directory()
             let (user, node) = try await RuleTarget.resolve(directory: directory, username: username, espID: espID)
             let now = Date().milliseconds
-            try await directory.setThreshold(userID: user.id, nodeID: node.id, kw: kw, now: now)
-            Print.err("alert for '\(user.username)' on \(node.espID) above \(kw) kW\n")
+            try await directory.setThreshold(userID: user.id, nodeID: node.id, kw: kw ?? 0, phaseKW: phaseKW, now: now)
+            let rule = AlertRule(
+                userID: user.id, username: user.username, nodeID: node.id, espID: node.espID, thresholdKW: kw ?? 0,
+                phaseKW: phaseKW, state: .ok)
+            Print.err("alert for '\(user.username)' on \(node.espID) above \(AlertRules.describe(rule))\n")
         }
     }
 
@@ -267,6 +280,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 Record([
                     "username": .text(evaluation.rule.username), "esp_id": .text(evaluation.rule.espID),
                     "threshold_kw": .number(evaluation.rule.thresholdKW, decimals: 3),
+                    "phase_kw": .number(evaluation.rule.phaseKW, decimals: 3),
                     "mean_kw": .number(evaluation.meanKW, decimals: 3),
                     "state": .text(evaluation.state.rawValue), "action": .text(evaluation.action.rawValue),
                     "delivery": .text(evaluation.delivery.rawValue),

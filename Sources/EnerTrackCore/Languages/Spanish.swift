@@ -273,6 +273,7 @@ enum Spanish {
         "Power": "Potencia",
         "Power factor": "Factor de potencia",
         "Phases": "Fases",
+        "and {0} kW on any phase": "y {0} kW en cualquier fase",
         "Line": "Línea",
         "imbalance": "desequilibrio",
         "Power now": "Potencia ahora",
