@@ -31,13 +31,19 @@ public enum Quantity: String, Sendable, CaseIterable, Codable {
     /// The per-phase quantities of `self` (empty for energy and frequency).
     public var phases: [Quantity] {
         switch self {
-        case .voltage: [.voltageL1, .voltageL2, .voltageL3]
-        case .current: [.currentL1, .currentL2, .currentL3]
-        case .power: [.powerL1, .powerL2, .powerL3]
-        case .pf: [.pfL1, .pfL2, .pfL3]
+        case .voltage: Self.voltagePhases
+        case .current: Self.currentPhases
+        case .power: Self.powerPhases
+        case .pf: Self.pfPhases
         default: []
         }
     }
+
+    // Built once: decoders ask for phases per message.
+    private static let voltagePhases: [Quantity] = [.voltageL1, .voltageL2, .voltageL3]
+    private static let currentPhases: [Quantity] = [.currentL1, .currentL2, .currentL3]
+    private static let powerPhases: [Quantity] = [.powerL1, .powerL2, .powerL3]
+    private static let pfPhases: [Quantity] = [.pfL1, .pfL2, .pfL3]
 
     /// 1, 2 or 3 for a per-phase quantity, nil for a total.
     public var phase: Int? {

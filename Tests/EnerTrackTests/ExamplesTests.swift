@@ -3,9 +3,8 @@ import Foundation
 import Testing
 
 /// The ESPHome examples: valid YAML with what ESPHome requires, publishing to topics EnerTrack
-/// reads (every state topic's leaf a quantity). ESPHome itself is not installed here (its
-/// `config` check needs PlatformIO's toolchains); PyYAML reads the files as ESPHome's loader
-/// does, `!secret` included.
+/// reads (every state topic's leaf a quantity), and valid for ESPHome itself: `esphome config`
+/// (installed by `scripts/install-deps --test` into .build-tools/esphome) with a secrets.yaml.
 @Suite("Examples")
 struct ExamplesTests {
     @Test(
@@ -47,6 +46,24 @@ struct ExamplesTests {
         let mqtt = try #require(answer["mqtt"] as? [String])
         for required in ["broker", "port", "username", "password", "certificate_authority"] {
             #expect(mqtt.contains(required), "mqtt.\(required)")
+        }
+        let esphome = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(
+            "../.build-tools/esphome/bin/esphome"
+        ).standardized.path
+        if FileManager.default.isExecutableFile(atPath: esphome) {
+            let directory = try temporaryDirectory("esphome-example")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try FileManager.default.copyItem(atPath: path, toPath: directory + "/\(name).yaml")
+            try "wifi_ssid: lab\nwifi_password: password1\nmqtt_user: meter\nmqtt_password: secret\n".write(
+                toFile: directory + "/secrets.yaml", atomically: true, encoding: .utf8)
+            // Exit 0 (`shell` throws otherwise) and the validated configuration on stdout, with
+            // every sensor's state topic as written.
+            let checked = try shell(esphome, ["config", directory + "/\(name).yaml"])
+            #expect(
+                checked.contains("platform: pzemac") && checked.contains("state_topic: enertrack/ESP32_"),
+                "\(checked.suffix(2000))")
+        } else {
+            print("ExamplesTests: ESPHome is not installed (scripts/install-deps --test); YAML checked without it")
         }
         let topics = try #require(answer["topics"] as? [String])
         #expect(!topics.isEmpty)

@@ -31,5 +31,12 @@ struct DecodeBench {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started)
             print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(String(format: "%7.0f", elapsed / Double(runs))) ns/message  (\(runs) messages, \(stored > 0 ? "decoded" : "rejected"))")
         }
+        for (name, run) in routerForms(now: now) where only == nil || only == name {
+            let runs = name == "ingest-json" || name == "shelly-gen1" || name == "esphome" ? count : count / 10
+            let started = DispatchTime.now().uptimeNanoseconds
+            let stored = run(runs)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started)
+            print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(String(format: "%7.0f", elapsed / Double(runs))) ns/message  (\(runs) messages, \(stored > 0 ? "decoded" : "rejected"))")
+        }
     }
 }

@@ -23,15 +23,15 @@ enum DeviceJSON {
 
     /// A JSON value as a number: nil for null (a device says "not measured" so), a rejection
     /// for anything else that is not a number.
-    static func number(_ raw: Any, node: String?, field: String) throws(Rejection) -> Double? {
+    static func number(_ raw: Any, node: String?, field: @autoclosure () -> String) throws(Rejection) -> Double? {
         switch raw {
-        case is NSNull: return nil
         case let number as NSNumber where !isBool(number): return number.doubleValue
+        case is NSNull: return nil
         case let text as String:
             if let value = PayloadDecoder.number(Array(text.utf8)) { return value }
         default: break
         }
-        throw Rejection(.notANumber, node: node, "\(LogText.quoted(field, max: 40)) is not a number")
+        throw Rejection(.notANumber, node: node, "\(LogText.quoted(field(), max: 40)) is not a number")
     }
 
     /// A payload that is one plain number (`230.1`, ` 12 `), as devices publish one value per topic.

@@ -48,6 +48,25 @@ public enum ShellyGen2Decoder {
         }
     }
 
+    /// Each component's keys: the quantity they are and the factor to its unit (Wh → kWh).
+    private static let fields: [String: [(String, Quantity, Double)]] = [
+        "em": [("total_act_power", .power, 1), ("total_current", .current, 1), ("a_freq", .frequency, 1)]
+            + zip(["a", "b", "c"], [0, 1, 2]).flatMap { letter, phase in
+                [
+                    ("\(letter)_voltage", Quantity.voltage.phases[phase], 1.0),
+                    ("\(letter)_current", Quantity.current.phases[phase], 1.0),
+                    ("\(letter)_act_power", Quantity.power.phases[phase], 1.0),
+                    ("\(letter)_pf", Quantity.pf.phases[phase], 1.0),
+                ]
+            },
+        "emdata": [("total_act", .energy, 0.001), ("total_act_ret", .energyExport, 0.001)],
+        "em1": [
+            ("voltage", .voltage, 1), ("current", .current, 1), ("act_power", .power, 1), ("pf", .pf, 1),
+            ("freq", .frequency, 1),
+        ],
+        "em1data": [("total_act_energy", .energy, 0.001), ("total_act_ret_energy", .energyExport, 0.001)],
+    ]
+
     private static func badTopic(_ text: String) -> Rejection {
         Rejection(
             .badTopic,
@@ -63,28 +82,7 @@ public enum ShellyGen2Decoder {
         let single = parts[0] == "em1" || parts[0] == "em1data"
         let node = try DeviceJSON.node(Array((single || channel > 0 ? "\(device)-\(channel)" : device).utf8))
         var reading = Reading(node: node, time: time)
-        let fields: [(String, Quantity, Double)]
-        switch parts[0] {
-        case "em":
-            fields =
-                [("total_act_power", .power, 1), ("total_current", .current, 1), ("a_freq", .frequency, 1)]
-                + zip(["a", "b", "c"], [0, 1, 2]).flatMap { letter, phase in
-                    [
-                        ("\(letter)_voltage", Quantity.voltage.phases[phase], 1.0),
-                        ("\(letter)_current", Quantity.current.phases[phase], 1.0),
-                        ("\(letter)_act_power", Quantity.power.phases[phase], 1.0),
-                        ("\(letter)_pf", Quantity.pf.phases[phase], 1.0),
-                    ]
-                }
-        case "emdata": fields = [("total_act", .energy, 0.001), ("total_act_ret", .energyExport, 0.001)]
-        case "em1":
-            fields = [
-                ("voltage", .voltage, 1), ("current", .current, 1), ("act_power", .power, 1), ("pf", .pf, 1),
-                ("freq", .frequency, 1),
-            ]
-        case "em1data": fields = [("total_act_energy", .energy, 0.001), ("total_act_ret_energy", .energyExport, 0.001)]
-        default: return
-        }
+        guard let fields = Self.fields[String(parts[0])] else { return }
         for (key, quantity, scale) in fields {
             guard let raw = status[key] else { continue }
             try DeviceJSON.set(&reading, quantity, try DeviceJSON.number(raw, node: node, field: key), scale: scale)
@@ -105,6 +103,12 @@ public enum ShellyGen2Decoder {
 ///   `reactive_power` no quantity of ours: ignored, as every other Shelly topic (`relay/0`,
 ///   `online`, `announce`).
 public struct ShellyGen1Decoder: Sendable {
+    /// An emeter's values: the quantity and the factor to its unit.
+    private static let quantities: [String: (Quantity, Double)] = [
+        "power": (.power, 1), "voltage": (.voltage, 1), "current": (.current, 1), "pf": (.pf, 1),
+        "total": (.energy, 0.001), "total_returned": (.energyExport, 0.001),
+    ]
+
     /// Each 3EM's last `total` and `total_returned` per emeter (Wh).
     private var counters: [String: [Double?]] = [:]
     public let capacity: Int
@@ -125,11 +129,7 @@ public struct ShellyGen1Decoder: Sendable {
         guard let emeter = Int(levels[levels.count - 2]), (0...2).contains(emeter) else {
             throw Rejection(.badTopic, "topic \(LogText.quoted(text, max: 120)): emeter must be 0, 1 or 2")
         }
-        let quantities: [Substring: (Quantity, Double)] = [
-            "power": (.power, 1), "voltage": (.voltage, 1), "current": (.current, 1), "pf": (.pf, 1),
-            "total": (.energy, 0.001), "total_returned": (.energyExport, 0.001),
-        ]
-        guard let (quantity, scale) = quantities[leaf] else { return }
+        guard let (quantity, scale) = Self.quantities[String(leaf)] else { return }
         let threePhase = id.lowercased().hasPrefix("shellyem3")
         let node = try DeviceJSON.node(Array((threePhase ? String(id) : "\(id)-\(emeter)").utf8))
         let value = try DeviceJSON.plainNumber(payload, node: node, what: String(leaf))

@@ -34,24 +34,22 @@ public enum TasmotaDecoder {
             throw Rejection(.empty, node: node, "Tasmota SENSOR payload has no ENERGY object")
         }
         var reading = Reading(node: node, time: DeviceJSON.second(receivedAt))
-        let phased: [(String, Quantity)] = [
-            ("Power", .power), ("Voltage", .voltage), ("Current", .current), ("Factor", .pf),
-        ]
-        for (key, quantity) in phased {
+        for (key, quantity) in Self.phased {
             guard let raw = energy[key] else { continue }
-            let values = try numbers(raw, node: node, key: key)
+            // A number is the total; an array of two or three, the phases.
+            guard let array = try scalarOrArray(raw, &reading, quantity, key: key) else { continue }
+            let values = try numbers(array, node: node, key: key)
             if values.count == 1 {
                 try DeviceJSON.set(&reading, quantity, values[0])
             } else {
                 for (phase, value) in zip(quantity.phases, values) { try DeviceJSON.set(&reading, phase, value) }
             }
         }
-        let combined: [(String, Quantity)] = [
-            ("Total", .energy), ("ExportActive", .energyExport), ("Frequency", .frequency),
-        ]
-        for (key, quantity) in combined {
-            guard let raw = energy[key] else { continue }
-            let values = try numbers(raw, node: node, key: key).compactMap { $0 }
+        for (key, quantity) in Self.combined {
+            guard let raw = energy[key], let array = try scalarOrArray(raw, &reading, quantity, key: key) else {
+                continue
+            }
+            let values = try numbers(array, node: node, key: key).compactMap { $0 }
             guard !values.isEmpty else { continue }
             let sum = values.reduce(0, +)
             try DeviceJSON.set(&reading, quantity, quantity == .frequency ? sum / Double(values.count) : sum)
@@ -60,15 +58,36 @@ public enum TasmotaDecoder {
         return reading
     }
 
-    /// A number, or an array of one to three numbers (nulls kept as nil).
-    private static func numbers(_ raw: Any, node: String, key: String) throws(Rejection) -> [Double?] {
-        guard let array = raw as? [Any] else { return [try DeviceJSON.number(raw, node: node, field: "ENERGY.\(key)")] }
+    /// ENERGY's fields with a value per phase, and those whose phases add up (or average).
+    private static let phased: [(String, Quantity)] = [
+        ("Power", .power), ("Voltage", .voltage), ("Current", .current), ("Factor", .pf),
+    ]
+    private static let combined: [(String, Quantity)] = [
+        ("Total", .energy), ("ExportActive", .energyExport), ("Frequency", .frequency),
+    ]
+
+    /// Sets a plain value (a number, the commonest, cast first) and answers nil, or answers the array.
+    private static func scalarOrArray(_ raw: Any, _ reading: inout Reading, _ quantity: Quantity, key: String)
+        throws(Rejection) -> NSArray?
+    {
+        if let number = raw as? NSNumber, !DeviceJSON.isBool(number) {
+            try DeviceJSON.set(&reading, quantity, number.doubleValue)
+            return nil
+        }
+        if let array = raw as? NSArray { return array }
+        try DeviceJSON.set(&reading, quantity, try DeviceJSON.number(raw, node: reading.node, field: key))
+        return nil
+    }
+
+    /// An array of one to three numbers (nulls kept as nil).
+    private static func numbers(_ array: NSArray, node: String, key: String) throws(Rejection) -> [Double?] {
         guard (1...3).contains(array.count) else {
             throw Rejection(
                 .outOfRange, node: node, "ENERGY.\(key) has \(array.count) values; a meter has 1 to 3 phases")
         }
         var values: [Double?] = []
-        for item in array { values.append(try DeviceJSON.number(item, node: node, field: "ENERGY.\(key)")) }
+        values.reserveCapacity(array.count)
+        for item in array { values.append(try DeviceJSON.number(item, node: node, field: key)) }
         return values
     }
 }
