@@ -316,4 +316,58 @@ struct PoisonMessageTests {
         await again.expectCleanStop("second run")
         // The retained messages stay on this run's throwaway broker, under this test's own prefix.
     }
+
+    @Test("device sources: every decoder's hostile messages, live and retained, leave ingest running and storing")
+    func devices() async throws {
+        let site = try IngestSite()
+        let p = site.prefix
+        let harness = try Harness(environment: site.environment)
+        for arguments in [
+            ["s2", "--filter", "\(p)/+/status/+", "--decoder", "shelly-gen2"],
+            ["s2rpc", "--filter", "\(p)/+/events/rpc", "--decoder", "shelly-gen2"],
+            ["s1", "--filter", "\(p)/shellies/#", "--decoder", "shelly-gen1"],
+            ["esp", "--filter", "\(p)/+/sensor/+/state", "--decoder", "esphome", "--discovery-prefix", "\(p)/ha"],
+            ["tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"],
+        ] {
+            #expect(await harness.run(["source", "add"] + arguments).status == 0)
+        }
+        let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+        var corpus: [(String, [UInt8])] = [
+            ("\(p)/x/status/em:0", Array(#"{"a_voltage":1e999,"total_act_power":"NaN"}"#.utf8)),
+            ("\(p)/x/status/emdata:0", Array(#"{"total_act":-1}"#.utf8)),
+            ("\(p)/x/status/em:0", Array("{\"a\":\(deep)}".utf8)),
+            ("\(p)/x/events/rpc", Array(#"{"method":"NotifyStatus","params":{"ts":"soon","em:0":[]}}"#.utf8)),
+            ("\(p)/x/events/rpc", Array(#"{"method":"NotifyStatus","params":{"ts":1e300}}"#.utf8)),
+            ("\(p)/shellies/shellyem3-1/emeter/2/total", Array("1e400".utf8)),
+            ("\(p)/shellies/shellyem3-1/emeter/99/power", Array("1".utf8)),
+            (
+                "\(p)/ha/sensor/n/o/config",
+                Array(#"{"dev_cla":"energy","unit_of_meas":"J","stat_t":"x/sensor/o/state"}"#.utf8)
+            ),
+            ("\(p)/ha/sensor/n/o/config", [0xFF, 0x00, 0x7B]),
+            ("\(p)/n/sensor/o/state", Array(String(repeating: "9", count: 70_000).utf8)),
+            ("\(p)/tele/t/SENSOR", Array(#"{"ENERGY":{"Power":[1,2,3,4,5],"Total":[-1]}}"#.utf8)),
+            ("\(p)/tele/t/SENSOR", Array(#"{"ENERGY":{"Voltage":[1e308,1e308,1e308]}}"#.utf8)),
+        ]
+        let seeds = packageRoot.appendingPathComponent("Fuzz/corpus/devices").path
+        for name in try FileManager.default.contentsOfDirectory(atPath: seeds).sorted() {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seeds + "/" + name)))
+            guard let split = bytes.firstIndex(of: 0) else { continue }
+            corpus.append(("\(p)/" + String(decoding: bytes[..<split], as: UTF8.self), Array(bytes[(split + 1)...])))
+        }
+        for (index, message) in corpus.prefix(12).enumerated() {
+            try site.publish(
+                message.0.replacingOccurrences(of: "/x/", with: "/r\(index)/"), bytes: message.1, retain: true)
+        }
+        let ingest = try await site.startedIngest()
+        for message in corpus { try site.publish(message.0, bytes: message.1) }
+        try site.publish("\(p)/tele/GOOD-3PH/SENSOR", #"{"ENERGY":{"Total":2.5,"Power":[100,200,300]}}"#)
+        let series = try site.series()
+        #expect(
+            await eventually(timeout: 20) {
+                try await series.latest(nodes: ["GOOD-3PH"])["GOOD-3PH"]?.power == 600
+            }, "\(ingest.log)")
+        #expect(ingest.process.isRunning, "ingest died: \(ingest.log)")
+        await ingest.expectCleanStop()
+    }
 }
