@@ -818,7 +818,7 @@ _enertrack_simulate() {
     repeating_flags=()
     non_repeating_flags=(--household --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --nodes --rate --duration --format --qos --node-prefix)
+    non_repeating_options=(--config --data-dir --nodes --rate --duration --format --topic-root --qos --node-prefix)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -840,6 +840,9 @@ _enertrack_simulate() {
         ;;
     '--format')
         __enertrack_add_completions -W 'json'$'\n''topics'$'\n''shelly-gen2'$'\n''shelly-gen1'$'\n''esphome'$'\n''tasmota'
+        return
+        ;;
+    '--topic-root')
         return
         ;;
     '--qos')

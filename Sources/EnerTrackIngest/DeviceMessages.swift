@@ -113,7 +113,9 @@ extension DeviceFormat {
 
     /// ESPHome's discovery messages for the sensors `messages` publishes (retained, as ESPHome
     /// sends them), in its abbreviated keys.
-    public func discovery(_ reading: Reading, prefix: String = "homeassistant") -> [(topic: String, payload: String)] {
+    /// `root`: the level all of the device's topics are under (none: the broker's top).
+    public func discovery(_ reading: Reading, root: String? = nil) -> [(topic: String, payload: String)] {
+        let prefix = Self.rooted("homeassistant", root)
         guard self == .esphome else { return [] }
         let node = deviceID(reading.node)
         return reading.values.map { quantity, _ in
@@ -126,9 +128,16 @@ extension DeviceFormat {
             let name = quantity.rawValue.replacingOccurrences(of: "_", with: " ")
             return (
                 "\(prefix)/sensor/\(node)/\(quantity.rawValue)/config",
-                #"{"dev_cla":"\#(deviceClass)","unit_of_meas":"\#(quantity.unit)","name":"\#(name)","stat_t":"\#(node)/sensor/\#(quantity.rawValue)/state","uniq_id":"\#(node)\#(quantity.rawValue)","dev":{"ids":"\#(node)","name":"\#(node)"}}"#
+                #"{"dev_cla":"\#(deviceClass)","unit_of_meas":"\#(quantity.unit)","name":"\#(name)","stat_t":"\#(Self.rooted(node, root))/sensor/\#(quantity.rawValue)/state","uniq_id":"\#(node)\#(quantity.rawValue)","dev":{"ids":"\#(node)","name":"\#(node)"}}"#
             )
         }
+    }
+
+    static func rooted(_ topic: String, _ root: String?) -> String { root.map { "\($0)/\(topic)" } ?? topic }
+
+    /// `messages` under `root`.
+    public func messages(_ reading: Reading, root: String?) -> [(topic: String, payload: String)] {
+        messages(reading).map { (Self.rooted($0.topic, root), $0.payload) }
     }
 
     private static func object(_ fields: [(String, Double?)]) -> String {

@@ -13,6 +13,8 @@ public enum SimulateRunner {
         public var json = true
         /// Publish as a device of this kind would (three-phase readings), instead of EnerTrack's topics.
         public var device: DeviceFormat?
+        /// A level the device topics are published under (a shared or bridged broker).
+        public var topicRoot: String?
         public var qos: Int32 = 1
         public var nodePrefix = "SIM"
         /// One house with solar panels instead of independent meters: `<prefix>-RED` (grid, with
@@ -75,8 +77,10 @@ public enum SimulateRunner {
                     if let device = options.device {
                         let threePhase = MeterSimulator.threePhase(reading)
                         // ESPHome's discovery, retained as ESPHome does, with each meter's first reading.
-                        messages = announced.insert(reading.node).inserted ? device.discovery(threePhase) : []
-                        messages += device.messages(threePhase)
+                        messages =
+                            announced.insert(reading.node).inserted
+                            ? device.discovery(threePhase, root: options.topicRoot) : []
+                        messages += device.messages(threePhase, root: options.topicRoot)
                     } else {
                         messages = MeterSimulator.messages(reading, prefix: prefix, json: options.json)
                     }

@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackInflux
+import EnerTrackIngest
 import Foundation
 import Synchronization
 import Testing
@@ -110,6 +111,47 @@ struct DeviceIngestTests {
         #expect(await eventually(timeout: 15) { try await series.latest(nodes: ["plug-1"])["plug-1"]?.power == 60 })
         #expect(await harness.run(["source", "remove", "tas"]).status == 0)
         #expect(await harness.run(["source", "remove", "tas"]).status == 67)
+        await ingest.expectCleanStop()
+    }
+}
+
+@Suite("simulate in the devices' own shapes", .serialized)
+struct SimulateDevicesTests {
+    @Test(
+        "simulate --format F: a live ingest with the source it names stores three-phase readings",
+        arguments: DeviceFormat.allCases.map(\.rawValue))
+    func simulate(_ format: String) async throws {
+        let site = try IngestSite()
+        let p = site.prefix
+        let harness = try Harness(environment: site.environment)
+        let filter = "\(p)/\(try #require(DeviceFormat(rawValue: format)).filter)"
+        var source = ["source", "add", "sim", "--filter", filter, "--decoder", format]
+        if format == "esphome" { source += ["--discovery-prefix", "\(p)/homeassistant"] }
+        #expect(await harness.run(source).status == 0)
+        let ingest = try await site.startedIngest()
+        let nodes = "\(p.prefix(6))-SIM"
+        let simulate = try LiveProcess(
+            [
+                "simulate", "--nodes", "2", "--rate", "10", "--duration", "2", "--format", format, "--topic-root", p,
+                "--node-prefix", nodes,
+            ],
+            environment: site.environment, logPath: site.directory + "/simulate.log")
+        #expect(await simulate.waitForExit(timeout: 30) == 0, "\(simulate.log)")
+        #expect(simulate.log.contains("source add \(format) --filter '\(filter)'"), "\(simulate.log)")
+        let id = format == "shelly-gen1" ? "shellyem3-\(nodes)-001" : "\(nodes)-001"
+        let series = try site.series()
+        let stored = await eventually(timeout: 20) {
+            let readings = try await series.readings(node: id, from: nil, to: nil, limit: nil)
+            // Three phases with the 55/30/15 % split, and the totals EnerTrack derives or the device sent.
+            return readings.contains { reading in
+                guard let l1 = reading[.powerL1], let l3 = reading[.powerL3], let power = reading.power else {
+                    return false
+                }
+                return l1 > l3 && abs(power - (l1 + (reading[.powerL2] ?? 0) + l3)) < 0.2
+            }
+        }
+        #expect(stored, "\(ingest.log)")
+        #expect(!ingest.log.contains("rejected message"), "\(ingest.log)")
         await ingest.expectCleanStop()
     }
 }

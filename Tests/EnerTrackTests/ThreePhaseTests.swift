@@ -46,6 +46,14 @@ struct ThreePhaseTests {
             )
                 && readings.stdout.contains(",TRIFASICA,230,,2750,,,,,231,229,230,,,,2000,500,250,,,\n"),
             "\(readings.stdout)\(readings.stderr)")
+        let json = await harness.run([
+            "report", "readings", "--node", "TRIFASICA", "--from", "2026-03-10T18:00", "--to", "2026-03-10T18:01",
+            "--json",
+        ])
+        let row = try #require(try json.objects().first, "\(json.stdout)")
+        #expect(
+            row["power_l1"] as? Double == 2000 && row["power"] as? Double == 2750 && row["current_l1"] is NSNull
+                && row["voltage"] as? Double == 230, "the per-phase keys of a reading with phases: \(row)")
         let consumption = await harness.run([
             "report", "consumption", "--node", "TRIFASICA", "--from", "2026-03-10", "--to", "2026-03-11", "--json",
         ])

@@ -46,6 +46,10 @@ struct SimulateCommand: AsyncParsableCommand {
             three-phase messages: shelly-gen2, shelly-gen1, esphome, tasmota.
             """)
     var format: SimulatedFormat = .json
+    @Option(
+        help: ArgumentHelp(
+            "With a device format: publish its topics under ROOT/ (a shared or bridged broker).", valueName: "ROOT"))
+    var topicRoot: String?
     @Option(help: "MQTT QoS, 0 or 1.") var qos: Int32 = 1
     @Option(help: "ESP id prefix of the simulated meters.") var nodePrefix = "SIM"
     @Flag(help: "One house with solar panels: grid meter (with export), inverter and three circuits.")
@@ -66,6 +70,15 @@ struct SimulateCommand: AsyncParsableCommand {
         if let duration, !(duration > 0 && duration <= 31_622_400) {
             throw ValidationError("--duration must be above 0 and at most a year (31622400 s)")
         }
+        if let topicRoot {
+            guard DeviceFormat(rawValue: format.rawValue) != nil else {
+                throw ValidationError(
+                    "--topic-root is for the device formats (shelly-gen2, shelly-gen1, esphome, tasmota)")
+            }
+            guard TopicFilter.problem(topicRoot) == nil, !topicRoot.contains("+"), !topicRoot.contains("#"),
+                !topicRoot.hasSuffix("/")
+            else { throw ValidationError("--topic-root must be topic levels without wildcards or a trailing '/'") }
+        }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         guard DirectoryRules.isESPID(nodePrefix + (household ? "-COCINA" : "-1")) else {
             throw ValidationError("--node-prefix must be letters, digits, '_' or '-'")
@@ -82,9 +95,13 @@ struct SimulateCommand: AsyncParsableCommand {
         options.duration = duration
         options.json = format == .json
         options.device = DeviceFormat(rawValue: format.rawValue)
+        options.topicRoot = topicRoot
         if let device = options.device {
+            let filter = topicRoot.map { "\($0)/\(device.filter)" } ?? device.filter
+            let discovery =
+                device == .esphome ? " --discovery-prefix \(topicRoot.map { "\($0)/" } ?? "")homeassistant" : ""
             Print.err(
-                "publishing as \(device.rawValue): ingest reads it with 'enertrack source add \(device.rawValue) --filter '\(device.filter)' --decoder \(device.rawValue)'\n"
+                "publishing as \(device.rawValue): ingest reads it with 'enertrack source add \(device.rawValue) --filter '\(filter)' --decoder \(device.rawValue)\(discovery)'\n"
             )
         }
         options.qos = qos
