@@ -71,6 +71,30 @@ struct DeviceDecoderTests {
         }
     }
 
+    @Test("ESPHome by hand: --map wins over discovery, units convert, an unmapped sensor is refused naming why")
+    func esphomeMap() throws {
+        let map = [
+            "kwh": try SensorMapping(parsing: "energy:Wh"), "fase_a": try SensorMapping(parsing: "current_l1:mA"),
+        ]
+        var router = MessageRouter(
+            sources: [MeterSource(name: "esp", filter: "taller/#", decoder: .esphome, map: map)], prefix: "enertrack")
+        // A discovery message saying otherwise loses to the map.
+        _ = try router.decode(
+            topic: "taller/sensor/kwh/config",
+            payload: Array(#"{"dev_cla":"power","stat_t":"taller/sensor/kwh/state"}"#.utf8),
+            receivedAt: now)
+        let energy = try router.decode(topic: "taller/sensor/kwh/state", payload: Array("15234".utf8), receivedAt: now)
+        #expect(energy.first?.energy == 15.234)
+        let current = try router.decode(
+            topic: "taller/sensor/fase_a/state", payload: Array("1250".utf8), receivedAt: now)
+        #expect(current.first?[.currentL1] == 1.25 && current.first?.node == "taller")
+        #expect(throws: Rejection.self) {
+            _ = try router.decode(topic: "taller/sensor/otro/state", payload: Array("1".utf8), receivedAt: now)
+        }
+        #expect(throws: SourceError.self) { _ = try SensorMapping(parsing: "energy:J") }
+        #expect(throws: SourceError.self) { _ = try SensorMapping(parsing: "volts") }
+    }
+
     @Test("per-phase names, a CSV-style row with only phases gets its totals, topic filters match as MQTT says")
     func phasesAndFilters() throws {
         for (name, quantity) in [

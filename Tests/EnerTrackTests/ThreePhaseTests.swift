@@ -88,13 +88,25 @@ struct ThreePhaseTests {
         // instants again (replacing the values) with L1 at 2 kW.
         let now = Int64(Date().timeIntervalSince1970)
         func load(l1: Int) async throws {
-            var lines = ["time,node,power_l1,power_l2,power_l3"]
-            for second in stride(from: now - 600, to: now, by: 30) { lines.append("\(second),TRIFASICA,\(l1),700,300") }
+            var lines = ["time,node,power_l1,power_l2,power_l3,current_l1,current_l2,current_l3"]
+            let watts: [Double] = [Double(l1), 700, 300]
+            let amps = watts.map { (watts: Double) -> String in String((watts / 230 * 1000).rounded() / 1000) }
+                .joined(separator: ",")
+            for second in stride(from: now - 600, to: now, by: 30) {
+                lines.append("\(second),TRIFASICA,\(l1),700,300,\(amps)")
+            }
             let file = harness.dataDirectory + "/now-\(l1).csv"
             try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
             #expect(await harness.run(["import", file]).status == 0)
         }
         try await load(l1: 2500)
+        // The KPIs' imbalance: currents 10.9, 3.0, 1.3 A (P / 230 V): mean 5.072, L1 5.797 above it.
+        let kpi = try #require(try await harness.run(["report", "kpi", "--json"]).objects().first)
+        let watts: [Double] = [2500, 700, 300]
+        let currents = watts.map { (watts: Double) -> Double in (watts / 230 * 1000).rounded() / 1000 }
+        let mean = currents.reduce(0, +) / 3
+        let expected = (currents.map { abs($0 - mean) }.max() ?? 0) / mean * 100
+        #expect(abs((kpi["phase_imbalance_pct"] as? Double ?? 0) - expected) < 1e-9, "\(kpi), want \(expected)")
         let fired = try #require(try await Self.rules(harness).first)
         #expect(fired["action"] as? String == "entered" && fired["state"] as? String == "firing", "\(fired)")
         #expect(abs((fired["mean_kw"] as? Double ?? 0) - 2.5) < 1e-9, "the message is about L1's mean: \(fired)")
