@@ -17,16 +17,7 @@ struct DeviceIngestTests {
         let p = site.prefix
         let harness = try Harness(environment: site.environment)
         // Each test's topics under its own prefix, so parallel tests never see them.
-        for arguments in [
-            ["s2", "--filter", "\(p)/+/status/+", "--decoder", "shelly-gen2"],
-            ["s2rpc", "--filter", "\(p)/+/events/rpc", "--decoder", "shelly-gen2"],
-            ["s1", "--filter", "\(p)/shellies/#", "--decoder", "shelly-gen1"],
-            ["esp", "--filter", "\(p)/c3-debug/#", "--decoder", "esphome", "--discovery-prefix", "\(p)/homeassistant"],
-            ["tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"],
-        ] {
-            let added = await harness.run(["source", "add"] + arguments)
-            #expect(added.status == 0, "\(added.stderr)")
-        }
+        await DeviceFixtures.addSources(harness, prefix: p, esphome: "\(p)/c3-debug/#", discovery: "\(p)/homeassistant")
         let ingest = try await site.startedIngest()
         #expect(ingest.log.contains("s2 (shelly-gen2)"), "\(ingest.log)")
         let now = Int64(Date().timeIntervalSince1970)

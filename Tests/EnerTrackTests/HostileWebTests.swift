@@ -322,15 +322,7 @@ struct PoisonMessageTests {
         let site = try IngestSite()
         let p = site.prefix
         let harness = try Harness(environment: site.environment)
-        for arguments in [
-            ["s2", "--filter", "\(p)/+/status/+", "--decoder", "shelly-gen2"],
-            ["s2rpc", "--filter", "\(p)/+/events/rpc", "--decoder", "shelly-gen2"],
-            ["s1", "--filter", "\(p)/shellies/#", "--decoder", "shelly-gen1"],
-            ["esp", "--filter", "\(p)/+/sensor/+/state", "--decoder", "esphome", "--discovery-prefix", "\(p)/ha"],
-            ["tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"],
-        ] {
-            #expect(await harness.run(["source", "add"] + arguments).status == 0)
-        }
+        await DeviceFixtures.addSources(harness, prefix: p, esphome: "\(p)/+/sensor/+/state", discovery: "\(p)/ha")
         let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
         var corpus: [(String, [UInt8])] = [
             ("\(p)/x/status/em:0", Array(#"{"a_voltage":1e999,"total_act_power":"NaN"}"#.utf8)),

@@ -31,6 +31,21 @@ enum DeviceFixtures {
         MeterSource(name: "tasmota", filter: "tele/+/SENSOR", decoder: .tasmota),
     ]
 
+    /// A source per decoder, every filter under `prefix` (the live tests' topics are their own),
+    /// added through `enertrack source add`.
+    static func addSources(_ harness: Harness, prefix p: String, esphome: String, discovery: String) async {
+        for arguments in [
+            ["s2", "--filter", "\(p)/+/status/+", "--decoder", "shelly-gen2"],
+            ["s2rpc", "--filter", "\(p)/+/events/rpc", "--decoder", "shelly-gen2"],
+            ["s1", "--filter", "\(p)/shellies/#", "--decoder", "shelly-gen1"],
+            ["esp", "--filter", esphome, "--decoder", "esphome", "--discovery-prefix", discovery],
+            ["tas", "--filter", "\(p)/tele/+/SENSOR", "--decoder", "tasmota"],
+        ] {
+            let added = await harness.run(["source", "add"] + arguments)
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+    }
+
     /// Expected values per node: quantity → value.
     typealias Expected = [String: [Quantity: Double]]
 
