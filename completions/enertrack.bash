@@ -694,13 +694,13 @@ _enertrack_db() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    migrate|status|rollup)
+    migrate|status|rollup|backup|restore)
         # Offer subcommand argument completions
         "_enertrack_db_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'migrate status rollup' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'migrate status rollup backup restore' -- "${cur}"))
         ;;
     esac
 }
@@ -757,6 +757,45 @@ _enertrack_db_rollup() {
         return
         ;;
     '--from')
+        return
+        ;;
+    esac
+}
+
+_enertrack_db_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --keep)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--keep')
+        return
+        ;;
+    esac
+}
+
+_enertrack_db_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
         return
         ;;
     esac

@@ -7,8 +7,8 @@ import Foundation
 struct DBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Create or upgrade the database schema and show its state.",
-        subcommands: [Migrate.self, Status.self, Rollup.self])
+        abstract: "Create or upgrade the database schema, show its state, back it up and restore it.",
+        subcommands: [Migrate.self, Status.self, Rollup.self, Backup.self, Restore.self])
 
     struct Rollup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
