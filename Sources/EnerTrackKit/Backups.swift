@@ -83,7 +83,7 @@ public enum Backups {
         }
         if case .influx(let influx) = settings.series {
             notes.append(
-                "series on InfluxDB: influxd backup -portable -database \(influx.database) DIRECTORY (on the InfluxDB host)"
+                "series on InfluxDB: influxd backup -portable -database \(influx.database) -host RPC_ADDRESS DIRECTORY (README \"Operating\")"
             )
         }
         return notes

@@ -193,3 +193,57 @@ struct BackupTests {
         #expect(made.stdout.contains("no embedded store to copy"), "\(made.stdout)")
     }
 }
+
+/// The README's commands for the stores EnerTrack does not back up itself, run against the test
+/// servers: a MariaDB directory through mariadb-dump and back, an InfluxDB database through
+/// influxd backup -portable and restore.
+@Suite("Backups with the servers' own tools", .serialized)
+struct ServerBackupTests {
+    @Test("mariadb-dump --single-transaction of the directory restores into another database that enertrack uses as is")
+    func mariaDB() async throws {
+        let database = TestServers.freshDatabaseName()
+        let harness = try Harness(environment: try TestServers.mariaDBEnvironment(database: database))
+        #expect(await harness.run(["db", "migrate"]).status == 0)
+        #expect(await harness.addUser("ana").status == 0)
+        #expect(await harness.run(["node", "add", "ESP_DUMP"]).status == 0)
+        #expect(await harness.run(["assign", "add", "ana", "ESP_DUMP"]).status == 0)
+        let settings = try TestServers.mariaDB(database: database)
+        let login = [
+            "-h", settings.host ?? "127.0.0.1", "-P", String(settings.port), "-u", settings.user,
+            "-p\(settings.password ?? "")",
+        ]
+        let dump = try shell("/usr/bin/mariadb-dump", ["--single-transaction", "--routines"] + login + [database])
+        let copy = TestServers.freshDatabaseName()
+        _ = try shell("/usr/bin/mariadb", login + ["-e", "CREATE DATABASE \(copy)"])
+        _ = try shell("/usr/bin/mariadb", login + [copy], stdin: dump)
+        let restored = try Harness(environment: try TestServers.mariaDBEnvironment(database: copy))
+        #expect(await restored.run(["assign", "list", "--all"]).stdout.contains("ESP_DUMP"))
+        let status = await restored.run(["db", "status", "--json"])
+        #expect(status.stdout.contains("\"current\" : true"), "\(status.stdout)")
+    }
+
+    @Test("influxd backup -portable of the series database restores (as a new database) with every reading")
+    func influx() async throws {
+        let database = TestServers.freshInfluxDatabase()
+        let url = try TestServers.influxURL()
+        let harness = try Harness(environment: ["INFLUX_URL": url, "INFLUX_DB": database, "TZ": "UTC"])
+        let file = harness.dataDirectory + "/readings.csv"
+        let lines = (0..<500).map { "\(1_780_000_000 + $0 * 10),ESP_IFX,\(100 + $0)" }
+        try (["time,node,power"] + lines).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await harness.run(["import", file]).status == 0)
+        let config = (ProcessInfo.processInfo.environment["ENERTRACK_TEST_INFLUX_DIR"] ?? "") + "/influxdb.conf"
+        let rpc = try #require(
+            try String(contentsOfFile: config, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("bind-address") }?.split(separator: "\"").dropFirst().first.map(String.init))
+        let directory = harness.dataDirectory + "/influx-backup"
+        _ = try shell("/usr/bin/influxd", ["backup", "-portable", "-database", database, "-host", rpc, directory])
+        let copy = TestServers.freshInfluxDatabase()
+        _ = try shell(
+            "/usr/bin/influxd", ["restore", "-portable", "-host", rpc, "-db", database, "-newdb", copy, directory])
+        let arguments = ["report", "readings", "--node", "ESP_IFX", "--from", "2026-01-01", "--format", "csv"]
+        let before = await harness.run(arguments)
+        let restored = try Harness(environment: ["INFLUX_URL": url, "INFLUX_DB": copy, "TZ": "UTC"])
+        let after = await restored.run(arguments)
+        #expect(before.stdout.split(separator: "\n").count == 501 && after.stdout == before.stdout, "\(after.stderr)")
+    }
+}

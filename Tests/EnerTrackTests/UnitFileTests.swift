@@ -12,7 +12,7 @@ struct UnitFileTests {
 
     static let units = [
         "enertrack-serve.service", "enertrack-ingest.service", "enertrack-telegram.service",
-        "enertrack-alerts.service", "enertrack-alerts.timer",
+        "enertrack-alerts.service", "enertrack-alerts.timer", "enertrack-backup.service", "enertrack-backup.timer",
     ]
 
     @Test("no unit reads the env file through systemd; the services are notify with a watchdog; alerts every minute")
@@ -34,5 +34,15 @@ struct UnitFileTests {
         #expect(
             cron.contains("\n* * * * *  enertrack  [ -d /run/systemd/system ] || enertrack alerts run --if-configured"),
             "the cron line runs alerts only where systemd does not")
+        // Nightly backups, keeping 7, by the timer or (without systemd) the cron line.
+        let backup = try Self.unit("enertrack-backup.service")
+        #expect(
+            backup.contains("db backup /var/backups/enertrack --keep 7")
+                && backup.contains("ReadWritePaths=/var/backups/enertrack"))
+        #expect(try Self.unit("enertrack-backup.timer").contains("OnCalendar=*-*-* 03:30:00"))
+        #expect(
+            cron.contains(
+                "\n30 3 * * *  enertrack  [ -d /run/systemd/system ] || enertrack db backup /var/backups/enertrack --keep 7 --quiet"
+            ))
     }
 }
