@@ -211,7 +211,7 @@ _enertrack_user_add() {
     repeating_flags=()
     non_repeating_flags=(--admin --password-stdin --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --email --name)
+    non_repeating_options=(--config --data-dir --log-level --email --name)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -220,6 +220,9 @@ _enertrack_user_add() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--email')
@@ -235,7 +238,7 @@ _enertrack_user_list() {
     repeating_flags=()
     non_repeating_flags=(--all --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -246,6 +249,9 @@ _enertrack_user_list() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -253,7 +259,7 @@ _enertrack_user_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -262,6 +268,9 @@ _enertrack_user_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -271,7 +280,7 @@ _enertrack_user_edit() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --lang)
+    non_repeating_options=(--config --data-dir --log-level --lang)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -280,6 +289,9 @@ _enertrack_user_edit() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--lang')
@@ -292,7 +304,7 @@ _enertrack_user_passwd() {
     repeating_flags=()
     non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -301,6 +313,9 @@ _enertrack_user_passwd() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -310,7 +325,7 @@ _enertrack_user_token() {
     repeating_flags=()
     non_repeating_flags=(--revoke --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name)
+    non_repeating_options=(--config --data-dir --log-level --name)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -319,6 +334,9 @@ _enertrack_user_token() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--name')
@@ -331,7 +349,7 @@ _enertrack_user_disable() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -340,6 +358,9 @@ _enertrack_user_disable() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -349,7 +370,7 @@ _enertrack_user_enable() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -358,6 +379,9 @@ _enertrack_user_enable() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -367,7 +391,7 @@ _enertrack_user_remove() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -376,6 +400,9 @@ _enertrack_user_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -408,7 +435,7 @@ _enertrack_node_add() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name --description)
+    non_repeating_options=(--config --data-dir --log-level --name --description)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -417,6 +444,9 @@ _enertrack_node_add() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--name')
@@ -432,7 +462,7 @@ _enertrack_node_edit() {
     repeating_flags=()
     non_repeating_flags=(--no-site --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name --description --site --role --parent)
+    non_repeating_options=(--config --data-dir --log-level --name --description --site --role --parent)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -441,6 +471,9 @@ _enertrack_node_edit() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--name')
@@ -466,7 +499,7 @@ _enertrack_node_list() {
     repeating_flags=()
     non_repeating_flags=(--all --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -477,6 +510,9 @@ _enertrack_node_list() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -484,7 +520,7 @@ _enertrack_node_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -493,6 +529,9 @@ _enertrack_node_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -502,7 +541,7 @@ _enertrack_node_remove() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -511,6 +550,9 @@ _enertrack_node_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -520,7 +562,7 @@ _enertrack_node_restore() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -529,6 +571,9 @@ _enertrack_node_restore() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -561,7 +606,7 @@ _enertrack_assign_add() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --location)
+    non_repeating_options=(--config --data-dir --log-level --location)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -570,6 +615,9 @@ _enertrack_assign_add() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--location')
@@ -582,7 +630,7 @@ _enertrack_assign_remove() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -591,6 +639,9 @@ _enertrack_assign_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -600,7 +651,7 @@ _enertrack_assign_set() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --location)
+    non_repeating_options=(--config --data-dir --log-level --location)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -609,6 +660,9 @@ _enertrack_assign_set() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--location')
@@ -621,7 +675,7 @@ _enertrack_assign_list() {
     repeating_flags=()
     non_repeating_flags=(--all --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --user --node)
+    non_repeating_options=(--config --data-dir --log-level --user --node)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -630,6 +684,9 @@ _enertrack_assign_list() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--user')
@@ -668,7 +725,7 @@ _enertrack_config_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -677,6 +734,9 @@ _enertrack_config_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -709,7 +769,7 @@ _enertrack_db_migrate() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --to-original-ddl --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -718,6 +778,9 @@ _enertrack_db_migrate() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -727,7 +790,7 @@ _enertrack_db_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -736,6 +799,9 @@ _enertrack_db_status() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -745,7 +811,7 @@ _enertrack_db_rollup() {
     repeating_flags=()
     non_repeating_flags=(--rebuild --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --from)
+    non_repeating_options=(--config --data-dir --log-level --from)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -754,6 +820,9 @@ _enertrack_db_rollup() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--from')
@@ -766,7 +835,7 @@ _enertrack_db_backup() {
     repeating_flags=()
     non_repeating_flags=(--quiet --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --keep)
+    non_repeating_options=(--config --data-dir --log-level --keep)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -775,6 +844,9 @@ _enertrack_db_backup() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--keep')
@@ -787,7 +859,7 @@ _enertrack_db_restore() {
     repeating_flags=()
     non_repeating_flags=(--quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -798,6 +870,9 @@ _enertrack_db_restore() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -805,7 +880,7 @@ _enertrack_ingest() {
     repeating_flags=()
     non_repeating_flags=(--tasmota --known-only --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --share --spool-max --client-id --metrics-listen)
+    non_repeating_options=(--config --data-dir --log-level --share --spool-max --client-id --metrics-listen)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -814,6 +889,9 @@ _enertrack_ingest() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--share')
@@ -835,7 +913,7 @@ _enertrack_import() {
     repeating_flags=()
     non_repeating_flags=(--known-only --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --format)
+    non_repeating_options=(--config --data-dir --log-level --format)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -844,6 +922,9 @@ _enertrack_import() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--format')
@@ -857,7 +938,7 @@ _enertrack_simulate() {
     repeating_flags=()
     non_repeating_flags=(--household --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --nodes --rate --duration --format --topic-root --qos --node-prefix)
+    non_repeating_options=(--config --data-dir --log-level --nodes --rate --duration --format --topic-root --qos --node-prefix)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -866,6 +947,9 @@ _enertrack_simulate() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--nodes')
@@ -897,7 +981,7 @@ _enertrack_serve() {
     repeating_flags=()
     non_repeating_flags=(--hsts --version -h --help)
     repeating_options=(--trusted-proxy)
-    non_repeating_options=(--config --data-dir --listen --port --idle-timeout --max-connections)
+    non_repeating_options=(--config --data-dir --log-level --listen --port --idle-timeout --max-connections)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -906,6 +990,9 @@ _enertrack_serve() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--listen')
@@ -953,7 +1040,7 @@ _enertrack_report_consumption() {
     repeating_flags=()
     non_repeating_flags=(--total --pivot --json --version -h --help)
     repeating_options=(--node)
-    non_repeating_options=(--config --data-dir --by --user --from --to --tz --format)
+    non_repeating_options=(--config --data-dir --log-level --by --user --from --to --tz --format)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -962,6 +1049,9 @@ _enertrack_report_consumption() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--by')
@@ -994,7 +1084,7 @@ _enertrack_report_cost() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--node)
-    non_repeating_options=(--config --data-dir --by --user --site --from --to --format)
+    non_repeating_options=(--config --data-dir --log-level --by --user --site --from --to --format)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1003,6 +1093,9 @@ _enertrack_report_cost() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--by')
@@ -1035,7 +1128,7 @@ _enertrack_report_site() {
     repeating_flags=()
     non_repeating_flags=(--cost --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --by --from --to --format)
+    non_repeating_options=(--config --data-dir --log-level --by --from --to --format)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1044,6 +1137,9 @@ _enertrack_report_site() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--by')
@@ -1067,7 +1163,7 @@ _enertrack_report_kpi() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--node)
-    non_repeating_options=(--config --data-dir --user --window --inactive-after)
+    non_repeating_options=(--config --data-dir --log-level --user --window --inactive-after)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1076,6 +1172,9 @@ _enertrack_report_kpi() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--node')
@@ -1097,7 +1196,7 @@ _enertrack_report_status() {
     repeating_flags=()
     non_repeating_flags=(--all --check --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --user --inactive-after)
+    non_repeating_options=(--config --data-dir --log-level --user --inactive-after)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1106,6 +1205,9 @@ _enertrack_report_status() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--user')
@@ -1121,7 +1223,7 @@ _enertrack_report_readings() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --node --from --to --format)
+    non_repeating_options=(--config --data-dir --log-level --node --from --to --format)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1130,6 +1232,9 @@ _enertrack_report_readings() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--node')
@@ -1175,7 +1280,7 @@ _enertrack_alerts_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --kw --phase-kw)
+    non_repeating_options=(--config --data-dir --log-level --kw --phase-kw)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1184,6 +1289,9 @@ _enertrack_alerts_set() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--kw')
@@ -1199,7 +1307,7 @@ _enertrack_alerts_clear() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1210,6 +1318,9 @@ _enertrack_alerts_clear() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1217,7 +1328,7 @@ _enertrack_alerts_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --user)
+    non_repeating_options=(--config --data-dir --log-level --user)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1226,6 +1337,9 @@ _enertrack_alerts_list() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--user')
@@ -1238,7 +1352,7 @@ _enertrack_alerts_budget() {
     repeating_flags=()
     non_repeating_flags=(--clear --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --monthly)
+    non_repeating_options=(--config --data-dir --log-level --monthly)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1247,6 +1361,9 @@ _enertrack_alerts_budget() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--monthly')
@@ -1259,7 +1376,7 @@ _enertrack_alerts_run() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --json --if-configured --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --window --cooldown --silent-after)
+    non_repeating_options=(--config --data-dir --log-level --window --cooldown --silent-after)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1268,6 +1385,9 @@ _enertrack_alerts_run() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--window')
@@ -1309,7 +1429,7 @@ _enertrack_telegram_link() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1318,6 +1438,9 @@ _enertrack_telegram_link() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1327,7 +1450,7 @@ _enertrack_telegram_unlink() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1336,6 +1459,9 @@ _enertrack_telegram_unlink() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1345,7 +1471,7 @@ _enertrack_telegram_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1354,6 +1480,9 @@ _enertrack_telegram_status() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1363,7 +1492,7 @@ _enertrack_telegram_test() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1374,6 +1503,9 @@ _enertrack_telegram_test() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1381,7 +1513,7 @@ _enertrack_telegram_bot() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --poll-timeout --window)
+    non_repeating_options=(--config --data-dir --log-level --poll-timeout --window)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1390,6 +1522,9 @@ _enertrack_telegram_bot() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--poll-timeout')
@@ -1405,7 +1540,7 @@ _enertrack_telegram_webhook() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1414,6 +1549,9 @@ _enertrack_telegram_webhook() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1446,7 +1584,7 @@ _enertrack_tariff_import() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1457,6 +1595,9 @@ _enertrack_tariff_import() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1464,7 +1605,7 @@ _enertrack_tariff_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1475,6 +1616,9 @@ _enertrack_tariff_list() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1482,7 +1626,7 @@ _enertrack_tariff_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1491,6 +1635,9 @@ _enertrack_tariff_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1500,7 +1647,7 @@ _enertrack_tariff_export() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1511,6 +1658,9 @@ _enertrack_tariff_export() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1518,7 +1668,7 @@ _enertrack_tariff_assign() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --user --from)
+    non_repeating_options=(--config --data-dir --log-level --user --from)
     __enertrack_offer_flags_options -1
 
     # Offer option value completions
@@ -1527,6 +1677,9 @@ _enertrack_tariff_assign() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--user')
@@ -1542,7 +1695,7 @@ _enertrack_tariff_unassign() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --user --from)
+    non_repeating_options=(--config --data-dir --log-level --user --from)
     __enertrack_offer_flags_options -1
 
     # Offer option value completions
@@ -1551,6 +1704,9 @@ _enertrack_tariff_unassign() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--user')
@@ -1566,7 +1722,7 @@ _enertrack_tariff_assignments() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1577,6 +1733,9 @@ _enertrack_tariff_assignments() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1584,7 +1743,7 @@ _enertrack_tariff_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1593,6 +1752,9 @@ _enertrack_tariff_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1625,7 +1787,7 @@ _enertrack_tariff_prices_import() {
     repeating_flags=()
     non_repeating_flags=(--per-mwh --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 2
 
     # Offer option value completions
@@ -1634,6 +1796,9 @@ _enertrack_tariff_prices_import() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1666,7 +1831,7 @@ _enertrack_site_add() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name --tz)
+    non_repeating_options=(--config --data-dir --log-level --name --tz)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1675,6 +1840,9 @@ _enertrack_site_add() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--name')
@@ -1690,7 +1858,7 @@ _enertrack_site_list() {
     repeating_flags=()
     non_repeating_flags=(--all --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1701,6 +1869,9 @@ _enertrack_site_list() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1708,7 +1879,7 @@ _enertrack_site_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1717,6 +1888,9 @@ _enertrack_site_show() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1726,7 +1900,7 @@ _enertrack_site_edit() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --name --tz)
+    non_repeating_options=(--config --data-dir --log-level --name --tz)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1735,6 +1909,9 @@ _enertrack_site_edit() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--name')
@@ -1750,7 +1927,7 @@ _enertrack_site_remove() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1759,6 +1936,9 @@ _enertrack_site_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1768,7 +1948,7 @@ _enertrack_site_restore() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1777,6 +1957,9 @@ _enertrack_site_restore() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac
@@ -1809,7 +1992,7 @@ _enertrack_source_add() {
     repeating_flags=()
     non_repeating_flags=(--no-discovery --json --version -h --help)
     repeating_options=(--map)
-    non_repeating_options=(--config --data-dir --filter --decoder --discovery-prefix)
+    non_repeating_options=(--config --data-dir --log-level --filter --decoder --discovery-prefix)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1818,6 +2001,9 @@ _enertrack_source_add() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     '--filter')
@@ -1840,7 +2026,7 @@ _enertrack_source_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1851,6 +2037,9 @@ _enertrack_source_list() {
     '--data-dir')
         return
         ;;
+    '--log-level')
+        return
+        ;;
     esac
 }
 
@@ -1858,7 +2047,7 @@ _enertrack_source_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir)
+    non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
 
     # Offer option value completions
@@ -1867,6 +2056,9 @@ _enertrack_source_remove() {
         return
         ;;
     '--data-dir')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac

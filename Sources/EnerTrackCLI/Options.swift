@@ -15,11 +15,19 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Directory of the embedded stores (ENERTRACK_DATA_DIR).", valueName: "dir"))
     var dataDir: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Lowest level to log: trace, debug, info, notice, warning, error, critical (ENERTRACK_LOG_LEVEL).",
+            valueName: "level"))
+    var logLevel: String?
+
     /// The configuration with these flags on top of environment, env file and defaults.
     func configuration() throws -> Configuration {
         let context = CommandContext.current
         var flags: [String: (value: String, flag: String)] = [:]
         if let dataDir { flags[ConfigKey.dataDirectory.name] = (dataDir, "--data-dir") }
+        if let logLevel { flags[ConfigKey.logLevel.name] = (logLevel, "--log-level") }
         let loader = ConfigurationLoader(
             environment: context.environment, systemEnvFile: context.systemEnvFile,
             currentDirectory: context.currentDirectory)

@@ -135,6 +135,10 @@ extension ConfigKey {
         "ENERTRACK_HSTS", kind: .choice(["0", "1"]), default: "0",
         "1: send Strict-Transport-Security (one year), for a dashboard served only over HTTPS")
 
+    public static let logLevel = ConfigKey(
+        "ENERTRACK_LOG_LEVEL", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+        "Lowest level logged by ingest, serve, the bot and alerts run (else each one's own: info, alerts warning)")
+
     /// Every key, in the order `config show` lists them.
     public static let all: [ConfigKey] = [
         dataDirectory, timeZone, language,
@@ -143,6 +147,6 @@ extension ConfigKey {
         influxMeasurement, influxNodeTag, influxFields, influxGzip, influxConnections,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
-        publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes,
+        publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes, logLevel,
     ]
 }

@@ -61,6 +61,8 @@ public struct Settings: Sendable {
     public var telegram: Telegram
     public var web: Web
     public var readings: Readings
+    /// `ENERTRACK_LOG_LEVEL` (`--log-level`): trace … critical, or nil for each command's own.
+    public var logLevel: String?
     /// The configuration it was read from, for `config show` (sources of each value).
     public let configuration: Configuration
 
@@ -72,6 +74,7 @@ public struct Settings: Sendable {
         dataDirectory = configuration.dataDirectory
         timeZone = c[.timeZone].flatMap(SiteTimeZone.parse) ?? .current
         language = try c.choice(.language, Language.init(rawValue:))
+        logLevel = c[.logLevel]
         let limits = configuration.powerLimits
         readings = Readings(
             limits: limits, maxClockAhead: configuration.maxClockAhead,

@@ -270,7 +270,8 @@ struct AlertsCommand: AsyncParsableCommand {
             options.defaultLanguage = settings.language
             options.timeZone = settings.timeZone
             let runner = try services.alertRunner(
-                bot: services.bot, logger: StderrLogHandler.logger(label: "alerts", level: .warning))
+                bot: services.bot,
+                logger: StderrLogHandler.logger(label: "alerts", level: .warning, configured: settings.logLevel))
             let report = try await runner.run(options)
             if report.skipped {
                 Print.err("another 'alerts run' is in progress; nothing done\n")

@@ -78,7 +78,8 @@ struct IngestCommand: AsyncParsableCommand {
         options.statsInterval = .seconds(max(statsInterval, 1))
         options.maxClockAhead = settings.readings.maxClockAhead
         options.maxNewNodesPerHour = settings.readings.maxNewNodesPerHour
-        let logger = StderrLogHandler.logger(label: "ingest", level: verbose ? .debug : .info)
+        let logger = StderrLogHandler.logger(
+            label: "ingest", level: verbose ? .debug : .info, configured: verbose ? nil : settings.logLevel)
         IngestService.limitMallocArenas()
         let listen = try metricsListen.map(Self.parseListen)
         let assembly = Services(settings)

@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let services = try global.services()
-        let logger = StderrLogHandler.logger(label: "serve", level: .info)
+        let logger = StderrLogHandler.logger(label: "serve", level: .info, configured: services.settings.logLevel)
         let app = try services.buildApplication(
             trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout, maxConnections: maxConnections,
             logger: logger)

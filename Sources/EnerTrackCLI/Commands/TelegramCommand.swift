@@ -205,7 +205,7 @@ struct TelegramCommand: AsyncParsableCommand {
             options.defaultLanguage = settings.language
             options.timeZone = settings.timeZone
             guard let bot = services.bot else { throw BotAPIError.notConfigured }
-            let logger = StderrLogHandler.logger(label: "telegram", level: .info)
+            let logger = StderrLogHandler.logger(label: "telegram", level: .info, configured: settings.logLevel)
             let service = try services.telegramBot(bot, options: options, logger: logger)
             try await ServiceRunner.run([service], logger: logger)
         }

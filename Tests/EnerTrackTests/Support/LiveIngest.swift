@@ -17,11 +17,18 @@ final class LiveProcess: @unchecked Sendable {
     let logPath: String
 
     init(
-        _ arguments: [String], environment: [String: String], logPath: String, executable: String = EndToEndTests.binary
+        _ arguments: [String], environment: [String: String], logPath: String,
+        executable: String = EndToEndTests.binary,
+        appending: Bool = false
     ) throws {
         self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // A new, empty log; or with `appending`, the existing file (its inode is what a test
+        // may have named, as systemd names the journal's stream).
+        if !appending || !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
         ChildProcess.prepare(process, executable: executable, arguments: arguments, environment: environment)
         process.standardOutput = log
         process.standardError = log
