@@ -809,7 +809,7 @@ _enertrack_db_status() {
 
 _enertrack_db_rollup() {
     repeating_flags=()
-    non_repeating_flags=(--rebuild --version -h --help)
+    non_repeating_flags=(--rebuild --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir --log-level --from)
     __enertrack_offer_flags_options 0
@@ -911,7 +911,7 @@ _enertrack_ingest() {
 
 _enertrack_import() {
     repeating_flags=()
-    non_repeating_flags=(--known-only --json --version -h --help)
+    non_repeating_flags=(--known-only --json --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--config --data-dir --log-level --format)
     __enertrack_offer_flags_options 1
@@ -2066,7 +2066,7 @@ _enertrack_source_remove() {
 
 _enertrack_demo() {
     repeating_flags=()
-    non_repeating_flags=(--setup-only --version -h --help)
+    non_repeating_flags=(--setup-only --quiet --version -h --help)
     repeating_options=()
     non_repeating_options=(--dir --port --listen --days)
     __enertrack_offer_flags_options 0

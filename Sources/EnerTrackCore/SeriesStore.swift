@@ -63,7 +63,8 @@ public protocol SeriesStore: Sendable {
     /// next report does not pay for it.
     func refreshRollups() async throws
     /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
-    func rebuildRollups(from: Int64?) async throws
+    /// `progress` gets (meters done, meters) after each meter.
+    func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws
 }
 
 /// What `SeriesStore.energy(_:timeZone:)` is asked.
@@ -139,6 +140,8 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+
+    public func rebuildRollups(from: Int64?) async throws { try await rebuildRollups(from: from, progress: nil) }
 
     /// Each node's mean power per phase over `[from, to)` in W (nodes without three phase
     /// powers in the range are left out), from the readings: per-phase values are not rolled

@@ -329,13 +329,14 @@ extension InfluxSeriesStore {
     }
 
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
-    public func rebuildRollups(from: Int64?) async throws {
+    public func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws {
         let tagQuery =
             "SHOW TAG VALUES FROM \(Self.identifier(settings.measurement)) WITH KEY = \(Self.identifier(try await layout().nodeTag))"
         let nodes = try await series(tagQuery).flatMap { series in
             series.values.compactMap { $0.count > 1 ? $0[1].string : nil }
         }
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
+            defer { progress?(index + 1, nodes.count) }
             guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,
                 let last = try await latest(nodes: [node])[node]
             else { continue }

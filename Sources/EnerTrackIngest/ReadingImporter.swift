@@ -97,8 +97,17 @@ public final class LineReader {
         fclose(file)
     }
 
+    /// Bytes read so far, and the file's size (nil for a pipe), for a progress line.
+    public private(set) var bytesRead = 0
+    public var size: Int? {
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
     public func next() -> String? {
         let length = getline(&buffer, &capacity, file)
+        if length > 0 { bytesRead += length }
         guard length >= 0, let buffer else { return nil }
         var count = length
         if count > 0, buffer[count - 1] == 0x0A { count -= 1 }

@@ -98,7 +98,11 @@ public enum Backups {
         let stamp = ISO8601.format(milliseconds: now.milliseconds, timeZone: .gmt)
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
             .prefix(15)
-        let name = namePrefix + stamp + "Z"
+        var name = namePrefix + stamp + "Z"
+        // A second backup within the same second gets a suffix (names still sort by time).
+        for number in 2...99 where FileManager.default.fileExists(atPath: parent + "/" + name) {
+            name = namePrefix + stamp + "Z-\(number)"
+        }
         let final = parent + "/" + name
         let partial = parent + "/." + name + ".partial"
         do {

@@ -365,12 +365,15 @@ extension SQLiteSeriesStore {
     }
 
     /// Rebuilds every node's rollups from `from` (all history when nil).
-    static func rebuildRollups(_ db: Database, from: Int64?, limits: PowerLimits) throws {
+    static func rebuildRollups(
+        _ db: Database, from: Int64?, limits: PowerLimits, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws {
         if try db.tableExists("rollup_dirty") {
             try db.execute(sql: "DELETE FROM rollup_dirty WHERE start >= ?", arguments: [from ?? Int64.min])
         }
         let nodes = try String.fetchAll(db, sql: "SELECT DISTINCT node FROM readings")
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
+            defer { progress?(index + 1, nodes.count) }
             guard
                 let first = try Int64.fetchOne(
                     db, sql: "SELECT min(time) FROM readings WHERE node = ?", arguments: [node]
@@ -388,7 +391,7 @@ extension SQLiteSeriesStore {
     }
 
     /// `enertrack db rollup --rebuild`: recomputes the rollups from the raw readings.
-    public func rebuildRollups(from: Int64?) async throws {
-        try await write { [limits] db in try Self.rebuildRollups(db, from: from, limits: limits) }
+    public func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws {
+        try await write { [limits] db in try Self.rebuildRollups(db, from: from, limits: limits, progress: progress) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackSQLite
 import Foundation
 
@@ -29,6 +30,7 @@ struct DBCommand: AsyncParsableCommand {
         @Flag(help: "Recompute the rollups (required: the only action).") var rebuild = false
         @Option(help: ArgumentHelp("Only from this time on: \(TimeArgument.help).", valueName: "TIME")) var from:
             String?
+        @Flag(help: "No progress line, even on a terminal.") var quiet = false
 
         func validate() throws {
             guard rebuild else { throw ValidationError("say --rebuild to recompute the rollups") }
@@ -44,7 +46,11 @@ struct DBCommand: AsyncParsableCommand {
             let series = try services.series()
             try await series.check()
             let started = Date()
-            try await series.rebuildRollups(from: start)
+            let progress = ProgressLine("rebuilding rollups", unit: "meters", quiet: quiet)
+            try await series.rebuildRollups(from: start) { done, total in
+                progress.update(Double(done), of: Double(total))
+            }
+            progress.finish()
             Print.out(
                 String(
                     format: "rebuilt the rollups of %@ in %.1f s\n", series.location, Date().timeIntervalSince(started))

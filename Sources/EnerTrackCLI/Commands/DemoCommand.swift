@@ -32,6 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "ADDR")) var listen = "127.0.0.1"
     @Option(help: ArgumentHelp("Days of backfilled history.", valueName: "DAYS")) var days = 90
     @Flag(help: "Create the data and exit, without serving.") var setupOnly = false
+    @Flag(help: "No progress line, even on a terminal.") var quiet = false
 
     /// The simulated consumers: the house's three circuits, then two meters of their own.
     static let meters = [
@@ -84,7 +85,8 @@ struct DemoCommand: AsyncParsableCommand {
         let series = try services.series()
         var simulator = Simulators()
         Print.err("backfilling \(days) days of readings for \(Self.allMeters.count) meters…\n")
-        try await Self.backfill(&simulator, into: series, days: days, timeZone: services.settings.timeZone)
+        try await Self.backfill(
+            &simulator, into: series, days: days, timeZone: services.settings.timeZone, quiet: quiet)
         try await store.recordLastSeen(Dictionary(uniqueKeysWithValues: Self.allMeters.map { ($0.0, Date()) }))
 
         let url = "http://\(listen == "0.0.0.0" ? "127.0.0.1" : listen):\(port)/"
@@ -166,12 +168,16 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// `days` of readings every 5 minutes for every meter, up to now, and their rollups.
     static func backfill(
-        _ simulator: inout Simulators, into series: any SeriesStore, days: Int, timeZone: TimeZone
+        _ simulator: inout Simulators, into series: any SeriesStore, days: Int, timeZone: TimeZone, quiet: Bool = false
     ) async throws {
         let now = Date().milliseconds
-        var time = now - Int64(days) * 86_400_000
+        let start = now - Int64(days) * 86_400_000
+        var time = start
         var batch: [Reading] = []
+        let progress = ProgressLine("backfilling", unit: "days", quiet: quiet)
+        defer { progress.finish() }
         while time <= now {
+            progress.update(Double(time - start) / 86_400_000, of: Double(days))
             batch += simulator.readings(time: time, timeZone: timeZone)
             if batch.count >= 5_000 {
                 try await series.write(batch)

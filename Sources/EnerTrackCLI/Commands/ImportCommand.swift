@@ -2,6 +2,7 @@ import ArgumentParser
 import EnerTrackCore
 import EnerTrackIngest
 import EnerTrackKit
+import EnerTrackRuntime
 import Foundation
 
 extension ImportParser.Format: ExpressibleByArgument {}
@@ -34,6 +35,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "csv or line-protocol (default: detected from the first line).") var format: ImportParser.Format?
     @Flag(help: "Drop readings of ESP ids that are not registered instead of registering them.") var knownOnly = false
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(help: "No progress line, even on a terminal.") var quiet = false
     @Argument(help: ArgumentHelp("File to read, or - for standard input.", valueName: "FILE")) var file: String
 
     func run() async throws {
@@ -49,7 +51,13 @@ struct ImportCommand: AsyncParsableCommand {
             summary = try await importer.run(format: format) { context.readInputLine() }
         } else {
             let reader = try LineReader(path: file)
-            summary = try await importer.run(format: format) { reader.next() }
+            let size = reader.size.map { Double($0) / 1_048_576 }
+            let progress = ProgressLine("importing \(file)", unit: "MiB", quiet: quiet)
+            defer { progress.finish() }
+            summary = try await importer.run(format: format) {
+                progress.update(Double(reader.bytesRead) / 1_048_576, of: size)
+                return reader.next()
+            }
         }
         for (line, rejection) in summary.rejected {
             Print.err("line \(line): \(rejection.description)\n")

@@ -51,5 +51,7 @@ final class CountingSeries: SeriesStore {
         try await store.historyVersions(nodes: nodes)
     }
     func refreshRollups() async throws { try await store.refreshRollups() }
-    func rebuildRollups(from: Int64?) async throws { try await store.rebuildRollups(from: from) }
+    func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws {
+        try await store.rebuildRollups(from: from, progress: progress)
+    }
 }
