@@ -754,13 +754,13 @@ _enertrack_db() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    migrate|status|rollup|backup|restore)
+    migrate|status|rollup|backup|restore|prune)
         # Offer subcommand argument completions
         "_enertrack_db_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'migrate status rollup backup restore' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'migrate status rollup backup restore prune' -- "${cur}"))
         ;;
     esac
 }
@@ -861,6 +861,27 @@ _enertrack_db_restore() {
     repeating_options=()
     non_repeating_options=(--config --data-dir --log-level)
     __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    esac
+}
+
+_enertrack_db_prune() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --log-level)
+    __enertrack_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in

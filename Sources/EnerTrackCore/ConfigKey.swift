@@ -118,6 +118,10 @@ extension ConfigKey {
     public static let maxClockAhead = ConfigKey(
         "ENERTRACK_MAX_CLOCK_AHEAD", kind: .duration, default: "5m",
         "Readings dated further ahead of their arrival are rejected (meter clock skew)")
+    public static let retention = ConfigKey(
+        "ENERTRACK_RETENTION", kind: .duration,
+        "Raw readings older than this (at least 7d, e.g. 400d) are pruned by db prune; the rollups stay (default: keep all)"
+    )
     public static let maxPowerKW = ConfigKey(
         "ENERTRACK_MAX_POWER_KW", kind: .number(0.001...1_000_000), default: "100",
         "Plausible maximum power of a meter (kW): a counter rising faster is a faulty reading, not consumption")
@@ -147,6 +151,6 @@ extension ConfigKey {
         influxMeasurement, influxNodeTag, influxFields, influxGzip, influxConnections,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
-        publicURL, hsts, maxClockAhead, maxPowerKW, nodeMaxPowerKW, maxNewNodes, logLevel,
+        publicURL, hsts, maxClockAhead, retention, maxPowerKW, nodeMaxPowerKW, maxNewNodes, logLevel,
     ]
 }

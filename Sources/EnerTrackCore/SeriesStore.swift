@@ -65,6 +65,9 @@ public protocol SeriesStore: Sendable {
     /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
     /// `progress` gets (meters done, meters) after each meter.
     func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws
+    /// The time (ms) before which raw readings were pruned (`db prune`): reports and charts read
+    /// the rollups there. Nil when nothing was (stores that prune by their own policy say nil).
+    func prunedBefore() async throws -> Int64?
 }
 
 /// What `SeriesStore.energy(_:timeZone:)` is asked.
@@ -140,6 +143,8 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+
+    public func prunedBefore() async throws -> Int64? { nil }
 
     public func rebuildRollups(from: Int64?) async throws { try await rebuildRollups(from: from, progress: nil) }
 

@@ -48,8 +48,10 @@ public struct HistoryChart: Sendable, Equatable, JSONWritable {
         series: any SeriesStore, node: String, quantity: Quantity, from: Int64, to: Int64
     ) async throws -> HistoryChart {
         let span = to - from
-        // Per-phase values are not rolled up: their charts always read the readings.
-        if quantity.phase == nil, quantity.isCounter || span > rawSpan,
+        // Per-phase values are not rolled up: their charts always read the readings. Where the
+        // readings were pruned (retention), the rollups answer for any span.
+        let pruned = try await series.prunedBefore().map { from < $0 } ?? false
+        if quantity.phase == nil, quantity.isCounter || span > rawSpan || pruned,
             let rows = try await series.rollups(node: node, from: EnergyBuckets.floor(from), to: to)
         {
             return fromRollups(rows, node: node, quantity: quantity, from: from, to: to)

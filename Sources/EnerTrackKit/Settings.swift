@@ -50,6 +50,8 @@ public struct Settings: Sendable {
         /// How far ahead of its arrival a reading may be dated (ms).
         public var maxClockAhead: Int64
         public var maxNewNodesPerHour: Int
+        /// `ENERTRACK_RETENTION` (ms): raw readings older than this are pruned; nil keeps all.
+        public var retention: Int64?
     }
 
     public var dataDirectory: String
@@ -78,7 +80,14 @@ public struct Settings: Sendable {
         let limits = configuration.powerLimits
         readings = Readings(
             limits: limits, maxClockAhead: configuration.maxClockAhead,
-            maxNewNodesPerHour: try c.integer(.maxNewNodes))
+            maxNewNodesPerHour: try c.integer(.maxNewNodes),
+            retention: try c[.retention].map { text in
+                // Less than a week would take the readings the charts, KPIs and alerts read.
+                guard let seconds = TimeArgument.duration(text), seconds >= 7 * 86_400 else {
+                    throw c.invalid(.retention, "must be at least 7d")
+                }
+                return Int64(seconds * 1000)
+            })
         if c[.mysqlHost] != nil || c[.mysqlSocket] != nil {
             var maria = MariaDBSettings(
                 host: c[.mysqlHost], port: UInt32(try c.integer(.mysqlPort)), socket: c[.mysqlSocket],
@@ -139,9 +148,10 @@ public struct Settings: Sendable {
             configuration[key].flatMap { $0.isEmpty ? nil : $0 }
         }
 
-        func invalid(_ key: ConfigKey) -> ConfigError {
+        func invalid(_ key: ConfigKey, _ why: String? = nil) -> ConfigError {
             ConfigError(
-                "invalid \(key.name) (\(configuration.source(of: key).map(String.init(describing:)) ?? "unset"))")
+                "invalid \(key.name) (\(configuration.source(of: key).map(String.init(describing:)) ?? "unset"))"
+                    + (why.map { ": \($0)" } ?? ""))
         }
 
         func required(_ key: ConfigKey) throws -> String {

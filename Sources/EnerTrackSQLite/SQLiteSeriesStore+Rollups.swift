@@ -219,6 +219,9 @@ extension SQLiteSeriesStore {
     /// reading two readings of context on each side, and moves the running sums of the later
     /// buckets by what changed.
     static func recompute(_ db: Database, node: String, from: Int64, to: Int64, limits: PowerLimits) throws {
+        // Buckets before the retention horizon keep their figures: their readings are gone.
+        let from = max(from, try prunedBefore(db) ?? Int64.min)
+        guard from < to else { return }
         // The past this recompute reaches: if its figures change, the node's history version moves.
         let past = from..<max(from, min(to, EnergyBuckets.floor(Date().milliseconds - historyAge)))
         let before = past.isEmpty ? [] : try pastFigures(db, node: node, past)
@@ -382,7 +385,8 @@ extension SQLiteSeriesStore {
                     db, sql: "SELECT max(time) FROM readings WHERE node = ?", arguments: [node]
                 ).flatMap(ReadingRules.storedTime)
             else { continue }
-            let start = EnergyBuckets.floor(max(first, from ?? first))
+            // Never before the retention horizon: those buckets' readings are gone.
+            let start = EnergyBuckets.floor(max(first, from ?? first, try prunedBefore(db) ?? Int64.min))
             // Later buckets go first, so recomputing does not move running sums that are about to be replaced.
             try db.execute(sql: "DELETE FROM rollups WHERE node = ? AND bucket >= ?", arguments: [node, start])
             try recompute(

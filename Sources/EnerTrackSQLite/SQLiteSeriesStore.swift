@@ -27,6 +27,9 @@ public final class SQLiteSeriesStore: SeriesStore {
                     // WAL + NORMAL survives a process crash. A power cut may lose the last commits,
                     // as it may lose the spool's last appends: neither is fsynced per reading.
                     try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                    // A new store frees pruned pages in steps (`db prune`); an existing one is set
+                    // up by its first prune (this pragma changes nothing once tables exist).
+                    if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
                 }
             },
             mapError: { Self.mapError($0, path: path) })
@@ -119,6 +122,10 @@ public final class SQLiteSeriesStore: SeriesStore {
             for quantity in Quantity.allCases where quantity.phase != nil {
                 try db.execute(sql: "ALTER TABLE readings ADD COLUMN \(quantity.rawValue) REAL")
             }
+        }
+        migrator.registerMigration("0008_retention") { db in
+            // What the store knows of itself: `pruned_before`, the retention horizon (ms).
+            try db.execute(sql: "CREATE TABLE series_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID")
         }
         return migrator
     }()
@@ -263,10 +270,14 @@ public final class SQLiteSeriesStore: SeriesStore {
     public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
         try await read { db in
             var first: [String: Int64] = [:]
+            // The rollups remember the first reading of readings pruned since (retention).
             let statement = try db.cachedStatement(
-                sql: "SELECT time FROM readings WHERE node = ? ORDER BY time LIMIT 1")
+                sql: """
+                    SELECT min(t) FROM (SELECT min(time) AS t FROM readings WHERE node = ?
+                                        UNION ALL SELECT min(first_time) FROM rollups WHERE node = ?)
+                    """)
             for node in Set(nodes) {
-                if let time = try Int64.fetchOne(statement, arguments: [node]).flatMap(ReadingRules.storedTime) {
+                if let time = try Int64.fetchOne(statement, arguments: [node, node]).flatMap(ReadingRules.storedTime) {
                     first[node] = time
                 }
             }
@@ -307,6 +318,11 @@ public final class SQLiteSeriesStore: SeriesStore {
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.write(body) } catch { throw Self.mapError(error, path: path) }
+    }
+
+    /// Outside a transaction (VACUUM, incremental_vacuum), still one writer at a time.
+    func writeWithoutTransaction(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do { try await pool.writeWithoutTransaction(body) } catch { throw Self.mapError(error, path: path) }
     }
 
     static func mapError(_ error: Error, path: String) -> Error {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnerTrackCore
 import EnerTrackKit
+import EnerTrackRuntime
 import EnerTrackSQLite
 import Foundation
 
@@ -91,6 +92,59 @@ extension DBCommand {
                     "restored the \(copy.store) store (\(copy.rows.values.reduce(0, +)) rows, made \(manifest.createdAt) by enertrack \(manifest.enertrack))\n"
                 )
             }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete raw readings older than ENERTRACK_RETENTION from the embedded series store.",
+            discussion: """
+                With ENERTRACK_RETENTION set (at least 7d, e.g. 400d), readings older than that are \
+                deleted a meter and a day at a time, so ingest's writes wait a moment at most. The \
+                15-minute rollups stay: consumption, cost, bills, KPIs and charts over the pruned \
+                range give the same figures as before; 'report readings' there says the readings \
+                are gone. The file shrinks (incremental vacuum; a store made before this version \
+                is converted once with a full VACUUM). Without ENERTRACK_RETENTION nothing is \
+                deleted. On InfluxDB, set a retention policy instead (README "Operating").
+
+                The package's enertrack-backup.service runs it after the nightly backup, the cron \
+                line at 04:30, and ingest once a day while idle.
+
+                Examples:
+                  ENERTRACK_RETENTION=400d enertrack db prune
+                  enertrack db prune --dry-run
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Say what would be deleted, delete nothing.") var dryRun = false
+        @Flag(help: "No progress line, even on a terminal.") var quiet = false
+
+        func run() async throws {
+            let services = try global.services()
+            let settings = services.settings
+            guard let retention = settings.readings.retention else {
+                Print.out("ENERTRACK_RETENTION is not set: every reading is kept\n")
+                return
+            }
+            guard let series = try services.series() as? SQLiteSeriesStore else {
+                Print.out("the series store is InfluxDB: its retention policy prunes (README \"Operating\")\n")
+                return
+            }
+            let horizon = EnergyBuckets.floor(Date().milliseconds - retention)
+            let when = ISO8601.format(milliseconds: horizon, timeZone: settings.timeZone)
+            if dryRun {
+                let count = try await series.countReadings(before: horizon)
+                Print.out("would delete about \(count) readings before \(when) (the rollups stay)\n")
+                return
+            }
+            let progress = ProgressLine("pruning", unit: "meters", quiet: quiet)
+            let summary = try await series.prune(before: horizon) { done, total in
+                progress.update(Double(done), of: Double(total))
+            }
+            progress.finish()
+            Print.out(
+                "deleted \(summary.deleted) readings before \(when) of \(summary.meters) meters; the rollups stay; the file shrank by \(summary.freedBytes / 1_048_576) MiB\n"
+            )
         }
     }
 }

@@ -9,7 +9,7 @@ struct DBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Create or upgrade the database schema, show its state, back it up and restore it.",
-        subcommands: [Migrate.self, Status.self, Rollup.self, Backup.self, Restore.self])
+        subcommands: [Migrate.self, Status.self, Rollup.self, Backup.self, Restore.self, Prune.self])
 
     struct Rollup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -382,6 +382,11 @@ struct ReportCommand: AsyncParsableCommand {
                 cursor = last.time + 1
             }
             Print.out(formatter.footer(empty: first))
+            if let pruned = try await series.prunedBefore(), start < pruned {
+                Print.err(
+                    "note: readings before \(ISO8601.format(milliseconds: pruned, timeZone: zone)) were pruned (ENERTRACK_RETENTION); consumption, cost and charts there come from the 15-minute rollups\n"
+                )
+            }
         }
     }
 }

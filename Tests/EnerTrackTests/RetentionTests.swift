@@ -1,0 +1,106 @@
+import EnerTrackCore
+import EnerTrackKit
+import EnerTrackSQLite
+import Foundation
+import Testing
+
+/// ENERTRACK_RETENTION and `db prune` on the embedded store: raw readings go, the figures stay.
+@Suite("Retention: pruned readings, unchanged reports", .serialized)
+struct RetentionTests {
+    static let flat = """
+        name = "plano"
+        currency = "EUR"
+
+        [[version]]
+        from = 2020-01-01
+        periods = "flat"
+        energy = { flat = 0.20 }
+        """
+
+    @Test(
+        "db prune deletes old readings; consumption, cost, charts and a rebuild give the same figures; the file shrinks"
+    )
+    func pruneKeepsFigures() async throws {
+        // 40 days of two meters every 5 minutes, up to now: counters and power.
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = (now - 40 * 86_400) / 300 * 300
+        var lines = ["time,node,power,energy"]
+        for (index, node) in ["RET_A", "RET_B"].enumerated() {
+            var energy = 100.0 * Double(index + 1)
+            for time in stride(from: start, through: now - 60, by: 300) {
+                let watts = 300 + Double((time / 300) % 12) * 50 * Double(index + 1)
+                energy += watts * 300 / 3_600_000
+                lines.append("\(time),\(node),\(watts),\((energy * 1000).rounded() / 1000)")
+            }
+        }
+        let readings = lines.joined(separator: "\n") + "\n"
+        let harness = try await CostTests.prepared(.sqlite, tariff: Self.flat, node: "RET_A", readings: readings)
+        #expect(await harness.run(["tariff", "assign", "RET_B", "plano"]).status == 0)
+        let from = ISO8601.format(milliseconds: start * 1000 + 86_400_000, timeZone: .gmt).prefix(10)
+        let reports: [[String]] = [
+            ["report", "consumption", "--by", "day", "--from", String(from), "--json"],
+            ["report", "cost", "--by", "day", "--from", String(from), "--format", "csv"],
+            ["report", "cost", "--by", "bill", "--from", String(from), "--json"],
+            ["report", "kpi", "--json", "--window", "15m"],
+        ]
+        func figures() async -> [String] {
+            var out: [String] = []
+            for report in reports { out.append(await harness.run(report).stdout) }
+            return out
+        }
+        let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
+        let oldDay = start * 1000 + 5 * 86_400_000
+        func chart() async throws -> HistoryChart {
+            try await HistoryChart.compute(
+                series: series, node: "RET_A", quantity: .power, from: oldDay, to: oldDay + 86_400_000)
+        }
+        let before = await figures()
+        let chartBefore = try await chart()
+        #expect(chartBefore.points.contains { $0.value != nil })
+        let countBefore = try await series.readings(node: "RET_A", from: nil, to: nil, limit: nil).count
+
+        func pages() throws -> Int {
+            Int(
+                try shell("/usr/bin/sqlite3", [harness.dataDirectory + "/series.sqlite", "PRAGMA page_count"])
+                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        let pagesBefore = try pages()
+        let retention = ["ENERTRACK_RETENTION": "10d"]
+        let dry = await harness.run(["db", "prune", "--dry-run"], environment: retention)
+        #expect(dry.status == 0 && dry.stdout.contains("would delete about"), "\(dry.stdout)\(dry.stderr)")
+        let pruned = await harness.run(["db", "prune"], environment: retention)
+        #expect(pruned.status == 0 && pruned.stdout.contains("deleted"), "\(pruned.stdout)\(pruned.stderr)")
+        let countAfter = try await series.readings(node: "RET_A", from: nil, to: nil, limit: nil).count
+        // The file gave the space back (a store made before retention: converted by a VACUUM).
+        #expect(try pages() < pagesBefore * 2 / 3, "\(pagesBefore) pages before")
+        #expect(countAfter < countBefore / 3, "\(countBefore) → \(countAfter)")
+        let after = await figures()
+        for (index, report) in reports.enumerated() where after[index] != before[index] {
+            Issue.record(
+                "\(report.joined(separator: " ")) changed:\n\(before[index].prefix(1500))\n---\n\(after[index].prefix(1500))"
+            )
+        }
+        // The old day's chart comes from the rollups now: points there still.
+        let chartAfter = try await chart()
+        #expect(chartAfter.source == .rollups && chartAfter.points.contains { $0.value != nil })
+        // A rebuild never recomputes buckets whose readings are gone.
+        #expect(await harness.run(["db", "rollup", "--rebuild"]).status == 0)
+        #expect(await figures() == before, "the same figures after a rebuild")
+        let raw = await harness.run([
+            "report", "readings", "--node", "RET_A", "--from", String(from), "--to", "2d", "--format", "csv",
+        ])
+        #expect(raw.stderr.contains("were pruned (ENERTRACK_RETENTION)"), "\(raw.stderr)")
+        // Pruning again deletes nothing more (the kept context readings stay).
+        let again = await harness.run(["db", "prune"], environment: retention)
+        #expect(again.stdout.contains("deleted 0 readings"), "\(again.stdout)")
+    }
+
+    @Test("ENERTRACK_RETENTION below a week is a configuration error; unset, db prune keeps everything")
+    func settings() async throws {
+        let harness = try Harness()
+        let short = await harness.run(["db", "prune"], environment: ["ENERTRACK_RETENTION": "3d"])
+        #expect(short.status == 78 && short.stderr.contains("at least 7d"), "\(short.stderr)")
+        let unset = await harness.run(["db", "prune"])
+        #expect(unset.status == 0 && unset.stdout.contains("not set"), "\(unset.stdout)")
+    }
+}
