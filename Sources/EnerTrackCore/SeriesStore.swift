@@ -70,6 +70,12 @@ public protocol SeriesStore: Sendable {
     func prunedBefore() async throws -> Int64?
 }
 
+/// A series store that prunes its own raw readings (`db prune`, ingest's idle day).
+public protocol Prunable: Sendable {
+    /// Deletes raw readings before `horizon` (ms); the number deleted.
+    func pruneReadings(before horizon: Int64) async throws -> Int
+}
+
 /// What `SeriesStore.energy(_:timeZone:)` is asked.
 public struct EnergyQuery: Sendable, Equatable {
     /// Bucket energy of `nodes` in `[from, to)`, in steps of `step` ms.

@@ -25,6 +25,9 @@ public struct IngestOptions: Sendable {
     public var maxClockAhead = ReadingRules.defaultMaxAhead
     /// Unknown ESP ids registered per hour at most.
     public var maxNewNodesPerHour = 100
+    /// `ENERTRACK_RETENTION` (ms): once a day, while idle, readings older than this are pruned
+    /// (the embedded store only).
+    public var retention: Int64?
 
     public init() {}
 }
@@ -289,6 +292,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
 
     private func drainSpool() async {
         var lastRollupRefresh = ContinuousClock.now
+        var lastPrune: ContinuousClock.Instant?
         var deadline: ContinuousClock.Instant?
         var storeDown: String?
         var backoff = 0.25
@@ -302,6 +306,12 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             guard let segment = spool.nextSegment() else {
                 if deadline != nil { return }
                 // Idle: bring the rollups up to date now and then, so reports never wait for it.
+                if let retention = options.retention,
+                    lastPrune.map({ ContinuousClock.now - $0 >= .seconds(86_400) }) ?? true
+                {
+                    lastPrune = .now
+                    await prune(retention: retention)
+                }
                 if ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
                     lastRollupRefresh = .now
                     do { try await sink.series.refreshRollups() } catch {
@@ -351,6 +361,19 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 await Self.pause(backoff)
                 backoff = min(backoff * 2, 10)
             }
+        }
+    }
+
+    /// Prunes readings older than `retention` (ms) from a store that prunes (`Prunable`).
+    private func prune(retention: Int64) async {
+        guard let store = sink.series as? any Prunable else { return }
+        do {
+            let deleted = try await store.pruneReadings(before: Date().milliseconds - retention)
+            if deleted > 0 {
+                logger.notice("pruned \(deleted) readings older than ENERTRACK_RETENTION; the rollups stay")
+            }
+        } catch {
+            logger.warning("cannot prune old readings: \(error); the next idle day tries again")
         }
     }
 

@@ -7,7 +7,11 @@ import GRDB
 /// and buckets before the horizon are never recomputed again (their readings are gone). Each
 /// meter keeps the few readings before the horizon that the first buckets after it are computed
 /// with. Freed pages go back to the file system (`auto_vacuum = INCREMENTAL`).
-extension SQLiteSeriesStore {
+extension SQLiteSeriesStore: Prunable {
+    public func pruneReadings(before horizon: Int64) async throws -> Int {
+        try await prune(before: horizon).deleted
+    }
+
     /// What one prune did.
     public struct PruneSummary: Sendable, Equatable {
         public var horizon: Int64

@@ -103,4 +103,21 @@ struct RetentionTests {
         let unset = await harness.run(["db", "prune"])
         #expect(unset.status == 0 && unset.stdout.contains("not set"), "\(unset.stdout)")
     }
+
+    @Test("ingest prunes once a day while idle, with ENERTRACK_RETENTION")
+    func ingestPrunes() async throws {
+        let site = try IngestSite(extra: ["ENERTRACK_RETENTION": "7d"])
+        let harness = try Harness(environment: site.environment)
+        let now = Int64(Date().timeIntervalSince1970)
+        let lines = stride(from: now - 20 * 86_400, to: now - 60, by: 600).map { "\($0),OLD_METER,100" }
+        let file = site.directory + "/old.csv"
+        try (["time,node,power"] + lines).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await harness.run(["import", file]).status == 0)
+        let ingest = try await site.startedIngest()
+        #expect(await ingest.waitForLog("pruned"), "\(ingest.log)")
+        await ingest.expectCleanStop()
+        let left = try await site.series().readings(
+            node: "OLD_METER", from: nil, to: now * 1000 - 8 * 86_400_000, limit: nil)
+        #expect(left.count <= EnergyBuckets.contextReadings, "\(left.count) readings older than the retention left")
+    }
 }

@@ -78,6 +78,7 @@ struct IngestCommand: AsyncParsableCommand {
         options.statsInterval = .seconds(max(statsInterval, 1))
         options.maxClockAhead = settings.readings.maxClockAhead
         options.maxNewNodesPerHour = settings.readings.maxNewNodesPerHour
+        options.retention = settings.readings.retention
         let logger = StderrLogHandler.logger(
             label: "ingest", level: verbose ? .debug : .info, configured: verbose ? nil : settings.logLevel)
         IngestService.limitMallocArenas()
