@@ -42,14 +42,14 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     public let metrics: IngestMetrics
     /// Decoders and what they remember; only the MQTT thread decodes (uncontended), a reload
     /// of the sources swaps it.
-    private let router: Mutex<MessageRouter>
-    private let sourceStore: (any SourceStore)?
-    private let prefix: String
+    let router: Mutex<MessageRouter>
+    let sourceStore: (any SourceStore)?
+    let prefix: String
     private let spool: ReadingSpool
-    private let sink: ReadingSink
+    let sink: ReadingSink
     private let mqttSettings: MQTTSettings
-    private let options: IngestOptions
-    private let logger: Logger
+    let options: IngestOptions
+    let logger: Logger
     private let notifier: SystemdNotifier
     private let events: AsyncStream<Event>
     private let emit: AsyncStream<Event>.Continuation
@@ -223,47 +223,6 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         }
     }
 
-    // MARK: Sources
-
-    /// Loads the sources from the directory and, when they changed, decodes by them from the
-    /// next message on (carrying what the decoders learned) and tells the broker.
-    private func reloadSources(client: MQTTClient?) async {
-        guard let sourceStore else { return }
-        let sources: [MeterSource]
-        do { sources = try await sourceStore.sources() } catch {
-            logger.warning(
-                "cannot read the sources from the directory: \(error); keeping \(subscriptions.joined(separator: " "))")
-            return
-        }
-        let changed = router.withLock { router in
-            guard router.sources != sources else { return false }
-            var next = MessageRouter(
-                sources: sources, prefix: prefix, tasmota: options.tasmota, maxAhead: options.maxClockAhead)
-            next.adoptState(of: router)
-            router = next
-            return true
-        }
-        guard changed else { return }
-        let names = sources.map { "\($0.name) (\($0.decoder.rawValue))" }.joined(separator: ", ")
-        logger.notice(
-            "sources: \(sources.isEmpty ? "none, EnerTrack's topics" : names); topics \(subscriptions.joined(separator: " "))"
-        )
-        if let client, !client.update(subscriptions: subscriptions) {
-            logger.warning("cannot change the subscriptions now; the next connection subscribes to them")
-        }
-    }
-
-    /// Reloads the sources every minute and on SIGHUP.
-    private func watchSources(_ client: MQTTClient) async {
-        let hangups = SignalStream(SIGHUP)
-        defer { hangups.cancel() }
-        while !Task.isCancelled {
-            await hangups.next(timeout: .seconds(60))
-            guard !Task.isCancelled else { return }
-            await reloadSources(client: client)
-        }
-    }
-
     /// At most one line per node per minute, whatever the flood.
     private func logRejection(_ rejection: Rejection, topic: String) {
         let key = rejection.node ?? "?"
@@ -361,19 +320,6 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 await Self.pause(backoff)
                 backoff = min(backoff * 2, 10)
             }
-        }
-    }
-
-    /// Prunes readings older than `retention` (ms) from a store that prunes (`Prunable`).
-    private func prune(retention: Int64) async {
-        guard let store = sink.series as? any Prunable else { return }
-        do {
-            let deleted = try await store.pruneReadings(before: Date().milliseconds - retention)
-            if deleted > 0 {
-                logger.notice("pruned \(deleted) readings older than ENERTRACK_RETENTION; the rollups stay")
-            }
-        } catch {
-            logger.warning("cannot prune old readings: \(error); the next idle day tries again")
         }
     }
 
