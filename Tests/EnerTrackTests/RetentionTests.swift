@@ -7,16 +7,6 @@ import Testing
 /// ENERTRACK_RETENTION and `db prune` on the embedded store: raw readings go, the figures stay.
 @Suite("Retention: pruned readings, unchanged reports", .serialized)
 struct RetentionTests {
-    static let flat = """
-        name = "plano"
-        currency = "EUR"
-
-        [[version]]
-        from = 2020-01-01
-        periods = "flat"
-        energy = { flat = 0.20 }
-        """
-
     @Test(
         "db prune deletes old readings; consumption, cost, charts and a rebuild give the same figures; the file shrinks"
     )
@@ -34,7 +24,8 @@ struct RetentionTests {
             }
         }
         let readings = lines.joined(separator: "\n") + "\n"
-        let harness = try await CostTests.prepared(.sqlite, tariff: Self.flat, node: "RET_A", readings: readings)
+        let harness = try await CostTests.prepared(
+            .sqlite, tariff: ThreePhaseTests.flat, node: "RET_A", readings: readings)
         #expect(await harness.run(["tariff", "assign", "RET_B", "plano"]).status == 0)
         let from = ISO8601.format(milliseconds: start * 1000 + 86_400_000, timeZone: .gmt).prefix(10)
         let reports: [[String]] = [

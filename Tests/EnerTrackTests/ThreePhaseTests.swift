@@ -7,6 +7,7 @@ import Testing
 /// hand on both series stores, and an alert on one phase's mean.
 @Suite("Three-phase meters: consumption, cost and phase alerts")
 struct ThreePhaseTests {
+    /// 0.20 €/kWh from 2026 on (the retention tests bill with it too).
     static let flat = """
         name = "plano"
         currency = "EUR"
