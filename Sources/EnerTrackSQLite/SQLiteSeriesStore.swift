@@ -274,7 +274,8 @@ public final class SQLiteSeriesStore: SeriesStore {
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT min(t) FROM (SELECT min(time) AS t FROM readings WHERE node = ?
-                                        UNION ALL SELECT min(first_time) FROM rollups WHERE node = ?)
+                                        UNION ALL SELECT * FROM (SELECT first_time FROM rollups
+                                            WHERE node = ? AND first_time IS NOT NULL ORDER BY bucket LIMIT 1))
                     """)
             for node in Set(nodes) {
                 if let time = try Int64.fetchOne(statement, arguments: [node, node]).flatMap(ReadingRules.storedTime) {
