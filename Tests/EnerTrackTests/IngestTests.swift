@@ -2,6 +2,7 @@ import EnerTrackCore
 import EnerTrackInflux
 import EnerTrackSQLite
 import Foundation
+import Synchronization
 import Testing
 
 /// `ingest` as systemd runs it: the built binary against the real test broker over TLS.
@@ -175,12 +176,24 @@ struct IngestTests {
         let site = try IngestSite()
         var ingest = try await site.startedIngest()
         let lines = jsonLines(node: "CRASH", count: Self.crashBurst, from: t0)
-        let publisher = Task.detached { try site.publishLines("\(site.prefix)/CRASH/data", lines) }
+        // Published in six chunks; ingest is killed once the first is out and stored in part,
+        // so the crash always falls while the meters are still publishing (an idle machine once
+        // stored the whole burst before a count-based kill).
+        let chunksOut = Mutex(0)
+        let publisher = Task.detached {
+            for start in stride(from: 0, to: lines.count, by: 10_000) {
+                try site.publishLines(
+                    "\(site.prefix)/CRASH/data", Array(lines[start..<min(start + 10_000, lines.count)]))
+                chunksOut.withLock { $0 += 1 }
+            }
+        }
         let series = try site.series()
         #expect(
             await eventually(timeout: 20) {
-                try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count > 1000
+                guard chunksOut.withLock({ $0 }) >= 1 else { return false }
+                return try await series.readings(node: "CRASH", from: nil, to: nil, limit: 2_000).count > 1000
             })
+        #expect(chunksOut.withLock { $0 } < 6, "killed while publishing")
         ingest.signal(SIGKILL)
         let storedAtCrash = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count
         #expect(storedAtCrash < Self.crashBurst, "the crash happened while meters were still publishing")
