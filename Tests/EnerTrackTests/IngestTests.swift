@@ -176,9 +176,9 @@ struct IngestTests {
         let site = try IngestSite()
         var ingest = try await site.startedIngest()
         let lines = jsonLines(node: "CRASH", count: Self.crashBurst, from: t0)
-        // Published in six chunks; ingest is killed once the first is out and stored in part,
-        // so the crash always falls while the meters are still publishing (an idle machine once
-        // stored the whole burst before a count-based kill).
+        // Published in six chunks; ingest is killed once the first is out, so the crash always
+        // falls while the meters are still publishing (waiting for a count of stored readings
+        // let a fast machine store the whole burst first, and a loaded one publish it all first).
         let chunksOut = Mutex(0)
         let publisher = Task.detached {
             for start in stride(from: 0, to: lines.count, by: 10_000) {
@@ -188,11 +188,9 @@ struct IngestTests {
             }
         }
         let series = try site.series()
-        #expect(
-            await eventually(timeout: 20) {
-                guard chunksOut.withLock({ $0 }) >= 1 else { return false }
-                return try await series.readings(node: "CRASH", from: nil, to: nil, limit: 2_000).count > 1000
-            })
+        // As soon as the first chunk is out: ingest holds part of it (stored, spooled or on the
+        // way) and the broker queues the rest, whatever the machine's load.
+        #expect(await eventually(timeout: 30) { chunksOut.withLock { $0 } >= 1 })
         #expect(chunksOut.withLock { $0 } < 6, "killed while publishing")
         ingest.signal(SIGKILL)
         let storedAtCrash = try await series.readings(node: "CRASH", from: nil, to: nil, limit: nil).count
