@@ -183,7 +183,7 @@ public struct PayloadDecoder: Sendable {
             for (key, raw) in object {
                 let value: FlatValue =
                     switch raw {
-                    case let number as NSNumber where !Self.isBool(number): .number(number.doubleValue)
+                    case let number as NSNumber where !DeviceJSON.isBool(number): .number(number.doubleValue)
                     case let text as String: .string(text)
                     default: .other(raw)
                     }
@@ -225,10 +225,6 @@ public struct PayloadDecoder: Sendable {
         try ReadingRules.check(value: number, of: quantity, node: node)
         reading[quantity] = number
     }
-
-    /// JSON booleans arrive as NSNumber too, of the boolean subclass.
-    private static let booleanType = type(of: NSNumber(value: true))
-    private static func isBool(_ number: NSNumber) -> Bool { type(of: number) == booleanType }
 
     /// A plain decimal number (`230.1`, `-3`, `1e3`); `nan` and `inf` parse so that they are
     /// rejected as not finite rather than as text.
