@@ -173,13 +173,13 @@ _enertrack() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|site|source|demo|help)
+    user|node|assign|config|db|ingest|import|simulate|serve|report|alerts|telegram|tariff|site|source|readings|demo|help)
         # Offer subcommand argument completions
         "_enertrack_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff site source demo help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'user node assign config db ingest import simulate serve report alerts telegram tariff site source readings demo help' -- "${cur}"))
         ;;
     esac
 }
@@ -2080,6 +2080,122 @@ _enertrack_source_remove() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    esac
+}
+
+_enertrack_readings() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __enertrack_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    delete|correct|history)
+        # Offer subcommand argument completions
+        "_enertrack_readings_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'delete correct history' -- "${cur}"))
+        ;;
+    esac
+}
+
+_enertrack_readings_delete() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --log-level --from --to --reason)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    esac
+}
+
+_enertrack_readings_correct() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --log-level --from --to --reason --energy-offset --scale --set)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--energy-offset')
+        return
+        ;;
+    '--scale')
+        return
+        ;;
+    '--set')
+        return
+        ;;
+    esac
+}
+
+_enertrack_readings_history() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --data-dir --log-level --limit)
+    __enertrack_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--data-dir')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    '--limit')
         return
         ;;
     esac

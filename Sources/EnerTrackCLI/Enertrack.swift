@@ -28,7 +28,7 @@ public struct Enertrack: AsyncParsableCommand {
             UserCommand.self, NodeCommand.self, AssignCommand.self, ConfigCommand.self, DBCommand.self,
             IngestCommand.self, ImportCommand.self, SimulateCommand.self, ServeCommand.self, ReportCommand.self,
             AlertsCommand.self, TelegramCommand.self, TariffCommand.self, SiteCommand.self, SourceCommand.self,
-            DemoCommand.self,
+            ReadingsCommand.self, DemoCommand.self,
         ]
     )
 

@@ -54,7 +54,7 @@ public struct EnergyBuckets: Sendable, Equatable {
     ) -> [RollupRow] {
         let buckets = EnergyBuckets.from(readings, maxPowerKW: maxPowerKW)
         var summaries: [Int64: RollupRow] = [:]
-        for reading in readings where reading.time >= from && reading.time < to {
+        for reading in readings where reading.time >= from && reading.time < to && !reading.isCounterBreak {
             let bucket = floor(reading.time)
             summaries[bucket, default: RollupRow(bucket: bucket)].add(reading)
         }
@@ -103,8 +103,9 @@ public struct EnergyBuckets: Sendable, Equatable {
     public static func from(_ readings: [Reading], maxPowerKW: Double = PowerLimits.defaultKW) -> EnergyBuckets {
         var buckets = EnergyBuckets()
         let sorted = Reading.coalesce(readings.sorted { $0.time < $1.time })
-        let importCounter = sorted.contains(where: { $0.energy != nil })
-        let exportCounter = sorted.contains(where: { $0.energyExport != nil })
+        // A correction's break (counters of −1) tells no meter has a counter.
+        let importCounter = sorted.contains(where: { ($0.energy ?? -1) >= 0 })
+        let exportCounter = sorted.contains(where: { ($0.energyExport ?? -1) >= 0 })
         if importCounter {
             buckets.addCounter(
                 sorted.compactMap { reading in reading.energy.map { (reading.time, $0) } }, maxPowerKW: maxPowerKW,
@@ -168,11 +169,22 @@ public struct EnergyBuckets: Sendable, Equatable {
         // Drop single-reading glitches, zeros that follow a positive counter, and spikes.
         var kept: [(time: Int64, energy: Double, restart: Bool)] = []
         var index = 0
+        // A correction's break (a counter of −1): the step to the next reading is not consumption.
+        var broken = false
         while index < points.count {
             let point = points[index]
             defer { index += 1 }
+            if point.energy < 0 {
+                broken = true
+                continue
+            }
             guard let last = kept.last else {
                 kept.append((point.time, point.energy, false))
+                continue
+            }
+            if broken, point.energy > 0 {  // zeros stay missing values
+                broken = false
+                kept.append((point.time, point.energy, true))
                 continue
             }
             let anchor = (time: last.time, energy: last.energy)

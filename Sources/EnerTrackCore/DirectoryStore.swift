@@ -15,7 +15,8 @@ import Foundation
 /// `NodeStore`, `AssignmentStore`, `SessionStore`, `AlertRuleStore`, …); the composition root
 /// opens the one store that plays them all.
 public protocol DirectoryStore: SchemaStore, UserStore, NodeStore, AssignmentStore, SessionStore, AlertRuleStore,
-    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore, SourceStore
+    TelegramLinkStore, SiteStateStore, UserSettingsStore, TariffStore, BudgetStore, SiteStore, SourceStore,
+    CorrectionStore
 {}
 
 extension AlertRuleStore {

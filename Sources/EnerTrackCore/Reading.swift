@@ -245,6 +245,15 @@ public struct Reading: Sendable, Hashable {
 
     public var isEmpty: Bool { Quantity.totals.allSatisfy { self[$0] == nil } && !hasPhases }
 
+    /// A break in the counters, which a correction stores where its range ends (`readings
+    /// correct`): the counter's step across it is not consumption. Counters of −1, which no meter
+    /// can send (ingest and import refuse a negative counter); never shown as a reading.
+    public static func counterBreak(node: String, time: Int64) -> Reading {
+        Reading(node: node, time: time, energy: -1, energyExport: -1)
+    }
+
+    public var isCounterBreak: Bool { (energy ?? 0) < 0 || (energyExport ?? 0) < 0 }
+
     /// The quantities present, with their values, in canonical order.
     public var values: [(Quantity, Double)] {
         (phaseValues == nil ? Quantity.totals : Quantity.allCases).compactMap { q in self[q].map { (q, $0) } }

@@ -59,7 +59,7 @@ extension InfluxSeriesStore {
     }
 
     /// Dirty marks per node: spans and the newest mark time.
-    private func dirtyMarks(node: String?) async throws -> [String: (spans: [(Int64, Int64)], newest: Int64)] {
+    func dirtyMarks(node: String?) async throws -> [String: (spans: [(Int64, Int64)], newest: Int64)] {
         var query = "SELECT start, finish FROM \(Self.identifier(dirtyMeasurement))"
         if let node { query += " WHERE node = \(Self.literal(node))" }
         query += " GROUP BY node"
@@ -77,7 +77,7 @@ extension InfluxSeriesStore {
 
     /// Recomputes the rollups around the marked spans (merged when within an hour), then deletes
     /// the marks it handled.
-    private func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
+    func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
         for span in EnergyBuckets.mergedSpans(marks.spans.map { (start: $0.0, finish: $0.1) }) {
             // From the `contextReadings`-th counting reading before to as many after: a reading's
             // neighbours decide whether it is a glitch or a spike and how the intervals around it count.
@@ -94,13 +94,16 @@ extension InfluxSeriesStore {
     /// Deletes a node's points of a measurement in `[from, through]` (open ends when nil):
     /// InfluxQL `DELETE` on 1.x, `/api/v2/delete` with a predicate on 2.x/3.x (whose `/query`
     /// compatibility API does not take DELETE).
-    func delete(measurement: String, node: String, from: Int64?, through: Int64?) async throws {
-        _ = try await send(deleteRequest(measurement: measurement, node: node, from: from, through: through))
+    func delete(measurement: String, node: String, tag: String = "node", from: Int64?, through: Int64?) async throws {
+        _ = try await send(deleteRequest(measurement: measurement, node: node, tag: tag, from: from, through: through))
     }
 
-    func deleteRequest(measurement: String, node: String, from: Int64?, through: Int64?) -> Request {
+    func deleteRequest(measurement: String, node: String, tag: String = "node", from: Int64?, through: Int64?)
+        -> Request
+    {
         guard settings.usesV2 else {
-            var query = "DELETE FROM \(Self.identifier(measurement)) WHERE node = \(Self.literal(node))"
+            var query =
+                "DELETE FROM \(Self.identifier(measurement)) WHERE \(Self.identifier(tag)) = \(Self.literal(node))"
             if let from { query += " AND time >= \(from)ms" }
             if let through { query += " AND time <= \(through)ms" }
             return queryRequest(query, method: "POST")
@@ -111,7 +114,7 @@ extension InfluxSeriesStore {
         }
         let object = InfluxDeleteRequest(
             start: rfc3339(from ?? 0), stop: rfc3339(through.map { $0 + 1 } ?? 4_102_444_800_000),
-            predicate: "_measurement=\(quoted(measurement)) AND node=\(quoted(node))")
+            predicate: "_measurement=\(quoted(measurement)) AND \(tag)=\(quoted(node))")
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = (try? encoder.encode(object)) ?? Data()
@@ -129,7 +132,7 @@ extension InfluxSeriesStore {
         let query =
             "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter([node], layout)) AND time < \(time)ms ORDER BY time DESC LIMIT 50"
         let recent = try await series(query).flatMap { $0.readings(defaultNode: node, tag: layout.nodeTag) }
-        return Array(recent.filter { ($0.energy ?? 1) > 0 }.prefix(EnergyBuckets.contextReadings).reversed())
+        return Array(recent.filter { $0.energy != 0 }.prefix(EnergyBuckets.contextReadings).reversed())
     }
 
     /// Overwrites the rollups of `[from, to)` a week at a time with what the raw readings say;

@@ -213,10 +213,12 @@ public final class InfluxSeriesStore: SeriesStore {
         guard !nodes.isEmpty else { return [:] }
         let layout = try await layout()
         let query =
-            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time DESC LIMIT 1"
+            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time DESC LIMIT 2"
         var latest: [String: Reading] = [:]
         for series in try await series(query) {
-            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first {
+            // Two points: the newest may be a correction's counter break, which is no reading.
+            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first(where: { !$0.isCounterBreak })
+            {
                 latest[reading.node] = reading
             }
         }

@@ -31,6 +31,7 @@ public struct ReadingFormatter: Sendable {
 
     /// `first` is true for the first page (JSON needs to know where commas go).
     public func page(_ readings: [Reading], first: Bool) -> String {
+        let readings = readings.filter { !$0.isCounterBreak }
         var out = ""
         var json = JSONWriter(capacity: format == .json ? readings.count * 160 : 0)
         for (index, reading) in readings.enumerated() {

@@ -55,4 +55,26 @@ extension MariaDBSchema {
                   PRIMARY KEY (`name`)
                 """),
     ]
+
+    /// The audit trail of corrections to readings (`enertrack readings delete|correct`).
+    static let corrections = [
+        OwnTable(
+            name: "reading_corrections",
+            body: """
+                  `id` BIGINT NOT NULL AUTO_INCREMENT,
+                  `node` VARCHAR(64) NOT NULL,
+                  `action` VARCHAR(16) NOT NULL,
+                  `detail` VARCHAR(255) NOT NULL,
+                  `from_ms` BIGINT NOT NULL,
+                  `to_ms` BIGINT NOT NULL,
+                  `actor` VARCHAR(255) NOT NULL,
+                  `created_at` BIGINT NOT NULL,
+                  `readings` BIGINT NOT NULL,
+                  `days` MEDIUMTEXT NOT NULL,
+                  `reason` VARCHAR(500) NULL,
+                  `store` VARCHAR(500) NOT NULL,
+                  PRIMARY KEY (`id`),
+                  KEY `rc_node` (`node`, `created_at`)
+                """)
+    ]
 }

@@ -298,7 +298,7 @@ enum MariaDBSchema {
                 """),
     ]
 
-    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites + devices }
+    static var ownTables: [OwnTable] { alertsTelegram + web + [columns] + money + sites + devices + corrections }
 
     /// Numbered, append-only migrations: identifier and the tables it ensures.
     static let migrations: [(id: String, tables: [String])] = [
@@ -309,6 +309,7 @@ enum MariaDBSchema {
         ("0005_money", money.map(\.name)),
         ("0006_sites", sites.map(\.name)),
         ("0007_devices", devices.map(\.name)),
+        ("0008_corrections", corrections.map(\.name)),
     ]
 }
 

@@ -232,6 +232,10 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     );
                     """)
         }
+        migrator.registerMigration("0008_corrections") { db in
+            // The audit trail of corrections to readings (`enertrack readings`).
+            try db.execute(sql: CorrectionSQL.sqliteTable)
+        }
         return migrator
     }()
 

@@ -191,8 +191,9 @@ extension SQLiteSeriesStore {
     }
 
     /// Readings that can anchor an interval: zeros after a counter are missing values, so the
-    /// context before a range reaches back past them to real counter values.
-    static let counts = "(energy IS NULL OR energy > 0)"
+    /// context before a range reaches back past them to real counter values (a correction's
+    /// break, a counter of −1, is context too).
+    static let counts = "(energy IS NULL OR energy <> 0)"
 
     /// Recomputes the buckets that readings between `from` and `to` (inclusive) may have changed:
     /// from the `contextReadings`-th reading before to as many after, because a reading's neighbours

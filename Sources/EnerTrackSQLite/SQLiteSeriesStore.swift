@@ -157,28 +157,7 @@ public final class SQLiteSeriesStore: SeriesStore {
     public func write(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
         try await write { db in
-            // The hot path of ingest: bound straight through the C API, no argument boxing.
-            let single = try db.cachedStatement(sql: Self.upsert).sqliteStatement
-            let phased = try db.cachedStatement(sql: Self.upsertPhases).sqliteStatement
-            defer {
-                sqlite3_reset(single)
-                sqlite3_reset(phased)
-            }
-            for reading in readings {
-                let handle = reading.hasPhases ? phased : single
-                sqlite3_reset(handle)
-                _ = reading.node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
-                sqlite3_bind_int64(handle, 2, reading.time)
-                for (index, quantity) in (reading.hasPhases ? Quantity.allCases : Quantity.totals).enumerated() {
-                    if let value = reading[quantity] {
-                        sqlite3_bind_double(handle, Int32(index + 3), value)
-                    } else {
-                        sqlite3_bind_null(handle, Int32(index + 3))
-                    }
-                }
-                let code = sqlite3_step(handle)
-                guard code == SQLITE_DONE else { throw Self.error(code, db) }
-            }
+            try Self.upsertRows(db, readings)
             // Same transaction: what changed is noted, and the buckets are brought up to date the
             // next time a report reads them (keeping ingest's hot path short).
             let dirty = try db.cachedStatement(
@@ -189,6 +168,32 @@ public final class SQLiteSeriesStore: SeriesStore {
             for (node, span) in EnergyBuckets.writtenSpans(readings) {
                 try dirty.execute(arguments: [node, span.start, span.finish])
             }
+        }
+    }
+
+    /// Inserts or merges readings (the hot path of ingest): bound straight through the C API,
+    /// no argument boxing.
+    static func upsertRows(_ db: Database, _ readings: [Reading]) throws {
+        let single = try db.cachedStatement(sql: Self.upsert).sqliteStatement
+        let phased = try db.cachedStatement(sql: Self.upsertPhases).sqliteStatement
+        defer {
+            sqlite3_reset(single)
+            sqlite3_reset(phased)
+        }
+        for reading in readings {
+            let handle = reading.hasPhases ? phased : single
+            sqlite3_reset(handle)
+            _ = reading.node.withCString { sqlite3_bind_text(handle, 1, $0, -1, Self.transient) }
+            sqlite3_bind_int64(handle, 2, reading.time)
+            for (index, quantity) in (reading.hasPhases ? Quantity.allCases : Quantity.totals).enumerated() {
+                if let value = reading[quantity] {
+                    sqlite3_bind_double(handle, Int32(index + 3), value)
+                } else {
+                    sqlite3_bind_null(handle, Int32(index + 3))
+                }
+            }
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else { throw Self.error(code, db) }
         }
     }
 
@@ -257,7 +262,9 @@ public final class SQLiteSeriesStore: SeriesStore {
         try await read { db in
             var latest: [String: Reading] = [:]
             let statement = try db.cachedStatement(
-                sql: "SELECT \(Self.allColumns) FROM readings WHERE node = ? ORDER BY time DESC LIMIT 1")
+                sql:
+                    "SELECT \(Self.allColumns) FROM readings WHERE node = ? AND (energy IS NULL OR energy >= 0) ORDER BY time DESC LIMIT 1"
+            )
             for node in Set(nodes) {
                 if let row = try Row.fetchOne(statement, arguments: [node]), let reading = Self.reading(from: row) {
                     latest[node] = reading

@@ -78,7 +78,8 @@ extension APIController {
         // A bulk export: at most `maxConcurrentExports` at once.
         let out = try await site.exports.run {
             let readings = try await series.readings(
-                node: view.node.espID, from: range.from, to: range.to, limit: 10_000)
+                node: view.node.espID, from: range.from, to: range.to, limit: 10_000
+            ).filter { !$0.isCounterBreak }
             // Written directly, each reading as `report readings` writes it: a day is thousands of objects.
             var out = JSONWriter(capacity: readings.count * 160 + 64)
             out.raw("{\"node\":")

@@ -8,7 +8,7 @@ import Hummingbird
 struct PagesController: Sendable {
     let site: Site
     let nodes: ViewerNodes
-    let directory: any CostDirectory
+    let directory: any CostDirectory & CorrectionStore
 
     var routes: RouteCollection<WebContext> {
         let routes = RouteCollection(context: WebContext.self)
@@ -202,6 +202,9 @@ extension PagesController {
         let zoomButtons: [HTML] = zoom.map { action, symbol, label in
             "<button type=\"button\" class=\"btn btn-outline-secondary btn-sm\" data-zoom=\"\(action)\" aria-label=\"\(label)\" title=\"\(label)\">\(symbol)</button>"
         }
+        // Admins see the corrections made to this meter's readings.
+        let corrections =
+            viewer.user.isAdmin ? try await directory.corrections(node: view.node.espID, limit: 20) : []
         let body: HTML = """
             <h1 class="h3">\(view.label) \(site.badge(view.status, l))</h1>
             <p class="text-body-secondary mb-2"><span class="esp">\(view.node.espID)</span>\(HTML.when(view.assignment.location != nil, " · \(view.assignment.location ?? "")")) · \(l("last seen")) \(l.time(view.node.lastSeen, site.options.timeZone))</p>
@@ -217,6 +220,7 @@ extension PagesController {
             <div class="row g-2 mb-3">\(items)</div>
             \(Component.phases(reading, l))
             <p><a href="/consumption?node=\(view.node.espID)">\(l("Consumption of this meter"))</a></p>
+            \(Component.corrections(corrections, l, timeZone: site.options.timeZone))
             """
         return site.page(request, viewer, title: view.label, active: "dashboard", body: body)
     }

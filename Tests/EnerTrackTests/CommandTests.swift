@@ -264,7 +264,7 @@ struct CommandTests {
         #expect(
             fresh["pending"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
-                "0007_devices",
+                "0007_devices", "0008_corrections",
             ]
                 && fresh["current"] as? Bool == false)
         let dryRun = await harness.run(["db", "migrate", "--dry-run"])
@@ -278,7 +278,7 @@ struct CommandTests {
         #expect(
             status["applied"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_original_keys", "0005_money", "0006_sites",
-                "0007_devices",
+                "0007_devices", "0008_corrections",
             ])
         let migrate = await harness.run(["db", "migrate", "--dry-run"])
         #expect(migrate.status == 0 && migrate.stdout.contains("nothing pending"))

@@ -75,7 +75,7 @@ struct MariaDBTests {
         #expect(
             status["pending"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
-                "0007_devices",
+                "0007_devices", "0008_corrections",
             ])
         #expect(
             notes.contains("0001_directory: add column Usuarios.email for Usuarios.email (the earlier table has none)"))
@@ -120,13 +120,13 @@ struct MariaDBTests {
         #expect(
             status["applied"] as? [String] == [
                 "0001_directory", "0002_alerts_telegram", "0003_web", "0004_column_map", "0005_money", "0006_sites",
-                "0007_devices",
+                "0007_devices", "0008_corrections",
             ]
                 && status["current"] as? Bool == true)
         let connection = try TestServers.adminConnection(database: database)
         let recorded = try connection.query("SELECT COUNT(*) AS n FROM `\(database)`.enertrack_schema_migrations")
             .first?.int("n")
-        #expect(recorded == 7, "each migration recorded once")
+        #expect(recorded == 8, "each migration recorded once")
     }
 
     @Test("a long-running user of the store heals after a server restart, and loses nothing")
