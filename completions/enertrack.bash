@@ -1002,7 +1002,7 @@ _enertrack_serve() {
     repeating_flags=()
     non_repeating_flags=(--hsts --version -h --help)
     repeating_options=(--trusted-proxy)
-    non_repeating_options=(--config --data-dir --log-level --listen --port --idle-timeout --max-connections)
+    non_repeating_options=(--config --data-dir --log-level --listen --port --idle-timeout --max-connections --metrics-listen)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1029,6 +1029,9 @@ _enertrack_serve() {
         return
         ;;
     '--max-connections')
+        return
+        ;;
+    '--metrics-listen')
         return
         ;;
     esac
@@ -1534,7 +1537,7 @@ _enertrack_telegram_bot() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --data-dir --log-level --poll-timeout --window)
+    non_repeating_options=(--config --data-dir --log-level --poll-timeout --window --metrics-listen)
     __enertrack_offer_flags_options 0
 
     # Offer option value completions
@@ -1552,6 +1555,9 @@ _enertrack_telegram_bot() {
         return
         ;;
     '--window')
+        return
+        ;;
+    '--metrics-listen')
         return
         ;;
     esac

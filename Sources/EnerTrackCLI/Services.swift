@@ -61,9 +61,11 @@ struct Services: Sendable {
     /// `serve`'s application (the demo's too): stores, options from the settings and the flags.
     func buildApplication(
         trustedProxies: [String], insecure: Bool = false, hsts: Bool = false,
-        idleTimeout: Int = WebOptions().idleTimeout, maxConnections: Int = WebOptions().maxConnections, logger: Logger
+        idleTimeout: Int = WebOptions().idleTimeout, maxConnections: Int = WebOptions().maxConnections,
+        metrics: WebMetrics? = nil, logger: Logger
     ) throws -> WebApp {
         var options = WebOptions()
+        options.metrics = metrics
         options.idleTimeout = idleTimeout
         options.maxConnections = maxConnections
         options.secureCookies = !(insecure || settings.web.insecureCookies)

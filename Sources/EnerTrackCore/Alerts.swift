@@ -67,13 +67,19 @@ public struct OutboxMessage: Sendable, Equatable {
     public var chatID: Int64?
     public var text: String
     public var attempts: Int64
+    /// When it was queued (ms).
+    public var queuedAt: Int64?
 
-    public init(id: Int64, userID: Int64, username: String, chatID: Int64? = nil, text: String, attempts: Int64) {
+    public init(
+        id: Int64, userID: Int64, username: String, chatID: Int64? = nil, text: String, attempts: Int64,
+        queuedAt: Int64? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.username = username
         self.chatID = chatID
         self.text = text
         self.attempts = attempts
+        self.queuedAt = queuedAt
     }
 }

@@ -143,6 +143,11 @@ extension ConfigKey {
         "ENERTRACK_LOG_LEVEL", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
         "Lowest level logged by ingest, serve, the bot and alerts run (else each one's own: info, alerts warning)")
 
+    public static let metricsTextfile = ConfigKey(
+        "ENERTRACK_METRICS_TEXTFILE", kind: .path,
+        "Where 'alerts run' leaves its metrics for the node exporter's textfile collector (default: /var/lib/prometheus/node-exporter/enertrack.prom when that directory exists; 'none' writes nothing)"
+    )
+
     /// Every key, in the order `config show` lists them.
     public static let all: [ConfigKey] = [
         dataDirectory, timeZone, language,
@@ -151,6 +156,6 @@ extension ConfigKey {
         influxMeasurement, influxNodeTag, influxFields, influxGzip, influxConnections,
         mqttHost, mqttPort, mqttUser, mqttPassword, mqttCAFile, mqttTopicPrefix, mqttClientID,
         secretKey, botToken, telegramAPIURL, telegramWebhookSecret, registration, insecureCookies, assetsDirectory,
-        publicURL, hsts, maxClockAhead, retention, maxPowerKW, nodeMaxPowerKW, maxNewNodes, logLevel,
+        publicURL, hsts, maxClockAhead, retention, maxPowerKW, nodeMaxPowerKW, maxNewNodes, logLevel, metricsTextfile,
     ]
 }

@@ -107,6 +107,8 @@ public protocol SessionStore: Sendable {
     /// names, the one the browser had, ends.
     func createSession(userID: Int64, replacing old: String?, now: Int64) async throws -> (id: String, csrf: String)
     func endSession(id: String) async throws
+    /// Sessions neither idle past `SessionRules.idleTimeout` nor older than `absoluteTimeout`.
+    func activeSessions(now: Int64) async throws -> Int
     /// Moves a session's last-seen time (at most once a minute: the caller asks when stale).
     func touchSession(id: String, now: Int64) async throws
     /// The session of an id with its user, read only (the hot path of every request).

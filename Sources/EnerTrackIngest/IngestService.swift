@@ -155,7 +155,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         switch state {
         case .connecting: return
         case .connected(let version, let sessionPresent):
-            metrics.connected.store(true, ordering: .relaxed)
+            metrics.setConnected(true)
             text =
                 "connected to \(mqttSettings.host):\(mqttSettings.port) (MQTT \(version == 5 ? "5" : "3.1.1"), \(sessionPresent ? "persistent session resumed" : "new session"))"
         case .subscribed:
@@ -164,7 +164,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             previous = "subscribed"
             return
         case .disconnected(let reason, let retry):
-            metrics.connected.store(false, ordering: .relaxed)
+            metrics.setConnected(false)
             text = "broker unreachable: \(reason); retrying with backoff (next in \(Int(retry)) s)"
             let key = "disconnected: \(reason)"
             if key != previous { logger.warning("\(text)") }
@@ -183,7 +183,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
     }
 
     public func mqttMessage(topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer) {
-        metrics.received.add(1, ordering: .relaxed)
+        metrics.receive()
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)
         let now = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000
@@ -204,14 +204,12 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         while true {
             do {
                 if try spool.append(reading) {
-                    if !metrics.spoolFull.exchange(true, ordering: .relaxed) {
+                    if metrics.setSpoolFull(true) {
                         logger.error(
                             "spool full (\(options.spoolCapacity) readings): consumption paused until the series store catches up; the broker keeps queueing"
                         )
                     }
-                } else if metrics.spoolFull.load(ordering: .relaxed),
-                    metrics.spoolFull.exchange(false, ordering: .relaxed)
-                {
+                } else if metrics.spoolFull.load(ordering: .relaxed), metrics.setSpoolFull(false) {
                     logger.notice("spool has room again: consuming")
                 }
                 return
@@ -261,7 +259,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 deadline = .now + options.drainDeadline
             }
             if let deadline, ContinuousClock.now >= deadline { return }
-            metrics.spoolDepth.store(spool.depth, ordering: .relaxed)
+            metrics.setSpoolDepth(spool.depth)
             guard let segment = spool.nextSegment() else {
                 if deadline != nil { return }
                 // Idle: bring the rollups up to date now and then, so reports never wait for it.
@@ -288,8 +286,8 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             let started = ContinuousClock.now
             do {
                 let outcome = try await sink.store(readings)
-                metrics.recordWrite(seconds: (ContinuousClock.now - started).seconds)
-                metrics.stored.add(outcome.stored, ordering: .relaxed)
+                metrics.recordWrite(ContinuousClock.now - started)
+                metrics.store(outcome.stored)
                 if outcome.unknown > 0 { metrics.reject(.unknownNode, count: outcome.unknown) }
                 if outcome.overCap > 0 {
                     metrics.reject(.tooManyNewNodes, count: outcome.overCap)
@@ -308,7 +306,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 }
                 backoff = 0.25
             } catch {
-                metrics.storeErrors.add(1, ordering: .relaxed)
+                metrics.storeFailed()
                 let reason = "\(error)"
                 if storeDown != reason {
                     logger.error(

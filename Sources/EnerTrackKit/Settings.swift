@@ -65,6 +65,10 @@ public struct Settings: Sendable {
     public var readings: Readings
     /// `ENERTRACK_LOG_LEVEL` (`--log-level`): trace … critical, or nil for each command's own.
     public var logLevel: String?
+    /// `ENERTRACK_METRICS_TEXTFILE`: where `alerts run` writes its metrics; nil writes none.
+    public var metricsTextfile: String?
+    /// The node exporter's textfile directory of Debian's prometheus-node-exporter.
+    public static let nodeExporterTextfiles = "/var/lib/prometheus/node-exporter"
     /// The configuration it was read from, for `config show` (sources of each value).
     public let configuration: Configuration
 
@@ -77,6 +81,18 @@ public struct Settings: Sendable {
         timeZone = c[.timeZone].flatMap(SiteTimeZone.parse) ?? .current
         language = try c.choice(.language, Language.init(rawValue:))
         logLevel = c[.logLevel]
+        switch c[.metricsTextfile] {
+        case "none": metricsTextfile = nil
+        case let path?: metricsTextfile = path
+        case nil:
+            // The node exporter's directory when it is there and ours to write (its owner is
+            // the node exporter's user: the package's README line gives enertrack a group).
+            var directory: ObjCBool = false
+            metricsTextfile =
+                FileManager.default.fileExists(atPath: Self.nodeExporterTextfiles, isDirectory: &directory)
+                    && directory.boolValue && FileManager.default.isWritableFile(atPath: Self.nodeExporterTextfiles)
+                ? Self.nodeExporterTextfiles + "/enertrack.prom" : nil
+        }
         let limits = configuration.powerLimits
         readings = Readings(
             limits: limits, maxClockAhead: configuration.maxClockAhead,

@@ -96,14 +96,16 @@ public enum AlertSQL {
     public static func outbox(_ sql: any SQLTransaction) throws -> [OutboxMessage] {
         try sql.rows(
             """
-            SELECT o.id, o.usuario_id, u.\(sql.columns[.username]) AS username, l.chat_id, o.text, o.attempts
+            SELECT o.id, o.usuario_id, u.\(sql.columns[.username]) AS username, l.chat_id, o.text, o.attempts,
+                   o.created_at
             FROM alert_outbox o JOIN Usuarios u ON u.\(sql.columns[.userID]) = o.usuario_id
             LEFT JOIN telegram_links l ON l.usuario_id = o.usuario_id ORDER BY o.id
             """
         ).map { row in
             OutboxMessage(
                 id: row.int("id") ?? 0, userID: row.int("usuario_id") ?? 0, username: row.string("username") ?? "",
-                chatID: row.int("chat_id"), text: row.string("text") ?? "", attempts: row.int("attempts") ?? 0)
+                chatID: row.int("chat_id"), text: row.string("text") ?? "", attempts: row.int("attempts") ?? 0,
+                queuedAt: row.int("created_at"))
         }
     }
 

@@ -29,6 +29,10 @@ extension SQLDirectoryBackend {
         try await sqlTransaction { sql in try WebSQL.deleteSession(sql, id: id) }
     }
 
+    public func activeSessions(now: Int64) async throws -> Int {
+        try await sqlRead { sql in try WebSQL.activeSessions(sql, now: now) }
+    }
+
     public func touchSession(id: String, now: Int64) async throws {
         try await sqlTransaction { sql in try WebSQL.touch(sql, id: id, now: now) }
     }

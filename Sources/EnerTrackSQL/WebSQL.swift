@@ -19,6 +19,13 @@ public enum WebSQL {
         return (id, csrf)
     }
 
+    public static func activeSessions(_ sql: any SQLTransaction, now: Int64) throws -> Int {
+        let rows = try sql.rows(
+            "SELECT count(*) AS n FROM web_sessions WHERE last_seen >= ? AND created_at >= ?",
+            .int(now - SessionRules.idleTimeout), .int(now - SessionRules.absoluteTimeout))
+        return Int(clamping: rows.first?.int("n") ?? 0)
+    }
+
     public static func deleteSession(_ sql: any SQLTransaction, id: String) throws {
         try sql.run("DELETE FROM web_sessions WHERE id_hash = ?", .text(RandomToken.hash(id)))
     }

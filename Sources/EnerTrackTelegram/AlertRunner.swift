@@ -57,6 +57,8 @@ public struct AlertRunner: Sendable {
         public var sent = 0
         /// Messages still waiting (the Bot API is down or slow), from this run and earlier ones.
         public var pending = 0
+        /// When the oldest message still waiting was queued (ms).
+        public var oldestPendingAt: Int64?
         public var deliveryError: String?
         /// Another run held the lease: nothing was done.
         public var skipped = false
@@ -88,6 +90,7 @@ public struct AlertRunner: Sendable {
         do {
             var report = try await evaluate(options, nowMS: nowMS)
             if !options.dryRun { try await deliver(into: &report) }
+            if report.pending > 0 { report.oldestPendingAt = try await directory.outbox().first?.queuedAt }
             if !options.dryRun { try await directory.releaseLease(Self.lease) }
             return report
         } catch {

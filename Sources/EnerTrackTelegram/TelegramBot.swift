@@ -20,6 +20,8 @@ public struct TelegramBotService: Service {
         public var inactiveAfter: TimeInterval = 300
         public var defaultLanguage: Language = .es
         public var timeZone: TimeZone = .current
+        /// `telegram bot --metrics-listen`.
+        public var metrics: BotMetrics?
 
         public init() {}
     }
@@ -55,11 +57,13 @@ public struct TelegramBotService: Service {
                 let updates: [TelegramUpdate]
                 do {
                     updates = try await bot.updates(offset: offset, timeout: options.pollTimeout)
+                    options.metrics?.polled(ok: true)
                     if failures > 0 { logger.info("the Bot API answers again") }
                     failures = 0
                 } catch let error as BotAPIError {
                     if Task.isShuttingDownGracefully { break }
                     if case .unauthorized = error { throw error }
+                    options.metrics?.polled(ok: false)
                     failures += 1
                     if failures == 1 { logger.warning("cannot get updates: \(error.description); retrying") }
                     try? await Task.sleep(for: .seconds(min(30, 1 << min(failures, 5))))
@@ -89,6 +93,7 @@ public struct TelegramBotService: Service {
 
     /// Answers one update; failures are logged, never fatal (the next update still gets its turn).
     func handle(_ update: TelegramUpdate) async {
+        options.metrics?.update()
         guard let message = update.message else { return }
         let chatID = message.chat.id
         let text = (message.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -98,10 +103,13 @@ public struct TelegramBotService: Service {
         do {
             let reply = try await answer(text: text, chatID: chatID, telegramLanguage: telegramLanguage)
             try await bot.send(chatID: chatID, html: reply)
+            options.metrics?.reply("sent")
         } catch BotAPIError.blocked {
+            options.metrics?.reply("blocked")
             _ = try? await directory.unlinkTelegram(chatID: chatID)
             logger.warning("chat \(chatID) blocked the bot: unlinked")
         } catch {
+            options.metrics?.reply("failed")
             logger.error("cannot answer chat \(chatID): \(error)")
         }
     }

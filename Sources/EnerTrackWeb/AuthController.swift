@@ -62,6 +62,7 @@ extension AuthController {
         switch try await site.reserveLoginAttempt(name: username, others: [address]) {
         case .reserved(let reserved): (account, user) = reserved
         case .throttled(let wait):
+            site.options.metrics?.login("throttled")
             return site.throttled(
                 loginPage(
                     request,
@@ -72,6 +73,7 @@ extension AuthController {
         guard let user, valid, user.isActive, user.removedAt == nil else {
             site.logger.notice(
                 "failed login for \(LogText.quoted(username)) from \(site.clientAddress(request, context))")
+            site.options.metrics?.login("refused")
             return loginPage(
                 request, error: l("Wrong username or password."),
                 username: username, status: .unauthorized)
@@ -81,6 +83,7 @@ extension AuthController {
         try await directory.attemptSucceeded(account: account, others: [address])
         let session = try await directory.createSession(userID: user.id, replacing: old, now: Date().milliseconds)
         site.logger.info("login: \(user.username) from \(site.clientAddress(request, context))")
+        site.options.metrics?.login("ok")
         // A form posted after the session expired comes back, filled in, to send again.
         if let resumed = Site.Resumed(form) {
             return site.resumePage(
@@ -102,6 +105,7 @@ extension AuthController {
         }
         if let id = site.cookie(request, Site.sessionCookie) {
             try await directory.endSession(id: id)
+            site.options.metrics?.logout()
         }
         return site.redirect(
             "/login", flash: viewer.l("You are logged out."),

@@ -122,6 +122,7 @@ extension Site {
     /// An error no handler expected: logged with its path; the site's 500 page, or JSON for the API.
     func failed(_ request: Request, _ error: any Error, viewer: Viewer?) -> Response {
         logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+        options.metrics?.failed(error)
         guard !request.uri.path.hasPrefix("/api/") else { return jsonError(.internalServerError, "internal error") }
         return errorPage(request, viewer, status: .internalServerError) { l in
             (

@@ -210,6 +210,7 @@ public final class WebApp: Sendable {
 
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
+        if let metrics = site.options.metrics { router.add(middleware: RequestMetrics(metrics: metrics)) }
         router.add(middleware: SecurityHeaders(hsts: site.options.hsts))
         router.add(middleware: ConditionalGet())
         router.add(middleware: ViewerMiddleware(site: site))
@@ -337,16 +338,23 @@ public enum WebServer {
             logger: StderrLogHandler.quiet(logger))
     }
 
-    /// `GET /metrics` and nothing else: `ingest --metrics-listen`'s Prometheus text.
+    /// `GET /metrics` and nothing else (`--metrics-listen` of ingest, serve and the bot): the
+    /// Prometheus text exposition of the process's registry.
     public static func metrics(
-        host: String, port: Int, logger: Logger, text: @escaping @Sendable () -> String
+        host: String, port: Int, logger: Logger, exposition: @escaping @Sendable () async -> [UInt8]
     ) -> any Service {
         let router = Router()
-        router.get("metrics") { _, _ in text() }
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            headers[.cacheControl] = "no-store"
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await exposition())))
+        }
         return Application(
             router: router, server: .http1(configuration: .init(idleTimeout: .seconds(10))),
             configuration: .init(
-                address: .hostname(host, port: port), serverName: "enertrack-ingest",
+                address: .hostname(host, port: port), serverName: "enertrack-metrics",
                 availableConnectionsDelegate: MaximumAvailableConnections(64, logger: logger)),
             logger: StderrLogHandler.quiet(logger))
     }

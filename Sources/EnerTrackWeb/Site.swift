@@ -58,6 +58,8 @@ public struct WebOptions: Sendable {
     public var throttleClock: @Sendable () -> Int64 = { Date().milliseconds }
     /// Who parses uploaded tariff files (`serve` sets a child of its binary).
     public var tariffParser: TariffParser = .inProcess
+    /// `serve --metrics-listen`: what requests, logins and failures are counted into.
+    public var metrics: WebMetrics?
 
     public init() {}
 }

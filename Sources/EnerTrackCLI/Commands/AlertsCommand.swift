@@ -224,6 +224,12 @@ struct AlertsCommand: AsyncParsableCommand {
                 exit status is 0 all the same. Exit 69 only when a store cannot be reached. Users \
                 without a linked Telegram chat get nothing and show as not_linked.
 
+                Each run (not a dry run) leaves its figures for the node exporter's textfile \
+                collector in ENERTRACK_METRICS_TEXTFILE (by default \
+                /var/lib/prometheus/node-exporter/enertrack.prom when that directory exists; 'none' \
+                turns it off): rules, firing, budgets, sent, pending, the oldest pending message's \
+                age, the run's time and duration (enertrack_alerts_*).
+
                 Examples:
                   enertrack alerts run
                   enertrack alerts run --dry-run
@@ -272,10 +278,15 @@ struct AlertsCommand: AsyncParsableCommand {
             let runner = try services.alertRunner(
                 bot: services.bot,
                 logger: StderrLogHandler.logger(label: "alerts", level: .warning, configured: settings.logLevel))
+            let started = ContinuousClock.now
             let report = try await runner.run(options)
             if report.skipped {
                 Print.err("another 'alerts run' is in progress; nothing done\n")
                 return
+            }
+            if let path = settings.metricsTextfile, !dryRun {
+                let metrics = AlertMetrics.registry(report, finished: Date(), took: ContinuousClock.now - started)
+                do { try metrics.writeTextfile(path) } catch { Print.err("warning: \(error)\n") }
             }
             let records = report.evaluations.map { evaluation in
                 Record([

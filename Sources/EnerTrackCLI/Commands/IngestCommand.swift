@@ -51,8 +51,7 @@ struct IngestCommand: AsyncParsableCommand {
             "MQTT client id (default: MQTT_CLIENT_ID, else enertrack-ingest-<hostname>). Each worker needs its own.",
             valueName: "ID"))
     var clientID: String?
-    @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT at /metrics.", valueName: "HOST:PORT"))
-    var metricsListen: String?
+    @OptionGroup var metrics: MetricsOptions
     @Flag(help: "Log every minute's stats and state changes only (default), or everything with --verbose.")
     var verbose = false
     /// Seconds between stats lines; for tests, which cannot wait a minute.
@@ -62,9 +61,6 @@ struct IngestCommand: AsyncParsableCommand {
         guard spoolMax >= 1_000 else { throw ValidationError("--spool-max must be at least 1000") }
         if let shareGroup, shareGroup.isEmpty || shareGroup.contains(where: { "/+#".contains($0) }) {
             throw ValidationError("--share GROUP must be a non-empty name without '/', '+' or '#'")
-        }
-        if let metricsListen {
-            do { _ = try Self.parseListen(metricsListen) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -82,27 +78,13 @@ struct IngestCommand: AsyncParsableCommand {
         let logger = StderrLogHandler.logger(
             label: "ingest", level: verbose ? .debug : .info, configured: verbose ? nil : settings.logLevel)
         IngestService.limitMallocArenas()
-        let listen = try metricsListen.map(Self.parseListen)
         let assembly = Services(settings)
         let mqtt = try assembly.mqttSettings(clientID: clientID, purpose: "ingest", cleanSession: false)
         let service = try assembly.ingestService(mqtt: mqtt, options: options, logger: logger)
         var services: [any Service] = [service]
-        if let listen {
-            let metrics = service.metrics
-            services.append(
-                WebServer.metrics(host: listen.host, port: listen.port, logger: logger) { metrics.prometheusText() })
-            logger.notice("metrics on http://\(listen.host):\(listen.port)/metrics")
+        if let server = try metrics.server(logger: logger, exposition: { service.metrics.registry.exposition() }) {
+            services.append(server)
         }
         try await ServiceRunner.run(services, logger: logger)
-    }
-
-    /// `HOST:PORT` (`127.0.0.1:9106`, `[::1]:9106`).
-    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (1...65535).contains(port)
-        else { throw Failure(.usage, "--metrics-listen '\(text)' is not HOST:PORT (for example 127.0.0.1:9106)") }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 }

@@ -30,10 +30,15 @@ struct ServeCommand: AsyncParsableCommand {
             --hsts (or ENERTRACK_HSTS=1) adds Strict-Transport-Security for a site only ever \
             served over HTTPS.
 
+            --metrics-listen serves Prometheus metrics on a listener of its own: requests and \
+            their latency per route, method and status (enertrack_http_*), logins by outcome, \
+            logouts, open sessions and requests failed by a store (enertrack_serve_*).
+
             Examples:
               enertrack serve
               enertrack serve --listen 0.0.0.0 --port 8080 --trusted-proxy 127.0.0.1
               ENERTRACK_PUBLIC_URL=https://energia.example.org enertrack serve --hsts
+              enertrack serve --metrics-listen 127.0.0.1:9107
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -56,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Connections open at once; more wait to be accepted (bounded by the descriptor limit).", valueName: "N"))
     var maxConnections = 2_048
+    @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
@@ -70,9 +76,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let services = try global.services()
         let logger = StderrLogHandler.logger(label: "serve", level: .info, configured: services.settings.logLevel)
+        let webMetrics = metrics.metricsListen == nil ? nil : WebMetrics()
         let app = try services.buildApplication(
             trustedProxies: trustedProxy, hsts: hsts, idleTimeout: idleTimeout, maxConnections: maxConnections,
-            logger: logger)
+            metrics: webMetrics, logger: logger)
         try await app.ping()
         if app.options.secureCookies, !["127.0.0.1", "::1", "localhost"].contains(listen), trustedProxy.isEmpty {
             logger.warning(
@@ -80,7 +87,15 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         logger.notice("serving on http://\(listen.contains(":") ? "[\(listen)]" : listen):\(port)")
-        try await ServiceRunner.run(
-            [WebServer.service(app: app, host: listen, port: port, logger: logger)], logger: logger)
+        var running = [WebServer.service(app: app, host: listen, port: port, logger: logger)]
+        if let webMetrics {
+            let sessions = try services.directory()
+            if let server = try metrics.server(
+                logger: logger, exposition: { await webMetrics.exposition(sessions: sessions) })
+            {
+                running.append(server)
+            }
+        }
+        try await ServiceRunner.run(running, logger: logger)
     }
 }

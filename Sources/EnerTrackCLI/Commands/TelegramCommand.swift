@@ -4,6 +4,7 @@ import EnerTrackKit
 import EnerTrackRuntime
 import EnerTrackTelegram
 import Foundation
+import ServiceLifecycle
 
 struct TelegramCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -179,13 +180,18 @@ struct TelegramCommand: AsyncParsableCommand {
                 update is handled twice across restarts. SIGTERM ends the poll in flight and exits 0. \
                 Chats that are not linked get the how-to-link answer and never any data.
 
-                Example:
+                --metrics-listen serves Prometheus metrics: updates handled, replies by outcome, \
+                failed polls and whether the Bot API answers (enertrack_bot_*).
+
+                Examples:
                   enertrack telegram bot
+                  enertrack telegram bot --metrics-listen 127.0.0.1:9108
                 """)
 
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("Seconds a getUpdates long poll waits.", valueName: "SECONDS")) var pollTimeout = 25
         @Option(help: ArgumentHelp("Window of the mean power in /status.", valueName: "AGE")) var window = "15m"
+        @OptionGroup var metrics: MetricsOptions
 
         func validate() throws {
             guard (0...50).contains(pollTimeout) else {
@@ -206,8 +212,16 @@ struct TelegramCommand: AsyncParsableCommand {
             options.timeZone = settings.timeZone
             guard let bot = services.bot else { throw BotAPIError.notConfigured }
             let logger = StderrLogHandler.logger(label: "telegram", level: .info, configured: settings.logLevel)
+            let botMetrics = metrics.metricsListen == nil ? nil : BotMetrics()
+            options.metrics = botMetrics
             let service = try services.telegramBot(bot, options: options, logger: logger)
-            try await ServiceRunner.run([service], logger: logger)
+            var running: [any Service] = [service]
+            if let botMetrics,
+                let server = try metrics.server(logger: logger, exposition: { botMetrics.registry.exposition() })
+            {
+                running.append(server)
+            }
+            try await ServiceRunner.run(running, logger: logger)
         }
     }
 }
