@@ -462,7 +462,7 @@ complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional 
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'rollup' -d 'Rebuild the consumption rollups of the series store from its raw readings.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'backup' -d 'Back up the embedded stores, consistently, while ingest and serve run.'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'restore' -d 'Restore a backup of the embedded stores into an empty data directory.'
-complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'prune' -d 'Delete raw readings older than ENERTRACK_RETENTION from the embedded series store.'
+complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_positional "enertrack db" -eq 1' -fa 'prune' -d 'Delete raw readings older than ENERTRACK_RETENTION (the rollups stay).'
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" config' -l 'config' -d 'Env file to read (KEY=value lines).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" data-dir' -l 'data-dir' -d 'Directory of the embedded stores (ENERTRACK_DATA_DIR).' -rfka ''
 complete -c 'enertrack' -n '__enertrack_should_offer_completions_for_flags_or_options "enertrack db migrate" log-level' -l 'log-level' -d 'Lowest level to log: trace, debug, info, notice, warning, error, critical (ENERTRACK_LOG_LEVEL).' -rfka ''

@@ -70,10 +70,34 @@ public protocol SeriesStore: Sendable {
     func prunedBefore() async throws -> Int64?
 }
 
-/// A series store that prunes its own raw readings (`db prune`, ingest's idle day).
+/// A series store that prunes its own raw readings (`ENERTRACK_RETENTION`: `db prune`, ingest's
+/// idle day). It records the horizon first, then deletes each meter's readings before it except
+/// the few the first buckets after it are computed with; the rollups stay, and buckets before the
+/// horizon are never recomputed again.
 public protocol Prunable: Sendable {
-    /// Deletes raw readings before `horizon` (ms); the number deleted.
-    func pruneReadings(before horizon: Int64) async throws -> Int
+    /// Readings before `horizon` (ms; about what a prune would delete).
+    func countReadings(before horizon: Int64) async throws -> Int
+    /// Deletes raw readings before `horizon` (floored to a bucket); `progress` gets (meters
+    /// done, meters).
+    func prune(before horizon: Int64, progress: (@Sendable (Int, Int) -> Void)?) async throws -> PruneSummary
+}
+
+extension Prunable {
+    /// Deletes raw readings before `horizon`; the number deleted.
+    public func pruneReadings(before horizon: Int64) async throws -> Int {
+        try await prune(before: horizon, progress: nil).deleted
+    }
+}
+
+/// What one prune did.
+public struct PruneSummary: Sendable, Equatable {
+    public var horizon: Int64
+    public var deleted = 0
+    public var meters = 0
+    /// Bytes the store's file shrank by (nil: a server's store, which frees space itself).
+    public var freedBytes: Int64?
+
+    public init(horizon: Int64) { self.horizon = horizon }
 }
 
 /// What `SeriesStore.energy(_:timeZone:)` is asked.

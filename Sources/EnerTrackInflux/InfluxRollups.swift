@@ -141,8 +141,10 @@ extension InfluxSeriesStore {
         let week: Int64 = 7 * 86_400_000
         let hour: Int64 = 3_600_000
         // Whole hours, so each hourly point is the sum of its four buckets, all recomputed.
-        let from = from - EnergyBuckets.floorMod(from, hour)
+        // Buckets before the retention horizon (on an hour) keep their figures: their readings are gone.
+        let from = max(from - EnergyBuckets.floorMod(from, hour), try await prunedBefore() ?? Int64.min)
         let to = to + (hour - EnergyBuckets.floorMod(to, hour)) % hour
+        guard from < to else { return }
         if hourlyReady.withLock({ $0 }) == nil { _ = try await hourlyRollupsReady() }
         var start = from
         while start < to {
@@ -343,9 +345,12 @@ extension InfluxSeriesStore {
             guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,
                 let last = try await latest(nodes: [node])[node]
             else { continue }
-            let start = EnergyBuckets.floor(first.time)
+            // Never before the retention horizon, whose readings are gone.
+            let start = max(EnergyBuckets.floor(first.time), try await prunedBefore() ?? Int64.min)
             try await delete(measurement: rollupMeasurement, node: node, from: start, through: nil)
-            try await delete(measurement: hourlyMeasurement, node: node, from: start - 3_600_000, through: nil)
+            try await delete(
+                measurement: hourlyMeasurement, node: node, from: start - EnergyBuckets.floorMod(start, 3_600_000),
+                through: nil)
             try await recompute(node: node, from: start, to: EnergyBuckets.floor(last.time) + EnergyBuckets.bucket)
             try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: nil)
         }

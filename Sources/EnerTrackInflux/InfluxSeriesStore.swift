@@ -71,6 +71,8 @@ public final class InfluxSeriesStore: SeriesStore {
     private let foundLayout = Mutex<InfluxLayout?>(nil)
     /// Whether the hourly rollups cover everything the 15-minute ones do (nil: not asked yet).
     let hourlyReady = Mutex<Bool?>(nil)
+    /// The retention horizon as last read, and when (ms): `db prune` in another process moves it.
+    let prunedHorizon = Mutex<(value: Int64?, readAt: Int64)?>(nil)
 
     public var limits: PowerLimits { settings.limits }
 

@@ -8,19 +8,6 @@ import GRDB
 /// meter keeps the few readings before the horizon that the first buckets after it are computed
 /// with. Freed pages go back to the file system (`auto_vacuum = INCREMENTAL`).
 extension SQLiteSeriesStore: Prunable {
-    public func pruneReadings(before horizon: Int64) async throws -> Int {
-        try await prune(before: horizon).deleted
-    }
-
-    /// What one prune did.
-    public struct PruneSummary: Sendable, Equatable {
-        public var horizon: Int64
-        public var deleted = 0
-        public var meters = 0
-        /// Bytes the file shrank by.
-        public var freedBytes: Int64 = 0
-    }
-
     static func prunedBefore(_ db: Database) throws -> Int64? {
         guard try db.tableExists("series_meta") else { return nil }
         return try Int64.fetchOne(
@@ -33,7 +20,7 @@ extension SQLiteSeriesStore: Prunable {
 
     /// Deletes readings before `horizon` (floored to a 15-minute bucket), a meter and a day at
     /// a time so ingest's writes wait a moment at most; `progress` gets (meters done, meters).
-    public func prune(before horizon: Int64, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws
+    public func prune(before horizon: Int64, progress: (@Sendable (Int, Int) -> Void)?) async throws
         -> PruneSummary
     {
         let horizon = EnergyBuckets.floor(horizon)

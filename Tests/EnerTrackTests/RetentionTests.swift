@@ -86,6 +86,66 @@ struct RetentionTests {
         #expect(again.stdout.contains("deleted 0 readings"), "\(again.stdout)")
     }
 
+    @Test("InfluxDB: db prune deletes old points per meter; consumption, cost and a rebuild give the same figures")
+    func pruneInflux() async throws {
+        // 20 days of two meters every 10 minutes, up to now: counters and power.
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = (now - 20 * 86_400) / 600 * 600
+        var lines = ["time,node,power,energy"]
+        for (index, node) in ["RIF_A", "RIF_B"].enumerated() {
+            var energy = 50.0 * Double(index + 1)
+            for time in stride(from: start, through: now - 60, by: 600) {
+                let watts = 400 + Double((time / 600) % 6) * 100 * Double(index + 1)
+                energy += watts * 600 / 3_600_000
+                lines.append("\(time),\(node),\(watts),\((energy * 1000).rounded() / 1000)")
+            }
+        }
+        let harness = try await CostTests.prepared(
+            .influx, tariff: ThreePhaseTests.flat, node: "RIF_A", readings: lines.joined(separator: "\n") + "\n")
+        #expect(await harness.run(["tariff", "assign", "RIF_B", "plano"]).status == 0)
+        let from = String(ISO8601.format(milliseconds: start * 1000 + 86_400_000, timeZone: .gmt).prefix(10))
+        let reports: [[String]] = [
+            ["report", "consumption", "--by", "day", "--from", from, "--json"],
+            ["report", "cost", "--by", "day", "--from", from, "--format", "csv"],
+            ["report", "cost", "--by", "bill", "--from", from, "--json"],
+        ]
+        func figures() async -> [String] {
+            var out: [String] = []
+            for report in reports { out.append(await harness.run(report).stdout) }
+            return out
+        }
+        func rawCount() async -> Int {
+            let raw = await harness.run([
+                "report", "readings", "--node", "RIF_A", "--from", from, "--to", "11d", "--format", "csv",
+            ])
+            return raw.stdout.split(separator: "\n").count - 1
+        }
+        let before = await figures()
+        let rawBefore = await rawCount()
+        #expect(rawBefore > 1000, "\(rawBefore)")
+        let retention = ["ENERTRACK_RETENTION": "10d"]
+        let dry = await harness.run(["db", "prune", "--dry-run"], environment: retention)
+        #expect(dry.status == 0 && dry.stdout.contains("would delete about"), "\(dry.stdout)\(dry.stderr)")
+        let pruned = await harness.run(["db", "prune"], environment: retention)
+        #expect(
+            pruned.status == 0 && pruned.stdout.contains("of 2 meters") && !pruned.stdout.contains("file shrank"),
+            "\(pruned.stdout)\(pruned.stderr)")
+        let rawAfter = await rawCount()
+        #expect(rawAfter <= EnergyBuckets.contextReadings, "\(rawBefore) → \(rawAfter) raw points before the horizon")
+        let after = await figures()
+        for (index, report) in reports.enumerated() where after[index] != before[index] {
+            Issue.record(
+                "\(report.joined(separator: " ")) changed:\n\(before[index].prefix(1500))\n---\n\(after[index].prefix(1500))"
+            )
+        }
+        #expect(await harness.run(["db", "rollup", "--rebuild", "--quiet"]).status == 0)
+        #expect(await figures() == before, "the same figures after a rebuild")
+        let note = await harness.run([
+            "report", "readings", "--node", "RIF_A", "--from", from, "--to", "9d", "--format", "csv",
+        ])
+        #expect(note.stderr.contains("were pruned (ENERTRACK_RETENTION)"), "\(note.stderr)")
+    }
+
     @Test("ENERTRACK_RETENTION below a week is a configuration error; unset, db prune keeps everything")
     func settings() async throws {
         let harness = try Harness()

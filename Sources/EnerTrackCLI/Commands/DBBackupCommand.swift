@@ -97,7 +97,7 @@ extension DBCommand {
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete raw readings older than ENERTRACK_RETENTION from the embedded series store.",
+            abstract: "Delete raw readings older than ENERTRACK_RETENTION (the rollups stay).",
             discussion: """
                 With ENERTRACK_RETENTION set (at least 7d, e.g. 400d), readings older than that are \
                 deleted a meter and a day at a time, so ingest's writes wait a moment at most. The \
@@ -105,7 +105,9 @@ extension DBCommand {
                 range give the same figures as before; 'report readings' there says the readings \
                 are gone. The file shrinks (incremental vacuum; a store made before this version \
                 is converted once with a full VACUUM). Without ENERTRACK_RETENTION nothing is \
-                deleted. On InfluxDB, set a retention policy instead (README "Operating").
+                deleted. On InfluxDB the same happens with DELETE per meter (InfluxDB frees the \
+                space when it compacts its shards); never give the database a finite retention \
+                policy, which would drop the rollups too.
 
                 The package's enertrack-backup.service runs it after the nightly backup, the cron \
                 line at 04:30, and ingest once a day while idle.
@@ -126,8 +128,9 @@ extension DBCommand {
                 Print.out("ENERTRACK_RETENTION is not set: every reading is kept\n")
                 return
             }
-            guard let series = try services.series() as? SQLiteSeriesStore else {
-                Print.out("the series store is InfluxDB: its retention policy prunes (README \"Operating\")\n")
+            let store = try services.series()
+            guard let series = store as? any Prunable else {
+                Print.out("series store \(store.location) does not prune its readings\n")
                 return
             }
             let horizon = EnergyBuckets.floor(Date().milliseconds - retention)
@@ -142,8 +145,9 @@ extension DBCommand {
                 progress.update(Double(done), of: Double(total))
             }
             progress.finish()
+            let freed = summary.freedBytes.map { "; the file shrank by \($0 / 1_048_576) MiB" } ?? ""
             Print.out(
-                "deleted \(summary.deleted) readings before \(when) of \(summary.meters) meters; the rollups stay; the file shrank by \(summary.freedBytes / 1_048_576) MiB\n"
+                "deleted \(summary.deleted) readings before \(when) of \(summary.meters) meters; the rollups stay\(freed)\n"
             )
         }
     }
