@@ -31,14 +31,12 @@ public final class IngestMetrics: Sendable {
         storedCounter = registry.counter(
             "enertrack_ingest_readings_stored_total", help: "Readings the series store confirmed.")
         // Every reason from the start, zero included, so the metric has all its series.
+        let byReason = registry.counters(
+            "enertrack_ingest_readings_rejected_total", help: "Messages or readings dropped, by reason.",
+            label: "reason", values: RejectReason.allCases.map(\.rawValue))
         rejectedCounters = Dictionary(
-            uniqueKeysWithValues: RejectReason.allCases.map { reason in
-                (
-                    reason,
-                    registry.counter(
-                        "enertrack_ingest_readings_rejected_total", help: "Messages or readings dropped, by reason.",
-                        labels: [("reason", reason.rawValue)])
-                )
+            uniqueKeysWithValues: RejectReason.allCases.compactMap { reason in
+                byReason[reason.rawValue].map { (reason, $0) }
             })
         storeErrors = registry.counter(
             "enertrack_ingest_store_errors_total", help: "Failed series store writes (retried).")

@@ -30,6 +30,15 @@ public final class MetricsRegistry: Sendable {
         return CoreMetrics.Counter(label: name, dimensions: labels, handler: handler, factory: factory)
     }
 
+    /// One counter per value of a label, every one from the start (zero included), so the
+    /// family has all its series before anything is counted.
+    public func counters(_ name: String, help: String, label: String, values: [String]) -> [String: CoreMetrics.Counter]
+    {
+        Dictionary(
+            values.map { value in (value, counter(name, help: help, labels: [(label, value)])) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// A gauge: a value that goes up and down.
     public func gauge(_ name: String, help: String, labels: [(String, String)] = []) -> CoreMetrics.Meter {
         let handler = prometheus.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)

@@ -49,15 +49,9 @@ public final class BotMetrics: Sendable {
     public init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
         updates = registry.counter("enertrack_bot_updates_total", help: "Telegram updates handled.")
-        replies = Dictionary(
-            uniqueKeysWithValues: ["sent", "blocked", "failed"].map { result in
-                (
-                    result,
-                    registry.counter(
-                        "enertrack_bot_replies_total", help: "Replies to chats by outcome.",
-                        labels: [("result", result)])
-                )
-            })
+        replies = registry.counters(
+            "enertrack_bot_replies_total", help: "Replies to chats by outcome.", label: "result",
+            values: ["sent", "blocked", "failed"])
         pollErrors = registry.counter(
             "enertrack_bot_poll_errors_total", help: "getUpdates calls that failed (retried with backoff).")
         reachable = registry.gauge("enertrack_bot_api_up", help: "1 while the Bot API answers getUpdates.")

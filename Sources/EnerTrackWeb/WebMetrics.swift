@@ -27,26 +27,14 @@ public final class WebMetrics: Sendable {
 
     public init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
-        logins = Dictionary(
-            uniqueKeysWithValues: ["ok", "refused", "throttled"].map { result in
-                (
-                    result,
-                    registry.counter(
-                        "enertrack_serve_logins_total", help: "Login attempts by outcome.",
-                        labels: [("result", result)])
-                )
-            })
+        logins = registry.counters(
+            "enertrack_serve_logins_total", help: "Login attempts by outcome.", label: "result",
+            values: ["ok", "refused", "throttled"])
         logoutCounter = registry.counter("enertrack_serve_logouts_total", help: "Sessions ended by logging out.")
-        failures = Dictionary(
-            uniqueKeysWithValues: ["directory", "series", "other"].map { store in
-                (
-                    store,
-                    registry.counter(
-                        "enertrack_serve_failures_total",
-                        help: "Requests that failed inside (HTTP 500), by the store whose error failed them.",
-                        labels: [("store", store)])
-                )
-            })
+        failures = registry.counters(
+            "enertrack_serve_failures_total",
+            help: "Requests that failed inside (HTTP 500), by the store whose error failed them.", label: "store",
+            values: ["directory", "series", "other"])
         sessions = registry.gauge(
             "enertrack_serve_sessions_active", help: "Browser sessions neither idle nor past their lifetime.")
         sessions.set(0)

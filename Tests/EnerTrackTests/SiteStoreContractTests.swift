@@ -93,3 +93,31 @@ struct SiteStoreContractTests {
         #expect(quiet.status == 0 && quiet.stdout == "no readings of site vacia in this range\n", "\(quiet.stdout)")
     }
 }
+
+/// The audit trail of corrections behaves the same on every directory store.
+@Suite("Directory store contract: corrections")
+struct CorrectionStoreContractTests {
+    @Test("corrections: recorded with their days, listed newest first, per meter", arguments: StoreFactory.all)
+    func corrections(_ factory: StoreFactory) async throws {
+        let store = try await factory.make()
+        let days = [
+            CorrectionRecord.Day(
+                day: "2026-11-02", beforeKWh: 24, afterKWh: 20.983333, beforeExportKWh: 0, afterExportKWh: 0)
+        ]
+        func record(_ node: String, at: Int64, reason: String?) -> CorrectionRecord {
+            CorrectionRecord(
+                node: node, action: "scale", detail: "× 0.5", from: 1_793_596_000_000, to: 1_793_617_600_000,
+                actor: "ana (sudo)", at: at, readings: 360, days: days, reason: reason, store: "sqlite:/x")
+        }
+        let first = try await store.recordCorrection(record("ESP_Ñ", at: 1_000, reason: "CT «ratio» ✓"))
+        let second = try await store.recordCorrection(record("ESP_B", at: 2_000, reason: nil))
+        #expect(second > first && first > 0)
+        let all = try await store.corrections(node: nil, limit: 10)
+        #expect(all.map(\.id) == [second, first])
+        var expected = record("ESP_Ñ", at: 1_000, reason: "CT «ratio» ✓")
+        expected.id = first
+        #expect(try await store.corrections(node: "ESP_Ñ", limit: 10) == [expected])
+        #expect(try await store.corrections(node: nil, limit: 1).count == 1)
+        #expect(try await store.corrections(node: "NONE", limit: 10).isEmpty)
+    }
+}
