@@ -240,19 +240,18 @@ public final class MariaDBDirectoryStore: DirectoryStore {
     }
 
     /// Runs schema changes on a connection of their own (DDL commits implicitly, so not in a
-    /// transaction), under a named lock that keeps two concurrent runs from interleaving.
+    /// transaction), under the migration lock (`MigrationLock`), which keeps two concurrent runs
+    /// from interleaving, on one server or across a Galera cluster.
     private func locked<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection) throws -> T) async throws -> T {
         let settings = self.settings
         do {
             return try await BlockingPool.shared.run {
                 let connection = try MariaDBConnection(settings: settings)
-                let locked = try connection.query("SELECT GET_LOCK('enertrack.migrate', 60) AS locked").first?.int(
-                    "locked")
-                guard locked == 1 else {
-                    throw DirectoryError.unavailable(
-                        "another 'enertrack db migrate' holds the migration lock; try again")
-                }
-                defer { _ = try? connection.query("SELECT RELEASE_LOCK('enertrack.migrate')") }
+                // On Galera, reads wait until this node has applied what the others committed
+                // (a migration another node just finished); elsewhere the setting does nothing.
+                _ = try? connection.execute("SET SESSION wsrep_sync_wait = 1")
+                let holder = try MigrationLock.acquire(connection, timeout: 120)
+                defer { MigrationLock.release(connection, holder: holder) }
                 return try body(connection)
             }
         } catch { throw map(error) }

@@ -22,8 +22,16 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         return store
     }
 
+    /// A new database on the first node of the test Galera cluster, migrated.
+    static let galera = StoreFactory(name: "galera") {
+        let store = MariaDBDirectoryStore(
+            settings: try GaleraCluster.settings(node: 1, database: TestServers.freshDatabaseName()))
+        _ = try await store.migrate(dryRun: false)
+        return store
+    }
+
     /// Every implementation the contract runs against.
-    static let all: [StoreFactory] = [.sqlite, .mariadb, .adopted, .converted]
+    static let all: [StoreFactory] = [.sqlite, .mariadb, .adopted, .converted, .galera]
 }
 
 /// The directory store contract: every implementation must behave the same.
