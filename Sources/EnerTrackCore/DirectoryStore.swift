@@ -185,8 +185,11 @@ public protocol SiteStateStore: Sendable {
     func releaseLease(_ name: String) async throws
     func stateValue(_ name: String) async throws -> String?
     func setStateValue(_ name: String, _ value: String) async throws
-    /// A counter kept as a value moves to at least `value`, never back.
-    func advanceCounter(_ name: String, to value: Int64) async throws
+    /// A counter kept as a value moves to `value` when it is below it, never back; true when
+    /// this call moved it. Of concurrent calls with one value (two `serve` given the same
+    /// webhook update), exactly one gets true.
+    @discardableResult
+    func advanceCounter(_ name: String, to value: Int64) async throws -> Bool
 }
 
 /// What a user chose: language, display name.

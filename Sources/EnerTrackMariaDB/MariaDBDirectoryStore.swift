@@ -157,6 +157,14 @@ public final class MariaDBDirectoryStore: DirectoryStore {
         if dryRun { return try await plannedStatus() }
         try await createDatabaseIfMissing()
         let explicit = try explicitColumns()
+        // What refuses a migration (duplicates, a column with no match) refuses it before
+        // anything is created, the lock's table included; under the lock it is planned again.
+        let settings = self.settings
+        do {
+            _ = try await BlockingPool.shared.run {
+                try self.status(MariaDBConnection(settings: settings), explicit: explicit).status
+            }
+        } catch { throw map(error) }
         let status = try await locked { connection in
             // Everything is planned and checked first; only then does the first statement run.
             let before = try self.status(connection, explicit: explicit)

@@ -146,6 +146,20 @@ public enum AlertSQL {
         try sql.rows("SELECT value FROM enertrack_state WHERE name = ?", .text(name)).first?.string("value")
     }
 
+    /// Compare and set: the update names the value it read, so of two transactions that read the
+    /// same value only one changes the row (InnoDB re-reads it under the row lock; Galera's
+    /// certification aborts the other, whose retry reads the new value).
+    public static func advanceCounter(_ sql: any SQLTransaction, _ name: String, to value: Int64) throws -> Bool {
+        guard let current = try state(sql, name) else {
+            try sql.run("INSERT INTO enertrack_state (name, value) VALUES (?, ?)", .text(name), .text(String(value)))
+            return true
+        }
+        guard (Int64(current) ?? 0) < value else { return false }
+        return try sql.run(
+            "UPDATE enertrack_state SET value = ? WHERE name = ? AND value = ?", .text(String(value)), .text(name),
+            .text(current)) == 1
+    }
+
     public static func setState(_ sql: any SQLTransaction, _ name: String, _ value: String) throws {
         try sql.run("DELETE FROM enertrack_state WHERE name = ?", .text(name))
         try sql.run("INSERT INTO enertrack_state (name, value) VALUES (?, ?)", .text(name), .text(value))

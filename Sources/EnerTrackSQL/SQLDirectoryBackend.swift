@@ -215,11 +215,9 @@ extension SQLDirectoryBackend {
         try await sqlTransaction { sql in try AlertSQL.setState(sql, name, value) }
     }
 
-    public func advanceCounter(_ name: String, to value: Int64) async throws {
-        try await sqlTransaction { sql in
-            let current = Int64(try AlertSQL.state(sql, name) ?? "0") ?? 0
-            if value > current { try AlertSQL.setState(sql, name, String(value)) }
-        }
+    @discardableResult
+    public func advanceCounter(_ name: String, to value: Int64) async throws -> Bool {
+        try await sqlTransaction { sql in try AlertSQL.advanceCounter(sql, name, to: value) }
     }
 
     public func language(userID: Int64) async throws -> Language? {

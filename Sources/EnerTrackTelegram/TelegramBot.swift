@@ -82,13 +82,15 @@ public struct TelegramBotService: Service {
     }
 
     /// An update that came through the webhook (`serve`): handled once, by update id, and
-    /// answered like a polled one.
+    /// answered like a polled one. The update is claimed before it is answered, so of several
+    /// `serve` instances given the same update (Telegram retrying while the first still works)
+    /// one answers; an answer that fails is not tried again.
     public func handleWebhook(_ update: TelegramUpdate) async throws {
         let id = update.updateID
         let next = Int64(try await directory.stateValue(Self.offsetKey) ?? "0") ?? 0
         guard id >= next else { return }  // Telegram retried one we answered already
+        guard try await directory.advanceCounter(Self.offsetKey, to: id + 1) else { return }  // another took it
         await handle(update)
-        try await directory.advanceCounter(Self.offsetKey, to: id + 1)
     }
 
     /// Answers one update; failures are logged, never fatal (the next update still gets its turn).

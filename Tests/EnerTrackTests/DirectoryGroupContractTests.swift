@@ -163,11 +163,17 @@ struct DirectoryGroupContractTests {
         try await store.setStateValue("bot", "enertrack_bot")
         try await store.setStateValue("bot", "other_bot")
         #expect(try await store.stateValue("bot") == "other_bot")
-        try await store.advanceCounter("offset", to: 5)
-        try await store.advanceCounter("offset", to: 3)
+        #expect(try await store.advanceCounter("offset", to: 5))
+        #expect(try await store.advanceCounter("offset", to: 3) == false)
+        #expect(try await store.advanceCounter("offset", to: 5) == false)
         #expect(try await store.stateValue("offset") == "5")
-        try await store.advanceCounter("offset", to: 9)
+        #expect(try await store.advanceCounter("offset", to: 9))
         #expect(try await store.stateValue("offset") == "9")
+        // Of concurrent claims of one value, one wins.
+        async let first = store.advanceCounter("offset", to: 10)
+        async let second = store.advanceCounter("offset", to: 10)
+        let claims = try await [first, second]
+        #expect(claims.filter { $0 }.count == 1, "\(claims)")
     }
 
     @Test("user settings: language and profile", arguments: StoreFactory.all)

@@ -70,8 +70,66 @@ struct GaleraTests {
             try GaleraCluster.environment(node: node, database: database)
         }
         #expect(await site.harness.run(["db", "migrate"], environment: try on(1)).status == 0)
-        // Three users, each with ten meters to be assigned by the worker of one node, and one
-        // meter every worker renames over and over (the same row from three nodes: conflicts).
+        try await Self.prepare(site, database: database)
+
+        // Nodes 1 and 2 run their worker to the end, alerts included; node 3's worker (admin
+        // commands only: a run killed mid-way keeps its lease until it expires) is cut short by a crash.
+        func commands(_ node: Int) -> [[String]] {
+            (2...10).flatMap { meter in
+                [
+                    ["assign", "add", "u\(node)", "GM_\(node)_\(meter)"],
+                    ["node", "edit", "GM_SHARED", "--name", "renamed by node \(node), \(meter)"],
+                ] + (node == 3 ? [] : [["alerts", "run", "--window", "30s"]])
+            }
+        }
+        let workers = try (1...3).map { node in
+            try Self.worker(
+                node: node, database: database, dataDirectory: shared, logPath: shared + "/worker\(node).log",
+                commands: commands(node), extra: site.standIn.environment)
+        }
+        try await Task.sleep(for: .seconds(2))
+        try await GaleraCluster.service("kill", node: 3)
+        let statuses = [await workers[0].waitForExit(timeout: 180), await workers[1].waitForExit(timeout: 180)]
+        for (index, status) in statuses.enumerated() {
+            let errors = (try? String(contentsOfFile: workers[index].logPath + ".err", encoding: .utf8)) ?? ""
+            #expect(status == 0, "worker \(index + 1): \(workers[index].log)\n\(errors)")
+            for raw in ["1213", "1205", "wsrep", "Deadlock"] { #expect(!errors.contains(raw), "\(errors)") }
+        }
+        _ = await workers[2].waitForExit(timeout: 60)
+        // Node 3 comes back and catches up.
+        try await GaleraCluster.service("rejoin", node: 3)
+        #expect(try await GaleraCluster.service("size", node: 3).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        // Every assignment of the two whole workers, read on the node that was down.
+        let assignments = await site.harness.run(["assign", "list", "--json"], environment: try on(3))
+        let pairs = Set(
+            try assignments.objects().compactMap { row -> String? in
+                guard let user = row["username"] as? String, let meter = row["esp_id"] as? String else { return nil }
+                return "\(user) \(meter)"
+            })
+        for node in 1...2 {
+            for meter in 1...10 {
+                #expect(pairs.contains("u\(node) GM_\(node)_\(meter)"), "u\(node) GM_\(node)_\(meter) lost")
+            }
+        }
+        // A run on the node that was down sends nothing again.
+        let again = await site.harness.run(["alerts", "run", "--window", "30s"], environment: try on(3))
+        #expect(again.status == 0, "\(again.stderr)")
+        // Each firing rule was announced once, whatever the number of concurrent runs.
+        let sent = try site.standIn.sent()
+        for user in 1...3 {
+            let chat = Int64(700 + user)
+            let firing = (sent[chat] ?? []).filter { $0.contains("GM_\(user)_1") }
+            #expect(firing.count == 1, "chat \(chat) got \(firing)")
+        }
+    }
+
+    /// Three users, each with ten meters to be assigned by the worker of one node, and one
+    /// meter every worker renames over and over (the same row from three nodes: conflicts);
+    /// a firing alert rule per user on their first meter (2 kW over 0.5 kW), chats linked.
+    static func prepare(_ site: AlertSite, database: String) async throws {
+        func on(_ node: Int) throws -> [String: String] {
+            try GaleraCluster.environment(node: node, database: database)
+        }
         for user in 1...3 {
             #expect(
                 await site.harness.run(
@@ -96,56 +154,6 @@ struct GaleraTests {
             try await site.power("GM_\(user)_1", watts: 2000)
         }
         try await Self.link(database: database, users: ["u1", "u2", "u3"])
-
-        // Nodes 1 and 2 run their worker to the end, alerts included; node 3's worker (admin
-        // commands only: a run killed mid-way keeps its lease until it expires) is cut short by a crash.
-        func commands(_ node: Int) -> [[String]] {
-            (2...10).flatMap { meter in
-                [
-                    ["assign", "add", "u\(node)", "GM_\(node)_\(meter)"],
-                    ["node", "edit", "GM_SHARED", "--name", "renamed by node \(node), \(meter)"],
-                ] + (node == 3 ? [] : [["alerts", "run", "--window", "30s"]])
-            }
-        }
-        let workers = try (1...3).map { node in
-            try Self.worker(
-                node: node, database: database, dataDirectory: shared, logPath: shared + "/worker\(node).log",
-                commands: commands(node), extra: site.standIn.environment)
-        }
-        try await Task.sleep(for: .seconds(2))
-        try GaleraCluster.service("kill", node: 3)
-        let statuses = [await workers[0].waitForExit(timeout: 180), await workers[1].waitForExit(timeout: 180)]
-        for (index, status) in statuses.enumerated() {
-            let errors = (try? String(contentsOfFile: workers[index].logPath + ".err", encoding: .utf8)) ?? ""
-            #expect(status == 0, "worker \(index + 1): \(workers[index].log)\n\(errors)")
-            for raw in ["1213", "1205", "wsrep", "Deadlock"] { #expect(!errors.contains(raw), "\(errors)") }
-        }
-        _ = await workers[2].waitForExit(timeout: 60)
-        // Node 3 comes back and catches up.
-        try GaleraCluster.service("rejoin", node: 3)
-        #expect(try GaleraCluster.service("size", node: 3).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
-        // Every assignment of the two whole workers, read on the node that was down.
-        let assignments = await site.harness.run(["assign", "list", "--json"], environment: try on(3))
-        let pairs = Set(
-            try assignments.objects().compactMap { row -> String? in
-                guard let user = row["username"] as? String, let meter = row["esp_id"] as? String else { return nil }
-                return "\(user) \(meter)"
-            })
-        for node in 1...2 {
-            for meter in 1...10 {
-                #expect(pairs.contains("u\(node) GM_\(node)_\(meter)"), "u\(node) GM_\(node)_\(meter) lost")
-            }
-        }
-        // A run on the node that was down sends nothing again.
-        let again = await site.harness.run(["alerts", "run", "--window", "30s"], environment: try on(3))
-        #expect(again.status == 0, "\(again.stderr)")
-        // Each firing rule was announced once, whatever the number of concurrent runs.
-        let sent = try site.standIn.sent()
-        for user in 1...3 {
-            let chat = Int64(700 + user)
-            let firing = (sent[chat] ?? []).filter { $0.contains("GM_\(user)_1") }
-            #expect(firing.count == 1, "chat \(chat) got \(firing)")
-        }
     }
 
     /// Links each user's Telegram chat (700 + n) directly in the cluster.

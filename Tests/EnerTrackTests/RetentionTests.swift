@@ -7,23 +7,47 @@ import Testing
 /// ENERTRACK_RETENTION and `db prune` on the embedded store: raw readings go, the figures stay.
 @Suite("Retention: pruned readings, unchanged reports", .serialized)
 struct RetentionTests {
+    /// Readings of `nodes` every `step` seconds over the last `days` days up to now, as CSV:
+    /// counters and power. The first time (s) and the CSV.
+    static func meters(_ nodes: [String], days: Int64, step: Int64) -> (start: Int64, csv: String) {
+        let now = Int64(Date().timeIntervalSince1970)
+        let start = (now - days * 86_400) / step * step
+        var lines = ["time,node,power,energy"]
+        for (index, node) in nodes.enumerated() {
+            var energy = 100.0 * Double(index + 1)
+            for time in stride(from: start, through: now - 60, by: Int(step)) {
+                let watts = 300 + Double((time / step) % 12) * 50 * Double(index + 1)
+                energy += watts * Double(step) / 3_600_000
+                lines.append("\(time),\(node),\(watts),\((energy * 1000).rounded() / 1000)")
+            }
+        }
+        return (start, lines.joined(separator: "\n") + "\n")
+    }
+
+    /// Each report's output. The KPIs' mean power is over the last 15 minutes, which move while a
+    /// loaded machine runs the test: of them, today's energy and the counter are compared.
+    static func figures(_ harness: Harness, _ reports: [[String]]) async -> [String] {
+        var out: [String] = []
+        for report in reports {
+            let text = await harness.run(report).stdout
+            guard report[1] == "kpi" else {
+                out.append(text)
+                continue
+            }
+            let rows = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? []
+            out.append(
+                rows.map { "\($0["node"] ?? "") \($0["today_kwh"] ?? "") \($0["energy"] ?? "")" }.joined(
+                    separator: "\n"))
+        }
+        return out
+    }
+
     @Test(
         "db prune deletes old readings; consumption, cost, charts and a rebuild give the same figures; the file shrinks"
     )
     func pruneKeepsFigures() async throws {
         // 40 days of two meters every 5 minutes, up to now: counters and power.
-        let now = Int64(Date().timeIntervalSince1970)
-        let start = (now - 40 * 86_400) / 300 * 300
-        var lines = ["time,node,power,energy"]
-        for (index, node) in ["RET_A", "RET_B"].enumerated() {
-            var energy = 100.0 * Double(index + 1)
-            for time in stride(from: start, through: now - 60, by: 300) {
-                let watts = 300 + Double((time / 300) % 12) * 50 * Double(index + 1)
-                energy += watts * 300 / 3_600_000
-                lines.append("\(time),\(node),\(watts),\((energy * 1000).rounded() / 1000)")
-            }
-        }
-        let readings = lines.joined(separator: "\n") + "\n"
+        let (start, readings) = Self.meters(["RET_A", "RET_B"], days: 40, step: 300)
         let harness = try await CostTests.prepared(
             .sqlite, tariff: ThreePhaseTests.flat, node: "RET_A", readings: readings)
         #expect(await harness.run(["tariff", "assign", "RET_B", "plano"]).status == 0)
@@ -34,23 +58,7 @@ struct RetentionTests {
             ["report", "cost", "--by", "bill", "--from", String(from), "--json"],
             ["report", "kpi", "--json", "--window", "15m"],
         ]
-        func figures() async -> [String] {
-            var out: [String] = []
-            for report in reports {
-                let text = await harness.run(report).stdout
-                guard report[1] == "kpi" else {
-                    out.append(text)
-                    continue
-                }
-                // The KPIs' mean power is over the last 15 minutes, which move while a loaded
-                // machine runs the test: today's energy and the counter are what a prune could change.
-                let rows = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? []
-                out.append(
-                    rows.map { "\($0["node"] ?? "") \($0["today_kwh"] ?? "") \($0["energy"] ?? "")" }.joined(
-                        separator: "\n"))
-            }
-            return out
-        }
+        func figures() async -> [String] { await Self.figures(harness, reports) }
         let series = try SQLiteSeriesStore(path: harness.dataDirectory + "/series.sqlite")
         let oldDay = start * 1000 + 5 * 86_400_000
         func chart() async throws -> HistoryChart {
@@ -101,19 +109,9 @@ struct RetentionTests {
     @Test("InfluxDB: db prune deletes old points per meter; consumption, cost and a rebuild give the same figures")
     func pruneInflux() async throws {
         // 20 days of two meters every 10 minutes, up to now: counters and power.
-        let now = Int64(Date().timeIntervalSince1970)
-        let start = (now - 20 * 86_400) / 600 * 600
-        var lines = ["time,node,power,energy"]
-        for (index, node) in ["RIF_A", "RIF_B"].enumerated() {
-            var energy = 50.0 * Double(index + 1)
-            for time in stride(from: start, through: now - 60, by: 600) {
-                let watts = 400 + Double((time / 600) % 6) * 100 * Double(index + 1)
-                energy += watts * 600 / 3_600_000
-                lines.append("\(time),\(node),\(watts),\((energy * 1000).rounded() / 1000)")
-            }
-        }
+        let (start, readings) = Self.meters(["RIF_A", "RIF_B"], days: 20, step: 600)
         let harness = try await CostTests.prepared(
-            .influx, tariff: ThreePhaseTests.flat, node: "RIF_A", readings: lines.joined(separator: "\n") + "\n")
+            .influx, tariff: ThreePhaseTests.flat, node: "RIF_A", readings: readings)
         #expect(await harness.run(["tariff", "assign", "RIF_B", "plano"]).status == 0)
         let from = String(ISO8601.format(milliseconds: start * 1000 + 86_400_000, timeZone: .gmt).prefix(10))
         let reports: [[String]] = [
@@ -121,11 +119,7 @@ struct RetentionTests {
             ["report", "cost", "--by", "day", "--from", from, "--format", "csv"],
             ["report", "cost", "--by", "bill", "--from", from, "--json"],
         ]
-        func figures() async -> [String] {
-            var out: [String] = []
-            for report in reports { out.append(await harness.run(report).stdout) }
-            return out
-        }
+        func figures() async -> [String] { await Self.figures(harness, reports) }
         func rawCount() async -> Int {
             let raw = await harness.run([
                 "report", "readings", "--node", "RIF_A", "--from", from, "--to", "11d", "--format", "csv",

@@ -6,8 +6,9 @@ import Testing
 /// pass the Origin check, cookies are Secure, redirects stay on the proxy's origin.
 @Suite("serve behind nginx with TLS")
 struct ReverseProxyTests {
-    /// The server block of the README, with this test's ports and files.
-    static func configuration(directory: String, tlsPort: Int, servePort: Int) -> String {
+    /// The server block of the README, with this test's ports and files: one `serve`, or
+    /// several in turn (each answer names the one that gave it in `X-Served-By`).
+    static func configuration(directory: String, tlsPort: Int, servePorts: [Int]) -> String {
         """
         daemon off;
         user root;
@@ -22,17 +23,21 @@ struct ReverseProxyTests {
             fastcgi_temp_path \(directory)/fastcgi;
             uwsgi_temp_path \(directory)/uwsgi;
             scgi_temp_path \(directory)/scgi;
+            upstream enertrack {
+                \(servePorts.map { "server 127.0.0.1:\($0);" }.joined(separator: "\n        "))
+            }
             server {
                 listen 127.0.0.1:\(tlsPort) ssl;
                 server_name localhost;
                 ssl_certificate \(directory)/cert.pem;
                 ssl_certificate_key \(directory)/key.pem;
                 location / {
-                    proxy_pass http://127.0.0.1:\(servePort);
+                    proxy_pass http://enertrack;
                     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                     proxy_set_header X-Forwarded-Proto $scheme;
                     proxy_set_header X-Forwarded-Host $http_host;
                     proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$http_host\\"";
+                    add_header X-Served-By $upstream_addr always;
                 }
             }
         }
@@ -73,17 +78,9 @@ struct ReverseProxyTests {
             #expect(await harness.addUser("ana").status == 0)
             #expect(await harness.run(["node", "add", "ESP_PROXY"]).status == 0)
             #expect(await harness.run(["assign", "add", "ana", "ESP_PROXY"]).status == 0)
-            let directory = harness.dataDirectory + "/nginx"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try shell(
-                "/usr/bin/openssl",
-                [
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out",
-                    directory + "/cert.pem",
-                ])
+            let directory = try ReverseProxyTests.certificate(harness.dataDirectory + "/nginx")
             let (servePort, tlsPort) = (freePort(), freePort())
-            try ReverseProxyTests.configuration(directory: directory, tlsPort: tlsPort, servePort: servePort).write(
+            try ReverseProxyTests.configuration(directory: directory, tlsPort: tlsPort, servePorts: [servePort]).write(
                 toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
             let environment = ProcessInfo.processInfo.environment.merging(harness.environment) { $1 }
             let serve = try LiveProcess(
@@ -102,13 +99,15 @@ struct ReverseProxyTests {
             return proxied
         }
 
-        func request(_ path: String, _ extra: [String] = []) throws -> Answer {
-            let head = directory + "/head"
-            let body = directory + "/body.html"
+        /// A request through the proxy, or with `base` straight to one `serve`.
+        func request(_ path: String, _ extra: [String] = [], base: String? = nil) throws -> Answer {
+            let name = UUID().uuidString
+            let head = directory + "/\(name).head"
+            let body = directory + "/\(name).body"
             let status = try shell(
                 "/usr/bin/curl",
                 ["-s", "--cacert", directory + "/cert.pem", "-o", body, "-D", head, "-w", "%{http_code}"] + extra
-                    + [origin + path])
+                    + [(base ?? origin) + path])
             return Answer(
                 status: Int(status) ?? 0, headers: (try? String(contentsOfFile: head, encoding: .utf8)) ?? "",
                 body: (try? String(contentsOfFile: body, encoding: .utf8)) ?? "")
@@ -119,6 +118,19 @@ struct ReverseProxyTests {
             proxy.signal(SIGQUIT)
             _ = await proxy.waitForExit(timeout: 10)
         }
+    }
+
+    /// DIRECTORY (created) with a fresh self-signed certificate for localhost: cert.pem, key.pem.
+    static func certificate(_ directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try shell(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/key.pem", "-out",
+                directory + "/cert.pem",
+            ])
+        return directory
     }
 
     @Test("login and a form post through nginx: Origin accepted, Secure cookies, redirects on the proxy's origin")

@@ -1,5 +1,6 @@
 import EnerTrackCore
 import EnerTrackMariaDB
+import EnerTrackRuntime
 import EnerTrackSQL
 import Foundation
 import Testing
@@ -45,12 +46,14 @@ enum GaleraCluster {
         ]
     }
 
-    /// scripts/services/galera ACTION DIR NODE (kill, rejoin, size).
+    /// scripts/services/galera ACTION DIR NODE (kill, rejoin, size), on a thread of the blocking
+    /// pool: a rejoin takes seconds, which a thread of the cooperative pool must not wait out.
     @discardableResult
-    static func service(_ action: String, node: Int) throws -> String {
+    static func service(_ action: String, node: Int) async throws -> String {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../scripts/services/galera").standardized.path
-        return try shell(script, [action, try directory, String(node)])
+        let arguments = [action, try directory, String(node)]
+        return try await BlockingPool.shared.run { try shell(script, arguments) }
     }
 
     static func query(node: Int, database: String, _ sql: String) throws -> [SQLResultRow] {

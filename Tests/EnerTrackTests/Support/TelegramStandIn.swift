@@ -79,4 +79,9 @@ final class TelegramStandIn: @unchecked Sendable {
         if let chat { body["chat_id"] = chat }
         _ = try control("fail", body)
     }
+
+    /// The next `times` calls of `method` are answered `seconds` late (a slow Bot API).
+    func slow(_ method: String, seconds: Double, times: Int = 1) throws {
+        _ = try control("slow", ["method": method, "seconds": seconds, "times": times])
+    }
 }
