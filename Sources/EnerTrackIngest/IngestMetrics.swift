@@ -21,6 +21,7 @@ public final class IngestMetrics: Sendable {
     private let rejectedCounters: [RejectReason: CoreMetrics.Counter]
     private let storeErrors: CoreMetrics.Counter
     private let writeSeconds: CoreMetrics.Timer
+    private let delaySeconds: CoreMetrics.Timer
     private let spoolDepthGauge: CoreMetrics.Meter
     private let spoolFullGauge: CoreMetrics.Meter
     private let connectedGauge: CoreMetrics.Meter
@@ -42,6 +43,13 @@ public final class IngestMetrics: Sendable {
             "enertrack_ingest_store_errors_total", help: "Failed series store writes (retried).")
         writeSeconds = registry.timer(
             "enertrack_ingest_store_write_seconds", help: "Time the series store took to confirm a batch.")
+        delaySeconds = registry.timer(
+            "enertrack_ingest_reading_delay_seconds",
+            help: "From a reading's own time to the series store confirming it (meter clock skew included).",
+            buckets: [
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
+                .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(3600),
+            ])
         spoolDepthGauge = registry.gauge(
             "enertrack_ingest_spool_depth", help: "Readings in the spool waiting for the series store.")
         spoolFullGauge = registry.gauge(
@@ -84,6 +92,14 @@ public final class IngestMetrics: Sendable {
     public func rejectedCounts() -> [RejectReason: Int] {
         let counts = rejected.withLock { $0 }
         return Dictionary(uniqueKeysWithValues: RejectReason.allCases.map { ($0, counts[$0] ?? 0) })
+    }
+
+    /// Each stored reading's delay: `now` (ms) less its time; readings from the future count as 0.
+    public func recordDelays(_ readings: [Reading], now: Int64) {
+        for reading in readings {
+            delaySeconds.recordNanoseconds(
+                max(0, now - reading.time).multipliedReportingOverflow(by: 1_000_000).partialValue)
+        }
     }
 
     public func recordWrite(_ duration: Duration) {

@@ -287,6 +287,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             do {
                 let outcome = try await sink.store(readings)
                 metrics.recordWrite(ContinuousClock.now - started)
+                metrics.recordDelays(readings, now: Date().milliseconds)
                 metrics.store(outcome.stored)
                 if outcome.unknown > 0 { metrics.reject(.unknownNode, count: outcome.unknown) }
                 if outcome.overCap > 0 {

@@ -58,6 +58,7 @@ struct MetricsTests {
         #expect(Self.value(text, "enertrack_ingest_readings_rejected_total{reason=\"bad_json\"}") == 1)
         #expect(Self.value(text, "enertrack_ingest_mqtt_connected") == 1)
         #expect((Self.value(text, "enertrack_ingest_store_write_seconds_count") ?? 0) >= 1, "\(text)")
+        #expect(Self.value(text, "enertrack_ingest_reading_delay_seconds_count") == 1, "\(text)")
         try Self.promtool(text)
         await ingest.expectCleanStop()
     }
