@@ -62,6 +62,9 @@ public protocol SeriesStore: Sendable {
     /// Brings every maintained rollup up to date (a no-op for stores that keep none), so the
     /// next report does not pay for it.
     func refreshRollups() async throws
+    /// Brings the rollups of at most `nodes` meters up to date; true while more wait. Ingest
+    /// refreshes a few at a time between batches, so no reading waits for ten thousand meters.
+    func refreshSomeRollups(nodes: Int) async throws -> Bool
     /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
     /// `progress` gets (meters done, meters) after each meter.
     func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws
@@ -173,6 +176,11 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+
+    public func refreshSomeRollups(nodes: Int) async throws -> Bool {
+        try await refreshRollups()
+        return false
+    }
 
     public func prunedBefore() async throws -> Int64? { nil }
 

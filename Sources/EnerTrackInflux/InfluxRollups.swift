@@ -19,6 +19,9 @@ import Foundation
 /// sum four 15-minute points per hour as to return one. Those are trusted only once
 /// `<measurement>_rollup_meta` says they are complete: on a database whose rollups started with
 /// this version, or after `db rollup --rebuild`; until then reports sum the 15-minute points.
+/// A meter's dirty marks: the spans written, and the newest mark's time.
+typealias DirtyMarks = (spans: [(Int64, Int64)], newest: Int64)
+
 extension InfluxSeriesStore {
     var rollupMeasurement: String { settings.measurement + "_rollup" }
     var dirtyMeasurement: String { settings.measurement + "_dirty" }
@@ -58,12 +61,37 @@ extension InfluxSeriesStore {
         for (node, marks) in try await dirtyMarks(node: nil) { try await refresh(node: node, marks: marks) }
     }
 
+    /// The dirty meters are read once, then refreshed `count` at a time, eight at once (each is
+    /// a few queries and a write: ten thousand meters one after the other take minutes).
+    public func refreshSomeRollups(nodes count: Int) async throws -> Bool {
+        var batch = pendingRefresh.withLock { pending in
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(batch.count)
+            return batch
+        }
+        if batch.isEmpty {
+            let all = try await dirtyMarks(node: nil).sorted { $0.key < $1.key }.map { (node: $0.key, marks: $0.value) }
+            batch = Array(all.prefix(count))
+            pendingRefresh.withLock { $0 = Array(all.dropFirst(count)) }
+        }
+        var start = 0
+        while start < batch.count {
+            let slice = batch[start..<min(start + 8, batch.count)]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for item in slice { group.addTask { try await self.refresh(node: item.node, marks: item.marks) } }
+                try await group.waitForAll()
+            }
+            start += 8
+        }
+        return pendingRefresh.withLock { !$0.isEmpty }
+    }
+
     /// Dirty marks per node: spans and the newest mark time.
-    func dirtyMarks(node: String?) async throws -> [String: (spans: [(Int64, Int64)], newest: Int64)] {
+    func dirtyMarks(node: String?) async throws -> [String: DirtyMarks] {
         var query = "SELECT start, finish FROM \(Self.identifier(dirtyMeasurement))"
         if let node { query += " WHERE node = \(Self.literal(node))" }
         query += " GROUP BY node"
-        var marks: [String: (spans: [(Int64, Int64)], newest: Int64)] = [:]
+        var marks: [String: DirtyMarks] = [:]
         for series in try await series(query) {
             guard let node = series.tags["node"] else { continue }
             for row in series.values where row.count >= 3 {
@@ -77,7 +105,7 @@ extension InfluxSeriesStore {
 
     /// Recomputes the rollups around the marked spans (merged when within an hour), then deletes
     /// the marks it handled.
-    func refresh(node: String, marks: (spans: [(Int64, Int64)], newest: Int64)) async throws {
+    func refresh(node: String, marks: DirtyMarks) async throws {
         for span in EnergyBuckets.mergedSpans(marks.spans.map { (start: $0.0, finish: $0.1) }) {
             // From the `contextReadings`-th counting reading before to as many after: a reading's
             // neighbours decide whether it is a glitch or a spike and how the intervals around it count.

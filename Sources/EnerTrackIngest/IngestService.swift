@@ -249,6 +249,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
 
     private func drainSpool() async {
         var lastRollupRefresh = ContinuousClock.now
+        var refreshing = false  // a refresh of every dirty meter is under way, a few at a time
         var lastPrune: ContinuousClock.Instant?
         var deadline: ContinuousClock.Instant?
         var storeDown: String?
@@ -269,9 +270,18 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                     lastPrune = .now
                     await prune(retention: retention)
                 }
-                if ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
-                    lastRollupRefresh = .now
-                    do { try await sink.series.refreshRollups() } catch {
+                // A few meters at a time, for at most 100 ms, so a batch never waits for all of
+                // them (ten thousand meters take seconds, on InfluxDB minutes); the rest on the
+                // next idle turns.
+                if refreshing || ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
+                    if !refreshing { lastRollupRefresh = .now }
+                    let budget = ContinuousClock.now + .milliseconds(100)
+                    do {
+                        repeat {
+                            refreshing = try await sink.series.refreshSomeRollups(nodes: 8)
+                        } while refreshing && ContinuousClock.now < budget
+                    } catch {
+                        refreshing = false
                         logger.warning("cannot refresh rollups: \(error)")
                     }
                 }

@@ -2,6 +2,7 @@ import EnerTrackCore
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The embedded series store: `series.sqlite` in the data directory, WAL mode, one row per node
 /// and millisecond, clustered by (node, time) so a node's range is one index walk.
@@ -14,6 +15,8 @@ public final class SQLiteSeriesStore: SeriesStore {
     /// Decides which counter rises are spikes when rollups are computed.
     public let limits: PowerLimits
     private let pool: DatabasePool
+    /// The meters of a refresh under way (`refreshSomeRollups`), read once when it starts.
+    let pendingRefresh = Mutex<[String]>([])
 
     public var location: String { "sqlite:\(path)" }
 
