@@ -247,10 +247,39 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         await sink.flushLastSeen()
     }
 
-    private func drainSpool() async {
+    /// What the drainer does while the spool is empty, and when it last did it.
+    private struct IdleWork {
         var lastRollupRefresh = ContinuousClock.now
-        var refreshing = false  // a refresh of every dirty meter is under way, a few at a time
+        /// A refresh of every dirty meter is under way, a few at a time.
+        var refreshing = false
         var lastPrune: ContinuousClock.Instant?
+    }
+
+    /// Idle: the daily prune, and the rollups brought up to date now and then, so reports never
+    /// wait for it — a few meters at a time, for at most 100 ms, so a batch never waits for all
+    /// of them (ten thousand meters take seconds, on InfluxDB minutes); the rest on the next turns.
+    private func idleTurn(_ idle: inout IdleWork) async {
+        if let retention = options.retention,
+            idle.lastPrune.map({ ContinuousClock.now - $0 >= .seconds(86_400) }) ?? true
+        {
+            idle.lastPrune = .now
+            await prune(retention: retention)
+        }
+        guard idle.refreshing || ContinuousClock.now - idle.lastRollupRefresh >= .seconds(60) else { return }
+        if !idle.refreshing { idle.lastRollupRefresh = .now }
+        let budget = ContinuousClock.now + .milliseconds(100)
+        do {
+            repeat {
+                idle.refreshing = try await sink.series.refreshSomeRollups(nodes: 8)
+            } while idle.refreshing && ContinuousClock.now < budget
+        } catch {
+            idle.refreshing = false
+            logger.warning("cannot refresh rollups: \(error)")
+        }
+    }
+
+    private func drainSpool() async {
+        var idle = IdleWork()
         var deadline: ContinuousClock.Instant?
         var storeDown: String?
         var backoff = 0.25
@@ -263,28 +292,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             metrics.setSpoolDepth(spool.depth)
             guard let segment = spool.nextSegment() else {
                 if deadline != nil { return }
-                // Idle: bring the rollups up to date now and then, so reports never wait for it.
-                if let retention = options.retention,
-                    lastPrune.map({ ContinuousClock.now - $0 >= .seconds(86_400) }) ?? true
-                {
-                    lastPrune = .now
-                    await prune(retention: retention)
-                }
-                // A few meters at a time, for at most 100 ms, so a batch never waits for all of
-                // them (ten thousand meters take seconds, on InfluxDB minutes); the rest on the
-                // next idle turns.
-                if refreshing || ContinuousClock.now - lastRollupRefresh >= .seconds(60) {
-                    if !refreshing { lastRollupRefresh = .now }
-                    let budget = ContinuousClock.now + .milliseconds(100)
-                    do {
-                        repeat {
-                            refreshing = try await sink.series.refreshSomeRollups(nodes: 8)
-                        } while refreshing && ContinuousClock.now < budget
-                    } catch {
-                        refreshing = false
-                        logger.warning("cannot refresh rollups: \(error)")
-                    }
-                }
+                await idleTurn(&idle)
                 await Self.pause(0.05)
                 continue
             }
