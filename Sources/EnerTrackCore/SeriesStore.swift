@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where readings live: embedded SQLite (default) or InfluxDB.
 ///
@@ -71,6 +72,31 @@ public protocol SeriesStore: Sendable {
     /// The time (ms) before which raw readings were pruned (`db prune`): reports and charts read
     /// the rollups there. Nil when nothing was (stores that prune by their own policy say nil).
     func prunedBefore() async throws -> Int64?
+}
+
+/// The meters of a rollup refresh under way (`refreshSomeRollups`): read once when a refresh
+/// starts and handed out a few at a time. Meters written meanwhile wait for the next refresh;
+/// else ten thousand meters, each dirty again within seconds, would keep it going for ever.
+public final class RefreshQueue<Item: Sendable>: Sendable {
+    private let pending = Mutex<[Item]>([])
+
+    public init() {}
+
+    /// Up to `count` items, a new round read by `fetch` when the last one is done; and whether
+    /// items of this round remain.
+    public func next(_ count: Int, fetch: () async throws -> [Item]) async throws -> (batch: [Item], more: Bool) {
+        var batch = pending.withLock { pending in
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(batch.count)
+            return batch
+        }
+        if batch.isEmpty {
+            let all = try await fetch()
+            batch = Array(all.prefix(count))
+            pending.withLock { $0 = Array(all.dropFirst(count)) }
+        }
+        return (batch, pending.withLock { !$0.isEmpty })
+    }
 }
 
 /// A series store that prunes its own raw readings (`ENERTRACK_RETENTION`: `db prune`, ingest's

@@ -61,18 +61,11 @@ extension InfluxSeriesStore {
         for (node, marks) in try await dirtyMarks(node: nil) { try await refresh(node: node, marks: marks) }
     }
 
-    /// The dirty meters are read once, then refreshed `count` at a time, eight at once (each is
-    /// a few queries and a write: ten thousand meters one after the other take minutes).
+    /// The dirty meters of a refresh, `count` at a time, eight at once (each is a few queries
+    /// and a write: ten thousand meters one after the other take minutes).
     public func refreshSomeRollups(nodes count: Int) async throws -> Bool {
-        var batch = pendingRefresh.withLock { pending in
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(batch.count)
-            return batch
-        }
-        if batch.isEmpty {
-            let all = try await dirtyMarks(node: nil).sorted { $0.key < $1.key }.map { (node: $0.key, marks: $0.value) }
-            batch = Array(all.prefix(count))
-            pendingRefresh.withLock { $0 = Array(all.dropFirst(count)) }
+        let (batch, more) = try await pendingRefresh.next(count) {
+            try await dirtyMarks(node: nil).sorted { $0.key < $1.key }.map { (node: $0.key, marks: $0.value) }
         }
         var start = 0
         while start < batch.count {
@@ -83,7 +76,7 @@ extension InfluxSeriesStore {
             }
             start += 8
         }
-        return pendingRefresh.withLock { !$0.isEmpty }
+        return more
     }
 
     /// Dirty marks per node: spans and the newest mark time.

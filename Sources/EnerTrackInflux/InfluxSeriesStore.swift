@@ -74,7 +74,7 @@ public final class InfluxSeriesStore: SeriesStore {
     /// The retention horizon as last read, and when (ms): `db prune` in another process moves it.
     let prunedHorizon = Mutex<(value: Int64?, readAt: Int64)?>(nil)
     /// Dirty meters read once and refreshed a few at a time (`refreshSomeRollups`).
-    let pendingRefresh = Mutex<[(node: String, marks: DirtyMarks)]>([])
+    let pendingRefresh = RefreshQueue<(node: String, marks: DirtyMarks)>()
 
     public var limits: PowerLimits { settings.limits }
 

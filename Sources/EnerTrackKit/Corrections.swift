@@ -32,12 +32,21 @@ public enum Corrections {
     public static func preview(_ request: Request, series: any SeriesStore, timeZone: TimeZone, now: Date = Date())
         async throws -> CorrectionRecord
     {
+        try await plan(request, series: series, timeZone: timeZone, now: now).record
+    }
+
+    /// The preview, the walk the store is to apply (anchored, not yet applied), and the span of
+    /// the days it lists.
+    static func plan(_ request: Request, series: any SeriesStore, timeZone: TimeZone, now: Date) async throws
+        -> (record: CorrectionRecord, walk: CorrectionWalk, days: Range<Int64>)
+    {
         try request.change.validate()
         if let pruned = try await series.prunedBefore(), request.from < pruned {
             throw CorrectionError.pruned(before: ISO8601.format(milliseconds: pruned, timeZone: timeZone))
         }
         let before = try await contextBefore(series, node: request.node, time: request.from)
-        var walk = try await walk(request, series: series, before: before)
+        let initial = try await walk(request, series: series, before: before)
+        var walk = initial
         let mark = walk.endBreak
         // The buckets the changed readings decide: from the context before to the context after.
         let after = try await series.readings(
@@ -87,6 +96,7 @@ public enum Corrections {
         var days = try await dayEnergy(
             series, node: request.node, from: min(start, request.from), to: max(end, request.to), timeZone: timeZone,
             now: now)
+        let span = (days.first?.range.lowerBound ?? start)..<(days.last?.range.upperBound ?? end)
         for index in days.indices {
             let range = days[index].range
             let change = delta.filter { range.contains($0.key) }.values
@@ -94,10 +104,11 @@ public enum Corrections {
             days[index].day.afterExportKWh = rounded(
                 days[index].day.beforeExportKWh + change.reduce(0) { $0 + $1.export })
         }
-        return CorrectionRecord(
+        let record = CorrectionRecord(
             node: request.node, action: request.change.action, detail: request.change.detail, from: request.from,
             to: request.to, actor: request.actor, at: now.milliseconds, readings: count, days: days.map(\.day),
             reason: request.reason, store: series.location)
+        return (record, initial, span)
     }
 
     /// Applies the correction and records it: the preview's `before`, the store's `after`.
@@ -106,15 +117,13 @@ public enum Corrections {
         progress: (@Sendable (Int64, Int64) -> Void)? = nil
     ) async throws -> CorrectionRecord {
         guard let store = series as? any Correctable else { throw CorrectionError.unsupported(store: series.location) }
-        var record = try await preview(request, series: series, timeZone: timeZone)
-        let before = try await contextBefore(series, node: request.node, time: request.from)
-        var walk = try await walk(request, series: series, before: before)
+        var (record, walk, span) = try await plan(request, series: series, timeZone: timeZone, now: Date())
         record.readings = try await store.correct(
             node: request.node, from: request.from, to: request.to, walk: &walk, progress: progress)
-        if let first = record.days.first, let last = record.days.last {
+        if !record.days.isEmpty {
             let now = try await dayEnergy(
-                series, node: request.node, from: first.range(timeZone).lowerBound,
-                to: last.range(timeZone).upperBound, timeZone: timeZone, now: Date())
+                series, node: request.node, from: span.lowerBound, to: span.upperBound, timeZone: timeZone,
+                now: Date())
             let after = Dictionary(now.map { ($0.day.day, $0.day) }, uniquingKeysWith: { a, _ in a })
             for index in record.days.indices {
                 record.days[index].afterKWh = after[record.days[index].day]?.beforeKWh ?? 0
@@ -192,20 +201,6 @@ public enum Corrections {
     }
 
     static func rounded(_ kwh: Double) -> Double { ConsumptionReport.rounded(kwh) }
-}
-
-extension CorrectionRecord.Day {
-    /// The day's span in the zone (from its label).
-    func range(_ timeZone: TimeZone) -> Range<Int64> {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = day.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3,
-            let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-            let end = calendar.date(byAdding: .day, value: 1, to: start)
-        else { return 0..<0 }
-        return start.milliseconds..<end.milliseconds
-    }
 }
 
 /// A correction as `readings history --json`, `/api/v1` and the node page show it.

@@ -159,22 +159,12 @@ extension SQLiteSeriesStore {
         for node in nodes { try await refreshDirty(node: node) }
     }
 
-    /// The dirty meters are read when a refresh starts and done `count` at a time; meters
-    /// written meanwhile wait for the next refresh (else ten thousand meters, each dirty again
-    /// within seconds, would keep it going for ever).
     public func refreshSomeRollups(nodes count: Int) async throws -> Bool {
-        var batch = pendingRefresh.withLock { pending in
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(batch.count)
-            return batch
-        }
-        if batch.isEmpty {
-            let all = try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT node FROM rollup_dirty") }
-            batch = Array(all.prefix(count))
-            pendingRefresh.withLock { $0 = Array(all.dropFirst(count)) }
+        let (batch, more) = try await pendingRefresh.next(count) {
+            try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT node FROM rollup_dirty") }
         }
         for node in batch { try await refreshDirty(node: node) }
-        return pendingRefresh.withLock { !$0.isEmpty }
+        return more
     }
 
     /// Nodes whose rollups wait for a refresh.

@@ -16,7 +16,7 @@ public final class SQLiteSeriesStore: SeriesStore {
     public let limits: PowerLimits
     private let pool: DatabasePool
     /// The meters of a refresh under way (`refreshSomeRollups`), read once when it starts.
-    let pendingRefresh = Mutex<[String]>([])
+    let pendingRefresh = RefreshQueue<String>()
 
     public var location: String { "sqlite:\(path)" }
 
