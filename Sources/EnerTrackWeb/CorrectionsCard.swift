@@ -16,15 +16,48 @@ extension Component {
         let rows: [[HTML]] = records.map { record in
             [
                 "\(l.time(Date(milliseconds: record.at), timeZone))", "\(record.actor)",
-                "\(CorrectionText.what(record))", "\(CorrectionText.span(record, timeZone))",
+                "\(what(record, l))", "\(CorrectionText.span(record, timeZone))",
                 "\(l.number(Double(record.readings), decimals: 0))", "\(l.number(record.beforeKWh, decimals: 3))",
                 "\(l.number(record.afterKWh, decimals: 3))", "\(record.reason ?? "")",
             ]
         }
         return """
             <h2 class="h5 mt-4">\(l("Corrections of these readings"))</h2>
-            <p class="small text-body-secondary">\(l("Made with 'enertrack readings delete' or 'enertrack readings correct'; consumption and costs follow them."))</p>
+            <p class="small text-body-secondary">\(l("An administrator corrected these readings on the server; consumption and costs follow the corrections."))</p>
             \(table(columns, rows: rows))
             """
+    }
+
+    /// What a correction did, in the viewer's language (the record keeps the command line's words).
+    static func what(_ record: CorrectionRecord, _ l: Words) -> String {
+        let detail = record.detail
+        switch record.action {
+        case "delete": return l("Readings deleted")
+        case "scale":
+            return l("Scaled by {0}", l.number(Double(detail.replacingOccurrences(of: "× ", with: "")), decimals: 3))
+        case "energy-offset":
+            let kwh = Double(detail.replacingOccurrences(of: " kWh", with: "").replacingOccurrences(of: "+", with: ""))
+            return l("Energy counter moved by {0} kWh", l.number(kwh, decimals: 3))
+        case "set":
+            let parts = detail.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let quantity = Quantity(rawValue: parts[0]) else { return l("Readings changed") }
+            return l("{0} set to {1}", quantityName(quantity, l), l.number(Double(parts[1]), decimals: 3))
+        default: return l("Readings changed")
+        }
+    }
+
+    /// A quantity's name on pages; a phase's with its line.
+    static func quantityName(_ quantity: Quantity, _ l: Words) -> String {
+        let name =
+            switch quantity.base {
+            case .voltage: l("Voltage")
+            case .current: l("Current")
+            case .power: l("Power")
+            case .energy: l("Energy (counter)")
+            case .energyExport: l("Export counter")
+            case .pf: l("Power factor")
+            default: l("Frequency")
+            }
+        return quantity.phase.map { "\(name) L\($0)" } ?? name
     }
 }

@@ -200,12 +200,13 @@ struct CorrectionTests {
             let root = Browser(client)
             #expect(try await root.login("root").status == .seeOther)
             let page = String(buffer: try await root.get("/nodes/\(WebSite.anaOnly)").body)
-            #expect(page.contains("set frequency=50.0") && page.contains("Correc"), "\(page.suffix(3000))")
+            // In the viewer's words, not the command line's.
+            #expect(page.contains("Frecuencia fijado en 50") && !page.contains("frequency=50"), "\(page.suffix(3000))")
             #expect(!page.contains(WebSite.attack) && page.contains("&lt;script&gt;"))
             let ana = Browser(client)
             #expect(try await ana.login("ana").status == .seeOther)
             let hers = String(buffer: try await ana.get("/nodes/\(WebSite.anaOnly)").body)
-            #expect(hers.contains(WebSite.anaOnly) && !hers.contains("set frequency=50.0"))
+            #expect(hers.contains(WebSite.anaOnly) && !hers.contains("fijado en 50"))
         }
     }
 }

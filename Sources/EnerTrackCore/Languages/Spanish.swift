@@ -36,8 +36,14 @@ enum Spanish {
         "kWh after": "kWh después",
         "Reason": "Motivo",
         "Corrections of these readings": "Correcciones de estas lecturas",
-        "Made with 'enertrack readings delete' or 'enertrack readings correct'; consumption and costs follow them.":
-            "Hechas con «enertrack readings delete» o «enertrack readings correct»; el consumo y los costes las siguen.",
+        "An administrator corrected these readings on the server; consumption and costs follow the corrections.":
+            "Un administrador corrigió estas lecturas en el servidor; el consumo y los costes siguen las correcciones.",
+        "Readings deleted": "Lecturas borradas",
+        "Scaled by {0}": "Multiplicadas por {0}",
+        "Energy counter moved by {0} kWh": "Contador de energía desplazado {0} kWh",
+        "{0} set to {1}": "{0} fijado en {1}",
+        "Readings changed": "Lecturas cambiadas",
+        "Export counter": "Contador de exportación",
         "When": "Cuándo",
         "Without a tariff (not priced): {0}.": "Sin tarifa (no se valoran): {0}.",
         "a day": "al día",
