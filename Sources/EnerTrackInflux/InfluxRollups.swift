@@ -1,4 +1,5 @@
 import EnerTrackCore
+import EnerTrackRuntime
 import Foundation
 
 /// The same rollups as the embedded store, kept in InfluxDB: measurement `<measurement>_rollup`
@@ -67,14 +68,8 @@ extension InfluxSeriesStore {
         let (batch, more) = try await pendingRefresh.next(count) {
             try await dirtyMarks(node: nil).sorted { $0.key < $1.key }.map { (node: $0.key, marks: $0.value) }
         }
-        var start = 0
-        while start < batch.count {
-            let slice = batch[start..<min(start + 8, batch.count)]
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for item in slice { group.addTask { try await self.refresh(node: item.node, marks: item.marks) } }
-                try await group.waitForAll()
-            }
-            start += 8
+        _ = try await concurrentMap(batch, width: 8) { item in
+            try await self.refresh(node: item.node, marks: item.marks)
         }
         return more
     }
@@ -277,43 +272,34 @@ extension InfluxSeriesStore {
         }
         let measurement = Self.identifier(rollupMeasurement)
         let hourly = step > EnergyBuckets.bucket && from % 3_600_000 == 0 ? try await hourlyRollupsReady() : false
-        func query(_ node: String) -> String {
+        let hourlyTable = Self.identifier(hourlyMeasurement)
+        let query: @Sendable (String) -> String = { node in
             let range = "node = \(Self.literal(node)) AND time >= \(from)ms AND time < \(to)ms"
             let nonzero = "(kwh <> 0 OR export_kwh <> 0)"
             if hourly {
                 return
-                    "SELECT kwh, export_kwh FROM \(Self.identifier(self.hourlyMeasurement)) WHERE \(range) AND \(nonzero)"
+                    "SELECT kwh, export_kwh FROM \(hourlyTable) WHERE \(range) AND \(nonzero)"
             }
             return step > EnergyBuckets.bucket
                 ? "SELECT sum(kwh), sum(export_kwh) FROM \(measurement) WHERE \(range) GROUP BY time(1h) fill(none)"
                 : "SELECT kwh, export_kwh FROM \(measurement) WHERE \(range) AND \(nonzero)"
         }
         var answer: [String: [BucketEnergy]] = [:]
-        try await withThrowingTaskGroup(of: (String, [BucketEnergy]).self) { group in
-            var pending = Array(Set(nodes)).sorted().makeIterator()
-            func start() {
-                guard let node = pending.next() else { return }
-                group.addTask {
-                    var rows: [BucketEnergy] = []
-                    for series in try await self.series(query(node)) {
-                        rows.reserveCapacity(series.values.count)
-                        for row in series.values where row.count >= 2 {
-                            guard let time = row[0].time else { continue }
-                            let kwh = row[1].double ?? 0
-                            let exported = row.count > 2 ? row[2].double ?? 0 : 0
-                            guard kwh != 0 || exported != 0 else { continue }
-                            rows.append(BucketEnergy(bucket: time, kwh: kwh, exportKwh: exported))
-                        }
-                    }
-                    return (node, rows)
+        let perNode = try await concurrentMap(Set(nodes).sorted(), width: 4) { node in
+            var rows: [BucketEnergy] = []
+            for series in try await self.series(query(node)) {
+                rows.reserveCapacity(series.values.count)
+                for row in series.values where row.count >= 2 {
+                    guard let time = row[0].time else { continue }
+                    let kwh = row[1].double ?? 0
+                    let exported = row.count > 2 ? row[2].double ?? 0 : 0
+                    guard kwh != 0 || exported != 0 else { continue }
+                    rows.append(BucketEnergy(bucket: time, kwh: kwh, exportKwh: exported))
                 }
             }
-            for _ in 0..<4 { start() }
-            while let (node, rows) = try await group.next() {
-                if !rows.isEmpty { answer[node] = rows }
-                start()
-            }
+            return (node, rows)
         }
+        for (node, rows) in perNode where !rows.isEmpty { answer[node] = rows }
         // A node with readings but no rollups here (written before rollups were kept): from raw.
         for node in nodes where answer[node] == nil {
             if try await readings(node: node, from: from, to: to, limit: 1).isEmpty { answer[node] = [] }

@@ -213,64 +213,6 @@ public final class InfluxSeriesStore: SeriesStore {
         }
     }
 
-    public func latest(nodes: [String]) async throws -> [String: Reading] {
-        guard !nodes.isEmpty else { return [:] }
-        let layout = try await layout()
-        let query =
-            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time DESC LIMIT 2"
-        var latest: [String: Reading] = [:]
-        for series in try await series(query) {
-            // Two points: the newest may be a correction's counter break, which is no reading.
-            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first(where: { !$0.isCounterBreak })
-            {
-                latest[reading.node] = reading
-            }
-        }
-        return latest
-    }
-
-    /// The first point of each node's series. Where the rollups are complete (the hourly marker
-    /// says so), the first bucket with samples: InfluxDB 1.x needs 50 ms per meter to find the
-    /// first of a year of raw points, and 4 for the rollups (on quarter hours, as every period
-    /// boundary is, so "before the first reading" means the same).
-    public func firstReadings(nodes: [String]) async throws -> [String: Int64] {
-        guard !nodes.isEmpty else { return [:] }
-        var first: [String: Int64] = [:]
-        if try await hourlyRollupsReady() {
-            let filter = Set(nodes).sorted().map { "node = \(Self.literal($0))" }.joined(separator: " OR ")
-            let query =
-                "SELECT samples FROM \(Self.identifier(rollupMeasurement)) WHERE (\(filter)) AND samples > 0 GROUP BY node LIMIT 1"
-            for series in try await series(query) {
-                if let node = series.tags["node"], let time = series.values.first?.first?.time { first[node] = time }
-            }
-            if first.count == Set(nodes).count { return first }
-        }
-        let layout = try await layout()
-        let query =
-            "SELECT \(Self.fieldList(layout)) FROM \(Self.identifier(settings.measurement)) WHERE \(Self.nodeFilter(nodes, layout)) GROUP BY \(Self.identifier(layout.nodeTag)) ORDER BY time ASC LIMIT 1"
-        for series in try await series(query) {
-            if let reading = series.readings(defaultNode: nil, tag: layout.nodeTag).first, first[reading.node] == nil {
-                first[reading.node] = reading.time
-            }
-        }
-        return first
-    }
-
-    public func meanPower(nodes: [String], from: Int64, to: Int64) async throws -> [String: Double] {
-        guard !nodes.isEmpty else { return [:] }
-        let layout = try await layout()
-        let query =
-            "SELECT mean(\(Self.identifier(layout.field(.power)))) FROM \(Self.identifier(settings.measurement)) WHERE (\(Self.nodeFilter(nodes, layout))) AND time >= \(from)ms AND time < \(to)ms GROUP BY \(Self.identifier(layout.nodeTag))"
-        var means: [String: Double] = [:]
-        for series in try await series(query) {
-            guard let node = series.tags[layout.nodeTag], let row = series.values.first, row.count > 1,
-                let mean = row[1].double
-            else { continue }
-            means[node] = mean
-        }
-        return means
-    }
-
     // MARK: InfluxQL
 
     /// Each quantity's field, labelled with our name (`"voltaje" AS "voltage"`).
@@ -344,11 +286,6 @@ public final class InfluxSeriesStore: SeriesStore {
 
     static func literal(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
-    }
-
-    static func nodeFilter(_ nodes: [String], _ layout: InfluxLayout) -> String {
-        let tag = identifier(layout.nodeTag)
-        return Set(nodes).sorted().map { "\(tag) = \(literal($0))" }.joined(separator: " OR ")
     }
 
     // MARK: HTTP
