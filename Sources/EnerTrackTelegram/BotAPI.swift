@@ -37,7 +37,7 @@ public enum BotAPIError: ExitStatusError, Equatable {
 
 /// A Telegram Bot API client (`TELEGRAM_API_URL`, default https://api.telegram.org): JSON
 /// calls with timeouts; 429 waits `retry_after` and tries again; at most one message a second
-/// per chat; texts in HTML parse mode split at 4,096 characters on line boundaries.
+/// per chat and thirty a second in all; texts in HTML parse mode split at 4,096 characters on line boundaries.
 public final class BotAPI: Sendable {
     private let base: URL
     private let token: String
@@ -145,19 +145,23 @@ public final class BotAPI: Sendable {
     }
 }
 
-/// At most one message a second to each chat (Telegram's own limit).
+/// Telegram's limits: at most one message a second to each chat, and about thirty a second in
+/// all ("bulk notifications": past them it answers 429 and a wait). Each send takes the next
+/// slot that keeps both, then waits for it.
 actor ChatPacer {
+    static let perChat: Duration = .seconds(1)
+    static let overall: Duration = .milliseconds(34)
     private var last: [Int64: ContinuousClock.Instant] = [:]
+    private var lastAny: ContinuousClock.Instant?
 
     func wait(chatID: Int64) async {
         let now = ContinuousClock.now
-        if let previous = last[chatID], now < previous + .seconds(1) {
-            let next = previous + .seconds(1)
-            last[chatID] = next
-            try? await Task.sleep(until: next, clock: .continuous)
-        } else {
-            last[chatID] = now
-        }
+        var slot = now
+        if let previous = last[chatID] { slot = max(slot, previous + Self.perChat) }
+        if let lastAny { slot = max(slot, lastAny + Self.overall) }
+        last[chatID] = slot
+        lastAny = slot
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }
 

@@ -269,11 +269,48 @@ struct TelegramTests {
         try site.standIn.fail("sendMessage", status: 403, chat: 200)
         let retried = try await site.run()
         #expect(retried["sent"] as? Int == 1 && retried["pending"] as? Int == 0, "\(retried)")
-        let times = try site.standIn.sendMessageTimes()
-        #expect(times.count == 3 && times[1] - times[0] >= 0.95, "429 honoured: \(times)")
+        let times = try site.standIn.sendMessageTimes(chat: 100)
+        #expect(times.count == 2 && times[1] - times[0] >= 0.95, "429 honoured: \(times)")
         #expect(try site.standIn.sent()[100]?.count == 2, "one refused, then delivered")
         let bob = await site.harness.run(["telegram", "status", "bob", "--json"])
         #expect((try bob.objects().first?["linked"] as? Bool) == false, "403 unlinks")
+        #expect(try await site.run()["sent"] as? Int == 0)
+    }
+
+    /// Forty meters crossing their limits in one run are one message to their user; a chat whose
+    /// text Telegram refuses gets its alerts one by one; other chats are not held up.
+    @Test("a chat's alerts of one run go as one message; refused together, sent one by one")
+    func onePerChat() async throws {
+        let site = try await AlertSite(.sqlite)
+        for index in 1...3 {
+            try await site.user("ana", node: "ESP_G\(index)")
+            #expect(await site.harness.run(["alerts", "set", "ana", "ESP_G\(index)", "--kw", "1"]).status == 0)
+            try await site.power("ESP_G\(index)", watts: 2000)
+        }
+        for (user, meters) in [("bob", 2), ("eva", 1)] {
+            for index in 1...meters {
+                try await site.user(user, node: "ESP_G_\(user)\(index)")
+                #expect(
+                    await site.harness.run(["alerts", "set", user, "ESP_G_\(user)\(index)", "--kw", "1"]).status == 0)
+                try await site.power("ESP_G_\(user)\(index)", watts: 2000)
+            }
+        }
+        try await site.link("ana", chat: 100)
+        try await site.link("bob", chat: 200)
+        try await site.link("eva", chat: 300)
+        try site.standIn.fail("sendMessage", status: 400, chat: 200)
+        let report = try await site.run()
+        #expect(report["sent"] as? Int == 6 && report["pending"] as? Int == 0, "\(report)")
+        let sent = try site.standIn.sent()
+        #expect(sent[100]?.count == 1, "\(sent)")
+        #expect((1...3).allSatisfy { sent[100]?.first?.contains("ESP_G\($0)") == true }, "\(sent)")
+        #expect(sent[300]?.count == 1 && sent[300]?.first?.contains("ESP_G_eva1") == true, "\(sent)")
+        // bob's two together were refused (400): then each on its own, both accepted.
+        let bob = sent[200] ?? []
+        #expect(bob.count == 3, "\(sent)")
+        #expect(bob.count == 3 && bob[1].contains("ESP_G_bob1") != bob[2].contains("ESP_G_bob1"), "\(bob)")
+        #expect(site.actions(report)["ana/ESP_G2"] == "entered/sent")
+        #expect(site.actions(report)["bob/ESP_G_bob2"] == "entered/sent")
         #expect(try await site.run()["sent"] as? Int == 0)
     }
 

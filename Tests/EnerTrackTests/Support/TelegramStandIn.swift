@@ -57,10 +57,13 @@ final class TelegramStandIn: @unchecked Sendable {
         return texts
     }
 
-    func sendMessageTimes() throws -> [Double] {
-        try calls().filter { $0["method"] as? String == "sendMessage" }.compactMap {
-            ($0["time"] as? NSNumber)?.doubleValue
-        }
+    /// When each sendMessage arrived (to one chat, or to any).
+    func sendMessageTimes(chat: Int64? = nil) throws -> [Double] {
+        try calls().filter { call in
+            call["method"] as? String == "sendMessage"
+                && (chat == nil
+                    || ((call["params"] as? [String: Any])?["chat_id"] as? NSNumber)?.int64Value == chat)
+        }.compactMap { ($0["time"] as? NSNumber)?.doubleValue }
     }
 
     /// A message from a chat, as Telegram would deliver it through getUpdates.
