@@ -66,6 +66,10 @@ public protocol SeriesStore: Sendable {
     /// Brings the rollups of at most `nodes` meters up to date; true while more wait. Ingest
     /// refreshes a few at a time between batches, so no reading waits for ten thousand meters.
     func refreshSomeRollups(nodes: Int) async throws -> Bool
+    /// Whether ingest refreshes rollups in a task of its own, beside its writes, rather than
+    /// between batches while the spool is empty: a store whose refresh is many round trips
+    /// (InfluxDB), which at a thousand readings a second would otherwise never get its turn.
+    var refreshesBesideWrites: Bool { get }
     /// Recomputes the rollups from the raw readings, from `from` on (all history when nil).
     /// `progress` gets (meters done, meters) after each meter.
     func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws
@@ -202,6 +206,8 @@ public enum SeriesError: ExitStatusError, Equatable {
 
 extension SeriesStore {
     public func layoutReport() async throws -> [String] { [] }
+
+    public var refreshesBesideWrites: Bool { false }
 
     public func refreshSomeRollups(nodes: Int) async throws -> Bool {
         try await refreshRollups()

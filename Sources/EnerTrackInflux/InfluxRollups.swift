@@ -20,9 +20,6 @@ import Foundation
 /// sum four 15-minute points per hour as to return one. Those are trusted only once
 /// `<measurement>_rollup_meta` says they are complete: on a database whose rollups started with
 /// this version, or after `db rollup --rebuild`; until then reports sum the 15-minute points.
-/// A meter's dirty marks: the spans written, and the newest mark's time.
-typealias DirtyMarks = (spans: [(Int64, Int64)], newest: Int64)
-
 extension InfluxSeriesStore {
     var rollupMeasurement: String { settings.measurement + "_rollup" }
     var dirtyMeasurement: String { settings.measurement + "_dirty" }
@@ -48,16 +45,6 @@ extension InfluxSeriesStore {
         hourlyReady.withLock { $0 = true }
     }
 
-    /// Dirty marks for a batch: one per node, the span of times it wrote.
-    func appendDirtyMarks(_ readings: [Reading], to body: inout [UInt8]) {
-        let now = markClock.next()
-        for (node, span) in EnergyBuckets.writtenSpans(readings).sorted(by: { $0.key < $1.key }) {
-            let line =
-                "\(LineProtocol.escapeMeasurement(dirtyMeasurement)),node=\(LineProtocol.escapeTag(node)),writer=\(writerID) start=\(span.start)i,finish=\(span.finish)i \(now)\n"
-            body.append(contentsOf: line.utf8)
-        }
-    }
-
     public func refreshRollups() async throws {
         for (node, marks) in try await dirtyMarks(node: nil) { try await refresh(node: node, marks: marks) }
     }
@@ -74,26 +61,10 @@ extension InfluxSeriesStore {
         return more
     }
 
-    /// Dirty marks per node: spans and the newest mark time.
-    func dirtyMarks(node: String?) async throws -> [String: DirtyMarks] {
-        var query = "SELECT start, finish FROM \(Self.identifier(dirtyMeasurement))"
-        if let node { query += " WHERE node = \(Self.literal(node))" }
-        query += " GROUP BY node"
-        var marks: [String: DirtyMarks] = [:]
-        for series in try await series(query) {
-            guard let node = series.tags["node"] else { continue }
-            for row in series.values where row.count >= 3 {
-                guard let time = row[0].time, let start = row[1].time, let finish = row[2].time else { continue }
-                marks[node, default: ([], Int64.min)].spans.append((start, finish))
-                marks[node]!.newest = max(marks[node]!.newest, time)
-            }
-        }
-        return marks
-    }
-
     /// Recomputes the rollups around the marked spans (merged when within an hour), then deletes
-    /// the marks it handled.
+    /// the marks it handled that are old enough (`deleteHandledMarks`).
     func refresh(node: String, marks: DirtyMarks) async throws {
+        let readAt = Date().milliseconds
         for span in EnergyBuckets.mergedSpans(marks.spans.map { (start: $0.0, finish: $0.1) }) {
             // From the `contextReadings`-th counting reading before to as many after: a reading's
             // neighbours decide whether it is a glitch or a spike and how the intervals around it count.
@@ -104,7 +75,7 @@ extension InfluxSeriesStore {
             let end = EnergyBuckets.floor(after.last?.time ?? span.finish) + EnergyBuckets.bucket
             try await recompute(node: node, from: start, to: end)
         }
-        try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: marks.newest)
+        try await deleteHandledMarks(node: node, marks: marks, readAt: readAt)
     }
 
     /// Deletes a node's points of a measurement in `[from, through]` (open ends when nil):
@@ -266,10 +237,7 @@ extension InfluxSeriesStore {
         [BucketEnergy]]
     {
         guard !nodes.isEmpty else { return [:] }
-        let wanted = Set(nodes)
-        for (node, marks) in try await dirtyMarks(node: nil) where wanted.contains(node) {
-            try await refresh(node: node, marks: marks)
-        }
+        for (node, marks) in try await dirtyMarks(nodes: nodes) { try await refresh(node: node, marks: marks) }
         let measurement = Self.identifier(rollupMeasurement)
         let hourly = step > EnergyBuckets.bucket && from % 3_600_000 == 0 ? try await hourlyRollupsReady() : false
         let hourlyTable = Self.identifier(hourlyMeasurement)
@@ -349,6 +317,7 @@ extension InfluxSeriesStore {
         }
         for (index, node) in nodes.enumerated() {
             defer { progress?(index + 1, nodes.count) }
+            let readAt = Date().milliseconds
             guard let first = try await readings(node: node, from: from, to: nil, limit: 1).first,
                 let last = try await latest(nodes: [node])[node]
             else { continue }
@@ -359,22 +328,9 @@ extension InfluxSeriesStore {
                 measurement: hourlyMeasurement, node: node, from: start - EnergyBuckets.floorMod(start, 3_600_000),
                 through: nil)
             try await recompute(node: node, from: start, to: EnergyBuckets.floor(last.time) + EnergyBuckets.bucket)
-            try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: nil)
+            try await delete(measurement: dirtyMeasurement, node: node, from: nil, through: readAt - settings.markHold)
         }
         // Every node's hourly rollups now match its 15-minute ones.
         if from == nil { try await markHourlyReady() }
-    }
-}
-
-/// Strictly increasing ms times for dirty marks of one process.
-final class MarkClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: Int64 = 0
-
-    func next() -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        last = max(last + 1, Date().milliseconds)
-        return last
     }
 }

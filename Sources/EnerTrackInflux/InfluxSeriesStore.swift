@@ -31,6 +31,10 @@ public struct InfluxSettings: Sendable {
     public var nodeTag: String?
     /// `INFLUX_FIELDS`: field names of quantities; the others are found in the measurement.
     public var fields: [Quantity: String] = [:]
+    /// How long (ms) a dirty mark stays after a refresh handled it, and so how long a process
+    /// may let its later writes of the same buckets ride on it (a third of it): see
+    /// `InfluxDirtyMarks.swift`. 0: every write marks, every refresh deletes what it read.
+    public var markHold: Int64 = 180_000
 
     public init(
         url: URL, database: String = "enertrack", user: String? = nil, password: String? = nil,
@@ -68,6 +72,7 @@ public final class InfluxSeriesStore: SeriesStore {
     /// Tags this process's dirty marks (see `InfluxRollups.swift`).
     let writerID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let markClock = MarkClock()
+    let recentMarks = RecentMarks()
     private let foundLayout = Mutex<InfluxLayout?>(nil)
     /// Whether the hourly rollups cover everything the 15-minute ones do (nil: not asked yet).
     let hourlyReady = Mutex<Bool?>(nil)
@@ -155,7 +160,7 @@ public final class InfluxSeriesStore: SeriesStore {
 
     public func write(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
-        let request = writeRequest(readings, layout: try await layout())
+        let (request, marks) = writeRequest(readings, layout: try await layout())
         do {
             _ = try await send(request)
         } catch SeriesError.failed(_, let reason) where !settings.usesV2 && reason.contains("database not found") {
@@ -163,18 +168,21 @@ public final class InfluxSeriesStore: SeriesStore {
             try await check()
             _ = try await send(request)
         }
+        recentMarks.record(marks)
     }
+
+    public var refreshesBesideWrites: Bool { true }
 
     /// The write of a batch: `/write` (1.x) or `/api/v2/write` with the token (2.x/3.x).
     /// The batch carries the dirty marks of its nodes, so rollups learn of it even after a crash.
-    func writeRequest(_ readings: [Reading], layout: InfluxLayout = .standard) -> Request {
+    func writeRequest(_ readings: [Reading], layout: InfluxLayout = .standard) -> (Request, [WrittenMark]) {
         var body: [UInt8] = []
         body.reserveCapacity(readings.count * 110)
         for reading in readings where !reading.isEmpty {
             LineProtocol.append(reading, measurement: settings.measurement, layout: layout, to: &body)
         }
-        appendDirtyMarks(readings, to: &body)
-        return writeRequest(body: body)
+        let marks = appendDirtyMarks(readings, to: &body, reusing: true)
+        return (writeRequest(body: body), marks)
     }
 
     /// A write of line protocol with ms timestamps.

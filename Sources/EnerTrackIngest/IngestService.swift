@@ -108,6 +108,7 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
                 group.addTask { [self] in await logStats() }
                 group.addTask { [self] in await favourNetworkThread(client) }
                 if sourceStore != nil { group.addTask { [self] in await watchSources(client) } }
+                if sink.series.refreshesBesideWrites { group.addTask { [self] in await refreshBesideWrites() } }
                 if let interval = notifier.watchdogInterval {
                     group.addTask { [self] in await watchdog(interval: interval, client: client) }
                 }
@@ -265,7 +266,9 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
             idle.lastPrune = .now
             await prune(retention: retention)
         }
-        guard idle.refreshing || ContinuousClock.now - idle.lastRollupRefresh >= .seconds(60) else { return }
+        guard !sink.series.refreshesBesideWrites,
+            idle.refreshing || ContinuousClock.now - idle.lastRollupRefresh >= .seconds(60)
+        else { return }
         if !idle.refreshing { idle.lastRollupRefresh = .now }
         let budget = ContinuousClock.now + .milliseconds(100)
         do {
