@@ -41,6 +41,30 @@ public enum ReadingCorrection: Sendable, Equatable {
         }
     }
 
+    /// The correction an audit record names (`action`, `detail` as above); nil for a record this
+    /// version cannot read (its words are shown as stored).
+    public init?(action: String, detail: String) {
+        func number(_ text: some StringProtocol) -> Double? {
+            Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+        }
+        switch action {
+        case "delete": self = .delete
+        case "energy-offset":
+            guard detail.hasSuffix(" kWh"), let kwh = number(detail.dropLast(4).replacingOccurrences(of: "+", with: ""))
+            else { return nil }
+            self = .energyOffset(kwh)
+        case "scale":
+            guard detail.hasPrefix("× "), let factor = number(detail.dropFirst(2)) else { return nil }
+            self = .scale(factor)
+        case "set":
+            let parts = detail.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let quantity = Quantity(rawValue: String(parts[0])), let value = number(parts[1])
+            else { return nil }
+            self = .set(quantity, value)
+        default: return nil
+        }
+    }
+
     /// Whether it changes a counter: its range then ends in a counter break, so the step from
     /// the corrected counter to the stored readings after it is not consumption.
     public var breaksCounters: Bool {

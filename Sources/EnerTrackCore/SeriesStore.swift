@@ -64,7 +64,8 @@ public protocol SeriesStore: Sendable {
     /// next report does not pay for it.
     func refreshRollups() async throws
     /// Brings the rollups of at most `nodes` meters up to date; true while more wait. Ingest
-    /// refreshes a few at a time between batches, so no reading waits for ten thousand meters.
+    /// refreshes a few at a time (between batches, or beside them: `refreshesBesideWrites`), so
+    /// no reading waits for ten thousand meters.
     func refreshSomeRollups(nodes: Int) async throws -> Bool
     /// Whether ingest refreshes rollups in a task of its own, beside its writes, rather than
     /// between batches while the spool is empty: a store whose refresh is many round trips

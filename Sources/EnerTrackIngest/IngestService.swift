@@ -256,9 +256,10 @@ public final class IngestService: Service, MQTTClientDelegate, @unchecked Sendab
         var lastPrune: ContinuousClock.Instant?
     }
 
-    /// Idle: the daily prune, and the rollups brought up to date now and then, so reports never
-    /// wait for it — a few meters at a time, for at most 100 ms, so a batch never waits for all
-    /// of them (ten thousand meters take seconds, on InfluxDB minutes); the rest on the next turns.
+    /// Idle: the daily prune, and (unless the store refreshes beside writes) the rollups brought
+    /// up to date now and then, so reports never wait for it — a few meters at a time, for at
+    /// most 100 ms, so a batch never waits for all of them (ten thousand meters take seconds);
+    /// the rest on the next turns.
     private func idleTurn(_ idle: inout IdleWork) async {
         if let retention = options.retention,
             idle.lastPrune.map({ ContinuousClock.now - $0 >= .seconds(86_400) }) ?? true

@@ -30,19 +30,12 @@ extension Component {
 
     /// What a correction did, in the viewer's language (the record keeps the command line's words).
     static func what(_ record: CorrectionRecord, _ l: Words) -> String {
-        let detail = record.detail
-        switch record.action {
-        case "delete": return l("Readings deleted")
-        case "scale":
-            return l("Scaled by {0}", l.number(Double(detail.replacingOccurrences(of: "× ", with: "")), decimals: 3))
-        case "energy-offset":
-            let kwh = Double(detail.replacingOccurrences(of: " kWh", with: "").replacingOccurrences(of: "+", with: ""))
-            return l("Energy counter moved by {0} kWh", l.number(kwh, decimals: 3))
-        case "set":
-            let parts = detail.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let quantity = Quantity(rawValue: parts[0]) else { return l("Readings changed") }
-            return l("{0} set to {1}", quantityName(quantity, l), l.number(Double(parts[1]), decimals: 3))
-        default: return l("Readings changed")
+        switch ReadingCorrection(action: record.action, detail: record.detail) {
+        case .delete: l("Readings deleted")
+        case .scale(let factor): l("Scaled by {0}", l.number(factor, decimals: 3))
+        case .energyOffset(let kwh): l("Energy counter moved by {0} kWh", l.number(kwh, decimals: 3))
+        case .set(let quantity, let value): l("{0} set to {1}", quantityName(quantity, l), l.number(value, decimals: 3))
+        case nil: l("Readings changed")
         }
     }
 

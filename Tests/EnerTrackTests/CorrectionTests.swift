@@ -210,3 +210,24 @@ struct CorrectionTests {
         }
     }
 }
+
+/// The node page reads a stored record back into the correction it names; a record it cannot
+/// read (another version's words, or bytes someone put there) is shown as "changed", never a trap.
+@Suite("Correction records read back")
+struct CorrectionRecordTests {
+    @Test("action and detail name the correction; unreadable ones are nil")
+    func roundTrip() {
+        let changes: [ReadingCorrection] = [
+            .delete, .energyOffset(12.5), .energyOffset(-3), .scale(0.5), .set(.frequency, 50), .set(.power, 1e-3),
+        ]
+        for change in changes {
+            #expect(ReadingCorrection(action: change.action, detail: change.detail) == change, "\(change.detail)")
+        }
+        for (action, detail) in [
+            ("scale", "× nan"), ("scale", "0.5"), ("energy-offset", "+inf kWh"), ("set", "nothing=1"),
+            ("set", "power"), ("rename", ""), ("energy-offset", "12"),
+        ] {
+            #expect(ReadingCorrection(action: action, detail: detail) == nil, "\(action) \(detail)")
+        }
+    }
+}

@@ -51,6 +51,8 @@ final class CountingSeries: SeriesStore {
         try await store.historyVersions(nodes: nodes)
     }
     func refreshRollups() async throws { try await store.refreshRollups() }
+    func refreshSomeRollups(nodes: Int) async throws -> Bool { try await store.refreshSomeRollups(nodes: nodes) }
+    var refreshesBesideWrites: Bool { store.refreshesBesideWrites }
     func rebuildRollups(from: Int64?, progress: (@Sendable (Int, Int) -> Void)?) async throws {
         try await store.rebuildRollups(from: from, progress: progress)
     }
