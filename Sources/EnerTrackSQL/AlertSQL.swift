@@ -122,13 +122,20 @@ public enum AlertSQL {
     // MARK: Leases
 
     /// Takes the named lease until `until` when it is free or expired; false when another holds it.
-    public static func acquireLease(_ sql: any SQLTransaction, name: String, now: Int64, until: Int64) throws -> Bool {
+    /// The first run ever inserts the row, ignoring a duplicate: another run (on Galera, on
+    /// another node, whose row arrived between the read and the insert) took it first.
+    public static func acquireLease(
+        _ sql: any SQLTransaction, _ dialect: SQLDialect, name: String, now: Int64, until: Int64
+    )
+        throws -> Bool
+    {
         guard
             let current = try sql.rows("SELECT value FROM enertrack_state WHERE name = ?", .text(name)).first?.string(
                 "value")
         else {
-            try sql.run("INSERT INTO enertrack_state (name, value) VALUES (?, ?)", .text(name), .text(String(until)))
-            return true
+            return try sql.run(
+                "\(dialect.insertIgnore) INTO enertrack_state (name, value) VALUES (?, ?)", .text(name),
+                .text(String(until))) == 1
         }
         guard (Int64(current) ?? 0) <= now else { return false }
         return try sql.run(

@@ -200,7 +200,10 @@ extension SQLDirectoryBackend {
 
 extension SQLDirectoryBackend {
     public func acquireLease(_ name: String, now: Int64, until: Int64) async throws -> Bool {
-        try await sqlTransaction { sql in try AlertSQL.acquireLease(sql, name: name, now: now, until: until) }
+        let dialect = self.dialect
+        return try await sqlTransaction { sql in
+            try AlertSQL.acquireLease(sql, dialect, name: name, now: now, until: until)
+        }
     }
 
     public func releaseLease(_ name: String) async throws {
